@@ -1,0 +1,26 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+VENV   ?= .venv
+PYTHON := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test services venv bench-ingest clean
+
+demo: services venv
+	$(PYTHON) deploy/demo.py
+
+test: services venv
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+services:
+	bash deploy/services.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

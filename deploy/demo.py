@@ -1,0 +1,106 @@
+"""`make demo`: the whole service with a simulated fleet, on this machine, until Ctrl-C.
+
+Creates, migrates and seeds the database, runs the project's own Mosquitto (on the
+port of FLEET_MQTT_URL, default 1884) with a login per seeded tracker, then starts
+every runnable part that exists — API, ingest worker, scheduler, simulator — as child
+processes, prints the URL and the demo logins, and stops them all on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from fleet_api.settings import ApiSettings
+from fleetbase.__main__ import create_database
+from fleetbase.broker import BrokerFiles, BrokerProcess, service_logins, write_config, write_password_file
+from fleetbase.db import connect
+from fleetbase.migrate import apply_migrations
+from fleetbase.seed import seed_demo
+from fleetbase.seed_data import DEMO_USERS
+
+ROOT = Path(__file__).resolve().parent.parent
+# (package, what it is); each runs with `python -m package` when it has a __main__.
+PARTS = (("fleet_api", "API"), ("ingest", "ingest worker"), ("maintenance", "scheduler"),
+         ("device_sim", "simulator"))
+
+
+def runnable(package: str) -> bool:
+    return importlib.util.find_spec(f"{package}.__main__") is not None
+
+
+def wait_for_health(url: str, *, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except Exception as error:  # not up yet, or degraded (503): keep the reason
+            last = str(error)
+            time.sleep(0.5)
+    return f"not healthy after {timeout:.0f} s: {last}"
+
+
+def main() -> int:
+    os.environ.setdefault("FLEET_DEMO_MODE", "true")
+    os.environ.setdefault("FLEET_DEMO_PASSWORD", "landes-demo")
+    os.environ.setdefault("FLEET_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fleet_demo")
+    settings = ApiSettings.load()
+
+    create_database(settings.database_url)
+    applied = apply_migrations(settings.database_url)
+    print(f"schema: {len(applied)} migration(s) applied" if applied else "schema: up to date")
+    with connect(settings.database_url) as conn:
+        report = seed_demo(conn, settings=settings)
+        files = BrokerFiles(ROOT / "var" / "demo-broker", port=settings.mqtt_port)
+        write_config(files)
+        write_password_file(conn, files.password_file, service_logins=service_logins(settings))
+    print(f"seed: +{report.vehicles} vehicles, +{report.users} users")
+
+    broker = BrokerProcess(files)
+    broker.start()
+    children: list[tuple[str, subprocess.Popen]] = []
+    try:
+        for package, title in PARTS:
+            if runnable(package):
+                children.append((title, subprocess.Popen([sys.executable, "-m", package], cwd=ROOT)))
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        health = wait_for_health(f"{base}/healthz", timeout=30)
+        print("\n" + "=" * 72)
+        print(f"Fleet service running: {base}  (API docs: {base}/docs)")
+        print(f"health: {health}")
+        print(f"broker: {settings.mqtt_url} (log: {files.log_file})")
+        print("running: " + ", ".join(title for title, _ in children))
+        print(f"demo logins (password: {settings.demo_password.get_secret_value()}): "
+              + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_USERS))
+        print("Ctrl-C stops everything.")
+        print("=" * 72 + "\n", flush=True)
+        while all(process.poll() is None for _, process in children):
+            time.sleep(0.5)
+        stopped = [title for title, process in children if process.poll() is not None]
+        print(f"stopped unexpectedly: {', '.join(stopped)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…")
+        return 0
+    finally:
+        for _, process in children:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _, process in children:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        broker.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tracker simulator: the demo fleet driving around the south of the Landes, and load mode."""

@@ -1,0 +1,61 @@
+"""The one table from error class to HTTP status, and the handlers that answer with it.
+
+Every error the API returns has the shape `{"error": "<Kind>", "detail": "<text>"}`;
+request validation errors and unknown routes included.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[FleetError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+}
+
+KIND_BY_STATUS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                  405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
+                  415: "UnsupportedMediaType", 422: "InvalidInput", 429: "TooManyRequests"}
+
+
+def status_for(error: FleetError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400
+
+
+def error_body(kind: str, detail: str) -> dict[str, str]:
+    return {"error": kind, "detail": detail}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FleetError)
+    async def fleet_error(request: Request, error: FleetError) -> JSONResponse:
+        return JSONResponse(error_body(type(error).__name__, error.detail), status_code=status_for(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {problem.get('msg', '')}"
+            for problem in error.errors()
+        )
+        return JSONResponse(error_body("InvalidInput", problems or "invalid request"), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        kind = KIND_BY_STATUS.get(error.status_code, "HTTPError")
+        detail = error.detail if isinstance(error.detail, str) else kind
+        return JSONResponse(error_body(kind, detail), status_code=error.status_code,
+                            headers=getattr(error, "headers", None))

@@ -1,0 +1,71 @@
+"""`python -m fleetbase <command>`: database and broker set-up for every component."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from fleetbase.broker import BrokerFiles, service_logins, write_config, write_password_file
+from fleetbase.db import connect
+from fleetbase.errors import FleetError
+from fleetbase.migrate import apply_migrations
+from fleetbase.seed import seed_demo
+from fleetbase.settings import FleetSettings
+
+
+def create_database(database_url: str) -> bool:
+    """Create the database named in the URL when missing; return True if created."""
+    info = psycopg.conninfo.conninfo_to_dict(database_url)
+    name = info.get("dbname") or "fleet"
+    admin_url = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fleetbase", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("create-db", help="create the database named by FLEET_DATABASE_URL if missing")
+    commands.add_parser("migrate", help="apply pending schema migrations")
+    commands.add_parser("seed", help="load the demo fleet and users (demo mode only)")
+    broker = commands.add_parser("broker-config", help="write a Mosquitto configuration and password file")
+    broker.add_argument("directory", type=Path)
+    broker.add_argument("--port", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = FleetSettings.load()
+        if args.command == "create-db":
+            created = create_database(settings.database_url)
+            print("database created" if created else "database already exists")
+        elif args.command == "migrate":
+            applied = apply_migrations(settings.database_url)
+            print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied
+                  else "schema up to date")
+        elif args.command == "seed":
+            with connect(settings.database_url) as conn:
+                report = seed_demo(conn, settings=settings)
+            print(f"seed added {report.vehicles} vehicles, {report.trackers} trackers,"
+                  f" {report.geofences} geofences, {report.users} users")
+        elif args.command == "broker-config":
+            files = BrokerFiles(args.directory.resolve(), port=args.port or settings.mqtt_port)
+            write_config(files)
+            with connect(settings.database_url) as conn:
+                count = write_password_file(conn, files.password_file,
+                                            service_logins=service_logins(settings))
+            print(f"wrote {files.config} with {count} logins")
+    except FleetError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

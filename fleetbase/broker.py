@@ -1,0 +1,152 @@
+"""The project's Mosquitto broker: its configuration, password file, and a process runner.
+
+The configuration template and ACL live in `deploy/mosquitto/`. The password file is
+written from the trackers table (hashes are stored in Mosquitto's own format) plus the
+service logins. `BrokerProcess` runs a broker with that configuration; the demo and the
+tests use it, each with its own port and data directory.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from fleetbase.passwords import demo_tracker_password, hash_mqtt_password
+from fleetbase.settings import FleetSettings
+
+MOSQUITTO_DIR = Path(__file__).resolve().parent.parent / "deploy" / "mosquitto"
+
+
+@dataclass(frozen=True)
+class BrokerFiles:
+    directory: Path
+    port: int
+    bind_address: str = "127.0.0.1"
+    autosave_interval: int = 5
+
+    @property
+    def config(self) -> Path:
+        return self.directory / "mosquitto.conf"
+
+    @property
+    def password_file(self) -> Path:
+        return self.directory / "passwords"
+
+    @property
+    def acl_file(self) -> Path:
+        return self.directory / "acl"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "mosquitto.log"
+
+
+def write_config(files: BrokerFiles) -> None:
+    """Render the template and copy the ACL into `files.directory`."""
+    files.data_dir.mkdir(parents=True, exist_ok=True)
+    template = (MOSQUITTO_DIR / "mosquitto.conf.in").read_text()
+    files.config.write_text(template.format(
+        port=files.port, bind_address=files.bind_address,
+        password_file=files.password_file, acl_file=files.acl_file,
+        data_dir=files.data_dir, autosave_interval=files.autosave_interval,
+        log_dest=f"file {files.log_file}", run_as=getpass.getuser(),
+    ))
+    shutil.copyfile(MOSQUITTO_DIR / "acl", files.acl_file)
+
+
+def write_password_file(conn: psycopg.Connection, path: Path, *,
+                        service_logins: dict[str, str]) -> int:
+    """Write every enabled tracker's login and the service logins; return the line count."""
+    lines = [f"{username}:{hash_mqtt_password(password)}"
+             for username, password in sorted(service_logins.items())]
+    rows = conn.execute(
+        "SELECT tracker_id, mqtt_password_hash FROM trackers WHERE enabled ORDER BY tracker_id"
+    ).fetchall()
+    lines += [f"{row['tracker_id']}:{row['mqtt_password_hash']}" for row in rows]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines) + "\n")
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    return len(lines)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BrokerProcess:
+    """A `mosquitto -c <config>` child process that can be stopped, killed and restarted."""
+
+    def __init__(self, files: BrokerFiles, *, executable: str = "mosquitto") -> None:
+        self.files = files
+        self.executable = shutil.which(executable) or "/usr/sbin/mosquitto"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 10.0) -> None:
+        self.process = subprocess.Popen(
+            [self.executable, "-c", str(self.files.config)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                raise RuntimeError(f"mosquitto exited at start: {error} (see {self.files.log_file})")
+            try:
+                socket.create_connection((self.files.bind_address, self.files.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"mosquitto did not listen on port {self.files.port}")
+
+    def reload(self) -> None:
+        """Re-read the password file and ACL without dropping connections (SIGHUP)."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGHUP)
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop gracefully (the broker saves its persistence file) or kill it outright."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+SIMULATOR_LOGIN = "simulator"
+
+
+def service_logins(settings: FleetSettings) -> dict[str, str]:
+    """The non-tracker logins: the ingest workers always, the simulator in demo mode."""
+    logins = {settings.mqtt_username: settings.mqtt_password.get_secret_value()}
+    if settings.demo_mode:
+        logins[SIMULATOR_LOGIN] = simulator_password(settings)
+    return logins
+
+
+def simulator_password(settings: FleetSettings) -> str:
+    return demo_tracker_password(settings.demo_password.get_secret_value(), SIMULATOR_LOGIN)

@@ -1,0 +1,28 @@
+"""PostgreSQL connections: one pool per process, opened in its lifespan; rows are dicts."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from fleetbase.settings import FleetSettings
+
+
+def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool:
+    """Open the process's pool; the caller closes it (`with open_pool(...) as pool:`)."""
+    pool = ConnectionPool(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        kwargs={"application_name": name, "row_factory": dict_row},
+        name=name,
+        open=False,
+    )
+    pool.open(wait=True, timeout=30)
+    return pool
+
+
+def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """One connection outside any pool, for command-line tools and tests."""
+    return psycopg.connect(database_url, autocommit=autocommit, row_factory=dict_row)

@@ -1,0 +1,93 @@
+"""Settings shared by every process, read from `FLEET_*` environment variables.
+
+Each runnable component subclasses `FleetSettings` with its own fields and builds one
+instance at start-up (`IngestSettings.load()`); nothing else reads the environment.
+Outside demo mode, `load()` refuses to start while a secret still has its default value.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fleetbase.errors import ConfigurationError
+
+DEFAULT_SECRET = "change-me"
+
+
+class FleetSettings(BaseSettings):
+    """Settings common to the API, the ingest worker, the scheduler and the tools."""
+
+    model_config = SettingsConfigDict(env_prefix="FLEET_", extra="ignore")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/fleet"
+    db_pool_min: int = Field(default=1, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+
+    mqtt_url: str = "mqtt://127.0.0.1:1884"
+    mqtt_username: str = "ingest"
+    mqtt_password: SecretStr = SecretStr(DEFAULT_SECRET)
+
+    demo_mode: bool = False
+    demo_password: SecretStr = SecretStr(DEFAULT_SECRET)
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+
+    retention_days: int = Field(default=60, ge=1, le=3650)
+    timezone: str = "Europe/Paris"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("mqtt", "mqtts"):
+            raise ValueError("mqtt_url must start with mqtt:// or mqtts://")
+        return value
+
+    @classmethod
+    def load(cls, **overrides: object) -> Self:
+        """Read the environment (plus `overrides`) and refuse default secrets in production."""
+        settings = cls(**overrides)
+        settings.check_secrets()
+        return settings
+
+    def secrets(self) -> dict[str, SecretStr]:
+        """The secrets this process needs, by setting name; subclasses add theirs."""
+        return {"secret_key": self.secret_key, "mqtt_password": self.mqtt_password}
+
+    def check_secrets(self) -> None:
+        if self.demo_mode:
+            return
+        defaults = sorted(
+            name for name, value in self.secrets().items()
+            if value.get_secret_value() in ("", DEFAULT_SECRET)
+        )
+        if defaults:
+            names = ", ".join(f"FLEET_{name.upper()}" for name in defaults)
+            raise ConfigurationError(
+                f"refusing to start outside demo mode with default secrets: {names}"
+            )
+
+    @property
+    def mqtt_host(self) -> str:
+        return urlsplit(self.mqtt_url).hostname or "127.0.0.1"
+
+    @property
+    def mqtt_port(self) -> int:
+        parts = urlsplit(self.mqtt_url)
+        return parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)

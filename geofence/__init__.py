@@ -1,0 +1,1 @@
+"""Zones (depots, service area) and the transitions of vehicles across them."""

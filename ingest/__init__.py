@@ -1,0 +1,1 @@
+"""Telemetry ingest worker: MQTT readings in, batched and idempotent writes to PostgreSQL."""

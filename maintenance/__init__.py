@@ -1,0 +1,1 @@
+"""Mileage- and date-based maintenance plans, due states and service records."""

@@ -1,0 +1,66 @@
+"""The schema applies on an empty database, and applying it again changes nothing."""
+
+from fleetbase.db import connect
+from fleetbase.migrate import apply_migrations, pending_migrations
+
+EXPECTED_TABLES = {
+    "sites", "garages", "prescribers", "users", "vehicles", "trackers", "vehicle_state",
+    "positions", "vehicle_daily_stats", "participants", "participant_licences", "loans",
+    "loan_transitions", "inspections", "inspection_photos", "geofences", "events", "alerts",
+    "maintenance_plans", "service_records", "repair_tickets", "repair_ticket_updates",
+    "dead_letters", "audit_log",
+}
+
+SCHEMA_SHAPE = """
+    SELECT table_name, column_name, data_type, is_nullable
+    FROM information_schema.columns WHERE table_schema = 'public'
+    ORDER BY table_name, column_name
+"""
+
+
+def test_migrations_apply_on_an_empty_database_then_apply_nothing(new_database):
+    url = new_database(empty=True)
+
+    first = apply_migrations(url)
+    with connect(url) as conn:
+        shape_after_first = conn.execute(SCHEMA_SHAPE).fetchall()
+    second = apply_migrations(url)
+    with connect(url) as conn:
+        shape_after_second = conn.execute(SCHEMA_SHAPE).fetchall()
+
+    assert first == ["0001_fleet", "0002_positions", "0003_loans", "0004_operations"]
+    assert second == []
+    assert pending_migrations(url) == []
+    assert shape_after_first == shape_after_second
+    assert EXPECTED_TABLES <= {row["table_name"] for row in shape_after_first}
+
+
+def test_positions_are_partitioned_by_day_on_plain_postgresql(conn):
+    strategy = conn.execute(
+        "SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'positions'::regclass"
+    ).fetchone()
+    created = conn.execute("SELECT ensure_positions_partition('2026-11-25')").fetchone()
+    again = conn.execute("SELECT ensure_positions_partition('2026-11-25')").fetchone()
+    bounds = conn.execute(
+        "SELECT pg_get_expr(relpartbound, oid) AS bound FROM pg_class WHERE relname = 'positions_20261125'"
+    ).fetchone()
+
+    assert strategy == {"partstrat": "r"}
+    assert created["ensure_positions_partition"] is True
+    assert again["ensure_positions_partition"] is False
+    assert "2026-11-25 00:00:00+00" in bounds["bound"] and "2026-11-26 00:00:00+00" in bounds["bound"]
+
+
+def test_a_partition_created_late_takes_the_rows_that_reached_the_default_one(conn):
+    vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-01'").fetchone()["id"]
+    conn.execute(
+        "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+        " VALUES (%(vehicle_id)s, '2026-10-01T08:00:00Z', 'car-01', 43.7, -1.05)",
+        {"vehicle_id": vehicle_id},
+    )
+
+    conn.execute("SELECT ensure_positions_partition('2026-10-01')")
+
+    in_default = conn.execute("SELECT count(*) AS n FROM ONLY positions_default").fetchone()["n"]
+    in_day = conn.execute("SELECT count(*) AS n FROM positions_20261001").fetchone()["n"]
+    assert (in_default, in_day) == (0, 1)

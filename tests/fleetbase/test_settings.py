@@ -1,0 +1,31 @@
+"""Settings refuse default secrets outside demo mode."""
+
+import pytest
+
+from fleetbase.errors import ConfigurationError
+from fleetbase.settings import FleetSettings
+
+
+def test_production_refuses_default_secrets(monkeypatch):
+    monkeypatch.setenv("FLEET_SECRET_KEY", "a-real-secret")
+
+    with pytest.raises(ConfigurationError, match="FLEET_MQTT_PASSWORD"):
+        FleetSettings.load(demo_mode=False)
+
+
+def test_production_starts_with_its_own_secrets(monkeypatch):
+    monkeypatch.setenv("FLEET_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("FLEET_MQTT_PASSWORD", "another-real-secret")
+
+    settings = FleetSettings.load(demo_mode=False)
+
+    assert settings.secret_key.get_secret_value() == "a-real-secret"
+
+
+def test_demo_mode_accepts_default_secrets():
+    assert FleetSettings.load(demo_mode=True).demo_mode
+
+
+def test_an_unknown_time_zone_is_refused():
+    with pytest.raises(ValueError, match="time zone"):
+        FleetSettings(timezone="Europe/Dax")
