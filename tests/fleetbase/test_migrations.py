@@ -8,7 +8,7 @@ EXPECTED_TABLES = {
     "positions", "vehicle_daily_stats", "participants", "participant_licences", "loans",
     "loan_transitions", "inspections", "inspection_photos", "geofences", "events", "alerts",
     "maintenance_plans", "service_records", "repair_tickets", "repair_ticket_updates",
-    "dead_letters", "audit_log",
+    "dead_letters", "audit_log", "ingest_counters",
 }
 
 SCHEMA_SHAPE = """
@@ -28,7 +28,7 @@ def test_migrations_apply_on_an_empty_database_then_apply_nothing(new_database):
     with connect(url) as conn:
         shape_after_second = conn.execute(SCHEMA_SHAPE).fetchall()
 
-    assert first == ["0001_fleet", "0002_positions", "0003_loans", "0004_operations"]
+    assert first == ["0001_fleet", "0002_positions", "0003_loans", "0004_operations", "0005_ingest"]
     assert second == []
     assert pending_migrations(url) == []
     assert shape_after_first == shape_after_second

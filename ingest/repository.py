@@ -1,0 +1,186 @@
+"""Every query of the ingest path. Nothing here commits: one transaction per batch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+import psycopg
+from psycopg.rows import class_row
+
+# Advisory-lock namespace for "this vehicle's state is being computed" (see lock_vehicles).
+VEHICLE_LOCK_NAMESPACE = 7411
+NOTIFY_CHANNEL = "vehicle_state"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerInfo:
+    tracker_id: str
+    vehicle_id: int
+    kind: str
+    enabled: bool
+
+
+@dataclass(slots=True)
+class VehicleState:
+    """A row of vehicle_state, in column order."""
+
+    vehicle_id: int
+    fix_time: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    speed_kmh: float | None = None
+    heading_deg: float | None = None
+    alt_m: float | None = None
+    acc_m: float | None = None
+    odometer_km: float | None = None
+    effective_odometer_km: float | None = None
+    battery_pct: float | None = None
+    fuel_pct: float | None = None
+    tracker_battery_pct: float | None = None
+    ignition: bool | None = None
+    last_seen_at: datetime | None = None
+    online: bool = True
+    online_changed_at: datetime | None = None
+    updated_at: datetime | None = None
+    anchor_fix_time: datetime | None = None
+    anchor_lat: float | None = None
+    anchor_lon: float | None = None
+    suspect_fix_time: datetime | None = None
+    suspect_lat: float | None = None
+    suspect_lon: float | None = None
+
+
+STATE_COLUMNS = [field.name for field in fields(VehicleState)]
+POSITION_COLUMNS = ["vehicle_id", "fix_time", "received_at", "tracker_id", "lat", "lon", "speed_kmh",
+                    "heading_deg", "alt_m", "acc_m", "odometer_km", "effective_odometer_km",
+                    "battery_pct", "fuel_pct", "tracker_battery_pct", "ignition", "seq", "attributes"]
+
+
+def prepare_session(conn: psycopg.Connection) -> None:
+    """Per-connection staging tables that COPY fills and each commit empties."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS positions_staging"
+                 " (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS vehicle_state_staging"
+                 " (LIKE vehicle_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    conn.commit()
+
+
+def load_trackers(conn: psycopg.Connection) -> dict[str, TrackerInfo]:
+    with conn.cursor(row_factory=class_row(TrackerInfo)) as cursor:
+        cursor.execute("SELECT t.tracker_id, t.vehicle_id, v.kind, t.enabled"
+                       " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id")
+        return {tracker.tracker_id: tracker for tracker in cursor}
+
+
+def lock_vehicles(conn: psycopg.Connection, vehicle_ids: list[int]) -> None:
+    """Serialise work on these vehicles across workers until commit.
+
+    Shared subscriptions hand a vehicle's messages to any worker; taking the locks in
+    id order keeps two workers from computing one vehicle's state at once, without
+    deadlocks between them.
+    """
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(%(namespace)s, v::int) FROM unnest(%(ids)s::bigint[]) AS v ORDER BY v",
+        {"namespace": VEHICLE_LOCK_NAMESPACE, "ids": sorted(vehicle_ids)},
+    )
+
+
+def get_states(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, VehicleState]:
+    with conn.cursor(row_factory=class_row(VehicleState)) as cursor:
+        cursor.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM vehicle_state"
+                       " WHERE vehicle_id = ANY(%(ids)s)", {"ids": vehicle_ids})
+        return {state.vehicle_id: state for state in cursor}
+
+
+def ensure_partitions(conn: psycopg.Connection, days: Iterable[date]) -> None:
+    conn.execute("SELECT ensure_positions_partition(d) FROM unnest(%(days)s::date[]) AS d",
+                 {"days": sorted(set(days))})
+
+
+def insert_positions(conn: psycopg.Connection, rows: list[tuple]) -> set[tuple[int, datetime]]:
+    """COPY rows (POSITION_COLUMNS order) in; return the (vehicle, fix time) pairs that were new.
+
+    COPY cannot skip conflicts, so rows go through a staging table and one
+    INSERT … ON CONFLICT DO NOTHING: a reading delivered twice is stored once.
+    """
+    with conn.cursor() as cursor:
+        with cursor.copy(f"COPY positions_staging ({', '.join(POSITION_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO positions ({', '.join(POSITION_COLUMNS)})"
+            f" SELECT {', '.join(POSITION_COLUMNS)} FROM positions_staging"
+            " ON CONFLICT (vehicle_id, fix_time) DO NOTHING RETURNING vehicle_id, fix_time"
+        )
+        inserted = {(row["vehicle_id"], row["fix_time"]) for row in cursor.fetchall()}
+        cursor.execute("TRUNCATE positions_staging")
+    return inserted
+
+
+def save_states(conn: psycopg.Connection, states: list[VehicleState]) -> None:
+    """Write whole rows computed under the vehicles' locks (see lock_vehicles)."""
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in STATE_COLUMNS[1:])
+    with conn.cursor() as cursor:
+        with cursor.copy(f"COPY vehicle_state_staging ({', '.join(STATE_COLUMNS)}) FROM STDIN") as copy:
+            for state in states:
+                copy.write_row([getattr(state, column) for column in STATE_COLUMNS])
+        cursor.execute(
+            f"INSERT INTO vehicle_state ({', '.join(STATE_COLUMNS)})"
+            f" SELECT {', '.join(STATE_COLUMNS)} FROM vehicle_state_staging"
+            f" ON CONFLICT (vehicle_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("TRUNCATE vehicle_state_staging")
+
+
+def insert_dead_letters(conn: psycopg.Connection, letters: list[tuple[str, str | None, bytes, str, str]]) -> None:
+    """Rows of (topic, tracker_id, payload, reason, detail)."""
+    if not letters:
+        return
+    with conn.cursor() as cursor:
+        with cursor.copy("COPY dead_letters (topic, tracker_id, payload, reason, detail) FROM STDIN") as copy:
+            for topic, tracker_id, payload, reason, detail in letters:
+                copy.write_row((_text(topic), tracker_id, payload, reason, _text(detail)))
+
+
+def mark_silent_offline(conn: psycopg.Connection, *, silent_since: datetime, now: datetime) -> list[int]:
+    """Vehicles whose tracker has said nothing since `silent_since` go offline."""
+    rows = conn.execute(
+        "UPDATE vehicle_state SET online = false, online_changed_at = %(now)s, updated_at = %(now)s"
+        " WHERE online AND last_seen_at < %(silent_since)s RETURNING vehicle_id",
+        {"silent_since": silent_since, "now": now},
+    ).fetchall()
+    return [row["vehicle_id"] for row in rows]
+
+
+def notify_changed(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> None:
+    """Tell live-stream listeners (any API process) which vehicles changed; sent at commit."""
+    ids = sorted(set(vehicle_ids))
+    for start in range(0, len(ids), 500):  # NOTIFY payloads stay well under 8,000 bytes
+        conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
+                     {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"vehicle_ids": ids[start:start + 500]})})
+
+
+def load_counters(conn: psycopg.Connection, worker_id: str) -> dict[str, float]:
+    rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = %(worker_id)s",
+                        {"worker_id": worker_id}).fetchall()
+    return {row["name"]: row["value"] for row in rows}
+
+
+def save_counters(conn: psycopg.Connection, worker_id: str, values: dict[str, float]) -> None:
+    if not values:
+        return
+    names = list(values)
+    conn.execute(
+        "INSERT INTO ingest_counters (worker_id, name, value)"
+        " SELECT %(worker_id)s, n, v FROM unnest(%(names)s::text[], %(values)s::float8[]) AS c(n, v)"
+        " ON CONFLICT (worker_id, name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+        {"worker_id": worker_id, "names": names, "values": [values[name] for name in names]},
+    )
+
+
+def _text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL; everything else is kept as received."""
+    return value.replace("\x00", "\\x00")

@@ -1,0 +1,207 @@
+"""Stores one batch of MQTT messages: decode, check, compute state, write. Never commits.
+
+The caller (the worker) commits and only then acknowledges the messages to the broker,
+so a crash at any instant leaves every message either stored or still unacknowledged
+(and redelivered). Storage is idempotent on (vehicle, fix time): redelivery doubles
+nothing. The latest state only moves forward in fix time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import psycopg
+
+from ingest import repository
+from ingest.decoding import Limits, decode_message
+from ingest.odometer import Fix, OdometerState, advance
+from ingest.readings import Reading, RejectedReading, StatusUpdate
+from ingest.repository import TrackerInfo, VehicleState
+from ingest.trackers import TrackerDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One MQTT message as received."""
+
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
+@dataclass
+class BatchOutcome:
+    messages: int = 0
+    readings: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    statuses: int = 0
+    ignored: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    flags: Counter = field(default_factory=Counter)
+    stored_fix_times: list[datetime] = field(default_factory=list)
+    changed_vehicles: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Item:
+    reading: Reading
+    tracker: TrackerInfo
+    received_at: datetime
+    effective_km: float | None = None
+    flag: str | None = None
+    late: bool = False
+
+
+class IngestService:
+    def __init__(self, *, limits: Limits, max_accuracy_m: float, trackers: TrackerDirectory) -> None:
+        self.limits = limits
+        self.max_accuracy_m = max_accuracy_m
+        self.trackers = trackers
+
+    def store_batch(self, conn: psycopg.Connection, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
+        outcome = BatchOutcome(messages=len(envelopes))
+        items: dict[tuple[int, datetime], _Item] = {}
+        statuses: list[tuple[StatusUpdate, TrackerInfo]] = []
+        letters: list[tuple[str, str | None, bytes, str, str]] = []
+
+        def reject(envelope: Envelope, tracker_id: str | None, rejection: RejectedReading) -> None:
+            outcome.rejected[rejection.reason] += 1
+            letters.append((envelope.topic, tracker_id, rejection.payload or envelope.payload,
+                            rejection.reason, rejection.detail))
+
+        for envelope in envelopes:
+            decoded = decode_message(envelope.topic, envelope.payload, received_at=envelope.received_at,
+                                     limits=self.limits)
+            outcome.ignored += decoded.ignored
+            for rejection in decoded.rejections:
+                reject(envelope, decoded.tracker_id, rejection)
+            if not decoded.readings and not decoded.statuses:
+                continue
+            tracker = self.trackers.get(conn, decoded.tracker_id, now=now)
+            if tracker is None or not tracker.enabled:
+                reason = "unknown_tracker" if tracker is None else "disabled_tracker"
+                reject(envelope, decoded.tracker_id, RejectedReading(
+                    reason, f"tracker {decoded.tracker_id!r} is {'not registered' if tracker is None else 'disabled'}"))
+                continue
+            outcome.readings += len(decoded.readings)
+            for reading in decoded.readings:
+                key = (tracker.vehicle_id, reading.fix_time)
+                if key in items:
+                    outcome.duplicates += 1
+                else:
+                    items[key] = _Item(reading, tracker, envelope.received_at)
+            statuses += [(status, tracker) for status in decoded.statuses]
+
+        vehicle_ids = sorted({vehicle for vehicle, _ in items} | {tracker.vehicle_id for _, tracker in statuses})
+        if vehicle_ids:
+            repository.lock_vehicles(conn, vehicle_ids)
+            states = repository.get_states(conn, vehicle_ids)
+            changed = self._follow_vehicles(items, states, outcome)
+            self._apply_statuses(statuses, states, changed, outcome)
+            if items:
+                self._write_positions(conn, items, outcome)
+            if changed:
+                for vehicle in changed:
+                    states[vehicle].updated_at = now
+                    states[vehicle].online_changed_at = states[vehicle].online_changed_at or now
+                repository.save_states(conn, [states[vehicle] for vehicle in sorted(changed)])
+                repository.notify_changed(conn, changed)
+            outcome.changed_vehicles = changed
+        repository.insert_dead_letters(conn, letters)
+        return outcome
+
+    def _follow_vehicles(self, items: dict[tuple[int, datetime], _Item], states: dict[int, VehicleState],
+                         outcome: BatchOutcome) -> set[int]:
+        """Advance each vehicle's state through its new readings, in fix-time order."""
+        changed: set[int] = set()
+        for (vehicle_id, fix_time), item in sorted(items.items(), key=lambda pair: pair[0]):
+            state = states.setdefault(vehicle_id, VehicleState(vehicle_id=vehicle_id, online=False))
+            reading = item.reading
+            state.last_seen_at = max(filter(None, (state.last_seen_at, item.received_at)))
+            if not state.online:
+                state.online, state.online_changed_at = True, item.received_at
+            changed.add(vehicle_id)
+            if state.fix_time is not None and fix_time <= state.fix_time:
+                item.late = True  # stored, but moves nothing
+                item.effective_km = reading.odometer_km
+                continue
+            step = advance(_odometer_state(state), fix=Fix(fix_time, reading.lat, reading.lon),
+                           acc_m=reading.acc_m, reported_km=reading.odometer_km,
+                           kind=item.tracker.kind, max_accuracy_m=self.max_accuracy_m)
+            item.effective_km, item.flag = step.effective_km, step.flag
+            if step.flag:
+                outcome.flags[step.flag] += 1
+            _take_reading(state, reading, step.state, moved=step.flag not in ("gps_jump", "poor_accuracy"))
+        return changed
+
+    @staticmethod
+    def _apply_statuses(statuses: list[tuple[StatusUpdate, TrackerInfo]], states: dict[int, VehicleState],
+                        changed: set[int], outcome: BatchOutcome) -> None:
+        for status, tracker in sorted(statuses, key=lambda pair: pair[0].at):
+            outcome.statuses += 1
+            state = states.setdefault(tracker.vehicle_id, VehicleState(vehicle_id=tracker.vehicle_id, online=False))
+            if state.online_changed_at is not None and status.at < state.online_changed_at:
+                continue  # an older status than what we know (retained, redelivered)
+            if state.online != status.online or state.online_changed_at is None:
+                state.online, state.online_changed_at = status.online, status.at
+                changed.add(tracker.vehicle_id)
+
+    @staticmethod
+    def _write_positions(conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
+                         outcome: BatchOutcome) -> None:
+        repository.ensure_partitions(conn, {fix_time.date() for _, fix_time in items})
+        rows = [_position_row(vehicle_id, item) for (vehicle_id, _), item in items.items()]
+        inserted = repository.insert_positions(conn, rows)
+        outcome.stored += len(inserted)
+        outcome.duplicates += len(items) - len(inserted)
+        for key in inserted:
+            item = items[key]
+            outcome.stored_fix_times.append(key[1])
+            outcome.out_of_order += item.late
+
+
+def _odometer_state(state: VehicleState) -> OdometerState:
+    anchor = (Fix(state.anchor_fix_time, state.anchor_lat, state.anchor_lon)
+              if state.anchor_fix_time is not None else None)
+    suspect = (Fix(state.suspect_fix_time, state.suspect_lat, state.suspect_lon)
+               if state.suspect_fix_time is not None else None)
+    return OdometerState(effective_km=state.effective_odometer_km, reported_km=state.odometer_km,
+                         reported_at=state.fix_time if state.odometer_km is not None else None,
+                         anchor=anchor, suspect=suspect)
+
+
+def _take_reading(state: VehicleState, reading: Reading, odometer: OdometerState, *, moved: bool) -> None:
+    """The reading becomes the latest state; a GPS jump or imprecise fix keeps the last good position."""
+    state.fix_time = reading.fix_time
+    if moved or state.lat is None:
+        state.lat, state.lon, state.acc_m = reading.lat, reading.lon, reading.acc_m
+    for name in ("speed_kmh", "heading_deg", "alt_m", "battery_pct", "fuel_pct", "tracker_battery_pct", "ignition"):
+        value = getattr(reading, name)
+        if value is not None:
+            setattr(state, name, value)
+    state.effective_odometer_km = odometer.effective_km
+    state.odometer_km = odometer.reported_km
+    state.anchor_fix_time, state.anchor_lat, state.anchor_lon = (
+        (odometer.anchor.fix_time, odometer.anchor.lat, odometer.anchor.lon) if odometer.anchor else (None,) * 3)
+    state.suspect_fix_time, state.suspect_lat, state.suspect_lon = (
+        (odometer.suspect.fix_time, odometer.suspect.lat, odometer.suspect.lon) if odometer.suspect else (None,) * 3)
+
+
+def _position_row(vehicle_id: int, item: _Item) -> tuple:
+    reading = item.reading
+    attributes = dict(reading.attributes)
+    if item.flag:
+        attributes["odometer_flag"] = item.flag
+    return (vehicle_id, reading.fix_time, item.received_at, reading.tracker_id, reading.lat, reading.lon,
+            reading.speed_kmh, reading.heading_deg, reading.alt_m, reading.acc_m, reading.odometer_km,
+            item.effective_km, reading.battery_pct, reading.fuel_pct, reading.tracker_battery_pct,
+            reading.ignition, reading.seq, _json(attributes))
+
+
+def _json(attributes: dict) -> str | None:
+    return json.dumps(attributes, allow_nan=False) if attributes else None

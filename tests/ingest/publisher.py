@@ -1,0 +1,66 @@
+"""A stream of readings from real tracker logins, remembering which the broker acknowledged."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import paho.mqtt.client as mqtt
+
+from fleetbase.passwords import demo_tracker_password
+from tests.conftest import DEMO_PASSWORD
+
+
+class StreamPublisher:
+    """One paho client per tracker (its own login), QoS 1, reconnecting on its own."""
+
+    def __init__(self, port: int, tracker_ids: list[str]) -> None:
+        self.start_time = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+        self.acked: set[tuple[str, int]] = set()
+        self.pending: dict[tuple[str, int], tuple[str, int]] = {}
+        self.lock = threading.Lock()
+        self.clients = {tracker_id: self._client(port, tracker_id) for tracker_id in tracker_ids}
+
+    def _client(self, port: int, tracker_id: str) -> mqtt.Client:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{tracker_id}",
+                             protocol=mqtt.MQTTv5)
+        client.username_pw_set(tracker_id, demo_tracker_password(DEMO_PASSWORD, tracker_id))
+        client.max_queued_messages_set(0)
+        client.reconnect_delay_set(min_delay=0.1, max_delay=1)
+        client.on_publish = lambda c, u, mid, reason, props, t=tracker_id: self._on_publish(t, mid, reason)
+        client.connect_async("127.0.0.1", port)
+        client.loop_start()
+        return client
+
+    def _on_publish(self, tracker_id: str, mid: int, reason) -> None:
+        with self.lock:
+            key = self.pending.pop((tracker_id, mid), None)
+            if key is not None and not reason.is_failure:
+                self.acked.add(key)
+
+    def wait_connected(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(client.is_connected() for client in self.clients.values()):
+            if time.monotonic() > deadline:
+                raise AssertionError("publishers did not connect")
+            time.sleep(0.05)
+
+    def publish(self, count: int, *, rate: float) -> None:
+        """`count` readings per tracker, `rate` messages per second in all."""
+        interval = 1.0 / rate
+        for seq in range(count):
+            for tracker_id, client in self.clients.items():
+                fix_time = self.start_time + timedelta(seconds=seq)
+                payload = json.dumps({"ts": fix_time.isoformat(), "lat": 43.7 + seq * 1e-4,
+                                      "lon": -1.05, "seq": seq, "odometer_km": 1000 + seq * 0.01})
+                with self.lock:
+                    info = client.publish(f"fleet/{tracker_id}/telemetry", payload, qos=1)
+                    self.pending[(tracker_id, info.mid)] = (tracker_id, seq)
+                time.sleep(interval)
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.disconnect()
+            client.loop_stop()

@@ -1,0 +1,102 @@
+"""Nothing acknowledged is lost when the worker is killed or the broker restarts."""
+
+import json
+import signal
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+from tests.ingest.conftest import Worker, publish, query, scalar, wait_until, worker_process
+from ingest.worker import partition_of
+from tests.ingest.publisher import StreamPublisher
+
+TRACKERS = ["car-07", "scooter-20", "ebike-05"]
+
+
+def stored_keys(url: str) -> list[tuple[str, int]]:
+    rows = query(url, "SELECT tracker_id, seq FROM positions WHERE tracker_id = ANY(%(t)s)", {"t": TRACKERS})
+    return [(row["tracker_id"], row["seq"]) for row in rows]
+
+
+def wait_subscribed(url: str, port: int) -> None:
+    """A reading published before the worker's first subscription has no one to go to:
+    probe until one lands."""
+
+    def probe() -> bool:
+        publish(port, "car-08", json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05}))
+        time.sleep(0.2)
+        return bool(scalar(url, "SELECT count(*) FROM positions WHERE tracker_id = 'car-08'"))
+
+    wait_until(probe)
+
+
+def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_reading_once(pipeline_db, broker):
+    client_id = f"ingest-kill-{uuid.uuid4().hex[:6]}"
+    publisher = StreamPublisher(broker.files.port, TRACKERS)
+    publisher.wait_connected()
+    try:
+        with worker_process(pipeline_db, broker.files.port, client_id) as first:
+            wait_subscribed(pipeline_db, broker.files.port)
+            stream = threading.Thread(target=publisher.publish, args=(400,), kwargs={"rate": 400})
+            stream.start()
+            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        killed_with = len(stored_keys(pipeline_db))
+        time.sleep(0.5)  # the stream goes on while no worker runs
+        with worker_process(pipeline_db, broker.files.port, client_id):
+            stream.join(timeout=60)
+            wait_until(lambda: not publisher.pending, timeout=30)
+            wait_until(lambda: set(stored_keys(pipeline_db)) >= publisher.acked, timeout=60)
+    finally:
+        publisher.close()
+
+    keys = stored_keys(pipeline_db)
+    assert killed_with < len(publisher.acked) == 1200
+    assert len(keys) == len(set(keys)) == 1200
+    assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters") == 0
+
+
+def test_a_broker_restarted_mid_stream_loses_nothing_the_trackers_handed_to_it(pipeline_db, broker, worker_settings):
+    publisher = StreamPublisher(broker.files.port, TRACKERS)
+    publisher.wait_connected()
+    try:
+        with Worker(worker_settings):
+            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300})
+            stream.start()
+            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
+            broker.restart()
+            stream.join(timeout=60)
+            wait_until(lambda: not publisher.pending, timeout=30)
+            wait_until(lambda: set(stored_keys(pipeline_db)) >= publisher.acked, timeout=60)
+    finally:
+        publisher.close()
+
+    keys = stored_keys(pipeline_db)
+    assert len(publisher.acked) == 900
+    assert len(keys) == len(set(keys)) == 900
+
+
+def test_two_workers_split_the_trackers_and_store_everything_once(pipeline_db, broker, worker_settings):
+    settings = [worker_settings.model_copy(update={"ingest_partition": f"{index}/2",
+                                                   "ingest_client_id": f"{worker_settings.ingest_client_id}-{index}"})
+                for index in range(2)]
+    trackers = ["car-01", "car-04", "scooter-01"]
+    expected = [sum(partition_of(f"fleet/{t}/telemetry", 2) == index for t in trackers) * 100 for index in range(2)]
+    publisher = StreamPublisher(broker.files.port, trackers)
+    publisher.wait_connected()
+    try:
+        with Worker(settings[0]) as first, Worker(settings[1]) as second:
+            publisher.publish(100, rate=600)
+            wait_until(lambda: not publisher.pending)
+            wait_until(lambda: first.worker.counters.get("ingest_stored_total")
+                       + second.worker.counters.get("ingest_stored_total") == 300)
+            shares = [first.worker.counters.get("ingest_stored_total"),
+                      second.worker.counters.get("ingest_stored_total")]
+    finally:
+        publisher.close()
+
+    rows = query(pipeline_db, "SELECT tracker_id, seq FROM positions WHERE tracker_id = ANY(%(t)s)", {"t": trackers})
+    assert len(rows) == len({(row["tracker_id"], row["seq"]) for row in rows}) == 300
+    assert shares == expected and 0 not in expected
