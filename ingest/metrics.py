@@ -7,6 +7,7 @@ count is exactly what was committed, and they carry on across restarts of a work
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from ingest.service import BatchOutcome
@@ -33,13 +34,20 @@ class Counters:
         self.values[key] = self.values.get(key, 0.0) + amount
 
     def observe(self, name: str, values: Iterable[float], buckets: tuple[float, ...]) -> None:
-        """A cumulative histogram, as Prometheus reads one."""
+        """A cumulative histogram, as Prometheus reads one (`le` buckets, `_sum`, `_count`)."""
+        per_bucket = [0] * len(buckets)
+        total = 0.0
         for value in values:
-            for bound in buckets:
-                if value <= bound:
-                    self.inc(f"{name}_bucket", le="+Inf" if math.isinf(bound) else f"{bound:g}")
-            self.inc(f"{name}_sum", value)
-            self.inc(f"{name}_count")
+            per_bucket[bisect_left(buckets, value)] += 1
+            total += value
+        running = 0
+        for bound, count in zip(buckets, per_bucket):
+            running += count
+            if running:
+                self.inc(f"{name}_bucket", running, le="+Inf" if math.isinf(bound) else f"{bound:g}")
+        if running:
+            self.inc(f"{name}_sum", total)
+            self.inc(f"{name}_count", running)
 
     def record(self, outcome: BatchOutcome, *, lags_s: list[float]) -> None:
         self.inc("ingest_batches_total")

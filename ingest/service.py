@@ -154,7 +154,6 @@ class IngestService:
     @staticmethod
     def _write_positions(conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
                          outcome: BatchOutcome) -> None:
-        repository.ensure_partitions(conn, {fix_time.date() for _, fix_time in items})
         rows = [_position_row(vehicle_id, item) for (vehicle_id, _), item in items.items()]
         inserted = repository.insert_positions(conn, rows)
         outcome.stored += len(inserted)

@@ -207,7 +207,8 @@ class IngestWorker:
         self._acknowledge([incoming])
 
     def _housekeeping(self, stop: threading.Event) -> None:
-        """Trackers silent too long go offline; counters are saved; a summary is logged."""
+        """Trackers silent too long go offline; counters are saved; coming days get their
+        partitions; a summary is logged."""
         if time.monotonic() - self._last_housekeeping < self.settings.ingest_housekeeping_s:
             return
         self._last_housekeeping = time.monotonic()
@@ -224,6 +225,14 @@ class IngestWorker:
             log.warning("housekeeping skipped: database unavailable (%s)", error)
             self._drop_connection()
             return
+        try:
+            with conn.transaction():
+                repository.maintain_partitions(conn)
+        except psycopg.errors.LockNotAvailable:
+            log.warning("positions partitions not created: the table is busy; trying again later")
+        except TRANSIENT_DB_ERRORS as error:
+            log.warning("positions partitions not created: %s", error)
+            self._drop_connection()
         log.info("stored %d, duplicates %d, out of order %d, rejected %d",
                  self.counters.get("ingest_stored_total"), self.counters.get("ingest_duplicates_total"),
                  self.counters.get("ingest_out_of_order_total"),

@@ -28,3 +28,31 @@ CREATE TABLE ingest_counters (
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (worker_id, name)
 );
+
+-- Day partitions are made ahead of time (and for days whose rows reached the default
+-- partition), off the ingest hot path: creating a partition locks the whole table,
+-- so the worker's housekeeping calls this with a short lock_timeout instead of
+-- letting one long reader stall every insert. On TimescaleDB it does nothing.
+CREATE FUNCTION maintain_positions_partitions(days_ahead integer) RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    today date := (now() AT TIME ZONE 'UTC')::date;
+    day date;
+    created integer := 0;
+BEGIN
+    IF to_regclass('positions_default') IS NULL THEN
+        RETURN 0;
+    END IF;
+    FOR day IN
+        SELECT d::date FROM generate_series(today - 1, today + days_ahead, interval '1 day') AS d
+        UNION
+        SELECT DISTINCT (fix_time AT TIME ZONE 'UTC')::date FROM positions_default
+        ORDER BY 1
+    LOOP
+        IF ensure_positions_partition(day) THEN
+            created := created + 1;
+        END IF;
+    END LOOP;
+    RETURN created;
+END
+$fn$;

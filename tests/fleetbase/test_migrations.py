@@ -64,3 +64,24 @@ def test_a_partition_created_late_takes_the_rows_that_reached_the_default_one(co
     in_default = conn.execute("SELECT count(*) AS n FROM ONLY positions_default").fetchone()["n"]
     in_day = conn.execute("SELECT count(*) AS n FROM positions_20261001").fetchone()["n"]
     assert (in_default, in_day) == (0, 1)
+
+
+def test_partitions_are_made_ahead_and_for_days_that_reached_the_default_one(conn):
+    vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-01'").fetchone()["id"]
+    conn.execute(
+        "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+        " VALUES (%(vehicle_id)s, now() - interval '20 days', 'car-01', 43.7, -1.05)",
+        {"vehicle_id": vehicle_id},
+    )
+
+    created = conn.execute("SELECT maintain_positions_partitions(2) AS n").fetchone()["n"]
+    again = conn.execute("SELECT maintain_positions_partitions(2) AS n").fetchone()["n"]
+    days = conn.execute(
+        "SELECT d::date AS day, to_regclass('positions_' || to_char(d, 'YYYYMMDD')) IS NOT NULL AS exists"
+        " FROM generate_series((now() AT TIME ZONE 'UTC')::date - 1, (now() AT TIME ZONE 'UTC')::date + 2,"
+        " interval '1 day') AS d"
+    ).fetchall()
+
+    assert created == 5 and again == 0
+    assert all(row["exists"] for row in days)
+    assert conn.execute("SELECT count(*) AS n FROM ONLY positions_default").fetchone()["n"] == 0
