@@ -23,6 +23,7 @@ def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool:
     return pool
 
 
-def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:
-    """One connection outside any pool, for command-line tools and tests."""
-    return psycopg.connect(database_url, autocommit=autocommit, row_factory=dict_row)
+def connect(database_url: str, *, autocommit: bool = False, name: str = "fleet") -> psycopg.Connection:
+    """One connection outside any pool, for workers, command-line tools and tests."""
+    return psycopg.connect(database_url, autocommit=autocommit, row_factory=dict_row,
+                           application_name=name, connect_timeout=10)

@@ -241,7 +241,7 @@ class IngestWorker:
     # --- database connection ---------------------------------------------------------
     def _connection(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed:
-            self.conn = connect(self.settings.database_url)
+            self.conn = connect(self.settings.database_url, name=f"ingest:{self.settings.ingest_client_id}")
             repository.prepare_session(self.conn)
             self.service.trackers.forget()
             if not self.counters.values:

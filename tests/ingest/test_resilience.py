@@ -1,4 +1,4 @@
-"""Nothing acknowledged is lost when the worker is killed or the broker restarts."""
+"""Nothing acknowledged is lost when the worker is killed, or the broker or the database restarts."""
 
 import json
 import signal
@@ -7,8 +7,12 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from tests.ingest.conftest import Worker, publish, query, scalar, wait_until, worker_process
+import psycopg
+from psycopg import sql
+
 from ingest.worker import partition_of
+from tests.conftest import ADMIN_URL
+from tests.ingest.conftest import Worker, publish, query, scalar, wait_until, worker_process
 from tests.ingest.publisher import StreamPublisher
 
 TRACKERS = ["car-07", "scooter-20", "ebike-05"]
@@ -100,3 +104,31 @@ def test_two_workers_split_the_trackers_and_store_everything_once(pipeline_db, b
     rows = query(pipeline_db, "SELECT tracker_id, seq FROM positions WHERE tracker_id = ANY(%(t)s)", {"t": trackers})
     assert len(rows) == len({(row["tracker_id"], row["seq"]) for row in rows}) == 300
     assert shares == expected and 0 not in expected
+
+
+def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, worker_settings):
+    database = pipeline_db.rsplit("/", 1)[1]
+    publisher = StreamPublisher(broker.files.port, TRACKERS)
+    publisher.wait_connected()
+    try:
+        with Worker(worker_settings) as running:
+            wait_subscribed(pipeline_db, broker.files.port)
+            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300})
+            stream.start()
+            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:  # an outage of 2 s
+                admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+                time.sleep(2)
+                admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database)))
+            stream.join(timeout=60)
+            wait_until(lambda: not publisher.pending, timeout=30)
+            wait_until(lambda: set(stored_keys(pipeline_db)) >= publisher.acked, timeout=60)
+            retries = running.worker.counters.get("ingest_db_retries_total")
+            assert running.thread.is_alive()
+    finally:
+        publisher.close()
+
+    keys = stored_keys(pipeline_db)
+    assert len(keys) == len(set(keys)) == len(publisher.acked) == 900
+    assert retries >= 1
