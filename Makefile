@@ -24,3 +24,7 @@ $(VENV)/.installed: pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+# Benchmarks print figures beside a baseline measured in the same run (docs/PERFORMANCE.md).
+bench-ingest: services venv
+	$(PYTHON) bench/ingest_bench.py $(BENCH_ARGS)

@@ -97,7 +97,8 @@ def _native(tracker_id: str, item: Any) -> Reading:
     for key in ("ts", "lat", "lon"):
         if item.get(key) is None:
             raise RejectedReading("missing_field", f"{key} is required")
-    values = {name: _number(item, name, name) for name in NATIVE_NUMBERS}
+    # Only the keys present are checked: most trackers send a few of the optional fields.
+    values = {name: _number(item, name, name) for name in item.keys() & NATIVE_NUMBERS.keys()}
     return Reading(
         tracker_id=tracker_id, fix_time=_time(item["ts"], "ts"), **_position(item),
         ignition=_boolean(item, "ignition"), seq=_integer(item, "seq"),

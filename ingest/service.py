@@ -8,12 +8,12 @@ nothing. The latest state only moves forward in fix time.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ingest import repository
 from ingest.decoding import Limits, decode_message
@@ -202,5 +202,5 @@ def _position_row(vehicle_id: int, item: _Item) -> tuple:
             reading.ignition, reading.seq, _json(attributes))
 
 
-def _json(attributes: dict) -> str | None:
-    return json.dumps(attributes, allow_nan=False) if attributes else None
+def _json(attributes: dict) -> Jsonb | None:
+    return Jsonb(attributes) if attributes else None

@@ -147,13 +147,20 @@ class IngestWorker:
         except queue.Empty:
             return []
         batch = [first]
+        limit = self.settings.ingest_batch_max
         deadline = time.monotonic() + self.settings.ingest_batch_wait_ms / 1000
-        while len(batch) < self.settings.ingest_batch_max and not stop.is_set():
-            remaining = deadline - time.monotonic()
+        while len(batch) < limit and not stop.is_set():
             try:
-                batch.append(self.inbox.get_nowait() if remaining <= 0 else self.inbox.get(timeout=remaining))
+                while len(batch) < limit:  # what is already there, without waiting
+                    batch.append(self.inbox.get_nowait())
             except queue.Empty:
-                break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(self.inbox.get(timeout=remaining))
+                except queue.Empty:
+                    break
         return batch
 
     def _store(self, batch: list[Incoming], stop: threading.Event) -> None:

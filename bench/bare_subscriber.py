@@ -1,0 +1,59 @@
+"""The ceiling for a Python consumer here: a bare paho subscriber that only parses.
+
+`python bench/bare_subscriber.py PORT PASSWORD EXPECTED` subscribes like the ingest
+worker (MQTT 5, QoS 1, persistent session), parses each payload as JSON and does
+nothing else; it prints one JSON line with how many it received and how fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+
+def main() -> int:
+    port, password, expected = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 300.0
+    received = 0
+    first = last = 0.0
+    done = threading.Event()
+
+    def on_message(client, userdata, message):
+        nonlocal received, first, last
+        json.loads(message.payload)
+        received += 1
+        last = time.monotonic()
+        if received == 1:
+            first = last
+        if received >= expected:
+            done.set()
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", protocol=mqtt.MQTTv5)
+    client.username_pw_set("ingest", password)
+    client.on_message = on_message
+    client.on_connect = lambda c, *_: c.subscribe("fleet/+/telemetry", qos=1)
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    properties.ReceiveMaximum = 5000
+    client.connect("127.0.0.1", port, clean_start=False, properties=properties)
+    client.loop_start()
+    if expected == 0:  # only create the session
+        time.sleep(1)
+    else:
+        done.wait(timeout)
+    client.disconnect()
+    client.loop_stop()
+    elapsed = last - first
+    print(json.dumps({"received": received, "seconds": round(elapsed, 3),
+                      "rate": round(received / elapsed, 1) if elapsed else 0.0}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
