@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "fleet_bench"
 INGEST_PASSWORD = "bench-ingest-password"
-WORKER_ID = "bench-ingest"
+WORKER_ID = f"bench-ingest-{os.getpid()}"
 DRAIN_TRACKERS = 1000
 
 
@@ -72,8 +72,12 @@ class Bench:
         self.broker = BrokerProcess(files)
         self.broker.start()
         self.port = files.port
+        self.processes: list[subprocess.Popen] = []
 
     def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                stop(process)
         self.broker.stop()
 
     # --- processes -------------------------------------------------------------------
@@ -82,7 +86,9 @@ class Bench:
                             "FLEET_MQTT_PASSWORD": INGEST_PASSWORD, "FLEET_DEMO_MODE": "true",
                             "FLEET_INGEST_CLIENT_ID": WORKER_ID}
         log = open(ROOT / "var" / "bench-ingest-worker.log", "a")
-        return subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        self.processes.append(process)
+        return process
 
     def load(self, *, trackers: int, rate: float, duration: float) -> dict:
         command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{self.port}",

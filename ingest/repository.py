@@ -156,6 +156,12 @@ def insert_dead_letters(conn: psycopg.Connection, letters: list[tuple[str, str |
                 copy.write_row((_text(topic), tracker_id, payload, reason, _text(detail)))
 
 
+def expire_positions(conn: psycopg.Connection, *, retention_days: int) -> int:
+    """Roll up and drop the days past retention; return how many day partitions went."""
+    conn.execute("SET LOCAL lock_timeout = '2s'")
+    return conn.execute("SELECT expire_positions(%(days)s) AS dropped", {"days": retention_days}).fetchone()["dropped"]
+
+
 def mark_silent_offline(conn: psycopg.Connection, *, silent_since: datetime, now: datetime) -> list[int]:
     """Vehicles whose tracker has said nothing since `silent_since` go offline."""
     rows = conn.execute(

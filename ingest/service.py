@@ -3,7 +3,8 @@
 The caller (the worker) commits and only then acknowledges the messages to the broker,
 so a crash at any instant leaves every message either stored or still unacknowledged
 (and redelivered). Storage is idempotent on (vehicle, fix time): redelivery doubles
-nothing. The latest state only moves forward in fix time.
+nothing. The latest state only moves forward in fix time. Zone transitions, events and
+alerts (geofence/) are computed in the same transaction, from the readings stored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
+from geofence.evaluation import ZoneCache, evaluate
 from ingest import repository
 from ingest.decoding import Limits, decode_message
 from ingest.odometer import Fix, OdometerState, advance
@@ -43,6 +45,8 @@ class BatchOutcome:
     ignored: int = 0
     rejected: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)
+    zone_events: int = 0
+    alerts_opened: int = 0
     stored_fix_times: list[datetime] = field(default_factory=list)
     changed_vehicles: set[int] = field(default_factory=set)
 
@@ -58,10 +62,12 @@ class _Item:
 
 
 class IngestService:
-    def __init__(self, *, limits: Limits, max_accuracy_m: float, trackers: TrackerDirectory) -> None:
+    def __init__(self, *, limits: Limits, max_accuracy_m: float, trackers: TrackerDirectory,
+                 geofences: ZoneCache | None = None) -> None:
         self.limits = limits
         self.max_accuracy_m = max_accuracy_m
         self.trackers = trackers
+        self.geofences = geofences  # None: no zone evaluation (benchmarks compare both)
 
     def store_batch(self, conn: psycopg.Connection, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
         outcome = BatchOutcome(messages=len(envelopes))
@@ -104,7 +110,9 @@ class IngestService:
             changed = self._follow_vehicles(items, states, outcome)
             self._apply_statuses(statuses, states, changed, outcome)
             if items:
-                self._write_positions(conn, items, outcome)
+                inserted = self._write_positions(conn, items, outcome)
+                if self.geofences is not None and inserted:
+                    self._evaluate_zones(conn, items, inserted, outcome, now=now)
             if changed:
                 for vehicle in changed:
                     states[vehicle].updated_at = now
@@ -151,9 +159,19 @@ class IngestService:
                 state.online, state.online_changed_at = status.online, status.at
                 changed.add(tracker.vehicle_id)
 
+    def _evaluate_zones(self, conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
+                        inserted: set[tuple[int, datetime]], outcome: BatchOutcome, *, now: datetime) -> None:
+        """Zone transitions, events and alerts for the readings stored (geofence.evaluate)."""
+        by_vehicle: dict[int, list[Reading]] = {}
+        for key in inserted:
+            by_vehicle.setdefault(key[0], []).append(items[key].reading)
+        evaluation = evaluate(conn, by_vehicle, now=now, zones=self.geofences)
+        outcome.zone_events += len(evaluation.transitions)
+        outcome.alerts_opened += len(evaluation.alerts_opened)
+
     @staticmethod
     def _write_positions(conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
-                         outcome: BatchOutcome) -> None:
+                         outcome: BatchOutcome) -> set[tuple[int, datetime]]:
         rows = [_position_row(vehicle_id, item) for (vehicle_id, _), item in items.items()]
         inserted = repository.insert_positions(conn, rows)
         outcome.stored += len(inserted)
@@ -162,6 +180,7 @@ class IngestService:
             item = items[key]
             outcome.stored_fix_times.append(key[1])
             outcome.out_of_order += item.late
+        return inserted
 
 
 def _odometer_state(state: VehicleState) -> OdometerState:

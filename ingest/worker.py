@@ -27,6 +27,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from fleetbase.db import connect
+from geofence.evaluation import ZoneCache
 from ingest import repository
 from ingest.decoding import Limits
 from ingest.metrics import Counters
@@ -70,13 +71,15 @@ class IngestWorker:
             limits=Limits(future_tolerance=timedelta(seconds=settings.ingest_future_tolerance_s),
                           max_age=timedelta(days=settings.retention_days),
                           max_batch=settings.ingest_max_batch_readings),
-            max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory())
+            max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
+            geofences=ZoneCache() if settings.ingest_geofences else None)
         self.inbox: queue.Queue[Incoming] = queue.Queue()
         self.generation = 0
         self.counters = Counters()
         self.conn: psycopg.Connection | None = None
         self.client = self._mqtt_client()
         self._last_housekeeping = 0.0
+        self._next_expiry = 0.0
 
     # --- MQTT --------------------------------------------------------------------
     def _mqtt_client(self) -> mqtt.Client:
@@ -215,7 +218,7 @@ class IngestWorker:
 
     def _housekeeping(self, stop: threading.Event) -> None:
         """Trackers silent too long go offline; counters are saved; coming days get their
-        partitions; a summary is logged."""
+        partitions and, hourly, days past retention are rolled up and dropped."""
         if time.monotonic() - self._last_housekeeping < self.settings.ingest_housekeeping_s:
             return
         self._last_housekeeping = time.monotonic()
@@ -235,8 +238,14 @@ class IngestWorker:
         try:
             with conn.transaction():
                 repository.maintain_partitions(conn)
+            if time.monotonic() >= self._next_expiry:
+                with conn.transaction():
+                    dropped = repository.expire_positions(conn, retention_days=self.settings.retention_days)
+                self._next_expiry = time.monotonic() + 3600
+                if dropped:
+                    log.info("expired %d day(s) of raw positions (kept as daily figures)", dropped)
         except psycopg.errors.LockNotAvailable:
-            log.warning("positions partitions not created: the table is busy; trying again later")
+            log.warning("positions partitions not maintained: the table is busy; trying again later")
         except TRANSIENT_DB_ERRORS as error:
             log.warning("positions partitions not created: %s", error)
             self._drop_connection()

@@ -1,7 +1,7 @@
 """The schema applies on an empty database, and applying it again changes nothing."""
 
 from fleetbase.db import connect
-from fleetbase.migrate import apply_migrations, pending_migrations
+from fleetbase.migrate import MIGRATIONS_DIR, apply_migrations, pending_migrations
 
 EXPECTED_TABLES = {
     "sites", "garages", "prescribers", "users", "vehicles", "trackers", "vehicle_state",
@@ -28,7 +28,9 @@ def test_migrations_apply_on_an_empty_database_then_apply_nothing(new_database):
     with connect(url) as conn:
         shape_after_second = conn.execute(SCHEMA_SHAPE).fetchall()
 
-    assert first == ["0001_fleet", "0002_positions", "0003_loans", "0004_operations", "0005_ingest"]
+    on_disk = sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.*") if path.suffix in (".sql", ".py"))
+    assert first == on_disk
+    assert first[:5] == ["0001_fleet", "0002_positions", "0003_loans", "0004_operations", "0005_ingest"]
     assert second == []
     assert pending_migrations(url) == []
     assert shape_after_first == shape_after_second
@@ -85,3 +87,26 @@ def test_partitions_are_made_ahead_and_for_days_that_reached_the_default_one(con
     assert created == 5 and again == 0
     assert all(row["exists"] for row in days)
     assert conn.execute("SELECT count(*) AS n FROM ONLY positions_default").fetchone()["n"] == 0
+
+
+def test_expired_days_leave_daily_figures_and_their_partitions_are_dropped(conn):
+    vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'ebike-01'").fetchone()["id"]
+    old_day = conn.execute("SELECT ((now() AT TIME ZONE 'UTC')::date - 70) AS d").fetchone()["d"]
+    conn.execute("SELECT ensure_positions_partition(%(d)s)", {"d": old_day})
+    conn.execute(
+        "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon, speed_kmh, ignition,"
+        " effective_odometer_km, battery_pct)"
+        " SELECT %(v)s, %(d)s::timestamp AT TIME ZONE 'UTC' + interval '8 hours' + i * interval '1 minute',"
+        " 'ebike-01', 43.7, -1.05, 18, true, 100 + i * 0.3, 90 - i"
+        " FROM generate_series(0, 60) AS i",
+        {"v": vehicle_id, "d": old_day},
+    )
+
+    dropped = conn.execute("SELECT expire_positions(60) AS n").fetchone()["n"]
+
+    stats = conn.execute("SELECT * FROM vehicle_daily_stats WHERE vehicle_id = %(v)s", {"v": vehicle_id}).fetchone()
+    assert dropped >= 1
+    assert conn.execute("SELECT to_regclass(%(p)s) AS r", {"p": f"positions_{old_day:%Y%m%d}"}).fetchone()["r"] is None
+    assert stats["day"] == old_day and stats["fixes"] == 61
+    assert abs(stats["distance_km"] - 18.0) < 1e-6
+    assert abs(stats["moving_hours"] - 1.0) < 1e-6 and abs(stats["battery_used_pct"] - 60) < 1e-6

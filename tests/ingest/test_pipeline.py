@@ -146,3 +146,22 @@ def test_a_tracker_silent_too_long_is_marked_offline(pipeline_db, broker, worker
     query(pipeline_db, "UPDATE vehicle_state SET last_seen_at = now() - interval '1 hour' RETURNING 1")
 
     wait_until(lambda: state(pipeline_db, "car-06").get("online") is False)
+
+
+def test_a_vehicle_driven_off_its_depot_with_nobody_on_loan_raises_one_theft_alert(pipeline_db, broker, worker):
+    depot = query(pipeline_db, "SELECT s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
+                               " WHERE v.label = 'car-04'")[0]
+    # parked at the depot, then driven north-east with the ignition on, fixes every 20 s
+    track = [reading(i * 20, lat=depot["lat"], lon=depot["lon"], acc_m=5, ignition=False) for i in range(4)]
+    track += [reading(100 + i * 20, lat=depot["lat"] + i * 0.002, lon=depot["lon"] + i * 0.002, acc_m=5,
+                      ignition=True, speed_kmh=40) for i in range(1, 10)]
+
+    publish(broker.files.port, "car-04", json.dumps(track))
+
+    exits = wait_until(lambda: query(pipeline_db, "SELECT e.* FROM events e JOIN vehicles v ON v.id = e.vehicle_id"
+                                                  " WHERE v.label = 'car-04' AND e.type = 'geofence_exit'"))
+    alerts = query(pipeline_db, "SELECT a.kind, a.target_role, a.message FROM alerts a"
+                                " JOIN vehicles v ON v.id = a.vehicle_id WHERE v.label = 'car-04'")
+    assert len(exits) == 1
+    assert [(alert["kind"], alert["target_role"]) for alert in alerts] == [("possible_theft", "fleet_manager")]
+    assert alerts[0]["message"].startswith("Vol possible : car-04 n'est pas en prêt")

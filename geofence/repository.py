@@ -1,0 +1,253 @@
+"""Every query of geofence/. Nothing here commits: the caller's transaction decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from geofence.transitions import VehicleZones, ZoneState
+
+
+@dataclass(frozen=True)
+class ZoneRow:
+    id: int
+    name: str
+    kind: str
+    site_id: int | None
+    geometry: dict
+    radius_m: float | None
+    width_m: float | None
+    active: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """One vehicle kind's row of geofence_rule_thresholds."""
+
+    vehicle_kind: str
+    confirm_fixes: int
+    confirm_seconds: int
+    theft_displacement_m: float
+    return_window_hours: float
+    low_battery_pct: float
+    silent_after_minutes: int
+
+
+@dataclass(frozen=True)
+class VehicleContext:
+    """What the rules need to know about a vehicle: its kind, depot zone and current loan."""
+
+    vehicle_id: int
+    label: str
+    kind: str
+    status: str
+    depot_zone_id: int | None
+    depot_name: str | None
+    loan_id: int | None
+    loan_ends_at: datetime | None
+
+
+def default_thresholds(vehicle_kind: str) -> Thresholds:
+    """The migration's defaults, for a kind whose row was deleted."""
+    return Thresholds(vehicle_kind, confirm_fixes=3, confirm_seconds=120, theft_displacement_m=200.0,
+                      return_window_hours=24.0, low_battery_pct=20.0, silent_after_minutes=360)
+
+
+_ZONE_COLUMNS = "id, name, kind, site_id, geometry, radius_m, width_m, active, updated_at"
+
+
+def get_revision(conn: psycopg.Connection) -> str:
+    """The token that changes with every change to geofences (see migration 0008)."""
+    return str(conn.execute("SELECT token FROM geofence_revision").fetchone()["token"])
+
+
+def list_zones(conn: psycopg.Connection, *, active_only: bool = False) -> list[ZoneRow]:
+    with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
+        return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences"
+                              " WHERE active OR NOT %(active_only)s ORDER BY id",
+                              {"active_only": active_only}).fetchall()
+
+
+def get_zone(conn: psycopg.Connection, zone_id: int) -> ZoneRow | None:
+    with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
+        return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences WHERE id = %(id)s",
+                              {"id": zone_id}).fetchone()
+
+
+def insert_zone(conn: psycopg.Connection, *, name: str, kind: str, site_id: int | None, geometry: dict,
+                radius_m: float | None, width_m: float | None, active: bool = True) -> ZoneRow:
+    with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
+        return cursor.execute(
+            "INSERT INTO geofences (name, kind, site_id, geometry, radius_m, width_m, active)"
+            " VALUES (%(name)s, %(kind)s, %(site_id)s, %(geometry)s, %(radius_m)s, %(width_m)s, %(active)s)"
+            f" RETURNING {_ZONE_COLUMNS}",
+            {"name": name, "kind": kind, "site_id": site_id, "geometry": Jsonb(geometry),
+             "radius_m": radius_m, "width_m": width_m, "active": active}).fetchone()
+
+
+def update_zone(conn: psycopg.Connection, zone_id: int, *, name: str, kind: str, site_id: int | None,
+                geometry: dict, radius_m: float | None, width_m: float | None, active: bool,
+                now: datetime) -> ZoneRow | None:
+    """Replace every field of a zone (the service merges a PATCH first)."""
+    with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
+        return cursor.execute(
+            "UPDATE geofences SET name = %(name)s, kind = %(kind)s, site_id = %(site_id)s,"
+            " geometry = %(geometry)s, radius_m = %(radius_m)s, width_m = %(width_m)s,"
+            " active = %(active)s, updated_at = %(now)s"
+            f" WHERE id = %(id)s RETURNING {_ZONE_COLUMNS}",
+            {"id": zone_id, "name": name, "kind": kind, "site_id": site_id, "geometry": Jsonb(geometry),
+             "radius_m": radius_m, "width_m": width_m, "active": active, "now": now}).fetchone()
+
+
+def delete_zone(conn: psycopg.Connection, zone_id: int) -> bool:
+    return conn.execute("DELETE FROM geofences WHERE id = %(id)s", {"id": zone_id}).rowcount == 1
+
+
+def get_thresholds(conn: psycopg.Connection) -> dict[str, Thresholds]:
+    with conn.cursor(row_factory=class_row(Thresholds)) as cursor:
+        rows = cursor.execute(
+            "SELECT vehicle_kind, confirm_fixes, confirm_seconds, theft_displacement_m,"
+            " return_window_hours, low_battery_pct, silent_after_minutes FROM geofence_rule_thresholds"
+        ).fetchall()
+    return {row.vehicle_kind: row for row in rows}
+
+
+def update_thresholds(conn: psycopg.Connection, vehicle_kind: str, *, now: datetime, **values: float) -> bool:
+    """Set some thresholds of a kind; unknown names are refused by the caller's schema."""
+    current = get_thresholds(conn).get(vehicle_kind)
+    if current is None:
+        return False
+    merged = {name: values.get(name, getattr(current, name)) for name in Thresholds.__dataclass_fields__}
+    return conn.execute(
+        "UPDATE geofence_rule_thresholds SET confirm_fixes = %(confirm_fixes)s,"
+        " confirm_seconds = %(confirm_seconds)s, theft_displacement_m = %(theft_displacement_m)s,"
+        " return_window_hours = %(return_window_hours)s, low_battery_pct = %(low_battery_pct)s,"
+        " silent_after_minutes = %(silent_after_minutes)s, updated_at = %(now)s"
+        " WHERE vehicle_kind = %(vehicle_kind)s", {**merged, "now": now}).rowcount == 1
+
+
+def get_vehicle_contexts(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, VehicleContext]:
+    """Kind, home depot zone and current loan (active or overdue) of each vehicle."""
+    with conn.cursor(row_factory=class_row(VehicleContext)) as cursor:
+        rows = cursor.execute(
+            "SELECT v.id AS vehicle_id, v.label, v.kind, v.status,"
+            "       depot.id AS depot_zone_id, depot.name AS depot_name,"
+            "       loan.id AS loan_id, loan.ends_at AS loan_ends_at"
+            " FROM vehicles v"
+            " LEFT JOIN LATERAL (SELECT id, name FROM geofences WHERE kind = 'depot' AND active"
+            "                    AND site_id = v.home_site_id ORDER BY id LIMIT 1) depot ON true"
+            " LEFT JOIN LATERAL (SELECT id, ends_at FROM loans WHERE vehicle_id = v.id"
+            "                    AND status IN ('active', 'overdue') ORDER BY starts_at DESC LIMIT 1) loan ON true"
+            " WHERE v.id = ANY(%(ids)s)", {"ids": list(vehicle_ids)}).fetchall()
+    return {row.vehicle_id: row for row in rows}
+
+
+def load_zone_states(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, VehicleZones]:
+    """Each vehicle's zone states; a vehicle never evaluated gets an empty, unknown state."""
+    ids = list(vehicle_ids)
+    states = {vehicle_id: VehicleZones(vehicle_id) for vehicle_id in ids}
+    for row in conn.execute("SELECT vehicle_id, last_fix_time FROM geofence_vehicle_state"
+                            " WHERE vehicle_id = ANY(%(ids)s)", {"ids": ids}):
+        states[row["vehicle_id"]].last_fix_time = row["last_fix_time"]
+    for row in conn.execute("SELECT vehicle_id, geofence_id, inside, since, pending_first_time, pending_count"
+                            " FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s)", {"ids": ids}):
+        states[row["vehicle_id"]].zones[row["geofence_id"]] = ZoneState(
+            inside=row["inside"], since=row["since"], pending_first_time=row["pending_first_time"],
+            pending_count=row["pending_count"])
+    return states
+
+
+def save_zone_states(conn: psycopg.Connection, states: Iterable[VehicleZones], *, now: datetime) -> None:
+    """Replace the stored zone states of these vehicles (the caller holds their locks)."""
+    states = [state for state in states if state.last_fix_time is not None]
+    if not states:
+        return
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO geofence_vehicle_state (vehicle_id, last_fix_time, updated_at)"
+            " VALUES (%(vehicle_id)s, %(last_fix_time)s, %(now)s) ON CONFLICT (vehicle_id) DO UPDATE"
+            " SET last_fix_time = excluded.last_fix_time, updated_at = excluded.updated_at",
+            [{"vehicle_id": s.vehicle_id, "last_fix_time": s.last_fix_time, "now": now} for s in states])
+        cursor.execute("DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s)",
+                       {"ids": [state.vehicle_id for state in states]})
+        cursor.executemany(
+            "INSERT INTO geofence_zone_state (vehicle_id, geofence_id, inside, since, pending_first_time,"
+            " pending_count) VALUES (%(vehicle_id)s, %(geofence_id)s, %(inside)s, %(since)s,"
+            " %(pending_first_time)s, %(pending_count)s)",
+            [{"vehicle_id": state.vehicle_id, "geofence_id": zone_id, "inside": zone.inside, "since": zone.since,
+              "pending_first_time": zone.pending_first_time, "pending_count": zone.pending_count}
+             for state in states for zone_id, zone in state.zones.items()])
+
+
+@dataclass(frozen=True)
+class EventRow:
+    vehicle_id: int
+    type: str
+    occurred_at: datetime
+    geofence_id: int | None
+    lat: float | None
+    lon: float | None
+    details: dict
+
+
+def insert_events(conn: psycopg.Connection, events: Iterable[EventRow]) -> None:
+    rows = [{**event.__dict__, "details": Jsonb(event.details)} for event in events]
+    if rows:
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO events (vehicle_id, type, occurred_at, geofence_id, lat, lon, details)"
+                " VALUES (%(vehicle_id)s, %(type)s, %(occurred_at)s, %(geofence_id)s, %(lat)s, %(lon)s,"
+                " %(details)s)", rows)
+
+
+def open_alert(conn: psycopg.Connection, *, kind: str, severity: str, target_role: str, vehicle_id: int | None,
+               loan_id: int | None, message: str, dedup_key: str, now: datetime) -> int | None:
+    """Open an alert unless one with this dedup_key is still open or acknowledged; its id or None."""
+    row = conn.execute(
+        "INSERT INTO alerts (kind, severity, target_role, vehicle_id, loan_id, message, dedup_key, created_at)"
+        " VALUES (%(kind)s, %(severity)s, %(target_role)s, %(vehicle_id)s, %(loan_id)s, %(message)s,"
+        " %(dedup_key)s, %(now)s)"
+        " ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id",
+        {"kind": kind, "severity": severity, "target_role": target_role, "vehicle_id": vehicle_id,
+         "loan_id": loan_id, "message": message, "dedup_key": dedup_key, "now": now}).fetchone()
+    return row["id"] if row else None
+
+
+def resolve_alerts(conn: psycopg.Connection, dedup_keys: Iterable[str], *, now: datetime) -> list[str]:
+    """Close the open alerts of situations that are over; the keys actually closed."""
+    keys = list(dedup_keys)
+    if not keys:
+        return []
+    rows = conn.execute("UPDATE alerts SET status = 'resolved', resolved_at = %(now)s"
+                        " WHERE dedup_key = ANY(%(keys)s) AND status <> 'resolved' RETURNING dedup_key",
+                        {"keys": keys, "now": now}).fetchall()
+    return [row["dedup_key"] for row in rows]
+
+
+@dataclass(frozen=True)
+class SilentTracker:
+    vehicle_id: int
+    label: str
+    last_seen_at: datetime
+    silent_after: timedelta
+
+
+def silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[SilentTracker]:
+    """Vehicles in service whose enabled tracker has said nothing for longer than its kind allows."""
+    with conn.cursor(row_factory=class_row(SilentTracker)) as cursor:
+        return cursor.execute(
+            "SELECT v.id AS vehicle_id, v.label, s.last_seen_at,"
+            "       make_interval(mins => t.silent_after_minutes) AS silent_after"
+            " FROM vehicles v"
+            " JOIN trackers tr ON tr.vehicle_id = v.id AND tr.enabled"
+            " JOIN vehicle_state s ON s.vehicle_id = v.id"
+            " JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
+            " WHERE v.status <> 'out_of_service'"
+            "   AND s.last_seen_at < %(now)s - make_interval(mins => t.silent_after_minutes)"
+            " ORDER BY v.id", {"now": now}).fetchall()

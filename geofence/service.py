@@ -1,0 +1,97 @@
+"""Zones as the API sees them: GeoJSON Features in and out, checked before they are stored.
+
+A zone Feature: {"type": "Feature", "geometry": {...}, "properties": {"name", "kind",
+"site_id", "radius_m" (circles), "width_m" (corridors), "active"}}. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from fleetbase.errors import Conflict, NotFound
+from geofence import repository
+from geofence.repository import ZoneRow
+from geofence.zones import InvalidZone, check_kind, parse_shape
+
+_EDITABLE = ("name", "kind", "site_id", "geometry", "radius_m", "width_m", "active")
+
+
+def to_feature(zone: ZoneRow) -> dict[str, Any]:
+    """A stored zone as a GeoJSON Feature."""
+    return {"type": "Feature", "id": zone.id, "geometry": zone.geometry,
+            "properties": {"name": zone.name, "kind": zone.kind, "site_id": zone.site_id,
+                           "radius_m": zone.radius_m, "width_m": zone.width_m, "active": zone.active,
+                           "updated_at": zone.updated_at.isoformat()}}
+
+
+def _fields(feature: Any) -> dict[str, Any]:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature" or not isinstance(
+            feature.get("properties"), dict):
+        raise InvalidZone("not_geojson", "a zone is a GeoJSON Feature with a geometry and properties")
+    unknown = set(feature["properties"]) - set(_EDITABLE)
+    if unknown:
+        raise InvalidZone("not_geojson", f"unknown zone properties: {', '.join(sorted(unknown))}")
+    return {**feature["properties"], "geometry": feature.get("geometry")}
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Every field valid together, in the form the repository stores."""
+    name = fields.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidZone("bad_name", "a zone needs a non-empty name")
+    kind = check_kind(fields.get("kind", "other"))
+    site_id = fields.get("site_id")
+    if (kind == "depot") != (site_id is not None):
+        raise InvalidZone("bad_kind", "a depot zone names its site (site_id); other zones do not")
+    parse_shape(fields.get("geometry"), radius_m=fields.get("radius_m"), width_m=fields.get("width_m"))
+    active = fields.get("active", True)
+    if not isinstance(active, bool):
+        raise InvalidZone("not_geojson", "active is true or false")
+    return {"name": name.strip(), "kind": kind, "site_id": site_id, "geometry": fields["geometry"],
+            "radius_m": fields.get("radius_m"), "width_m": fields.get("width_m"), "active": active}
+
+
+def create_zone(conn: psycopg.Connection, feature: Any) -> ZoneRow:
+    """Store a new zone from a Feature; InvalidZone (422) or Conflict (name taken)."""
+    fields = _checked(_fields(feature))
+    try:
+        with conn.transaction():  # a savepoint: a taken name must not spoil the caller's transaction
+            return repository.insert_zone(conn, **fields)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict(f"a zone is already named {fields['name']!r}") from None
+    except psycopg.errors.ForeignKeyViolation:
+        raise InvalidZone("bad_kind", f"site {fields['site_id']} does not exist") from None
+
+
+def update_zone(conn: psycopg.Connection, zone_id: int, changes: dict[str, Any], *, now: datetime) -> ZoneRow:
+    """Apply a PATCH (any of the Feature's properties, and `geometry`); the result is checked whole."""
+    current = repository.get_zone(conn, zone_id)
+    if current is None:
+        raise NotFound(f"no zone {zone_id}")
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise InvalidZone("not_geojson", f"unknown zone fields: {', '.join(sorted(unknown))}")
+    merged = {name: getattr(current, name) for name in _EDITABLE} | changes
+    new_geometry = changes.get("geometry")
+    if isinstance(new_geometry, dict) and new_geometry.get("type") != current.geometry.get("type"):
+        # a circle redrawn as a polygon loses its radius (a corridor its width) unless the PATCH sets one
+        for name in ("radius_m", "width_m"):
+            if name not in changes:
+                merged[name] = None
+    fields = _checked(merged)
+    try:
+        with conn.transaction():
+            return repository.update_zone(conn, zone_id, **fields, now=now)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict(f"a zone is already named {fields['name']!r}") from None
+    except psycopg.errors.ForeignKeyViolation:
+        raise InvalidZone("bad_kind", f"site {fields['site_id']} does not exist") from None
+
+
+def delete_zone(conn: psycopg.Connection, zone_id: int) -> None:
+    """Delete a zone; its events keep their history with geofence_id set to NULL."""
+    if not repository.delete_zone(conn, zone_id):
+        raise NotFound(f"no zone {zone_id}")
