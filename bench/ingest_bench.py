@@ -2,7 +2,8 @@
 
 For each load (trackers:rate), the simulator's load mode publishes one reading per
 message at `rate` messages/s for `--duration` seconds to the project's Mosquitto while
-one ingest worker (`python -m ingest`) stores them. Printed per load: sustained stored
+one ingest worker (`python -m ingest`, geofences on: a service area and a depot zone)
+stores them. Printed per load: sustained stored
 readings/s, readings lost (acknowledged by the broker, not stored: must be 0),
 fix-to-commit latency p50/p99 (the load sets each fix time to its publish time), and
 the worker's peak memory. In the same run, the baseline: a backlog of messages queued
@@ -27,9 +28,11 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from fleetbase.broker import (BrokerFiles, BrokerProcess, free_port, service_logins, simulator_password,
                               write_config, write_password_file)
+from fleetbase import seed_data
 from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.settings import FleetSettings
@@ -130,8 +133,7 @@ class Bench:
         started = time.monotonic()
         report = self.load(trackers=trackers, rate=rate, duration=duration)
         target = stored_before + report["acknowledged"]
-        wait_for(lambda: counter(self.url, "ingest_stored_total") >= target, 120, poll=0.1)
-        finished = time.monotonic()
+        finished = wait_for_progress(lambda: counter(self.url, "ingest_stored_total"), target)
         stored = int(counter(self.url, "ingest_stored_total") - stored_before)
         peak = peak_memory_mb(worker.pid)
         stop(worker)
@@ -157,6 +159,12 @@ def prepare_database(trackers: int) -> str:
                      " FROM generate_series(1, %(n)s) AS i", {"site": site, "n": trackers})
         conn.execute("INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
                      " SELECT label, id, 'no-login' FROM vehicles")
+        # Geofences on, as in production: the demo's service area and a depot circle.
+        conn.execute("INSERT INTO geofences (name, kind, geometry) VALUES (%(name)s, 'service_area', %(shape)s)",
+                     {"name": seed_data.SERVICE_AREA_NAME, "shape": Jsonb(seed_data.SERVICE_AREA)})
+        conn.execute("INSERT INTO geofences (name, kind, site_id, geometry, radius_m)"
+                     " VALUES ('Dépôt du banc', 'depot', %(site)s, %(shape)s, 150)",
+                     {"site": site, "shape": Jsonb({"type": "Point", "coordinates": [-1.05, 43.7]})})
         conn.commit()
     return url
 
@@ -210,6 +218,19 @@ def wait_for(condition, timeout: float, *, poll: float = 0.2) -> float:
             return time.monotonic()
         time.sleep(poll)
     raise TimeoutError(f"not reached within {timeout} s")
+
+
+def wait_for_progress(read, target: float, *, stalled_after: float = 15.0, limit: float = 900.0) -> float:
+    """Wait until `read()` reaches `target`, or stops growing for `stalled_after` seconds
+    (what is still missing then is lost); return when the last reading was stored."""
+    started = last_change = time.monotonic()
+    value = read()
+    while value < target and time.monotonic() - last_change < stalled_after and time.monotonic() - started < limit:
+        time.sleep(0.1)
+        current = read()
+        if current > value:
+            value, last_change = current, time.monotonic()
+    return last_change
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -116,6 +116,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     events: list[EventRow] = []
     drafts: list[AlertDraft] = []
     resolve: list[str] = []
+    zones_changed: set[int] = set()
     for vehicle in vehicle_ids:
         context = contexts.get(vehicle)
         if context is None:
@@ -126,6 +127,8 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
         step = advance(before, fixes, [placements[position] for position in per_vehicle[vehicle]],
                        known_zones=index.zones.keys(),
                        confirmation=Confirmation(limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds)))
+        if step.state.zones != before.zones:
+            zones_changed.add(vehicle)
         states[vehicle] = step.state
         outcome.transitions += step.transitions
         outcome.late_fixes += step.late
@@ -143,7 +146,8 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
             distance_to_zone_m=lambda zone_id, fix: index.distance_m(zone_id, fix.lon, fix.lat))
         drafts += rules.open
         resolve += rules.resolve
-    repository.save_zone_states(conn, [states[vehicle] for vehicle in vehicle_ids], now=now)
+    repository.save_zone_states(conn, [states[vehicle] for vehicle in vehicle_ids], now=now,
+                                zones_changed=zones_changed)
     repository.insert_events(conn, events)
     outcome.alerts_resolved = repository.resolve_alerts(conn, resolve, now=now)
     outcome.alerts_opened = _open(conn, drafts, now=now)
@@ -159,15 +163,7 @@ def check_silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[in
 
 
 def _open(conn: psycopg.Connection, drafts: list[AlertDraft], *, now: datetime) -> list[int]:
-    opened = []
-    for draft in drafts:
-        alert_id = repository.open_alert(conn, kind=draft.kind, severity=draft.severity,
-                                         target_role=draft.target_role, vehicle_id=draft.vehicle_id,
-                                         loan_id=draft.loan_id, message=draft.message,
-                                         dedup_key=draft.dedup_key, now=now)
-        if alert_id is not None:
-            opened.append(alert_id)
-    return opened
+    return repository.open_alerts(conn, drafts, now=now)
 
 
 def _outside_depot_since(depot_zone_id: int | None, before: VehicleZones, after: VehicleZones,

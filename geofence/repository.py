@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from geofence.transitions import VehicleZones, ZoneState
+
+if TYPE_CHECKING:  # rules.py reads this module's rows; the drafts only flow back
+    from geofence.rules import AlertDraft
 
 
 @dataclass(frozen=True)
@@ -163,26 +167,40 @@ def load_zone_states(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> di
     return states
 
 
-def save_zone_states(conn: psycopg.Connection, states: Iterable[VehicleZones], *, now: datetime) -> None:
-    """Replace the stored zone states of these vehicles (the caller holds their locks)."""
+def save_zone_states(conn: psycopg.Connection, states: Iterable[VehicleZones], *, now: datetime,
+                     zones_changed: Collection[int] | None = None) -> None:
+    """Replace the stored zone states of these vehicles (the caller holds their locks).
+
+    Set-based statements whatever the batch size, as this runs for every batch the
+    ingest worker stores; per-zone rows are rewritten only for the vehicles in
+    `zones_changed` (None: all), since most batches move no vehicle across a border.
+    """
     states = [state for state in states if state.last_fix_time is not None]
     if not states:
         return
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO geofence_vehicle_state (vehicle_id, last_fix_time, updated_at)"
-            " VALUES (%(vehicle_id)s, %(last_fix_time)s, %(now)s) ON CONFLICT (vehicle_id) DO UPDATE"
-            " SET last_fix_time = excluded.last_fix_time, updated_at = excluded.updated_at",
-            [{"vehicle_id": s.vehicle_id, "last_fix_time": s.last_fix_time, "now": now} for s in states])
-        cursor.execute("DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s)",
-                       {"ids": [state.vehicle_id for state in states]})
-        cursor.executemany(
+    ids = [state.vehicle_id for state in states]
+    conn.execute(
+        "INSERT INTO geofence_vehicle_state (vehicle_id, last_fix_time, updated_at)"
+        " SELECT v, t, %(now)s FROM unnest(%(ids)s::bigint[], %(times)s::timestamptz[]) AS s(v, t)"
+        " ON CONFLICT (vehicle_id) DO UPDATE"
+        " SET last_fix_time = excluded.last_fix_time, updated_at = excluded.updated_at",
+        {"ids": ids, "times": [state.last_fix_time for state in states], "now": now})
+    if zones_changed is not None:
+        states = [state for state in states if state.vehicle_id in zones_changed]
+        ids = [state.vehicle_id for state in states]
+        if not ids:
+            return
+    conn.execute("DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s)", {"ids": ids})
+    rows = [(state.vehicle_id, zone_id, zone.inside, zone.since, zone.pending_first_time, zone.pending_count)
+            for state in states for zone_id, zone in state.zones.items()]
+    if rows:
+        columns = list(zip(*rows))
+        conn.execute(
             "INSERT INTO geofence_zone_state (vehicle_id, geofence_id, inside, since, pending_first_time,"
-            " pending_count) VALUES (%(vehicle_id)s, %(geofence_id)s, %(inside)s, %(since)s,"
-            " %(pending_first_time)s, %(pending_count)s)",
-            [{"vehicle_id": state.vehicle_id, "geofence_id": zone_id, "inside": zone.inside, "since": zone.since,
-              "pending_first_time": zone.pending_first_time, "pending_count": zone.pending_count}
-             for state in states for zone_id, zone in state.zones.items()])
+            " pending_count) SELECT * FROM unnest(%(vehicles)s::bigint[], %(zones)s::bigint[],"
+            " %(inside)s::boolean[], %(since)s::timestamptz[], %(pending)s::timestamptz[], %(counts)s::int[])",
+            {"vehicles": list(columns[0]), "zones": list(columns[1]), "inside": list(columns[2]),
+             "since": list(columns[3]), "pending": list(columns[4]), "counts": list(columns[5])})
 
 
 @dataclass(frozen=True)
@@ -206,17 +224,28 @@ def insert_events(conn: psycopg.Connection, events: Iterable[EventRow]) -> None:
                 " %(details)s)", rows)
 
 
-def open_alert(conn: psycopg.Connection, *, kind: str, severity: str, target_role: str, vehicle_id: int | None,
-               loan_id: int | None, message: str, dedup_key: str, now: datetime) -> int | None:
-    """Open an alert unless one with this dedup_key is still open or acknowledged; its id or None."""
-    row = conn.execute(
+def open_alerts(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *, now: datetime) -> list[int]:
+    """Open each alert unless one with its dedup_key is still open or acknowledged; the new ids.
+
+    One statement for the whole batch: most drafts repeat a situation already open
+    (a vehicle still away from its depot), and a round trip each would dominate.
+    """
+    if not drafts:
+        return []
+    rows = conn.execute(
         "INSERT INTO alerts (kind, severity, target_role, vehicle_id, loan_id, message, dedup_key, created_at)"
-        " VALUES (%(kind)s, %(severity)s, %(target_role)s, %(vehicle_id)s, %(loan_id)s, %(message)s,"
-        " %(dedup_key)s, %(now)s)"
+        " SELECT DISTINCT ON (d.dedup_key) d.kind, d.severity, d.target_role, d.vehicle_id, d.loan_id,"
+        " d.message, d.dedup_key, %(now)s"
+        " FROM unnest(%(kinds)s::text[], %(severities)s::text[], %(roles)s::text[], %(vehicles)s::bigint[],"
+        " %(loans)s::bigint[], %(messages)s::text[], %(keys)s::text[])"
+        " AS d(kind, severity, target_role, vehicle_id, loan_id, message, dedup_key)"
+        " ORDER BY d.dedup_key"
         " ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id",
-        {"kind": kind, "severity": severity, "target_role": target_role, "vehicle_id": vehicle_id,
-         "loan_id": loan_id, "message": message, "dedup_key": dedup_key, "now": now}).fetchone()
-    return row["id"] if row else None
+        {"kinds": [d.kind for d in drafts], "severities": [d.severity for d in drafts],
+         "roles": [d.target_role for d in drafts], "vehicles": [d.vehicle_id for d in drafts],
+         "loans": [d.loan_id for d in drafts], "messages": [d.message for d in drafts],
+         "keys": [d.dedup_key for d in drafts], "now": now}).fetchall()
+    return sorted(row["id"] for row in rows)
 
 
 def resolve_alerts(conn: psycopg.Connection, dedup_keys: Iterable[str], *, now: datetime) -> list[str]:

@@ -93,7 +93,8 @@ def _possible_theft(context: VehicleContext, thresholds: Thresholds, fixes: Sequ
         if fix.fix_time < outside_depot_since:
             continue
         ignition = getattr(fix, "ignition", None) is True
-        away_m = distance_to_zone_m(context.depot_zone_id, fix)
+        # The distance costs a projection: only worth it when the ignition says nothing.
+        away_m = None if ignition else distance_to_zone_m(context.depot_zone_id, fix)
         if ignition or away_m >= thresholds.theft_displacement_m:
             why = "contact mis" if ignition else f"à {away_m:.0f} m du dépôt"
             return AlertDraft(
