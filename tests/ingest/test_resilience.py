@@ -35,6 +35,13 @@ def wait_subscribed(url: str, port: int) -> None:
     wait_until(probe)
 
 
+def finish(stream: threading.Thread, publisher: StreamPublisher, url: str) -> None:
+    """Wait for the stream's end, every PUBACK, and every acknowledged reading stored."""
+    stream.join(timeout=60)
+    wait_until(lambda: not publisher.pending, timeout=30)
+    wait_until(lambda: set(stored_keys(url)) >= publisher.acked, timeout=60)
+
+
 def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_reading_once(pipeline_db, broker):
     client_id = f"ingest-kill-{uuid.uuid4().hex[:6]}"
     publisher = StreamPublisher(broker.files.port, TRACKERS)
@@ -50,9 +57,7 @@ def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_read
         killed_with = len(stored_keys(pipeline_db))
         time.sleep(0.5)  # the stream goes on while no worker runs
         with worker_process(pipeline_db, broker.files.port, client_id):
-            stream.join(timeout=60)
-            wait_until(lambda: not publisher.pending, timeout=30)
-            wait_until(lambda: set(stored_keys(pipeline_db)) >= publisher.acked, timeout=60)
+            finish(stream, publisher, pipeline_db)
     finally:
         publisher.close()
 
@@ -67,13 +72,12 @@ def test_a_broker_restarted_mid_stream_loses_nothing_the_trackers_handed_to_it(p
     publisher.wait_connected()
     try:
         with Worker(worker_settings):
+            wait_subscribed(pipeline_db, broker.files.port)
             stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300})
             stream.start()
             wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
             broker.restart()
-            stream.join(timeout=60)
-            wait_until(lambda: not publisher.pending, timeout=30)
-            wait_until(lambda: set(stored_keys(pipeline_db)) >= publisher.acked, timeout=60)
+            finish(stream, publisher, pipeline_db)
     finally:
         publisher.close()
 
@@ -121,9 +125,7 @@ def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, w
                 admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
                 time.sleep(2)
                 admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database)))
-            stream.join(timeout=60)
-            wait_until(lambda: not publisher.pending, timeout=30)
-            wait_until(lambda: set(stored_keys(pipeline_db)) >= publisher.acked, timeout=60)
+            finish(stream, publisher, pipeline_db)
             retries = running.worker.counters.get("ingest_db_retries_total")
             assert running.thread.is_alive()
     finally:
