@@ -2,27 +2,78 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
-from fleet_api import health
-from fleet_api.errors import install_error_handlers
+from fleet_api import health, metrics
+from fleet_api.accounts import endpoints as accounts
+from fleet_api.authz import document_roles
+from fleet_api.deps import system_clock
+from fleet_api.geofences import endpoints as geofences
+from fleet_api.history import endpoints as history
+from fleet_api.live import endpoints as live
+from fleet_api.trackers import endpoints as trackers
+from fleet_api.vehicles import endpoints as vehicles
+from fleet_api.live.hub import LiveHub
+from fleet_api.live.service import live_vehicles_json
+from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
 from fleet_api.settings import ApiSettings
-from fleetbase.db import open_pool
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
 
-def create_app(settings: ApiSettings) -> FastAPI:
+# Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
+ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
+           history.router, geofences.router)
+for _router in ROUTERS:
+    document_roles(_router)
+
+
+def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_clock) -> FastAPI:
+    """`clock` gives "now" to every route (tests pass their own to drive time)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.pool = open_pool(settings, name="fleet_api")
+        app.state.pool = open_api_pool(settings)
+        app.state.live_hub = LiveHub(database_url=settings.database_url,
+                                     fetch=lambda ids: _fetch_live(app.state.pool, ids))
+        listener = asyncio.create_task(app.state.live_hub.run())
         try:
             yield
         finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
             app.state.pool.close()
 
     app = FastAPI(title="Fleet telematics and vehicle loans", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.clock = clock
+    app.state.metrics = metrics.RequestMetrics()
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
-    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
+
+
+def _fetch_live(pool, vehicle_ids: list[int] | None) -> list[str]:
+    with pool.connection() as conn:
+        return live_vehicles_json(conn, vehicle_ids=vehicle_ids)
+
+
+def open_api_pool(settings: ApiSettings) -> ConnectionPool:
+    """Like `fleetbase.db.open_pool`, with every session in UTC: the JSON PostgreSQL builds
+    (live fleet, tracks) then writes times as RFC 3339 with a +00:00 offset."""
+    pool = ConnectionPool(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+        kwargs={"application_name": "fleet_api", "row_factory": dict_row, "options": "-c timezone=UTC"},
+        name="fleet_api", open=False,
+    )
+    pool.open(wait=True, timeout=30)
+    return pool

@@ -8,25 +8,42 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[FleetError], int] = {
-    NotFound: 404,
+    Unauthenticated: 401,
     Forbidden: 403,
+    NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
+    TooManyAttempts: 429,
 }
 
 KIND_BY_STATUS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                   405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
                   415: "UnsupportedMediaType", 422: "InvalidInput", 429: "TooManyRequests"}
+
+
+class ErrorBody(BaseModel):
+    """Every error answer."""
+
+    error: str
+    detail: str
+
+
+# Documented on every route, so the OpenAPI schema tells clients (and schemathesis) the truth.
+ERROR_RESPONSES = {status: {"model": ErrorBody, "description": KIND_BY_STATUS[status]}
+                   for status in (400, 401, 403, 404, 409, 422, 429)}
 
 
 def status_for(error: FleetError) -> int:
@@ -40,10 +57,21 @@ def error_body(kind: str, detail: str) -> dict[str, str]:
     return {"error": kind, "detail": detail}
 
 
+def error_response(error: FleetError) -> JSONResponse:
+    """The answer for `error`, for the rare route that must return rather than raise it."""
+    headers = {}
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after_s)
+    return JSONResponse(error_body(type(error).__name__, error.detail), status_code=status_for(error),
+                        headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FleetError)
     async def fleet_error(request: Request, error: FleetError) -> JSONResponse:
-        return JSONResponse(error_body(type(error).__name__, error.detail), status_code=status_for(error))
+        return error_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -59,3 +87,10 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = error.detail if isinstance(error.detail, str) else kind
         return JSONResponse(error_body(kind, detail), status_code=error.status_code,
                             headers=getattr(error, "headers", None))
+
+    @app.exception_handler(psycopg.DataError)
+    async def data_error(request: Request, error: psycopg.DataError) -> JSONResponse:
+        # A value the database cannot hold (out of range, malformed) is the caller's input.
+        log.info("data refused by the database: %s", error)
+        return JSONResponse(error_body("InvalidInput", "Valeur refusée : hors des limites admises."),
+                            status_code=422)

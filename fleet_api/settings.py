@@ -1,4 +1,6 @@
-"""The API process's settings."""
+"""The API process's settings (`FLEET_API_*`, `FLEET_TOKEN_*`, … and the shared `FLEET_*`)."""
+
+from pathlib import Path
 
 from pydantic import Field
 
@@ -9,3 +11,22 @@ class ApiSettings(FleetSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     health_timeout_s: float = Field(default=2.0, gt=0)
+
+    # Bearer tokens are opaque random strings; only their SHA-256 is stored.
+    token_ttl_s: int = Field(default=8 * 3600, ge=60)
+    # After this many failed logins for one username from one address, each further
+    # failure blocks that pair for login_block_s × 2^(extra failures), at most login_block_max_s.
+    login_free_failures: int = Field(default=5, ge=1)
+    login_block_s: float = Field(default=30.0, gt=0)
+    login_block_max_s: float = Field(default=900.0, gt=0)
+
+    # Where the project's Mosquitto reads its logins, and the file holding its pid: when
+    # both are set, registering or disabling a tracker rewrites the file and sends SIGHUP.
+    mqtt_password_file: Path | None = None
+    mqtt_broker_pid_file: Path | None = None
+
+    # Live stream: a comment line this often keeps proxies from closing an idle stream.
+    stream_keepalive_s: float = Field(default=15.0, gt=0)
+    # History: the most raw fixes one request reads, and the default max_points.
+    history_max_fixes: int = Field(default=200_000, ge=1000)
+    history_default_points: int = Field(default=2000, ge=2)

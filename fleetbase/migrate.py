@@ -27,13 +27,20 @@ def yoyo_url(database_url: str) -> str:
 def apply_migrations(database_url: str) -> list[str]:
     """Apply every pending migration; return the ids applied (empty when up to date)."""
     backend = get_backend(yoyo_url(database_url))
-    migrations = read_migrations(str(MIGRATIONS_DIR))
-    with backend.lock():
-        pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
-    return [migration.id for migration in pending]
+    try:
+        migrations = read_migrations(str(MIGRATIONS_DIR))
+        with backend.lock():
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+        return [migration.id for migration in pending]
+    finally:
+        # yoyo keeps its connection open; an open session blocks CREATE DATABASE … TEMPLATE
+        backend.connection.close()
 
 
 def pending_migrations(database_url: str) -> list[str]:
     backend = get_backend(yoyo_url(database_url))
-    return [m.id for m in backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))]
+    try:
+        return [m.id for m in backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))]
+    finally:
+        backend.connection.close()

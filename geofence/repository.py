@@ -280,3 +280,26 @@ def silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[SilentTr
             " WHERE v.status <> 'out_of_service'"
             "   AND s.last_seen_at < %(now)s - make_interval(mins => t.silent_after_minutes)"
             " ORDER BY v.id", {"now": now}).fetchall()
+
+
+def list_events(conn: psycopg.Connection, *, vehicle_id: int | None, event_type: str | None,
+                start: datetime, end: datetime, limit: int) -> list[dict]:
+    """Events in [start, end), newest first. The position of an event that happened while
+    the vehicle was lent is the participant's (DESIGN.md §6): it is left out."""
+    return conn.execute(
+        "SELECT e.id, e.vehicle_id, v.label AS vehicle_label, e.type, e.occurred_at, e.geofence_id,"
+        " g.name AS geofence_name, e.details,"
+        " CASE WHEN lent.id IS NULL THEN e.lat END AS lat, CASE WHEN lent.id IS NULL THEN e.lon END AS lon,"
+        " lent.id IS NOT NULL AS during_loan"
+        " FROM events e JOIN vehicles v ON v.id = e.vehicle_id"
+        " LEFT JOIN geofences g ON g.id = e.geofence_id"
+        " LEFT JOIN LATERAL (SELECT l.id FROM loans l WHERE l.vehicle_id = e.vehicle_id"
+        "   AND l.status IN ('active', 'overdue', 'returned')"
+        "   AND e.occurred_at >= coalesce(l.checked_out_at, l.starts_at)"
+        "   AND e.occurred_at < coalesce(l.checked_in_at, 'infinity') LIMIT 1) AS lent ON true"
+        " WHERE e.occurred_at >= %(start)s AND e.occurred_at < %(end)s"
+        " AND (%(vehicle_id)s::bigint IS NULL OR e.vehicle_id = %(vehicle_id)s)"
+        " AND (%(type)s::text IS NULL OR e.type = %(type)s)"
+        " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s",
+        {"vehicle_id": vehicle_id, "type": event_type, "start": start, "end": end, "limit": limit},
+    ).fetchall()

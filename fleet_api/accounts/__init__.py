@@ -1,0 +1,1 @@
+"""People with a login: users and roles, bearer tokens, and the slowing down of password guessing."""

@@ -1,0 +1,1 @@
+"""Routes: zones as GeoJSON (`/geofences`) and the fleet's events (`/events`)."""

@@ -1,0 +1,56 @@
+"""Track, TrackPoint, TripsAndStops."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class TrackPoint(BaseModel):
+    fix_time: datetime
+    lat: float
+    lon: float
+    speed_kmh: float | None
+    heading_deg: float | None
+    alt_m: float | None
+    effective_odometer_km: float | None
+    battery_pct: float | None
+    fuel_pct: float | None
+    ignition: bool | None
+
+
+class Track(BaseModel):
+    vehicle_id: int
+    start: datetime = Field(serialization_alias="from")
+    end: datetime = Field(serialization_alias="to")
+    total_points: int = Field(description="fixes stored in the window")
+    downsampled: bool
+    positions: list[TrackPoint]
+
+
+class TripOut(BaseModel):
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    distance_km: float
+    start_lat: float
+    start_lon: float
+    end_lat: float
+    end_lon: float
+    max_speed_kmh: float | None
+    fixes: int
+
+
+class StopOut(BaseModel):
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    lat: float
+    lon: float
+
+
+class TripsAndStops(BaseModel):
+    vehicle_id: int
+    trips: list[TripOut]
+    stops: list[StopOut]

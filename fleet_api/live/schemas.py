@@ -1,0 +1,34 @@
+"""LiveVehicle: one vehicle of the live fleet (the shape of `/fleet/live` and stream events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from fleet_api.vehicles.schemas import VehicleKind, VehicleStatus
+
+
+class LiveVehicle(BaseModel):
+    vehicle_id: int
+    label: str
+    kind: VehicleKind
+    status: VehicleStatus
+    tracker_id: str | None
+    fix_time: datetime | None = Field(description="time of the last fix (UTC)")
+    lat: float | None
+    lon: float | None
+    position_precision: Literal["precise", "coarse"] = Field(
+        description="coarse (about 1 km) while the vehicle is on loan (DESIGN.md §6)")
+    speed_kmh: float | None
+    heading_deg: float | None
+    battery_pct: float | None = Field(description="traction battery")
+    fuel_pct: float | None
+    tracker_battery_pct: float | None
+    ignition: bool | None
+    effective_odometer_km: float | None
+    last_seen_at: datetime | None
+    online: bool
+    loan_id: int | None
+    loan_status: Literal["active", "overdue"] | None

@@ -1,0 +1,1 @@
+"""Trackers: registering one to a vehicle with its own MQTT login, and disabling it."""

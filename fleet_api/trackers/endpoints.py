@@ -1,0 +1,52 @@
+"""Routes: `/trackers` (admin registers a tracker and receives its MQTT password once)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+
+from fleet_api.authz import Principal, Role, require
+from fleet_api.deps import DbConn, Now, Settings, after_commit
+from fleet_api.trackers import repository
+from fleet_api.trackers.broker_sync import sync_broker_logins
+from fleet_api.trackers.schemas import Tracker, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
+from fleetbase.errors import NotFound
+from fleetbase.passwords import hash_mqtt_password, new_mqtt_password
+
+router = APIRouter(prefix="/api/v1", tags=["trackers"])
+Admin = Annotated[Principal, require(Role.ADMIN)]
+Watcher = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER)]
+
+
+def _sync_after_commit(request: Request) -> None:
+    after_commit(request, partial(sync_broker_logins, request.app.state.pool, request.app.state.settings))
+
+
+@router.get("/trackers", response_model=list[Tracker])
+def list_trackers(watcher: Watcher, conn: DbConn):
+    return repository.list_trackers(conn)
+
+
+@router.post("/trackers", response_model=TrackerCredentials, status_code=201)
+def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: DbConn, now: Now,
+                     settings: Settings):
+    """Register a tracker to a vehicle; the answer holds its MQTT password, shown only this once."""
+    password = new_mqtt_password()
+    tracker = repository.insert_tracker(conn, tracker_id=data.tracker_id, vehicle_id=data.vehicle_id,
+                                        mqtt_password_hash=hash_mqtt_password(password), now=now)
+    _sync_after_commit(request)
+    return tracker | {"mqtt_username": data.tracker_id, "mqtt_password": password,
+                      "mqtt_host": settings.mqtt_host, "mqtt_port": settings.mqtt_port}
+
+
+@router.patch("/trackers/{tracker_id}", response_model=Tracker)
+def update_tracker(tracker_id: TrackerId, data: TrackerUpdate, admin: Admin, request: Request,
+                   conn: DbConn, now: Now):
+    """Disable (or re-enable) a tracker: the broker refuses (or accepts again) its login."""
+    tracker = repository.set_enabled(conn, tracker_id, enabled=data.enabled, now=now)
+    if tracker is None:
+        raise NotFound("Tracker inconnu.")
+    _sync_after_commit(request)
+    return tracker

@@ -1,0 +1,46 @@
+"""Every query on trackers. Nothing here commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+from fleet_api.integrity import refusals_as_errors
+
+COLUMNS = "tracker_id, vehicle_id, enabled, created_at, disabled_at"
+CONSTRAINT_MESSAGES = {
+    "trackers_pkey": "Ce tracker est déjà enregistré.",
+    "trackers_vehicle_id_key": "Ce véhicule a déjà un tracker.",
+    "trackers_vehicle_id_fkey": "Ce véhicule n'existe pas.",
+}
+# Serialises the rewriting of the broker's password file across API processes.
+PASSWORD_FILE_LOCK = 7412
+
+
+def list_trackers(conn: psycopg.Connection) -> list[dict]:
+    return conn.execute(f"SELECT {COLUMNS} FROM trackers ORDER BY tracker_id").fetchall()
+
+
+def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int,
+                   mqtt_password_hash: str, now: datetime) -> dict:
+    with refusals_as_errors(CONSTRAINT_MESSAGES):
+        return conn.execute(
+            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, created_at)"
+            " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(now)s)"
+            f" RETURNING {COLUMNS}",
+            {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash, "now": now},
+        ).fetchone()
+
+
+def set_enabled(conn: psycopg.Connection, tracker_id: str, *, enabled: bool, now: datetime) -> dict | None:
+    return conn.execute(
+        "UPDATE trackers SET enabled = %(enabled)s,"
+        " disabled_at = CASE WHEN %(enabled)s THEN NULL ELSE coalesce(disabled_at, %(now)s) END"
+        f" WHERE tracker_id = %(tracker_id)s RETURNING {COLUMNS}",
+        {"tracker_id": tracker_id, "enabled": enabled, "now": now},
+    ).fetchone()
+
+
+def lock_password_file(conn: psycopg.Connection) -> None:
+    conn.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": PASSWORD_FILE_LOCK})

@@ -1,0 +1,1 @@
+"""The fleet's vehicles: their identity, home site and status."""

@@ -1,0 +1,125 @@
+"""History over HTTP: a downsampled day, CSV and GPX exports, and the privacy of lent vehicles."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fleetbase.db import connect
+
+DAY = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+@pytest.fixture
+def day_of_fixes(api_db) -> int:
+    """car-01's id, with one fix every 10 s through DAY (8,640 fixes) along a sine-shaped road."""
+    with connect(api_db) as conn:
+        vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-01'").fetchone()["id"]
+        conn.execute(
+            "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon, speed_kmh, ignition, alt_m)"
+            " SELECT %(id)s, %(day)s + make_interval(secs => s * 10), 'car-01',"
+            " 43.7 + 0.02 * sin(s / 500.0), -1.2 + s * 0.00002, 30, true, 12"
+            " FROM generate_series(0, 8639) AS s",
+            {"id": vehicle_id, "day": DAY},
+        )
+    return vehicle_id
+
+
+def window(**extra) -> dict:
+    return {"from": DAY.isoformat(), "to": (DAY + timedelta(days=1)).isoformat()} | extra
+
+
+def lend(api_db, vehicle_id: int, *, status: str = "active") -> None:
+    with connect(api_db) as conn:
+        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
+                     " VALUES (%(id)s, %(status)s, %(start)s, %(end)s, %(end)s, %(start)s)",
+                     {"id": vehicle_id, "status": status, "start": DAY + timedelta(hours=12),
+                      "end": DAY + timedelta(days=7)})
+
+
+def audit_rows(api_db) -> list[dict]:
+    with connect(api_db) as conn:
+        return conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+
+
+def test_a_day_is_downsampled_keeping_both_ends(client, as_role, day_of_fixes):
+    response = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions", headers=as_role["fleet_manager"],
+                          params=window(max_points=500))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total_points"] == 8640 and body["downsampled"] is True
+    assert len(body["positions"]) == 500
+    assert body["positions"][0]["fix_time"] == DAY.isoformat()
+    assert body["positions"][-1]["fix_time"] == (DAY + timedelta(seconds=86_390)).isoformat()
+    times = [point["fix_time"] for point in body["positions"]]
+    assert times == sorted(times)
+    assert audit_rows(client.app.state.settings.database_url) == []  # not lent: nothing to audit
+
+
+def test_csv_and_gpx_exports_hold_every_fix(client, as_role, day_of_fixes):
+    exported = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"],
+                          params=window())
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert len(rows) == 8640 and rows[0]["fix_time"] == DAY.isoformat() and rows[0]["ignition"] == "True"
+
+    gpx = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.gpx", headers=as_role["admin"],
+                     params=window(max_points=100))
+    assert gpx.status_code == 200
+    namespace = {"gpx": "http://www.topografix.com/GPX/1/1"}
+    points = ElementTree.fromstring(gpx.content).findall(".//gpx:trkpt", namespace)
+    assert len(points) == 100
+    assert points[0].find("gpx:time", namespace).text == "2026-11-24T00:00:00Z"
+    assert float(points[0].get("lat")) == pytest.approx(43.7)
+
+
+def test_trips_of_a_day_of_continuous_driving(client, as_role, day_of_fixes):
+    response = client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["fleet_manager"],
+                          params=window())
+
+    assert response.status_code == 200
+    (trip,) = response.json()["trips"]
+    assert trip["fixes"] == 8640 and trip["duration_s"] == 86_390
+    assert trip["distance_km"] > 8640 * 0.00002 * 80  # at least the eastward progress
+
+
+def test_a_lent_vehicle_s_positions_need_a_reason_and_each_look_is_audited(client, as_role, day_of_fixes, api_db):
+    lend(api_db, day_of_fixes)
+    url = f"/api/v1/vehicles/{day_of_fixes}/positions"
+
+    refused = client.get(url, headers=as_role["fleet_manager"], params=window())
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "Forbidden" and "motif" in refused.json()["detail"]
+    assert client.get(f"{url}.gpx", headers=as_role["admin"], params=window()).status_code == 403
+    assert client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["admin"],
+                      params=window()).status_code == 403
+    assert audit_rows(api_db) == []
+
+    allowed = client.get(url, headers=as_role["fleet_manager"],
+                         params=window(reason="not_returned", note="pas rendu au dépôt de Dax"))
+    assert allowed.status_code == 200
+    (row,) = audit_rows(api_db)
+    manager_id = client.get("/api/v1/me", headers=as_role["fleet_manager"]).json()["id"]
+    assert (row["user_id"], row["action"], row["subject_id"], row["reason"]) == \
+        (manager_id, "view_positions", str(day_of_fixes), "not_returned")
+    assert row["details"]["note"] == "pas rendu au dépôt de Dax"
+
+    before_loan = client.get(url, headers=as_role["fleet_manager"],
+                             params={"from": DAY.isoformat(), "to": (DAY + timedelta(hours=11)).isoformat()})
+    assert before_loan.status_code == 200 and len(audit_rows(api_db)) == 1
+
+
+def test_bad_windows_are_422_and_unknown_vehicles_404(client, as_role, day_of_fixes):
+    url = f"/api/v1/vehicles/{day_of_fixes}/positions"
+    assert client.get(url, headers=as_role["admin"], params={"from": "2026-11-25T00:00:00Z",
+                                                             "to": "2026-11-24T00:00:00Z"}).status_code == 422
+    assert client.get(url, headers=as_role["admin"], params={"from": "2026-01-01T00:00:00Z",
+                                                             "to": "2026-11-24T00:00:00Z"}).status_code == 422
+    assert client.get(url, headers=as_role["admin"], params={"max_points": 1}).status_code == 422
+    assert client.get("/api/v1/vehicles/99999/positions", headers=as_role["admin"]).status_code == 404

@@ -1,0 +1,65 @@
+"""Schemathesis against the running API: whatever the input, no 5xx and no answer that breaks
+its own OpenAPI schema (status, content type, body).
+
+The calls go to a real uvicorn on loopback as an admin (the role that may call every
+route), so they reach the code behind authorization. Each case gets a freshly minted
+token and the admin re-enabled, because the fuzzer may log out or change that user.
+Left out: the endless live stream, and `/healthz`, whose 503 is its answer when the
+broker is not running (tested in test_health.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                               status_code_conformance)
+
+from fleet_api.accounts.repository import token_digest
+from fleet_api.app import create_app
+from fleetbase.db import connect
+from fleetbase.passwords import hash_user_password
+from tests.fleet_api.conftest import Server, api_settings
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(module_db):
+    with connect(module_db) as conn:
+        conn.execute("INSERT INTO users (username, full_name, role, password_hash)"
+                     " VALUES ('fuzz-admin', 'Fuzz', 'admin', %(hash)s)",
+                     {"hash": hash_user_password(secrets.token_urlsafe(12))})
+    with Server(create_app(api_settings(module_db))) as server:
+        yield server
+
+
+def fresh_admin_headers(database_url: str) -> dict[str, str]:
+    token = secrets.token_urlsafe(24)
+    now = datetime.now(UTC)
+    with connect(database_url) as conn:
+        user_id = conn.execute("UPDATE users SET disabled_at = NULL, role = 'admin', garage_id = NULL,"
+                               " prescriber_id = NULL WHERE username = 'fuzz-admin' RETURNING id").fetchone()["id"]
+        conn.execute("INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at)"
+                     " VALUES (%(hash)s, %(user_id)s, %(now)s, %(expires)s)",
+                     {"hash": token_digest(token), "user_id": user_id, "now": now,
+                      "expires": now + timedelta(hours=1)})
+    return {"Authorization": f"Bearer {token}"}
+
+
+# The schema is the app's own (no database needed to build it); calls go to `fuzz_server`.
+schema = (schemathesis.openapi.from_dict(create_app(api_settings("postgresql://unused")).openapi())
+          .exclude(path="/api/v1/fleet/stream").exclude(path="/healthz"))
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_no_input_breaks_the_api(case, fuzz_server, module_db):
+    case.call_and_validate(base_url=fuzz_server.url, headers=fresh_admin_headers(module_db), checks=CHECKS,
+                           timeout=20)

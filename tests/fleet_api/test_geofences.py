@@ -1,0 +1,72 @@
+"""`/geofences` takes and gives GeoJSON, refuses bad shapes with their reason; `/events`
+lists the fleet's events and leaves out where a lent vehicle was."""
+
+from datetime import UTC, datetime, timedelta
+
+from fleetbase.db import connect
+
+CIRCLE = {"type": "Feature", "properties": {"name": "Lycée de Dax", "kind": "other", "radius_m": 400},
+          "geometry": {"type": "Point", "coordinates": [-1.0536, 43.7102]}}
+
+
+def test_a_zone_goes_in_and_comes_back_as_geojson(client, as_role):
+    created = client.post("/api/v1/geofences", headers=as_role["fleet_manager"], json=CIRCLE)
+    listed = client.get("/api/v1/geofences", headers=as_role["coordinator"])
+
+    assert created.status_code == 201, created.text
+    feature = created.json()
+    assert feature["geometry"] == CIRCLE["geometry"] and feature["properties"]["radius_m"] == 400
+    assert feature["id"] in [zone["id"] for zone in listed.json()["features"]]
+    changed = client.patch(f"/api/v1/geofences/{feature['id']}", headers=as_role["admin"], json={"radius_m": 500})
+    assert changed.json()["properties"]["radius_m"] == 500
+    assert client.delete(f"/api/v1/geofences/{feature['id']}", headers=as_role["admin"]).status_code == 204
+    assert client.get(f"/api/v1/geofences/{feature['id']}", headers=as_role["admin"]).status_code == 404
+
+
+def test_each_kind_of_invalid_geojson_gets_a_422_with_its_reason(client, as_role):
+    bowtie = [[-1.06, 43.70], [-1.04, 43.72], [-1.04, 43.70], [-1.06, 43.72], [-1.06, 43.70]]
+    cases = {
+        "self-crossing ring": {"type": "Polygon", "coordinates": [bowtie]},
+        "unclosed ring": {"type": "Polygon", "coordinates": [[[-1.06, 43.70], [-1.04, 43.70], [-1.04, 43.72],
+                                                              [-1.06, 43.72]]]},
+        "too few points": {"type": "Polygon", "coordinates": [[[-1.06, 43.70], [-1.04, 43.70], [-1.06, 43.70]]]},
+        "out of range": {"type": "Polygon", "coordinates": [[[-1.06, 43.70], [-1.04, 95.0], [-1.04, 43.72],
+                                                             [-1.06, 43.70]]]},
+        "unknown type": {"type": "Tetrahedron", "coordinates": []},
+    }
+    for label, geometry in cases.items():
+        response = client.post("/api/v1/geofences", headers=as_role["admin"], json={
+            "type": "Feature", "properties": {"name": label, "kind": "other"}, "geometry": geometry})
+        assert response.status_code == 422, (label, response.text)
+        assert response.json()["error"] == "InvalidZone" and response.json()["detail"], label
+    circle = client.post("/api/v1/geofences", headers=as_role["admin"],
+                         json=CIRCLE | {"properties": CIRCLE["properties"] | {"radius_m": 0}})
+    assert circle.status_code == 422 and "radius" in circle.json()["detail"]
+
+
+def test_events_are_listed_and_a_lent_vehicle_keeps_its_whereabouts(client, as_role, api_db):
+    now = datetime.now(UTC).replace(microsecond=0)
+    with connect(api_db) as conn:
+        vehicles = {row["label"]: row["id"] for row in conn.execute(
+            "SELECT id, label FROM vehicles WHERE label IN ('car-01', 'scooter-01')")}
+        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
+                     " VALUES (%(v)s, 'active', %(start)s, %(end)s, %(end)s, %(start)s)",
+                     {"v": vehicles["scooter-01"], "start": now - timedelta(days=2), "end": now + timedelta(days=5)})
+        for label in ("car-01", "scooter-01"):
+            conn.execute("INSERT INTO events (vehicle_id, type, occurred_at, lat, lon)"
+                         " VALUES (%(v)s, 'geofence_exit', %(at)s, 43.71, -1.05)",
+                         {"v": vehicles[label], "at": now - timedelta(hours=1)})
+        conn.commit()
+
+    events = client.get("/api/v1/events", headers=as_role["coordinator"], params={"type": "geofence_exit"}).json()
+    one = client.get("/api/v1/events", headers=as_role["coordinator"],
+                     params={"vehicle_id": vehicles["car-01"]}).json()
+    backwards = client.get("/api/v1/events", headers=as_role["coordinator"],
+                           params={"from": now.isoformat(), "to": (now - timedelta(days=1)).isoformat()})
+
+    by_label = {event["vehicle_label"]: event for event in events}
+    assert (by_label["car-01"]["lat"], by_label["car-01"]["during_loan"]) == (43.71, False)
+    assert (by_label["scooter-01"]["lat"], by_label["scooter-01"]["lon"]) == (None, None)
+    assert by_label["scooter-01"]["during_loan"] is True
+    assert [event["vehicle_label"] for event in one] == ["car-01"]
+    assert backwards.status_code == 422

@@ -1,0 +1,153 @@
+"""Route × role matrix: every route, called by every role and without a token.
+
+The expected table is written out here, literally, from fleet_api/ROUTES.md — not
+derived from the `require(...)` declarations it checks. `test_every_route_is_in_the_matrix`
+makes a new route fail until it is added to both.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+import pytest
+
+from fleet_api.app import create_app
+from tests.fleet_api.conftest import DEMO_LOGINS, Server, api_settings, bearer, token_for
+
+ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber")
+# Columns: admin, fleet_manager, coordinator, mechanic, garage_partner, prescriber, no token.
+# Y: allowed (neither 401 nor 403), 403: forbidden, 401: must sign in.
+Y = "Y"
+MATRIX = {
+    ("POST", "/api/v1/auth/logout"):          (Y, Y, Y, Y, Y, Y, 401),
+    ("GET", "/api/v1/me"):                    (Y, Y, Y, Y, Y, Y, 401),
+    ("GET", "/api/v1/users"):                 (Y, 403, 403, 403, 403, 403, 401),
+    ("POST", "/api/v1/users"):                (Y, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/users/{user_id}"):       (Y, 403, 403, 403, 403, 403, 401),
+    ("PATCH", "/api/v1/users/{user_id}"):     (Y, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/vehicles"):              (Y, Y, Y, Y, 403, 403, 401),
+    ("POST", "/api/v1/vehicles"):             (Y, Y, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}"): (Y, Y, Y, Y, 403, 403, 401),
+    ("PATCH", "/api/v1/vehicles/{vehicle_id}"): (Y, Y, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/trackers"):              (Y, Y, 403, 403, 403, 403, 401),
+    ("POST", "/api/v1/trackers"):             (Y, 403, 403, 403, 403, 403, 401),
+    ("PATCH", "/api/v1/trackers/{tracker_id}"): (Y, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/fleet/live"):            (Y, Y, Y, Y, 403, 403, 401),
+    ("GET", "/api/v1/fleet/stream"):          (Y, Y, Y, Y, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions"):     (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions.csv"): (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions.gpx"): (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}/trips"):         (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/geofences"):                           (Y, Y, Y, Y, 403, 403, 401),
+    ("POST", "/api/v1/geofences"):                          (Y, Y, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/geofences/{geofence_id}"):             (Y, Y, Y, Y, 403, 403, 401),
+    ("PATCH", "/api/v1/geofences/{geofence_id}"):           (Y, Y, 403, 403, 403, 403, 401),
+    ("DELETE", "/api/v1/geofences/{geofence_id}"):          (Y, Y, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/events"):                              (Y, Y, Y, 403, 403, 403, 401),
+}
+# Open to anyone, token or not.
+UNIQUE = itertools.count()
+PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/metrics")}
+
+# A valid call of each route, so "allowed" means the call really succeeds (2xx).
+CALLS = {
+    ("POST", "/api/v1/auth/logout"): {},
+    ("GET", "/api/v1/me"): {},
+    ("GET", "/api/v1/users"): {},
+    ("POST", "/api/v1/users"): {"json": {"username": "new.{n}", "full_name": "Nouvelle personne",
+                                         "role": "mechanic", "password": "mot-de-passe-{n}"}},
+    ("GET", "/api/v1/users/{user_id}"): {"path": {"user_id": 2}},
+    ("PATCH", "/api/v1/users/{user_id}"): {"path": {"user_id": 2}, "json": {"full_name": "Responsable de parc"}},
+    ("GET", "/api/v1/vehicles"): {},
+    ("POST", "/api/v1/vehicles"): {"json": {"label": "bike-{n}", "kind": "ebike", "energy": "electric",
+                                            "home_site_id": 1}},
+    ("GET", "/api/v1/vehicles/{vehicle_id}"): {"path": {"vehicle_id": 1}},
+    ("PATCH", "/api/v1/vehicles/{vehicle_id}"): {"path": {"vehicle_id": 1}, "json": {"make": "Renault"}},
+    ("GET", "/api/v1/trackers"): {},
+    ("POST", "/api/v1/trackers"): {"json": {"tracker_id": "spare-{n}", "vehicle_id": "{new_vehicle}"}},
+    ("PATCH", "/api/v1/trackers/{tracker_id}"): {"path": {"tracker_id": "car-01"}, "json": {"enabled": True}},
+    ("GET", "/api/v1/fleet/live"): {},
+    ("GET", "/api/v1/fleet/stream"): {},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): {"path": {"vehicle_id": 1}},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions.csv"): {"path": {"vehicle_id": 1}},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions.gpx"): {"path": {"vehicle_id": 1}},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/trips"): {"path": {"vehicle_id": 1}},
+    ("GET", "/api/v1/geofences"): {},
+    ("POST", "/api/v1/geofences"): {"json": {"type": "Feature", "properties": {"name": "Zone {n}", "kind": "other",
+                                                                                "radius_m": 300},
+                                             "geometry": {"type": "Point", "coordinates": [-1.05, 43.7]}}},
+    ("GET", "/api/v1/geofences/{geofence_id}"): {"path": {"geofence_id": 1}},
+    ("PATCH", "/api/v1/geofences/{geofence_id}"): {"path": {"geofence_id": 1}, "json": {"active": True}},
+    ("DELETE", "/api/v1/geofences/{geofence_id}"): {"path": {"geofence_id": "{new_zone}"}},
+    ("GET", "/api/v1/events"): {},
+}
+
+
+@pytest.fixture(scope="module")
+def matrix_client(module_db):
+    """A real server (the live stream never ends, so it is read only up to its status)."""
+    app = create_app(api_settings(module_db))
+    with Server(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        client.app = app
+        yield client
+
+
+def _fill(value, values: dict):
+    if isinstance(value, str):
+        filled = value.format(**values)
+        return int(filled) if filled.isdigit() and value.startswith("{") else filled
+    if isinstance(value, dict):
+        return {key: _fill(item, values) for key, item in value.items()}
+    return value
+
+
+def call(client: httpx.Client, method: str, path: str, headers: dict, *, n: int, new_vehicle: int,
+         new_zone: int | None = None):
+    spec = CALLS[(method, path)]
+    values = {"n": n, "new_vehicle": new_vehicle, "new_zone": new_zone}
+    url = path.format(**_fill(spec.get("path", {}), values))
+    json_body = _fill(spec["json"], values) if "json" in spec else None
+    with client.stream(method, url, headers=headers, json=json_body) as response:
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            response.read()
+        return response
+
+
+def test_every_route_is_in_the_matrix(matrix_client):
+    paths = matrix_client.app.openapi()["paths"]
+    routes = {(method.upper(), path) for path, operations in paths.items() for method in operations}
+    assert routes == set(MATRIX) | PUBLIC
+
+
+@pytest.fixture(scope="module")
+def role_tokens(matrix_client) -> dict[str, str]:
+    return {role: token_for(matrix_client, username) for role, username in DEMO_LOGINS.items()}
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda route: f"{route[0]} {route[1]}")
+def test_each_role_gets_exactly_what_the_table_says(matrix_client, role_tokens, route):
+    method, path = route
+    expected = dict(zip((*ROLES, None), MATRIX[route]))
+    admin = bearer(role_tokens["admin"])
+    # Logging out revokes the token it is called with: that row signs in afresh.
+    fresh = route == ("POST", "/api/v1/auth/logout")
+    for role, outcome in expected.items():
+        n = next(UNIQUE)
+        # A vehicle without a tracker for each tracker registration (made by the admin).
+        spare = matrix_client.post("/api/v1/vehicles", headers=admin, json={
+            "label": f"spare-{n}", "kind": "ebike", "energy": "electric",
+            "home_site_id": 1}).json()["id"]
+        # A zone of its own for each deletion.
+        zone = matrix_client.post("/api/v1/geofences", headers=admin, json={
+            "type": "Feature", "properties": {"name": f"jetable-{n}", "kind": "other", "radius_m": 50},
+            "geometry": {"type": "Point", "coordinates": [-1.05, 43.7]}}).json()["id"] if method == "DELETE" else None
+        token = token_for(matrix_client, DEMO_LOGINS[role]) if role and fresh else role_tokens.get(role)
+        headers = bearer(token) if token else {}
+        response = call(matrix_client, method, path, headers, n=n,
+                        new_vehicle=spare, new_zone=zone)
+        if outcome == Y:
+            assert 200 <= response.status_code < 300, (role, response.status_code, response.text)
+        else:
+            assert response.status_code == outcome, (role, response.status_code, response.text)
+            assert set(response.json()) == {"error", "detail"}

@@ -1,0 +1,69 @@
+"""Registering a tracker gives it a broker login at once; disabling it takes the login away.
+
+Real Mosquitto (the `broker` fixture, with the project's configuration) and the real
+`mosquitto_pub`: the API rewrites the broker's password file and sends it SIGHUP.
+"""
+
+import subprocess
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fleet_api.app import create_app
+from tests.fleet_api.conftest import api_settings, bearer, token_for
+from tests.ingest.conftest import wait_until
+
+
+def mqtt_login_accepted(port: int, username: str, password: str) -> bool:
+    result = subprocess.run(
+        ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", "mqttv5", "-q", "1",
+         "-u", username, "-P", password, "-t", f"fleet/{username}/telemetry", "-m", "{}"],
+        capture_output=True, timeout=10)
+    return result.returncode == 0
+
+
+@pytest.fixture
+def broker_client(api_db, broker, tmp_path):
+    pid_file = tmp_path / "mosquitto.pid"
+    pid_file.write_text(str(broker.process.pid))
+    settings = api_settings(api_db, mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
+                            mqtt_password_file=broker.files.password_file, mqtt_broker_pid_file=pid_file)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_a_registered_tracker_logs_in_without_a_broker_restart_until_disabled(broker_client, broker):
+    admin = bearer(token_for(broker_client, "admin"))
+    vehicle = broker_client.post("/api/v1/vehicles", headers=admin, json={
+        "label": "ecar-01", "kind": "ecar", "energy": "electric", "plate": "GE-001-LD", "home_site_id": 1}).json()
+
+    registered = broker_client.post("/api/v1/trackers", json={"tracker_id": "ecar-01", "vehicle_id": vehicle["id"]},
+                                    headers=admin)
+
+    assert registered.status_code == 201
+    credentials = registered.json()
+    assert credentials["mqtt_username"] == "ecar-01" and len(credentials["mqtt_password"]) >= 20
+    wait_until(lambda: mqtt_login_accepted(broker.files.port, "ecar-01", credentials["mqtt_password"]), timeout=10)
+    assert not mqtt_login_accepted(broker.files.port, "ecar-01", "not-the-password")
+    assert broker.process.poll() is None  # the same broker process, never restarted
+    listed = broker_client.get("/api/v1/trackers", headers=admin).json()
+    assert "mqtt_password" not in next(t for t in listed if t["tracker_id"] == "ecar-01")
+
+    disabled = broker_client.patch("/api/v1/trackers/ecar-01", json={"enabled": False}, headers=admin)
+
+    assert disabled.status_code == 200 and disabled.json()["disabled_at"] is not None
+    wait_until(lambda: not mqtt_login_accepted(broker.files.port, "ecar-01", credentials["mqtt_password"]),
+               timeout=10)
+
+
+def test_a_vehicle_holds_one_tracker_and_a_tracker_needs_a_real_vehicle(client, as_role):
+    taken = client.post("/api/v1/trackers", json={"tracker_id": "spare-01", "vehicle_id": 1}, headers=as_role["admin"])
+    assert taken.status_code == 409 and taken.json()["detail"] == "Ce véhicule a déjà un tracker."
+    duplicate = client.post("/api/v1/trackers", json={"tracker_id": "car-01", "vehicle_id": 1}, headers=as_role["admin"])
+    assert duplicate.status_code == 409
+    nowhere = client.post("/api/v1/trackers", json={"tracker_id": "spare-01", "vehicle_id": 99999},
+                          headers=as_role["admin"])
+    assert nowhere.status_code == 422 and nowhere.json()["detail"] == "Ce véhicule n'existe pas."
+    bad_name = client.post("/api/v1/trackers", json={"tracker_id": "Car 01!", "vehicle_id": 1}, headers=as_role["admin"])
+    assert bad_name.status_code == 422
+    assert client.patch("/api/v1/trackers/nope-99", json={"enabled": False}, headers=as_role["admin"]).status_code == 404
