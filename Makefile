@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test services venv bench-ingest clean
+.PHONY: demo test services venv bench bench-ingest bench-geofence bench-api clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
@@ -26,5 +26,13 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
 
 # Benchmarks print figures beside a baseline measured in the same run (docs/PERFORMANCE.md).
+bench: bench-ingest bench-geofence bench-api
+
 bench-ingest: services venv
 	$(PYTHON) bench/ingest_bench.py $(BENCH_ARGS)
+
+bench-geofence: venv
+	$(PYTHON) bench/geofence_bench.py
+
+bench-api: services venv
+	$(PYTHON) bench/api_bench.py $(BENCH_ARGS)

@@ -66,6 +66,12 @@ def main() -> int:
 
     broker = BrokerProcess(files)
     broker.start()
+    # Trackers registered through the API reach the broker without a restart: the API
+    # rewrites this password file and sends the broker SIGHUP.
+    pid_file = files.directory / "mosquitto.pid"
+    pid_file.write_text(str(broker.process.pid))
+    os.environ["FLEET_MQTT_PASSWORD_FILE"] = str(files.password_file)
+    os.environ["FLEET_MQTT_BROKER_PID_FILE"] = str(pid_file)
     children: list[tuple[str, subprocess.Popen]] = []
     try:
         for package, title in PARTS:
