@@ -220,7 +220,7 @@ def wait_for(condition, timeout: float, *, poll: float = 0.2) -> float:
     raise TimeoutError(f"not reached within {timeout} s")
 
 
-def wait_for_progress(read, target: float, *, stalled_after: float = 15.0, limit: float = 900.0) -> float:
+def wait_for_progress(read, target: float, *, stalled_after: float = 60.0, limit: float = 1200.0) -> float:
     """Wait until `read()` reaches `target`, or stops growing for `stalled_after` seconds
     (what is still missing then is lost); return when the last reading was stored."""
     started = last_change = time.monotonic()

@@ -128,7 +128,9 @@ class IngestWorker:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = self.settings.ingest_session_expiry_s
         properties.ReceiveMaximum = self.settings.ingest_receive_maximum
-        self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, keepalive=30,
+        # A generous keep-alive: under full load the network thread can wait for the GIL
+        # long enough to miss a 30 s ping (seen in the benchmark), forcing a redelivery.
+        self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, keepalive=90,
                                   clean_start=False, properties=properties)
         self.client.loop_start()
         try:

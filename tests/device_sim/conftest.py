@@ -66,7 +66,7 @@ class Subscriber:
             self.messages.append(Received(message.topic, message.payload, bool(message.retain)))
             self._changed.notify_all()
 
-    def wait_for(self, condition: Callable[[list[Received]], bool], timeout: float = 5.0) -> list[Received]:
+    def wait_for(self, condition: Callable[[list[Received]], bool], timeout: float = 20.0) -> list[Received]:
         """Wait until `condition(messages)` holds; fail the test after `timeout`."""
         deadline = time.monotonic() + timeout
         with self._changed:

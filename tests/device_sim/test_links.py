@@ -15,11 +15,20 @@ from tests.conftest import DEMO_PASSWORD
 from tests.device_sim.conftest import readings_of
 
 
-def wait_until(condition, timeout: float = 5.0) -> None:
+def wait_until(condition, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def distinct(messages) -> list:
+    """The payloads received, each once, in the order first received."""
+    seen: list = []
+    for message in messages:
+        if message.json() not in seen:
+            seen.append(message.json())
+    return seen
 
 
 def test_each_tracker_publishes_with_its_own_login_on_its_own_topic(broker, sim_settings, subscribe,
@@ -99,8 +108,8 @@ def test_readings_made_while_the_broker_is_down_arrive_as_one_batch(broker, sim_
     wait_until(link.connected.is_set, timeout=10)
     publisher.send("scooter-04", after)
 
-    messages = subscriber.wait_for(lambda messages: len(messages) == 3, timeout=10)
+    # At least once: a message the broker had not seen acknowledged when it stopped comes again.
+    messages = subscriber.wait_for(lambda messages: len(distinct(messages)) == 3)
     assert kept == 6
-    assert [message.json() for message in messages] == [
-        first.to_json(), [reading.to_json() for reading in while_down], after.to_json()]
+    assert distinct(messages) == [first.to_json(), [reading.to_json() for reading in while_down], after.to_json()]
     assert link.buffered == 0 and link.batches_sent == 1
