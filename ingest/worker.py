@@ -27,7 +27,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from fleetbase.db import connect
-from geofence.evaluation import ZoneCache
+from geofence.evaluation import ZoneCache, check_silent_trackers
 from ingest import repository
 from ingest.decoding import Limits
 from ingest.metrics import Counters
@@ -219,8 +219,9 @@ class IngestWorker:
         self._acknowledge([incoming])
 
     def _housekeeping(self, stop: threading.Event) -> None:
-        """Trackers silent too long go offline; counters are saved; coming days get their
-        partitions and, hourly, days past retention are rolled up and dropped."""
+        """Trackers silent too long go offline (and, past their kind's limit, raise an alert);
+        counters are saved; coming days get their partitions and, hourly, days past
+        retention are rolled up and dropped."""
         if time.monotonic() - self._last_housekeeping < self.settings.ingest_housekeeping_s:
             return
         self._last_housekeeping = time.monotonic()
@@ -232,6 +233,8 @@ class IngestWorker:
                     conn, silent_since=now - timedelta(seconds=self.settings.ingest_offline_after_s), now=now)
                 repository.notify_changed(conn, silent)
                 self.counters.inc("ingest_marked_offline_total", len(silent))
+                if self.settings.ingest_geofences:  # silence has no reading to react to: checked here
+                    self.counters.inc("ingest_alerts_opened_total", len(check_silent_trackers(conn, now=now)))
                 repository.save_counters(conn, self.settings.ingest_client_id, self.counters.values)
         except TRANSIENT_DB_ERRORS as error:
             log.warning("housekeeping skipped: database unavailable (%s)", error)

@@ -1,6 +1,7 @@
 """Readings published with real MQTT clients land in PostgreSQL through the worker."""
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 from fleetbase.broker import SIMULATOR_LOGIN, simulator_password
@@ -146,6 +147,21 @@ def test_a_tracker_silent_too_long_is_marked_offline(pipeline_db, broker, worker
     query(pipeline_db, "UPDATE vehicle_state SET last_seen_at = now() - interval '1 hour' RETURNING 1")
 
     wait_until(lambda: state(pipeline_db, "car-06").get("online") is False)
+    assert not query(pipeline_db, "SELECT 1 FROM alerts WHERE kind = 'tracker_silent'")  # a car may rest 6 h
+
+
+def test_a_tracker_silent_past_its_kinds_limit_raises_one_alert_for_the_fleet_manager(pipeline_db, broker, worker):
+    publish(broker.files.port, "car-06", json.dumps(reading(0)))
+    wait_until(lambda: state(pipeline_db, "car-06").get("online") is True)
+
+    query(pipeline_db, "UPDATE vehicle_state SET last_seen_at = now() - interval '7 hours' RETURNING 1")
+
+    alerts = wait_until(lambda: query(pipeline_db, "SELECT kind, target_role, message FROM alerts"
+                                                   " WHERE kind = 'tracker_silent'"))
+    time.sleep(1.5)  # several more housekeeping rounds: still one alert
+    assert len(query(pipeline_db, "SELECT 1 FROM alerts WHERE kind = 'tracker_silent'")) == 1
+    assert alerts[0]["target_role"] == "fleet_manager"
+    assert alerts[0]["message"].startswith("Traceur muet : car-06")
 
 
 def test_a_vehicle_driven_off_its_depot_with_nobody_on_loan_raises_one_theft_alert(pipeline_db, broker, worker):
