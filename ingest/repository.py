@@ -14,6 +14,7 @@ from psycopg.rows import class_row, tuple_row
 # Advisory-lock namespace for "this vehicle's state is being computed" (see lock_vehicles).
 VEHICLE_LOCK_NAMESPACE = 7411
 NOTIFY_CHANNEL = "vehicle_state"
+EVENTS_CHANNEL = "fleet_events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,13 @@ def notify_changed(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> None
     for start in range(0, len(ids), 500):  # NOTIFY payloads stay well under 8,000 bytes
         conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
                      {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"vehicle_ids": ids[start:start + 500]})})
+
+
+def notify_events(conn: psycopg.Connection, events: list[dict]) -> None:
+    """Tell live-stream listeners of the batch's zone events (without positions); sent at commit."""
+    for start in range(0, len(events), 40):  # NOTIFY payloads stay well under 8,000 bytes
+        conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
+                     {"channel": EVENTS_CHANNEL, "payload": json.dumps({"events": events[start:start + 40]})})
 
 
 def load_counters(conn: psycopg.Connection, worker_id: str) -> dict[str, float]:

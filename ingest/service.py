@@ -166,6 +166,9 @@ class IngestService:
         for key in inserted:
             by_vehicle.setdefault(key[0], []).append(items[key].reading)
         evaluation = evaluate(conn, by_vehicle, now=now, zones=self.geofences)
+        repository.notify_events(conn, [
+            {"vehicle_id": transition.vehicle_id, "type": transition.type, "geofence_id": transition.zone_id,
+             "occurred_at": transition.fix.fix_time.isoformat()} for transition in evaluation.transitions])
         outcome.zone_events += len(evaluation.transitions)
         outcome.alerts_opened += len(evaluation.alerts_opened)
 

@@ -1,7 +1,7 @@
 """Routes: `/fleet/live` (every vehicle now) and `/fleet/stream` (Server-Sent Events).
 
 A stream starts with one `snapshot` event holding every vehicle, then sends a `vehicle`
-event per changed vehicle. A client that reconnects gets a fresh snapshot first, so it
+event per changed vehicle and a `fleet_event` per zone transition (enter, exit). A client that reconnects gets a fresh snapshot first, so it
 never misses the current state.
 """
 
@@ -32,7 +32,8 @@ def fleet_live(watcher: Watcher, conn: DbConn) -> Response:
 
 @router.get("/fleet/stream", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
-                             "description": "`snapshot` event (list of LiveVehicle), then `vehicle` events"}})
+                             "description": "`snapshot` event (list of LiveVehicle), then `vehicle` and "
+                                            "`fleet_event` events"}})
 async def fleet_stream(watcher: Watcher, request: Request, conn: DbConn, settings: Settings):
     hub = request.app.state.live_hub
     subscription = hub.subscribe()  # before the snapshot: no change can fall in between
@@ -49,8 +50,8 @@ async def fleet_stream(watcher: Watcher, request: Request, conn: DbConn, setting
                     continue
                 if rows is DROPPED:
                     return
-                for vehicle in rows:
-                    yield f"event: vehicle\ndata: {vehicle}\n\n"
+                for name, data in rows:
+                    yield f"event: {name}\ndata: {data}\n\n"
         finally:
             hub.unsubscribe(subscription)
 

@@ -2,7 +2,9 @@
 
 The ingest workers `NOTIFY vehicle_state, '{"vehicle_ids": [...]}'` when they commit, so
 the stream works with any number of workers and API processes. For each notification
-the hub reads the changed vehicles once and hands the rows to every subscriber. A
+the hub reads the changed vehicles once and hands the rows to every subscriber. Zone
+events (`NOTIFY fleet_events, '{"events": [...]}'`, no positions in them) are passed on
+as they come. Subscribers receive lists of (SSE event name, JSON text). A
 subscriber too slow to keep up is dropped (its client reconnects and starts again from
 the current state); after losing the database, the hub resends every vehicle, since
 notifications sent meanwhile are lost.
@@ -20,12 +22,13 @@ import psycopg
 log = logging.getLogger(__name__)
 
 CHANNEL = "vehicle_state"
+EVENTS_CHANNEL = "fleet_events"
 DROPPED = None  # put on a subscriber's queue when it fell too far behind
 
 
 class Subscription:
     def __init__(self, size: int) -> None:
-        self.queue: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=size)
+        self.queue: asyncio.Queue[list[tuple[str, str]] | None] = asyncio.Queue(maxsize=size)
 
 
 class LiveHub:
@@ -47,7 +50,7 @@ class LiveHub:
     def unsubscribe(self, subscription: Subscription) -> None:
         self.subscriptions.discard(subscription)
 
-    def broadcast(self, rows: list[str]) -> None:
+    def broadcast(self, rows: list[tuple[str, str]]) -> None:
         for subscription in list(self.subscriptions):
             if subscription.queue.qsize() >= self.queue_size - 1:
                 self.unsubscribe(subscription)
@@ -63,12 +66,18 @@ class LiveHub:
                 async with await psycopg.AsyncConnection.connect(
                         self.database_url, autocommit=True, application_name="fleet_api_live") as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(f"LISTEN {EVENTS_CHANNEL}")
                     self.listening.set()
                     if not first:
                         await self._send(None)
                     first = False
                     async for notify in conn.notifies():
-                        await self._send(_vehicle_ids(notify.payload))
+                        if notify.channel == EVENTS_CHANNEL:
+                            events = _events(notify.payload)
+                            if events and self.subscriptions:
+                                self.broadcast([("fleet_event", event) for event in events])
+                        else:
+                            await self._send(_vehicle_ids(notify.payload))
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # database gone: retry, then resend everything
@@ -79,7 +88,7 @@ class LiveHub:
     async def _send(self, vehicle_ids: list[int] | None) -> None:
         if not self.subscriptions or vehicle_ids == []:
             return
-        self.broadcast(await asyncio.to_thread(self.fetch, vehicle_ids))
+        self.broadcast([("vehicle", row) for row in await asyncio.to_thread(self.fetch, vehicle_ids)])
 
 
 def _vehicle_ids(payload: str) -> list[int]:
@@ -88,4 +97,12 @@ def _vehicle_ids(payload: str) -> list[int]:
         return [int(vehicle_id) for vehicle_id in ids]
     except (ValueError, KeyError, TypeError):
         log.warning("ignoring a malformed %s notification: %r", CHANNEL, payload[:200])
+        return []
+
+
+def _events(payload: str) -> list[str]:
+    try:
+        return [json.dumps(event) for event in json.loads(payload)["events"] if isinstance(event, dict)]
+    except (ValueError, KeyError, TypeError):
+        log.warning("ignoring a malformed %s notification: %r", EVENTS_CHANNEL, payload[:200])
         return []

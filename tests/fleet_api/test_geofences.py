@@ -70,3 +70,17 @@ def test_events_are_listed_and_a_lent_vehicle_keeps_its_whereabouts(client, as_r
     assert by_label["scooter-01"]["during_loan"] is True
     assert [event["vehicle_label"] for event in one] == ["car-01"]
     assert backwards.status_code == 422
+
+
+def test_the_fleet_manager_edits_a_kinds_thresholds_and_bad_values_are_refused(client, as_role):
+    changed = client.patch("/api/v1/geofence-rules/scooter", headers=as_role["fleet_manager"],
+                           json={"low_battery_pct": 25, "silent_after_minutes": 240})
+    listed = {row["vehicle_kind"]: row for row in client.get("/api/v1/geofence-rules",
+                                                             headers=as_role["mechanic"]).json()}
+    negative = client.patch("/api/v1/geofence-rules/scooter", headers=as_role["admin"], json={"low_battery_pct": -3})
+    unknown = client.patch("/api/v1/geofence-rules/scooter", headers=as_role["admin"], json={"speed_limit_kmh": 45})
+
+    assert changed.status_code == 200, changed.text
+    assert (listed["scooter"]["low_battery_pct"], listed["scooter"]["silent_after_minutes"]) == (25, 240)
+    assert listed["car"]["silent_after_minutes"] == 360  # the other kinds are untouched
+    assert negative.status_code == 422 and unknown.status_code == 422

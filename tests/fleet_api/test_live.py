@@ -110,3 +110,23 @@ def test_after_losing_its_listen_connection_the_stream_resends_every_vehicle(api
 
     assert {kind for kind, _ in resent} == {"vehicle"}
     assert len({vehicle["vehicle_id"] for _, vehicle in resent}) == 42
+
+
+def test_a_zone_transition_reaches_the_stream_as_a_fleet_event(pipeline_db, broker, worker_settings):
+    with connect(pipeline_db) as conn:
+        depot = conn.execute("SELECT s.lat, s.lon, g.id AS zone FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
+                             " JOIN geofences g ON g.site_id = s.id WHERE v.label = 'car-04'").fetchone()
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    track = [{"ts": (start + timedelta(seconds=20 * i)).isoformat(), "lat": depot["lat"] + max(0, i - 3) * 0.002,
+              "lon": depot["lon"] + max(0, i - 3) * 0.002, "acc_m": 5, "ignition": i > 3} for i in range(12)]
+    with Worker(worker_settings), Server(create_app(api_settings(pipeline_db))) as server:
+        headers = sign_in(server.url, "manager")
+        with httpx.stream("GET", f"{server.url}/api/v1/fleet/stream", headers=headers, timeout=15) as response:
+            events = sse_events(response)
+            assert next(events)[0] == "snapshot"
+
+            publish(broker.files.port, "car-04", json.dumps(track))
+
+            fleet_event = next(data for kind, data in events if kind == "fleet_event")
+    assert fleet_event["type"] == "geofence_exit" and fleet_event["geofence_id"] == depot["zone"]
+    assert "lat" not in fleet_event  # positions stay with the vehicle rows and their privacy rule

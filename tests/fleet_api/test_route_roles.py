@@ -45,6 +45,8 @@ MATRIX = {
     ("PATCH", "/api/v1/geofences/{geofence_id}"):           (Y, Y, 403, 403, 403, 403, 401),
     ("DELETE", "/api/v1/geofences/{geofence_id}"):          (Y, Y, 403, 403, 403, 403, 401),
     ("GET", "/api/v1/events"):                              (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/geofence-rules"):                      (Y, Y, Y, Y, 403, 403, 401),
+    ("PATCH", "/api/v1/geofence-rules/{vehicle_kind}"):     (Y, Y, 403, 403, 403, 403, 401),
 }
 # Open to anyone, token or not.
 UNIQUE = itertools.count()
@@ -81,6 +83,9 @@ CALLS = {
     ("PATCH", "/api/v1/geofences/{geofence_id}"): {"path": {"geofence_id": 1}, "json": {"active": True}},
     ("DELETE", "/api/v1/geofences/{geofence_id}"): {"path": {"geofence_id": "{new_zone}"}},
     ("GET", "/api/v1/events"): {},
+    ("GET", "/api/v1/geofence-rules"): {},
+    ("PATCH", "/api/v1/geofence-rules/{vehicle_kind}"): {"path": {"vehicle_kind": "ebike"},
+                                                          "json": {"low_battery_pct": 15}},
 }
 
 
