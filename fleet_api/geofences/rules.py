@@ -4,7 +4,6 @@ tracker silence…)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
@@ -14,21 +13,12 @@ from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now
 from fleetbase.errors import NotFound
 from geofence import repository
+from geofence.repository import Thresholds
 
 router = APIRouter(prefix="/api/v1", tags=["geofences"])
 Reader = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR, Role.MECHANIC)]
 Editor = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER)]
 VehicleKind = Literal["car", "scooter", "ebike", "ecar"]
-
-
-class RuleThresholds(BaseModel):
-    vehicle_kind: VehicleKind
-    confirm_fixes: int
-    confirm_seconds: int
-    theft_displacement_m: float
-    return_window_hours: float
-    low_battery_pct: float
-    silent_after_minutes: int
 
 
 class RuleThresholdsUpdate(BaseModel):
@@ -42,14 +32,14 @@ class RuleThresholdsUpdate(BaseModel):
     silent_after_minutes: int | None = Field(default=None, ge=5, le=60 * 24 * 30)
 
 
-@router.get("/geofence-rules", response_model=list[RuleThresholds])
+@router.get("/geofence-rules", response_model=list[Thresholds])
 def list_rules(reader: Reader, conn: DbConn):
-    return [asdict(row) for row in sorted(repository.get_thresholds(conn).values(), key=lambda row: row.vehicle_kind)]
+    return sorted(repository.get_thresholds(conn).values(), key=lambda row: row.vehicle_kind)
 
 
-@router.patch("/geofence-rules/{vehicle_kind}", response_model=RuleThresholds)
+@router.patch("/geofence-rules/{vehicle_kind}", response_model=Thresholds)
 def update_rules(vehicle_kind: VehicleKind, data: RuleThresholdsUpdate, editor: Editor, conn: DbConn, now: Now):
     changes = {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
     if not repository.update_thresholds(conn, vehicle_kind, now=now, **changes):
         raise NotFound("Aucun seuil pour ce type de véhicule.")
-    return asdict(repository.get_thresholds(conn)[vehicle_kind])
+    return repository.get_thresholds(conn)[vehicle_kind]

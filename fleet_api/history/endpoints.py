@@ -52,15 +52,21 @@ def positions(vehicle_id: Id, viewer: Viewer, conn: DbConn, now: Now, settings: 
     return Response(f'{head[:-1]},"positions":{points}}}', media_type="application/json")
 
 
+def _export(conn, vehicle_id, viewer, now, settings, start, end, max_points, reason, note):
+    """The audited look and the fixes both exports (CSV, GPX) are made of."""
+    vehicle, start, end = _look(conn, vehicle_id, viewer, now, start, end, reason, note, "export_positions")
+    points, _ = service.track(conn, vehicle_id, start=start, end=end, max_points=max_points,
+                              max_fixes=settings.history_max_fixes)
+    return vehicle, start, end, points
+
+
 @router.get("/vehicles/{vehicle_id}/positions.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 def positions_csv(vehicle_id: Id, viewer: Viewer, conn: DbConn, now: Now, settings: Settings,
                   start: From = None, end: To = None, max_points: MaxPoints = None,
                   reason: Reason = None, note: Note = None) -> Response:
     """Every fix of the window (or `max_points` of them) as CSV."""
-    vehicle, start, end = _look(conn, vehicle_id, viewer, now, start, end, reason, note, "export_positions")
-    points, _ = service.track(conn, vehicle_id, start=start, end=end, max_points=max_points,
-                              max_fixes=settings.history_max_fixes)
+    vehicle, start, end, points = _export(conn, vehicle_id, viewer, now, settings, start, end, max_points, reason, note)
     return Response(track_csv(points), media_type="text/csv; charset=utf-8",
                     headers=attachment(f"{vehicle['label']}-{start:%Y%m%dT%H%M}.csv"))
 
@@ -71,9 +77,7 @@ def positions_gpx(vehicle_id: Id, viewer: Viewer, conn: DbConn, now: Now, settin
                   start: From = None, end: To = None, max_points: MaxPoints = None,
                   reason: Reason = None, note: Note = None) -> Response:
     """Every fix of the window (or `max_points` of them) as a GPX 1.1 track."""
-    vehicle, start, end = _look(conn, vehicle_id, viewer, now, start, end, reason, note, "export_positions")
-    points, _ = service.track(conn, vehicle_id, start=start, end=end, max_points=max_points,
-                              max_fixes=settings.history_max_fixes)
+    vehicle, start, end, points = _export(conn, vehicle_id, viewer, now, settings, start, end, max_points, reason, note)
     return Response(track_gpx(points, name=vehicle["label"]), media_type="application/gpx+xml",
                     headers=attachment(f"{vehicle['label']}-{start:%Y%m%dT%H%M}.gpx"))
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from fleet_api.history.trips import Stop, Trip
+
 
 class TrackPoint(BaseModel):
     fix_time: datetime
@@ -29,28 +31,7 @@ class Track(BaseModel):
     positions: list[TrackPoint]
 
 
-class TripOut(BaseModel):
-    started_at: datetime
-    ended_at: datetime
-    duration_s: float
-    distance_km: float
-    start_lat: float
-    start_lon: float
-    end_lat: float
-    end_lon: float
-    max_speed_kmh: float | None
-    fixes: int
-
-
-class StopOut(BaseModel):
-    started_at: datetime
-    ended_at: datetime
-    duration_s: float
-    lat: float
-    lon: float
-
-
 class TripsAndStops(BaseModel):
     vehicle_id: int
-    trips: list[TripOut]
-    stops: list[StopOut]
+    trips: list[Trip]  # the domain's own dataclasses: pydantic reads them as they are
+    stops: list[Stop]
