@@ -11,11 +11,12 @@ resumes from there, without the jump's distance — a jump never adds 7,000 km.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from geopy.distance import EARTH_RADIUS, geodesic
+from geopy.distance import geodesic
+
+from fleetbase.geo import haversine_km
 
 # Fastest believable ground speed per kind (km/h), with margin over the legal limit.
 MAX_SPEED_KMH = {"car": 200.0, "ecar": 200.0, "scooter": 90.0, "ebike": 50.0}
@@ -95,12 +96,8 @@ def _plausible_report(state: OdometerState, reported_km: float, at: datetime, ma
 
 
 def _distance_km(a: Fix, b: Fix) -> float:
-    """Haversine distance on geopy's mean earth radius: within 0.5 % of the geodesic and
-    some sixty times cheaper, which is all the jitter and speed gates need."""
-    lat_a, lat_b = math.radians(a.lat), math.radians(b.lat)
-    half_dlat, half_dlon = (lat_b - lat_a) / 2, math.radians(b.lon - a.lon) / 2
-    h = math.sin(half_dlat) ** 2 + math.cos(lat_a) * math.cos(lat_b) * math.sin(half_dlon) ** 2
-    return 2 * EARTH_RADIUS * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance: all the jitter and speed gates need (see fleetbase.geo)."""
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _speed_kmh(a: Fix, b: Fix, distance_km: float) -> float:
