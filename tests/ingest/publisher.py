@@ -20,6 +20,8 @@ class StreamPublisher:
         self.start_time = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
         self.acked: set[tuple[str, int]] = set()
         self.pending: dict[tuple[str, int], tuple[str, int]] = {}
+        # PUBACKs that arrived before publish() could record what the mid carried.
+        self.early: dict[tuple[str, int], bool] = {}
         self.lock = threading.Lock()
         self.clients = {tracker_id: self._client(port, tracker_id) for tracker_id in tracker_ids}
 
@@ -35,9 +37,12 @@ class StreamPublisher:
         return client
 
     def _on_publish(self, tracker_id: str, mid: int, reason) -> None:
+        # Called by paho with its own message lock held: take ours only briefly, never around paho.
         with self.lock:
             key = self.pending.pop((tracker_id, mid), None)
-            if key is not None and not reason.is_failure:
+            if key is None:
+                self.early[(tracker_id, mid)] = not reason.is_failure
+            elif not reason.is_failure:
                 self.acked.add(key)
 
     def wait_connected(self, timeout: float = 10) -> None:
@@ -55,9 +60,14 @@ class StreamPublisher:
                 fix_time = self.start_time + timedelta(seconds=seq)
                 payload = json.dumps({"ts": fix_time.isoformat(), "lat": 43.7 + seq * 1e-4,
                                       "lon": -1.05, "seq": seq, "odometer_km": 1000 + seq * 0.01})
+                # Not under self.lock: paho holds its lock while calling _on_publish, which takes ours.
+                info = client.publish(f"fleet/{tracker_id}/telemetry", payload, qos=1)
                 with self.lock:
-                    info = client.publish(f"fleet/{tracker_id}/telemetry", payload, qos=1)
-                    self.pending[(tracker_id, info.mid)] = (tracker_id, seq)
+                    acked = self.early.pop((tracker_id, info.mid), None)
+                    if acked is None:
+                        self.pending[(tracker_id, info.mid)] = (tracker_id, seq)
+                    elif acked:
+                        self.acked.add((tracker_id, seq))
                 time.sleep(interval)
 
     def close(self) -> None:

@@ -56,7 +56,7 @@ def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_read
     try:
         with worker_process(pipeline_db, broker.files.port, client_id) as first:
             wait_subscribed(pipeline_db, broker.files.port)
-            stream = threading.Thread(target=publisher.publish, args=(400,), kwargs={"rate": 400})
+            stream = threading.Thread(target=publisher.publish, args=(400,), kwargs={"rate": 400}, daemon=True)
             stream.start()
             wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
             first.send_signal(signal.SIGKILL)
@@ -80,7 +80,7 @@ def test_a_broker_restarted_mid_stream_loses_nothing_the_trackers_handed_to_it(p
     try:
         with Worker(worker_settings):
             wait_subscribed(pipeline_db, broker.files.port)
-            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300})
+            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
             stream.start()
             wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
             broker.restart()
@@ -124,7 +124,7 @@ def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, w
     try:
         with Worker(worker_settings) as running:
             wait_subscribed(pipeline_db, broker.files.port)
-            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300})
+            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
             stream.start()
             wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:  # an outage of 2 s
