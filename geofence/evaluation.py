@@ -18,7 +18,9 @@ import psycopg
 from geofence import repository
 from geofence.index import ZoneIndex
 from geofence.repository import EventRow
-from geofence.rules import AlertDraft, silent_tracker_alerts, vehicle_rules
+from fleetbase import alerts
+from fleetbase.alerts import AlertDraft
+from geofence.rules import silent_tracker_alerts, vehicle_rules
 from geofence.transitions import EXIT, Confirmation, Fix, Transition, VehicleZones, advance
 from geofence.zones import InvalidZone, Zone, parse_shape
 
@@ -149,7 +151,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     repository.save_zone_states(conn, [states[vehicle] for vehicle in vehicle_ids], now=now,
                                 zones_changed=zones_changed)
     repository.insert_events(conn, events)
-    outcome.alerts_resolved = repository.resolve_alerts(conn, resolve, now=now)
+    outcome.alerts_resolved = alerts.resolve_alerts(conn, resolve, now=now)
     outcome.alerts_opened = _open(conn, drafts, now=now)
     return outcome
 
@@ -163,7 +165,7 @@ def check_silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[in
 
 
 def _open(conn: psycopg.Connection, drafts: list[AlertDraft], *, now: datetime) -> list[int]:
-    return repository.open_alerts(conn, drafts, now=now)
+    return alerts.open_alerts(conn, drafts, now=now)
 
 
 def _outside_depot_since(depot_zone_id: int | None, before: VehicleZones, after: VehicleZones,

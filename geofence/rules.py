@@ -12,22 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fleetbase.alerts import AlertDraft
 from geofence.repository import SilentTracker, Thresholds, VehicleContext
 from geofence.transitions import ENTER, EXIT, Fix, Transition
 
 PARIS = ZoneInfo("Europe/Paris")
 BATTERY_RECOVERY_PCT = 5.0  # above threshold + this, a low-battery alert is closed
-
-
-@dataclass(frozen=True)
-class AlertDraft:
-    kind: str
-    severity: str
-    target_role: str
-    vehicle_id: int
-    loan_id: int | None
-    message: str
-    dedup_key: str
 
 
 @dataclass
