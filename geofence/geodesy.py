@@ -69,6 +69,14 @@ class LocalFrame:
         y = k * (self._cos0 * sin_phi - self._sin0 * cos_phi * cos_dlam)
         return x, y
 
+    def forward_one(self, lon: float, lat: float) -> tuple[float, float]:
+        """`forward` for a single fix, in plain floats (numpy costs more than it saves for one)."""
+        phi, dlam = math.radians(lat), math.radians(lon - self.lon0)
+        sin_phi, cos_phi, cos_dlam = math.sin(phi), math.cos(phi), math.cos(dlam)
+        c = math.acos(max(-1.0, min(1.0, self._sin0 * sin_phi + self._cos0 * cos_phi * cos_dlam)))
+        k = self.radius * (1.0 + c * c / 6 if c < 1e-6 else c / math.sin(c))
+        return k * cos_phi * math.sin(dlam), k * (self._cos0 * sin_phi - self._sin0 * cos_phi * cos_dlam)
+
     def inverse(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         """Metres east and north of the centre → degrees (lon, lat)."""
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)

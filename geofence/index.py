@@ -40,6 +40,7 @@ class ZoneIndex:
     def __init__(self, zones: Sequence[Zone]) -> None:
         self.zones = {zone.id: zone for zone in zones}
         self.zone_ids = np.array([zone.id for zone in zones], dtype=np.int64)
+        self._position = {zone.id: position for position, zone in enumerate(zones)}
         if zones:
             bounds = shapely.total_bounds([zone.shape for zone in zones])
             self.frame = LocalFrame((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
@@ -124,6 +125,5 @@ class ZoneIndex:
 
     def distance_m(self, zone_id: int, lon: float, lat: float) -> float:
         """Ground distance from a fix to a zone's area (0 inside)."""
-        x, y = self.frame.forward(np.array([lon]), np.array([lat]))
-        position = int(np.flatnonzero(self.zone_ids == zone_id)[0])
-        return float(shapely.distance(self.areas[position], shapely.Point(x[0], y[0])))
+        x, y = self.frame.forward_one(lon, lat)
+        return float(self.areas[self._position[zone_id]].distance(shapely.Point(x, y)))

@@ -46,3 +46,17 @@ def test_inside_and_straddling_pairs_match_shapely_contains_and_dwithin():
             expected[(fix, zone_id)] = bool(near[fix])
     assert found == expected
     assert sum(found.values()) > 50 and len(found) > 500  # both kinds of pair are exercised
+
+
+def test_one_fix_distance_matches_the_vectorised_projection():
+    rng = random.Random(5)
+    index = ZoneIndex(random_zones(rng, 20))
+    generator = np.random.default_rng(5)
+    lons, lats = generator.uniform(-1.22, -0.98, 200), generator.uniform(43.58, 43.77, 200)
+    x, y = index.frame.forward(lons, lats)
+    for k in range(200):
+        one_x, one_y = index.frame.forward_one(float(lons[k]), float(lats[k]))
+        assert math.isclose(one_x, x[k], abs_tol=1e-6) and math.isclose(one_y, y[k], abs_tol=1e-6)
+        zone_id = int(index.zone_ids[k % 20])
+        expected = shapely.distance(index.areas[k % 20], shapely.Point(x[k], y[k]))
+        assert math.isclose(index.distance_m(zone_id, float(lons[k]), float(lats[k])), expected, abs_tol=1e-6)
