@@ -50,6 +50,9 @@ class VehicleContext:
     depot_name: str | None
     loan_id: int | None
     loan_ends_at: datetime | None
+    # Situations already alerted (open or acknowledged): their rules need not look again.
+    theft_alerted: bool = False
+    low_battery_alerted: bool = False
 
 
 def default_thresholds(vehicle_kind: str) -> Thresholds:
@@ -137,7 +140,11 @@ def get_vehicle_contexts(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -
         rows = cursor.execute(
             "SELECT v.id AS vehicle_id, v.label, v.kind, v.status,"
             "       depot.id AS depot_zone_id, depot.name AS depot_name,"
-            "       loan.id AS loan_id, loan.ends_at AS loan_ends_at"
+            "       loan.id AS loan_id, loan.ends_at AS loan_ends_at,"
+            "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
+            "               AND dedup_key = 'possible_theft:vehicle:' || v.id) AS theft_alerted,"
+            "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
+            "               AND dedup_key = 'low_battery:vehicle:' || v.id) AS low_battery_alerted"
             " FROM vehicles v"
             " LEFT JOIN LATERAL (SELECT id, name FROM geofences WHERE kind = 'depot' AND active"
             "                    AND site_id = v.home_site_id ORDER BY id LIMIT 1) depot ON true"

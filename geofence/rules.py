@@ -77,7 +77,7 @@ def _possible_theft(context: VehicleContext, thresholds: Thresholds, fixes: Sequ
     wherever its participant parks it, which is none of this rule's business.
     """
     if (context.loan_id is not None or context.status == "maintenance" or context.depot_zone_id is None
-            or outside_depot_since is None):
+            or outside_depot_since is None or context.theft_alerted):
         return None
     for fix in fixes:
         if fix.fix_time < outside_depot_since:
@@ -102,6 +102,8 @@ def _battery(context: VehicleContext, thresholds: Thresholds, fixes: Sequence[Fi
         return
     key = f"low_battery:vehicle:{context.vehicle_id}"
     if levels[-1] < thresholds.low_battery_pct:
+        if context.low_battery_alerted:
+            return
         outcome.open.append(AlertDraft(
             "low_battery", "warning", "fleet_manager", context.vehicle_id, context.loan_id,
             f"Batterie de traction faible : {context.label} est à {levels[-1]:.0f} % "

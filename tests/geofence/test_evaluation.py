@@ -60,6 +60,18 @@ def test_a_vehicle_not_on_loan_driven_away_from_its_depot_is_a_possible_theft_on
     assert [event["type"] for event in events(conn, car)] == ["geofence_exit"]
 
 
+
+def test_a_theft_alert_once_resolved_is_raised_again_by_the_next_move(conn, zones):
+    car = vehicle_id(conn, "car-01")
+    depot = site(conn, "DAX")
+    feed(conn, zones, car, parked(depot, at=T0))
+    feed(conn, zones, car, line(depot, at_distance(depot, 3000), at=T0 + timedelta(hours=2), fixes=12))
+    conn.execute("UPDATE alerts SET status = 'resolved' WHERE kind = 'possible_theft'")
+    feed(conn, zones, car, line(at_distance(depot, 3000), at_distance(depot, 5000), at=T0 + timedelta(hours=3),
+                                fixes=12))
+
+    assert [alert["kind"] for alert in alerts(conn, car)] == ["possible_theft", "possible_theft"]
+
 def test_a_vehicle_not_on_loan_towed_away_without_ignition_is_a_possible_theft(conn, zones):
     car = vehicle_id(conn, "car-02")
     depot = site(conn, "DAX")
