@@ -1,58 +1,49 @@
-"""The MQTT side of the ingest worker: subscribe, batch, store, then acknowledge.
+"""The ingest worker: batch what the receiver process forwards, store, then acknowledge.
 
-paho's network loop runs in its own thread and only queues messages; this worker's
-thread takes them in batches (by size and by a short time limit), stores each batch
-in one transaction, and acknowledges its messages (MQTT 5 manual ack) only after the
-commit. While the database is away the batch is held and retried with back-off; the
-broker stops sending once `receive_maximum` messages await acknowledgement, so memory
-stays bounded. The session is persistent (clean start off, session expiry set), so
-what was not acknowledged when the worker or the broker went away is delivered again.
+The MQTT connection lives in a child process (`ingest/receiver.py`), so reading from
+the broker and storing readings each get a core. This process takes the forwarded
+messages in batches (by size and by a short time limit), stores each batch in one
+transaction, and only then tells the receiver to acknowledge the batch's messages (MQTT
+5 manual ack). While the database is away the batch is held and retried with back-off;
+the broker stops sending once `receive_maximum` messages await acknowledgement, so
+memory stays bounded. The session is persistent (clean start off, session expiry set),
+so what was not acknowledged when the worker, its receiver or the broker went away is
+delivered again. A receiver that dies is started again.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import queue
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import paho.mqtt.client as mqtt
 import psycopg
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from fleetbase.db import connect
 from geofence.evaluation import ZoneCache, check_silent_trackers
 from ingest import repository
 from ingest.decoding import Limits
 from ingest.metrics import Counters
+from ingest.receiver import partition_of, run_receiver
 from ingest.service import Envelope, IngestService
 from ingest.settings import IngestSettings
 from ingest.trackers import TrackerDirectory
 
 log = logging.getLogger("ingest")
 
-TOPICS = ("fleet/+/telemetry", "fleet/+/status", "owntracks/+/+")
+__all__ = ["IngestWorker", "partition_of"]
+
 TRANSIENT_DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError,
                        psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def partition_of(topic: str, count: int) -> int:
-    """Which of `count` workers stores this topic's tracker (a bad topic goes to worker 0)."""
-    parts = topic.split("/")
-    if len(parts) != 3:
-        return 0
-    tracker_id = parts[2] if parts[0] == "owntracks" else parts[1]
-    return zlib.crc32(tracker_id.encode()) % count
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,74 +65,90 @@ class IngestWorker:
             max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
             geofences=ZoneCache() if settings.ingest_geofences else None)
         self.inbox: queue.Queue[Incoming] = queue.Queue()
-        self.generation = 0
+        self.generation = 0  # the receiver's current broker connection; 0 before the first
         self.counters = Counters()
         self.conn: psycopg.Connection | None = None
-        self.client = self._mqtt_client()
         self._last_housekeeping = 0.0
         self._next_expiry = 0.0
+        self._receiver: multiprocessing.process.BaseProcess | None = None
+        self._to_receiver = None
+        self._send_lock = threading.Lock()
 
-    # --- MQTT --------------------------------------------------------------------
-    def _mqtt_client(self) -> mqtt.Client:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.settings.ingest_client_id,
-                             protocol=mqtt.MQTTv5, manual_ack=True)
-        client.username_pw_set(self.settings.mqtt_username, self.settings.mqtt_password.get_secret_value())
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        return client
+    # --- the receiver process ------------------------------------------------------
+    @property
+    def receiver_pid(self) -> int | None:
+        return self._receiver.pid if self._receiver is not None else None
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        if reason_code.is_failure:
-            log.warning("broker refused the connection: %s", reason_code)
+    def _start_receiver(self) -> None:
+        context = multiprocessing.get_context("spawn")  # no inherited threads, locks or sockets
+        messages_out, messages_in = context.Pipe(duplex=False)
+        commands_out, commands_in = context.Pipe(duplex=False)
+        self._receiver = context.Process(
+            target=run_receiver, args=(self.settings, messages_in, commands_out, self.generation + 1),
+            name="ingest-receiver", daemon=True)
+        self._receiver.start()
+        messages_in.close()
+        commands_out.close()
+        self._to_receiver = commands_in
+        threading.Thread(target=self._read_receiver, args=(messages_out,), name="from-receiver",
+                         daemon=True).start()
+
+    def _read_receiver(self, pipe) -> None:
+        """Turn what the receiver forwards into the inbox, until its end of the pipe closes."""
+        fromtimestamp = datetime.fromtimestamp
+        while True:
+            try:
+                message = pipe.recv()
+            except (EOFError, OSError):
+                pipe.close()
+                return
+            if message[0] == "messages":
+                for topic, payload, received_ts, mid, qos, generation in message[1]:
+                    self.inbox.put(Incoming(Envelope(topic, payload, fromtimestamp(received_ts, UTC)),
+                                            mid, qos, generation))
+            elif message[0] == "connected":
+                self.generation = message[1]
+
+    def _send(self, command: tuple) -> None:
+        with self._send_lock:
+            try:
+                self._to_receiver.send(command)
+            except (BrokenPipeError, OSError):
+                pass  # the receiver is gone: unacknowledged messages come back with the session
+
+    def _watch_receiver(self, stop: threading.Event) -> None:
+        if self._receiver is not None and not self._receiver.is_alive() and not stop.is_set():
+            log.error("the receiver process exited (code %s); starting it again", self._receiver.exitcode)
+            self._to_receiver.close()
+            self._start_receiver()
+
+    def _stop_receiver(self) -> None:
+        if self._receiver is None:
             return
-        self.generation += 1
-        group = self.settings.ingest_share_group
-        topics = [(f"$share/{group}/{topic}" if group else topic, SubscribeOptions(qos=1)) for topic in TOPICS]
-        client.subscribe(topics)
-        log.info("connected to the broker (session present: %s)", flags.session_present)
-
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        log.warning("disconnected from the broker: %s", reason_code)
-
-    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        if not self._mine(message.topic):
-            client.ack(message.mid, message.qos)  # another worker's partition stores it
-            return
-        envelope = Envelope(message.topic, message.payload, self.clock())
-        self.inbox.put(Incoming(envelope, message.mid, message.qos, self.generation))
-
-    def _mine(self, topic: str) -> bool:
-        index, count = self.settings.partition
-        return count == 1 or partition_of(topic, count) == index
+        self._send(("stop",))
+        self._receiver.join(timeout=10)
+        if self._receiver.is_alive():
+            self._receiver.kill()
+            self._receiver.join()
+        self._to_receiver.close()
 
     def _acknowledge(self, batch: list[Incoming]) -> None:
-        for incoming in batch:
-            # After a reconnect the broker resends what was unacknowledged; an ack sent
-            # on the new connection for the old delivery would acknowledge the wrong one.
-            if incoming.qos > 0 and incoming.generation == self.generation:
-                self.client.ack(incoming.mid, incoming.qos)
+        acks = [(incoming.mid, incoming.qos, incoming.generation) for incoming in batch if incoming.qos > 0]
+        if acks:
+            self._send(("ack", acks))
 
     # --- the loop ----------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = self.settings.ingest_session_expiry_s
-        properties.ReceiveMaximum = self.settings.ingest_receive_maximum
-        # A generous keep-alive: under full load the network thread can wait for the GIL
-        # long enough to miss a 30 s ping (seen in the benchmark), forcing a redelivery.
-        self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, keepalive=90,
-                                  clean_start=False, properties=properties)
-        self.client.loop_start()
+        self._start_receiver()
         try:
             while not stop.is_set():
                 batch = self._collect(stop)
                 if batch:
                     self._store(batch, stop)
                 self._housekeeping(stop)
+                self._watch_receiver(stop)
         finally:
-            self.client.disconnect()
-            self.client.loop_stop()
+            self._stop_receiver()
             if self.conn is not None:
                 self.conn.close()
 

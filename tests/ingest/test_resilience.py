@@ -1,6 +1,7 @@
 """Nothing acknowledged is lost when the worker is killed, or the broker or the database restarts."""
 
 import json
+import os
 import signal
 import threading
 import time
@@ -115,6 +116,28 @@ def test_two_workers_split_the_trackers_and_store_everything_once(pipeline_db, b
     rows = query(pipeline_db, "SELECT tracker_id, seq FROM positions WHERE tracker_id = ANY(%(t)s)", {"t": trackers})
     assert len(rows) == len({(row["tracker_id"], row["seq"]) for row in rows}) == 300
     assert shares == expected and 0 not in expected
+
+
+def test_a_receiver_process_killed_mid_stream_is_restarted_and_nothing_is_lost(pipeline_db, broker,
+                                                                              worker_settings):
+    publisher = StreamPublisher(broker.files.port, TRACKERS)
+    publisher.wait_connected()
+    try:
+        with Worker(worker_settings) as running:
+            wait_subscribed(pipeline_db, broker.files.port)
+            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
+            stream.start()
+            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
+            first_receiver = running.worker.receiver_pid
+            os.kill(first_receiver, signal.SIGKILL)
+            finish(stream, publisher, pipeline_db)
+            wait_until(lambda: len(stored_keys(pipeline_db)) == 900, timeout=60)
+            assert running.worker.receiver_pid not in (None, first_receiver)
+    finally:
+        publisher.close()
+
+    keys = stored_keys(pipeline_db)
+    assert len(keys) == len(set(keys)) == 900
 
 
 def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, worker_settings):

@@ -1,0 +1,150 @@
+"""The worker's MQTT side, in a process of its own: receive, forward, acknowledge when told.
+
+Reading packets, parsing them and sending PUBACKs costs a Python consumer about as much
+CPU as decoding and storing the readings; in one process both share one core (the GIL).
+So `python -m ingest` runs this receiver as a child process: it forwards every message
+to the storing process through a pipe, and acknowledges a message to the broker only
+when the storing process says the message's batch is committed.
+
+Pipe protocol (pickled tuples):
+    receiver → storer   ("connected", generation, session_present)
+                        ("messages", [(topic, payload, received_ts, mid, qos, generation), ...])
+    storer → receiver   ("ack", [(mid, qos, generation), ...])
+                        ("stop",)
+
+`generation` counts broker connections. After a reconnect the broker resends what was
+not acknowledged; an ack sent on the new connection for the old delivery's mid would
+acknowledge the wrong message, so acks of an older generation are dropped. The storing
+process closing its end (or dying) stops the receiver without acknowledging anything,
+so nothing it did not commit is lost: the broker keeps it for the persistent session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zlib
+from multiprocessing.connection import Connection
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from ingest.settings import IngestSettings
+
+log = logging.getLogger("ingest.receiver")
+
+TOPICS = ("fleet/+/telemetry", "fleet/+/status", "owntracks/+/+")
+FORWARD_EVERY_S = 0.005  # how long messages wait in the receiver before crossing the pipe
+FORWARD_AT_MOST = 2000
+
+
+def partition_of(topic: str, count: int) -> int:
+    """Which of `count` workers stores this topic's tracker (a bad topic goes to worker 0)."""
+    parts = topic.split("/")
+    if len(parts) != 3:
+        return 0
+    tracker_id = parts[2] if parts[0] == "owntracks" else parts[1]
+    return zlib.crc32(tracker_id.encode()) % count
+
+
+class Receiver:
+    def __init__(self, settings: IngestSettings, *, to_storer: Connection, from_storer: Connection,
+                 first_generation: int) -> None:
+        self.settings = settings
+        self.to_storer, self.from_storer = to_storer, from_storer
+        self.generation = first_generation - 1
+        self.pending: list[tuple] = []
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.client = self._mqtt_client()
+
+    def _mqtt_client(self) -> mqtt.Client:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.settings.ingest_client_id,
+                             protocol=mqtt.MQTTv5, manual_ack=True)
+        client.username_pw_set(self.settings.mqtt_username, self.settings.mqtt_password.get_secret_value())
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.warning("broker refused the connection: %s", reason_code)
+            return
+        with self.lock:  # messages of the new connection follow this event through the pipe
+            self.generation += 1
+            self._forward_locked()
+            self.to_storer.send(("connected", self.generation, bool(flags.session_present)))
+        group = self.settings.ingest_share_group
+        client.subscribe([(f"$share/{group}/{topic}" if group else topic, SubscribeOptions(qos=1))
+                          for topic in TOPICS])
+        log.info("connected to the broker (session present: %s)", flags.session_present)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        log.warning("disconnected from the broker: %s", reason_code)
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        index, count = self.settings.partition
+        if count > 1 and partition_of(message.topic, count) != index:
+            client.ack(message.mid, message.qos)  # another worker's partition stores it
+            return
+        with self.lock:
+            self.pending.append((message.topic, message.payload, time.time(), message.mid, message.qos,
+                                 self.generation))
+            if len(self.pending) >= FORWARD_AT_MOST:
+                self._forward_locked()
+
+    def _forward_locked(self) -> None:
+        if self.pending:
+            self.to_storer.send(("messages", self.pending))
+            self.pending = []
+
+    def _forward_loop(self) -> None:
+        while not self.stopping.is_set():
+            time.sleep(FORWARD_EVERY_S)
+            with self.lock:
+                try:
+                    self._forward_locked()
+                except (BrokenPipeError, OSError):
+                    self.stopping.set()
+
+    def run(self) -> None:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self.settings.ingest_session_expiry_s
+        properties.ReceiveMaximum = self.settings.ingest_receive_maximum
+        # A generous keep-alive: under full load the network thread can wait for the GIL
+        # long enough to miss a 30 s ping (seen in the benchmark), forcing a redelivery.
+        self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, keepalive=90,
+                                  clean_start=False, properties=properties)
+        self.client.loop_start()
+        forwarder = threading.Thread(target=self._forward_loop, name="forward", daemon=True)
+        forwarder.start()
+        try:
+            while not self.stopping.is_set():
+                try:
+                    command = self.from_storer.recv()
+                except (EOFError, OSError):
+                    break  # the storing process is gone: leave the rest to the session
+                if command[0] == "stop":
+                    break
+                if command[0] == "ack":
+                    for mid, qos, generation in command[1]:
+                        if qos > 0 and generation == self.generation:
+                            self.client.ack(mid, qos)
+        finally:
+            self.stopping.set()
+            self.client.disconnect()
+            self.client.loop_stop()
+            forwarder.join(timeout=1)
+
+
+def run_receiver(settings: IngestSettings, to_storer: Connection, from_storer: Connection,
+                 first_generation: int) -> None:
+    """Entry point of the receiver process (multiprocessing target)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    Receiver(settings, to_storer=to_storer, from_storer=from_storer, first_generation=first_generation).run()
