@@ -201,13 +201,19 @@ def _check_time(fix_time: datetime, received_at: datetime, limits: Limits) -> No
 def _attributes(item: dict, known: set[str]) -> dict[str, Any]:
     """Unknown keys are kept, provided PostgreSQL's jsonb can hold them."""
     extra = {key: value for key, value in item.items() if key not in known}
-    if extra:
-        try:
-            text = json.dumps(extra, allow_nan=False)
-        except ValueError:
-            raise RejectedReading("malformed_field", "extra attributes hold NaN or Infinity") from None
-        if "\\u0000" in text:
+    for key, value in extra.items():
+        # Plain values are checked as they are; only nested ones need a trial encoding.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RejectedReading("malformed_field", "extra attributes hold NaN or Infinity")
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
             raise RejectedReading("malformed_field", "extra attributes hold a NUL character")
+        if isinstance(value, (dict, list)):
+            try:
+                text = json.dumps(value, allow_nan=False)
+            except ValueError:
+                raise RejectedReading("malformed_field", "extra attributes hold NaN or Infinity") from None
+            if "\\u0000" in text:
+                raise RejectedReading("malformed_field", "extra attributes hold a NUL character")
     return extra
 
 

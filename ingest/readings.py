@@ -9,9 +9,9 @@ from typing import Any
 from fleetbase.errors import InvalidInput
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs several times more, per reading
 class Reading:
-    """One fix from one tracker, in the units of DESIGN.md §3."""
+    """One fix from one tracker, in the units of DESIGN.md §3 (treat as a value: never changed)."""
 
     tracker_id: str
     fix_time: datetime

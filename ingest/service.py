@@ -25,7 +25,7 @@ from ingest.repository import TrackerInfo, VehicleState
 from ingest.trackers import TrackerDirectory
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Envelope:
     """One MQTT message as received."""
 

@@ -46,7 +46,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Incoming:
     envelope: Envelope
     mid: int
@@ -64,7 +64,9 @@ class IngestWorker:
                           max_batch=settings.ingest_max_batch_readings),
             max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
             geofences=ZoneCache() if settings.ingest_geofences else None)
-        self.inbox: queue.Queue[Incoming] = queue.Queue()
+        # Messages in the chunks the receiver forwarded them in (one queue operation per chunk).
+        self.inbox: queue.Queue[list[Incoming]] = queue.Queue()
+        self._carried: list[Incoming] = []  # what the last batch left of its last chunk
         self.generation = 0  # the receiver's current broker connection; 0 before the first
         self.counters = Counters()
         self.conn: psycopg.Connection | None = None
@@ -103,9 +105,9 @@ class IngestWorker:
                 pipe.close()
                 return
             if message[0] == "messages":
-                for topic, payload, received_ts, mid, qos, generation in message[1]:
-                    self.inbox.put(Incoming(Envelope(topic, payload, fromtimestamp(received_ts, UTC)),
-                                            mid, qos, generation))
+                self.inbox.put([Incoming(Envelope(topic, payload, fromtimestamp(received_ts, UTC)), mid, qos,
+                                         generation)
+                                for topic, payload, received_ts, mid, qos, generation in message[1]])
             elif message[0] == "connected":
                 self.generation = message[1]
 
@@ -154,25 +156,26 @@ class IngestWorker:
 
     def _collect(self, stop: threading.Event) -> list[Incoming]:
         """Up to batch_max messages, waiting at most batch_wait after the first one."""
-        try:
-            first = self.inbox.get(timeout=min(1.0, self.settings.ingest_housekeeping_s))
-        except queue.Empty:
-            return []
-        batch = [first]
+        batch, self._carried = self._carried, []
+        if not batch:
+            try:
+                batch = self.inbox.get(timeout=min(1.0, self.settings.ingest_housekeeping_s))
+            except queue.Empty:
+                return []
         limit = self.settings.ingest_batch_max
         deadline = time.monotonic() + self.settings.ingest_batch_wait_ms / 1000
         while len(batch) < limit and not stop.is_set():
             try:
-                while len(batch) < limit:  # what is already there, without waiting
-                    batch.append(self.inbox.get_nowait())
+                batch += self.inbox.get_nowait()  # what is already there, without waiting
             except queue.Empty:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 try:
-                    batch.append(self.inbox.get(timeout=remaining))
+                    batch += self.inbox.get(timeout=remaining)
                 except queue.Empty:
                     break
+        batch, self._carried = batch[:limit], batch[limit:]
         return batch
 
     def _store(self, batch: list[Incoming], stop: threading.Event) -> None:
