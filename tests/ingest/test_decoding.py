@@ -72,6 +72,17 @@ def test_each_kind_of_bad_input_has_its_reason():
     assert reasons(decode(b'{"ts": "2026-11-25T08:00:00Z", "lat": NaN, "lon": 1}')) == ["malformed_field"]
 
 
+def test_extra_attributes_are_kept_unless_jsonb_cannot_hold_them():
+    fix = {"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05}
+    [reading] = decode({**fix, "sent_at": 1.5, "fw": "2.1", "can": {"rpm": [900, 950]}}).readings
+    assert reading.attributes == {"sent_at": 1.5, "fw": "2.1", "can": {"rpm": [900, 950]}}
+    for extra in ({"fw": "2.1\x00"}, {"f\x00w": 1}, {"can": {"rpm": "\x00"}}):
+        assert reasons(decode({**fix, **extra})) == ["malformed_field"], extra
+    for payload in (b'{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05, "t": Infinity}',
+                    b'{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05, "can": [NaN]}'):
+        assert reasons(decode(payload)) == ["malformed_field"], payload
+
+
 def test_owntracks_locations_map_to_readings_and_other_types_are_ignored():
     location = {"_type": "location", "tst": int(NOW.timestamp()) - 30, "lat": 43.66, "lon": -1.30, "vel": 40,
                 "cog": 180, "alt": 20, "acc": 6, "batt": 55, "odometer": 5012.5, "t": "I", "tid": "ab"}
