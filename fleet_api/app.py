@@ -41,6 +41,7 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pool = open_api_pool(settings)
+        app.state.database_slots = asyncio.Semaphore(settings.db_pool_max)  # see fleet_api.deps
         app.state.live_hub = LiveHub(database_url=settings.database_url,
                                      fetch=lambda ids: _fetch_live(app.state.pool, ids))
         listener = asyncio.create_task(app.state.live_hub.run())

@@ -4,12 +4,18 @@
 the handler returns and rolls back when it raises (`scope="function"`: before the answer
 is sent, so a client that got 201 can read what it created). Work that must follow the
 commit (telling the broker about new logins) is queued with `after_commit(request, fn)`.
+
+A request first waits, in the event loop, for one of the pool's `max_size` slots, and
+only then takes a worker thread to check a connection out. Waiting in a thread instead
+would let a burst of requests hold every worker thread while blocked on the pool, so
+that the requests holding connections could not run to give them back (a stall until
+the pool's timeout).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -27,7 +33,13 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def get_conn(request: Request) -> Iterator[psycopg.Connection]:
+async def database_slot(request: Request) -> AsyncIterator[None]:
+    async with request.app.state.database_slots:
+        yield
+
+
+def get_conn(request: Request,
+             _slot: Annotated[None, Depends(database_slot, scope="function")]) -> Iterator[psycopg.Connection]:
     request.state.after_commit = []
     with request.app.state.pool.connection() as conn:
         yield conn  # the pool's context commits on a normal exit, rolls back on an error
