@@ -14,6 +14,7 @@ import pytest
 
 from fleet_api.app import create_app
 from tests.fleet_api.conftest import DEMO_LOGINS, Server, api_settings, bearer, token_for
+from tests.fleet_api.loan_factories import loan_values
 
 ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber")
 # Columns: admin, fleet_manager, coordinator, mechanic, garage_partner, prescriber, no token.
@@ -47,6 +48,29 @@ MATRIX = {
     ("GET", "/api/v1/events"):                              (Y, Y, Y, 403, 403, 403, 401),
     ("GET", "/api/v1/geofence-rules"):                      (Y, Y, Y, Y, 403, 403, 401),
     ("PATCH", "/api/v1/geofence-rules/{vehicle_kind}"):     (Y, Y, 403, 403, 403, 403, 401),
+    # Loans and participants (issue #5).
+    ("GET", "/api/v1/participants"):                        (Y, 403, Y, 403, 403, Y, 401),
+    ("POST", "/api/v1/participants"):                       (Y, 403, Y, 403, 403, Y, 401),
+    ("GET", "/api/v1/participants/{participant_id}"):       (Y, 403, Y, 403, 403, Y, 401),
+    ("PATCH", "/api/v1/participants/{participant_id}"):     (Y, 403, Y, 403, 403, Y, 401),
+    ("GET", "/api/v1/participants/{participant_id}/export"): (Y, 403, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/participants/{participant_id}/erase"): (Y, 403, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/bookings"):                            (Y, Y, Y, 403, 403, Y, 401),
+    ("POST", "/api/v1/bookings"):                           (Y, 403, Y, 403, 403, Y, 401),
+    ("GET", "/api/v1/bookings/{loan_id}"):                  (Y, Y, Y, 403, 403, Y, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/validate"):        (Y, 403, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/reject"):          (Y, 403, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/cancel"):          (Y, 403, Y, 403, 403, Y, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/deposit"):         (Y, 403, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/checkout"):        (Y, 403, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/checkin"):         (Y, 403, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/bookings/{loan_id}/extend"):          (Y, 403, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/bookings/{loan_id}/photos/{photo_id}"): (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/availability"):                        (Y, Y, Y, 403, 403, Y, 401),
+    ("GET", "/api/v1/loan-rules"):                          (Y, Y, Y, 403, 403, 403, 401),
+    ("PATCH", "/api/v1/loan-rules/{vehicle_kind}"):         (Y, 403, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/reports/activity"):                    (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/reports/activity.csv"):                (Y, Y, Y, 403, 403, 403, 401),
 }
 # Open to anyone, token or not.
 UNIQUE = itertools.count()
@@ -86,6 +110,39 @@ CALLS = {
     ("GET", "/api/v1/geofence-rules"): {},
     ("PATCH", "/api/v1/geofence-rules/{vehicle_kind}"): {"path": {"vehicle_kind": "ebike"},
                                                           "json": {"low_battery_pct": 15}},
+    # Loans: fresh objects from tests/fleet_api/loan_factories.py.
+    ("GET", "/api/v1/participants"): {},
+    ("POST", "/api/v1/participants"): {"json": {"first_name": "Alex", "last_name": "Nouveau-{n}"}},
+    ("GET", "/api/v1/participants/{participant_id}"): {"path": {"participant_id": "{participant}"}},
+    ("PATCH", "/api/v1/participants/{participant_id}"): {"path": {"participant_id": "{participant}"},
+                                                         "json": {"notes": "Entretien le 3."}},
+    ("GET", "/api/v1/participants/{participant_id}/export"): {"path": {"participant_id": "{participant}"}},
+    ("POST", "/api/v1/participants/{participant_id}/erase"): {"path": {"participant_id": "{participant}"}},
+    ("GET", "/api/v1/bookings"): {},
+    ("POST", "/api/v1/bookings"): {"json": {"participant_id": "{participant}", "vehicle_id": "{new_vehicle}",
+                                            "starts_at": "{starts}", "ends_at": "{ends}"}},
+    ("GET", "/api/v1/bookings/{loan_id}"): {"path": {"loan_id": "{requested_loan}"}},
+    ("POST", "/api/v1/bookings/{loan_id}/validate"): {"path": {"loan_id": "{requested_loan}"}},
+    ("POST", "/api/v1/bookings/{loan_id}/reject"): {"path": {"loan_id": "{requested_loan}"},
+                                                    "json": {"reason": "Permis non présenté."}},
+    ("POST", "/api/v1/bookings/{loan_id}/cancel"): {"path": {"loan_id": "{validated_loan}"}},
+    ("POST", "/api/v1/bookings/{loan_id}/deposit"): {"path": {"loan_id": "{requested_loan}"},
+                                                     "json": {"amount_cents": 5000, "method": "cash"}},
+    ("POST", "/api/v1/bookings/{loan_id}/checkout"): {"path": {"loan_id": "{validated_loan}"},
+                                                      "json": {"odometer_km": 10, "participant_signed": True,
+                                                               "staff_signed": True}},
+    ("POST", "/api/v1/bookings/{loan_id}/checkin"): {"path": {"loan_id": "{active_loan}"},
+                                                     "json": {"odometer_km": 300, "participant_signed": True,
+                                                              "staff_signed": True}},
+    ("POST", "/api/v1/bookings/{loan_id}/extend"): {"path": {"loan_id": "{active_loan}"},
+                                                    "json": {"ends_at": "{extend_to}"}},
+    ("GET", "/api/v1/bookings/{loan_id}/photos/{photo_id}"): {"path": {"loan_id": "{photo_loan}",
+                                                                       "photo_id": "{photo_id}"}},
+    ("GET", "/api/v1/availability"): {"params": {"from": "{starts}", "to": "{ends}", "kind": "ebike"}},
+    ("GET", "/api/v1/loan-rules"): {},
+    ("PATCH", "/api/v1/loan-rules/{vehicle_kind}"): {"path": {"vehicle_kind": "ebike"}, "json": {"max_days": 92}},
+    ("GET", "/api/v1/reports/activity"): {},
+    ("GET", "/api/v1/reports/activity.csv"): {},
 }
 
 
@@ -108,12 +165,13 @@ def _fill(value, values: dict):
 
 
 def call(client: httpx.Client, method: str, path: str, headers: dict, *, n: int, new_vehicle: int,
-         new_zone: int | None = None):
+         new_zone: int | None = None, **extra):
     spec = CALLS[(method, path)]
-    values = {"n": n, "new_vehicle": new_vehicle, "new_zone": new_zone}
+    values = {"n": n, "new_vehicle": new_vehicle, "new_zone": new_zone} | extra
     url = path.format(**_fill(spec.get("path", {}), values))
     json_body = _fill(spec["json"], values) if "json" in spec else None
-    with client.stream(method, url, headers=headers, json=json_body) as response:
+    params = _fill(spec["params"], values) if "params" in spec else None
+    with client.stream(method, url, headers=headers, json=json_body, params=params) as response:
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
             response.read()
         return response
@@ -149,8 +207,9 @@ def test_each_role_gets_exactly_what_the_table_says(matrix_client, role_tokens, 
             "geometry": {"type": "Point", "coordinates": [-1.05, 43.7]}}).json()["id"] if method == "DELETE" else None
         token = token_for(matrix_client, DEMO_LOGINS[role]) if role and fresh else role_tokens.get(role)
         headers = bearer(token) if token else {}
+        extra = loan_values(matrix_client, admin, CALLS[route], vehicle=spare)
         response = call(matrix_client, method, path, headers, n=n,
-                        new_vehicle=spare, new_zone=zone)
+                        new_vehicle=spare, new_zone=zone, **extra)
         if outcome == Y:
             assert 200 <= response.status_code < 300, (role, response.status_code, response.text)
         else:

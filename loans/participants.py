@@ -1,0 +1,88 @@
+"""Participants: only what a loan needs (DESIGN.md §6), their export and their erasure.
+
+`scope` is the caller's row scope on participants (a prescriber sees only the people of
+their own structure); `user` is the id of whoever acts, written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+from fleetbase.errors import Conflict, InvalidInput, NotFound
+from loans import participant_repository as repository
+
+
+def participant_or_404(conn: psycopg.Connection, participant_id: int, *, scope: dict | None) -> dict:
+    participant = repository.get_participant(conn, participant_id, scope=scope)
+    if participant is None:
+        raise NotFound("Personne accompagnée inconnue.")
+    return participant
+
+
+def create_participant(conn: psycopg.Connection, *, values: dict, scope: dict | None, user_id: int,
+                       prescriber_user: bool, now: datetime) -> dict:
+    """A new participant; a prescriber's are always of their own structure and referred by them."""
+    values = dict(values)
+    licences = values.pop("licences", None) or []
+    if scope is not None:
+        values["prescriber_id"] = scope["prescriber_id"]
+    if prescriber_user:
+        values["referred_by_user_id"] = user_id
+    _check_prescriber(conn, values.get("prescriber_id"))
+    participant_id = repository.insert_participant(conn, values=values, now=now)
+    repository.replace_licences(conn, participant_id, licences=licences)
+    return participant_or_404(conn, participant_id, scope=None)
+
+
+def update_participant(conn: psycopg.Connection, participant_id: int, *, changes: dict, scope: dict | None,
+                       now: datetime) -> dict:
+    participant = participant_or_404(conn, participant_id, scope=scope)
+    if participant["erased_at"] is not None:
+        raise Conflict("Les données de cette personne ont été effacées : sa fiche ne peut plus changer.")
+    changes = dict(changes)
+    licences = changes.pop("licences", None)
+    for required in ("first_name", "last_name"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput("Le prénom et le nom ne peuvent pas être vides.")
+    if scope is not None:
+        changes.pop("prescriber_id", None)  # a prescriber cannot hand a person to another structure
+    if changes.get("prescriber_id") is not None:
+        _check_prescriber(conn, changes["prescriber_id"])
+    if "notes" in changes and changes["notes"] is None:
+        changes["notes"] = ""
+    repository.update_participant(conn, participant_id, changes=changes, now=now)
+    if licences is not None:
+        repository.replace_licences(conn, participant_id, licences=licences)
+    return participant_or_404(conn, participant_id, scope=None)
+
+
+def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id: int, now: datetime) -> dict:
+    """Everything held about the person (RGPD right of access), the look written to the audit log."""
+    participant = participant_or_404(conn, participant_id, scope=None)
+    repository.insert_audit(conn, user_id=user_id, action="export_participant", subject_type="participant",
+                            subject_id=participant_id, details={}, now=now)
+    return {"participant": participant, "loans": repository.participant_loans(conn, participant_id),
+            "exported_at": now}
+
+
+def erase_participant(conn: psycopg.Connection, participant_id: int, *, user_id: int, now: datetime) -> dict:
+    """Blank the person and unlink their loans (kept for the statistics); refused while a loan is pending or running."""
+    participant = participant_or_404(conn, participant_id, scope=None)
+    if participant["erased_at"] is not None:
+        raise Conflict("Les données de cette personne sont déjà effacées.")
+    running = [loan for loan in repository.participant_loans(conn, participant_id)
+               if loan["status"] in ("requested", "validated", "active", "overdue")]
+    if running:
+        raise Conflict(f"Le prêt n° {running[0]['id']} n'est pas terminé : annulez-le, ou attendez le retour"
+                       " du véhicule, avant d'effacer les données.")
+    unlinked = repository.erase_participant(conn, participant_id, now=now)
+    repository.insert_audit(conn, user_id=user_id, action="erase_participant", subject_type="participant",
+                            subject_id=participant_id, details={"loans_unlinked": unlinked}, now=now)
+    return participant_or_404(conn, participant_id, scope=None)
+
+
+def _check_prescriber(conn: psycopg.Connection, prescriber_id: int | None) -> None:
+    if prescriber_id is not None and not repository.prescriber_exists(conn, prescriber_id):
+        raise InvalidInput("Cette structure prescriptrice n'existe pas.")
