@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from fleet_api.settings import ApiSettings
@@ -24,6 +26,7 @@ from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.seed_data import DEMO_USERS
+from demo_maintenance import morning_start, prepare_maintenance, start_mail_catcher  # deploy/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 # (package, what it is); each runs with `python -m package` when it has a __main__.
@@ -52,6 +55,16 @@ def main() -> int:
     os.environ.setdefault("FLEET_DEMO_MODE", "true")
     os.environ.setdefault("FLEET_DEMO_PASSWORD", "landes-demo")
     os.environ.setdefault("FLEET_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fleet_demo")
+    # The scheduler scans and mails often in the demo, so maintenance alerts show within minutes.
+    for name, value in (("FLEET_SCHEDULER_DUE_SCAN_S", "30"), ("FLEET_SCHEDULER_NOTIFY_S", "10"),
+                        ("FLEET_SCHEDULER_WEBHOOKS_S", "10")):
+        os.environ.setdefault(name, value)
+    # Since this morning, a minute per simulated hour: the fleet is on the road at once and
+    # maintenance comes due within minutes (FLEET_SIM_TIME_FACTOR=1 for real time).
+    os.environ.setdefault("FLEET_SIM_TIME_FACTOR", "60")
+    if float(os.environ["FLEET_SIM_TIME_FACTOR"]) > 1:
+        zone = ZoneInfo(os.environ.get("FLEET_TIMEZONE", "Europe/Paris"))
+        os.environ.setdefault("FLEET_SIM_START", morning_start(datetime.now(UTC), zone).isoformat())
     settings = ApiSettings.load()
 
     create_database(settings.database_url)
@@ -72,13 +85,23 @@ def main() -> int:
     pid_file.write_text(str(broker.process.pid))
     os.environ["FLEET_MQTT_PASSWORD_FILE"] = str(files.password_file)
     os.environ["FLEET_MQTT_BROKER_PID_FILE"] = str(pid_file)
+    mail_dir = ROOT / "var" / "demo-mail"
+    mail_catcher, smtp_port = start_mail_catcher(mail_dir)
+    os.environ.setdefault("FLEET_SMTP_HOST", "127.0.0.1")
+    os.environ.setdefault("FLEET_SMTP_PORT", str(smtp_port))
     children: list[tuple[str, subprocess.Popen]] = []
     try:
         for package, title in PARTS:
+            if package == "maintenance":
+                continue  # started below, once the fleet's maintenance history is in place
             if runnable(package):
                 children.append((title, subprocess.Popen([sys.executable, "-m", package], cwd=ROOT)))
         base = f"http://{settings.api_host}:{settings.api_port}"
         health = wait_for_health(f"{base}/healthz", timeout=30)
+        if runnable("maintenance"):
+            history = prepare_maintenance(settings)
+            print(f"maintenance: history written for {history} vehicle(s)")
+            children.append(("scheduler", subprocess.Popen([sys.executable, "-m", "maintenance"], cwd=ROOT)))
         print("\n" + "=" * 72)
         print(f"Fleet service running: {base}  (API docs: {base}/docs)")
         print(f"health: {health}")
@@ -86,6 +109,7 @@ def main() -> int:
         print("running: " + ", ".join(title for title, _ in children))
         print(f"demo logins (password: {settings.demo_password.get_secret_value()}): "
               + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_USERS))
+        print(f"e-mails (alerts, garage notices): {mail_dir}/*.eml (SMTP catcher on 127.0.0.1:{smtp_port})")
         print("Ctrl-C stops everything.")
         print("=" * 72 + "\n", flush=True)
         while all(process.poll() is None for _, process in children):
@@ -106,6 +130,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         broker.stop()
+        mail_catcher.stop()
 
 
 if __name__ == "__main__":

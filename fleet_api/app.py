@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from fleet_api import health, metrics
 from fleet_api.accounts import endpoints as accounts
+from fleet_api.alerts import endpoints as alerts
 from fleet_api.bookings import endpoints as bookings
 from fleet_api.bookings import planning as bookings_planning
 from fleet_api.authz import document_roles
@@ -20,7 +21,9 @@ from fleet_api.geofences import endpoints as geofences
 from fleet_api.geofences import rules as geofence_rules
 from fleet_api.history import endpoints as history
 from fleet_api.live import endpoints as live
+from fleet_api.maintenance import endpoints as maintenance
 from fleet_api.participants import endpoints as participants
+from fleet_api.repair_tickets import endpoints as repair_tickets
 from fleet_api.trackers import endpoints as trackers
 from fleet_api.vehicles import endpoints as vehicles
 from fleet_api.live.hub import LiveHub
@@ -34,7 +37,8 @@ from psycopg_pool import ConnectionPool
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
            history.router, geofences.router, geofence_rules.router,
-           participants.router, bookings.router, bookings_planning.router)
+           participants.router, bookings.router, bookings_planning.router,
+           maintenance.router, alerts.router, repair_tickets.router)
 for _router in ROUTERS:
     document_roles(_router)
 

@@ -10,11 +10,12 @@ from psycopg import sql
 from fleet_api.integrity import refusals_as_errors
 
 SELECT_VEHICLES = """
-    SELECT v.id, v.label, v.kind, v.energy, v.plate, v.make, v.model, v.first_registered_on,
+    SELECT v.id, v.label, v.kind, v.energy, v.plate, v.make, v.model, v.first_registered_on, v.insurance_expires_on,
            v.home_site_id, v.status, t.tracker_id, v.created_at, v.updated_at
     FROM vehicles v LEFT JOIN trackers t ON t.vehicle_id = v.id
 """
-UPDATABLE_COLUMNS = ("label", "plate", "make", "model", "first_registered_on", "home_site_id", "status")
+UPDATABLE_COLUMNS = ("label", "plate", "make", "model", "first_registered_on", "insurance_expires_on",
+                     "home_site_id", "status")
 CONSTRAINT_MESSAGES = {
     "vehicles_label_key": "Un véhicule porte déjà ce nom.",
     "vehicles_plate_key": "Un véhicule porte déjà cette immatriculation.",

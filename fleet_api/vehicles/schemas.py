@@ -45,6 +45,7 @@ class Vehicle(BaseModel):
     make: str
     model: str
     first_registered_on: date | None
+    insurance_expires_on: date | None = Field(default=None, description="maintenance alerts before it")
     home_site_id: int
     status: VehicleStatus
     tracker_id: str | None = Field(description="the tracker registered to this vehicle, if any")
@@ -76,5 +77,6 @@ class VehicleUpdate(BaseModel):
     make: Text | None = None
     model: Text | None = None
     first_registered_on: RegisteredOn | None = None
+    insurance_expires_on: RegisteredOn | None = None
     home_site_id: RefId | None = None
     status: VehicleStatus | None = None

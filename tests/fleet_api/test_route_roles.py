@@ -15,6 +15,7 @@ import pytest
 from fleet_api.app import create_app
 from tests.fleet_api.conftest import DEMO_LOGINS, Server, api_settings, bearer, token_for
 from tests.fleet_api.loan_factories import loan_values
+from tests.fleet_api.maintenance_factories import maintenance_values
 
 ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber")
 # Columns: admin, fleet_manager, coordinator, mechanic, garage_partner, prescriber, no token.
@@ -71,6 +72,24 @@ MATRIX = {
     ("PATCH", "/api/v1/loan-rules/{vehicle_kind}"):         (Y, 403, 403, 403, 403, 403, 401),
     ("GET", "/api/v1/reports/activity"):                    (Y, Y, Y, 403, 403, 403, 401),
     ("GET", "/api/v1/reports/activity.csv"):                (Y, Y, Y, 403, 403, 403, 401),
+    # Maintenance, alerts, repair tickets (issue #6).
+    ("GET", "/api/v1/maintenance/due"):                     (Y, Y, Y, Y, 403, 403, 401),
+    ("GET", "/api/v1/maintenance/plans"):                   (Y, Y, Y, Y, 403, 403, 401),
+    ("PUT", "/api/v1/maintenance/plans/{vehicle_kind}/{task}"): (Y, Y, 403, Y, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}/maintenance-plans"): (Y, Y, Y, Y, 403, 403, 401),
+    ("PUT", "/api/v1/vehicles/{vehicle_id}/maintenance-plans/{task}"): (Y, Y, 403, Y, 403, 403, 401),
+    ("DELETE", "/api/v1/vehicles/{vehicle_id}/maintenance-plans/{task}"): (Y, Y, 403, Y, 403, 403, 401),
+    ("GET", "/api/v1/vehicles/{vehicle_id}/service-records"): (Y, Y, Y, Y, 403, 403, 401),
+    ("POST", "/api/v1/vehicles/{vehicle_id}/service-records"): (Y, Y, 403, Y, 403, 403, 401),
+    ("GET", "/api/v1/alerts"):                              (Y, Y, Y, Y, Y, Y, 401),
+    ("POST", "/api/v1/alerts/{alert_id}/ack"):              (Y, Y, Y, Y, Y, Y, 401),
+    ("POST", "/api/v1/repair-tickets"):                     (Y, Y, 403, Y, 403, 403, 401),
+    ("GET", "/api/v1/repair-tickets"):                      (Y, Y, Y, Y, Y, 403, 401),
+    ("GET", "/api/v1/repair-tickets/{ticket_id}"):          (Y, Y, Y, Y, Y, 403, 401),
+    ("PATCH", "/api/v1/repair-tickets/{ticket_id}"):        (Y, Y, 403, Y, 403, 403, 401),
+    ("POST", "/api/v1/repair-tickets/{ticket_id}/status"):  (Y, Y, 403, Y, Y, 403, 401),
+    ("POST", "/api/v1/repair-tickets/{ticket_id}/comments"): (Y, Y, 403, Y, Y, 403, 401),
+    ("PATCH", "/api/v1/repair-tickets/{ticket_id}/costs"):  (Y, Y, 403, Y, Y, 403, 401),
 }
 # Open to anyone, token or not.
 UNIQUE = itertools.count()
@@ -143,6 +162,35 @@ CALLS = {
     ("PATCH", "/api/v1/loan-rules/{vehicle_kind}"): {"path": {"vehicle_kind": "ebike"}, "json": {"max_days": 92}},
     ("GET", "/api/v1/reports/activity"): {},
     ("GET", "/api/v1/reports/activity.csv"): {},
+    ("GET", "/api/v1/maintenance/due"): {},
+    ("GET", "/api/v1/maintenance/plans"): {},
+    ("PUT", "/api/v1/maintenance/plans/{vehicle_kind}/{task}"): {
+        "path": {"vehicle_kind": "ebike", "task": "brakes"},
+        "json": {"label": "Plaquettes de frein", "every_km": 1500, "soon_km": 150}},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/maintenance-plans"): {"path": {"vehicle_id": 1}},
+    ("PUT", "/api/v1/vehicles/{vehicle_id}/maintenance-plans/{task}"): {
+        "path": {"vehicle_id": "{new_vehicle}", "task": "service"},
+        "json": {"label": "Révision", "every_km": 1000, "every_months": 6, "soon_km": 100, "soon_days": 15}},
+    ("DELETE", "/api/v1/vehicles/{vehicle_id}/maintenance-plans/{task}"): {
+        "path": {"vehicle_id": "{new_vehicle}", "task": "service"}},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/service-records"): {"path": {"vehicle_id": 1}},
+    ("POST", "/api/v1/vehicles/{vehicle_id}/service-records"): {
+        "path": {"vehicle_id": "{new_vehicle}"},
+        "json": {"performed_on": "2026-01-15", "odometer_km": 120, "tasks": ["service"], "cost_cents": 4500}},
+    ("GET", "/api/v1/alerts"): {},
+    ("POST", "/api/v1/alerts/{alert_id}/ack"): {"path": {"alert_id": "{role_alert}"}},
+    ("POST", "/api/v1/repair-tickets"): {"json": {"vehicle_id": "{new_vehicle}", "garage_id": "{garage}",
+                                                  "title": "Pneu avant crevé"}},
+    ("GET", "/api/v1/repair-tickets"): {},
+    ("GET", "/api/v1/repair-tickets/{ticket_id}"): {"path": {"ticket_id": "{ticket}"}},
+    ("PATCH", "/api/v1/repair-tickets/{ticket_id}"): {"path": {"ticket_id": "{ticket}"},
+                                                      "json": {"description": "Bruit au freinage"}},
+    ("POST", "/api/v1/repair-tickets/{ticket_id}/status"): {"path": {"ticket_id": "{sent_ticket}"},
+                                                           "json": {"status": "accepted"}},
+    ("POST", "/api/v1/repair-tickets/{ticket_id}/comments"): {"path": {"ticket_id": "{ticket}"},
+                                                             "json": {"text": "Pièce commandée."}},
+    ("PATCH", "/api/v1/repair-tickets/{ticket_id}/costs"): {"path": {"ticket_id": "{ticket}"},
+                                                           "json": {"quote_cents": 12000}},
 }
 
 
@@ -208,6 +256,7 @@ def test_each_role_gets_exactly_what_the_table_says(matrix_client, role_tokens, 
         token = token_for(matrix_client, DEMO_LOGINS[role]) if role and fresh else role_tokens.get(role)
         headers = bearer(token) if token else {}
         extra = loan_values(matrix_client, admin, CALLS[route], vehicle=spare)
+        extra |= maintenance_values(matrix_client, admin, CALLS[route], vehicle=spare, role=role)
         response = call(matrix_client, method, path, headers, n=n,
                         new_vehicle=spare, new_zone=zone, **extra)
         if outcome == Y:

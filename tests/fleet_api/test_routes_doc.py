@@ -13,7 +13,7 @@ def documented() -> dict[tuple[str, str], frozenset[str] | None]:
     table = {}
     for line in ROUTES_MD.read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 8 and cells[0] in ("GET", "POST", "PATCH", "DELETE"):
+        if len(cells) == 8 and cells[0] in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             marks = dict(zip(ROLE_COLUMNS, cells[2:]))
             table[(cells[0], cells[1])] = (None if "public" in marks.values()
                                            else frozenset(role for role, mark in marks.items() if mark == "✓"))

@@ -1,0 +1,1 @@
+"""Routes of alerts: the list each role sees, and acknowledgement."""

@@ -1,0 +1,61 @@
+"""Routes: `/alerts` — each role sees the alerts meant for it (the administrator sees all),
+and acknowledges them. Alerts are opened by the product's rules (fleetbase.alerts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, StringConstraints
+
+from fleet_api.alerts import repository
+from fleet_api.authz import AnyUser, Principal, Role
+from fleet_api.deps import DbConn, Id, Now
+from fleetbase.errors import Conflict, NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+Status = Literal["open", "acknowledged", "resolved"]
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class Alert(BaseModel):
+    id: int
+    kind: str
+    severity: Literal["info", "warning", "critical"]
+    target_role: str
+    vehicle_id: int | None
+    vehicle_label: str | None
+    loan_id: int | None
+    message: str
+    status: Status
+    created_at: datetime
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    notified_at: datetime | None
+
+
+def _role_filter(principal: Principal) -> str | None:
+    return None if principal.role == Role.ADMIN else principal.role.value
+
+
+@router.get("/alerts", response_model=list[Alert])
+def list_alerts(user: AnyUser, conn: DbConn,
+                status: Annotated[list[Status] | None, Query(description="default: open and acknowledged")] = None,
+                kind: Kind | None = None, vehicle_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200):
+    return repository.list_alerts(conn, role=_role_filter(user), statuses=list(status or ("open", "acknowledged")),
+                                  kind=kind, vehicle_id=vehicle_id, limit=limit)
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=Alert)
+def acknowledge_alert(alert_id: Id, user: AnyUser, conn: DbConn, now: Now):
+    """Say the alert has been seen (again: no change). A resolved alert answers 409."""
+    alert = repository.get_alert(conn, alert_id, role=_role_filter(user))
+    if alert is None:
+        raise NotFound("Alerte inconnue.")
+    if alert["status"] == "resolved":
+        raise Conflict("Cette alerte est déjà close.")
+    repository.acknowledge(conn, alert_id, user_id=user.user_id, now=now)
+    return repository.get_alert(conn, alert_id, role=_role_filter(user))

@@ -1,0 +1,1 @@
+"""Routes of maintenance: due list, plans, service records."""

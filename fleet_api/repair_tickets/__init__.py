@@ -1,0 +1,1 @@
+"""Routes of repair tickets for the garage solidaire."""

@@ -1,0 +1,60 @@
+"""SQL of the scheduler's sweeps that are not maintenance proper: fleet silence, batteries
+before a loan, retention of operational data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import psycopg
+
+
+def newest_telemetry(conn: psycopg.Connection) -> dict:
+    """When the fleet last said anything, and whether any enabled tracker should."""
+    return conn.execute(
+        "SELECT (SELECT max(last_seen_at) FROM vehicle_state) AS last_seen_at,"
+        " EXISTS (SELECT 1 FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
+        "         WHERE t.enabled AND v.status <> 'out_of_service') AS expected").fetchone()
+
+
+def low_batteries_before_loans(conn: psycopg.Connection, *, now: datetime, lookahead: timedelta) -> list[dict]:
+    """Validated loans starting soon on an electric vehicle whose traction battery is low,
+    with whether it is still low (below the kind's threshold + 5 points hysteresis)."""
+    return conn.execute(
+        "SELECT l.id AS loan_id, l.starts_at, v.id AS vehicle_id, v.label, s.battery_pct, t.low_battery_pct,"
+        " s.battery_pct < t.low_battery_pct AS low"
+        " FROM loans l JOIN vehicles v ON v.id = l.vehicle_id AND v.energy = 'electric'"
+        " JOIN vehicle_state s ON s.vehicle_id = v.id"
+        " JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
+        " WHERE l.status = 'validated' AND l.starts_at BETWEEN %(now)s AND %(until)s"
+        "   AND s.battery_pct IS NOT NULL ORDER BY l.starts_at",
+        {"now": now, "until": now + lookahead}).fetchall()
+
+
+def open_battery_alert_loans(conn: psycopg.Connection) -> list[dict]:
+    """Loans with an open low_battery_before_loan alert, and the battery and status now."""
+    return conn.execute(
+        "SELECT a.dedup_key, l.status, s.battery_pct, t.low_battery_pct FROM alerts a"
+        " JOIN loans l ON l.id = a.loan_id JOIN vehicles v ON v.id = l.vehicle_id"
+        " LEFT JOIN vehicle_state s ON s.vehicle_id = v.id"
+        " LEFT JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
+        " WHERE a.kind = 'low_battery_before_loan' AND a.status <> 'resolved'").fetchall()
+
+
+def delete_expired(conn: psycopg.Connection, *, now: datetime, retention_days: int, keep_days: int) -> dict[str, int]:
+    """Operational rows past their keep: rejected telemetry after `retention_days` (it holds
+    positions), closed alerts, sent e-mails, finished deliveries, job runs, dead tokens after
+    `keep_days`. Raw positions are expired by the ingest worker (expire_positions)."""
+    telemetry_cutoff = now - timedelta(days=retention_days)
+    cutoff = now - timedelta(days=keep_days)
+    statements = {
+        "dead_letters": "DELETE FROM dead_letters WHERE received_at < %(telemetry)s",
+        "alerts": "DELETE FROM alerts a WHERE a.status = 'resolved' AND a.resolved_at < %(cutoff)s",
+        "mail_outbox": "DELETE FROM mail_outbox WHERE sent_at < %(cutoff)s",
+        "webhook_deliveries": "DELETE FROM webhook_deliveries WHERE status <> 'pending'"
+                               " AND created_at < %(cutoff)s",
+        "scheduler_job_runs": "DELETE FROM scheduler_job_runs WHERE slot < %(cutoff)s",
+        "api_tokens": "DELETE FROM api_tokens WHERE expires_at < %(cutoff)s",
+        "login_failures": "DELETE FROM login_failures WHERE last_failed_at < %(cutoff)s",
+    }
+    return {table: conn.execute(statement, {"telemetry": telemetry_cutoff, "cutoff": cutoff}).rowcount
+            for table, statement in statements.items()}

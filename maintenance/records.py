@@ -1,0 +1,51 @@
+"""Service records: what was done to a vehicle, when, at which odometer, by whom, for how much.
+
+A record resets the tasks it covers: the next due point counts from its date and
+odometer, and the due scan of that vehicle runs in the same transaction, so the
+mechanics' alerts for those tasks are resolved at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from fleetbase.errors import InvalidInput, NotFound
+from maintenance import repository
+from maintenance.service import scan_due
+
+TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def record_service(conn: psycopg.Connection, *, vehicle_id: int, performed_on: date, odometer_km: float | None,
+                   tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
+                   now: datetime, zone: ZoneInfo) -> dict:
+    """Write a service record and refresh the vehicle's due states; the record as stored."""
+    vehicle = repository.get_vehicle(conn, vehicle_id)
+    if vehicle is None:
+        raise NotFound("Véhicule inconnu.")
+    tasks = sorted(set(tasks))
+    if not tasks or not all(TASK_NAME.match(task) for task in tasks):
+        raise InvalidInput("Indiquez au moins une tâche (lettres minuscules, chiffres, « _ »).")
+    if performed_on > now.astimezone(zone).date():
+        raise InvalidInput("La date d'intervention ne peut pas être dans le futur.")
+    if odometer_km is None:
+        odometer_km = vehicle["effective_odometer_km"]
+        if odometer_km is None:
+            raise InvalidInput("Kilométrage inconnu pour ce véhicule : indiquez odometer_km.")
+    record_id = repository.insert_service_record(
+        conn, vehicle_id=vehicle_id, performed_on=performed_on, odometer_km=odometer_km, tasks=tasks,
+        cost_cents=cost_cents, notes=notes, by_user_id=by_user_id, now=now)
+    scan_due(conn, now=now, zone=zone, vehicle_ids=[vehicle_id])
+    return repository.get_service_record(conn, record_id)
+
+
+def history(conn: psycopg.Connection, *, vehicle_id: int) -> list[dict]:
+    """A vehicle's service records, newest first."""
+    if repository.get_vehicle(conn, vehicle_id) is None:
+        raise NotFound("Véhicule inconnu.")
+    return repository.list_service_records(conn, vehicle_id=vehicle_id)

@@ -1,0 +1,139 @@
+"""SQL of repair tickets, their updates, the vehicles they immobilise and the garages told."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import psycopg
+
+TICKET_COLUMNS = (
+    "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, t.garage_id, g.name AS garage_name,"
+    " t.loan_id, t.opened_by, t.title, t.description, t.status, t.immobilised, t.immobilised_since,"
+    " t.quote_cents, t.final_cost_cents, t.parts, t.tasks, t.service_record_id, t.created_at, t.updated_at,"
+    " t.closed_at")
+FROM = " FROM repair_tickets t JOIN vehicles v ON v.id = t.vehicle_id LEFT JOIN garages g ON g.id = t.garage_id"
+
+
+def get_ticket(conn: psycopg.Connection, ticket_id: int, *, garage_id: int | None = None,
+               for_update: bool = False) -> dict | None:
+    """The ticket, or None when unknown or outside `garage_id` (a garage partner's scope)."""
+    return conn.execute(
+        f"SELECT {TICKET_COLUMNS}{FROM} WHERE t.id = %(id)s"
+        " AND (%(garage)s::bigint IS NULL OR t.garage_id = %(garage)s)" + (" FOR UPDATE OF t" if for_update else ""),
+        {"id": ticket_id, "garage": garage_id}).fetchone()
+
+
+def list_tickets(conn: psycopg.Connection, *, garage_id: int | None, status: str | None, vehicle_id: int | None,
+                 limit: int) -> list[dict]:
+    return conn.execute(
+        f"SELECT {TICKET_COLUMNS}{FROM}"
+        " WHERE (%(garage)s::bigint IS NULL OR t.garage_id = %(garage)s)"
+        "   AND (%(status)s::text IS NULL OR t.status = %(status)s)"
+        "   AND (%(vehicle)s::bigint IS NULL OR t.vehicle_id = %(vehicle)s)"
+        " ORDER BY t.updated_at DESC, t.id DESC LIMIT %(limit)s",
+        {"garage": garage_id, "status": status, "vehicle": vehicle_id, "limit": limit}).fetchall()
+
+
+def list_updates(conn: psycopg.Connection, ticket_id: int) -> list[dict]:
+    return conn.execute(
+        "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at"
+        " FROM repair_ticket_updates r LEFT JOIN users u ON u.id = r.by_user_id"
+        " WHERE r.ticket_id = %(id)s ORDER BY r.at, r.id", {"id": ticket_id}).fetchall()
+
+
+def insert_ticket(conn: psycopg.Connection, *, vehicle_id: int, garage_id: int | None, opened_by: int | None,
+                  title: str, description: str, immobilised: bool, tasks: Sequence[str], status: str,
+                  now: datetime) -> int:
+    return conn.execute(
+        "INSERT INTO repair_tickets (vehicle_id, garage_id, opened_by, title, description, immobilised, tasks,"
+        " status, created_at, updated_at) VALUES (%(vehicle)s, %(garage)s, %(by)s, %(title)s, %(description)s,"
+        " %(immobilised)s, %(tasks)s, %(status)s, %(now)s, %(now)s) RETURNING id",
+        {"vehicle": vehicle_id, "garage": garage_id, "by": opened_by, "title": title, "description": description,
+         "immobilised": immobilised, "tasks": list(tasks), "status": status, "now": now}).fetchone()["id"]
+
+
+def update_ticket(conn: psycopg.Connection, ticket_id: int, *, now: datetime, **changes) -> None:
+    """Set the given columns (names from the workflow's fixed list, never from input)."""
+    allowed = {"garage_id", "title", "description", "immobilised", "immobilised_since", "tasks", "status",
+               "quote_cents", "final_cost_cents", "parts", "closed_at", "service_record_id"}
+    assert set(changes) <= allowed, changes
+    if "parts" in changes:
+        changes["parts"] = json.dumps(changes["parts"])
+    assignments = "".join(f"{name} = %({name})s, " for name in changes)
+    conn.execute(f"UPDATE repair_tickets SET {assignments}updated_at = %(now)s WHERE id = %(id)s",
+                 {**changes, "now": now, "id": ticket_id})
+
+
+def insert_update(conn: psycopg.Connection, ticket_id: int, *, kind: str, status: str, note: str,
+                  by_user_id: int | None, author_role: str | None, now: datetime) -> None:
+    conn.execute(
+        "INSERT INTO repair_ticket_updates (ticket_id, kind, status, note, by_user_id, author_role, at)"
+        " VALUES (%(id)s, %(kind)s, %(status)s, %(note)s, %(by)s, %(role)s, %(now)s)",
+        {"id": ticket_id, "kind": kind, "status": status, "note": note, "by": by_user_id, "role": author_role,
+         "now": now})
+
+
+def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:
+    return conn.execute("SELECT id, name, email, webhook_url, webhook_secret FROM garages WHERE id = %(id)s",
+                        {"id": garage_id}).fetchone()
+
+
+def current_odometer(conn: psycopg.Connection, vehicle_id: int) -> float:
+    """The effective odometer, else the last service record's, else 0 (a vehicle without tracker)."""
+    return conn.execute(
+        "SELECT coalesce((SELECT effective_odometer_km FROM vehicle_state WHERE vehicle_id = %(v)s),"
+        " (SELECT max(odometer_km) FROM service_records WHERE vehicle_id = %(v)s), 0) AS km",
+        {"v": vehicle_id}).fetchone()["km"]
+
+
+def vehicle_exists(conn: psycopg.Connection, vehicle_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM vehicles WHERE id = %(id)s", {"id": vehicle_id}).fetchone() is not None
+
+
+def immobilise_vehicle(conn: psycopg.Connection, vehicle_id: int, *, now: datetime) -> None:
+    conn.execute("UPDATE vehicles SET status = 'immobilised', updated_at = %(now)s WHERE id = %(id)s"
+                 " AND status <> 'out_of_service'", {"id": vehicle_id, "now": now})
+
+
+def release_vehicle(conn: psycopg.Connection, vehicle_id: int, *, now: datetime) -> None:
+    """Back to 'on_loan' when a loan holds it, else 'available' — unless another open ticket
+    still immobilises it."""
+    conn.execute(
+        "UPDATE vehicles v SET updated_at = %(now)s, status = CASE WHEN EXISTS"
+        "   (SELECT 1 FROM loans l WHERE l.vehicle_id = v.id AND l.status IN ('active', 'overdue'))"
+        "   THEN 'on_loan' ELSE 'available' END"
+        " WHERE v.id = %(id)s AND v.status = 'immobilised' AND NOT EXISTS"
+        "   (SELECT 1 FROM repair_tickets t WHERE t.vehicle_id = v.id AND t.immobilised"
+        "      AND t.status IN ('open', 'sent', 'accepted', 'in_progress'))",
+        {"id": vehicle_id, "now": now})
+
+
+def colliding_loans(conn: psycopg.Connection, vehicle_id: int, *, since: datetime) -> list[dict]:
+    """Requested or validated loans of the vehicle still to come or under way after `since`."""
+    return conn.execute(
+        "SELECT id, starts_at, ends_at FROM loans WHERE vehicle_id = %(vehicle)s"
+        " AND status IN ('requested', 'validated') AND held_until > %(since)s ORDER BY starts_at",
+        {"vehicle": vehicle_id, "since": since}).fetchall()
+
+
+def collision_keys(conn: psycopg.Connection, ticket_id: int) -> list[str]:
+    return [row["dedup_key"] for row in conn.execute(
+        "SELECT dedup_key FROM alerts WHERE kind = 'loan_collides_repair' AND status <> 'resolved'"
+        " AND dedup_key LIKE %(pattern)s", {"pattern": f"loan_collides_repair:%:{ticket_id}"})]
+
+
+def enqueue_mail(conn: psycopg.Connection, *, recipients: Sequence[str], subject: str, body: str,
+                 now: datetime) -> int:
+    return conn.execute("INSERT INTO mail_outbox (recipients, subject, body, created_at)"
+                        " VALUES (%(to)s, %(subject)s, %(body)s, %(now)s) RETURNING id",
+                        {"to": list(recipients), "subject": subject, "body": body, "now": now}).fetchone()["id"]
+
+
+def enqueue_webhook(conn: psycopg.Connection, *, garage_id: int, ticket_id: int, event: str, body: str,
+                    now: datetime) -> int:
+    return conn.execute("INSERT INTO webhook_deliveries (garage_id, ticket_id, event, body, next_attempt_at,"
+                        " created_at) VALUES (%(garage)s, %(ticket)s, %(event)s, %(body)s, %(now)s, %(now)s)"
+                        " RETURNING id", {"garage": garage_id, "ticket": ticket_id, "event": event, "body": body,
+                                          "now": now}).fetchone()["id"]

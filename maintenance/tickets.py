@@ -1,0 +1,215 @@
+"""Repair tickets for the garage solidaire: the workflow, who may move them, and its effects.
+
+    draft ──► open ──► sent ──► accepted ──► in_progress ──► done
+      └─────────┴────────┴─────────┴──────────────┴────────► cancelled
+
+A draft comes from a damage found at check-in (loans/ writes it, garage unset); a
+mechanic completes it and opens it, or opens a ticket directly. Staff (admin, fleet
+manager, mechanic) open, send and cancel; the garage partner accepts, starts and
+finishes its own tickets (staff may do it for them, after a phone call). While an open
+ticket immobilises the vehicle, the vehicle cannot be lent and the coordinators get an
+alert per colliding loan. Closing a ticket writes a service record. Nothing commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
+from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
+from maintenance import french
+from maintenance import ticket_repository as repository
+from maintenance.garage_notices import tell_garage
+from maintenance.records import TASK_NAME, record_service
+
+STAFF = frozenset({"admin", "fleet_manager", "mechanic"})
+GARAGE = "garage_partner"
+ACTIVE = frozenset({"open", "sent", "accepted", "in_progress"})
+FINAL = frozenset({"done", "cancelled"})
+# (from, to) → who may do it.
+TRANSITIONS = {
+    ("draft", "open"): STAFF, ("open", "sent"): STAFF,
+    ("sent", "accepted"): STAFF | {GARAGE}, ("accepted", "in_progress"): STAFF | {GARAGE},
+    ("in_progress", "done"): STAFF | {GARAGE},
+    **{(status, "cancelled"): STAFF for status in ("draft", "open", "sent", "accepted", "in_progress")},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: their user id, role, and for a garage partner the garage they belong to."""
+
+    user_id: int | None
+    role: str
+    garage_id: int | None = None
+
+    @property
+    def scope(self) -> int | None:
+        return self.garage_id if self.role == GARAGE else None
+
+
+def get(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, for_update: bool = False) -> dict:
+    ticket = repository.get_ticket(conn, ticket_id, garage_id=actor.scope, for_update=for_update)
+    if ticket is None:
+        raise NotFound("Fiche de réparation inconnue.")
+    return ticket
+
+
+def with_updates(conn: psycopg.Connection, ticket: dict) -> dict:
+    return {**ticket, "updates": repository.list_updates(conn, ticket["id"])}
+
+
+def create(conn: psycopg.Connection, *, actor: Actor, vehicle_id: int, garage_id: int, title: str,
+           description: str, immobilised: bool, tasks: Sequence[str], now: datetime) -> dict:
+    """A ticket opened directly by staff (status open)."""
+    if not repository.vehicle_exists(conn, vehicle_id):
+        raise NotFound("Véhicule inconnu.")
+    _check_garage(conn, garage_id)
+    ticket_id = repository.insert_ticket(conn, vehicle_id=vehicle_id, garage_id=garage_id, opened_by=actor.user_id,
+                                         title=title, description=description, immobilised=immobilised,
+                                         tasks=_tasks(tasks), status="open", now=now)
+    repository.insert_update(conn, ticket_id, kind="status", status="open", note="", by_user_id=actor.user_id,
+                             author_role=actor.role, now=now)
+    _sync_immobilisation(conn, None, get(conn, ticket_id, actor=actor), now=now)
+    return get(conn, ticket_id, actor=actor)
+
+
+def edit(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, **changes) -> dict:
+    """Staff complete a draft or an open ticket (garage, title, description, tasks); whether the
+    vehicle is immobilised may change until the ticket is closed."""
+    before = get(conn, ticket_id, actor=actor, for_update=True)
+    if before["status"] in FINAL:
+        raise Conflict("Fiche close : elle ne peut plus être modifiée.")
+    if set(changes) - {"immobilised"} and before["status"] not in ("draft", "open"):
+        raise Conflict("Fiche déjà envoyée au garage : seule l'immobilisation peut encore changer.")
+    if changes.get("garage_id") is not None:
+        _check_garage(conn, changes["garage_id"])
+    if "tasks" in changes:
+        changes["tasks"] = _tasks(changes["tasks"])
+    if not changes:
+        return before
+    repository.update_ticket(conn, ticket_id, now=now, **changes)
+    repository.insert_update(conn, ticket_id, kind="edit", status=before["status"],
+                             note=", ".join(sorted(changes)), by_user_id=actor.user_id, author_role=actor.role,
+                             now=now)
+    after = get(conn, ticket_id, actor=actor)
+    _sync_immobilisation(conn, before, after, now=now)
+    if after["status"] in ACTIVE and after["status"] != "open" and before["immobilised"] != after["immobilised"]:
+        tell_garage(conn, after, event="ticket.updated", now=now)
+    return after
+
+
+def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, status: str, note: str,
+                  final_cost_cents: int | None, now: datetime, zone: ZoneInfo) -> dict:
+    before = get(conn, ticket_id, actor=actor, for_update=True)
+    allowed = TRANSITIONS.get((before["status"], status))
+    if allowed is None:
+        raise Conflict(f"Passage impossible de « {french.TICKET_STATUSES[before['status']]} » à "
+                       f"« {french.TICKET_STATUSES.get(status, status)} ».")
+    if actor.role not in allowed:
+        raise Forbidden("Votre rôle ne permet pas ce changement de statut.")
+    if status in ACTIVE and before["garage_id"] is None:
+        raise InvalidInput("Choisissez d'abord le garage (garage_id) de cette fiche.")
+    changes: dict = {"status": status}
+    if final_cost_cents is not None:
+        if status != "done":
+            raise InvalidInput("Le coût final s'indique en terminant la fiche (statut done).")
+        changes["final_cost_cents"] = final_cost_cents
+    if status in FINAL:
+        changes["closed_at"] = now
+    repository.update_ticket(conn, ticket_id, now=now, **changes)
+    repository.insert_update(conn, ticket_id, kind="status", status=status, note=note, by_user_id=actor.user_id,
+                             author_role=actor.role, now=now)
+    if status in ("open", "cancelled"):
+        resolve_alerts(conn, [f"repair_draft:{ticket_id}"], now=now)
+    if status == "done":
+        _write_service_record(conn, get(conn, ticket_id, actor=actor), actor=actor, now=now, zone=zone)
+    after = get(conn, ticket_id, actor=actor)
+    _sync_immobilisation(conn, before, after, now=now)
+    if status == "sent":
+        tell_garage(conn, after, event="ticket.sent", now=now, note=note)
+    elif status == "cancelled" and before["status"] not in ("draft", "open"):
+        tell_garage(conn, after, event="ticket.cancelled", now=now, note=note)
+    elif actor.role != GARAGE and before["status"] not in ("draft", "open"):
+        tell_garage(conn, after, event="ticket.status", now=now, note=note)
+    return after
+
+
+def comment(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, text: str, now: datetime) -> dict:
+    ticket = get(conn, ticket_id, actor=actor, for_update=True)
+    repository.insert_update(conn, ticket_id, kind="comment", status=ticket["status"], note=text,
+                             by_user_id=actor.user_id, author_role=actor.role, now=now)
+    repository.update_ticket(conn, ticket_id, now=now)
+    if actor.role != GARAGE and ticket["status"] not in ("draft", "open"):
+        tell_garage(conn, ticket, event="ticket.comment", now=now, note=text)
+    return with_updates(conn, get(conn, ticket_id, actor=actor))
+
+
+def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, **costs) -> dict:
+    """The garage's quote, the final cost and the parts (any of them)."""
+    ticket = get(conn, ticket_id, actor=actor, for_update=True)
+    if ticket["status"] in FINAL:
+        raise Conflict("Fiche close : ses coûts ne changent plus.")
+    if not costs:
+        return ticket
+    repository.update_ticket(conn, ticket_id, now=now, **costs)
+    summary = "; ".join(f"{name} = {french.euros(value) if name.endswith('_cents') else len(value)}"
+                        for name, value in sorted(costs.items()))
+    repository.insert_update(conn, ticket_id, kind="costs", status=ticket["status"], note=summary,
+                             by_user_id=actor.user_id, author_role=actor.role, now=now)
+    after = get(conn, ticket_id, actor=actor)
+    if actor.role != GARAGE and after["status"] not in ("draft", "open"):
+        tell_garage(conn, after, event="ticket.updated", now=now)
+    return after
+
+
+# --- effects ---------------------------------------------------------------------------------
+
+def _sync_immobilisation(conn: psycopg.Connection, before: dict | None, after: dict, *, now: datetime) -> None:
+    """Immobilise or release the vehicle when the ticket starts or stops holding it."""
+    held_before = before is not None and before["immobilised"] and before["status"] in ACTIVE
+    held_after = after["immobilised"] and after["status"] in ACTIVE
+    if held_after and not held_before:
+        repository.update_ticket(conn, after["id"], now=now, immobilised_since=now)
+        repository.immobilise_vehicle(conn, after["vehicle_id"], now=now)
+        open_alerts(conn, [_collision_alert(after, loan) for loan in
+                           repository.colliding_loans(conn, after["vehicle_id"], since=now)], now=now)
+    elif held_before and not held_after:
+        repository.release_vehicle(conn, after["vehicle_id"], now=now)
+        resolve_alerts(conn, repository.collision_keys(conn, after["id"]), now=now)
+
+
+def _collision_alert(ticket: dict, loan: dict) -> AlertDraft:
+    return AlertDraft(
+        "loan_collides_repair", "warning", "coordinator", ticket["vehicle_id"], loan["id"],
+        f"Prêt n° {loan['id']} : le véhicule {ticket['vehicle_label']} est immobilisé pour réparation "
+        f"(fiche n° {ticket['id']} : {ticket['title']}). Proposez un autre véhicule ou décalez le prêt.",
+        f"loan_collides_repair:{loan['id']}:{ticket['id']}")
+
+
+def _write_service_record(conn: psycopg.Connection, ticket: dict, *, actor: Actor, now: datetime,
+                          zone: ZoneInfo) -> None:
+    odometer = repository.current_odometer(conn, ticket["vehicle_id"])
+    record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=now.astimezone(zone).date(),
+                            odometer_km=odometer, tasks=ticket["tasks"] or ["repair"],
+                            cost_cents=ticket["final_cost_cents"],
+                            notes=f"Fiche de réparation n° {ticket['id']} ({ticket['garage_name']}) : {ticket['title']}",
+                            by_user_id=actor.user_id, now=now, zone=zone)
+    repository.update_ticket(conn, ticket["id"], now=now, service_record_id=record["id"])
+
+
+def _check_garage(conn: psycopg.Connection, garage_id: int) -> None:
+    if repository.get_garage(conn, garage_id) is None:
+        raise NotFound("Garage inconnu.")
+
+
+def _tasks(tasks: Sequence[str]) -> list[str]:
+    tasks = sorted(set(tasks))
+    if not all(TASK_NAME.match(task) for task in tasks):
+        raise InvalidInput("Tâches : lettres minuscules, chiffres et « _ » seulement.")
+    return tasks

@@ -1,0 +1,108 @@
+"""Signed web hooks to a garage's own system: signing, checking, and delivery with retries.
+
+Each delivery is a POST of a JSON body with these headers:
+
+    Fleet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>
+    Idempotency-Key: <uuid, the same on every retry of one event>
+    Fleet-Event: ticket.sent | ticket.status | ticket.comment | ticket.updated | ticket.cancelled
+
+The receiver recomputes the HMAC over the timestamp and the raw body with the secret it
+shares with us, refuses a timestamp older than a few minutes (a captured delivery cannot
+be replayed later), and drops an idempotency key it already processed. A delivery that
+fails (network error, non-2xx answer) is tried again after 30 s, 1 min, 2 min… (doubling,
+at most 6 h) up to `webhook_max_attempts`; then it is marked failed and the fleet
+manager gets an alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+
+import psycopg
+
+from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
+from maintenance import outbox_repository as repository
+from maintenance.settings import MaintenanceSettings
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Fleet-Signature"
+TOLERANCE_S = 300
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def sign(secret: str, body: bytes, *, timestamp: int) -> str:
+    """The Fleet-Signature header value for `body` sent at `timestamp`."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify(secret: str, body: bytes, header: str, *, now: datetime, tolerance_s: int = TOLERANCE_S) -> bool:
+    """What a receiver checks: a well-formed header, a fresh timestamp, a matching HMAC."""
+    try:
+        fields = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(fields["t"])
+        received = fields["v1"]
+    except (KeyError, ValueError):
+        return False
+    if abs(now.timestamp() - timestamp) > tolerance_s:
+        return False
+    expected = sign(secret, body, timestamp=timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, received)
+
+
+def backoff(attempts: int, *, base_s: float) -> timedelta:
+    """Wait before the next try after `attempts` failed ones (1 → base, then doubling)."""
+    return min(timedelta(seconds=base_s * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> None:
+    """POST or raise (an answer outside 2xx is a failure)."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8", **headers})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # raises HTTPError for 4xx/5xx
+        response.read()
+
+
+def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now: datetime, limit: int = 100) -> dict:
+    """Try every delivery whose time has come; counts of delivered, retried and failed. No commit.
+
+    The POST happens before the transaction commits: if the commit were lost, the
+    delivery would be sent again with the same idempotency key, which the receiver drops.
+    """
+    counts = {"delivered": 0, "retried": 0, "failed": 0}
+    for delivery in repository.due_deliveries(conn, now=now, limit=limit):
+        body = delivery["body"].encode()
+        headers = {SIGNATURE_HEADER: sign(delivery["webhook_secret"], body, timestamp=int(now.timestamp())),
+                   "Idempotency-Key": str(delivery["idempotency_key"]), "Fleet-Event": delivery["event"]}
+        try:
+            if not delivery["webhook_url"]:
+                raise ValueError("the garage no longer has a web hook address")
+            post(delivery["webhook_url"], body, headers, timeout=settings.webhook_timeout_s)
+        except (OSError, ValueError, urllib.error.URLError) as error:
+            attempts = delivery["attempts"] + 1
+            give_up = attempts >= settings.webhook_max_attempts
+            repository.delivery_failed(conn, delivery["id"], error=str(error),
+                                       next_attempt_at=None if give_up else now + backoff(
+                                           attempts, base_s=settings.webhook_backoff_s))
+            log.warning("web hook %s to %s failed (attempt %d): %s", delivery["id"], delivery["garage_name"],
+                        attempts, error)
+            if give_up:
+                counts["failed"] += 1
+                open_alerts(conn, [AlertDraft(
+                    "webhook_failed", "warning", "fleet_manager", None, None,
+                    f"Le système du garage « {delivery['garage_name']} » ne reçoit plus nos notifications "
+                    f"(dernière erreur : {str(error)[:200]}). Prévenez le garage par téléphone.",
+                    f"webhook_failed:{delivery['garage_id']}")], now=now)
+            else:
+                counts["retried"] += 1
+            continue
+        repository.delivery_succeeded(conn, delivery["id"], now=now)
+        resolve_alerts(conn, [f"webhook_failed:{delivery['garage_id']}"], now=now)
+        counts["delivered"] += 1
+    return counts

@@ -1,0 +1,114 @@
+"""What lies outside the system, for real: an SMTP server (aiosmtpd) and a garage's own
+web hook receiver (http.server in a thread, checking signatures as a partner would)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from fleetbase.broker import free_port
+from maintenance.settings import MaintenanceSettings
+from tests.conftest import DEMO_PASSWORD
+
+
+@dataclass
+class ReceivedMail:
+    sender: str
+    recipients: list[str]
+    subject: str
+    body: str
+
+
+class MailCatcher:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[ReceivedMail] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), str(message["Subject"]),
+                                          message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[MailCatcher, int]]:
+    catcher = MailCatcher()
+    port = free_port()
+    controller = Controller(catcher, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield catcher, port
+    controller.stop()
+
+
+def maintenance_settings(url: str, **overrides) -> MaintenanceSettings:
+    values = dict(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD, smtp_port=free_port(),
+                  webhook_timeout_s=5, webhook_backoff_s=30, webhook_max_attempts=4)
+    return MaintenanceSettings(**(values | overrides))
+
+
+@dataclass
+class GarageSystem:
+    """A garage's own system: checks Fleet-Signature (HMAC-SHA256 over "<t>.<body>", at most
+    5 minutes old) and processes each Idempotency-Key once."""
+
+    secret: str
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    fail_next: int = 0
+    requests: list[dict] = field(default_factory=list)
+    processed: dict[str, dict] = field(default_factory=dict)
+
+    def answer(self, headers: dict, body: bytes) -> int:
+        self.requests.append({"headers": headers, "body": body})
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return 503
+        try:
+            fields = dict(part.split("=", 1) for part in headers.get("Fleet-Signature", "").split(","))
+            timestamp, signature = int(fields["t"]), fields["v1"]
+        except (KeyError, ValueError):
+            return 401
+        if abs(self.now.timestamp() - timestamp) > 300:
+            return 401  # too old: a replay
+        expected = hmac.new(self.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            return 401
+        key = headers["Idempotency-Key"]
+        if key not in self.processed:
+            self.processed[key] = json.loads(body)
+        return 200
+
+
+@pytest.fixture
+def garage_system() -> Iterator[tuple[GarageSystem, str]]:
+    system = GarageSystem(secret="secret-partage-avec-le-garage")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status = system.answer(dict(self.headers), body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield system, f"http://127.0.0.1:{server.server_address[1]}/fleet-hooks"
+    server.shutdown()
+    server.server_close()

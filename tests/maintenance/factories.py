@@ -1,0 +1,37 @@
+"""Plain factories for the maintenance tests: a synthetic odometer and the alerts raised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+
+def vehicle_id(conn: psycopg.Connection, label: str) -> int:
+    return conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": label}).fetchone()["id"]
+
+
+def drive_to(conn: psycopg.Connection, vehicle: int, *, odometer_km: float, at: datetime) -> None:
+    """What the telemetry pipeline would leave: a position and the vehicle's latest state."""
+    conn.execute(
+        "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon, effective_odometer_km, received_at)"
+        " VALUES (%(vehicle)s, %(at)s, 'synthetic', 43.7, -1.05, %(km)s, %(at)s)",
+        {"vehicle": vehicle, "at": at, "km": odometer_km})
+    conn.execute(
+        "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, effective_odometer_km, last_seen_at, updated_at)"
+        " VALUES (%(vehicle)s, %(at)s, 43.7, -1.05, %(km)s, %(at)s, %(at)s)"
+        " ON CONFLICT (vehicle_id) DO UPDATE SET fix_time = EXCLUDED.fix_time,"
+        " effective_odometer_km = EXCLUDED.effective_odometer_km, last_seen_at = EXCLUDED.last_seen_at",
+        {"vehicle": vehicle, "at": at, "km": odometer_km})
+
+
+def maintenance_alerts(conn: psycopg.Connection, vehicle: int) -> list[dict]:
+    return conn.execute(
+        "SELECT id, kind, severity, target_role, status, message, dedup_key, created_at, resolved_at FROM alerts"
+        " WHERE vehicle_id = %(vehicle)s AND kind LIKE 'maintenance%%' ORDER BY id", {"vehicle": vehicle}).fetchall()
+
+
+def only_plans(conn: psycopg.Connection, kind: str, tasks: tuple[str, ...]) -> None:
+    """Keep only `tasks` among the kind's default plans (inside the test's transaction)."""
+    conn.execute("DELETE FROM maintenance_plans WHERE vehicle_kind = %(kind)s AND NOT task = ANY(%(tasks)s)",
+                 {"kind": kind, "tasks": list(tasks)})

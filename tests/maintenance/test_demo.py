@@ -1,0 +1,36 @@
+"""The demo's maintenance history: a quiet fleet, with services coming due after a few km."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from maintenance.demo import seed_demo_maintenance
+from maintenance.service import compute_due, scan_due
+from tests.maintenance.factories import drive_to
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
+
+
+def test_the_demo_history_leaves_the_fleet_quiet_and_a_few_km_from_due_soon(conn):
+    vehicles = [row["id"] for row in conn.execute("SELECT id FROM vehicles ORDER BY label")]
+    for number, vehicle in enumerate(vehicles):
+        drive_to(conn, vehicle, odometer_km=30_000 + 1_000 * number, at=NOW - timedelta(minutes=5))
+    assert seed_demo_maintenance(conn, now=NOW, zone=PARIS) == len(vehicles)
+    assert seed_demo_maintenance(conn, now=NOW, zone=PARIS) == 0  # once
+
+    levels = [state.level for state in compute_due(conn, now=NOW, zone=PARIS)]
+    assert "overdue" not in levels and "due" not in levels
+    assert 0 < levels.count("due_soon") <= 6  # a handful on purpose (dates, insurance)
+
+    before = {(state.vehicle_id, state.task) for state in compute_due(conn, now=NOW, zone=PARIS)
+              if state.level != "ok"}
+    for number, vehicle in enumerate(vehicles):
+        drive_to(conn, vehicle, odometer_km=30_000 + 1_000 * number + 4.5, at=NOW)
+    opened = scan_due(conn, now=NOW, zone=PARIS).opened
+    crossed = {(state.vehicle_id, state.task) for state in compute_due(conn, now=NOW, zone=PARIS)
+               if state.level != "ok"} - before
+    one_in_three = {vehicles[number] for number in range(0, len(vehicles), 3)}
+    assert {vehicle for vehicle, task in crossed | before if task == 'service'} >= one_in_three and {task for _, task in crossed} == {"service"}
+    assert len(opened) >= len(crossed)
