@@ -92,12 +92,16 @@ def main() -> int:
     children: list[tuple[str, subprocess.Popen]] = []
     try:
         for package, title in PARTS:
-            if package == "maintenance":
-                continue  # started below, once the fleet's maintenance history is in place
+            if package in ("maintenance", "device_sim"):
+                continue  # started below: the simulator books its loans through the API
             if runnable(package):
                 children.append((title, subprocess.Popen([sys.executable, "-m", package], cwd=ROOT)))
         base = f"http://{settings.api_host}:{settings.api_port}"
         health = wait_for_health(f"{base}/healthz", timeout=30)
+        if runnable("device_sim"):
+            # The simulated participants' loans are booked at the demo coordinator's desk (device_sim.desk).
+            os.environ.setdefault("FLEET_SIM_DESK_URL", base)
+            children.append(("simulator", subprocess.Popen([sys.executable, "-m", "device_sim"], cwd=ROOT)))
         if runnable("maintenance"):
             history = prepare_maintenance(settings)
             print(f"maintenance: history written for {history} vehicle(s)")

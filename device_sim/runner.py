@@ -13,10 +13,11 @@ import time
 from datetime import datetime
 
 from device_sim.clock import Clock, SimulatedClock, default_start, system_clock
+from device_sim.desk import LoanDesk
 from device_sim.model import FleetModel, demo_vehicles
 from device_sim.publisher import FleetPublisher
 from device_sim.settings import SimulatorSettings
-from device_sim.vehicle import ModelConfig
+from device_sim.vehicle import ModelConfig, VehicleModel
 
 log = logging.getLogger("device_sim")
 
@@ -38,13 +39,30 @@ class FleetRunner:
         self.publisher = FleetPublisher(settings, self.model.vehicles, wall_clock=wall_clock,
                                         rng=random.Random(f"{self.seed}:faults"))
         self.simulated_now: datetime = start
+        self.desk: LoanDesk | None = None
+        if settings.sim_desk_url:
+            self.desk = LoanDesk(settings.sim_desk_url, username=settings.sim_desk_username,
+                                 password=settings.demo_password.get_secret_value(), zone=settings.zone)
+            for vehicle in self.model.vehicles.values():
+                vehicle.on_loan_change = self._tell_desk
 
     def start(self) -> None:
-        """Connect every tracker (in the background)."""
+        """Book the loans already running (demo desk), then connect every tracker (in the background)."""
         log.info("simulating %d trackers from %s, time x%g, seed %d, broker %s",
                  len(self.model.vehicles), self.simulated_now.isoformat(), self.settings.sim_time_factor,
                  self.seed, self.settings.mqtt_url)
+        if self.desk is not None:
+            for vehicle in self.model.vehicles.values():
+                self._tell_desk(vehicle, "lend" if vehicle.lent else "return", self.simulated_now)
         self.publisher.start()
+
+    def _tell_desk(self, vehicle: VehicleModel, change: str, at: datetime) -> None:
+        energy = vehicle.battery_pct if vehicle.battery_pct is not None else vehicle.fuel_pct
+        if change == "lend":
+            self.desk.lend(vehicle.tracker_id, starts_at=at, ends_on=vehicle.agenda.loan_ends_on,
+                           odometer_km=vehicle.odometer_km, energy_pct=energy)
+        else:
+            self.desk.take_back(vehicle.tracker_id, odometer_km=vehicle.odometer_km, energy_pct=energy)
 
     def step(self) -> int:
         """Publish every reading up to the simulated clock's time; return how many."""

@@ -38,6 +38,11 @@ class SimulatorSettings(FleetSettings):
     sim_reconnect_min_delay_s: float = Field(default=1.0, gt=0)
     sim_reconnect_max_delay_s: float = Field(default=30.0, gt=0)
 
+    # Demo only: the API where the simulated participants' loans are booked (device_sim.desk),
+    # signed in as this demo user with the demo password; unset, no loan is booked.
+    sim_desk_url: str | None = None
+    sim_desk_username: str = "coordinator"
+
     sim_fault_rate: float = Field(default=0.01, ge=0, le=1)  # chance per reading
     sim_fault_gps_jump: bool = False
     sim_fault_duplicate: bool = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -77,8 +77,17 @@ class VehicleModel:
         self.ignition = False
         self.seq = 0
         self.last: Reading | None = None
+        # Told (vehicle, "lend" | "return", when) as a participant drives off with the
+        # vehicle and once it is back at its depot: the demo's loan desk listens.
+        self.on_loan_change: Callable[[VehicleModel, str, datetime], None] | None = None
         self._life = self._live()
         self._next = next(self._life)
+
+    @property
+    def lent(self) -> bool:
+        """With a participant now (picked up, not yet brought back)."""
+        agenda = self.agenda
+        return agenda.participant is not None and not any(leg.purpose == "pick_up" for leg in agenda.legs)
 
     def advance(self, until: datetime) -> list[Reading]:
         """Every reading with a fix time up to `until`, in order."""
@@ -97,8 +106,12 @@ class VehicleModel:
             route = self.network.route(self.spot, leg.destination)
             if route.length_m >= 1.0:  # a leg to where it already is: nothing to drive
                 yield from self._park(until=max(leg.depart_at, self.now + MIN_STOP))
+                if leg.purpose == "pick_up" and self.on_loan_change:
+                    self.on_loan_change(self, "lend", self.now)
                 yield from self._drive(route)
             self.spot = leg.destination
+            if leg.purpose == "return" and self.on_loan_change:
+                self.on_loan_change(self, "return", self.now)
 
     def _park(self, *, until: datetime) -> Iterator[Reading]:
         step = timedelta(seconds=self.config.parked_interval_s)
