@@ -6,6 +6,8 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
@@ -50,6 +52,22 @@ def finish(stream: threading.Thread, publisher: StreamPublisher, url: str, *, ev
     wait_until(lambda: set(stored_keys(url)) >= publisher.acked, timeout=60)
 
 
+@contextmanager
+def streaming(pipeline_db: str, broker, worker_settings) -> Iterator[tuple[Worker, threading.Thread, StreamPublisher]]:
+    """A worker in this process storing a stream of 300 readings per tracker, 100 of them already stored."""
+    publisher = StreamPublisher(broker.files.port, TRACKERS)
+    publisher.wait_connected()
+    try:
+        with Worker(worker_settings) as running:
+            wait_subscribed(pipeline_db, broker.files.port)
+            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
+            stream.start()
+            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
+            yield running, stream, publisher
+    finally:
+        publisher.close()
+
+
 def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_reading_once(pipeline_db, broker):
     client_id = f"ingest-kill-{uuid.uuid4().hex[:6]}"
     publisher = StreamPublisher(broker.files.port, TRACKERS)
@@ -76,18 +94,9 @@ def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_read
 
 
 def test_a_broker_restarted_mid_stream_loses_nothing_the_trackers_handed_to_it(pipeline_db, broker, worker_settings):
-    publisher = StreamPublisher(broker.files.port, TRACKERS)
-    publisher.wait_connected()
-    try:
-        with Worker(worker_settings):
-            wait_subscribed(pipeline_db, broker.files.port)
-            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
-            stream.start()
-            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
-            broker.restart()
-            finish(stream, publisher, pipeline_db, every_puback=False)
-    finally:
-        publisher.close()
+    with streaming(pipeline_db, broker, worker_settings) as (_, stream, publisher):
+        broker.restart()
+        finish(stream, publisher, pipeline_db, every_puback=False)
 
     keys = stored_keys(pipeline_db)
     assert set(keys) >= publisher.acked and len(keys) == len(set(keys))
@@ -120,21 +129,12 @@ def test_two_workers_split_the_trackers_and_store_everything_once(pipeline_db, b
 
 def test_a_receiver_process_killed_mid_stream_is_restarted_and_nothing_is_lost(pipeline_db, broker,
                                                                               worker_settings):
-    publisher = StreamPublisher(broker.files.port, TRACKERS)
-    publisher.wait_connected()
-    try:
-        with Worker(worker_settings) as running:
-            wait_subscribed(pipeline_db, broker.files.port)
-            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
-            stream.start()
-            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
-            first_receiver = running.worker.receiver_pid
-            os.kill(first_receiver, signal.SIGKILL)
-            finish(stream, publisher, pipeline_db)
-            wait_until(lambda: len(stored_keys(pipeline_db)) == 900, timeout=60)
-            assert running.worker.receiver_pid not in (None, first_receiver)
-    finally:
-        publisher.close()
+    with streaming(pipeline_db, broker, worker_settings) as (running, stream, publisher):
+        first_receiver = running.worker.receiver_pid
+        os.kill(first_receiver, signal.SIGKILL)
+        finish(stream, publisher, pipeline_db)
+        wait_until(lambda: len(stored_keys(pipeline_db)) == 900, timeout=60)
+        assert running.worker.receiver_pid not in (None, first_receiver)
 
     keys = stored_keys(pipeline_db)
     assert len(keys) == len(set(keys)) == 900
@@ -142,24 +142,15 @@ def test_a_receiver_process_killed_mid_stream_is_restarted_and_nothing_is_lost(p
 
 def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, worker_settings):
     database = pipeline_db.rsplit("/", 1)[1]
-    publisher = StreamPublisher(broker.files.port, TRACKERS)
-    publisher.wait_connected()
-    try:
-        with Worker(worker_settings) as running:
-            wait_subscribed(pipeline_db, broker.files.port)
-            stream = threading.Thread(target=publisher.publish, args=(300,), kwargs={"rate": 300}, daemon=True)
-            stream.start()
-            wait_until(lambda: len(stored_keys(pipeline_db)) > 100)
-            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:  # an outage of 2 s
-                admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
-                time.sleep(2)
-                admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database)))
-            finish(stream, publisher, pipeline_db)
-            retries = running.worker.counters.get("ingest_db_retries_total")
-            assert running.thread.is_alive()
-    finally:
-        publisher.close()
+    with streaming(pipeline_db, broker, worker_settings) as (running, stream, publisher):
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:  # an outage of 2 s
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+            time.sleep(2)
+            admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database)))
+        finish(stream, publisher, pipeline_db)
+        retries = running.worker.counters.get("ingest_db_retries_total")
+        assert running.thread.is_alive()
 
     keys = stored_keys(pipeline_db)
     assert len(keys) == len(set(keys)) == len(publisher.acked) == 900
