@@ -17,6 +17,7 @@ from fleet_api.bookings import endpoints as bookings
 from fleet_api.bookings import planning as bookings_planning
 from fleet_api.authz import document_roles
 from fleet_api.deps import system_clock
+from fleet_api.garages import endpoints as garages
 from fleet_api.geofences import endpoints as geofences
 from fleet_api.geofences import rules as geofence_rules
 from fleet_api.history import endpoints as history
@@ -38,7 +39,7 @@ from psycopg_pool import ConnectionPool
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
            history.router, geofences.router, geofence_rules.router,
            participants.router, bookings.router, bookings_planning.router,
-           maintenance.router, alerts.router, repair_tickets.router)
+           maintenance.router, alerts.router, repair_tickets.router, garages.router)
 for _router in ROUTERS:
     document_roles(_router)
 

@@ -7,12 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from fleet_api.schemas import Name, RefId, Text
+from fleet_api.schemas import Email, Name, Phone, RefId, Text
 
 Purpose = Literal["job", "training", "interview", "daily_life"]
 Notes = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
-Phone = Annotated[str, StringConstraints(min_length=4, max_length=30, pattern=r"^\+?[0-9 .()-]+$")]
-Email = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
 CheckedOn = Annotated[date, Field(ge=date(1950, 1, 1), le=date(2100, 1, 1))]
 
 

@@ -90,6 +90,11 @@ MATRIX = {
     ("POST", "/api/v1/repair-tickets/{ticket_id}/status"):  (Y, Y, 403, Y, Y, 403, 401),
     ("POST", "/api/v1/repair-tickets/{ticket_id}/comments"): (Y, Y, 403, Y, Y, 403, 401),
     ("PATCH", "/api/v1/repair-tickets/{ticket_id}/costs"):  (Y, Y, 403, Y, Y, 403, 401),
+    ("GET", "/api/v1/garages"):                             (Y, Y, Y, Y, 403, 403, 401),
+    ("GET", "/api/v1/garages/{garage_id}"):                 (Y, Y, Y, Y, 403, 403, 401),
+    ("PATCH", "/api/v1/garages/{garage_id}"):               (Y, 403, 403, 403, 403, 403, 401),
+    ("PUT", "/api/v1/garages/{garage_id}/webhook"):         (Y, 403, 403, 403, 403, 403, 401),
+    ("DELETE", "/api/v1/garages/{garage_id}/webhook"):      (Y, 403, 403, 403, 403, 403, 401),
 }
 # Open to anyone, token or not.
 UNIQUE = itertools.count()
@@ -191,6 +196,12 @@ CALLS = {
                                                              "json": {"text": "Pièce commandée."}},
     ("PATCH", "/api/v1/repair-tickets/{ticket_id}/costs"): {"path": {"ticket_id": "{ticket}"},
                                                            "json": {"quote_cents": 12000}},
+    ("GET", "/api/v1/garages"): {},
+    ("GET", "/api/v1/garages/{garage_id}"): {"path": {"garage_id": 1}},
+    ("PATCH", "/api/v1/garages/{garage_id}"): {"path": {"garage_id": 1}, "json": {"phone": "05 58 00 00 01"}},
+    ("PUT", "/api/v1/garages/{garage_id}/webhook"): {"path": {"garage_id": 1},
+                                                    "json": {"url": "https://garage.example.org/hooks"}},
+    ("DELETE", "/api/v1/garages/{garage_id}/webhook"): {"path": {"garage_id": 1}},
 }
 
 

@@ -1,0 +1,1 @@
+"""The partner garages: contact details and the web hook of their own system."""
