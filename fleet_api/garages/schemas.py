@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from fleet_api.schemas import Email, Phone, Text
 
@@ -27,9 +27,14 @@ class GarageUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    address: Text | None = None
+    address: Text | None = Field(default=None, description="null or empty: no address")
     email: Email | None = None
     phone: Phone | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _blank_address(cls, value: str | None) -> str:
+        return "" if value is None else value  # the column holds '' for "no address", never NULL
 
 
 class WebhookSet(BaseModel):

@@ -51,11 +51,12 @@ def test_the_web_hook_is_removed_and_every_change_is_audited(client, as_role, ap
     assert client.put(f"{path}/webhook", headers=as_role["admin"],
                       json={"url": "https://garage.example.org/hooks"}).status_code == 200
     removed = client.delete(f"{path}/webhook", headers=as_role["admin"])
-    changed = client.patch(path, headers=as_role["admin"], json={"phone": "05 58 11 22 33"})
+    changed = client.patch(path, headers=as_role["admin"], json={"phone": "05 58 11 22 33", "address": None})
     missing = client.patch("/api/v1/garages/999999", headers=as_role["admin"], json={"phone": "05 58 11 22 33"})
 
     assert removed.status_code == 200 and removed.json()["webhook_url"] is None
     assert changed.json()["phone"] == "05 58 11 22 33" and changed.json()["email"] == garage["email"]
+    assert changed.json()["address"] == ""
     assert missing.status_code == 404 and set(missing.json()) == {"error", "detail"}
     with _db(api_db) as conn:
         actions = [row["action"] for row in conn.execute(
