@@ -9,7 +9,6 @@ from datetime import datetime
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 SELECT_PARTICIPANTS = """
     SELECT p.id, p.first_name, p.last_name, p.phone, p.email, p.municipality, p.intercommunality,
@@ -103,14 +102,6 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
                  " municipality = NULL, referred_by_user_id = NULL, notes = '', erased_at = %(now)s,"
                  " updated_at = %(now)s WHERE id = %(id)s", {"id": participant_id, "now": now})
     return unlinked
-
-
-def insert_audit(conn: psycopg.Connection, *, user_id: int, action: str, subject_type: str, subject_id: int,
-                 details: dict, now: datetime) -> None:
-    conn.execute("INSERT INTO audit_log (at, user_id, action, subject_type, subject_id, details)"
-                 " VALUES (%(now)s, %(user)s, %(action)s, %(type)s, %(subject)s, %(details)s)",
-                 {"now": now, "user": user_id, "action": action, "type": subject_type, "subject": str(subject_id),
-                  "details": Jsonb(details)})
 
 
 def prescriber_exists(conn: psycopg.Connection, prescriber_id: int) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import psycopg
 
+from fleetbase import audit
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from loans import participant_repository as repository
 
@@ -61,8 +62,8 @@ def update_participant(conn: psycopg.Connection, participant_id: int, *, changes
 def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id: int, now: datetime) -> dict:
     """Everything held about the person (RGPD right of access), the look written to the audit log."""
     participant = participant_or_404(conn, participant_id, scope=None)
-    repository.insert_audit(conn, user_id=user_id, action="export_participant", subject_type="participant",
-                            subject_id=participant_id, details={}, now=now)
+    audit.record(conn, user_id=user_id, action="export_participant", subject_type="participant",
+                 subject_id=participant_id, now=now)
     return {"participant": participant, "loans": repository.participant_loans(conn, participant_id),
             "exported_at": now}
 
@@ -78,8 +79,8 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, user_id:
         raise Conflict(f"Le prêt n° {running[0]['id']} n'est pas terminé : annulez-le, ou attendez le retour"
                        " du véhicule, avant d'effacer les données.")
     unlinked = repository.erase_participant(conn, participant_id, now=now)
-    repository.insert_audit(conn, user_id=user_id, action="erase_participant", subject_type="participant",
-                            subject_id=participant_id, details={"loans_unlinked": unlinked}, now=now)
+    audit.record(conn, user_id=user_id, action="erase_participant", subject_type="participant",
+                 subject_id=participant_id, details={"loans_unlinked": unlinked}, now=now)
     return participant_or_404(conn, participant_id, scope=None)
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg import sql
+
+from fleetbase import audit
 
 GARAGE_COLUMNS = "id, name, address, email, phone, webhook_url, created_at"
+CONTACT_COLUMNS = ("address", "email", "phone")
 
 
 def list_garages(conn: psycopg.Connection) -> list[dict]:
@@ -19,15 +22,16 @@ def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:
 
 
 def update_contact(conn: psycopg.Connection, garage_id: int, *, changes: dict) -> bool:
-    """Only the columns in `changes` (address, email, phone) change."""
+    """Set the given columns (from CONTACT_COLUMNS); False when the garage does not exist."""
+    unknown = set(changes) - set(CONTACT_COLUMNS)
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
     if not changes:
         return get_garage(conn, garage_id) is not None
-    return conn.execute(
-        "UPDATE garages SET address = CASE WHEN %(set_address)s THEN %(address)s ELSE address END,"
-        " email = CASE WHEN %(set_email)s THEN %(email)s ELSE email END,"
-        " phone = CASE WHEN %(set_phone)s THEN %(phone)s ELSE phone END WHERE id = %(id)s",
-        {"id": garage_id, **{f"set_{name}": name in changes for name in ("address", "email", "phone")},
-         **{name: changes.get(name) for name in ("address", "email", "phone")}}).rowcount == 1
+    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
+                                     for column in changes)
+    query = sql.SQL("UPDATE garages SET {} WHERE id = %(id)s").format(assignments)
+    return conn.execute(query, changes | {"id": garage_id}).rowcount == 1
 
 
 def set_webhook(conn: psycopg.Connection, garage_id: int, *, url: str | None, secret: str | None,
@@ -36,8 +40,6 @@ def set_webhook(conn: psycopg.Connection, garage_id: int, *, url: str | None, se
     updated = conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s WHERE id = %(id)s",
                            {"id": garage_id, "url": url, "secret": secret}).rowcount == 1
     if updated:
-        conn.execute("INSERT INTO audit_log (at, user_id, action, subject_type, subject_id, details)"
-                     " VALUES (%(now)s, %(user)s, %(action)s, 'garage', %(id)s, %(details)s)",
-                     {"now": now, "user": user_id, "action": "webhook_set" if url else "webhook_removed",
-                      "id": str(garage_id), "details": Jsonb({"url": url})})
+        audit.record(conn, user_id=user_id, action="webhook_set" if url else "webhook_removed",
+                     subject_type="garage", subject_id=garage_id, details={"url": url}, now=now)
     return updated

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import psycopg
 from psycopg.rows import tuple_row
-from psycopg.types.json import Jsonb
 
 POSITION_COLUMNS = ("fix_time", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "effective_odometer_km",
                     "battery_pct", "fuel_pct", "ignition")
@@ -43,16 +42,6 @@ def loans_during(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, 
         {"vehicle_id": vehicle_id, "start": start, "end": end},
     ).fetchall()
     return [row["id"] for row in rows]
-
-
-def insert_audit(conn: psycopg.Connection, *, user_id: int, action: str, subject_type: str,
-                 subject_id: str, reason: str | None, details: dict, at: datetime) -> None:
-    conn.execute(
-        "INSERT INTO audit_log (at, user_id, action, subject_type, subject_id, reason, details)"
-        " VALUES (%(at)s, %(user_id)s, %(action)s, %(subject_type)s, %(subject_id)s, %(reason)s, %(details)s)",
-        {"at": at, "user_id": user_id, "action": action, "subject_type": subject_type,
-         "subject_id": subject_id, "reason": reason, "details": Jsonb(details)},
-    )
 
 
 WINDOW = "vehicle_id = %(vehicle_id)s AND fix_time >= %(start)s AND fix_time < %(end)s"

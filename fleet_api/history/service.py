@@ -17,6 +17,7 @@ import psycopg
 from fleet_api.history import repository
 from fleet_api.history.downsample import lttb_indices
 from fleet_api.history.trips import Fix, Stop, Trip, find_trips
+from fleetbase import audit
 from fleetbase.errors import Forbidden, InvalidInput
 
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -56,10 +57,9 @@ def authorize_look(conn: psycopg.Connection, vehicle_id: int, *, start: datetime
             "Ce véhicule était prêté à un·e participant·e pendant cette période : ses positions "
             "sont des données personnelles. Indiquez un motif (paramètre « reason » : theft, "
             "accident, assistance ou not_returned) ; la consultation sera journalisée.")
-    repository.insert_audit(conn, user_id=user_id, action=action, subject_type="vehicle",
-                            subject_id=str(vehicle_id), reason=str(reason), at=now,
-                            details={"from": start.isoformat(), "to": end.isoformat(),
-                                     "loan_ids": loan_ids, "note": note})
+    audit.record(conn, user_id=user_id, action=action, subject_type="vehicle", subject_id=vehicle_id,
+                 reason=str(reason), now=now,
+                 details={"from": start.isoformat(), "to": end.isoformat(), "loan_ids": loan_ids, "note": note})
     return loan_ids
 
 
