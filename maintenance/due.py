@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal, get_args
 
 from maintenance.plans import Plan, add_months, next_controle_technique
 
-LEVELS = ("ok", "due_soon", "due", "overdue")
+Level = Literal["ok", "due_soon", "due", "overdue"]
+LEVELS: tuple[str, ...] = get_args(Level)
 RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -43,7 +45,7 @@ class DueState:
     vehicle_kind: str
     task: str
     label: str
-    level: str
+    level: Level
     due_at_km: float | None
     due_on: date | None
     remaining_km: float | None

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 CAR_KINDS = ("car", "ecar")
 L_CATEGORY_KINDS = ("scooter",)
 L_CATEGORY_START = date(2024, 4, 15)
+Rule = Literal["interval", "controle_technique", "insurance"]  # every N km / M months, or a regulatory date
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Plan:
 
     task: str
     label: str
-    rule: str  # interval, controle_technique, insurance
+    rule: Rule
     every_km: float | None
     every_months: int | None
     soon_km: float

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now
+from fleet_api.schemas import VehicleKind
 from fleetbase.errors import NotFound
 from geofence import repository
 from geofence.repository import Thresholds
@@ -18,7 +19,6 @@ from geofence.repository import Thresholds
 router = APIRouter(prefix="/api/v1", tags=["geofences"])
 Reader = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR, Role.MECHANIC)]
 Editor = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER)]
-VehicleKind = Literal["car", "scooter", "ebike", "ecar"]
 
 
 class RuleThresholdsUpdate(BaseModel):

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Path, Query
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Id, Now, Settings
-from fleet_api.maintenance.schemas import (DueItem, Level, MaintenancePlan, MaintenancePlanUpdate, ServiceRecord,
-                                           ServiceRecordCreate, TaskName, VehicleKind)
+from fleet_api.maintenance.schemas import MaintenancePlanUpdate, ServiceRecord, ServiceRecordCreate, TaskName
+from fleet_api.schemas import VehicleKind
 from fleetbase.errors import NotFound
 from maintenance import records, repository
+from maintenance.due import DueState, Level
+from maintenance.plans import Plan
 from maintenance.service import compute_due
 
 router = APIRouter(prefix="/api/v1", tags=["maintenance"])
@@ -22,7 +24,7 @@ Planner = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.MECH
 Task = Annotated[TaskName, Path()]
 
 
-@router.get("/maintenance/due", response_model=list[DueItem])
+@router.get("/maintenance/due", response_model=list[DueState])
 def list_due(reader: Reader, conn: DbConn, now: Now, settings: Settings,
              level: Annotated[list[Level] | None, Query(description="default: due_soon, due, overdue")] = None,
              vehicle_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None):
@@ -32,12 +34,12 @@ def list_due(reader: Reader, conn: DbConn, now: Now, settings: Settings,
     return [asdict(state) for state in states if state.level in wanted]
 
 
-@router.get("/maintenance/plans", response_model=list[MaintenancePlan])
+@router.get("/maintenance/plans", response_model=list[Plan])
 def list_plans(reader: Reader, conn: DbConn, vehicle_kind: VehicleKind | None = None):
     return repository.list_plans(conn, vehicle_kind=vehicle_kind)
 
 
-@router.put("/maintenance/plans/{vehicle_kind}/{task}", response_model=MaintenancePlan)
+@router.put("/maintenance/plans/{vehicle_kind}/{task}", response_model=Plan)
 def put_plan(vehicle_kind: VehicleKind, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn,
              now: Now):
     """Create or replace a task of every vehicle of a kind."""
@@ -45,14 +47,14 @@ def put_plan(vehicle_kind: VehicleKind, task: Task, data: MaintenancePlanUpdate,
                                   **data.model_dump())
 
 
-@router.get("/vehicles/{vehicle_id}/maintenance-plans", response_model=list[MaintenancePlan])
+@router.get("/vehicles/{vehicle_id}/maintenance-plans", response_model=list[Plan])
 def vehicle_plans(vehicle_id: Id, reader: Reader, conn: DbConn):
     """The plan this vehicle follows: its kind's tasks, with its own overrides in their place."""
     _vehicle_or_404(conn, vehicle_id)
     return repository.effective_plans(conn, vehicle_ids=[vehicle_id])[vehicle_id]
 
 
-@router.put("/vehicles/{vehicle_id}/maintenance-plans/{task}", response_model=MaintenancePlan)
+@router.put("/vehicles/{vehicle_id}/maintenance-plans/{task}", response_model=Plan)
 def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn,
                      now: Now):
     vehicle = _vehicle_or_404(conn, vehicle_id)
