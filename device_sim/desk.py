@@ -101,12 +101,9 @@ class LoanDesk:
         return self._vehicles[tracker_id]
 
     def _active_loan(self, vehicle_id: int) -> int | None:
-        for status in ("active", "overdue"):
-            query = urllib.parse.urlencode({"vehicle_id": vehicle_id, "status": status})
-            loans = self._call("GET", f"/api/v1/bookings?{query}")
-            if loans:
-                return loans[0]["id"]
-        return None
+        """The vehicle's loan that is out (active or overdue), if any: one call for both."""
+        loans = self._call("GET", f"/api/v1/bookings?{urllib.parse.urlencode({'vehicle_id': vehicle_id})}")
+        return next((loan["id"] for loan in loans if loan["status"] in ("active", "overdue")), None)
 
     def _participant(self, kind: str, on: datetime) -> int:
         self._people += 1

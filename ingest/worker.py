@@ -29,14 +29,12 @@ from geofence.evaluation import ZoneCache, check_silent_trackers
 from ingest import repository
 from ingest.decoding import Limits
 from ingest.metrics import Counters
-from ingest.receiver import partition_of, run_receiver
+from ingest.receiver import run_receiver
 from ingest.service import Envelope, IngestService
 from ingest.settings import IngestSettings
 from ingest.trackers import TrackerDirectory
 
 log = logging.getLogger("ingest")
-
-__all__ = ["IngestWorker", "partition_of"]
 
 TRANSIENT_DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError,
                        psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
-from ingest.worker import partition_of
+from ingest.receiver import partition_of
 from tests.conftest import ADMIN_URL
 from tests.ingest.conftest import Worker, publish, query, scalar, wait_until, worker_process
 from tests.ingest.publisher import StreamPublisher
