@@ -58,7 +58,6 @@ class Receiver:
         self.generation = first_generation - 1
         self.pending: list[tuple] = []
         self.lock = threading.Lock()
-        self.wake = threading.Event()
         self.stopping = threading.Event()
         self.client = self._mqtt_client()
 
