@@ -76,10 +76,11 @@ class Evaluation:
     late_fixes: int = 0
     alerts_opened: list[int] = field(default_factory=list)
     alerts_resolved: list[str] = field(default_factory=list)
+    states: dict[int, VehicleZones] = field(default_factory=dict)  # after the batch, per vehicle evaluated
 
 
 def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
-             now: datetime, zones: ZoneCache = DEFAULT_CACHE) -> Evaluation:
+             before: Mapping[int, VehicleZones], now: datetime, zones: ZoneCache = DEFAULT_CACHE) -> Evaluation:
     """Advance zone states with a committed-to-be batch of readings; write events and alerts.
 
     Contract for the ingest path:
@@ -87,13 +88,16 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
       or anything with fix_time, lat, lon, acc_m, and optionally ignition, battery_pct),
       in any order. Pass every reading stored in the batch, late ones included (they are
       recognised and decide nothing); readings that are duplicates need not be passed.
+    - `before`: each of those vehicles' zone states before the batch, with the latest fix
+      time already taken (`repository.load_zone_states`, given vehicle_state.fix_time; the
+      ingest worker keeps them between batches). `Evaluation.states` holds them after.
     - Call it inside the batch's transaction, after `ingest.repository.lock_vehicles` on
-      the same vehicles (per-vehicle zone state is read, then replaced). It never
-      commits; if the transaction rolls back, states, events and alerts roll back with
-      the positions, and redelivery recomputes them.
+      the same vehicles (per-vehicle zone state is replaced). It never commits; if the
+      transaction rolls back, states, events and alerts roll back with the positions,
+      and redelivery recomputes them.
     - `now` is the batch's clock (alert creation and resolution times); fix times come
       from the readings.
-    - Writes: geofence_vehicle_state / geofence_zone_state, `events` rows
+    - Writes: geofence_zone_state (for vehicles whose zones changed), `events` rows
       (`geofence_enter`, `geofence_exit`, with the deciding fix), `alerts` (one open per
       dedup_key), and resolves low-battery and tracker-silent alerts that are over.
     - `zones`: the process's ZoneCache (default: one per process); it rebuilds itself
@@ -106,7 +110,6 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     index = zones.index(conn)
     contexts = repository.get_vehicle_contexts(conn, vehicle_ids)
     thresholds = repository.get_thresholds(conn)
-    states = repository.load_zone_states(conn, vehicle_ids)
     batch = [(vehicle, fix) for vehicle in vehicle_ids for fix in readings_by_vehicle[vehicle]]
     placements = index.placements([fix.lon for _, fix in batch], [fix.lat for _, fix in batch],
                                   [fix.acc_m if fix.acc_m is not None else float("nan") for _, fix in batch])
@@ -115,32 +118,34 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
         per_vehicle.setdefault(vehicle, []).append(position)
     zone_kinds = {zone.id: zone.kind for zone in index.zones.values()}
     zone_names = {zone.id: zone.name for zone in index.zones.values()}
+    known_zones = index.zones.keys()
     events: list[EventRow] = []
     drafts: list[AlertDraft] = []
     resolve: list[str] = []
-    zones_changed: set[int] = set()
+    zones_changed: list[VehicleZones] = []
     for vehicle in vehicle_ids:
+        before_state = before[vehicle]
         context = contexts.get(vehicle)
         if context is None:
+            outcome.states[vehicle] = before_state
             continue
         limits = thresholds.get(context.kind) or repository.default_thresholds(context.kind)
-        before = states[vehicle]
         fixes = [batch[position][1] for position in per_vehicle[vehicle]]
-        step = advance(before, fixes, [placements[position] for position in per_vehicle[vehicle]],
-                       known_zones=index.zones.keys(),
+        step = advance(before_state, fixes, [placements[position] for position in per_vehicle[vehicle]],
+                       known_zones=known_zones,
                        confirmation=Confirmation(limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds)))
-        if step.state.zones != before.zones:
-            zones_changed.add(vehicle)
-        states[vehicle] = step.state
+        if step.state.zones != before_state.zones:
+            zones_changed.append(step.state)
+        outcome.states[vehicle] = step.state
         outcome.transitions += step.transitions
         outcome.late_fixes += step.late
         events += [_event(transition, zone_names, zone_kinds) for transition in step.transitions]
-        fresh = sorted((fix for fix in fixes if before.last_fix_time is None or fix.fix_time > before.last_fix_time),
-                       key=lambda fix: fix.fix_time)
+        last = before_state.last_fix_time
+        fresh = sorted((fix for fix in fixes if last is None or fix.fix_time > last), key=lambda fix: fix.fix_time)
         inside_kinds = {zone_kinds[zone] for zone, state in step.state.zones.items() if state.inside}
         at_a_depot = "depot" in inside_kinds
-        outside_since = None if at_a_depot else _outside_depot_since(context.depot_zone_id, before, step.state,
-                                                                     step.transitions)
+        outside_since = None if at_a_depot else _outside_depot_since(context.depot_zone_id, before_state,
+                                                                     step.state, step.transitions)
         rules = vehicle_rules(
             context, limits, fixes=fresh, transitions=step.transitions, zone_kinds=zone_kinds,
             zone_names=zone_names, outside_depot_since=outside_since,
@@ -148,8 +153,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
             distance_to_zone_m=lambda zone_id, fix: index.distance_m(zone_id, fix.lon, fix.lat))
         drafts += rules.open
         resolve += rules.resolve
-    repository.save_zone_states(conn, [states[vehicle] for vehicle in vehicle_ids], now=now,
-                                zones_changed=zones_changed)
+    repository.save_zone_states(conn, zones_changed)
     repository.insert_events(conn, events)
     outcome.alerts_resolved = alerts.resolve_alerts(conn, resolve, now=now)
     outcome.alerts_opened = _open(conn, drafts, now=now)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
+from fleetbase.db import id_array
 from geofence.transitions import VehicleZones, ZoneState
+
 
 @dataclass(frozen=True)
 class ZoneRow:
@@ -53,6 +55,7 @@ class VehicleContext:
     # Situations already alerted (open or acknowledged): their rules need not look again.
     theft_alerted: bool = False
     low_battery_alerted: bool = False
+    tracker_silent_alerted: bool = False
 
 
 def default_thresholds(vehicle_kind: str) -> Thresholds:
@@ -135,64 +138,51 @@ def update_thresholds(conn: psycopg.Connection, vehicle_kind: str, *, now: datet
 
 
 def get_vehicle_contexts(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, VehicleContext]:
-    """Kind, home depot zone and current loan (active or overdue) of each vehicle."""
-    with conn.cursor(row_factory=class_row(VehicleContext)) as cursor:
+    """Kind, home depot zone, current loan (active or overdue) and open alerts of each vehicle."""
+    # Plain tuples: this runs for every vehicle of every batch, and class_row costs more.
+    with conn.cursor(row_factory=tuple_row) as cursor:
         rows = cursor.execute(
-            "SELECT v.id AS vehicle_id, v.label, v.kind, v.status,"
-            "       depot.id AS depot_zone_id, depot.name AS depot_name,"
-            "       loan.id AS loan_id, loan.ends_at AS loan_ends_at,"
+            "SELECT v.id, v.label, v.kind, v.status, depot.id, depot.name, loan.id, loan.ends_at,"
             "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
-            "               AND dedup_key = 'possible_theft:vehicle:' || v.id) AS theft_alerted,"
+            "               AND dedup_key = 'possible_theft:vehicle:' || v.id),"
             "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
-            "               AND dedup_key = 'low_battery:vehicle:' || v.id) AS low_battery_alerted"
+            "               AND dedup_key = 'low_battery:vehicle:' || v.id),"
+            "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
+            "               AND dedup_key = 'tracker_silent:vehicle:' || v.id)"
             " FROM vehicles v"
             " LEFT JOIN LATERAL (SELECT id, name FROM geofences WHERE kind = 'depot' AND active"
             "                    AND site_id = v.home_site_id ORDER BY id LIMIT 1) depot ON true"
             " LEFT JOIN LATERAL (SELECT id, ends_at FROM loans WHERE vehicle_id = v.id"
             "                    AND status IN ('active', 'overdue') ORDER BY starts_at DESC LIMIT 1) loan ON true"
-            " WHERE v.id = ANY(%(ids)s)", {"ids": list(vehicle_ids)}).fetchall()
-    return {row.vehicle_id: row for row in rows}
+            " WHERE v.id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)}).fetchall()
+    return {row[0]: VehicleContext(*row) for row in rows}
 
 
-def load_zone_states(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, VehicleZones]:
-    """Each vehicle's zone states; a vehicle never evaluated gets an empty, unknown state."""
-    ids = list(vehicle_ids)
-    states = {vehicle_id: VehicleZones(vehicle_id) for vehicle_id in ids}
-    for row in conn.execute("SELECT vehicle_id, last_fix_time FROM geofence_vehicle_state"
-                            " WHERE vehicle_id = ANY(%(ids)s)", {"ids": ids}):
-        states[row["vehicle_id"]].last_fix_time = row["last_fix_time"]
-    for row in conn.execute("SELECT vehicle_id, geofence_id, inside, since, pending_first_time, pending_count"
-                            " FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s)", {"ids": ids}):
-        states[row["vehicle_id"]].zones[row["geofence_id"]] = ZoneState(
-            inside=row["inside"], since=row["since"], pending_first_time=row["pending_first_time"],
-            pending_count=row["pending_count"])
+def load_zone_states(conn: psycopg.Connection,
+                     last_fix_times: Mapping[int, datetime | None]) -> dict[int, VehicleZones]:
+    """Each vehicle's zone states, with the latest fix time its caller knows of (for the
+    ingest path, vehicle_state.fix_time before the batch); None means no fix yet."""
+    states = {vehicle_id: VehicleZones(vehicle_id, last) for vehicle_id, last in last_fix_times.items()}
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.execute("SELECT vehicle_id, geofence_id, inside, since, pending_first_time, pending_count"
+                       " FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+                       {"ids": id_array(states)})
+        for vehicle_id, zone_id, inside, since, pending_first_time, pending_count in cursor:
+            states[vehicle_id].zones[zone_id] = ZoneState(inside, since, pending_first_time, pending_count)
     return states
 
 
-def save_zone_states(conn: psycopg.Connection, states: Iterable[VehicleZones], *, now: datetime,
-                     zones_changed: Collection[int] | None = None) -> None:
+def save_zone_states(conn: psycopg.Connection, states: Iterable[VehicleZones]) -> None:
     """Replace the stored zone states of these vehicles (the caller holds their locks).
 
-    Set-based statements whatever the batch size, as this runs for every batch the
-    ingest worker stores; per-zone rows are rewritten only for the vehicles in
-    `zones_changed` (None: all), since most batches move no vehicle across a border.
+    Only vehicles whose zone states changed need passing: most batches move no vehicle
+    across a border.
     """
-    states = [state for state in states if state.last_fix_time is not None]
+    states = list(states)
     if not states:
         return
-    ids = [state.vehicle_id for state in states]
-    conn.execute(
-        "INSERT INTO geofence_vehicle_state (vehicle_id, last_fix_time, updated_at)"
-        " SELECT v, t, %(now)s FROM unnest(%(ids)s::bigint[], %(times)s::timestamptz[]) AS s(v, t)"
-        " ON CONFLICT (vehicle_id) DO UPDATE"
-        " SET last_fix_time = excluded.last_fix_time, updated_at = excluded.updated_at",
-        {"ids": ids, "times": [state.last_fix_time for state in states], "now": now})
-    if zones_changed is not None:
-        states = [state for state in states if state.vehicle_id in zones_changed]
-        ids = [state.vehicle_id for state in states]
-        if not ids:
-            return
-    conn.execute("DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s)", {"ids": ids})
+    conn.execute("DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+                 {"ids": id_array(state.vehicle_id for state in states)})
     rows = [(state.vehicle_id, zone_id, zone.inside, zone.since, zone.pending_first_time, zone.pending_count)
             for state in states for zone_id, zone in state.zones.items()]
     if rows:

@@ -63,7 +63,7 @@ def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Seq
     if theft:
         outcome.open.append(theft)
     _battery(context, thresholds, fixes, outcome)
-    if fixes:
+    if fixes and context.tracker_silent_alerted:
         outcome.resolve.append(f"tracker_silent:vehicle:{context.vehicle_id}")
     return outcome
 

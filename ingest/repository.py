@@ -11,6 +11,8 @@ from operator import attrgetter
 import psycopg
 from psycopg.rows import class_row, tuple_row
 
+from fleetbase.db import id_array
+
 # Advisory-lock namespace for "this vehicle's state is being computed" (see lock_vehicles).
 VEHICLE_LOCK_NAMESPACE = 7411
 NOTIFY_CHANNEL = "vehicle_state"
@@ -92,17 +94,32 @@ def lock_vehicles(conn: psycopg.Connection, vehicle_ids: list[int]) -> None:
     """
     conn.execute(
         "SELECT pg_advisory_xact_lock(%(namespace)s, v::int) FROM unnest(%(ids)s::bigint[]) AS v ORDER BY v",
-        {"namespace": VEHICLE_LOCK_NAMESPACE, "ids": sorted(vehicle_ids)},
+        {"namespace": VEHICLE_LOCK_NAMESPACE, "ids": id_array(sorted(vehicle_ids))},
     )
 
 
-def get_states(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, VehicleState]:
+def get_states(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, tuple[str, VehicleState]]:
+    """Each vehicle's state row with its version (xmin: every write to the row changes it)."""
     # Plain tuples: building the dataclass positionally is several times cheaper per row
-    # than class_row, and this runs for every vehicle of every batch.
+    # than class_row.
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM vehicle_state"
-                       " WHERE vehicle_id = ANY(%(ids)s)", {"ids": vehicle_ids})
-        return {row[0]: VehicleState(*row) for row in cursor}
+        cursor.execute(f"SELECT xmin::text, {', '.join(STATE_COLUMNS)} FROM vehicle_state"
+                       " WHERE vehicle_id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)})
+        return {row[1]: (row[0], VehicleState(*row[1:])) for row in cursor}
+
+
+def get_state_versions(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, str]:
+    """The version (xmin) of each vehicle's state row: cheap to read, to check a copy against."""
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.execute("SELECT vehicle_id, xmin::text FROM vehicle_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+                       {"ids": id_array(vehicle_ids)})
+        return dict(cursor.fetchall())
+
+
+def transaction_version(conn: psycopg.Connection) -> str:
+    """The version that rows written by the current transaction carry (its xid, as xmin shows it)."""
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        return cursor.execute("SELECT pg_current_xact_id()::xid::text").fetchone()[0]
 
 
 def maintain_partitions(conn: psycopg.Connection, *, days_ahead: int = 2) -> int:

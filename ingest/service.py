@@ -17,12 +17,14 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from geofence.evaluation import ZoneCache, evaluate
+from geofence.transitions import VehicleZones
 from ingest import repository
 from ingest.decoding import Limits, decode_message
 from ingest.odometer import Fix, OdometerState, advance
 from ingest.readings import Reading, RejectedReading, StatusUpdate
 from ingest.repository import TrackerInfo, VehicleState
 from ingest.trackers import TrackerDirectory
+from ingest.vehicle_cache import VehicleCache
 
 
 @dataclass(slots=True)
@@ -68,6 +70,7 @@ class IngestService:
         self.max_accuracy_m = max_accuracy_m
         self.trackers = trackers
         self.geofences = geofences  # None: no zone evaluation (benchmarks compare both)
+        self.vehicles = VehicleCache()
 
     def store_batch(self, conn: psycopg.Connection, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
         outcome = BatchOutcome(messages=len(envelopes))
@@ -105,23 +108,37 @@ class IngestService:
 
         vehicle_ids = sorted({vehicle for vehicle, _ in items} | {tracker.vehicle_id for _, tracker in statuses})
         if vehicle_ids:
-            repository.lock_vehicles(conn, vehicle_ids)
-            states = repository.get_states(conn, vehicle_ids)
-            changed = self._follow_vehicles(items, states, outcome)
-            self._apply_statuses(statuses, states, changed, outcome)
-            if items:
-                inserted = self._write_positions(conn, items, outcome)
-                if self.geofences is not None and inserted:
-                    self._evaluate_zones(conn, items, inserted, outcome, now=now)
-            if changed:
-                for vehicle in changed:
-                    states[vehicle].updated_at = now
-                    states[vehicle].online_changed_at = states[vehicle].online_changed_at or now
-                repository.save_states(conn, [states[vehicle] for vehicle in sorted(changed)])
-                repository.notify_changed(conn, changed)
-            outcome.changed_vehicles = changed
+            try:
+                outcome.changed_vehicles = self._store_vehicles(conn, vehicle_ids, items, statuses, outcome, now=now)
+            except BaseException:
+                self.vehicles.forget()  # the cached states may hold changes that were not saved
+                raise
         repository.insert_dead_letters(conn, letters)
         return outcome
+
+    def _store_vehicles(self, conn: psycopg.Connection, vehicle_ids: list[int],
+                        items: dict[tuple[int, datetime], _Item], statuses: list[tuple[StatusUpdate, TrackerInfo]],
+                        outcome: BatchOutcome, *, now: datetime) -> set[int]:
+        repository.lock_vehicles(conn, vehicle_ids)
+        states = self.vehicles.states(conn, vehicle_ids)
+        last_fix_times = {vehicle: states[vehicle].fix_time if vehicle in states else None
+                          for vehicle in {vehicle for vehicle, _ in items}}
+        changed = self._follow_vehicles(items, states, outcome)
+        self._apply_statuses(statuses, states, changed, outcome)
+        zones: dict[int, VehicleZones] = {}
+        if items:
+            inserted = self._write_positions(conn, items, outcome)
+            if self.geofences is not None and inserted:
+                zones = self._evaluate_zones(conn, items, inserted, last_fix_times, outcome, now=now)
+        if changed:
+            for vehicle in changed:
+                states[vehicle].updated_at = now
+                states[vehicle].online_changed_at = states[vehicle].online_changed_at or now
+            saved = [states[vehicle] for vehicle in sorted(changed)]
+            repository.save_states(conn, saved)
+            repository.notify_changed(conn, changed)
+            self.vehicles.written(conn, saved, zones)
+        return changed
 
     def _follow_vehicles(self, items: dict[tuple[int, datetime], _Item], states: dict[int, VehicleState],
                          outcome: BatchOutcome) -> set[int]:
@@ -160,17 +177,21 @@ class IngestService:
                 changed.add(tracker.vehicle_id)
 
     def _evaluate_zones(self, conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
-                        inserted: set[tuple[int, datetime]], outcome: BatchOutcome, *, now: datetime) -> None:
-        """Zone transitions, events and alerts for the readings stored (geofence.evaluate)."""
+                        inserted: set[tuple[int, datetime]], last_fix_times: dict[int, datetime | None],
+                        outcome: BatchOutcome, *, now: datetime) -> dict[int, VehicleZones]:
+        """Zone transitions, events and alerts for the readings stored (geofence.evaluate);
+        the vehicles' zone states after them."""
         by_vehicle: dict[int, list[Reading]] = {}
         for key in inserted:
             by_vehicle.setdefault(key[0], []).append(items[key].reading)
-        evaluation = evaluate(conn, by_vehicle, now=now, zones=self.geofences)
+        before = self.vehicles.zones(conn, {vehicle: last_fix_times[vehicle] for vehicle in by_vehicle})
+        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zones=self.geofences)
         repository.notify_events(conn, [
             {"vehicle_id": transition.vehicle_id, "type": transition.type, "geofence_id": transition.zone_id,
              "occurred_at": transition.fix.fix_time.isoformat()} for transition in evaluation.transitions])
         outcome.zone_events += len(evaluation.transitions)
         outcome.alerts_opened += len(evaluation.alerts_opened)
+        return evaluation.states
 
     @staticmethod
     def _write_positions(conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],

@@ -6,7 +6,25 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from geofence import repository
+from geofence.evaluation import Evaluation, ZoneCache, evaluate
 from tests.geofence.tracks import TrackFix
+
+
+class Evaluator:
+    """Feeds batches to `geofence.evaluate` as the ingest worker does: zone states read
+    back from the database, each vehicle's latest fix time remembered between batches."""
+
+    def __init__(self) -> None:
+        self.zones = ZoneCache()
+        self.last_fix_times: dict[int, datetime | None] = {}
+
+    def __call__(self, conn: psycopg.Connection, fixes_by_vehicle: dict, *, now: datetime) -> Evaluation:
+        before = repository.load_zone_states(conn, {vehicle: self.last_fix_times.get(vehicle)
+                                                    for vehicle in fixes_by_vehicle})
+        outcome = evaluate(conn, fixes_by_vehicle, before=before, now=now, zones=self.zones)
+        self.last_fix_times |= {vehicle: state.last_fix_time for vehicle, state in outcome.states.items()}
+        return outcome
 
 
 def vehicle_id(conn: psycopg.Connection, label: str) -> int:

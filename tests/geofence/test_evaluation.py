@@ -4,8 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from geofence.evaluation import ZoneCache, evaluate
-from tests.geofence.factories import active_loan, alerts, events, line, parked, site, vehicle_id
+from tests.geofence.factories import Evaluator, active_loan, alerts, events, line, parked, site, vehicle_id
 from tests.geofence.tracks import NoisyTrack, at_distance
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -15,11 +14,11 @@ EAST_INSIDE, EAST_OUTSIDE = (43.70, -0.95), (43.70, -0.85)  # the service area's
 
 @pytest.fixture
 def zones():
-    return ZoneCache()
+    return Evaluator()
 
 
 def feed(conn, zones, vehicle, fixes):
-    return evaluate(conn, {vehicle: fixes}, now=max(fix.fix_time for fix in fixes), zones=zones)
+    return zones(conn, {vehicle: fixes}, now=max(fix.fix_time for fix in fixes))
 
 
 def test_a_loaned_vehicle_leaving_the_service_area_alerts_the_coordinator_once(conn, zones):

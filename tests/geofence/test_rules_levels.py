@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from geofence import repository
-from geofence.evaluation import ZoneCache, check_silent_trackers, evaluate
+from geofence.evaluation import check_silent_trackers
 from ingest.readings import Reading
-from tests.geofence.factories import alerts, events, parked, site, vehicle_id
+from tests.geofence.factories import Evaluator, alerts, events, parked, site, vehicle_id
 from tests.geofence.tracks import hovering_track
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -15,11 +15,11 @@ T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 
 @pytest.fixture
 def zones():
-    return ZoneCache()
+    return Evaluator()
 
 
 def feed(conn, zones, vehicle, fixes, now=None):
-    return evaluate(conn, {vehicle: fixes}, now=now or max(fix.fix_time for fix in fixes), zones=zones)
+    return zones(conn, {vehicle: fixes}, now=now or max(fix.fix_time for fix in fixes))
 
 
 def test_a_low_traction_battery_alerts_the_fleet_manager_once_then_closes_when_charged(conn, zones):
@@ -98,8 +98,8 @@ def test_evaluate_takes_the_ingest_paths_own_readings(conn, zones):
     depot = site(conn, "SVT")
     readings = [Reading("car-06", T0 + timedelta(minutes=k), depot[0], depot[1], acc_m=None if k else 4.0,
                         ignition=False) for k in range(3)]
-    outcome = evaluate(conn, {car: readings}, now=T0 + timedelta(minutes=3), zones=zones)
-    state = repository.load_zone_states(conn, [car])[car]
+    outcome = zones(conn, {car: readings}, now=T0 + timedelta(minutes=3))
+    state = repository.load_zone_states(conn, {car: zones.last_fix_times[car]})[car]
 
     assert outcome.transitions == [] and state.last_fix_time == T0 + timedelta(minutes=2)
     assert len([zone for zone in state.zones.values() if zone.inside]) == 2  # its depot and the service area
