@@ -138,20 +138,29 @@ def _position(item: dict) -> dict[str, float]:
     return {"lat": float(lat), "lon": float(lon)}
 
 
+_ANY = (-math.inf, math.inf)
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))  # JSON ints are finite
 
 
 def _number(item: dict, key: str, field: str) -> float | None:
     value = item.get(key)
     if value is None:
         return None
-    if not _is_number(value):
+    kind = type(value)  # what json.loads gives: exactly int or float for a number (bool is not one)
+    if not (kind is int or (kind is float and math.isfinite(value))):
         raise RejectedReading("malformed_field", f"{key} must be a number, not {_show(value)}")
-    low, high = RANGES.get(field, (-math.inf, math.inf))
+    low, high = RANGES.get(field, _ANY)
     if not low <= value <= high:
-        raise RejectedReading("out_of_range", f"{key}={value} is outside {low:g}…{high:g}")
-    return float(value)
+        raise RejectedReading("out_of_range", f"{key}={_show(value)} is outside {low:g}…{high:g}")
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise RejectedReading("out_of_range", f"{key}={_show(value)} is too large") from None
 
 
 def _integer(item: dict, key: str) -> int | None:

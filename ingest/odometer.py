@@ -11,7 +11,7 @@ resumes from there, without the jump's distance — a jump never adds 7,000 km.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from geopy.distance import geodesic
@@ -33,7 +33,7 @@ class Fix:
     lon: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per reading, and a frozen __init__ costs more (never changed)
 class OdometerState:
     effective_km: float | None = None
     reported_km: float | None = None
@@ -55,36 +55,34 @@ def advance(state: OdometerState, *, fix: Fix, acc_m: float | None, reported_km:
             kind: str, max_accuracy_m: float) -> Step:
     """Move the odometer forward by one reading newer than every reading already counted."""
     max_speed = MAX_SPEED_KMH.get(kind, 200.0)
-    position, counted, flag = _follow_position(state, fix, acc_m, max_speed, max_accuracy_m)
+    anchor, suspect, counted, flag = _follow_position(state, fix, acc_m, max_speed, max_accuracy_m)
     if reported_km is not None and _plausible_report(state, reported_km, fix.fix_time, max_speed):
-        new_state = replace(position, effective_km=reported_km, reported_km=reported_km,
-                            reported_at=fix.fix_time)
-        return Step(new_state, reported_km, flag)
+        return Step(OdometerState(reported_km, reported_km, fix.fix_time, anchor, suspect), reported_km, flag)
     if reported_km is not None:
         flag = flag or "implausible_odometer"
     # The ellipsoidal distance is costly (~60 µs): only for a step that counts.
     gained_km = geodesic((state.anchor.lat, state.anchor.lon), (fix.lat, fix.lon)).km if counted else 0.0
     effective = (state.effective_km or 0.0) + gained_km
-    return Step(replace(position, effective_km=effective), effective, flag)
+    return Step(OdometerState(effective, state.reported_km, state.reported_at, anchor, suspect), effective, flag)
 
 
 def _follow_position(state: OdometerState, fix: Fix, acc_m: float | None, max_speed: float,
-                     max_accuracy_m: float) -> tuple[OdometerState, bool, str | None]:
-    """Where the vehicle is now; True when the step from the anchor to `fix` counts."""
+                     max_accuracy_m: float) -> tuple[Fix | None, Fix | None, bool, str | None]:
+    """Where the vehicle is now (anchor, suspect); True when the step from the anchor to `fix` counts."""
     if acc_m is not None and acc_m > max_accuracy_m:
-        return state, False, "poor_accuracy"
+        return state.anchor, state.suspect, False, "poor_accuracy"
     if state.anchor is None:
-        return replace(state, anchor=fix, suspect=None), False, None
+        return fix, None, False, None
     distance_km = _distance_km(state.anchor, fix)
     if distance_km * 1000.0 < max(JITTER_M, acc_m or 0.0):
-        return replace(state, suspect=None), False, None
+        return state.anchor, None, False, None
     if _speed_kmh(state.anchor, fix, distance_km) <= max_speed:
-        return replace(state, anchor=fix, suspect=None), True, None
+        return fix, None, True, None
     if state.suspect is not None:
         from_suspect_km = _distance_km(state.suspect, fix)
         if _speed_kmh(state.suspect, fix, from_suspect_km) <= max_speed:
-            return replace(state, anchor=fix, suspect=None), False, "relocated"
-    return replace(state, suspect=fix), False, "gps_jump"
+            return fix, None, False, "relocated"
+    return state.anchor, fix, False, "gps_jump"
 
 
 def _plausible_report(state: OdometerState, reported_km: float, at: datetime, max_speed: float) -> bool:

@@ -70,6 +70,9 @@ def test_each_kind_of_bad_input_has_its_reason():
     assert reasons(decode({"ts": "2026-11-25T08:00:00", "lat": 1, "lon": 1})) == ["malformed_field"]  # no offset
     assert reasons(decode({"ts": "2026-11-25T08:00:00Z", "lat": True, "lon": 1})) == ["malformed_field"]
     assert reasons(decode(b'{"ts": "2026-11-25T08:00:00Z", "lat": NaN, "lon": 1}')) == ["malformed_field"]
+    huge = "1" + "0" * 400  # JSON integers have no size limit; no float holds this one
+    assert reasons(decode(f'{{"ts": "2026-11-25T08:00:00Z", "lat": {huge}, "lon": 1}}'.encode())) == ["out_of_range"]
+    assert reasons(decode(f'{{"ts": {huge}, "lat": 43.7, "lon": -1.05}}'.encode())) == ["malformed_field"]
 
 
 def test_extra_attributes_are_kept_unless_jsonb_cannot_hold_them():
@@ -108,7 +111,8 @@ JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.i
                     max_leaves=20)
 READING_LIKE = st.fixed_dictionaries(
     {"ts": st.one_of(st.text(max_size=30), st.floats(), st.integers(), st.none()),
-     "lat": st.one_of(st.floats(), st.integers(), st.text(max_size=5), st.none()),
+     "lat": st.one_of(st.floats(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
+                      st.text(max_size=5), st.none()),
      "lon": st.one_of(st.floats(), st.integers(), st.booleans(), st.none())},
     optional={key: JSON for key in ("speed_kmh", "heading_deg", "acc_m", "odometer_km", "battery_pct",
                                     "fuel_pct", "ignition", "seq", "extra")})
