@@ -17,7 +17,7 @@ import psycopg
 
 from geofence import repository
 from geofence.index import ZoneIndex
-from geofence.repository import EventRow
+from geofence.repository import EventRow, VehicleContext
 from fleetbase import alerts
 from fleetbase.alerts import AlertDraft
 from geofence.rules import silent_tracker_alerts, vehicle_rules
@@ -65,7 +65,30 @@ class ZoneCache:
         return zones
 
 
+class ContextCache:
+    """Each vehicle's rule context (`VehicleContext`) in one process, read again for
+    every vehicle when the context revision token changes (one one-row query per batch).
+
+    Token first, contexts second: a change committed in between only costs one more read.
+    """
+
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._contexts: dict[int, VehicleContext] = {}
+
+    def get(self, conn: psycopg.Connection, vehicle_ids: Sequence[int]) -> dict[int, VehicleContext]:
+        token = repository.get_context_revision(conn)
+        if token != self._token:
+            self._contexts, self._token = {}, token
+        contexts = self._contexts
+        missing = [vehicle for vehicle in vehicle_ids if vehicle not in contexts]
+        if missing:
+            contexts |= repository.get_vehicle_contexts(conn, missing)
+        return {vehicle: contexts[vehicle] for vehicle in vehicle_ids if vehicle in contexts}
+
+
 DEFAULT_CACHE = ZoneCache()
+DEFAULT_CONTEXTS = ContextCache()
 
 
 @dataclass
@@ -80,7 +103,8 @@ class Evaluation:
 
 
 def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
-             before: Mapping[int, VehicleZones], now: datetime, zones: ZoneCache = DEFAULT_CACHE) -> Evaluation:
+             before: Mapping[int, VehicleZones], now: datetime, zones: ZoneCache = DEFAULT_CACHE,
+             contexts: ContextCache = DEFAULT_CONTEXTS) -> Evaluation:
     """Advance zone states with a committed-to-be batch of readings; write events and alerts.
 
     Contract for the ingest path:
@@ -100,15 +124,16 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     - Writes: geofence_zone_state (for vehicles whose zones changed), `events` rows
       (`geofence_enter`, `geofence_exit`, with the deciding fix), `alerts` (one open per
       dedup_key), and resolves low-battery and tracker-silent alerts that are over.
-    - `zones`: the process's ZoneCache (default: one per process); it rebuilds itself
-      when zones change. Errors are psycopg's only: nothing here rejects a reading.
+    - `zones`, `contexts`: the process's ZoneCache and ContextCache (default: one each per
+      process); they read again what changed. Errors are psycopg's only: nothing here
+      rejects a reading.
     """
     outcome = Evaluation()
     vehicle_ids = sorted(vehicle for vehicle, readings in readings_by_vehicle.items() if readings)
     if not vehicle_ids:
         return outcome
     index = zones.index(conn)
-    contexts = repository.get_vehicle_contexts(conn, vehicle_ids)
+    vehicle_contexts = contexts.get(conn, vehicle_ids)
     thresholds = repository.get_thresholds(conn)
     batch = [(vehicle, fix) for vehicle in vehicle_ids for fix in readings_by_vehicle[vehicle]]
     placements = index.placements([fix.lon for _, fix in batch], [fix.lat for _, fix in batch],
@@ -125,7 +150,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     zones_changed: list[VehicleZones] = []
     for vehicle in vehicle_ids:
         before_state = before[vehicle]
-        context = contexts.get(vehicle)
+        context = vehicle_contexts.get(vehicle)
         if context is None:
             outcome.states[vehicle] = before_state
             continue

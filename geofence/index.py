@@ -20,7 +20,7 @@ from geofence.zones import Zone
 INSIDE, OUTSIDE, UNCERTAIN = "inside", "outside", "uncertain"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placement:
     """Where one fix lies: zones it is surely inside, and zones whose border is within its accuracy."""
 
@@ -117,11 +117,20 @@ class ZoneIndex:
     def placements(self, lons, lats, acc_m=None) -> list[Placement]:
         """`locate` for each fix of a batch, in one vectorised pass."""
         fix_index, zone_ids, straddles = self.locate_many(lons, lats, acc_m)
-        inside: list[set[int]] = [set() for _ in range(len(lons))]
-        straddled: list[set[int]] = [set() for _ in range(len(lons))]
+        inside: dict[int, set[int]] = {}
+        straddled: dict[int, set[int]] = {}
         for fix, zone, straddle in zip(fix_index.tolist(), zone_ids.tolist(), straddles.tolist()):
-            (straddled if straddle else inside)[fix].add(zone)
-        return [Placement(frozenset(a), frozenset(b)) for a, b in zip(inside, straddled)]
+            (straddled if straddle else inside).setdefault(fix, set()).add(zone)
+        # Most fixes share one of a few placements (inside the service area only, say): one object each.
+        shared: dict[tuple[frozenset[int], frozenset[int]], Placement] = {}
+        placements = []
+        for fix in range(len(lons)):
+            key = (frozenset(inside.get(fix, ())), frozenset(straddled.get(fix, ())))
+            placement = shared.get(key)
+            if placement is None:
+                placement = shared[key] = Placement(*key)
+            placements.append(placement)
+        return placements
 
     def distance_m(self, zone_id: int, lon: float, lat: float) -> float:
         """Ground distance from a fix to a zone's area (0 inside)."""

@@ -72,6 +72,13 @@ def get_revision(conn: psycopg.Connection) -> str:
     return str(conn.execute("SELECT token FROM geofence_revision").fetchone()["token"])
 
 
+def get_context_revision(conn: psycopg.Connection) -> str:
+    """A token that changes with every change to what `get_vehicle_contexts` reads
+    (migrations 0008 and 0012: vehicles, loans, geofences, the alerts rules look at)."""
+    return conn.execute("SELECT (SELECT token FROM vehicle_context_revision)::text || '/'"
+                        " || (SELECT token FROM geofence_revision)::text AS token").fetchone()["token"]
+
+
 def list_zones(conn: psycopg.Connection, *, active_only: bool = False) -> list[ZoneRow]:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
         return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences"

@@ -97,18 +97,22 @@ def _possible_theft(context: VehicleContext, thresholds: Thresholds, fixes: Sequ
 
 def _battery(context: VehicleContext, thresholds: Thresholds, fixes: Sequence[Fix], outcome: RuleOutcome) -> None:
     """The traction battery's latest level (not the tracker's own battery)."""
-    levels = [fix.battery_pct for fix in fixes if getattr(fix, "battery_pct", None) is not None]
-    if not levels:
+    level = None
+    for fix in fixes:  # the latest level reported
+        value = getattr(fix, "battery_pct", None)
+        if value is not None:
+            level = value
+    if level is None:
         return
     key = f"low_battery:vehicle:{context.vehicle_id}"
-    if levels[-1] < thresholds.low_battery_pct:
+    if level < thresholds.low_battery_pct:
         if context.low_battery_alerted:
             return
         outcome.open.append(AlertDraft(
             "low_battery", "warning", "fleet_manager", context.vehicle_id, context.loan_id,
-            f"Batterie de traction faible : {context.label} est à {levels[-1]:.0f} % "
+            f"Batterie de traction faible : {context.label} est à {level:.0f} % "
             f"(seuil {thresholds.low_battery_pct:.0f} %).", key))
-    elif levels[-1] >= thresholds.low_battery_pct + BATTERY_RECOVERY_PCT:
+    elif level >= thresholds.low_battery_pct + BATTERY_RECOVERY_PCT:
         outcome.resolve.append(key)
 
 

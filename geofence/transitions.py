@@ -96,6 +96,8 @@ def advance(state: VehicleZones, fixes: Sequence[Fix], placements: Sequence[Plac
             continue
         first = current.last_fix_time is None
         current.last_fix_time = fix.fix_time
+        if not first and not placement.straddled and _settled_in(current.zones, placement.inside):
+            continue  # the usual fix: inside exactly the zones it is confirmed in, nothing pending
         for zone_id in set(current.zones) | placement.inside | placement.straddled:
             if zone_id not in known_zones:
                 continue
@@ -117,6 +119,11 @@ def advance(state: VehicleZones, fixes: Sequence[Fix], placements: Sequence[Plac
             else:
                 current.zones.pop(zone_id, None)
     return Advance(current, transitions, late)
+
+
+def _settled_in(zones: dict[int, ZoneState], inside: frozenset[int]) -> bool:
+    """True when `zones` are confirmed inside, nothing pending, and exactly the zones `inside`."""
+    return zones.keys() == inside and all(state.inside and not state.pending_count for state in zones.values())
 
 
 def _observe(zone_state: ZoneState, fix: Fix, *, observed_inside: bool,

@@ -16,7 +16,7 @@ from datetime import datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
-from geofence.evaluation import ZoneCache, evaluate
+from geofence.evaluation import ContextCache, ZoneCache, evaluate
 from geofence.transitions import VehicleZones
 from ingest import repository
 from ingest.decoding import Limits, decode_message
@@ -71,6 +71,7 @@ class IngestService:
         self.trackers = trackers
         self.geofences = geofences  # None: no zone evaluation (benchmarks compare both)
         self.vehicles = VehicleCache()
+        self.contexts = ContextCache()
 
     def store_batch(self, conn: psycopg.Connection, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
         outcome = BatchOutcome(messages=len(envelopes))
@@ -185,7 +186,7 @@ class IngestService:
         for key in inserted:
             by_vehicle.setdefault(key[0], []).append(items[key].reading)
         before = self.vehicles.zones(conn, {vehicle: last_fix_times[vehicle] for vehicle in by_vehicle})
-        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zones=self.geofences)
+        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zones=self.geofences, contexts=self.contexts)
         repository.notify_events(conn, [
             {"vehicle_id": transition.vehicle_id, "type": transition.type, "geofence_id": transition.zone_id,
              "occurred_at": transition.fix.fix_time.isoformat()} for transition in evaluation.transitions])

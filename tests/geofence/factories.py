@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import psycopg
 
 from geofence import repository
-from geofence.evaluation import Evaluation, ZoneCache, evaluate
+from geofence.evaluation import ContextCache, Evaluation, ZoneCache, evaluate
 from tests.geofence.tracks import TrackFix
 
 
@@ -17,12 +17,14 @@ class Evaluator:
 
     def __init__(self) -> None:
         self.zones = ZoneCache()
+        self.contexts = ContextCache()
         self.last_fix_times: dict[int, datetime | None] = {}
 
     def __call__(self, conn: psycopg.Connection, fixes_by_vehicle: dict, *, now: datetime) -> Evaluation:
         before = repository.load_zone_states(conn, {vehicle: self.last_fix_times.get(vehicle)
                                                     for vehicle in fixes_by_vehicle})
-        outcome = evaluate(conn, fixes_by_vehicle, before=before, now=now, zones=self.zones)
+        outcome = evaluate(conn, fixes_by_vehicle, before=before, now=now, zones=self.zones,
+                           contexts=self.contexts)
         self.last_fix_times |= {vehicle: state.last_fix_time for vehicle, state in outcome.states.items()}
         return outcome
 

@@ -59,6 +59,15 @@ def test_a_vehicle_not_on_loan_driven_away_from_its_depot_is_a_possible_theft_on
     assert [event["type"] for event in events(conn, car)] == ["geofence_exit"]
 
 
+def test_a_loan_started_between_two_batches_is_known_to_the_next_one(conn, zones):
+    car = vehicle_id(conn, "car-03")
+    depot = site(conn, "DAX")
+    feed(conn, zones, car, parked(depot, at=T0))  # the rules now know it as not on loan
+    active_loan(conn, car, starts_at=T0 + timedelta(hours=1), ends_at=T0 + timedelta(days=7))
+    feed(conn, zones, car, line(depot, at_distance(depot, 3000), at=T0 + timedelta(hours=2), fixes=12))
+
+    assert alerts(conn, car) == []
+
 
 def test_a_theft_alert_once_resolved_is_raised_again_by_the_next_move(conn, zones):
     car = vehicle_id(conn, "car-01")
