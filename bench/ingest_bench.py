@@ -3,8 +3,9 @@
 For each load (trackers:rate), the simulator's load mode publishes one reading per
 message at `rate` messages/s for `--duration` seconds to the project's Mosquitto while
 one ingest worker (`python -m ingest`, geofences on: a service area and a depot zone)
-stores them. Printed per load: sustained stored
-readings/s, readings lost (acknowledged by the broker, not stored: must be 0),
+stores them. Printed per load: the rate the load generator achieved, sustained stored
+readings/s (from the first reading stored to the last), readings lost (acknowledged
+by the broker, not stored: must be 0),
 fix-to-commit latency p50/p99 (the load sets each fix time to its publish time), and
 the worker's peak memory. In the same run, the baseline: a backlog of messages queued
 for an offline session is drained once by a bare paho subscriber that only parses
@@ -51,6 +52,7 @@ class LoadResult:
     rate: float
     published: int
     acknowledged: int
+    published_rate: float  # what the load generator achieved (the most the worker could store)
     stored: int
     stored_rate: float
     p50_s: float
@@ -93,14 +95,23 @@ class Bench:
         self.processes.append(process)
         return process
 
-    def load(self, *, trackers: int, rate: float, duration: float) -> dict:
+    def start_load(self, *, trackers: int, rate: float, duration: float) -> subprocess.Popen:
         command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{self.port}",
                    "load", "--trackers", str(trackers), "--rate", str(rate), "--duration", str(duration),
                    "--report-every", str(max(duration, 1))]
         env = os.environ | {"FLEET_DEMO_MODE": "true"}
-        output = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def load_report(process: subprocess.Popen) -> dict:
+        output, _ = process.communicate()
+        if process.returncode:
+            raise RuntimeError(f"the load generator failed (exit {process.returncode})")
         reports = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
         return next(report for report in reversed(reports) if report.get("final"))
+
+    def load(self, *, trackers: int, rate: float, duration: float) -> dict:
+        return self.load_report(self.start_load(trackers=trackers, rate=rate, duration=duration))
 
     def bare(self, expected: int) -> dict:
         output = subprocess.run([sys.executable, str(ROOT / "bench" / "bare_subscriber.py"), str(self.port),
@@ -130,8 +141,11 @@ class Bench:
         time.sleep(2)  # connected and subscribed
         stored_before = counter(self.url, "ingest_stored_total")
         lag_before = histogram(self.url, "ingest_lag_seconds")
-        started = time.monotonic()
-        report = self.load(trackers=trackers, rate=rate, duration=duration)
+        load = self.start_load(trackers=trackers, rate=rate, duration=duration)
+        # From the first reading stored to the last: the load generator's own start-up is
+        # not the worker's time.
+        started = wait_for(lambda: counter(self.url, "ingest_stored_total") > stored_before, 60, poll=0.02)
+        report = self.load_report(load)
         target = stored_before + report["acknowledged"]
         finished = wait_for_progress(lambda: counter(self.url, "ingest_stored_total"), target)
         stored = int(counter(self.url, "ingest_stored_total") - stored_before)
@@ -139,7 +153,7 @@ class Bench:
         stop(worker)
         lag = {bound: count - lag_before.get(bound, 0) for bound, count in histogram(self.url, "ingest_lag_seconds").items()}
         return LoadResult(trackers=trackers, rate=rate, published=report["published"],
-                          acknowledged=report["acknowledged"], stored=stored,
+                          acknowledged=report["acknowledged"], published_rate=report["rate"], stored=stored,
                           stored_rate=stored / (finished - started), p50_s=quantile(lag, 0.5),
                           p99_s=quantile(lag, 0.99), peak_memory_mb=peak)
 
@@ -253,13 +267,13 @@ def main() -> int:
         print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
         print(f"baseline backlog of {args.drain_messages}: bare paho subscriber {bare_rate:,.0f} msg/s,"
               f" ingest worker {worker_rate:,.0f} readings/s, ratio {worker_rate / bare_rate:.2f}")
-        print(f"{'trackers':>8} {'rate/s':>8} {'published':>10} {'acked':>9} {'stored':>9} {'lost':>5}"
+        print(f"{'trackers':>8} {'rate/s':>8} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
               f" {'stored/s':>9} {'p50 s':>7} {'p99 s':>7} {'peak MB':>8}")
         for trackers, rate in loads:
             result = bench.sustained(trackers=int(trackers), rate=rate, duration=args.duration)
-            print(f"{result.trackers:>8} {result.rate:>8.0f} {result.published:>10} {result.acknowledged:>9}"
-                  f" {result.stored:>9} {result.lost:>5} {result.stored_rate:>9.0f} {result.p50_s:>7.3f}"
-                  f" {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}", flush=True)
+            print(f"{result.trackers:>8} {result.rate:>8.0f} {result.published:>10} {result.published_rate:>7.0f}"
+                  f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.stored_rate:>9.0f}"
+                  f" {result.p50_s:>7.3f} {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}", flush=True)
     finally:
         bench.close()
     return 0

@@ -148,6 +148,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     drafts: list[AlertDraft] = []
     resolve: list[str] = []
     zones_changed: list[VehicleZones] = []
+    confirmations: dict[str, Confirmation] = {}  # per vehicle kind
     for vehicle in vehicle_ids:
         before_state = before[vehicle]
         context = vehicle_contexts.get(vehicle)
@@ -155,10 +156,13 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
             outcome.states[vehicle] = before_state
             continue
         limits = thresholds.get(context.kind) or repository.default_thresholds(context.kind)
+        confirmation = confirmations.get(context.kind)
+        if confirmation is None:
+            confirmation = confirmations[context.kind] = Confirmation(
+                limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds))
         fixes = [batch[position][1] for position in per_vehicle[vehicle]]
         step = advance(before_state, fixes, [placements[position] for position in per_vehicle[vehicle]],
-                       known_zones=known_zones,
-                       confirmation=Confirmation(limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds)))
+                       known_zones=known_zones, confirmation=confirmation)
         if step.state.zones != before_state.zones:
             zones_changed.append(step.state)
         outcome.states[vehicle] = step.state

@@ -90,7 +90,10 @@ def advance(state: VehicleZones, fixes: Sequence[Fix], placements: Sequence[Plac
                            {zone: zone_state for zone, zone_state in state.zones.items() if zone in known_zones})
     transitions: list[Transition] = []
     late = 0
-    for fix, placement in sorted(zip(fixes, placements), key=lambda pair: pair[0].fix_time):
+    pairs = list(zip(fixes, placements))
+    if len(pairs) > 1:
+        pairs.sort(key=lambda pair: pair[0].fix_time)
+    for fix, placement in pairs:
         if current.last_fix_time is not None and fix.fix_time <= current.last_fix_time:
             late += 1
             continue

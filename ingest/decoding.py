@@ -97,13 +97,13 @@ def _native(tracker_id: str, item: Any) -> Reading:
     for key in ("ts", "lat", "lon"):
         if item.get(key) is None:
             raise RejectedReading("missing_field", f"{key} is required")
+    lat, lon = _coordinates(item)
+    reading = Reading(tracker_id, _time(item["ts"], "ts"), lat, lon, ignition=_boolean(item, "ignition"),
+                      seq=_integer(item, "seq"), attributes=_attributes(item, NATIVE_KEYS))
     # Only the keys present are checked: most trackers send a few of the optional fields.
-    values = {name: _number(item, name, name) for name in item.keys() & NATIVE_NUMBERS.keys()}
-    return Reading(
-        tracker_id=tracker_id, fix_time=_time(item["ts"], "ts"), **_position(item),
-        ignition=_boolean(item, "ignition"), seq=_integer(item, "seq"),
-        attributes=_attributes(item, NATIVE_KEYS), **values,
-    )
+    for name in item.keys() & NATIVE_NUMBERS.keys():
+        setattr(reading, name, _number(item, name, name))  # still being built: not yet a value
+    return reading
 
 
 def _owntracks(tracker_id: str, item: dict) -> Reading:
@@ -118,7 +118,8 @@ def _owntracks(tracker_id: str, item: dict) -> Reading:
     attributes = _attributes(item, OWNTRACKS_KEYS)
     if trigger is not None and ignition is None:
         attributes["t"] = trigger
-    return Reading(tracker_id=tracker_id, fix_time=_time(item["tst"], "tst"), **_position(item),
+    lat, lon = _coordinates(item)
+    return Reading(tracker_id=tracker_id, fix_time=_time(item["tst"], "tst"), lat=lat, lon=lon,
                    ignition=ignition, attributes=attributes, **values)
 
 
@@ -129,13 +130,13 @@ def _status(tracker_id: str, document: Any, received_at: datetime) -> StatusUpda
     return StatusUpdate(tracker_id=tracker_id, online=document["online"], at=min(at, received_at))
 
 
-def _position(item: dict) -> dict[str, float]:
+def _coordinates(item: dict) -> tuple[float, float]:
     lat, lon = _number(item, "lat", "lat"), _number(item, "lon", "lon")
     if not -90.0 <= lat <= 90.0 or not -180.0 <= lon <= 180.0:
         raise RejectedReading("out_of_range", f"coordinates out of range: lat={lat}, lon={lon}")
     if abs(lat) < 1e-6 and abs(lon) < 1e-6:
         raise RejectedReading("null_island", "a 0,0 fix is a tracker without a GPS fix")
-    return {"lat": float(lat), "lon": float(lon)}
+    return lat, lon
 
 
 _ANY = (-math.inf, math.inf)

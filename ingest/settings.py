@@ -21,7 +21,7 @@ class IngestSettings(FleetSettings):
     # is lost. Off by default; use with a broker that keeps them.
     ingest_share_group: str | None = None
     ingest_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=60)
-    ingest_receive_maximum: int = Field(default=5000, ge=1, le=65535)
+    ingest_receive_maximum: int = Field(default=20000, ge=1, le=65535)
     ingest_batch_max: int = Field(default=2000, ge=1)
     ingest_batch_wait_ms: int = Field(default=50, ge=1)
     ingest_future_tolerance_s: int = Field(default=300, ge=0)
