@@ -248,6 +248,9 @@ class IngestWorker:
             log.warning("housekeeping skipped: database unavailable (%s)", error)
             self._drop_connection()
             return
+        except psycopg.Error:  # housekeeping failing must not stop readings being stored
+            log.exception("housekeeping failed; trying again in %.0f s", self.settings.ingest_housekeeping_s)
+            return
         try:
             with conn.transaction():
                 repository.maintain_partitions(conn)
@@ -262,6 +265,8 @@ class IngestWorker:
         except TRANSIENT_DB_ERRORS as error:
             log.warning("positions partitions not created: %s", error)
             self._drop_connection()
+        except psycopg.Error:
+            log.exception("positions partitions not maintained; trying again later")
         log.info("stored %d, duplicates %d, out of order %d, rejected %d",
                  self.counters.get("ingest_stored_total"), self.counters.get("ingest_duplicates_total"),
                  self.counters.get("ingest_out_of_order_total"),

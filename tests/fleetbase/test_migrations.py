@@ -1,5 +1,8 @@
 """The schema applies on an empty database, and applying it again changes nothing."""
 
+import threading
+import time
+
 from fleetbase.db import connect
 from fleetbase.migrate import MIGRATIONS_DIR, apply_migrations, pending_migrations
 
@@ -110,3 +113,30 @@ def test_expired_days_leave_daily_figures_and_their_partitions_are_dropped(conn)
     assert stats["day"] == old_day and stats["fixes"] == 61
     assert abs(stats["distance_km"] - 18.0) < 1e-6
     assert abs(stats["moving_hours"] - 1.0) < 1e-6 and abs(stats["battery_used_pct"] - 60) < 1e-6
+
+
+def test_a_partition_made_while_another_session_stores_that_days_rows_takes_them_all(new_database):
+    url = new_database()
+    with connect(url) as storing, connect(url) as making:
+        vehicle_id = storing.execute("SELECT id FROM vehicles WHERE label = 'car-01'").fetchone()["id"]
+        storing.execute("INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+                        " VALUES (%(vehicle_id)s, '2026-09-01T08:00:00Z', 'car-01', 43.7, -1.05)",
+                        {"vehicle_id": vehicle_id})  # in positions_default, not committed yet
+        outcome: list = []
+
+        def make() -> None:
+            try:
+                outcome.append(making.execute("SELECT ensure_positions_partition('2026-09-01') AS made").fetchone())
+                making.commit()
+            except Exception as error:  # noqa: BLE001 - the assertion below shows it
+                outcome.append(error)
+
+        maker = threading.Thread(target=make)
+        maker.start()
+        time.sleep(0.5)  # the maker is now waiting for the storing transaction
+        storing.commit()
+        maker.join(timeout=10)
+
+        assert outcome == [{"made": True}]
+        assert storing.execute("SELECT count(*) AS n FROM positions_20260901").fetchone()["n"] == 1
+        assert storing.execute("SELECT count(*) AS n FROM ONLY positions_default").fetchone()["n"] == 0

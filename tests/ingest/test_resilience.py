@@ -155,3 +155,16 @@ def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, w
     keys = stored_keys(pipeline_db)
     assert len(keys) == len(set(keys)) == len(publisher.acked) == 900
     assert retries >= 1
+
+
+def test_housekeeping_failing_does_not_stop_the_worker_storing(pipeline_db, broker, worker):
+    with psycopg.connect(pipeline_db, autocommit=True) as conn:  # any error that is not an outage
+        conn.execute("ALTER FUNCTION maintain_positions_partitions(integer) RENAME TO maintain_gone")
+    now = datetime.now(UTC)
+    publish(broker.files.port, "car-05", json.dumps({"ts": now.isoformat(), "lat": 43.71, "lon": -1.05}))
+    wait_until(lambda: query(pipeline_db, "SELECT 1 FROM positions WHERE tracker_id = 'car-05'"))
+    time.sleep(3 * worker.settings.ingest_housekeeping_s)  # housekeeping has failed a few times
+
+    publish(broker.files.port, "car-05", json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.72, "lon": -1.05}))
+    wait_until(lambda: len(query(pipeline_db, "SELECT 1 FROM positions WHERE tracker_id = 'car-05'")) == 2)
+    assert worker.thread.is_alive()
