@@ -146,7 +146,7 @@ def update_thresholds(conn: psycopg.Connection, vehicle_kind: str, *, now: datet
 
 def get_vehicle_contexts(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, VehicleContext]:
     """Kind, home depot zone, current loan (active or overdue) and open alerts of each vehicle."""
-    # Plain tuples: this runs for every vehicle of every batch, and class_row costs more.
+    # Plain tuples: after a change, the ingest worker reads thousands of them at once (see ContextCache).
     with conn.cursor(row_factory=tuple_row) as cursor:
         rows = cursor.execute(
             "SELECT v.id, v.label, v.kind, v.status, depot.id, depot.name, loan.id, loan.ends_at,"

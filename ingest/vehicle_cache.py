@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 
@@ -57,11 +58,12 @@ class VehicleCache:
                 states[vehicle_id] = state
         return states
 
-    def zones(self, conn: psycopg.Connection, last_fix_times: dict[int, object]) -> dict[int, VehicleZones]:
+    def zones(self, conn: psycopg.Connection,
+              last_fix_times: dict[int, datetime | None]) -> dict[int, VehicleZones]:
         """Zone states of these vehicles, as `geofence.evaluate` takes them: `last_fix_times`
         are their fix times before the batch (None: no fix yet)."""
         result: dict[int, VehicleZones] = {}
-        missing: dict[int, object] = {}
+        missing: dict[int, datetime | None] = {}
         for vehicle_id, last in last_fix_times.items():
             entry = self._entries.get(vehicle_id)
             if entry is not None and entry.zones is not None:
