@@ -22,6 +22,7 @@ so nothing it did not commit is lost: the broker keeps it for the persistent ses
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 import zlib
@@ -145,5 +146,8 @@ class Receiver:
 def run_receiver(settings: IngestSettings, to_storer: Connection, from_storer: Connection,
                  first_generation: int) -> None:
     """Entry point of the receiver process (multiprocessing target)."""
+    # Ctrl-C reaches the whole process group: the storing process stops this one (or its
+    # pipe closes), after its last batch, instead of a KeyboardInterrupt mid-read.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     Receiver(settings, to_storer=to_storer, from_storer=from_storer, first_generation=first_generation).run()
