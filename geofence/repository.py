@@ -73,10 +73,9 @@ def get_revision(conn: psycopg.Connection) -> str:
 
 
 def get_context_revision(conn: psycopg.Connection) -> str:
-    """A token that changes with every change to what `get_vehicle_contexts` reads
-    (migrations 0008 and 0012: vehicles, loans, geofences, the alerts rules look at)."""
-    return conn.execute("SELECT (SELECT token FROM vehicle_context_revision)::text || '/'"
-                        " || (SELECT token FROM geofence_revision)::text AS token").fetchone()["token"]
+    """The token that changes with every change to what `get_vehicle_contexts` reads
+    (migration 0012: vehicles, loans, geofences, the alerts the rules look at)."""
+    return str(conn.execute("SELECT token FROM vehicle_context_revision").fetchone()["token"])
 
 
 def list_zones(conn: psycopg.Connection, *, active_only: bool = False) -> list[ZoneRow]:

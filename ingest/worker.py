@@ -72,7 +72,6 @@ class IngestWorker:
         self._next_expiry = 0.0
         self._receiver: multiprocessing.process.BaseProcess | None = None
         self._to_receiver = None
-        self._send_lock = threading.Lock()
 
     # --- the receiver process ------------------------------------------------------
     @property
@@ -110,11 +109,11 @@ class IngestWorker:
                 self.generation = message[1]
 
     def _send(self, command: tuple) -> None:
-        with self._send_lock:
-            try:
-                self._to_receiver.send(command)
-            except (BrokenPipeError, OSError):
-                pass  # the receiver is gone: unacknowledged messages come back with the session
+        """Only the loop's thread sends (acks, stop): no lock needed on this pipe end."""
+        try:
+            self._to_receiver.send(command)
+        except (BrokenPipeError, OSError):
+            pass  # the receiver is gone: unacknowledged messages come back with the session
 
     def _watch_receiver(self, stop: threading.Event) -> None:
         if self._receiver is not None and not self._receiver.is_alive() and not stop.is_set():

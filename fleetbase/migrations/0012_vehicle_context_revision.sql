@@ -1,9 +1,9 @@
 -- depends: 0011_zone_state_from_vehicle_state
 -- The ingest worker keeps each vehicle's rule context (kind, status, depot, current
 -- loan, whether a theft, low-battery or tracker-silent alert is open) between batches
--- and reads it again when this token changes. Any change to vehicles or loans, and
--- any alert of those three kinds opened, changed or removed, gives it a new token in
--- the same transaction (the depot zones are covered by geofence_revision). As with
+-- and reads it again when this token changes. Any change to vehicles, loans or
+-- geofences (the depot), and any alert of those three kinds opened, changed or
+-- removed, gives it a new token in the same transaction. As with
 -- geofence_revision, a rolled-back change brings the old token back, which differs
 -- from a token read meanwhile only if that read saw a committed change.
 CREATE TABLE vehicle_context_revision (
@@ -26,6 +26,9 @@ CREATE TRIGGER vehicles_context_revision_bump
     FOR EACH STATEMENT EXECUTE FUNCTION vehicle_context_revision_bump();
 CREATE TRIGGER loans_context_revision_bump
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON loans
+    FOR EACH STATEMENT EXECUTE FUNCTION vehicle_context_revision_bump();
+CREATE TRIGGER geofences_context_revision_bump
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON geofences
     FOR EACH STATEMENT EXECUTE FUNCTION vehicle_context_revision_bump();
 
 -- Alerts change often (maintenance, notifications); only these kinds are in the context.
