@@ -16,7 +16,6 @@ import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from fleet_api.settings import ApiSettings
@@ -62,10 +61,9 @@ def main() -> int:
     # Since this morning, a minute per simulated hour: the fleet is on the road at once and
     # maintenance comes due within minutes (FLEET_SIM_TIME_FACTOR=1 for real time).
     os.environ.setdefault("FLEET_SIM_TIME_FACTOR", "60")
+    settings = ApiSettings.load()  # FLEET_SIM_* are the simulator's: set after loading is fine
     if float(os.environ["FLEET_SIM_TIME_FACTOR"]) > 1:
-        zone = ZoneInfo(os.environ.get("FLEET_TIMEZONE", "Europe/Paris"))
-        os.environ.setdefault("FLEET_SIM_START", morning_start(datetime.now(UTC), zone).isoformat())
-    settings = ApiSettings.load()
+        os.environ.setdefault("FLEET_SIM_START", morning_start(datetime.now(UTC), settings.zone).isoformat())
 
     create_database(settings.database_url)
     applied = apply_migrations(settings.database_url)

@@ -24,7 +24,6 @@ from loans.service import no_overlap, loan_or_404, vehicle_or_error
 
 # A reading closer than this to the telemetry's is the same reading (rounding, display).
 ODOMETER_TOLERANCE_KM = 1.0
-REPAIRING = ("maintenance", "immobilised", "out_of_service")
 
 
 def check_out(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime) -> dict:
@@ -70,7 +69,7 @@ def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_i
     repository.update_loan(conn, loan_id, now=now, status=target, checked_in_at=now,
                            odometer_km_driven=values["odometer_km"] - departure["odometer_km"],
                            telemetry_km_driven=telemetry_km)
-    repository.set_vehicle_status(conn, vehicle["id"], status="available", now=now, unless=REPAIRING)
+    repository.set_vehicle_status(conn, vehicle["id"], status="available", now=now, unless=tuple(rules.BLOCKING_STATUSES))
     repository.insert_transition(conn, loan_id, from_status=loan["status"], to_status=target, by_user_id=user_id,
                                  reason=None, now=now)
     resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}"], now=now)

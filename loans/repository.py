@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from loans.rules import HOLDING, LoanRules
+from loans.rules import BLOCKING_STATUSES, HOLDING, LoanRules
 
 # "Back, awaiting check-in": the geofence rule's open alert for the loan (geofence/rules.py).
 SELECT_LOANS = """
@@ -100,9 +100,9 @@ def insert_transition(conn: psycopg.Connection, loan_id: int, *, from_status: st
 def get_vehicle(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict | None:
     """A vehicle, its home site and latest telemetry; `lock`: held until commit, so the
     validations, extensions and check-outs of one vehicle run one after the other."""
-    row = conn.execute("SELECT id FROM vehicles WHERE id = %(id)s" + (" FOR NO KEY UPDATE" if lock else ""),
-                       {"id": vehicle_id}).fetchone()
-    if row is None:
+    # The lock on the vehicle row alone: FOR UPDATE over the join would lock the site too.
+    if lock and conn.execute("SELECT id FROM vehicles WHERE id = %(id)s FOR NO KEY UPDATE",
+                             {"id": vehicle_id}).fetchone() is None:
         return None
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.status, v.home_site_id, s.municipality, s.intercommunality,"
@@ -220,12 +220,13 @@ def free_vehicles(conn: psycopg.Connection, *, kind: str | None, starts_at: date
         " FROM vehicles v JOIN sites s ON s.id = v.home_site_id JOIN loan_rules lr ON lr.vehicle_kind = v.kind"
         " LEFT JOIN vehicle_state st ON st.vehicle_id = v.id"
         " WHERE (%(kind)s::text IS NULL OR v.kind = %(kind)s)"
-        " AND v.status NOT IN ('maintenance', 'immobilised', 'out_of_service')"
+        " AND v.status <> ALL(%(blocking)s)"
         " AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.vehicle_id = v.id"
-        "  AND l.status IN ('validated', 'active', 'overdue')"
+        "  AND l.status = ANY(%(holding)s)"
         "  AND tstzrange(l.starts_at, l.held_until)"
         "      && tstzrange(%(starts_at)s, %(ends_at)s + make_interval(secs => lr.turnaround_hours * 3600)))"
-        " ORDER BY v.label", {"kind": kind, "starts_at": starts_at, "ends_at": ends_at}).fetchall()
+        " ORDER BY v.label", {"kind": kind, "starts_at": starts_at, "ends_at": ends_at,
+                              "blocking": list(BLOCKING_STATUSES), "holding": list(HOLDING)}).fetchall()
 
 
 def get_site(conn: psycopg.Connection, site_id: int) -> dict | None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 STATUS_NAMES = {"requested": "demandé", "validated": "validé", "active": "en cours", "returned": "rendu",
                 "rejected": "refusé", "cancelled": "annulé", "overdue": "en retard"}
 ACTION_NAMES = {"validate": "valider", "reject": "refuser", "cancel": "annuler", "checkout": "remettre (départ)",
-                "checkin": "réceptionner (retour)", "extend": "prolonger", "deposit": "enregistrer la caution pour"}
+                "checkin": "réceptionner (retour)", "extend": "prolonger"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,15 @@ def paris(moment: datetime) -> str:
 def check_transition(action: str, status: str, loan_id: int) -> str:
     """The status `action` leads to from `status`; Conflict when it cannot start from there."""
     allowed_from, target = TRANSITIONS[action]
+    check_allowed(action, status, allowed_from, loan_id)
+    return target
+
+
+def check_allowed(action: str, status: str, allowed_from: Collection[str], loan_id: int) -> None:
+    """Conflict, in French, when `action` (a key of ACTION_NAMES) cannot start from `status`."""
     if status not in allowed_from:
         raise Conflict(f"Impossible de {ACTION_NAMES[action]} le prêt n° {loan_id} : il est "
                        f"« {STATUS_NAMES.get(status, status)} ».")
-    return target
 
 
 def check_licence(vehicle_kind: str, held: set[str]) -> None:

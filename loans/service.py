@@ -135,9 +135,7 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
     An overdue loan extended past now is running again (`active`) and its alert is closed.
     """
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
-    if loan["status"] not in ("validated", "active", "overdue"):
-        raise Conflict(f"Impossible de prolonger le prêt n° {loan_id} : il est "
-                       f"« {rules.STATUS_NAMES[loan['status']]} ».")
+    rules.check_allowed("extend", loan["status"], rules.HOLDING, loan_id)
     if ends_at <= loan["ends_at"]:
         raise InvalidInput(f"La nouvelle fin doit suivre la fin actuelle ({rules.paris(loan['ends_at'])}).")
     if ends_at <= now:

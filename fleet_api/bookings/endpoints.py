@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Response
 from fleet_api.authz import Principal, Role, require
 from fleet_api.bookings.schemas import (BookingCreate, CancelRequest, DepositRequest, ExtendRequest, InspectionCreate,
                                         Loan, LoanDetail, LoanStatus, RejectRequest, ValidateRequest)
-from fleet_api.deps import DbConn, Id, Now
+from fleet_api.deps import MAX_ID, DbConn, Id, Now
 from fleetbase.errors import NotFound
 from loans import inspections, repository, service
 
@@ -39,7 +39,7 @@ def request_booking(data: BookingCreate, user: Requester, conn: DbConn, now: Now
 
 @router.get("/bookings", response_model=list[Loan])
 def list_bookings(user: Reader, conn: DbConn, status: LoanStatus | None = None,
-                  vehicle_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+                  vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                   start: From = None, end: To = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     return repository.list_loans(conn, scope=user.row_scope("loans"), status=status, vehicle_id=vehicle_id,
                                  start=start, end=end, limit=limit)

@@ -12,8 +12,8 @@ from pydantic import StringConstraints
 from fleet_api.authz import Principal, Role, require
 from fleet_api.bookings.schemas import (ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment,
                                         VehicleKind)
-from fleet_api.deps import DbConn, Now
-from fleetbase.errors import InvalidInput, NotFound
+from fleet_api.deps import MAX_ID, DbConn, Now
+from fleetbase.errors import NotFound
 from loans import availability, report, repository
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
@@ -28,7 +28,7 @@ LastMonth = Annotated[Month | None, Query(alias="to", description="last month, Y
 @router.get("/availability", response_model=list[AvailableVehicle])
 def available_vehicles(user: Planner, conn: DbConn, start: Annotated[Moment, Query(alias="from")],
                        end: Annotated[Moment, Query(alias="to")], kind: VehicleKind | None = None,
-                       site_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+                       site_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                        max_distance_km: Annotated[float | None, Query(ge=0, le=1000)] = None):
     """Vehicles free over [from, to) (their turnaround included), nearest `site_id` first."""
     return availability.available_vehicles(conn, kind=kind, starts_at=start, ends_at=end, site_id=site_id,
@@ -51,8 +51,6 @@ def update_loan_rules(vehicle_kind: VehicleKind, data: LoanRulesUpdate, user: Ad
 def _report(conn, now: datetime, first: str | None, last: str | None) -> tuple[str, str, list[dict]]:
     current = now.astimezone(report.PARIS).strftime("%Y-%m")
     first, last = first or current, last or first or current
-    if last < first:
-        raise InvalidInput("Le mois de fin doit suivre le mois de début.")
     rows = report.activity_report(conn, first=date.fromisoformat(first + "-01"),
                                   last=date.fromisoformat(last + "-01"), now=now)
     return first, last, rows

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from fleet_api.participants.schemas import Purpose
 from fleet_api.schemas import Name, RefId, Text, VehicleKind
 
-Purpose = Literal["job", "training", "interview", "daily_life"]
 LoanStatus = Literal["requested", "validated", "active", "returned", "rejected", "cancelled", "overdue"]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
