@@ -9,8 +9,10 @@ the API; once the vehicle is back, it checks it in. Without it the vehicles driv
 before, and the service rightly sees them leave their depots with no loan (a possible
 theft).
 
-A refusal (a rule of the service, a network error) is logged and the simulation goes
-on: the trackers never wait for the desk.
+The desk is asked in the simulation's own loop, before the vehicle drives off, so the
+service knows of the loan before the first fix away from the depot; the trackers wait
+for those few requests (each times out after 10 s). A refusal (a rule of the service,
+a network error) is logged and the simulation goes on.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def batteries_before_loans(conn: psycopg.Connection, *, now: datetime, context: 
         f"{row['label']} part en prêt le {french.moment(row['starts_at'], context.settings.zone)} avec une batterie"
         f" à {row['battery_pct']:.0f} % (seuil {row['low_battery_pct']:.0f} %) : à recharger avant le départ.",
         f"low_battery_before_loan:{row['loan_id']}")
-        for row in jobs_repository.low_batteries_before_loans(conn, now=now, lookahead=lookahead) if row["low"]]
+        for row in jobs_repository.low_batteries_before_loans(conn, now=now, lookahead=lookahead)]
     over = [row["dedup_key"] for row in jobs_repository.open_battery_alert_loans(conn)
             if row["status"] != "validated" or (row["battery_pct"] is not None and row["low_battery_pct"] is not None
                                                 and row["battery_pct"] >= row["low_battery_pct"] + BATTERY_RECOVERY_PCT)]

@@ -17,16 +17,15 @@ def newest_telemetry(conn: psycopg.Connection) -> dict:
 
 
 def low_batteries_before_loans(conn: psycopg.Connection, *, now: datetime, lookahead: timedelta) -> list[dict]:
-    """Validated loans starting soon on an electric vehicle whose traction battery is low,
-    with whether it is still low (below the kind's threshold + 5 points hysteresis)."""
+    """Validated loans starting soon on an electric vehicle whose traction battery is below
+    its kind's threshold."""
     return conn.execute(
-        "SELECT l.id AS loan_id, l.starts_at, v.id AS vehicle_id, v.label, s.battery_pct, t.low_battery_pct,"
-        " s.battery_pct < t.low_battery_pct AS low"
+        "SELECT l.id AS loan_id, l.starts_at, v.id AS vehicle_id, v.label, s.battery_pct, t.low_battery_pct"
         " FROM loans l JOIN vehicles v ON v.id = l.vehicle_id AND v.energy = 'electric'"
         " JOIN vehicle_state s ON s.vehicle_id = v.id"
         " JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
         " WHERE l.status = 'validated' AND l.starts_at BETWEEN %(now)s AND %(until)s"
-        "   AND s.battery_pct IS NOT NULL ORDER BY l.starts_at",
+        "   AND s.battery_pct < t.low_battery_pct ORDER BY l.starts_at",
         {"now": now, "until": now + lookahead}).fetchall()
 
 

@@ -111,23 +111,23 @@ def list_plans(conn: psycopg.Connection, *, vehicle_kind: str | None = None,
 def upsert_plan(conn: psycopg.Connection, *, vehicle_kind: str, vehicle_id: int | None, task: str, label: str,
                 rule: str, every_km: float | None, every_months: int | None, soon_km: float, soon_days: int,
                 grace_km: float, grace_days: int, now: datetime) -> Plan:
-    params = {"kind": vehicle_kind, "vehicle": vehicle_id, "task": task, "label": label, "rule": rule,
-              "every_km": every_km, "every_months": every_months, "soon_km": soon_km, "soon_days": soon_days,
-              "grace_km": grace_km, "grace_days": grace_days, "now": now}
-    updated = conn.execute(
-        "UPDATE maintenance_plans SET label = %(label)s, rule = %(rule)s, every_km = %(every_km)s,"
-        " every_months = %(every_months)s, soon_km = %(soon_km)s, soon_days = %(soon_days)s,"
-        " grace_km = %(grace_km)s, grace_days = %(grace_days)s, updated_at = %(now)s"
-        " WHERE vehicle_kind = %(kind)s AND task = %(task)s AND vehicle_id IS NOT DISTINCT FROM %(vehicle)s::bigint",
-        params).rowcount
-    if not updated:
-        conn.execute(
+    """One statement, so that two first saves of a task at once cannot both insert."""
+    # The two partial unique indexes of migration 0004: kind defaults, vehicle overrides.
+    target = ("(vehicle_kind, task) WHERE vehicle_id IS NULL" if vehicle_id is None
+              else "(vehicle_id, task) WHERE vehicle_id IS NOT NULL")
+    with conn.cursor(row_factory=class_row(Plan)) as cursor:
+        return cursor.execute(
             "INSERT INTO maintenance_plans (vehicle_kind, vehicle_id, task, label, rule, every_km, every_months,"
             " soon_km, soon_days, grace_km, grace_days, created_at, updated_at)"
             " VALUES (%(kind)s, %(vehicle)s, %(task)s, %(label)s, %(rule)s, %(every_km)s, %(every_months)s,"
-            " %(soon_km)s, %(soon_days)s, %(grace_km)s, %(grace_days)s, %(now)s, %(now)s)", params)
-    return next(plan for plan in list_plans(conn, vehicle_kind=vehicle_kind, vehicle_id=vehicle_id)
-                if plan.task == task)
+            " %(soon_km)s, %(soon_days)s, %(grace_km)s, %(grace_days)s, %(now)s, %(now)s)"
+            f" ON CONFLICT {target} DO UPDATE SET label = excluded.label, rule = excluded.rule,"
+            " every_km = excluded.every_km, every_months = excluded.every_months, soon_km = excluded.soon_km,"
+            " soon_days = excluded.soon_days, grace_km = excluded.grace_km, grace_days = excluded.grace_days,"
+            f" updated_at = excluded.updated_at RETURNING {PLAN_COLUMNS}",
+            {"kind": vehicle_kind, "vehicle": vehicle_id, "task": task, "label": label, "rule": rule,
+             "every_km": every_km, "every_months": every_months, "soon_km": soon_km, "soon_days": soon_days,
+             "grace_km": grace_km, "grace_days": grace_days, "now": now}).fetchone()
 
 
 def delete_override(conn: psycopg.Connection, *, vehicle_id: int, task: str) -> bool:

@@ -42,15 +42,11 @@ TRANSITIONS = {
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: their user id, role, and for a garage partner the garage they belong to."""
+    """Who acts: their user id, role, and the garage whose tickets alone they may see (None: all)."""
 
     user_id: int | None
     role: str
-    garage_id: int | None = None
-
-    @property
-    def scope(self) -> int | None:
-        return self.garage_id if self.role == GARAGE else None
+    scope: int | None = None
 
 
 def get(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, for_update: bool = False) -> dict:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
@@ -84,7 +83,7 @@ def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now:
             if not delivery["webhook_url"]:
                 raise ValueError("the garage no longer has a web hook address")
             post(delivery["webhook_url"], body, headers, timeout=settings.webhook_timeout_s)
-        except (OSError, ValueError, urllib.error.URLError) as error:
+        except (OSError, ValueError) as error:  # urllib's URLError is an OSError
             attempts = delivery["attempts"] + 1
             give_up = attempts >= settings.webhook_max_attempts
             repository.delivery_failed(conn, delivery["id"], error=str(error),

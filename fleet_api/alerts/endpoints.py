@@ -11,7 +11,7 @@ from pydantic import BaseModel, StringConstraints
 
 from fleet_api.alerts import repository
 from fleet_api.authz import AnyUser, Principal, Role
-from fleet_api.deps import DbConn, Id, Now
+from fleet_api.deps import MAX_ID, DbConn, Id, Now
 from fleetbase.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -43,7 +43,7 @@ def _role_filter(principal: Principal) -> str | None:
 @router.get("/alerts", response_model=list[Alert])
 def list_alerts(user: AnyUser, conn: DbConn,
                 status: Annotated[list[Status] | None, Query(description="default: open and acknowledged")] = None,
-                kind: Kind | None = None, vehicle_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+                kind: Kind | None = None, vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     return repository.list_alerts(conn, role=_role_filter(user), statuses=list(status or ("open", "acknowledged")),
                                   kind=kind, vehicle_id=vehicle_id, limit=limit)

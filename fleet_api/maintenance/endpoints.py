@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from fleet_api.authz import Principal, Role, require
-from fleet_api.deps import DbConn, Id, Now, Settings
+from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.maintenance.schemas import MaintenancePlanUpdate, ServiceRecord, ServiceRecordCreate, TaskName
 from fleet_api.schemas import VehicleKind
-from fleetbase.errors import NotFound
+from fleet_api.vehicles.endpoints import vehicle_or_404
 from maintenance import records, repository
 from maintenance.due import DueState, Level
 from maintenance.plans import Plan
@@ -27,7 +27,7 @@ Task = Annotated[TaskName, Path()]
 @router.get("/maintenance/due", response_model=list[DueState])
 def list_due(reader: Reader, conn: DbConn, now: Now, settings: Settings,
              level: Annotated[list[Level] | None, Query(description="default: due_soon, due, overdue")] = None,
-             vehicle_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None):
+             vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None):
     """What is due or soon due, most urgent first (worst level, then earliest forecast)."""
     wanted = set(level or ("due_soon", "due", "overdue"))
     states = compute_due(conn, now=now, zone=settings.zone, vehicle_ids=[vehicle_id] if vehicle_id else None)
@@ -50,14 +50,14 @@ def put_plan(vehicle_kind: VehicleKind, task: Task, data: MaintenancePlanUpdate,
 @router.get("/vehicles/{vehicle_id}/maintenance-plans", response_model=list[Plan])
 def vehicle_plans(vehicle_id: Id, reader: Reader, conn: DbConn):
     """The plan this vehicle follows: its kind's tasks, with its own overrides in their place."""
-    _vehicle_or_404(conn, vehicle_id)
+    vehicle_or_404(conn, vehicle_id)
     return repository.effective_plans(conn, vehicle_ids=[vehicle_id])[vehicle_id]
 
 
 @router.put("/vehicles/{vehicle_id}/maintenance-plans/{task}", response_model=Plan)
 def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn,
                      now: Now):
-    vehicle = _vehicle_or_404(conn, vehicle_id)
+    vehicle = vehicle_or_404(conn, vehicle_id)
     return repository.upsert_plan(conn, vehicle_kind=vehicle["kind"], vehicle_id=vehicle_id, task=task, now=now,
                                   **data.model_dump())
 
@@ -65,7 +65,7 @@ def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, pl
 @router.delete("/vehicles/{vehicle_id}/maintenance-plans/{task}", status_code=204)
 def delete_vehicle_plan(vehicle_id: Id, task: Task, planner: Planner, conn: DbConn):
     """Back to the kind's task (nothing to do when the vehicle had no override for it)."""
-    _vehicle_or_404(conn, vehicle_id)
+    vehicle_or_404(conn, vehicle_id)
     repository.delete_override(conn, vehicle_id=vehicle_id, task=task)
 
 
@@ -80,10 +80,3 @@ def create_service_record(vehicle_id: Id, data: ServiceRecordCreate, planner: Pl
     """Record a service; it resets the tasks it covers (and closes their alerts)."""
     return records.record_service(conn, vehicle_id=vehicle_id, by_user_id=planner.user_id, now=now,
                                   zone=settings.zone, **data.model_dump())
-
-
-def _vehicle_or_404(conn, vehicle_id: int) -> dict:
-    vehicle = repository.get_vehicle(conn, vehicle_id)
-    if vehicle is None:
-        raise NotFound("Véhicule inconnu.")
-    return vehicle

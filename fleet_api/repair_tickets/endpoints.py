@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from fleet_api.authz import Principal, Role, require
-from fleet_api.deps import DbConn, Id, Now, Settings
+from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.repair_tickets.schemas import (CommentCreate, CostsUpdate, RepairTicket, RepairTicketCreate,
                                               RepairTicketUpdate, Status, StatusChange)
 from fleetbase.errors import InvalidInput
@@ -24,7 +24,8 @@ Worker = Annotated[Principal, require(*STAFF, Role.GARAGE_PARTNER)]
 
 
 def actor(principal: Principal) -> Actor:
-    return Actor(user_id=principal.user_id, role=principal.role.value, garage_id=principal.garage_id)
+    scope = principal.row_scope("repair_tickets")  # a garage partner: its garage's tickets only
+    return Actor(user_id=principal.user_id, role=principal.role.value, scope=scope["garage_id"] if scope else None)
 
 
 @router.post("/repair-tickets", response_model=RepairTicket, status_code=201)
@@ -36,7 +37,7 @@ def create_ticket(data: RepairTicketCreate, staff: Staff, conn: DbConn, now: Now
 
 @router.get("/repair-tickets", response_model=list[RepairTicket])
 def list_tickets(reader: Reader, conn: DbConn, status: Status | None = None,
-                 vehicle_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+                 vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     scope = reader.row_scope("repair_tickets")
     return ticket_repository.list_tickets(conn, garage_id=scope["garage_id"] if scope else None, status=status,

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import psycopg
-from psycopg.rows import dict_row
-
+from fleetbase.db import connect
 from maintenance.webhooks import deliver_due
 from tests.maintenance.conftest import garage_system, maintenance_settings  # noqa: F401 (a fixture)
-
-
-def _db(api_db):
-    return psycopg.connect(api_db, autocommit=True, row_factory=dict_row)
 
 
 def test_an_admin_points_the_garage_at_its_system_and_the_secret_shown_once_signs_deliveries(
@@ -28,14 +22,14 @@ def test_an_admin_points_the_garage_at_its_system_and_the_secret_shown_once_sign
     shown = client.get(f"/api/v1/garages/{garage['id']}", headers=as_role["admin"]).json()
     assert shown["webhook_url"] == url and "secret" not in shown and system.secret not in str(shown)
 
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         scooter = conn.execute("SELECT id FROM vehicles WHERE label = 'scooter-07'").fetchone()["id"]
     ticket = client.post("/api/v1/repair-tickets", headers=as_role["mechanic"], json={
         "vehicle_id": scooter, "garage_id": garage["id"], "title": "Freins à revoir"}).json()
     assert client.post(f"/api/v1/repair-tickets/{ticket['id']}/status", headers=as_role["mechanic"],
                        json={"status": "sent"}).status_code == 200
     system.now = datetime.now(UTC)
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         outcome = deliver_due(conn, settings=maintenance_settings(api_db), now=system.now)
 
     assert outcome["delivered"] >= 1 and outcome["failed"] == 0
@@ -58,7 +52,7 @@ def test_the_web_hook_is_removed_and_every_change_is_audited(client, as_role, ap
     assert changed.json()["phone"] == "05 58 11 22 33" and changed.json()["email"] == garage["email"]
     assert changed.json()["address"] == ""
     assert missing.status_code == 404 and set(missing.json()) == {"error", "detail"}
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         actions = [row["action"] for row in conn.execute(
             "SELECT action FROM audit_log WHERE subject_type = 'garage' ORDER BY id").fetchall()]
     assert actions == ["webhook_set", "webhook_removed"]

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import psycopg
-from psycopg.rows import dict_row
-
 from fleetbase.alerts import AlertDraft, open_alerts
-
-
-def _db(api_db):
-    return psycopg.connect(api_db, autocommit=True, row_factory=dict_row)
+from fleetbase.db import connect
 
 
 def _drive(conn, vehicle: int, *, km: float, at) -> None:
@@ -24,7 +18,7 @@ def _drive(conn, vehicle: int, *, km: float, at) -> None:
 
 def test_the_due_list_is_most_urgent_first_and_a_service_record_resets_a_task(client, as_role, api_db, clock):
     mechanic = as_role["mechanic"]
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         scooters = [conn.execute("SELECT id FROM vehicles WHERE label = %(l)s", {"l": label}).fetchone()["id"]
                     for label in ("scooter-10", "scooter-11")]
     for scooter in scooters:  # every task recorded today: nothing due but what the odometer says
@@ -32,7 +26,7 @@ def test_the_due_list_is_most_urgent_first_and_a_service_record_resets_a_task(cl
             "performed_on": clock.now.date().isoformat(), "odometer_km": 0,
             "tasks": ["service", "transmission", "tyres", "controle_technique"]})
         assert response.status_code == 201, response.text
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         conn.execute("UPDATE vehicles SET insurance_expires_on = NULL")
         _drive(conn, scooters[0], km=1_400, at=clock.now - timedelta(days=1))  # tyres due soon (1,500)
         _drive(conn, scooters[1], km=3_400, at=clock.now - timedelta(days=1))  # service overdue (3,000 + 300)
@@ -87,7 +81,7 @@ def test_plans_are_editable_per_kind_and_per_vehicle(client, as_role, api_db):
 
 
 def test_each_role_sees_its_own_alerts_and_acknowledges_them(client, as_role, api_db, clock):
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         mechanic_alert, manager_alert = open_alerts(conn, [
             AlertDraft("maintenance_due", "warning", "mechanic", 1, None, "Révision à faire.", "t:1"),
             AlertDraft("tracker_silent", "warning", "fleet_manager", 2, None, "Traceur muet.", "t:2")], now=clock.now)
@@ -101,7 +95,7 @@ def test_each_role_sees_its_own_alerts_and_acknowledges_them(client, as_role, ap
     assert client.get("/api/v1/alerts?status=open", headers=as_role["mechanic"]).json() == []
     assert client.get("/api/v1/alerts?kind=maintenance_due&vehicle_id=1",
                       headers=as_role["mechanic"]).json()[0]["id"] == mechanic_alert
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         conn.execute("UPDATE alerts SET status = 'resolved' WHERE id = %(id)s", {"id": manager_alert})
     assert client.post(f"/api/v1/alerts/{manager_alert}/ack", headers=as_role["fleet_manager"]).status_code == 409
     assert client.get("/api/v1/alerts?status=everything", headers=as_role["mechanic"]).status_code == 422

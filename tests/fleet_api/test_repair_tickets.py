@@ -5,23 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
+from fleetbase.db import connect
 from fleetbase.passwords import hash_user_password
 from tests.conftest import DEMO_PASSWORD
 from tests.fleet_api.conftest import bearer, token_for
 
 
-def _db(api_db):
-    return psycopg.connect(api_db, autocommit=True, row_factory=dict_row)
-
-
 @pytest.fixture
 def other_garage(api_db, client) -> dict:
     """A second garage solidaire with its own partner login."""
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         garage = conn.execute("INSERT INTO garages (name, email) VALUES ('Garage du Seignanx',"
                               " 'atelier@seignanx.example.org') RETURNING id").fetchone()["id"]
         conn.execute("INSERT INTO users (username, full_name, email, role, password_hash, garage_id)"
@@ -31,7 +26,7 @@ def other_garage(api_db, client) -> dict:
 
 
 def _ids(api_db) -> dict:
-    with _db(api_db) as conn:
+    with connect(api_db, autocommit=True) as conn:
         return {"garage": conn.execute("SELECT min(id) AS id FROM garages").fetchone()["id"],
                 "scooter": conn.execute("SELECT id FROM vehicles WHERE label = 'scooter-07'").fetchone()["id"]}
 
@@ -70,7 +65,7 @@ def test_a_garage_partner_cannot_read_or_change_another_garages_ticket(client, a
 def test_the_whole_workflow_immobilises_then_releases_the_vehicle_and_writes_a_service_record(
         client, as_role, api_db, clock):
     ids = _ids(api_db)
-    with _db(api_db) as conn:  # a validated loan next week collides with the immobilisation
+    with connect(api_db, autocommit=True) as conn:  # a validated loan next week collides with the immobilisation
         loan = conn.execute(
             "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until) VALUES (%(v)s, 'validated',"
             " %(s)s, %(e)s, %(e)s) RETURNING id",
@@ -116,7 +111,7 @@ def test_the_whole_workflow_immobilises_then_releases_the_vehicle_and_writes_a_s
 
 def test_a_draft_from_a_check_in_is_completed_and_opened_by_the_mechanic(client, as_role, api_db):
     ids = _ids(api_db)
-    with _db(api_db) as conn:  # what loans/ writes at check-in
+    with connect(api_db, autocommit=True) as conn:  # what loans/ writes at check-in
         draft = conn.execute("INSERT INTO repair_tickets (vehicle_id, title, status) VALUES (%(v)s,"
                              " 'Rétroviseur cassé au retour', 'draft') RETURNING id", {"v": ids["scooter"]}
                              ).fetchone()["id"]
