@@ -8,13 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from datetime import datetime
 
 from device_sim.settings import FAULT_NAMES, SimulatorSettings
+from fleetbase.signals import stop_on_signals
 
 FAULT_FLAGS = {"gps_jump": "--gps-jumps", "duplicate": "--duplicates", "out_of_order": "--out-of-order",
                "clock_skew": "--clock-skew", "malformed": "--malformed",
@@ -62,14 +61,6 @@ def settings_from(args: argparse.Namespace) -> SimulatorSettings:
         if args.all_faults or getattr(args, f"fault_{name}"):
             overrides[f"sim_fault_{name}"] = True
     return SimulatorSettings.load(**{key: value for key, value in overrides.items() if value is not None})
-
-
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT, so the run ends cleanly."""
-    stop = threading.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
-    return stop
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,10 @@
 """`python -m ingest`: run one ingest worker until SIGTERM or Ctrl-C."""
 
 import logging
-import signal
 import sys
-import threading
 
 from fleetbase.errors import ConfigurationError
+from fleetbase.signals import stop_on_signals
 from ingest.settings import IngestSettings
 from ingest.worker import IngestWorker
 
@@ -17,9 +16,7 @@ def main() -> int:
     except ConfigurationError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     IngestWorker(settings).run(stop)
     return 0
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import threading
 
 from fleetbase.errors import ConfigurationError
+from fleetbase.signals import stop_on_signals
 from maintenance.scheduler import Scheduler
 from maintenance.settings import MaintenanceSettings
 
@@ -19,9 +18,7 @@ def main() -> int:
     except ConfigurationError as error:
         print(f"maintenance: {error.detail}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     Scheduler(settings).run(stop)
     return 0
