@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from datetime import UTC, datetime
 
 from device_sim.link import Link
@@ -13,13 +12,7 @@ from device_sim.publisher import link_options
 from fleetbase.passwords import demo_tracker_password
 from tests.conftest import DEMO_PASSWORD
 from tests.device_sim.conftest import readings_of
-
-
-def wait_until(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+from tests.processes import wait_until
 
 
 def distinct(messages) -> list:

@@ -6,9 +6,8 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,19 +18,10 @@ from fleetbase.passwords import demo_tracker_password
 from ingest.settings import IngestSettings
 from ingest.worker import IngestWorker
 from tests.conftest import DEMO_PASSWORD
+from tests.processes import stop_process, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 INGEST_PASSWORD = "ingest-password-for-tests"
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float = 15.0, interval: float = 0.05) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def worker_environment(database_url: str, port: int, client_id: str) -> dict[str, str]:
@@ -102,9 +92,7 @@ def worker_process(database_url: str, port: int, client_id: str) -> Iterator[sub
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=15)
+        stop_process(process)
 
 
 def query(database_url: str, sql: str, params: dict | None = None) -> list[dict]:
