@@ -8,7 +8,9 @@
 - **Each job once per slot.** A job's slot is its interval's window (a 300 s job has
   the slots 10:00:00, 10:05:00…). A run inserts (job, slot) into scheduler_job_runs in
   the same transaction as its work: should two processes ever run together (a lock
-  lost with a network split), the second finds the slot taken and does nothing.
+  lost with a network split), the second finds the slot taken and does nothing. The
+  jobs that send (e-mails, web hooks) commit their slot first, then each message in
+  its own transactions (`maintenance.notifications`), so no lock waits on a server.
 - **Catching up once.** On becoming active, every job whose current slot has not run
   (the process was down, or lost the lock) runs once right away — not once per missed
   slot: the jobs look at the present state, so one run covers everything missed.
@@ -31,7 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from fleetbase.db import connect, open_pool
 from maintenance import outbox_repository as repository
-from maintenance.jobs import JobContext, job_table
+from maintenance.jobs import SENDING, JobContext, job_table
 from maintenance.mail import SmtpMailer
 from maintenance.settings import MaintenanceSettings
 
@@ -66,17 +68,29 @@ class Scheduler:
         now = self.clock()
         slot = slot_of(now, interval)
         try:
-            with self._connection() as conn, conn.transaction():
-                if not repository.claim_slot(conn, job=name, slot=slot, runner=self.runner, now=now):
-                    return False
-                outcome = function(conn, now=now, context=self.context)
-                repository.finish_slot(conn, job=name, slot=slot, outcome=json.dumps(outcome, default=str),
-                                       now=self.clock())
-        except Exception:  # rolled back, slot unclaimed: the next wake-up tries again
+            with self._connection() as conn:
+                if name in SENDING:
+                    # It commits message by message: its slot is claimed (and committed) first.
+                    with conn.transaction():
+                        if not repository.claim_slot(conn, job=name, slot=slot, runner=self.runner, now=now):
+                            return False
+                    outcome = function(conn, now=now, context=self.context)
+                    with conn.transaction():
+                        self._finish(conn, name, slot, outcome)
+                else:
+                    with conn.transaction():
+                        if not repository.claim_slot(conn, job=name, slot=slot, runner=self.runner, now=now):
+                            return False
+                        outcome = function(conn, now=now, context=self.context)
+                        self._finish(conn, name, slot, outcome)
+        except Exception:  # rolled back (a sending job: what was sent is recorded); the next slot tries again
             log.exception("job %s failed for slot %s", name, slot.isoformat())
             return False
         log.info("ran job %s slot %s: %s", name, slot.isoformat(), outcome)
         return True
+
+    def _finish(self, conn: psycopg.Connection, name: str, slot: datetime, outcome: dict) -> None:
+        repository.finish_slot(conn, job=name, slot=slot, outcome=json.dumps(outcome, default=str), now=self.clock())
 
     def catch_up(self) -> list[str]:
         """Run once every job whose current slot has not run yet; the jobs run."""

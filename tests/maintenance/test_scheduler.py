@@ -17,18 +17,10 @@ from psycopg.rows import dict_row
 
 from maintenance.scheduler import Scheduler, slot_of
 from tests.conftest import DEMO_PASSWORD
-from tests.maintenance.conftest import maintenance_settings
+from tests.maintenance.conftest import FakeClock, maintenance_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_LINE = re.compile(r"ran job (\w+) slot (\S+):")
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _rows(url: str, query: str, params: dict | None = None) -> list[dict]:
