@@ -85,13 +85,9 @@ def notify_alerts(conn: psycopg.Connection, *, mailer: Mailer, now: datetime, zo
     counts = {"sent": 0, "skipped": 0, "refused": 0, "given_up": 0, "pending": 0}
     with conn.transaction():
         addresses = repository.role_addresses(conn)
-    for _ in range(limit):
-        if stop is not None and stop.is_set():
-            break
-        with conn.transaction():
-            alert = repository.claim_alert(conn, now=now, lease_until=now + repository.CLAIM_LEASE)
-        if alert is None:
-            break
+    lease_until = now + repository.CLAIM_LEASE
+    for alert in repository.claimed(conn, lambda c: repository.claim_alert(c, now=now, lease_until=lease_until),
+                                    stop=stop, limit=limit):
         recipients = addresses.get(alert["target_role"], [])
         if alert["status"] == "resolved" or not recipients:
             with conn.transaction():  # over before it could be sent, or nobody to tell
@@ -121,13 +117,9 @@ def send_queued_mail(conn: psycopg.Connection, *, mailer: Mailer, now: datetime,
     """Send the queued e-mails (notices to garages), one by one; a notice given up alerts
     the fleet manager, who can phone instead. Commits each step."""
     counts = {"sent": 0, "refused": 0, "given_up": 0, "pending": 0}
-    for _ in range(limit):
-        if stop is not None and stop.is_set():
-            break
-        with conn.transaction():
-            mail = repository.claim_mail(conn, now=now, lease_until=now + repository.CLAIM_LEASE)
-        if mail is None:
-            break
+    lease_until = now + repository.CLAIM_LEASE
+    for mail in repository.claimed(conn, lambda c: repository.claim_mail(c, now=now, lease_until=lease_until),
+                                   stop=stop, limit=limit):
         failure = _send(mailer, mail["recipients"], mail["subject"], mail["body"], what=f"queued mail {mail['id']}")
         with conn.transaction():
             if failure is None:

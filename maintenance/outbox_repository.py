@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import psycopg
@@ -12,6 +14,21 @@ import psycopg
 # while the message is on its way, other runs pass it by, and if this process dies the
 # message is tried again once the lease is over.
 CLAIM_LEASE = timedelta(minutes=10)  # longer than a send can take (SMTP and HTTP timeouts)
+
+
+def claimed(conn: psycopg.Connection, claim: Callable[[psycopg.Connection], dict | None], *,
+            stop: threading.Event | None, limit: int) -> Iterator[dict]:
+    """Each message `claim` returns, claimed in a transaction of its own (the one commit made
+    here: the claim must be visible before the message is sent), until none is due, `stop`
+    is set or `limit` were claimed."""
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            return
+        with conn.transaction():
+            message = claim(conn)
+        if message is None:
+            return
+        yield message
 
 # --- alert e-mails ---------------------------------------------------------------------------
 

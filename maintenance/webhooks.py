@@ -81,13 +81,9 @@ def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now:
     not inside a transaction.
     """
     counts = {"delivered": 0, "retried": 0, "failed": 0}
-    for _ in range(limit):
-        if stop is not None and stop.is_set():
-            break
-        with conn.transaction():
-            delivery = repository.claim_delivery(conn, now=now, lease_until=now + repository.CLAIM_LEASE)
-        if delivery is None:
-            break
+    lease_until = now + repository.CLAIM_LEASE
+    for delivery in repository.claimed(conn, lambda c: repository.claim_delivery(c, now=now, lease_until=lease_until),
+                                       stop=stop, limit=limit):
         error = _post(delivery, settings=settings, now=now)
         with conn.transaction():
             if error is None:

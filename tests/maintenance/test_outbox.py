@@ -12,10 +12,9 @@ import pytest
 
 from fleetbase.alerts import AlertDraft, open_alerts
 from fleetbase.db import connect
-from maintenance import tickets
 from maintenance.scheduler import Scheduler
 from tests.maintenance.conftest import FakeClock, maintenance_settings
-from tests.maintenance.factories import vehicle_id
+from tests.maintenance.factories import ticket_sent_to_garage, vehicle_id
 from tests.processes import wait_until
 
 NOW = datetime(2026, 3, 2, 8, 30, 5, tzinfo=UTC)
@@ -99,13 +98,8 @@ def test_a_garage_notice_given_up_tells_the_fleet_manager(new_database, smtp_ser
     catcher.refuse = {"atelier@garage-solidaire.example.org"}
     url = new_database()
     with connect(url) as conn:
-        mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
-        garage = conn.execute("SELECT id FROM garages ORDER BY id LIMIT 1").fetchone()["id"]
-        actor = tickets.Actor(user_id=mechanic, role="mechanic")
-        ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, "scooter-05"), garage_id=garage,
-                                title="Frein avant inefficace", description="", immobilised=True, tasks=[], now=NOW)
-        tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note="", final_cost_cents=None,
-                              now=NOW, zone=maintenance_settings(url).zone)
+        ticket = ticket_sent_to_garage(conn, label="scooter-05", title="Frein avant inefficace", now=NOW,
+                                       immobilised=True)
     clock = FakeClock(NOW)
     scheduler = _scheduler(url, port, clock, mail_max_attempts=2, mail_backoff_s=60)
 
@@ -160,15 +154,9 @@ def test_no_delivery_or_ticket_stays_locked_while_a_garage_system_stalls(new_dat
     system.hold = threading.Event()
     url = new_database()
     with connect(url) as conn:
-        garage = conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s"
-                              " WHERE id = (SELECT min(id) FROM garages) RETURNING id",
-                              {"url": hook_url, "secret": system.secret}).fetchone()["id"]
-        mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
-        actor = tickets.Actor(user_id=mechanic, role="mechanic")
-        ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, "car-02"), garage_id=garage,
-                                title="Embrayage qui patine", description="", immobilised=False, tasks=[], now=NOW)
-        tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note="", final_cost_cents=None,
-                              now=NOW, zone=maintenance_settings(url).zone)
+        conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s",
+                     {"url": hook_url, "secret": system.secret})
+        ticket = ticket_sent_to_garage(conn, label="car-02", title="Embrayage qui patine", now=NOW)
     system.now = NOW
     scheduler = Scheduler(maintenance_settings(url), clock=FakeClock(NOW))
     job = threading.Thread(target=scheduler.run_job, args=("webhooks",))
