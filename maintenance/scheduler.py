@@ -24,6 +24,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -63,7 +64,10 @@ class Scheduler:
 
     # --- one run -------------------------------------------------------------------------
     def run_job(self, name: str) -> bool:
-        """Run `name` for the current slot unless it already ran; True if this call ran it."""
+        """Run `name` for the current slot unless it already ran; True if this call ran it.
+        A scheduler that is stopping starts nothing new."""
+        if self.context.stop.is_set():
+            return False
         function, interval = self.jobs[name]
         now = self.clock()
         slot = slot_of(now, interval)
@@ -96,6 +100,8 @@ class Scheduler:
         """Run once every job whose current slot has not run yet; the jobs run."""
         ran = []
         for name, (_, interval) in self.jobs.items():
+            if self.context.stop.is_set():
+                break
             with self._connection() as conn:
                 last = repository.last_slot(conn, job=name)
             if last is None or last < slot_of(self.clock(), interval):
@@ -110,7 +116,12 @@ class Scheduler:
 
     # --- leadership ----------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        """Stand by until this process holds the lock, run the jobs while it does; until `stop`."""
+        """Stand by until this process holds the lock, run the jobs while it does; until `stop`.
+
+        Stopping is prompt: a job sending e-mails or web hooks stops between two messages
+        (each bounded by its timeout), catching up stops between two jobs.
+        """
+        self.context = replace(self.context, stop=stop)
         with open_pool(self.settings, name="scheduler") as pool:
             self.pool = pool
             while not stop.is_set():
@@ -123,11 +134,13 @@ class Scheduler:
 
     def _lead_when_possible(self, stop: threading.Event) -> None:
         with connect(self.settings.database_url, autocommit=True, name="scheduler-lock") as lock_conn:
+            told = False
             while not stop.is_set():
                 if lock_conn.execute("SELECT pg_try_advisory_lock(hashtext(%(name)s)) AS held",
                                      {"name": LOCK_NAME}).fetchone()["held"]:
                     break
-                log.debug("another scheduler is active; standing by")
+                (log.debug if told else log.info)("scheduler %s stands by: another one is active", self.runner)
+                told = True
                 stop.wait(self.settings.scheduler_standby_poll_s)
             else:
                 return

@@ -37,6 +37,8 @@ class MaintenanceSettings(FleetSettings):
     # A standby process tries to become the active scheduler this often.
     scheduler_standby_poll_s: float = Field(default=5.0, gt=0)
     scheduler_runner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    # Told to stop, the scheduler ends its jobs between two messages; past this, it exits anyway.
+    scheduler_stop_grace_s: float = Field(default=20.0, gt=0)
 
     # Ingestion counts as stopped when no worker saved its counters for this long.
     scheduler_ingest_stale_s: int = Field(default=900, ge=30)
