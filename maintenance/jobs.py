@@ -44,7 +44,7 @@ def due_scan(conn: psycopg.Connection, *, now: datetime, context: JobContext) ->
 def overdue_loans(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
     from loans.overdue import mark_overdue_loans  # the loans domain owns the rule and its alert
 
-    return {"marked": len(mark_overdue_loans(conn, now=now))}
+    return {"marked": len(mark_overdue_loans(conn, now=now, zone=context.settings.zone))}
 
 
 def fleet_silence(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
