@@ -2,7 +2,7 @@
 
 Pure: each rule gets what it needs and returns `AlertDraft`s (to open, one per
 situation thanks to `dedup_key`) and keys of situations that are over (to resolve).
-Speed is never looked at: participants' driving is not watched (DESIGN.md §6).
+Speed is never looked at: participants' driving is not watched (docs/PRIVACY.md).
 """
 
 from __future__ import annotations

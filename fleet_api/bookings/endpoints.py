@@ -1,7 +1,7 @@
 """Routes: `/bookings` (request, list), `/bookings/{id}` and its transitions — validate,
 reject, cancel, deposit, checkout, checkin, extend — and an inspection's photos.
 
-Who may do what (DESIGN.md §1): prescribers request and cancel loans of their own
+Who may do what (docs/ARCHITECTURE.md, roles): prescribers request and cancel loans of their own
 structure's participants (and see only those); coordinators and admins do everything;
 the fleet manager reads the planning.
 """

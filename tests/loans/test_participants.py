@@ -1,4 +1,4 @@
-"""A participant's export and erasure (DESIGN.md §6): nothing personal left, statistics kept."""
+"""A participant's export and erasure (docs/PRIVACY.md): nothing personal left, statistics kept."""
 
 from __future__ import annotations
 
