@@ -81,12 +81,13 @@ def test_a_second_demo_run_continues_the_first_and_the_desk_is_refused_nothing(n
     record = tmp_path / "demo-simulation.json"
     worker_env = worker_environment(url, broker.files.port, f"ingest-demo-{uuid.uuid4().hex[:8]}")
     worker_settings = IngestSettings(**{key.removeprefix("FLEET_").lower(): value for key, value in worker_env.items()})
-    with Server(create_app(api_settings(url))) as api, Worker(worker_settings):
+    with Server(create_app(api_settings(url))) as api:
         first_plan = plan_simulation(record_path=record, database_url=url, latest_fix=_latest_fix(url),
                                      now=datetime.now(UTC), zone=PARIS, own_database=False)
         assert first_plan.resume_at is None
         first_plan.save(record)
-        with Run(_simulator(broker.files.port, api.url, first_plan)) as first:
+        # As `make demo` does, the ingest worker stops with the simulator (Ctrl-C stops everything).
+        with Worker(worker_settings), Run(_simulator(broker.files.port, api.url, first_plan)) as first:
             # Every tracker reported, and the fleet drove on a little (a minute of wall time is an hour here).
             wait_until(lambda: len(_stored(url)) == len(TRACKERS), timeout=60, message=lambda: str(_stored(url)))
             reached = first.runner.simulated_now
@@ -98,7 +99,7 @@ def test_a_second_demo_run_continues_the_first_and_the_desk_is_refused_nothing(n
                                       now=datetime.now(UTC), zone=PARIS, own_database=False)
         assert (second_plan.seed, second_plan.start) == (first_plan.seed, first_plan.start)
         assert second_plan.resume_at == max(row["fix_time"] for row in before.values())
-        with Run(_simulator(broker.files.port, api.url, second_plan)) as second:
+        with Worker(worker_settings), Run(_simulator(broker.files.port, api.url, second_plan)) as second:
             wait_until(lambda: all(_stored(url)[tracker]["fix_time"] > before[tracker]["fix_time"]
                                    for tracker in TRACKERS), timeout=60, message=lambda: str(_stored(url)))
             lent = {vehicle.tracker_id for vehicle in second.runner.model.vehicles.values() if vehicle.lent}
