@@ -3,13 +3,17 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test services venv bench bench-ingest bench-geofence bench-api clean
+.PHONY: demo test test-busy services venv bench bench-ingest bench-geofence bench-api clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
 
 test: services venv
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# The same suite with `stress --cpu 1` keeping one core busy beside it (deploy/busy.sh).
+test-busy: services venv
+	bash deploy/busy.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 services:
 	bash deploy/services.sh

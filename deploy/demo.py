@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,9 +26,13 @@ from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.seed_data import DEMO_USERS
-from demo_maintenance import morning_start, prepare_maintenance, start_mail_catcher  # deploy/, beside this script
+from demo_maintenance import prepare_maintenance, start_mail_catcher  # deploy/, beside this script
+from demo_simulation import drop_database, plan_simulation
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/fleet_demo"
+SIMULATION_RECORD = ROOT / "var" / "demo-simulation.json"
+BROKER_DIR = ROOT / "var" / "demo-broker"
 # (package, what it is); each runs with `python -m package` when it has a __main__.
 PARTS = (("fleet_api", "API"), ("ingest", "ingest worker"), ("maintenance", "scheduler"),
          ("device_sim", "simulator"))
@@ -50,10 +55,17 @@ def wait_for_health(url: str, *, timeout: float) -> str:
     return f"not healthy after {timeout:.0f} s: {last}"
 
 
+def latest_fix(database_url: str) -> datetime | None:
+    """The newest reading the service stored (None before the first run)."""
+    with connect(database_url, name="demo") as conn:
+        return conn.execute("SELECT max(fix_time) AS latest FROM vehicle_state").fetchone()["latest"]
+
+
 def main() -> int:
     os.environ.setdefault("FLEET_DEMO_MODE", "true")
     os.environ.setdefault("FLEET_DEMO_PASSWORD", "landes-demo")
-    os.environ.setdefault("FLEET_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fleet_demo")
+    own_database = "FLEET_DATABASE_URL" not in os.environ
+    os.environ.setdefault("FLEET_DATABASE_URL", DEMO_DATABASE_URL)
     # The scheduler scans and mails often in the demo, so maintenance alerts show within minutes.
     for name, value in (("FLEET_SCHEDULER_DUE_SCAN_S", "30"), ("FLEET_SCHEDULER_NOTIFY_S", "10"),
                         ("FLEET_SCHEDULER_WEBHOOKS_S", "10")):
@@ -62,15 +74,29 @@ def main() -> int:
     # maintenance comes due within minutes (FLEET_SIM_TIME_FACTOR=1 for real time).
     os.environ.setdefault("FLEET_SIM_TIME_FACTOR", "60")
     settings = ApiSettings.load()  # FLEET_SIM_* are the simulator's: set after loading is fine
-    if float(os.environ["FLEET_SIM_TIME_FACTOR"]) > 1:
-        os.environ.setdefault("FLEET_SIM_START", morning_start(datetime.now(UTC), settings.zone).isoformat())
 
     create_database(settings.database_url)
     applied = apply_migrations(settings.database_url)
     print(f"schema: {len(applied)} migration(s) applied" if applied else "schema: up to date")
+    time_factor = float(os.environ["FLEET_SIM_TIME_FACTOR"])
+    if time_factor > 1 and not {"FLEET_SIM_SEED", "FLEET_SIM_START"} & os.environ.keys():
+        # The same simulated fleet as last time, going on where it stopped (deploy/demo_simulation.py).
+        plan = plan_simulation(record_path=SIMULATION_RECORD, database_url=settings.database_url,
+                               latest_fix=latest_fix(settings.database_url), now=datetime.now(UTC),
+                               zone=settings.zone, own_database=own_database, time_factor=time_factor)
+        if plan.note:
+            print(plan.note)
+        if plan.recreate_database:
+            drop_database(settings.database_url)
+            create_database(settings.database_url)
+            apply_migrations(settings.database_url)
+            # The broker's persistence may still queue the old fleet's readings for the ingest worker.
+            shutil.rmtree(BROKER_DIR, ignore_errors=True)
+        plan.save(SIMULATION_RECORD)
+        os.environ.update(plan.environment())
     with connect(settings.database_url) as conn:
         report = seed_demo(conn, settings=settings)
-        files = BrokerFiles(ROOT / "var" / "demo-broker", port=settings.mqtt_port)
+        files = BrokerFiles(BROKER_DIR, port=settings.mqtt_port)
         write_config(files)
         write_password_file(conn, files.password_file, service_logins=service_logins(settings))
     print(f"seed: +{report.vehicles} vehicles, +{report.users} users")

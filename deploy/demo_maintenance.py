@@ -7,7 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -55,12 +55,3 @@ def prepare_maintenance(settings: FleetSettings, *, timeout: float = 90.0) -> in
         with conn.transaction():
             return seed_demo_maintenance(conn, now=datetime.now(UTC), zone=settings.zone)
 
-
-def morning_start(now: datetime, zone) -> datetime:
-    """This morning at 07:00 (yesterday's when it is not an hour past yet), for the simulator:
-    replayed faster than real time, the fleet is on the road from the demo's first minute."""
-    local = now.astimezone(zone)
-    morning = local.replace(hour=7, minute=0, second=0, microsecond=0)
-    if morning > local - timedelta(hours=1):
-        morning -= timedelta(days=1)
-    return morning.astimezone(UTC)

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Makes sure this Debian machine has what the fleet service needs, and that it runs:
-# PostgreSQL (with contrib, for btree_gist), Mosquitto and its clients, python3-venv.
-# Installs what is missing (needs root), starts what is stopped, leaves alone what runs.
-# Safe to run again and again; `make demo` and `make test` call it first.
+# Makes sure this Debian machine has what the fleet service needs, and that it works:
+# PostgreSQL (with contrib, for btree_gist) running, Mosquitto and its clients installed,
+# python3-venv and make. Installs what is missing (needs root), starts PostgreSQL when it
+# is stopped, leaves it alone when it runs. No system broker is started: the project runs
+# its own Mosquitto with its own configuration (`make demo` on 1884, each test on a free
+# port). What it reports, it has checked by using it: PostgreSQL answers a query as the
+# `postgres` user on 127.0.0.1, and Mosquitto holds an MQTT session (a throwaway broker
+# on a free port, stopped at once). Safe to run again and again; `make demo`, `make test`
+# and `make test-busy` call it first. FLEET_PG_PORT: PostgreSQL's port (default 5432).
 set -euo pipefail
 
 PG_HOST=127.0.0.1
 PG_PORT=${FLEET_PG_PORT:-5432}
-MQTT_PORT=1883
 
 say() { printf 'services: %s\n' "$*"; }
 as_root() {
@@ -30,7 +34,7 @@ command -v make >/dev/null || missing+=(make)
 
 fresh_postgres=no
 if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
+  say "installing ${missing[*]} (from Debian's package registry)"
   [[ " ${missing[*]} " == *" postgresql "* ]] && fresh_postgres=yes
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
@@ -40,8 +44,9 @@ fi
 if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
   version=$(ls /etc/postgresql | sort -V | tail -n 1)
   say "starting PostgreSQL $version"
-  if have_systemd; then as_root systemctl start "postgresql@${version}-main"
-  else as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  # (A cluster already running on another port says so; the query below then tells.)
+  if have_systemd; then as_root systemctl start "postgresql@${version}-main" || true
+  else as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   fi
   for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
 fi
@@ -57,14 +62,25 @@ if [ "$fresh_postgres" = yes ]; then
     as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
   fi
 fi
-pg_isready -h "$PG_HOST" -p "$PG_PORT" >/dev/null || { say "PostgreSQL is not reachable on $PG_HOST:$PG_PORT"; exit 1; }
 
-# Mosquitto: the system broker on 1883 (the project also runs brokers of its own,
-# with its configuration from deploy/mosquitto/, on other ports).
-if ! listening "$PG_HOST" "$MQTT_PORT"; then
-  say "starting Mosquitto"
-  if have_systemd; then as_root systemctl start mosquitto
-  else as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
-  fi
+# Checked by a real query, as the demo and the tests will connect.
+if ! pg_version=$(psql "host=$PG_HOST port=$PG_PORT user=postgres dbname=postgres connect_timeout=10" \
+                  -XAtc "SELECT current_setting('server_version')" 2>&1); then
+  say "PostgreSQL does not answer a query as postgres on $PG_HOST:$PG_PORT: $pg_version"
+  exit 1
 fi
-say "PostgreSQL and Mosquitto are installed and running"
+
+# Mosquitto: checked by an MQTT session (publish with QoS 1, acknowledged) with a
+# throwaway broker on a free loopback port, stopped straight after.
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+broker_log=$(mktemp)
+"$mosquitto_bin" -p "$port" >"$broker_log" 2>&1 &
+broker_pid=$!
+trap 'kill "$broker_pid" 2>/dev/null || true; rm -f "$broker_log"' EXIT
+for _ in $(seq 1 50); do listening 127.0.0.1 "$port" && break; sleep 0.1; done
+if ! mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -i fleet-setup-check -t fleet/setup-check -m ok 2>/dev/null; then
+  say "Mosquitto did not hold an MQTT session on a test port:"; cat "$broker_log"; exit 1
+fi
+mosquitto_version=$({ "$mosquitto_bin" -h 2>&1 || true; } | head -n 1 | sed 's/^mosquitto version //')
+say "PostgreSQL $pg_version answers on $PG_HOST:$PG_PORT; Mosquitto $mosquitto_version works (MQTT session checked)"

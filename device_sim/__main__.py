@@ -29,6 +29,8 @@ def parser() -> argparse.ArgumentParser:
                       help="simulated seconds per second (FLEET_SIM_TIME_FACTOR)")
     main.add_argument("--start", type=datetime.fromisoformat,
                       help="simulated start, e.g. 2026-11-25T05:00:00Z (FLEET_SIM_START)")
+    main.add_argument("--resume-at", type=datetime.fromisoformat,
+                      help="continue a run of the same --seed and --start from this moment (FLEET_SIM_RESUME_AT)")
     main.add_argument("--only", help="comma-separated tracker ids (default: the whole fleet)")
     main.add_argument("--moving-interval", type=float, help="seconds between fixes while moving")
     main.add_argument("--parked-interval", type=float, help="seconds between fixes while parked")
@@ -54,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> SimulatorSettings:
     """The environment's settings with the flags that were given on top."""
     overrides = {"mqtt_url": args.mqtt_url, "sim_seed": args.seed, "sim_time_factor": args.time_factor,
-                 "sim_start": args.start, "sim_trackers": args.only,
+                 "sim_start": args.start, "sim_resume_at": args.resume_at, "sim_trackers": args.only,
                  "sim_moving_interval_s": args.moving_interval, "sim_parked_interval_s": args.parked_interval,
                  "sim_report_interval_s": args.report_interval, "sim_fault_rate": args.fault_rate}
     for name in FAULT_NAMES:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fleetbase.local_time import local_today
 from device_sim.kinds import KindProfile
 from device_sim.roads import RoadNetwork, Spot, offset
 
@@ -54,7 +55,7 @@ class Agenda:
         self.legs: deque[Leg] = deque()
         self.participant: Participant | None = None
         self.loans = 0
-        self.loan_ends_on = self.next_loan_on = start.astimezone(zone).date()
+        self.loan_ends_on = self.next_loan_on = local_today(start, zone)
         first_day = self.loan_ends_on
         self.start_spot = depot  # where the vehicle is when the run starts
         if rng.random() < ON_LOAN_AT_START:

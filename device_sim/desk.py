@@ -25,6 +25,8 @@ import urllib.request
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fleetbase.local_time import local_today
+
 log = logging.getLogger("device_sim.desk")
 
 LICENCE = {"car": "B", "ecar": "B", "scooter": "AM"}  # an e-bike needs none
@@ -109,7 +111,7 @@ class LoanDesk:
 
     def _participant(self, kind: str, on: datetime) -> int:
         self._people += 1
-        licences = [{"category": LICENCE[kind], "checked_on": (on - timedelta(days=30)).date().isoformat()}
+        licences = [{"category": LICENCE[kind], "checked_on": (local_today(on, self.zone) - timedelta(days=30)).isoformat()}
                     ] if kind in LICENCE else []
         return self._call("POST", "/api/v1/participants", {
             "first_name": FIRST_NAMES[self._people % len(FIRST_NAMES)],

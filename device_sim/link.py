@@ -2,7 +2,7 @@
 
 While the broker is unreachable a link keeps its readings in its own buffer (a real
 tracker's flash ring), not in paho's queue: on reconnection it publishes its status,
-then everything it kept as JSON array batches (DESIGN.md §3), oldest first. Messages
+then everything it kept as JSON array batches (the MQTT contract in docs/ARCHITECTURE.md), oldest first. Messages
 paho already held in flight when the connection dropped are resent by paho itself,
 so delivery is at least once.
 

@@ -1,4 +1,4 @@
-"""A native reading of the MQTT contract (DESIGN.md §3) and its JSON form."""
+"""A native reading of the MQTT contract (docs/ARCHITECTURE.md) and its JSON form."""
 
 from __future__ import annotations
 

@@ -31,11 +31,17 @@ class FleetRunner:
         if self.seed is None:  # logged at start, so that the run can be repeated
             self.seed = random.SystemRandom().randrange(2**31)
         start = settings.sim_start or default_start(wall_clock(), settings.sim_time_factor)
-        self.clock = SimulatedClock(start=start, factor=settings.sim_time_factor, wall=wall_clock)
         config = ModelConfig(moving_interval_s=settings.sim_moving_interval_s,
                              parked_interval_s=settings.sim_parked_interval_s)
         self.model = FleetModel(demo_vehicles(settings.tracker_ids), start=start, seed=self.seed,
                                 zone=settings.zone, config=config)
+        resume_at = settings.sim_resume_at
+        if resume_at is not None:  # an earlier run published the readings up to then, and told the desk
+            if resume_at < start:
+                raise ValueError("sim_resume_at comes before sim_start")
+            self.model.advance(resume_at)
+            start = resume_at
+        self.clock = SimulatedClock(start=start, factor=settings.sim_time_factor, wall=wall_clock)
         self.publisher = FleetPublisher(settings, self.model.vehicles, wall_clock=wall_clock,
                                         rng=random.Random(f"{self.seed}:faults"))
         self.simulated_now: datetime = start

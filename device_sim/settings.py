@@ -25,6 +25,9 @@ class SimulatorSettings(FleetSettings):
     # wall clock (ingest refuses fixes from the future), see `device_sim.clock`.
     sim_time_factor: float = Field(default=1.0, gt=0, le=1_000_000)
     sim_start: datetime | None = None
+    # Continuing an earlier run (same seed and start): the fleet is advanced to this moment
+    # without publishing, as that run already did, and goes on from there (`make demo`).
+    sim_resume_at: datetime | None = None
     sim_trackers: str = ""  # comma-separated tracker ids; empty: the whole demo fleet
 
     sim_moving_interval_s: float = Field(default=10.0, gt=0)
@@ -51,11 +54,11 @@ class SimulatorSettings(FleetSettings):
     sim_fault_malformed: bool = False
     sim_fault_unknown_tracker: bool = False
 
-    @field_validator("sim_start")
+    @field_validator("sim_start", "sim_resume_at")
     @classmethod
     def _aware_start(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("sim_start needs a UTC offset, e.g. 2026-11-25T06:00:00Z")
+            raise ValueError("needs a UTC offset, e.g. 2026-11-25T06:00:00Z")
         return value
 
     def secrets(self) -> dict[str, SecretStr]:

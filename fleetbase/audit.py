@@ -1,5 +1,5 @@
 """The audit log: every look at a lent vehicle's positions and every sensitive change
-(DESIGN.md §6), written in the caller's transaction."""
+(docs/PRIVACY.md), written in the caller's transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The demo fleet of DESIGN.md §5: the Plate-forme Mobilité of the south of the Landes.
+"""The demo fleet of docs/ARCHITECTURE.md: the Plate-forme Mobilité of the south of the Landes.
 
 Depot coordinates are in the towns named (not real addresses). Plates are fictional.
 """

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -103,7 +104,7 @@ class Evaluation:
 
 
 def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
-             before: Mapping[int, VehicleZones], now: datetime, zones: ZoneCache = DEFAULT_CACHE,
+             before: Mapping[int, VehicleZones], now: datetime, zone: ZoneInfo, zones: ZoneCache = DEFAULT_CACHE,
              contexts: ContextCache = DEFAULT_CONTEXTS) -> Evaluation:
     """Advance zone states with a committed-to-be batch of readings; write events and alerts.
 
@@ -120,7 +121,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
       transaction rolls back, states, events and alerts roll back with the positions,
       and redelivery recomputes them.
     - `now` is the batch's clock (alert creation and resolution times); fix times come
-      from the readings.
+      from the readings; `zone` is the plateforme's (`FLEET_TIMEZONE`), for the alerts' texts.
     - Writes: geofence_zone_state (for vehicles whose zones changed), `events` rows
       (`geofence_enter`, `geofence_exit`, with the deciding fix), `alerts` (one open per
       dedup_key), and resolves low-battery and tracker-silent alerts that are over.
@@ -179,7 +180,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
             context, limits, fixes=fresh, transitions=step.transitions, zone_kinds=zone_kinds,
             zone_names=zone_names, outside_depot_since=outside_since,
             in_a_service_area="service_area" in inside_kinds,
-            distance_to_zone_m=lambda zone_id, fix: index.distance_m(zone_id, fix.lon, fix.lat))
+            distance_to_zone_m=lambda zone_id, fix: index.distance_m(zone_id, fix.lon, fix.lat), zone=zone)
         drafts += rules.open
         resolve += rules.resolve
     repository.save_zone_states(conn, zones_changed)
@@ -189,12 +190,12 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     return outcome
 
 
-def check_silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[int]:
+def check_silent_trackers(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> list[int]:
     """Open a tracker-silent alert for every vehicle quiet longer than its kind allows; new alert ids.
 
     For a scheduled job (every few minutes), in its own transaction.
     """
-    return _open(conn, silent_tracker_alerts(repository.silent_trackers(conn, now=now)), now=now)
+    return _open(conn, silent_tracker_alerts(repository.silent_trackers(conn, now=now), zone=zone), now=now)
 
 
 def _open(conn: psycopg.Connection, drafts: list[AlertDraft], *, now: datetime) -> list[int]:

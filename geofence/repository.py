@@ -248,7 +248,7 @@ def silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[SilentTr
 def list_events(conn: psycopg.Connection, *, vehicle_id: int | None, event_type: str | None,
                 start: datetime, end: datetime, limit: int) -> list[dict]:
     """Events in [start, end), newest first. The position of an event that happened while
-    the vehicle was lent is the participant's (DESIGN.md §6): it is left out."""
+    the vehicle was lent is the participant's (docs/PRIVACY.md): it is left out."""
     return conn.execute(
         "SELECT e.id, e.vehicle_id, v.label AS vehicle_label, e.type, e.occurred_at, e.geofence_id,"
         " g.name AS geofence_name, e.details,"

@@ -2,7 +2,7 @@
 
 Pure: each rule gets what it needs and returns `AlertDraft`s (to open, one per
 situation thanks to `dedup_key`) and keys of situations that are over (to resolve).
-Speed is never looked at: participants' driving is not watched (DESIGN.md §6).
+Speed is never looked at: participants' driving is not watched (docs/PRIVACY.md).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fleetbase.alerts import AlertDraft
+from fleetbase.local_time import local_text
 from geofence.repository import SilentTracker, Thresholds, VehicleContext
 from geofence.transitions import ENTER, EXIT, Fix, Transition
 
-PARIS = ZoneInfo("Europe/Paris")
 BATTERY_RECOVERY_PCT = 5.0  # above threshold + this, a low-battery alert is closed
 
 
@@ -26,18 +26,19 @@ class RuleOutcome:
     resolve: list[str] = field(default_factory=list)
 
 
-def _clock(moment: datetime) -> str:
-    return moment.astimezone(PARIS).strftime("%d/%m à %H:%M")
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return local_text(moment, zone, "%d/%m à %H:%M")
 
 
 def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Sequence[Fix],
                   transitions: Sequence[Transition], zone_kinds: dict[int, str], zone_names: dict[int, str],
                   outside_depot_since: datetime | None, in_a_service_area: bool,
-                  distance_to_zone_m: Callable[[int, Fix], float]) -> RuleOutcome:
+                  distance_to_zone_m: Callable[[int, Fix], float], zone: ZoneInfo) -> RuleOutcome:
     """Every rule fed by one vehicle's new fixes (in time order, late ones left out).
 
     `outside_depot_since`: the fix time from which the vehicle is confirmed outside
-    its depot zone in this batch (None when it is inside, or has no depot zone).
+    its depot zone in this batch (None when it is inside, or has no depot zone). `zone`:
+    the plateforme's time zone, for the times in the alerts' texts.
     `in_a_service_area`: after this batch, inside some service area (leaving one of two
     adjacent areas is not leaving the area the vehicle is lent for).
     """
@@ -50,16 +51,16 @@ def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Seq
             outcome.open.append(AlertDraft(
                 "left_service_area", "warning", "coordinator", context.vehicle_id, context.loan_id,
                 f"{context.label} (prêt n° {context.loan_id}) a quitté la zone « "
-                f"{zone_names[transition.zone_id]} » le {_clock(when)}.",
+                f"{zone_names[transition.zone_id]} » le {_clock(when, zone)}.",
                 f"left_service_area:loan:{context.loan_id}"))
         if (transition.type == ENTER and transition.zone_id == context.depot_zone_id and on_loan
                 and when >= context.loan_ends_at - timedelta(hours=thresholds.return_window_hours)):
             outcome.open.append(AlertDraft(
                 "back_at_depot", "info", "coordinator", context.vehicle_id, context.loan_id,
                 f"{context.label} est de retour au {context.depot_name}, en attente d'état des lieux "
-                f"(prêt n° {context.loan_id}, fin prévue le {_clock(context.loan_ends_at)}).",
+                f"(prêt n° {context.loan_id}, fin prévue le {_clock(context.loan_ends_at, zone)}).",
                 f"back_at_depot:loan:{context.loan_id}"))
-    theft = _possible_theft(context, thresholds, fixes, outside_depot_since, distance_to_zone_m)
+    theft = _possible_theft(context, thresholds, fixes, outside_depot_since, distance_to_zone_m, zone)
     if theft:
         outcome.open.append(theft)
     _battery(context, thresholds, fixes, outcome)
@@ -70,7 +71,7 @@ def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Seq
 
 def _possible_theft(context: VehicleContext, thresholds: Thresholds, fixes: Sequence[Fix],
                     outside_depot_since: datetime | None,
-                    distance_to_zone_m: Callable[[int, Fix], float]) -> AlertDraft | None:
+                    distance_to_zone_m: Callable[[int, Fix], float], zone: ZoneInfo) -> AlertDraft | None:
     """Not on loan, confirmed out of its depot, and the ignition on or clearly moved away.
 
     A vehicle in maintenance is left out: the garage moves it. A loaned vehicle is
@@ -90,7 +91,7 @@ def _possible_theft(context: VehicleContext, thresholds: Thresholds, fixes: Sequ
             return AlertDraft(
                 "possible_theft", "critical", "fleet_manager", context.vehicle_id, None,
                 f"Vol possible : {context.label} n'est pas en prêt et a quitté le {context.depot_name} "
-                f"({why}, le {_clock(fix.fix_time)}).",
+                f"({why}, le {_clock(fix.fix_time, zone)}).",
                 f"possible_theft:vehicle:{context.vehicle_id}")
     return None
 
@@ -116,10 +117,10 @@ def _battery(context: VehicleContext, thresholds: Thresholds, fixes: Sequence[Fi
         outcome.resolve.append(key)
 
 
-def silent_tracker_alerts(silent: Sequence[SilentTracker]) -> list[AlertDraft]:
+def silent_tracker_alerts(silent: Sequence[SilentTracker], *, zone: ZoneInfo) -> list[AlertDraft]:
     """One alert per vehicle whose tracker has been quiet too long."""
     return [AlertDraft(
         "tracker_silent", "warning", "fleet_manager", tracker.vehicle_id, None,
-        f"Traceur muet : {tracker.label} n'a rien envoyé depuis le {_clock(tracker.last_seen_at)} "
+        f"Traceur muet : {tracker.label} n'a rien envoyé depuis le {_clock(tracker.last_seen_at, zone)} "
         f"(plus de {tracker.silent_after.total_seconds() / 3600:g} h).",
         f"tracker_silent:vehicle:{tracker.vehicle_id}") for tracker in silent]

@@ -17,7 +17,7 @@ from ingest.readings import Decoded, Reading, RejectedReading, StatusUpdate
 
 TRACKER_ID = re.compile(r"[a-z0-9][a-z0-9_-]{1,63}")
 
-# field: (low, high), inclusive, in the units of DESIGN.md §3.
+# field: (low, high), inclusive, in the units of the MQTT contract (docs/ARCHITECTURE.md).
 NATIVE_NUMBERS = {
     "speed_kmh": (0.0, 400.0), "heading_deg": (0.0, 360.0), "alt_m": (-500.0, 9000.0),
     "acc_m": (0.0, 100_000.0), "odometer_km": (0.0, 5_000_000.0),
@@ -38,7 +38,7 @@ class Limits:
 
 
 def decode_message(topic: str, payload: bytes, *, received_at: datetime, limits: Limits) -> Decoded:
-    """Decode a message on one of the three topic families of DESIGN.md §3."""
+    """Decode a message on one of the three topic families of the MQTT contract (docs/ARCHITECTURE.md)."""
     parts = topic.split("/")
     if len(parts) == 3 and parts[0] == "fleet" and parts[2] in ("telemetry", "status"):
         tracker_id, family = parts[1], parts[2]

@@ -11,7 +11,7 @@ from fleetbase.errors import InvalidInput
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs several times more, per reading
 class Reading:
-    """One fix from one tracker, in the units of DESIGN.md §3 (treat as a value: never changed)."""
+    """One fix from one tracker, in the MQTT contract's units (docs/ARCHITECTURE.md); a value, never changed."""
 
     tracker_id: str
     fix_time: datetime

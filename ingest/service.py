@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -65,8 +66,9 @@ class _Item:
 
 class IngestService:
     def __init__(self, *, limits: Limits, max_accuracy_m: float, trackers: TrackerDirectory,
-                 geofences: ZoneCache | None = None) -> None:
+                 zone: ZoneInfo, geofences: ZoneCache | None = None) -> None:
         self.limits = limits
+        self.zone = zone  # the plateforme's, for the zone alerts' texts
         self.max_accuracy_m = max_accuracy_m
         self.trackers = trackers
         self.geofences = geofences  # None: no zone evaluation (benchmarks compare both)
@@ -186,7 +188,8 @@ class IngestService:
         for key in inserted:
             by_vehicle.setdefault(key[0], []).append(items[key].reading)
         before = self.vehicles.zones(conn, {vehicle: last_fix_times[vehicle] for vehicle in by_vehicle})
-        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zones=self.geofences, contexts=self.contexts)
+        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zone=self.zone, zones=self.geofences,
+                              contexts=self.contexts)
         repository.notify_events(conn, [
             {"vehicle_id": transition.vehicle_id, "type": transition.type, "geofence_id": transition.zone_id,
              "occurred_at": transition.fix.fix_time.isoformat()} for transition in evaluation.transitions])

@@ -61,7 +61,7 @@ class IngestWorker:
                           max_age=timedelta(days=settings.retention_days),
                           max_batch=settings.ingest_max_batch_readings),
             max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
-            geofences=ZoneCache() if settings.ingest_geofences else None)
+            geofences=ZoneCache() if settings.ingest_geofences else None, zone=settings.zone)
         # Messages in the chunks the receiver forwarded them in (one queue operation per chunk).
         self.inbox: queue.Queue[list[Incoming]] = queue.Queue()
         self._carried: list[Incoming] = []  # what the last batch left of its last chunk
@@ -241,7 +241,8 @@ class IngestWorker:
                 repository.notify_changed(conn, silent)
                 self.counters.inc("ingest_marked_offline_total", len(silent))
                 if self.settings.ingest_geofences:  # silence has no reading to react to: checked here
-                    self.counters.inc("ingest_alerts_opened_total", len(check_silent_trackers(conn, now=now)))
+                    opened = check_silent_trackers(conn, now=now, zone=self.settings.zone)
+                    self.counters.inc("ingest_alerts_opened_total", len(opened))
                 repository.save_counters(conn, self.settings.ingest_client_id, self.counters.values)
         except TRANSIENT_DB_ERRORS as error:
             log.warning("housekeeping skipped: database unavailable (%s)", error)

@@ -14,11 +14,13 @@ caption}]}], participant_signed, staff_signed.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput
+from fleetbase.local_time import local_today
 from loans import participant_repository, repository, rules
 from loans.service import no_overlap, loan_or_404, vehicle_or_error
 
@@ -26,21 +28,23 @@ from loans.service import no_overlap, loan_or_404, vehicle_or_error
 ODOMETER_TOLERANCE_KM = 1.0
 
 
-def check_out(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime) -> dict:
+def check_out(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
+              zone: ZoneInfo) -> dict:
     """The vehicle leaves: validated → active, vehicle on loan."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("checkout", loan["status"], loan_id)
     if loan["deposit_recorded_at"] is None:
         raise Conflict("La caution n'est pas enregistrée : recevez-la (ou dispensez-en) avant le départ.")
     if now >= loan["ends_at"]:
-        raise Conflict(f"Ce prêt devait finir le {rules.paris(loan['ends_at'])} : prolongez-le avant le départ.")
+        raise Conflict(f"Ce prêt devait finir le {rules.when(loan['ends_at'], zone)} : prolongez-le avant le départ.")
     if loan["participant_id"] is None:
         raise Conflict("Les données de cette personne ont été effacées : ce prêt ne peut qu'être annulé.")
     vehicle = vehicle_or_error(conn, loan["vehicle_id"], lock=True)
     rules.check_vehicle_status(vehicle["label"], vehicle["status"])
     if vehicle["status"] == "on_loan":
         raise Conflict(f"Le véhicule {vehicle['label']} n'est pas encore rentré de son prêt précédent.")
-    rules.check_licence(vehicle["kind"], participant_repository.licences_held(conn, loan["participant_id"], on=now))
+    rules.check_licence(vehicle["kind"], participant_repository.licences_held(conn, loan["participant_id"],
+                                                                              on=local_today(now, zone)))
     values = _inspection_values(inspection, vehicle, now=now)
     _insert_inspection(conn, loan_id, kind="checkout", inspection=inspection, values=values, user_id=user_id, now=now)
     with no_overlap(vehicle["label"]):  # leaving early moves the hold's start earlier
@@ -52,7 +56,8 @@ def check_out(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime) -> dict:
+def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
+             zone: ZoneInfo) -> dict:
     """The vehicle is back: active or overdue → returned, kilometres measured, new damages ticketed."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("checkin", loan["status"], loan_id)
@@ -75,7 +80,7 @@ def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_i
     resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}"], now=now)
     damages = rules.new_damages(departure["damages"], values["damages"])
     if damages:
-        _open_repair_draft(conn, loan_id, vehicle, damages, user_id=user_id, now=now)
+        _open_repair_draft(conn, loan_id, vehicle, damages, user_id=user_id, now=now, zone=zone)
     return loan_or_404(conn, loan_id, scope=None)
 
 
@@ -109,13 +114,13 @@ def _insert_inspection(conn, loan_id: int, *, kind: str, inspection: dict, value
 
 
 def _open_repair_draft(conn, loan_id: int, vehicle: dict, damages: list[dict], *, user_id: int,
-                       now: datetime) -> int:
+                       now: datetime, zone: ZoneInfo) -> int:
     places = ", ".join(damage["location"] for damage in damages)
     title = f"{vehicle['label']} : dommage constaté au retour du prêt n° {loan_id} ({places})"[:200]
     description = "\n".join(f"- {damage['location']} : {damage['description']}" for damage in damages)
     ticket_id = repository.insert_repair_draft(
         conn, vehicle_id=vehicle["id"], loan_id=loan_id, opened_by=user_id, title=title,
-        description=f"Nouveaux dommages notés à l'état des lieux de retour le {rules.paris(now)} :\n{description}",
+        description=f"Nouveaux dommages notés à l'état des lieux de retour le {rules.when(now, zone)} :\n{description}",
         now=now)
     open_alerts(conn, [AlertDraft(
         "repair_draft", "warning", "mechanic", vehicle["id"], loan_id,

@@ -4,17 +4,18 @@ coordinators get one alert per loan (closed when the vehicle is checked in)."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from fleetbase.alerts import AlertDraft, open_alerts
 from loans import repository
-from loans.rules import paris
+from loans.rules import when
 
 OVERDUE_REASON = "fin du prêt dépassée sans retour"
 
 
-def mark_overdue_loans(conn: psycopg.Connection, *, now: datetime) -> list[int]:
+def mark_overdue_loans(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> list[int]:
     """Mark every active loan whose end has passed as overdue; the ids newly marked.
 
     Idempotent: a loan already overdue is left alone, and its alert (dedup key
@@ -26,7 +27,7 @@ def mark_overdue_loans(conn: psycopg.Connection, *, now: datetime) -> list[int]:
                                      reason=OVERDUE_REASON, now=now)
     open_alerts(conn, [AlertDraft(
         "loan_overdue", "warning", "coordinator", loan["vehicle_id"], loan["id"],
-        f"Prêt n° {loan['id']} en retard : {loan['vehicle_label']} devait être rendu le {paris(loan['ends_at'])}"
+        f"Prêt n° {loan['id']} en retard : {loan['vehicle_label']} devait être rendu le {when(loan['ends_at'], zone)}"
         " et n'a pas fait l'objet d'un état des lieux de retour.", f"loan_overdue:{loan['id']}")
         for loan in marked], now=now)
     return sorted(loan["id"] for loan in marked)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import psycopg
 from psycopg import sql
@@ -74,10 +74,10 @@ def replace_licences(conn: psycopg.Connection, participant_id: int, *, licences:
                      {"id": participant_id, "category": licence["category"], "checked_on": licence["checked_on"]})
 
 
-def licences_held(conn: psycopg.Connection, participant_id: int, *, on: datetime) -> set[str]:
-    """Licence categories whose document was checked on or before `on`."""
+def licences_held(conn: psycopg.Connection, participant_id: int, *, on: date) -> set[str]:
+    """Licence categories whose document was checked on or before the day `on` (the plateforme's date)."""
     rows = conn.execute("SELECT category FROM participant_licences WHERE participant_id = %(id)s"
-                        " AND checked_on <= %(on)s::date", {"id": participant_id, "on": on}).fetchall()
+                        " AND checked_on <= %(on)s", {"id": participant_id, "on": on}).fetchall()
     return {row["category"] for row in rows}
 
 

@@ -1,4 +1,4 @@
-"""Participants: only what a loan needs (DESIGN.md §6), their export and their erasure.
+"""Participants: only what a loan needs (docs/PRIVACY.md), their export and their erasure.
 
 `scope` is the caller's row scope on participants (a prescriber sees only the people of
 their own structure); `user` is the id of whoever acts, written to the audit log.

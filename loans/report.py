@@ -1,5 +1,5 @@
 """The activity report for the association's funders (the Département, the intercommunalités):
-per month (Paris time) and intercommunality, as JSON rows or as CSV.
+per month (in the plateforme's zone) and intercommunality, as JSON rows or as CSV.
 
     participants       people with a loan running during the month (by where they live)
     loans_started      check-outs in the month;  loans_ended: check-ins in the month
@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from fleetbase.errors import InvalidInput
+from fleetbase.local_time import month_start
 from loans import report_repository
-from loans.rules import PARIS
 
 KINDS = ("car", "scooter", "ebike", "ecar")
 TOTAL = "Total"
@@ -29,24 +30,25 @@ CSV_HEADER = ("mois", "intercommunalité", "personnes suivies", "prêts commenc�
               "utilisation vélos électriques (%)", "utilisation voitures électriques (%)")
 
 
-def month_bounds(first: date, last: date) -> list[tuple[str, datetime, datetime]]:
-    """(YYYY-MM, start, end) of each month from `first` to `last`, bounds at Paris midnight."""
+def month_bounds(first: date, last: date, *, zone: ZoneInfo) -> list[tuple[str, datetime, datetime]]:
+    """(YYYY-MM, start, end) of each month from `first` to `last`, bounds at local midnight."""
     if last < first:
         raise InvalidInput("Le mois de fin doit suivre le mois de début.")
     months, year, month = [], first.year, first.month
     while (year, month) <= (last.year, last.month):
         following = (year + month // 12, month % 12 + 1)
-        months.append((f"{year:04d}-{month:02d}", datetime(year, month, 1, tzinfo=PARIS),
-                       datetime(*following, 1, tzinfo=PARIS)))
+        months.append((f"{year:04d}-{month:02d}", month_start(year, month, zone),
+                       month_start(*following, zone)))
         year, month = following
         if len(months) > MAX_MONTHS:
             raise InvalidInput(f"Le rapport couvre au plus {MAX_MONTHS} mois.")
     return months
 
 
-def activity_report(conn: psycopg.Connection, *, first: date, last: date, now: datetime) -> list[dict]:
+def activity_report(conn: psycopg.Connection, *, first: date, last: date, now: datetime,
+                    zone: ZoneInfo) -> list[dict]:
     """One row per month and intercommunality, then the month's total."""
-    months = month_bounds(first, last)
+    months = month_bounds(first, last, zone=zone)
     activity = report_repository.activity_by_intercommunality(conn, months=months, now=now)
     fleet = report_repository.utilisation(conn, months=months, now=now)
     rows: dict[tuple[str, str], dict] = {}

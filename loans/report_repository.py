@@ -1,4 +1,4 @@
-"""The activity report's queries. `months` are (label, start, end) with Paris month bounds in UTC.
+"""The activity report's queries. `months` are (label, start, end) with local month bounds (aware datetimes).
 
 A loan counts from its check-out to its check-in (or `now` while it runs); its
 kilometres count in the month it came back; loans keep their intercommunality after

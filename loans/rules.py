@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fleetbase.errors import Conflict, InvalidInput
-
-PARIS = ZoneInfo("Europe/Paris")
+from fleetbase.local_time import local_text
 
 # Any one of these licences allows driving the kind; an e-bike needs none.
 LICENCES_NEEDED: dict[str, frozenset[str]] = {
@@ -56,9 +55,9 @@ class LoanRules:
         return timedelta(hours=self.turnaround_hours)
 
 
-def paris(moment: datetime) -> str:
-    """A moment as people read it: `15/12/2026 à 18:00`, Paris time."""
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as people read it, in the plateforme's zone: `15/12/2026 à 18:00`."""
+    return local_text(moment, zone)
 
 
 def check_transition(action: str, status: str, loan_id: int) -> str:
@@ -105,11 +104,11 @@ def held_until(rules: LoanRules, ends_at: datetime) -> datetime:
     return ends_at + rules.turnaround
 
 
-def overlap_message(label: str, rules: LoanRules, other: dict) -> str:
+def overlap_message(label: str, rules: LoanRules, other: dict, *, zone: ZoneInfo) -> str:
     """Why a vehicle is not free: the loan (or request) that holds it, with its buffer."""
     buffer = f", dont {rules.turnaround_hours:g} h de remise en état" if rules.turnaround_hours else ""
     what = "une demande en attente" if other["status"] == "requested" else "le prêt"
-    return (f"Le véhicule {label} est pris du {paris(other['starts_at'])} au {paris(other['held_until'])}"
+    return (f"Le véhicule {label} est pris du {when(other['starts_at'], zone)} au {when(other['held_until'], zone)}"
             f" par {what} n° {other['id']}{buffer}.")
 
 

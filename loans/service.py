@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from fleetbase.alerts import resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput, NotFound
+from fleetbase.local_time import local_today
 from loans import participant_repository, repository, rules
 
 
@@ -42,16 +44,18 @@ def vehicle_or_error(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = 
 
 
 def check_free(conn: psycopg.Connection, vehicle: dict, loan_rules: rules.LoanRules, *, starts_at: datetime,
-               held_until: datetime, exclude_loan_id: int | None = None, include_requested: bool = False) -> None:
+               held_until: datetime, zone: ZoneInfo, exclude_loan_id: int | None = None,
+               include_requested: bool = False) -> None:
     conflicts = repository.find_conflicts(conn, vehicle_id=vehicle["id"], starts_at=starts_at,
                                           held_until=held_until, exclude_loan_id=exclude_loan_id,
                                           include_requested=include_requested)
     if conflicts:
-        raise Conflict(rules.overlap_message(vehicle["label"], loan_rules, conflicts[0]))
+        raise Conflict(rules.overlap_message(vehicle["label"], loan_rules, conflicts[0], zone=zone))
 
 
 def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: int, starts_at: datetime,
-                 ends_at: datetime, purpose: str | None, scope: dict | None, user_id: int, now: datetime) -> dict:
+                 ends_at: datetime, purpose: str | None, scope: dict | None, user_id: int, now: datetime,
+                 zone: ZoneInfo) -> dict:
     """A new request (prescriber or coordinator), checked against every rule a request can break."""
     participant = participant_repository.get_participant(conn, participant_id, scope=scope)
     if participant is None:
@@ -61,7 +65,7 @@ def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: i
     vehicle = vehicle_or_error(conn, vehicle_id)
     loan_rules = repository.get_rules(conn)[vehicle["kind"]]
     _check_loan(conn, vehicle, loan_rules, participant_id=participant_id, starts_at=starts_at, ends_at=ends_at,
-                now=now)
+                now=now, zone=zone)
     loan_id = repository.insert_loan(conn, values={
         "vehicle_id": vehicle_id, "participant_id": participant_id, "prescriber_id": participant["prescriber_id"],
         "requested_by": user_id, "starts_at": starts_at, "ends_at": ends_at,
@@ -73,7 +77,7 @@ def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: i
 
 
 def validate_loan(conn: psycopg.Connection, loan_id: int, *, vehicle_id: int | None, user_id: int,
-                  now: datetime) -> dict:
+                  now: datetime, zone: ZoneInfo) -> dict:
     """Validate a request, on its vehicle or on another one the coordinator chose."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("validate", loan["status"], loan_id)
@@ -82,7 +86,7 @@ def validate_loan(conn: psycopg.Connection, loan_id: int, *, vehicle_id: int | N
     if loan["participant_id"] is None:
         raise Conflict("Les données de cette personne ont été effacées : ce prêt ne peut qu'être annulé.")
     _check_loan(conn, vehicle, loan_rules, participant_id=loan["participant_id"], starts_at=loan["starts_at"],
-                ends_at=loan["ends_at"], now=now, exclude_loan_id=loan_id)
+                ends_at=loan["ends_at"], now=now, zone=zone, exclude_loan_id=loan_id)
     with no_overlap(vehicle["label"]):
         repository.update_loan(conn, loan_id, now=now, status=target, vehicle_id=vehicle["id"],
                                held_until=rules.held_until(loan_rules, loan["ends_at"]))
@@ -129,7 +133,7 @@ def record_deposit(conn: psycopg.Connection, loan_id: int, *, amount_cents: int,
 
 
 def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, reason: str | None, user_id: int,
-                now: datetime) -> dict:
+                now: datetime, zone: ZoneInfo) -> dict:
     """Move the end later, by at most the kind's maximum length, when nothing follows on the vehicle.
 
     An overdue loan extended past now is running again (`active`) and its alert is closed.
@@ -137,7 +141,7 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     rules.check_allowed("extend", loan["status"], rules.HOLDING, loan_id)
     if ends_at <= loan["ends_at"]:
-        raise InvalidInput(f"La nouvelle fin doit suivre la fin actuelle ({rules.paris(loan['ends_at'])}).")
+        raise InvalidInput(f"La nouvelle fin doit suivre la fin actuelle ({rules.when(loan['ends_at'], zone)}).")
     if ends_at <= now:
         raise InvalidInput("La nouvelle fin doit être dans le futur.")
     vehicle = vehicle_or_error(conn, loan["vehicle_id"], lock=True)
@@ -145,13 +149,13 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
     rules.check_length(loan_rules, loan["ends_at"], ends_at, extension=True)
     new_hold = rules.held_until(loan_rules, ends_at)
     # Only what follows the current end matters (requests overlapping the loan itself wait in vain).
-    check_free(conn, vehicle, loan_rules, starts_at=loan["ends_at"], held_until=new_hold, exclude_loan_id=loan_id,
-               include_requested=True)
+    check_free(conn, vehicle, loan_rules, starts_at=loan["ends_at"], held_until=new_hold, zone=zone,
+               exclude_loan_id=loan_id, include_requested=True)
     target = "active" if loan["status"] == "overdue" else loan["status"]
     with no_overlap(vehicle["label"]):
         repository.update_loan(conn, loan_id, now=now, status=target, ends_at=ends_at, held_until=new_hold)
     repository.insert_transition(conn, loan_id, from_status=loan["status"], to_status=target, by_user_id=user_id,
-                                 reason=f"prolongé jusqu'au {rules.paris(ends_at)}"
+                                 reason=f"prolongé jusqu'au {rules.when(ends_at, zone)}"
                                         + (f" : {reason}" if reason else ""), now=now)
     if loan["status"] == "overdue":
         resolve_alerts(conn, [f"loan_overdue:{loan_id}"], now=now)
@@ -159,15 +163,17 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
 
 
 def _check_loan(conn: psycopg.Connection, vehicle: dict, loan_rules: rules.LoanRules, *, participant_id: int,
-                starts_at: datetime, ends_at: datetime, now: datetime, exclude_loan_id: int | None = None) -> None:
+                starts_at: datetime, ends_at: datetime, now: datetime, zone: ZoneInfo,
+                exclude_loan_id: int | None = None) -> None:
     rules.check_dates(starts_at, ends_at)
     if ends_at <= now:
         raise InvalidInput("Ce prêt finirait dans le passé.")
     rules.check_vehicle_status(vehicle["label"], vehicle["status"])
-    rules.check_licence(vehicle["kind"], participant_repository.licences_held(conn, participant_id, on=now))
+    rules.check_licence(vehicle["kind"], participant_repository.licences_held(conn, participant_id,
+                                                                              on=local_today(now, zone)))
     rules.check_length(loan_rules, starts_at, ends_at)
     check_free(conn, vehicle, loan_rules, starts_at=starts_at, held_until=rules.held_until(loan_rules, ends_at),
-               exclude_loan_id=exclude_loan_id)
+               zone=zone, exclude_loan_id=exclude_loan_id)
 
 
 @contextmanager

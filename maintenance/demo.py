@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleetbase.local_time import local_today
 from maintenance import repository
 from maintenance.plans import first_controle_technique
 
@@ -24,7 +25,7 @@ INSURANCE_SOON = {"car-03": 20}  # days left
 
 def seed_demo_maintenance(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> int:
     """Service records for the vehicles that have none; how many vehicles got a history. No commit."""
-    today = now.astimezone(zone).date()
+    today = local_today(now, zone)
     vehicles = repository.vehicles_without_records(conn)
     plans = repository.effective_plans(conn, vehicle_ids=[vehicle["id"] for vehicle in vehicles])
     for number, vehicle in enumerate(vehicles):

@@ -1,6 +1,9 @@
 """The scheduler's periodic jobs. Each takes the job's connection (one transaction, committed
 by the scheduler with the job's slot), `now` from the scheduler's clock, and its context;
-each is idempotent: running it twice for the same moment changes nothing more.
+each is idempotent: running it twice for the same moment changes nothing more. The jobs
+that talk to the network (`SENDING`: e-mails, web hooks) commit message by message
+instead, so that no lock is held while a server takes its time, and look at
+`context.stop` between messages.
 
 What the ingest worker already does every few seconds stays there (trackers marked
 offline and the per-tracker silence alert, day partitions, expiry of raw positions):
@@ -11,8 +14,9 @@ see about itself (no telemetry from the whole fleet) and the rest of the product
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import psycopg
@@ -29,6 +33,7 @@ BATTERY_RECOVERY_PCT = 5.0
 class JobContext:
     settings: MaintenanceSettings
     mailer: Callable[[Sequence[str], str, str], None]
+    stop: threading.Event = field(default_factory=threading.Event)  # set: the scheduler is stopping
 
 
 def due_scan(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
@@ -39,7 +44,7 @@ def due_scan(conn: psycopg.Connection, *, now: datetime, context: JobContext) ->
 def overdue_loans(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
     from loans.overdue import mark_overdue_loans  # the loans domain owns the rule and its alert
 
-    return {"marked": len(mark_overdue_loans(conn, now=now))}
+    return {"marked": len(mark_overdue_loans(conn, now=now, zone=context.settings.zone))}
 
 
 def fleet_silence(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
@@ -80,13 +85,19 @@ def retention(conn: psycopg.Connection, *, now: datetime, context: JobContext) -
 
 
 def notify(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
-    alerts = notifications.notify_alerts(conn, mailer=context.mailer, now=now, zone=context.settings.zone)
-    mail = notifications.send_queued_mail(conn, mailer=context.mailer, now=now)
+    settings = context.settings
+    retry = notifications.Retry(max_attempts=settings.mail_max_attempts, backoff_s=settings.mail_backoff_s)
+    alerts = notifications.notify_alerts(conn, mailer=context.mailer, now=now, zone=settings.zone, retry=retry,
+                                         stop=context.stop)
+    mail = notifications.send_queued_mail(conn, mailer=context.mailer, now=now, retry=retry, stop=context.stop)
     return {"alerts": alerts, "mail": mail}
 
 
 def deliver_webhooks(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
-    return webhooks.deliver_due(conn, settings=context.settings, now=now)
+    return webhooks.deliver_due(conn, settings=context.settings, now=now, stop=context.stop)
+
+
+SENDING = frozenset({"notify", "webhooks"})
 
 
 def job_table(settings: MaintenanceSettings) -> dict[str, tuple[Callable[..., dict], int]]:

@@ -48,7 +48,7 @@ def delete_expired(conn: psycopg.Connection, *, now: datetime, retention_days: i
     statements = {
         "dead_letters": "DELETE FROM dead_letters WHERE received_at < %(telemetry)s",
         "alerts": "DELETE FROM alerts a WHERE a.status = 'resolved' AND a.resolved_at < %(cutoff)s",
-        "mail_outbox": "DELETE FROM mail_outbox WHERE sent_at < %(cutoff)s",
+        "mail_outbox": "DELETE FROM mail_outbox WHERE sent_at < %(cutoff)s OR failed_at < %(cutoff)s",
         "webhook_deliveries": "DELETE FROM webhook_deliveries WHERE status <> 'pending'"
                                " AND created_at < %(cutoff)s",
         "scheduler_job_runs": "DELETE FROM scheduler_job_runs WHERE slot < %(cutoff)s",

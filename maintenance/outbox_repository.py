@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import psycopg
 
 
+# Sending is claim → send → record, each step in its own transaction (see notifications.py).
+# A claim pushes the message's next attempt past a lease and commits: no lock is held
+# while the message is on its way, other runs pass it by, and if this process dies the
+# message is tried again once the lease is over.
+CLAIM_LEASE = timedelta(minutes=10)  # longer than a send can take (SMTP and HTTP timeouts)
+
+
+def claimed(conn: psycopg.Connection, claim: Callable[[psycopg.Connection], dict | None], *,
+            stop: threading.Event | None, limit: int) -> Iterator[dict]:
+    """Each message `claim` returns, claimed in a transaction of its own (the one commit made
+    here: the claim must be visible before the message is sent), until none is due, `stop`
+    is set or `limit` were claimed."""
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            return
+        with conn.transaction():
+            message = claim(conn)
+        if message is None:
+            return
+        yield message
+
 # --- alert e-mails ---------------------------------------------------------------------------
 
-def alerts_to_notify(conn: psycopg.Connection, *, limit: int) -> list[dict]:
-    """Committed alerts not yet e-mailed, oldest first, locked so no other run takes them."""
+ALERT_DUE = ("notified_at IS NULL AND mail_failed_at IS NULL"
+             " AND coalesce(mail_next_attempt_at, '-infinity') <= %(now)s")
+
+
+def claim_alert(conn: psycopg.Connection, *, now: datetime, lease_until: datetime) -> dict | None:
+    """The oldest committed alert due for its e-mail, claimed until `lease_until`; None when none is."""
     return conn.execute(
-        "SELECT a.id, a.kind, a.severity, a.target_role, a.message, a.status, a.created_at, a.vehicle_id,"
-        " v.label AS vehicle_label FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id"
-        " WHERE a.notified_at IS NULL ORDER BY a.id LIMIT %(limit)s FOR UPDATE OF a SKIP LOCKED",
-        {"limit": limit}).fetchall()
+        "UPDATE alerts a SET mail_next_attempt_at = %(lease)s"
+        f" FROM (SELECT id FROM alerts WHERE {ALERT_DUE} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AS due"
+        " WHERE a.id = due.id RETURNING a.id, a.kind, a.severity, a.target_role, a.message, a.status,"
+        " a.created_at, a.vehicle_id, a.mail_failures,"
+        " (SELECT v.label FROM vehicles v WHERE v.id = a.vehicle_id) AS vehicle_label",
+        {"now": now, "lease": lease_until}).fetchone()
+
+
+def alerts_due(conn: psycopg.Connection, *, now: datetime) -> int:
+    """How many alerts wait for their e-mail and could go now."""
+    return conn.execute(f"SELECT count(*) AS due FROM alerts WHERE {ALERT_DUE}", {"now": now}).fetchone()["due"]
 
 
 def role_addresses(conn: psycopg.Connection) -> dict[str, list[str]]:
@@ -27,30 +61,73 @@ def role_addresses(conn: psycopg.Connection) -> dict[str, list[str]]:
 
 def mark_notified(conn: psycopg.Connection, alert_ids: list[int], *, now: datetime) -> None:
     if alert_ids:
-        conn.execute("UPDATE alerts SET notified_at = %(now)s WHERE id = ANY(%(ids)s)", {"ids": alert_ids, "now": now})
+        conn.execute("UPDATE alerts SET notified_at = %(now)s, mail_next_attempt_at = NULL WHERE id = ANY(%(ids)s)",
+                     {"ids": alert_ids, "now": now})
+
+
+def alert_mail_refused(conn: psycopg.Connection, alert_id: int, *, error: str, retry_at: datetime | None,
+                       now: datetime) -> None:
+    """Count a refusal; try again at `retry_at`, or give up (`retry_at` None)."""
+    conn.execute("UPDATE alerts SET mail_failures = mail_failures + 1, mail_last_error = %(error)s,"
+                 " mail_next_attempt_at = %(retry)s,"
+                 " mail_failed_at = CASE WHEN %(retry)s::timestamptz IS NULL THEN %(now)s END WHERE id = %(id)s",
+                 {"id": alert_id, "error": error[:500], "retry": retry_at, "now": now})
+
+
+def release_alert(conn: psycopg.Connection, alert_id: int, *, error: str) -> None:
+    """The server was away: the alert keeps its turn for the next run, no attempt counted."""
+    conn.execute("UPDATE alerts SET mail_next_attempt_at = NULL, mail_last_error = %(error)s WHERE id = %(id)s",
+                 {"id": alert_id, "error": error[:500]})
 
 
 # --- queued e-mails ----------------------------------------------------------------------------
 
-def pending_mail(conn: psycopg.Connection, *, limit: int) -> list[dict]:
-    return conn.execute("SELECT id, recipients, subject, body FROM mail_outbox WHERE sent_at IS NULL"
-                        " ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED", {"limit": limit}).fetchall()
+MAIL_DUE = "sent_at IS NULL AND failed_at IS NULL AND coalesce(next_attempt_at, '-infinity') <= %(now)s"
 
 
-def mark_mail(conn: psycopg.Connection, mail_id: int, *, sent_at: datetime | None, error: str | None) -> None:
-    conn.execute("UPDATE mail_outbox SET sent_at = %(sent)s, attempts = attempts + 1, last_error = %(error)s"
-                 " WHERE id = %(id)s", {"id": mail_id, "sent": sent_at, "error": error})
+def claim_mail(conn: psycopg.Connection, *, now: datetime, lease_until: datetime) -> dict | None:
+    """The oldest queued e-mail due, claimed until `lease_until`; None when none is."""
+    return conn.execute(
+        "UPDATE mail_outbox m SET next_attempt_at = %(lease)s"
+        f" FROM (SELECT id FROM mail_outbox WHERE {MAIL_DUE} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AS due"
+        " WHERE m.id = due.id RETURNING m.id, m.recipients, m.subject, m.body, m.attempts",
+        {"now": now, "lease": lease_until}).fetchone()
+
+
+def mails_due(conn: psycopg.Connection, *, now: datetime) -> int:
+    return conn.execute(f"SELECT count(*) AS due FROM mail_outbox WHERE {MAIL_DUE}", {"now": now}).fetchone()["due"]
+
+
+def mail_sent(conn: psycopg.Connection, mail_id: int, *, now: datetime) -> None:
+    conn.execute("UPDATE mail_outbox SET sent_at = %(now)s, attempts = attempts + 1, last_error = NULL,"
+                 " next_attempt_at = NULL WHERE id = %(id)s", {"id": mail_id, "now": now})
+
+
+def mail_refused(conn: psycopg.Connection, mail_id: int, *, error: str, retry_at: datetime | None,
+                 now: datetime) -> None:
+    """Count the attempt; try again at `retry_at`, or give up (`retry_at` None)."""
+    conn.execute("UPDATE mail_outbox SET attempts = attempts + 1, last_error = %(error)s, next_attempt_at = %(retry)s,"
+                 " failed_at = CASE WHEN %(retry)s::timestamptz IS NULL THEN %(now)s END WHERE id = %(id)s",
+                 {"id": mail_id, "error": error[:500], "retry": retry_at, "now": now})
+
+
+def release_mail(conn: psycopg.Connection, mail_id: int, *, error: str) -> None:
+    conn.execute("UPDATE mail_outbox SET next_attempt_at = NULL, last_error = %(error)s WHERE id = %(id)s",
+                 {"id": mail_id, "error": error[:500]})
 
 
 # --- web hooks -----------------------------------------------------------------------------------
 
-def due_deliveries(conn: psycopg.Connection, *, now: datetime, limit: int) -> list[dict]:
+def claim_delivery(conn: psycopg.Connection, *, now: datetime, lease_until: datetime) -> dict | None:
+    """The next delivery due, with its garage's address and secret, claimed until `lease_until`."""
     return conn.execute(
-        "SELECT d.id, d.garage_id, d.event, d.idempotency_key, d.body, d.attempts, g.name AS garage_name,"
-        " g.webhook_url, g.webhook_secret FROM webhook_deliveries d JOIN garages g ON g.id = d.garage_id"
-        " WHERE d.status = 'pending' AND d.next_attempt_at <= %(now)s"
-        " ORDER BY d.next_attempt_at, d.id LIMIT %(limit)s FOR UPDATE OF d SKIP LOCKED",
-        {"now": now, "limit": limit}).fetchall()
+        "UPDATE webhook_deliveries d SET next_attempt_at = %(lease)s FROM garages g,"
+        " (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= %(now)s"
+        "  ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AS due"
+        " WHERE d.id = due.id AND g.id = d.garage_id"
+        " RETURNING d.id, d.garage_id, d.event, d.idempotency_key, d.body, d.attempts, g.name AS garage_name,"
+        " g.webhook_url, g.webhook_secret",
+        {"now": now, "lease": lease_until}).fetchone()
 
 
 def delivery_succeeded(conn: psycopg.Connection, delivery_id: int, *, now: datetime) -> None:

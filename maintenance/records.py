@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from fleetbase.errors import InvalidInput, NotFound
+from fleetbase.local_time import local_today
 from maintenance import repository
 from maintenance.service import scan_due
 
@@ -31,7 +32,7 @@ def record_service(conn: psycopg.Connection, *, vehicle_id: int, performed_on: d
     tasks = sorted(set(tasks))
     if not tasks or not all(TASK_NAME.match(task) for task in tasks):
         raise InvalidInput("Indiquez au moins une tâche (lettres minuscules, chiffres, « _ »).")
-    if performed_on > now.astimezone(zone).date():
+    if performed_on > local_today(now, zone):
         raise InvalidInput("La date d'intervention ne peut pas être dans le futur.")
     if odometer_km is None:
         odometer_km = vehicle["effective_odometer_km"]

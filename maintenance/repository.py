@@ -32,7 +32,7 @@ def effective_plans(conn: psycopg.Connection, *, vehicle_ids: Sequence[int]) -> 
     return plans
 
 
-def vehicle_facts(conn: psycopg.Connection, *, now: datetime, today: date,
+def vehicle_facts(conn: psycopg.Connection, *, now: datetime, today: date, zone: str,
                   vehicle_ids: Sequence[int] | None = None) -> list[VehicleFacts]:
     """Vehicles in service (not out_of_service) with their effective odometer and recent pace.
 
@@ -42,7 +42,7 @@ def vehicle_facts(conn: psycopg.Connection, *, now: datetime, today: date,
     with conn.cursor(row_factory=class_row(VehicleFacts)) as cursor:
         return cursor.execute(
             "SELECT v.id AS vehicle_id, v.label, v.kind, v.first_registered_on, v.insurance_expires_on,"
-            " coalesce(v.first_registered_on, (v.created_at AT TIME ZONE 'UTC')::date) AS in_service_since,"
+            " coalesce(v.first_registered_on, (v.created_at AT TIME ZONE %(zone)s)::date) AS in_service_since,"
             " s.effective_odometer_km AS odometer_km,"
             " coalesce((s.effective_odometer_km - first_fix.effective_odometer_km)"
             "          / greatest(extract(epoch FROM %(now)s - first_fix.fix_time) / 86400, 1),"
@@ -56,7 +56,7 @@ def vehicle_facts(conn: psycopg.Connection, *, now: datetime, today: date,
             "    ORDER BY p.fix_time LIMIT 1) AS first_fix ON true"
             " WHERE v.status <> 'out_of_service' AND (%(ids)s::bigint[] IS NULL OR v.id = ANY(%(ids)s))"
             " ORDER BY v.id",
-            {"now": now, "today": today, "since": now - PACE_WINDOW,
+            {"now": now, "today": today, "zone": zone, "since": now - PACE_WINDOW,
              "ids": list(vehicle_ids) if vehicle_ids is not None else None}).fetchall()
 
 

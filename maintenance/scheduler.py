@@ -8,7 +8,9 @@
 - **Each job once per slot.** A job's slot is its interval's window (a 300 s job has
   the slots 10:00:00, 10:05:00…). A run inserts (job, slot) into scheduler_job_runs in
   the same transaction as its work: should two processes ever run together (a lock
-  lost with a network split), the second finds the slot taken and does nothing.
+  lost with a network split), the second finds the slot taken and does nothing. The
+  jobs that send (e-mails, web hooks) commit their slot first, then each message in
+  its own transactions (`maintenance.notifications`), so no lock waits on a server.
 - **Catching up once.** On becoming active, every job whose current slot has not run
   (the process was down, or lost the lock) runs once right away — not once per missed
   slot: the jobs look at the present state, so one run covers everything missed.
@@ -22,6 +24,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -31,7 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from fleetbase.db import connect, open_pool
 from maintenance import outbox_repository as repository
-from maintenance.jobs import JobContext, job_table
+from maintenance.jobs import SENDING, JobContext, job_table
 from maintenance.mail import SmtpMailer
 from maintenance.settings import MaintenanceSettings
 
@@ -61,27 +64,44 @@ class Scheduler:
 
     # --- one run -------------------------------------------------------------------------
     def run_job(self, name: str) -> bool:
-        """Run `name` for the current slot unless it already ran; True if this call ran it."""
+        """Run `name` for the current slot unless it already ran; True if this call ran it.
+        A scheduler that is stopping starts nothing new."""
+        if self.context.stop.is_set():
+            return False
         function, interval = self.jobs[name]
         now = self.clock()
         slot = slot_of(now, interval)
         try:
-            with self._connection() as conn, conn.transaction():
-                if not repository.claim_slot(conn, job=name, slot=slot, runner=self.runner, now=now):
-                    return False
-                outcome = function(conn, now=now, context=self.context)
-                repository.finish_slot(conn, job=name, slot=slot, outcome=json.dumps(outcome, default=str),
-                                       now=self.clock())
-        except Exception:  # rolled back, slot unclaimed: the next wake-up tries again
+            with self._connection() as conn:
+                if name in SENDING:
+                    # It commits message by message: its slot is claimed (and committed) first.
+                    with conn.transaction():
+                        if not repository.claim_slot(conn, job=name, slot=slot, runner=self.runner, now=now):
+                            return False
+                    outcome = function(conn, now=now, context=self.context)
+                    with conn.transaction():
+                        self._finish(conn, name, slot, outcome)
+                else:
+                    with conn.transaction():
+                        if not repository.claim_slot(conn, job=name, slot=slot, runner=self.runner, now=now):
+                            return False
+                        outcome = function(conn, now=now, context=self.context)
+                        self._finish(conn, name, slot, outcome)
+        except Exception:  # rolled back (a sending job: what was sent is recorded); the next slot tries again
             log.exception("job %s failed for slot %s", name, slot.isoformat())
             return False
         log.info("ran job %s slot %s: %s", name, slot.isoformat(), outcome)
         return True
 
+    def _finish(self, conn: psycopg.Connection, name: str, slot: datetime, outcome: dict) -> None:
+        repository.finish_slot(conn, job=name, slot=slot, outcome=json.dumps(outcome, default=str), now=self.clock())
+
     def catch_up(self) -> list[str]:
         """Run once every job whose current slot has not run yet; the jobs run."""
         ran = []
         for name, (_, interval) in self.jobs.items():
+            if self.context.stop.is_set():
+                break
             with self._connection() as conn:
                 last = repository.last_slot(conn, job=name)
             if last is None or last < slot_of(self.clock(), interval):
@@ -96,7 +116,12 @@ class Scheduler:
 
     # --- leadership ----------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        """Stand by until this process holds the lock, run the jobs while it does; until `stop`."""
+        """Stand by until this process holds the lock, run the jobs while it does; until `stop`.
+
+        Stopping is prompt: a job sending e-mails or web hooks stops between two messages
+        (each bounded by its timeout), catching up stops between two jobs.
+        """
+        self.context = replace(self.context, stop=stop)
         with open_pool(self.settings, name="scheduler") as pool:
             self.pool = pool
             while not stop.is_set():
@@ -109,11 +134,13 @@ class Scheduler:
 
     def _lead_when_possible(self, stop: threading.Event) -> None:
         with connect(self.settings.database_url, autocommit=True, name="scheduler-lock") as lock_conn:
+            told = False
             while not stop.is_set():
                 if lock_conn.execute("SELECT pg_try_advisory_lock(hashtext(%(name)s)) AS held",
                                      {"name": LOCK_NAME}).fetchone()["held"]:
                     break
-                log.debug("another scheduler is active; standing by")
+                (log.debug if told else log.info)("scheduler %s stands by: another one is active", self.runner)
+                told = True
                 stop.wait(self.settings.scheduler_standby_poll_s)
             else:
                 return

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
+from fleetbase.local_time import local_today
 from maintenance import french, repository
 from maintenance.due import LEVELS, RANK, DueState, due_state, urgency_key
 
@@ -32,8 +33,9 @@ class ScanOutcome:
 def compute_due(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo,
                 vehicle_ids: Sequence[int] | None = None) -> list[DueState]:
     """Every applicable task of every vehicle in service, most urgent first."""
-    today = now.astimezone(zone).date()
-    vehicles = repository.vehicle_facts(conn, now=now, today=today, vehicle_ids=vehicle_ids)
+    today = local_today(now, zone)
+    vehicles = repository.vehicle_facts(conn, now=now, today=today, zone=zone.key,
+                                        vehicle_ids=vehicle_ids)
     ids = [vehicle.vehicle_id for vehicle in vehicles]
     plans = repository.effective_plans(conn, vehicle_ids=ids)
     last = repository.last_services(conn, vehicle_ids=ids)
@@ -61,7 +63,7 @@ def scan_due(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo,
         # Only the current level's alert stays open.
         to_resolve += [dedup_key(state, level) for level in LEVELS[1:] if level != state.level]
         if RANK[state.level] > RANK[before]:
-            drafts.append(alert_for(state, today=now.astimezone(zone).date()))
+            drafts.append(alert_for(state, today=local_today(now, zone)))
     outcome = ScanOutcome(states=len(states))
     outcome.resolved = resolve_alerts(conn, to_resolve, now=now)
     outcome.opened = open_alerts(conn, drafts, now=now)

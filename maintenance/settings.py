@@ -18,6 +18,13 @@ class MaintenanceSettings(FleetSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr = SecretStr("")
     smtp_timeout_s: float = Field(default=10.0, gt=0)
+    # The name this host gives the SMTP server (EHLO); by default the machine's own name,
+    # so that no DNS look-up is made for every message.
+    smtp_helo_name: str = Field(default_factory=socket.gethostname, min_length=1)
+    # A message the server refuses is tried again after mail_backoff_s, doubling, and
+    # given up after mail_max_attempts; a server that is away costs no attempt.
+    mail_max_attempts: int = Field(default=8, ge=1, le=50)
+    mail_backoff_s: float = Field(default=60.0, gt=0)
 
     # How often each job runs (seconds); a job's time slot is its interval.
     scheduler_due_scan_s: int = Field(default=300, ge=1)
@@ -30,6 +37,8 @@ class MaintenanceSettings(FleetSettings):
     # A standby process tries to become the active scheduler this often.
     scheduler_standby_poll_s: float = Field(default=5.0, gt=0)
     scheduler_runner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    # Told to stop, the scheduler ends its jobs between two messages; past this, it exits anyway.
+    scheduler_stop_grace_s: float = Field(default=20.0, gt=0)
 
     # Ingestion counts as stopped when no worker saved its counters for this long.
     scheduler_ingest_stale_s: int = Field(default=900, ge=30)

@@ -22,6 +22,7 @@ import psycopg
 
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fleetbase.local_time import local_today
 from maintenance import french
 from maintenance import ticket_repository as repository
 from maintenance.garage_notices import tell_garage
@@ -191,7 +192,7 @@ def _collision_alert(ticket: dict, loan: dict) -> AlertDraft:
 def _write_service_record(conn: psycopg.Connection, ticket: dict, *, actor: Actor, now: datetime,
                           zone: ZoneInfo) -> None:
     odometer = repository.current_odometer(conn, ticket["vehicle_id"])
-    record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=now.astimezone(zone).date(),
+    record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=local_today(now, zone),
                             odometer_km=odometer, tasks=ticket["tasks"] or ["repair"],
                             cost_cents=ticket["final_cost_cents"],
                             notes=f"Fiche de réparation n° {ticket['id']} ({ticket['garage_name']}) : {ticket['title']}",

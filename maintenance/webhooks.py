@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
 import urllib.request
 from datetime import datetime, timedelta
 
@@ -68,40 +69,60 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> N
         response.read()
 
 
-def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now: datetime, limit: int = 100) -> dict:
-    """Try every delivery whose time has come; counts of delivered, retried and failed. No commit.
+def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now: datetime, limit: int = 100,
+                stop: threading.Event | None = None) -> dict:
+    """Try every delivery whose time has come, one by one; counts of delivered, retried and failed.
 
-    The POST happens before the transaction commits: if the commit were lost, the
-    delivery would be sent again with the same idempotency key, which the receiver drops.
+    Claim, POST, record, each step in its own short transaction (as the e-mails are
+    sent, see `notifications`): no row stays locked while a garage's system takes its
+    time. Should this process die between the POST and the record, the delivery goes
+    again once its claim's lease is over, with the same idempotency key, which the
+    receiver drops. `stop` is looked at between deliveries. Pass a connection that is
+    not inside a transaction.
     """
     counts = {"delivered": 0, "retried": 0, "failed": 0}
-    for delivery in repository.due_deliveries(conn, now=now, limit=limit):
-        body = delivery["body"].encode()
-        headers = {SIGNATURE_HEADER: sign(delivery["webhook_secret"], body, timestamp=int(now.timestamp())),
-                   "Idempotency-Key": str(delivery["idempotency_key"]), "Fleet-Event": delivery["event"]}
-        try:
-            if not delivery["webhook_url"]:
-                raise ValueError("the garage no longer has a web hook address")
-            post(delivery["webhook_url"], body, headers, timeout=settings.webhook_timeout_s)
-        except (OSError, ValueError) as error:  # urllib's URLError is an OSError
-            attempts = delivery["attempts"] + 1
-            give_up = attempts >= settings.webhook_max_attempts
-            repository.delivery_failed(conn, delivery["id"], error=str(error),
-                                       next_attempt_at=None if give_up else now + backoff(
-                                           attempts, base_s=settings.webhook_backoff_s))
-            log.warning("web hook %s to %s failed (attempt %d): %s", delivery["id"], delivery["garage_name"],
-                        attempts, error)
-            if give_up:
+    lease_until = now + repository.CLAIM_LEASE
+    for delivery in repository.claimed(conn, lambda c: repository.claim_delivery(c, now=now, lease_until=lease_until),
+                                       stop=stop, limit=limit):
+        error = _post(delivery, settings=settings, now=now)
+        with conn.transaction():
+            if error is None:
+                repository.delivery_succeeded(conn, delivery["id"], now=now)
+                resolve_alerts(conn, [f"webhook_failed:{delivery['garage_id']}"], now=now)
+                counts["delivered"] += 1
+            elif _record_failure(conn, delivery, error, settings=settings, now=now):
                 counts["failed"] += 1
-                open_alerts(conn, [AlertDraft(
-                    "webhook_failed", "warning", "fleet_manager", None, None,
-                    f"Le système du garage « {delivery['garage_name']} » ne reçoit plus nos notifications "
-                    f"(dernière erreur : {str(error)[:200]}). Prévenez le garage par téléphone.",
-                    f"webhook_failed:{delivery['garage_id']}")], now=now)
             else:
                 counts["retried"] += 1
-            continue
-        repository.delivery_succeeded(conn, delivery["id"], now=now)
-        resolve_alerts(conn, [f"webhook_failed:{delivery['garage_id']}"], now=now)
-        counts["delivered"] += 1
     return counts
+
+
+def _post(delivery: dict, *, settings: MaintenanceSettings, now: datetime) -> Exception | None:
+    """POST one delivery, signed; the error, or None."""
+    body = delivery["body"].encode()
+    headers = {SIGNATURE_HEADER: sign(delivery["webhook_secret"] or "", body, timestamp=int(now.timestamp())),
+               "Idempotency-Key": str(delivery["idempotency_key"]), "Fleet-Event": delivery["event"]}
+    try:
+        if not delivery["webhook_url"]:
+            raise ValueError("the garage no longer has a web hook address")
+        post(delivery["webhook_url"], body, headers, timeout=settings.webhook_timeout_s)
+    except (OSError, ValueError) as error:  # urllib's URLError is an OSError
+        return error
+    return None
+
+
+def _record_failure(conn: psycopg.Connection, delivery: dict, error: Exception, *, settings: MaintenanceSettings,
+                    now: datetime) -> bool:
+    """Count the failed attempt, schedule the next or give up (and alert); True when given up."""
+    attempts = delivery["attempts"] + 1
+    give_up = attempts >= settings.webhook_max_attempts
+    repository.delivery_failed(conn, delivery["id"], error=str(error), next_attempt_at=None if give_up else now + backoff(
+        attempts, base_s=settings.webhook_backoff_s))
+    log.warning("web hook %s to %s failed (attempt %d): %s", delivery["id"], delivery["garage_name"], attempts, error)
+    if give_up:
+        open_alerts(conn, [AlertDraft(
+            "webhook_failed", "warning", "fleet_manager", None, None,
+            f"Le système du garage « {delivery['garage_name']} » ne reçoit plus nos notifications "
+            f"(dernière erreur : {str(error)[:200]}). Prévenez le garage par téléphone.",
+            f"webhook_failed:{delivery['garage_id']}")], now=now)
+    return give_up

@@ -1,7 +1,7 @@
 """Routes: `/bookings` (request, list), `/bookings/{id}` and its transitions — validate,
 reject, cancel, deposit, checkout, checkin, extend — and an inspection's photos.
 
-Who may do what (DESIGN.md §1): prescribers request and cancel loans of their own
+Who may do what (docs/ARCHITECTURE.md, roles): prescribers request and cancel loans of their own
 structure's participants (and see only those); coordinators and admins do everything;
 the fleet manager reads the planning.
 """
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Response
 from fleet_api.authz import Principal, Role, require
 from fleet_api.bookings.schemas import (BookingCreate, CancelRequest, DepositRequest, ExtendRequest, InspectionCreate,
                                         Loan, LoanDetail, LoanStatus, RejectRequest, ValidateRequest)
-from fleet_api.deps import MAX_ID, DbConn, Id, Now
+from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleetbase.errors import NotFound
 from loans import inspections, repository, service
 
@@ -30,11 +30,11 @@ To = Annotated[datetime | None, Query(alias="to", description="loans starting be
 
 
 @router.post("/bookings", response_model=Loan, status_code=201)
-def request_booking(data: BookingCreate, user: Requester, conn: DbConn, now: Now):
+def request_booking(data: BookingCreate, user: Requester, conn: DbConn, now: Now, settings: Settings):
     """Request a loan for a participant (a prescriber: one of their structure's)."""
     return service.request_loan(conn, participant_id=data.participant_id, vehicle_id=data.vehicle_id,
                                 starts_at=data.starts_at, ends_at=data.ends_at, purpose=data.purpose,
-                                scope=user.row_scope("participants"), user_id=user.user_id, now=now)
+                                scope=user.row_scope("participants"), user_id=user.user_id, now=now, zone=settings.zone)
 
 
 @router.get("/bookings", response_model=list[Loan])
@@ -51,9 +51,10 @@ def get_booking(loan_id: Id, user: Reader, conn: DbConn):
 
 
 @router.post("/bookings/{loan_id}/validate", response_model=Loan)
-def validate_booking(loan_id: Id, user: Coordinator, conn: DbConn, now: Now, data: ValidateRequest | None = None):
+def validate_booking(loan_id: Id, user: Coordinator, conn: DbConn, now: Now, settings: Settings,
+                     data: ValidateRequest | None = None):
     return service.validate_loan(conn, loan_id, vehicle_id=data.vehicle_id if data else None, user_id=user.user_id,
-                                 now=now)
+                                 now=now, zone=settings.zone)
 
 
 @router.post("/bookings/{loan_id}/reject", response_model=Loan)
@@ -76,21 +77,23 @@ def record_deposit(loan_id: Id, data: DepositRequest, user: Coordinator, conn: D
 
 
 @router.post("/bookings/{loan_id}/checkout", response_model=Loan)
-def check_out(loan_id: Id, data: InspectionCreate, user: Coordinator, conn: DbConn, now: Now):
+def check_out(loan_id: Id, data: InspectionCreate, user: Coordinator, conn: DbConn, now: Now, settings: Settings):
     """The *état des lieux de départ*: the vehicle leaves (validated → active)."""
-    return inspections.check_out(conn, loan_id, inspection=data.as_domain(), user_id=user.user_id, now=now)
+    return inspections.check_out(conn, loan_id, inspection=data.as_domain(), user_id=user.user_id, now=now,
+                                 zone=settings.zone)
 
 
 @router.post("/bookings/{loan_id}/checkin", response_model=Loan)
-def check_in(loan_id: Id, data: InspectionCreate, user: Coordinator, conn: DbConn, now: Now):
+def check_in(loan_id: Id, data: InspectionCreate, user: Coordinator, conn: DbConn, now: Now, settings: Settings):
     """The *état des lieux de retour*: kilometres measured, a new damage opens a repair ticket draft."""
-    return inspections.check_in(conn, loan_id, inspection=data.as_domain(), user_id=user.user_id, now=now)
+    return inspections.check_in(conn, loan_id, inspection=data.as_domain(), user_id=user.user_id, now=now,
+                                zone=settings.zone)
 
 
 @router.post("/bookings/{loan_id}/extend", response_model=Loan)
-def extend_booking(loan_id: Id, data: ExtendRequest, user: Coordinator, conn: DbConn, now: Now):
+def extend_booking(loan_id: Id, data: ExtendRequest, user: Coordinator, conn: DbConn, now: Now, settings: Settings):
     return service.extend_loan(conn, loan_id, ends_at=data.ends_at, reason=data.reason, user_id=user.user_id,
-                               now=now)
+                               now=now, zone=settings.zone)
 
 
 @router.get("/bookings/{loan_id}/photos/{photo_id}", response_class=Response,

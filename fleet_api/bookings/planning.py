@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,8 +13,9 @@ from pydantic import StringConstraints
 from fleet_api.authz import Principal, Role, require
 from fleet_api.bookings.schemas import (ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment,
                                         VehicleKind)
-from fleet_api.deps import MAX_ID, DbConn, Now
+from fleet_api.deps import MAX_ID, DbConn, Now, Settings
 from fleetbase.errors import NotFound
+from fleetbase.local_time import local_text
 from loans import availability, report, repository
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
@@ -21,7 +23,8 @@ Planner = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COOR
 Staff = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR)]
 Admin = Annotated[Principal, require(Role.ADMIN)]
 Month = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
-FirstMonth = Annotated[Month | None, Query(alias="from", description="first month, YYYY-MM (Paris time)")]
+FirstMonth = Annotated[Month | None, Query(alias="from",
+                                           description="first month, YYYY-MM (in the plateforme's time zone)")]
 LastMonth = Annotated[Month | None, Query(alias="to", description="last month, YYYY-MM (default: the first)")]
 
 
@@ -48,26 +51,26 @@ def update_loan_rules(vehicle_kind: VehicleKind, data: LoanRulesUpdate, user: Ad
     return repository.get_rules(conn)[vehicle_kind]
 
 
-def _report(conn, now: datetime, first: str | None, last: str | None) -> tuple[str, str, list[dict]]:
-    current = now.astimezone(report.PARIS).strftime("%Y-%m")
+def _report(conn, now: datetime, zone: ZoneInfo, first: str | None, last: str | None) -> tuple[str, str, list[dict]]:
+    current = local_text(now, zone, "%Y-%m")
     first, last = first or current, last or first or current
     rows = report.activity_report(conn, first=date.fromisoformat(first + "-01"),
-                                  last=date.fromisoformat(last + "-01"), now=now)
+                                  last=date.fromisoformat(last + "-01"), now=now, zone=zone)
     return first, last, rows
 
 
 @router.get("/reports/activity", response_model=ActivityReport)
-def activity_report(user: Staff, conn: DbConn, now: Now, first: FirstMonth = None,
+def activity_report(user: Staff, conn: DbConn, now: Now, settings: Settings, first: FirstMonth = None,
                     last: LastMonth = None):
     """Per month and intercommunality: people followed, loans started and ended, loan-days,
     kilometres and fleet utilisation per vehicle kind (default: the current month)."""
-    first, last, rows = _report(conn, now, first, last)
+    first, last, rows = _report(conn, now, settings.zone, first, last)
     return {"first_month": first, "last_month": last, "rows": rows}
 
 
 @router.get("/reports/activity.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def activity_report_csv(user: Staff, conn: DbConn, now: Now, first: FirstMonth = None,
+def activity_report_csv(user: Staff, conn: DbConn, now: Now, settings: Settings, first: FirstMonth = None,
                         last: LastMonth = None) -> Response:
-    first, last, rows = _report(conn, now, first, last)
+    first, last, rows = _report(conn, now, settings.zone, first, last)
     return Response(report.report_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="activite-{first}-{last}.csv"'})

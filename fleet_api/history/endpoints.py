@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["history"])
 Viewer = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR)]
 From = Annotated[datetime | None, Query(alias="from", description="start (RFC 3339; UTC if no offset)")]
 To = Annotated[datetime | None, Query(alias="to", description="end, excluded (default: now)")]
-Reason = Annotated[LookReason | None, Query(description="required while the vehicle was lent (DESIGN.md §6)")]
+Reason = Annotated[LookReason | None, Query(description="required while the vehicle was lent (docs/PRIVACY.md)")]
 Note = Annotated[Text | None, Query(description="free text kept in the audit log with the reason")]
 MaxPoints = Annotated[int | None, Query(ge=2, le=100_000, description="downsample to at most this many fixes")]
 

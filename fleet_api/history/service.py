@@ -1,4 +1,4 @@
-"""Reading a vehicle's history under the privacy policy of DESIGN.md §6. No FastAPI here.
+"""Reading a vehicle's history under the privacy policy of docs/PRIVACY.md. No FastAPI here.
 
 While a vehicle was lent, its positions are the participant's personal data: they may
 be looked at only for a stated reason (theft, accident, a request for help, a vehicle

@@ -20,7 +20,7 @@ class LiveVehicle(BaseModel):
     lat: float | None
     lon: float | None
     position_precision: Literal["precise", "coarse"] = Field(
-        description="coarse (about 1 km) while the vehicle is on loan (DESIGN.md §6)")
+        description="coarse (about 1 km) while the vehicle is on loan (docs/PRIVACY.md)")
     speed_kmh: float | None
     heading_deg: float | None
     battery_pct: float | None = Field(description="traction battery")

@@ -1,4 +1,4 @@
-"""What the live fleet shows of each vehicle, under the privacy policy of DESIGN.md §6.
+"""What the live fleet shows of each vehicle, under the privacy policy of docs/PRIVACY.md.
 
 While a vehicle is on loan (`active` or `overdue`) its position is the participant's
 personal data: the live view shows it coarse (rounded to COARSE_DIGITS decimals of a

@@ -1,5 +1,5 @@
 """Routes: `/participants` (list, create), `/participants/{id}` (read, change), and the
-person's `/export` and `/erase` (DESIGN.md §6). A prescriber sees only their structure's."""
+person's `/export` and `/erase` (docs/PRIVACY.md). A prescriber sees only their structure's."""
 
 from __future__ import annotations
 

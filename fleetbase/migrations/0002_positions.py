@@ -2,7 +2,7 @@
 The positions time series: a TimescaleDB hypertable when the extension is available,
 otherwise a table range-partitioned by day on plain PostgreSQL.
 
-Both keep raw fixes only for the retention period (DESIGN.md §6) and leave daily
+Both keep raw fixes only for the retention period (docs/PRIVACY.md) and leave daily
 per-vehicle figures behind: TimescaleDB through compression, a retention policy and a
 continuous aggregate; plain PostgreSQL through `vehicle_daily_stats`, filled before
 old day partitions are dropped (see `fleetbase.positions`).

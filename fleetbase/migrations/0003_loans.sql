@@ -1,6 +1,6 @@
 -- depends: 0002_positions
 -- Participants and their loans. A participant's record holds only what a loan needs
--- (DESIGN.md §6); erasing one blanks the person and keeps the loans, unlinked.
+-- (docs/PRIVACY.md); erasing one blanks the person and keeps the loans, unlinked.
 
 CREATE TABLE participants (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

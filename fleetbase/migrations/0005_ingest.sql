@@ -57,7 +57,7 @@ BEGIN
 END
 $fn$;
 
--- Raw positions are kept retention_days (DESIGN.md §6), then only per-vehicle daily
+-- Raw positions are kept retention_days (docs/PRIVACY.md), then only per-vehicle daily
 -- figures remain: days older than the cutoff are rolled up into vehicle_daily_stats,
 -- then their partitions dropped (cheap: no row-by-row delete). On TimescaleDB the
 -- retention policy and the positions_daily aggregate do this job; this does nothing.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fleetbase.db import connect
 from geofence.evaluation import ZoneCache
@@ -26,7 +27,7 @@ class Tracker:
         self.conn = connect(database_url)
         ingest_repository.prepare_session(self.conn)
         self.service = IngestService(limits=Limits(), max_accuracy_m=100, trackers=TrackerDirectory(),
-                                     geofences=ZoneCache())
+                                     zone=ZoneInfo("Europe/Paris"), geofences=ZoneCache())
         self.tracker_id = tracker_id
 
     def send(self, at, lat: float, lon: float, odometer_km: float) -> None:

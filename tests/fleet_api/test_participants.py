@@ -1,5 +1,5 @@
 """Participants through the API: what a coordinator and a prescriber may record and see,
-the export and the erasure (DESIGN.md §6)."""
+the export and the erasure (docs/PRIVACY.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The demo seed describes the real fleet of DESIGN.md §5, and running it twice changes nothing."""
+"""The demo seed describes the real fleet of docs/ARCHITECTURE.md, and running it twice changes nothing."""
 
 import base64
 import pytest

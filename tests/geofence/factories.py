@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -15,7 +16,8 @@ class Evaluator:
     """Feeds batches to `geofence.evaluate` as the ingest worker does: zone states read
     back from the database, each vehicle's latest fix time remembered between batches."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: ZoneInfo = ZoneInfo("Europe/Paris")) -> None:
+        self.zone = zone  # the plateforme's time zone
         self.zones = ZoneCache()
         self.contexts = ContextCache()
         self.last_fix_times: dict[int, datetime | None] = {}
@@ -23,7 +25,7 @@ class Evaluator:
     def __call__(self, conn: psycopg.Connection, fixes_by_vehicle: dict, *, now: datetime) -> Evaluation:
         before = repository.load_zone_states(conn, {vehicle: self.last_fix_times.get(vehicle)
                                                     for vehicle in fixes_by_vehicle})
-        outcome = evaluate(conn, fixes_by_vehicle, before=before, now=now, zones=self.zones,
+        outcome = evaluate(conn, fixes_by_vehicle, before=before, now=now, zone=self.zone, zones=self.zones,
                            contexts=self.contexts)
         self.last_fix_times |= {vehicle: state.last_fix_time for vehicle, state in outcome.states.items()}
         return outcome

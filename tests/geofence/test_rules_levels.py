@@ -1,6 +1,7 @@
 """Battery and tracker-silence alerts, thresholds per vehicle kind, and late fixes in a batch."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +12,7 @@ from tests.geofence.factories import Evaluator, alerts, events, parked, site, ve
 from tests.geofence.tracks import hovering_track
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
@@ -62,8 +64,8 @@ def test_a_tracker_silent_longer_than_its_kind_allows_alerts_once_and_closes_whe
     quiet, chatty = vehicle_id(conn, "car-04"), vehicle_id(conn, "car-05")
     seen(conn, quiet, T0 - timedelta(hours=7))  # cars: 6 h
     seen(conn, chatty, T0 - timedelta(hours=5))
-    check_silent_trackers(conn, now=T0)
-    check_silent_trackers(conn, now=T0 + timedelta(minutes=10))
+    check_silent_trackers(conn, now=T0, zone=PARIS)
+    check_silent_trackers(conn, now=T0 + timedelta(minutes=10), zone=PARIS)
     [alert] = alerts(conn, quiet)
     feed(conn, zones, quiet, parked(site(conn, "SVT"), at=T0 + timedelta(hours=1)))
 
@@ -71,6 +73,15 @@ def test_a_tracker_silent_longer_than_its_kind_allows_alerts_once_and_closes_whe
     assert "n'a rien envoyé depuis le 25/11 à 01:00" in alert["message"]  # Paris time
     assert alerts(conn, chatty) == []
     assert [a["status"] for a in alerts(conn, quiet)] == ["resolved"]
+
+
+@pytest.mark.parametrize("zone, shown", [("America/Cayenne", "24/11 à 21:00"), ("Indian/Reunion", "25/11 à 04:00")])
+def test_a_zone_alert_tells_the_time_where_the_plateforme_is(conn, zone, shown):
+    quiet = vehicle_id(conn, "car-04")
+    seen(conn, quiet, T0 - timedelta(hours=7))  # 00:00 UTC on 25 November
+    check_silent_trackers(conn, now=T0, zone=ZoneInfo(zone))
+    [alert] = alerts(conn, quiet)
+    assert f"n'a rien envoyé depuis le {shown}" in alert["message"]
 
 
 def test_the_hovering_track_stored_in_batches_gives_one_enter_and_one_exit_event(conn, zones):

@@ -6,6 +6,7 @@ Two services stand for two workers sharing one subscription; batches go straight
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,7 +24,8 @@ BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 def service() -> IngestService:
     return IngestService(limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60),
                                        max_batch=100),
-                         max_accuracy_m=100.0, trackers=TrackerDirectory(), geofences=ZoneCache())
+                         max_accuracy_m=100.0, trackers=TrackerDirectory(), zone=ZoneInfo("Europe/Paris"),
+                         geofences=ZoneCache())
 
 
 def envelope(tracker_id: str, seconds: int, *, lat: float) -> Envelope:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from loans import inspections, participants, service
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")  # the plateforme's zone (FLEET_TIMEZONE) in these tests
 SIGNED = {"participant_signed": True, "staff_signed": True}
 
 
@@ -31,12 +33,12 @@ def request(conn, *, participant: int, vehicle: str, starts_at: datetime, days: 
             now: datetime = NOW) -> dict:
     return service.request_loan(conn, participant_id=participant, vehicle_id=vehicle_id(conn, vehicle),
                                 starts_at=starts_at, ends_at=starts_at + timedelta(days=days), purpose=None,
-                                scope=None, user_id=user_id(conn), now=now)
+                                scope=None, user_id=user_id(conn), now=now, zone=PARIS)
 
 
 def validated(conn, *, now: datetime = NOW, **kwargs) -> dict:
     loan = request(conn, now=now, **kwargs)
-    service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn), now=now)
+    service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn), now=now, zone=PARIS)
     return service.record_deposit(conn, loan["id"], amount_cents=10000, method="cash", user_id=user_id(conn),
                                   now=now)
 
@@ -44,4 +46,5 @@ def validated(conn, *, now: datetime = NOW, **kwargs) -> dict:
 def active(conn, *, now: datetime = NOW, odometer_km: float = 5000, damages=(), **kwargs) -> dict:
     loan = validated(conn, now=now, **kwargs)
     return inspections.check_out(conn, loan["id"], inspection={"odometer_km": odometer_km, "damages": list(damages),
-                                                               **SIGNED}, user_id=user_id(conn), now=now)
+                                                               **SIGNED}, user_id=user_id(conn), now=now,
+                               zone=PARIS)

@@ -9,7 +9,7 @@ import pytest
 from fleetbase.errors import Conflict
 from loans import inspections, service
 from loans.overdue import mark_overdue_loans
-from tests.loans.factories import NOW, SIGNED, active, make_participant, user_id, validated
+from tests.loans.factories import NOW, PARIS, SIGNED, active, make_participant, user_id, validated
 
 DAY = timedelta(days=1)
 
@@ -24,8 +24,8 @@ def test_active_loans_past_their_end_become_overdue_once(conn):
     on_time = active(conn, participant=make_participant(conn), vehicle="scooter-06", starts_at=NOW, days=10)
     not_left = validated(conn, participant=make_participant(conn), vehicle="scooter-07", starts_at=NOW + DAY, days=1)
 
-    marked = mark_overdue_loans(conn, now=NOW + 4 * DAY)
-    again = mark_overdue_loans(conn, now=NOW + 4 * DAY + timedelta(hours=1))
+    marked = mark_overdue_loans(conn, now=NOW + 4 * DAY, zone=PARIS)
+    again = mark_overdue_loans(conn, now=NOW + 4 * DAY + timedelta(hours=1), zone=PARIS)
 
     assert marked == [late["id"]] and again == []
     assert service.loan_detail(conn, late["id"], scope=None)["status"] == "overdue"
@@ -40,10 +40,10 @@ def test_active_loans_past_their_end_become_overdue_once(conn):
 
 def test_check_in_of_an_overdue_loan_resolves_its_alert(conn):
     loan = active(conn, participant=make_participant(conn), vehicle="scooter-08", starts_at=NOW, days=2)
-    mark_overdue_loans(conn, now=NOW + 3 * DAY)
+    mark_overdue_loans(conn, now=NOW + 3 * DAY, zone=PARIS)
 
     returned = inspections.check_in(conn, loan["id"], inspection={"odometer_km": 5100, **SIGNED},
-                                    user_id=user_id(conn), now=NOW + 3 * DAY + timedelta(hours=2))
+                                    user_id=user_id(conn), now=NOW + 3 * DAY + timedelta(hours=2), zone=PARIS)
 
     assert returned["status"] == "returned"
     assert [alert["status"] for alert in alerts(conn, loan["id"])] == ["resolved"]
@@ -51,10 +51,10 @@ def test_check_in_of_an_overdue_loan_resolves_its_alert(conn):
 
 def test_extending_an_overdue_loan_makes_it_active_again(conn):
     loan = active(conn, participant=make_participant(conn), vehicle="scooter-09", starts_at=NOW, days=2)
-    mark_overdue_loans(conn, now=NOW + 3 * DAY)
+    mark_overdue_loans(conn, now=NOW + 3 * DAY, zone=PARIS)
 
     extended = service.extend_loan(conn, loan["id"], ends_at=NOW + 10 * DAY, reason="stage prolongé",
-                                   user_id=user_id(conn), now=NOW + 3 * DAY)
+                                   user_id=user_id(conn), now=NOW + 3 * DAY, zone=PARIS)
 
     assert extended["status"] == "active"
     assert [alert["status"] for alert in alerts(conn, loan["id"])] == ["resolved"]
@@ -64,12 +64,13 @@ def test_the_next_loan_cannot_leave_while_the_vehicle_is_still_out(conn):
     late = active(conn, participant=make_participant(conn), vehicle="scooter-10", starts_at=NOW, days=2)
     following = validated(conn, participant=make_participant(conn), vehicle="scooter-10", starts_at=NOW + 3 * DAY,
                           days=5)
-    mark_overdue_loans(conn, now=NOW + 3 * DAY)
+    mark_overdue_loans(conn, now=NOW + 3 * DAY, zone=PARIS)
 
     with pytest.raises(Conflict, match="pas encore rentré"):
         inspections.check_out(conn, following["id"], inspection={"odometer_km": 5000, **SIGNED},
-                              user_id=user_id(conn), now=NOW + 3 * DAY)
+                              user_id=user_id(conn), now=NOW + 3 * DAY, zone=PARIS)
     inspections.check_in(conn, late["id"], inspection={"odometer_km": 5200, **SIGNED}, user_id=user_id(conn),
-                         now=NOW + 3 * DAY + timedelta(hours=1))
+                         now=NOW + 3 * DAY + timedelta(hours=1), zone=PARIS)
     assert inspections.check_out(conn, following["id"], inspection={"odometer_km": 5200, **SIGNED},
-                                 user_id=user_id(conn), now=NOW + 3 * DAY + timedelta(hours=2))["status"] == "active"
+                                 user_id=user_id(conn), now=NOW + 3 * DAY + timedelta(hours=2),
+                                 zone=PARIS)["status"] == "active"

@@ -1,4 +1,4 @@
-"""A participant's export and erasure (DESIGN.md §6): nothing personal left, statistics kept."""
+"""A participant's export and erasure (docs/PRIVACY.md): nothing personal left, statistics kept."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from fleetbase.errors import Conflict
 from loans import inspections, participants, report, service
-from tests.loans.factories import NOW, SIGNED, active, make_participant, request, user_id
+from tests.loans.factories import NOW, PARIS, SIGNED, active, make_participant, request, user_id
 
 DAY = timedelta(days=1)
 PERSONAL = ("first_name", "last_name", "phone", "email", "municipality", "referred_by_user_id")
@@ -31,9 +31,9 @@ def test_erasure_leaves_no_personal_field_and_keeps_the_loan_statistics(conn):
     person = make_participant(conn)
     loan = active(conn, participant=person, vehicle="car-02", starts_at=NOW, days=10, odometer_km=8000)
     inspections.check_in(conn, loan["id"], inspection={"odometer_km": 8350, **SIGNED}, user_id=user_id(conn),
-                         now=NOW + 9 * DAY)
+                         now=NOW + 9 * DAY, zone=PARIS)
     figures_before = report.activity_report(conn, first=date(2026, 12, 1), last=date(2026, 12, 1),
-                                            now=NOW + 20 * DAY)
+                                            now=NOW + 20 * DAY, zone=PARIS)
 
     erased = participants.erase_participant(conn, person, user_id=user_id(conn), now=NOW + 20 * DAY)
 
@@ -47,7 +47,7 @@ def test_erasure_leaves_no_personal_field_and_keeps_the_loan_statistics(conn):
     assert (kept["status"], kept["purpose"], kept["odometer_km_driven"]) == ("returned", "job", 350)
     assert kept["intercommunality"] == "Communauté de communes du Seignanx"
     assert report.activity_report(conn, first=date(2026, 12, 1), last=date(2026, 12, 1),
-                                  now=NOW + 20 * DAY) == figures_before
+                                  now=NOW + 20 * DAY, zone=PARIS) == figures_before
     assert conn.execute("SELECT action FROM audit_log WHERE subject_id = %(id)s",
                         {"id": str(person)}).fetchone()["action"] == "erase_participant"
 

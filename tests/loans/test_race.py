@@ -9,7 +9,7 @@ from datetime import timedelta
 from fleetbase.db import connect
 from fleetbase.errors import Conflict
 from loans import service
-from tests.loans.factories import NOW, make_participant, request, user_id, vehicle_id
+from tests.loans.factories import NOW, PARIS, make_participant, request, user_id, vehicle_id
 
 
 def test_a_hold_committed_meanwhile_makes_the_validation_a_conflict(new_database):
@@ -28,7 +28,8 @@ def test_a_hold_committed_meanwhile_makes_the_validation_a_conflict(new_database
     def validate() -> None:
         with connect(url) as conn:
             try:
-                outcome.append(service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=coordinator, now=NOW))
+                outcome.append(service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=coordinator, now=NOW,
+                                                     zone=PARIS))
             except Conflict as refusal:
                 outcome.append(refusal)
                 conn.rollback()
@@ -57,4 +58,4 @@ def test_without_the_other_hold_the_same_validation_passes(new_database):
         loan = request(conn, participant=make_participant(conn), vehicle="car-03", starts_at=NOW + timedelta(days=1))
 
         assert service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn),
-                                     now=NOW)["status"] == "validated"
+                                     now=NOW, zone=PARIS)["status"] == "validated"

@@ -8,7 +8,7 @@ import pytest
 
 from fleetbase.errors import InvalidInput
 from loans import inspections, report
-from tests.loans.factories import SIGNED, active, make_participant, user_id
+from tests.loans.factories import PARIS, SIGNED, active, make_participant, user_id
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SEIGNANX = "Communauté de communes du Seignanx"
@@ -20,13 +20,13 @@ def test_loans_count_in_the_months_they_ran(conn):
     loan = active(conn, participant=make_participant(conn), vehicle="car-01", starts_at=START, days=20,
                   now=START, odometer_km=1000)
     inspections.check_in(conn, loan["id"], inspection={"odometer_km": 1400, **SIGNED}, user_id=user_id(conn),
-                         now=START + timedelta(days=20))
+                         now=START + timedelta(days=20), zone=PARIS)
     # Still running at the end of the report (1 Dec → now = 16 Dec), a Dax resident.
     active(conn, participant=make_participant(conn, intercommunality=DAX), vehicle="scooter-01",
            starts_at=datetime(2026, 11, 30, 23, 0, tzinfo=UTC), days=30, now=datetime(2026, 11, 30, 23, 0, tzinfo=UTC))
 
     rows = report.activity_report(conn, first=date(2026, 11, 1), last=date(2026, 12, 1),
-                                  now=datetime(2026, 12, 16, 23, 0, tzinfo=UTC))
+                                  now=datetime(2026, 12, 16, 23, 0, tzinfo=UTC), zone=PARIS)
     by_key = {(row["month"], row["intercommunality"]): row for row in rows}
 
     november = by_key[("2026-11", SEIGNANX)]
@@ -48,7 +48,7 @@ def test_loans_count_in_the_months_they_ran(conn):
 
 def test_the_csv_is_french_and_spreadsheet_ready(conn):
     rows = report.activity_report(conn, first=date(2026, 12, 1), last=date(2026, 12, 1),
-                                  now=datetime(2026, 12, 16, tzinfo=UTC))
+                                  now=datetime(2026, 12, 16, tzinfo=UTC), zone=PARIS)
 
     lines = report.report_csv(rows).splitlines()
 
@@ -59,7 +59,8 @@ def test_the_csv_is_french_and_spreadsheet_ready(conn):
 
 def test_months_must_be_in_order_and_bounded():
     with pytest.raises(InvalidInput):
-        report.month_bounds(date(2026, 5, 1), date(2026, 4, 1))
+        report.month_bounds(date(2026, 5, 1), date(2026, 4, 1), zone=PARIS)
     with pytest.raises(InvalidInput):
-        report.month_bounds(date(2020, 1, 1), date(2026, 1, 1))
-    assert [m[0] for m in report.month_bounds(date(2026, 11, 1), date(2027, 1, 1))] == ["2026-11", "2026-12", "2027-01"]
+        report.month_bounds(date(2020, 1, 1), date(2026, 1, 1), zone=PARIS)
+    assert [m[0] for m in report.month_bounds(date(2026, 11, 1), date(2027, 1, 1), zone=PARIS)] == [
+        "2026-11", "2026-12", "2027-01"]

@@ -9,7 +9,7 @@ import pytest
 
 from fleetbase.errors import Conflict, InvalidInput
 from loans import rules, service
-from tests.loans.factories import NOW, active, make_participant, request, user_id, validated, vehicle_id
+from tests.loans.factories import NOW, PARIS, active, make_participant, request, user_id, validated, vehicle_id
 
 DAY = timedelta(days=1)
 
@@ -73,9 +73,9 @@ def test_no_loan_on_a_vehicle_under_repair(conn, status, words):
     with pytest.raises(Conflict, match=words):
         request(conn, participant=participant, vehicle="car-03", starts_at=NOW + 30 * DAY)
     with pytest.raises(Conflict, match=words):
-        service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn), now=NOW)
+        service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn), now=NOW, zone=PARIS)
     conn.execute("UPDATE vehicles SET status = 'available' WHERE label = 'car-03'")
-    validated_now = service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn), now=NOW)
+    validated_now = service.validate_loan(conn, loan["id"], vehicle_id=None, user_id=user_id(conn), now=NOW, zone=PARIS)
     assert validated_now["status"] == "validated"
 
 
@@ -95,9 +95,9 @@ def test_an_extension_needs_nothing_following_on_the_vehicle(conn):
 
     with pytest.raises(Conflict, match=f"demande en attente n° {follower['id']}"):
         service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 7 * DAY, reason=None, user_id=coordinator,
-                            now=NOW)
+                            now=NOW, zone=PARIS)
     extended = service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 4 * DAY, reason="CDD prolongé",
-                                   user_id=coordinator, now=NOW)
+                                   user_id=coordinator, now=NOW, zone=PARIS)
 
     assert extended["ends_at"] == loan["ends_at"] + 4 * DAY
     assert extended["held_until"] == extended["ends_at"] + timedelta(hours=24)
@@ -109,13 +109,13 @@ def test_an_extension_is_bounded_by_the_maximum_and_must_move_the_end_later(conn
 
     with pytest.raises(Conflict, match="Une prolongation"):
         service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 93 * DAY, reason=None, user_id=coordinator,
-                            now=NOW)
+                            now=NOW, zone=PARIS)
     with pytest.raises(InvalidInput):
         service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] - DAY, reason=None, user_id=coordinator,
-                            now=NOW)
+                            now=NOW, zone=PARIS)
     # Renewed past three months in all, one extension at a time.
     assert service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 92 * DAY, reason=None,
-                               user_id=coordinator, now=NOW)["status"] == "active"
+                               user_id=coordinator, now=NOW, zone=PARIS)["status"] == "active"
 
 
 def test_overlapping_holds_are_refused_with_a_french_sentence_before_the_database_does(conn):
@@ -123,12 +123,12 @@ def test_overlapping_holds_are_refused_with_a_french_sentence_before_the_databas
     first = request(conn, participant=participant, vehicle="car-07", starts_at=NOW + DAY)
     second = request(conn, participant=make_participant(conn, last_name="Autre"), vehicle="car-07",
                      starts_at=NOW + 3 * DAY)
-    service.validate_loan(conn, first["id"], vehicle_id=None, user_id=user_id(conn), now=NOW)
+    service.validate_loan(conn, first["id"], vehicle_id=None, user_id=user_id(conn), now=NOW, zone=PARIS)
 
     with pytest.raises(Conflict, match="Le véhicule car-07 est pris du"):
-        service.validate_loan(conn, second["id"], vehicle_id=None, user_id=user_id(conn), now=NOW)
+        service.validate_loan(conn, second["id"], vehicle_id=None, user_id=user_id(conn), now=NOW, zone=PARIS)
     moved = service.validate_loan(conn, second["id"], vehicle_id=vehicle_id(conn, "car-08"), user_id=user_id(conn),
-                                  now=NOW)
+                                  now=NOW, zone=PARIS)
     assert moved["vehicle_label"] == "car-08"
 
 

@@ -10,7 +10,7 @@ import pytest
 from fleetbase.errors import Conflict
 from loans import inspections, service
 from loans.overdue import mark_overdue_loans
-from tests.loans.factories import NOW, SIGNED, make_participant, user_id
+from tests.loans.factories import NOW, PARIS, SIGNED, make_participant, user_id
 
 DAY = timedelta(days=1)
 STATUSES = ("requested", "validated", "active", "overdue", "returned", "rejected", "cancelled")
@@ -32,37 +32,40 @@ def loan_in(conn, status: str, number: int) -> int:
     coordinator = user_id(conn)
     loan = service.request_loan(conn, participant_id=make_participant(conn, licences=()),
                                 vehicle_id=new_ebike(conn, number), starts_at=NOW, ends_at=NOW + 3 * DAY,
-                                purpose=None, scope=None, user_id=coordinator, now=NOW)["id"]
+                                purpose=None, scope=None, user_id=coordinator, now=NOW, zone=PARIS)["id"]
     if status == "rejected":
         service.reject_loan(conn, loan, reason="incomplet", user_id=coordinator, now=NOW)
     if status == "cancelled":
         service.cancel_loan(conn, loan, reason=None, scope=None, user_id=coordinator, now=NOW)
     if status in ("validated", "active", "overdue", "returned"):
-        service.validate_loan(conn, loan, vehicle_id=None, user_id=coordinator, now=NOW)
+        service.validate_loan(conn, loan, vehicle_id=None, user_id=coordinator, now=NOW, zone=PARIS)
         service.record_deposit(conn, loan, amount_cents=0, method="waived", user_id=coordinator, now=NOW)
     if status in ("active", "overdue", "returned"):
-        inspections.check_out(conn, loan, inspection={"odometer_km": 10, **SIGNED}, user_id=coordinator, now=NOW)
+        inspections.check_out(conn, loan, inspection={"odometer_km": 10, **SIGNED}, user_id=coordinator, now=NOW,
+                              zone=PARIS)
     if status == "overdue":
-        assert loan in mark_overdue_loans(conn, now=NOW + 4 * DAY)
+        assert loan in mark_overdue_loans(conn, now=NOW + 4 * DAY, zone=PARIS)
     if status == "returned":
-        inspections.check_in(conn, loan, inspection={"odometer_km": 20, **SIGNED}, user_id=coordinator, now=NOW + DAY)
+        inspections.check_in(conn, loan, inspection={"odometer_km": 20, **SIGNED}, user_id=coordinator,
+                             now=NOW + DAY, zone=PARIS)
     return loan
 
 
 def act(conn, action: str, loan: int, *, now):
     coordinator = user_id(conn)
     calls = {
-        "validate": lambda: service.validate_loan(conn, loan, vehicle_id=None, user_id=coordinator, now=now),
+        "validate": lambda: service.validate_loan(conn, loan, vehicle_id=None, user_id=coordinator, now=now,
+                                                  zone=PARIS),
         "reject": lambda: service.reject_loan(conn, loan, reason="non", user_id=coordinator, now=now),
         "cancel": lambda: service.cancel_loan(conn, loan, reason=None, scope=None, user_id=coordinator, now=now),
         "deposit": lambda: service.record_deposit(conn, loan, amount_cents=2000, method="cash", user_id=coordinator,
                                                   now=now),
         "checkout": lambda: inspections.check_out(conn, loan, inspection={"odometer_km": 10, **SIGNED},
-                                                  user_id=coordinator, now=now),
+                                                  user_id=coordinator, now=now, zone=PARIS),
         "checkin": lambda: inspections.check_in(conn, loan, inspection={"odometer_km": 30, **SIGNED},
-                                                user_id=coordinator, now=now),
+                                                user_id=coordinator, now=now, zone=PARIS),
         "extend": lambda: service.extend_loan(conn, loan, ends_at=NOW + 10 * DAY, reason=None, user_id=coordinator,
-                                              now=now),
+                                              now=now, zone=PARIS),
     }
     return calls[action]()
 

@@ -1,8 +1,10 @@
 """What lies outside the system, for real: an SMTP server (aiosmtpd) and a garage's own
-web hook receiver (http.server in a thread, checking signatures as a partner would)."""
+web hook receiver (http.server in a thread, checking signatures as a partner would).
+Both can be made slow or made to stall, as a garage's or a host's server sometimes is."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import hashlib
@@ -31,12 +33,35 @@ class ReceivedMail:
 
 
 class MailCatcher:
-    """aiosmtpd handler keeping every message it accepts."""
+    """aiosmtpd handler keeping every message it accepts.
+
+    - `refuse`: addresses answered `550` (the mailbox does not exist);
+    - `delay_s`: how long each message takes to be accepted (a slow server);
+    - `hold`: when set to an Event, each message waits for it (a stalled server), and
+      `holding` is set while one waits.
+    """
 
     def __init__(self) -> None:
         self.messages: list[ReceivedMail] = []
+        self.helo_names: list[str] = []
+        self.refuse: set[str] = set()
+        self.delay_s = 0.0
+        self.hold: threading.Event | None = None
+        self.holding = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.helo_names.append(session.host_name)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.hold is not None:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), str(message["Subject"]),
                                           message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")))
@@ -50,7 +75,19 @@ def smtp_server() -> Iterator[tuple[MailCatcher, int]]:
     controller = Controller(catcher, hostname="127.0.0.1", port=port)
     controller.start()
     yield catcher, port
+    if catcher.hold is not None:
+        catcher.hold.set()  # a test that failed while the server stalled
     controller.stop()
+
+
+class FakeClock:
+    """The scheduler's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def maintenance_settings(url: str, **overrides) -> MaintenanceSettings:
@@ -69,9 +106,14 @@ class GarageSystem:
     fail_next: int = 0
     requests: list[dict] = field(default_factory=list)
     processed: dict[str, dict] = field(default_factory=dict)
+    hold: threading.Event | None = None  # set to an Event: each request waits for it (a stalled system)
+    holding: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, headers: dict, body: bytes) -> int:
         self.requests.append({"headers": headers, "body": body})
+        if self.hold is not None:
+            self.holding.set()
+            self.hold.wait(60)
         if self.fail_next > 0:
             self.fail_next -= 1
             return 503
@@ -110,5 +152,7 @@ def garage_system() -> Iterator[tuple[GarageSystem, str]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield system, f"http://127.0.0.1:{server.server_address[1]}/fleet-hooks"
+    if system.hold is not None:
+        system.hold.set()
     server.shutdown()
     server.server_close()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
+
+from maintenance import tickets
 
 
 def vehicle_id(conn: psycopg.Connection, label: str) -> int:
@@ -35,3 +38,16 @@ def only_plans(conn: psycopg.Connection, kind: str, tasks: tuple[str, ...]) -> N
     """Keep only `tasks` among the kind's default plans (inside the test's transaction)."""
     conn.execute("DELETE FROM maintenance_plans WHERE vehicle_kind = %(kind)s AND NOT task = ANY(%(tasks)s)",
                  {"kind": kind, "tasks": list(tasks)})
+
+
+def ticket_sent_to_garage(conn: psycopg.Connection, *, label: str, title: str, now: datetime,
+                          immobilised: bool = False, note: str = "") -> dict:
+    """A mechanic's repair ticket for `label`, sent to the first garage (which queues its notices)."""
+    mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
+    garage = conn.execute("SELECT id FROM garages ORDER BY id LIMIT 1").fetchone()["id"]
+    actor = tickets.Actor(user_id=mechanic, role="mechanic")
+    ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, label), garage_id=garage, title=title,
+                            description="", immobilised=immobilised, tasks=[], now=now)
+    tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note=note, final_cost_cents=None, now=now,
+                          zone=ZoneInfo("Europe/Paris"))
+    return ticket

@@ -60,7 +60,8 @@ def test_an_alert_waits_while_the_smtp_server_is_away_and_is_sent_when_it_is_bac
     [alert] = open_alerts(conn, [AlertDraft("loan_overdue", "warning", "coordinator", None, None,
                                             "Prêt n° 7 en retard.", "test:overdue:7")], now=NOW)
     away = SmtpMailer(maintenance_settings(seeded_url))  # nobody listens on that port
-    assert notify_alerts(conn, mailer=away, now=NOW, zone=PARIS) == {"sent": 0, "skipped": 0, "pending": 1}
+    assert notify_alerts(conn, mailer=away, now=NOW, zone=PARIS) == {"sent": 0, "skipped": 0, "refused": 0,
+                                                                     "given_up": 0, "pending": 1}
     assert conn.execute("SELECT notified_at FROM alerts WHERE id = %(id)s", {"id": alert}).fetchone()["notified_at"] is None
 
     back = SmtpMailer(maintenance_settings(seeded_url, smtp_port=port))
@@ -81,7 +82,7 @@ def test_the_garage_gets_a_french_email_when_a_ticket_is_sent(conn, smtp_server,
                           final_cost_cents=None, now=NOW, zone=PARIS)
 
     assert send_queued_mail(conn, mailer=SmtpMailer(maintenance_settings(seeded_url, smtp_port=port)),
-                            now=NOW) == {"sent": 1, "pending": 0}
+                            now=NOW) == {"sent": 1, "refused": 0, "given_up": 0, "pending": 0}
     [mail] = catcher.messages
     assert mail.recipients == ["atelier@garage-solidaire.example.org"]
     assert mail.subject == (f"Nouvelle fiche de réparation n° {ticket['id']} — Scooter scooter-05 :"
