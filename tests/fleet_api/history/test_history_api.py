@@ -123,3 +123,17 @@ def test_bad_windows_are_422_and_unknown_vehicles_404(client, as_role, day_of_fi
                                                              "to": "2026-11-24T00:00:00Z"}).status_code == 422
     assert client.get(url, headers=as_role["admin"], params={"max_points": 1}).status_code == 422
     assert client.get("/api/v1/vehicles/99999/positions", headers=as_role["admin"]).status_code == 404
+
+
+def test_an_export_of_a_vehicle_named_outside_latin_1_is_served(client, as_role, day_of_fixes):
+    label = 'Vélo ☆ "bleu"'
+    assert client.patch(f"/api/v1/vehicles/{day_of_fixes}", headers=as_role["admin"],
+                        json={"label": label}).status_code == 200
+
+    exported = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"],
+                          params=window(max_points=10))
+
+    assert exported.status_code == 200
+    disposition = exported.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="V_lo____bleu_-20261124T0000.csv"')
+    assert "filename*=UTF-8''V%C3%A9lo%20%E2%98%86%20%22bleu%22-20261124T0000.csv" in disposition
