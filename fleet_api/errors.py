@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
+from fleet_api.integrity import REFUSALS, refusal_error
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -88,9 +89,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(kind, detail), status_code=error.status_code,
                             headers=getattr(error, "headers", None))
 
-    @app.exception_handler(psycopg.DataError)
-    async def data_error(request: Request, error: psycopg.DataError) -> JSONResponse:
-        # A value the database cannot hold (out of range, malformed) is the caller's input.
-        log.info("data refused by the database: %s", error)
-        return JSONResponse(error_body("InvalidInput", "Valeur refusée : hors des limites admises."),
-                            status_code=422)
+    async def database_refusal(request: Request, error: psycopg.Error) -> JSONResponse:
+        # A value the database cannot hold, a broken constraint, a concurrent change: the
+        # caller's input or timing, answered with the same sentences as the repositories'.
+        mapped = refusal_error(error)
+        if mapped is None:
+            raise error
+        log.info("refused by the database: %s: %s", type(error).__name__, error)
+        return error_response(mapped)
+
+    for refusal in REFUSALS:
+        app.add_exception_handler(refusal, database_refusal)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from fleet_api.participants.schemas import Purpose
-from fleet_api.schemas import Name, RefId, Text, VehicleKind
+from fleet_api.schemas import Name, RefId, Text, VehicleKind, within_service_years
 
 LoanStatus = Literal["requested", "validated", "active", "returned", "rejected", "cancelled", "overdue"]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$")]
@@ -18,10 +18,7 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, patte
 
 def _moment(value: datetime) -> datetime:
     """UTC when no offset is given; years the service can compute with (buffers, months)."""
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not 2000 <= value.astimezone(UTC).year <= 2100:
-        raise ValueError("date hors de la plage 2000–2100")
-    return value
+    return within_service_years(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 Moment = Annotated[datetime, AfterValidator(_moment)]
