@@ -1,5 +1,10 @@
-"""What every API schema shares: bounded text (no NUL, which PostgreSQL refuses), ids, times
-the service can compute with, JSON."""
+"""What every API schema shares: bounded text, ids, times the service can compute with, JSON.
+
+`Name` and `Text` are one line: no control character (C0, DEL, C1, Unicode line and
+paragraph separators), since names and short texts end up in e-mail subjects and
+headers, CSV cells and log lines. Text that may span lines has its own type next to its
+schema (descriptions, notes, addresses) and refuses only NUL, which PostgreSQL refuses.
+"""
 
 import json
 from datetime import UTC, datetime
@@ -9,8 +14,9 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from fleet_api.deps import MAX_ID
 
-Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
+_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029"  # characters a one-line text refuses
+Text = Annotated[str, StringConstraints(max_length=200, pattern=rf"^[^{_LINE}]*$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=rf"^[^{_LINE}]*[^\s{_LINE}][^{_LINE}]*$")]
 RefId = Annotated[int, Field(ge=1, le=MAX_ID)]
 VehicleKind = Literal["car", "scooter", "ebike", "ecar"]
 Phone = Annotated[str, StringConstraints(min_length=4, max_length=30, pattern=r"^\+?[0-9 .()-]+$")]
