@@ -65,6 +65,7 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     app = FastAPI(title="Fleet telematics and vehicle loans", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
+    app.state.health = health.health_probe(app)
     app.state.metrics = metrics.RequestMetrics()
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)

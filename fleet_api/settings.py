@@ -11,6 +11,8 @@ class ApiSettings(FleetSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     health_timeout_s: float = Field(default=2.0, gt=0)
+    # /healthz answers from a probe of the database and the broker at most this old.
+    health_cache_s: float = Field(default=5.0, ge=0)
 
     # Bearer tokens are opaque random strings; only their SHA-256 is stored.
     token_ttl_s: int = Field(default=8 * 3600, ge=60)

@@ -22,6 +22,7 @@ ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", 
 # Y: allowed (neither 401 nor 403), 403: forbidden, 401: must sign in.
 Y = "Y"
 MATRIX = {
+    ("GET", "/api/v1/health"):                (Y, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/v1/auth/logout"):          (Y, Y, Y, Y, Y, Y, 401),
     ("GET", "/api/v1/me"):                    (Y, Y, Y, Y, Y, Y, 401),
     ("GET", "/api/v1/users"):                 (Y, 403, 403, 403, 403, 403, 401),
@@ -102,6 +103,7 @@ PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/metrics
 
 # A valid call of each route, so "allowed" means the call really succeeds (2xx).
 CALLS = {
+    ("GET", "/api/v1/health"): {},
     ("POST", "/api/v1/auth/logout"): {},
     ("GET", "/api/v1/me"): {},
     ("GET", "/api/v1/users"): {},
