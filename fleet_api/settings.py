@@ -29,6 +29,7 @@ class ApiSettings(FleetSettings):
 
     # Live stream: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_s: float = Field(default=15.0, gt=0)
-    # History: the most raw fixes one request reads, and the default max_points.
+    # History: the most fixes an export of every fix (no max_points) or a trips request
+    # reads, counted before any is; and the default max_points (downsampled in the database).
     history_max_fixes: int = Field(default=200_000, ge=1000)
     history_default_points: int = Field(default=2000, ge=2)

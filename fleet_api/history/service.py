@@ -22,6 +22,7 @@ from fleetbase.errors import Forbidden, InvalidInput
 
 DEFAULT_WINDOW = timedelta(hours=24)
 MAX_WINDOW = timedelta(days=31)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LookReason(StrEnum):
@@ -64,42 +65,60 @@ def authorize_look(conn: psycopg.Connection, vehicle_id: int, *, start: datetime
 
 
 def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
-               max_points: int, max_fixes: int) -> tuple[str, int, int]:
+               max_points: int) -> tuple[str, int, int]:
     """The window's fixes downsampled to `max_points`, as a JSON array; the stored and returned counts.
 
-    Only latitudes and longitudes come to Python (to choose the fixes); the chosen fixes
-    come back as JSON built by the database: a day at 1 Hz in well under 100 ms.
+    The database counts the fixes and, when there are more than `max_points`, hands over
+    a few candidates per run of the track (`repository.track_candidates`); the fixes
+    kept come back as JSON it builds. What reaches Python grows with `max_points`, not
+    with the window: a month at 1 Hz costs what a day does.
     """
-    total, lats, lons = repository.track_shape(conn, vehicle_id, start=start, end=end)
-    if total > max_fixes:
-        raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la.")
+    total = repository.count_fixes(conn, vehicle_id, start=start, end=end)
     if total <= max_points:
-        return repository.track_json(conn, vehicle_id, start=start, end=end, indices=None), total, total
-    kept = lttb_indices(np.asarray(lats, dtype=float), np.asarray(lons, dtype=float), max_points).tolist()
-    return repository.track_json(conn, vehicle_id, start=start, end=end, indices=kept), total, len(kept)
+        return repository.track_json(conn, vehicle_id, start=start, end=end, times=None), total, total
+    kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points)
+    return repository.track_json(conn, vehicle_id, start=start, end=end, times=kept), total, len(kept)
 
 
 def track(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
           max_points: int | None, max_fixes: int) -> tuple[list[dict], int]:
-    """The fixes of the window as rows (downsampled to `max_points` if given), and the raw count."""
-    rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes + 1)
-    if len(rows) > max_fixes:
-        raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la.")
-    total = len(rows)
+    """The fixes of the window as rows (downsampled to `max_points` if given), and the raw count.
+
+    Every fix (no `max_points`) only up to `max_fixes`, counted before any is read.
+    """
+    total = repository.count_fixes(conn, vehicle_id, start=start, end=end)
     if max_points is not None and total > max_points:
-        lats = np.fromiter((row[1] for row in rows), dtype=float, count=total)
-        lons = np.fromiter((row[2] for row in rows), dtype=float, count=total)
-        rows = [rows[index] for index in lttb_indices(lats, lons, max_points).tolist()]
+        kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points)
+        rows = repository.positions_at(conn, vehicle_id, start=start, end=end, times=kept)
+    else:
+        _check_fixes(total, max_fixes)
+        rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes)
     return [dict(zip(repository.POSITION_COLUMNS, row)) for row in rows], total
 
 
 def trips(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
           max_fixes: int) -> tuple[list[Trip], list[Stop]]:
-    rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes + 1)
-    if len(rows) > max_fixes:
-        raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la.")
+    _check_fixes(repository.count_fixes(conn, vehicle_id, start=start, end=end), max_fixes)
+    rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes)
     return find_trips([Fix(fix_time=row[0], lat=row[1], lon=row[2], speed_kmh=row[3], ignition=row[9])
                        for row in rows])
+
+
+def _check_fixes(total: int, max_fixes: int) -> None:
+    if total > max_fixes:
+        raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la"
+                           " ou demandez-en un échantillon (max_points).")
+
+
+def _downsampled_times(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+                       total: int, max_points: int) -> list[datetime]:
+    """The fix times of the window kept by LTTB (`downsample.lttb_indices`) among the database's candidates."""
+    candidates = repository.track_candidates(conn, vehicle_id, start=start, end=end, total=total,
+                                             buckets=max_points)
+    lats = np.fromiter((fix[1] for fix in candidates), dtype=float, count=len(candidates))
+    lons = np.fromiter((fix[2] for fix in candidates), dtype=float, count=len(candidates))
+    return [EPOCH + timedelta(microseconds=candidates[index][0])
+            for index in lttb_indices(lats, lons, max_points).tolist()]
 
 
 def _utc(moment: datetime) -> datetime:
