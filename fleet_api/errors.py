@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
 from fleet_api.integrity import REFUSALS, refusal_error
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
+from loans.photos import NotAPhoto, PhotoTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ STATUS_BY_ERROR: dict[type[FleetError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
+    NotAPhoto: 415,
+    PhotoTooLarge: 413,
     TooManyAttempts: 429,
 }
 
@@ -44,7 +47,7 @@ class ErrorBody(BaseModel):
 
 # Documented on every route, so the OpenAPI schema tells clients (and schemathesis) the truth.
 ERROR_RESPONSES = {status: {"model": ErrorBody, "description": KIND_BY_STATUS[status]}
-                   for status in (400, 401, 403, 404, 409, 422, 429)}
+                   for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def status_for(error: FleetError) -> int:

@@ -27,6 +27,11 @@ class ApiSettings(FleetSettings):
     mqtt_password_file: Path | None = None
     mqtt_broker_pid_file: Path | None = None
 
+    # Request bodies: at most api_body_max_bytes (413 beyond, announced or streamed);
+    # a photo upload (POST /api/v1/photos) at most photo_max_bytes of image.
+    api_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1000)
+
     # Live stream: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_s: float = Field(default=15.0, gt=0)
     # History: the most fixes an export of every fix (no max_points) or a trips request

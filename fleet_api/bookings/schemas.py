@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from fleet_api.participants.schemas import Purpose
 from fleet_api.schemas import Name, RefId, Text, VehicleKind, within_service_years
@@ -66,21 +64,13 @@ class ExtendRequest(BaseModel):
     reason: Text | None = None
 
 
-class Photo(BaseModel):
+class PhotoRef(BaseModel):
+    """A photo uploaded beforehand (`POST /api/v1/photos`), named by its upload id."""
+
     model_config = ConfigDict(extra="forbid")
 
-    content_type: Literal["image/jpeg", "image/png", "image/webp"]
-    content_base64: Annotated[str, StringConstraints(min_length=4, max_length=3_000_000)]
+    upload_id: RefId
     caption: Text = ""
-
-    @field_validator("content_base64")
-    @classmethod
-    def _decodes(cls, value: str) -> str:
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise ValueError("contenu base64 invalide") from error
-        return value
 
 
 class Damage(BaseModel):
@@ -88,7 +78,7 @@ class Damage(BaseModel):
 
     location: Name = Field(description="where on the vehicle (« aile avant gauche »)")
     description: LongText
-    photos: Annotated[list[Photo], Field(max_length=5)] = []
+    photos: Annotated[list[PhotoRef], Field(max_length=5)] = []
 
 
 class Checklist(BaseModel):
@@ -117,11 +107,7 @@ class InspectionCreate(BaseModel):
     staff_signed: bool
 
     def as_domain(self) -> dict:
-        values = self.model_dump()
-        for damage in values["damages"]:
-            for photo in damage["photos"]:
-                photo["content"] = base64.b64decode(photo.pop("content_base64"))
-        return values
+        return self.model_dump()
 
 
 class Loan(BaseModel):
