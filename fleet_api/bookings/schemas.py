@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -146,6 +146,18 @@ class Transition(BaseModel):
     reason: str | None
 
 
+class InspectionDamage(BaseModel):
+    location: str
+    description: str
+
+
+class InspectionPhoto(BaseModel):
+    id: int = Field(description="served by GET /bookings/{loan_id}/photos/{id}")
+    damage_index: int | None = Field(description="position of the damage it shows in `damages`")
+    content_type: str
+    caption: str
+
+
 class Inspection(BaseModel):
     id: int
     kind: Literal["checkout", "checkin"]
@@ -153,13 +165,13 @@ class Inspection(BaseModel):
     telemetry_odometer_km: float | None
     odometer_correction_reason: str | None
     energy_pct: float | None
-    checklist: dict[str, Any]
-    damages: list[dict[str, Any]]
+    checklist: dict[str, bool]
+    damages: list[InspectionDamage]
     participant_signed_at: datetime | None
     staff_signed_at: datetime | None
     by_user_id: int | None
     created_at: datetime
-    photos: list[dict[str, Any]]
+    photos: list[InspectionPhoto]
 
 
 class LoanDetail(Loan):

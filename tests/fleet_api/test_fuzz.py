@@ -2,14 +2,20 @@
 its own OpenAPI schema (status, content type, body).
 
 The calls go to a real uvicorn on loopback as an admin (the role that may call every
-route), so they reach the code behind authorization. Each case gets a freshly minted
+route), so they reach the code behind authorization. Each call gets a freshly minted
 token and the admin re-enabled, because the fuzzer may log out or change that user.
 Left out: the endless live stream, and `/healthz`, whose 503 is its answer when the
 broker is not running (tested in test_health.py).
+
+Two tests: every operation on its own (FLEET_FUZZ_EXAMPLES cases each, 15 by default),
+and sequences of calls chained by the links schemathesis infers from the schema (an id
+a POST answered, used by the next call; FLEET_FUZZ_SCENARIOS sequences, 5 by default).
+`make fuzz` runs both deeper (see the Makefile).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +33,8 @@ from fleetbase.passwords import hash_user_password
 from tests.fleet_api.conftest import Server, api_settings
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXAMPLES = int(os.environ.get("FLEET_FUZZ_EXAMPLES", "15"))
+SCENARIOS = int(os.environ.get("FLEET_FUZZ_SCENARIOS", "5"))
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +66,20 @@ schema = (schemathesis.openapi.from_dict(create_app(api_settings("postgresql://u
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_input_breaks_the_api(case, fuzz_server, module_db):
     case.call_and_validate(base_url=fuzz_server.url, headers=fresh_admin_headers(module_db), checks=CHECKS,
                            timeout=20)
+
+
+def test_no_sequence_of_calls_breaks_the_api(fuzz_server, module_db):
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"base_url": fuzz_server.url, "headers": fresh_admin_headers(module_db), "timeout": 20}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Workflow.run(settings=settings(max_examples=SCENARIOS, stateful_step_count=8, deadline=None, derandomize=True,
+                                   suppress_health_check=list(HealthCheck)))
