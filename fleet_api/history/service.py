@@ -91,7 +91,7 @@ def track(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: da
         kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points)
         rows = repository.positions_at(conn, vehicle_id, start=start, end=end, times=kept)
     else:
-        _check_fixes(total, max_fixes)
+        _check_fixes(total, max_fixes, hint=" ou demandez-en un échantillon (max_points)")
         rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes)
     return [dict(zip(repository.POSITION_COLUMNS, row)) for row in rows], total
 
@@ -104,10 +104,9 @@ def trips(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: da
                        for row in rows])
 
 
-def _check_fixes(total: int, max_fixes: int) -> None:
+def _check_fixes(total: int, max_fixes: int, *, hint: str = "") -> None:
     if total > max_fixes:
-        raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la"
-                           " ou demandez-en un échantillon (max_points).")
+        raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la{hint}.")
 
 
 def _downsampled_times(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
