@@ -45,7 +45,8 @@ def positions(vehicle_id: Id, viewer: Viewer, conn: DbConn, now: Now, settings: 
     """The track of the window, downsampled to `max_points` keeping its shape and both ends."""
     _, start, end = _look(conn, vehicle_id, viewer, now, start, end, reason, note, "view_positions")
     points, total, returned = service.track_json(
-        conn, vehicle_id, start=start, end=end, max_points=max_points or settings.history_default_points)
+        conn, vehicle_id, start=start, end=end, max_points=max_points or settings.history_default_points,
+        max_fixes=settings.history_max_fixes)
     head = to_json({"vehicle_id": vehicle_id, "from": start, "to": end, "total_points": total,
                     "downsampled": returned < total})
     return Response(f'{head[:-1]},"positions":{points}}}', media_type="application/json")

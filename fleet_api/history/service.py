@@ -8,6 +8,7 @@ transaction as the answer. Without a reason the look is refused (403).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -22,7 +23,6 @@ from fleetbase.errors import Forbidden, InvalidInput
 
 DEFAULT_WINDOW = timedelta(hours=24)
 MAX_WINDOW = timedelta(days=31)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LookReason(StrEnum):
@@ -65,18 +65,17 @@ def authorize_look(conn: psycopg.Connection, vehicle_id: int, *, start: datetime
 
 
 def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
-               max_points: int) -> tuple[str, int, int]:
+               max_points: int, max_fixes: int) -> tuple[str, int, int]:
     """The window's fixes downsampled to `max_points`, as a JSON array; the stored and returned counts.
 
-    The database counts the fixes and, when there are more than `max_points`, hands over
-    a few candidates per run of the track (`repository.track_candidates`); the fixes
-    kept come back as JSON it builds. What reaches Python grows with `max_points`, not
-    with the window: a month at 1 Hz costs what a day does.
+    The database counts the fixes; only their positions come to Python to choose the
+    fixes kept (`_downsampled_times`), and those come back as JSON the database builds.
     """
     total = repository.count_fixes(conn, vehicle_id, start=start, end=end)
     if total <= max_points:
         return repository.track_json(conn, vehicle_id, start=start, end=end, times=None), total, total
-    kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points)
+    kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points,
+                              max_fixes=max_fixes)
     return repository.track_json(conn, vehicle_id, start=start, end=end, times=kept), total, len(kept)
 
 
@@ -88,7 +87,8 @@ def track(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: da
     """
     total = repository.count_fixes(conn, vehicle_id, start=start, end=end)
     if max_points is not None and total > max_points:
-        kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points)
+        kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points,
+                                  max_fixes=max_fixes)
         rows = repository.positions_at(conn, vehicle_id, start=start, end=end, times=kept)
     else:
         _check_fixes(total, max_fixes, hint=" ou demandez-en un échantillon (max_points)")
@@ -110,14 +110,20 @@ def _check_fixes(total: int, max_fixes: int, *, hint: str = "") -> None:
 
 
 def _downsampled_times(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
-                       total: int, max_points: int) -> list[datetime]:
-    """The fix times of the window kept by LTTB (`downsample.lttb_indices`) among the database's candidates."""
-    candidates = repository.track_candidates(conn, vehicle_id, start=start, end=end, total=total,
-                                             buckets=max_points)
-    lats = np.fromiter((fix[1] for fix in candidates), dtype=float, count=len(candidates))
-    lons = np.fromiter((fix[2] for fix in candidates), dtype=float, count=len(candidates))
-    return [EPOCH + timedelta(microseconds=candidates[index][0])
-            for index in lttb_indices(lats, lons, max_points).tolist()]
+                       total: int, max_points: int, max_fixes: int) -> list[datetime]:
+    """The fix times LTTB (`downsample.lttb_indices`) keeps, from every fix of the window when
+    it holds at most `max_fixes`, else from the database's few candidates per run of the track:
+    memory is bounded by `max_fixes` however long the window."""
+    origin = math.floor(start.timestamp())
+    if total <= max_fixes:
+        shape = repository.track_shape(conn, vehicle_id, start=start, end=end, origin=origin, limit=max_fixes)
+    else:
+        shape = repository.track_candidates(conn, vehicle_id, start=start, end=end, origin=origin, total=total,
+                                            buckets=max_points)
+    lats = np.fromiter((fix[1] for fix in shape), dtype=float, count=len(shape))
+    lons = np.fromiter((fix[2] for fix in shape), dtype=float, count=len(shape))
+    first = datetime.fromtimestamp(origin, UTC)
+    return [first + timedelta(microseconds=shape[index][0]) for index in lttb_indices(lats, lons, max_points).tolist()]
 
 
 def _utc(moment: datetime) -> datetime:

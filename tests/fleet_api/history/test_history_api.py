@@ -171,3 +171,30 @@ def test_a_window_holding_more_fixes_than_a_request_reads_is_downsampled_by_the_
     assert sampled_csv.status_code == 200 and len(list(csv.DictReader(io.StringIO(sampled_csv.text)))) == 300
     assert every_fix_csv.status_code == 422 and "max_points" in every_fix_csv.json()["detail"]
     assert trips.status_code == 422
+
+
+@pytest.mark.parametrize("max_fixes", [200_000, 1000])
+def test_fixes_timed_to_the_microsecond_are_found_again_once_chosen(api_db, clock, max_fixes):
+    """The fixes downsampling keeps are named by their time: exact to the microsecond, whether
+    every fix of the window is looked at (≤ max_fixes) or the database's candidates."""
+    from fastapi.testclient import TestClient
+
+    from fleet_api.app import create_app
+    from tests.fleet_api.conftest import api_settings, bearer, token_for
+
+    first = DAY + timedelta(microseconds=123_457)
+    with connect(api_db) as conn:
+        vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-03'").fetchone()["id"]
+        conn.execute("INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+                     " SELECT %(id)s, %(first)s + make_interval(secs => s * 0.337001), 'car-03',"
+                     " 43.7 + 0.01 * sin(s / 50.0), -1.2 + s * 0.00001 FROM generate_series(0, 2999) AS s",
+                     {"id": vehicle_id, "first": first})
+        stored = {row["fix_time"] for row in conn.execute("SELECT fix_time FROM positions WHERE vehicle_id = %(id)s",
+                                                          {"id": vehicle_id})}
+    with TestClient(create_app(api_settings(api_db, history_max_fixes=max_fixes), clock=clock)) as client:
+        track = client.get(f"/api/v1/vehicles/{vehicle_id}/positions", headers=bearer(token_for(client, "manager")),
+                           params=window(max_points=300)).json()
+
+    assert (track["total_points"], len(track["positions"])) == (3000, 300)
+    assert {datetime.fromisoformat(point["fix_time"]) for point in track["positions"]} <= stored
+    assert track["positions"][0]["fix_time"] == first.isoformat()
