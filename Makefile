@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-busy services venv bench bench-ingest bench-geofence bench-api clean
+.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-geofence bench-api clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
@@ -14,6 +14,14 @@ test: services venv
 # The same suite with `stress --cpu 1` keeping one core busy beside it (deploy/busy.sh).
 test-busy: services venv
 	bash deploy/busy.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# The API fuzz test of `make test`, deeper: FUZZ_EXAMPLES cases per operation and
+# FUZZ_SCENARIOS chained call sequences (tests/fleet_api/test_fuzz.py).
+FUZZ_EXAMPLES ?= 300
+FUZZ_SCENARIOS ?= 200
+fuzz: services venv
+	FLEET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FLEET_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) \
+		$(PYTHON) -m pytest tests/fleet_api/test_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 services:
 	bash deploy/services.sh

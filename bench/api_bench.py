@@ -12,6 +12,12 @@ machines are shared and only ratios carry over.
 
 Targets (issue 4): live fleet of 42 at 200 requests/s p99 < 10 ms; 10,000 vehicles
 p99 < 100 ms; one day downsampled to 1,000 points < 200 ms.
+
+Memory (issue 11): car-02 also gets 31 days at 1 Hz (2,678,400 fixes, written with COPY);
+a fresh API process serves the whole month downsampled (JSON and CSV), and the run
+prints the API process's peak resident memory (VmHWM) before and after, and the peak
+private memory of the PostgreSQL backends serving it (RssAnon, sampled every 10 ms).
+The machine's load average is printed at the start and the end: other jobs share it.
 """
 
 from __future__ import annotations
@@ -39,10 +45,12 @@ from fleetbase.db import connect  # noqa: E402
 from fleetbase.migrate import apply_migrations  # noqa: E402
 from fleetbase.seed import seed_demo  # noqa: E402
 from fleetbase.settings import FleetSettings  # noqa: E402
+import history_memory  # noqa: E402  (bench/, beside this script)
 
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "bench-demo-password"
 DAY = (datetime.now(UTC) - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+MONTH_START = DAY - timedelta(days=30)  # 31 days ending with DAY
 
 
 def database_url(name: str) -> str:
@@ -70,7 +78,10 @@ def build_database(name: str, *, vehicles: int) -> str:
             " SELECT (SELECT id FROM vehicles WHERE label = 'car-01'), %(day)s + make_interval(secs => s),"
             " 'car-01', 43.7 + 0.03 * sin(s / 3000.0) + 0.002 * sin(s / 97.0), -1.2 + s * 0.000003, 30, true"
             " FROM generate_series(0, 86399) AS s", {"day": DAY})
-        conn.execute("ANALYZE")
+        if vehicles == 42:
+            history_memory.write_month(conn, start=MONTH_START)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
     return url
 
 
@@ -164,6 +175,16 @@ def token(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def month_memory(url: str, *, repeats: int = 5) -> None:
+    """A fresh API process serves car-02's month at 1 Hz, downsampled (bench/history_memory.py)."""
+    api = Running("api", url)
+    try:
+        history_memory.measure_month(api.base, token(api.base), start=MONTH_START, api_pid=api.process.pid,
+                                     database_url=url, repeats=repeats)
+    finally:
+        api.stop()
+
+
 def report(name: str, result: dict, baseline: dict, target: str = "") -> None:
     print(f"{name:<44} {result['rps']:>8.0f} {result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f}"
           f"   x{result['p50_ms'] / baseline['p50_ms']:>6.1f} p50, {result['rps'] / baseline['rps']:>5.2f} of rps"
@@ -174,6 +195,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
     parser.add_argument("--threads", type=int, default=8, help="load generator's connections (closed loop)")
+    parser.add_argument("--month-only", action="store_true", help="only the month at 1 Hz and its memory")
     parser.add_argument("--serve", choices=("api", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
@@ -182,7 +204,14 @@ def main() -> int:
         serve(args.serve, args.port, args.database_url)
         return 0
 
-    print("building databases (42 vehicles + a day at 1 Hz; 10,000 vehicles)…", flush=True)
+    print(f"start: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {history_memory.load_average()}", flush=True)
+    if args.month_only:
+        print("building the database (42 vehicles + a day and a month at 1 Hz)…", flush=True)
+        month_memory(build_database("fleet_bench_api", vehicles=42))
+        print(f"end: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {history_memory.load_average()}", flush=True)
+        drop_databases()
+        return 0
+    print("building databases (42 vehicles + a day and a month at 1 Hz; 10,000 vehicles)…", flush=True)
     small, large = build_database("fleet_bench_api", vehicles=42), build_database("fleet_bench_api_10k", vehicles=10_000)
     seconds, threads = args.seconds, args.threads
     print(f"\n{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   vs baseline (bare ASGI app, same server)")
@@ -216,6 +245,7 @@ def main() -> int:
                                                                data=form, seconds=seconds, threads=2), baseline)
     finally:
         api.stop()
+    month_memory(small)
     api = Running("api", large)
     try:
         headers = token(api.base)
@@ -226,10 +256,15 @@ def main() -> int:
                                                                       threads=4), baseline)
     finally:
         api.stop()
+    print(f"end: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {history_memory.load_average()}", flush=True)
+    drop_databases()
+    return 0
+
+
+def drop_databases() -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         for name in ("fleet_bench_api", "fleet_bench_api_10k"):
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    return 0
 
 
 if __name__ == "__main__":

@@ -24,12 +24,14 @@ from fleet_api.history import endpoints as history
 from fleet_api.live import endpoints as live
 from fleet_api.maintenance import endpoints as maintenance
 from fleet_api.participants import endpoints as participants
+from fleet_api.photos import endpoints as photos
 from fleet_api.repair_tickets import endpoints as repair_tickets
 from fleet_api.trackers import endpoints as trackers
 from fleet_api.vehicles import endpoints as vehicles
 from fleet_api.live.hub import LiveHub
 from fleet_api.live.service import live_vehicles_json
 from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
+from fleet_api.limits import BodyLimitMiddleware
 from fleet_api.settings import ApiSettings
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -38,7 +40,7 @@ from psycopg_pool import ConnectionPool
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
            history.router, geofences.router, geofence_rules.router,
-           participants.router, bookings.router, bookings_planning.router,
+           participants.router, bookings.router, bookings_planning.router, photos.router,
            maintenance.router, alerts.router, repair_tickets.router, garages.router)
 for _router in ROUTERS:
     document_roles(_router)
@@ -65,8 +67,11 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     app = FastAPI(title="Fleet telematics and vehicle loans", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock
+    app.state.health = health.health_probe(app)
     app.state.metrics = metrics.RequestMetrics()
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_body_max_bytes,
+                       photo_max_bytes=settings.photo_max_bytes)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)

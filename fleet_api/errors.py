@@ -16,7 +16,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
+from fleet_api.integrity import REFUSALS, refusal_error
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
+from loans.photos import NotAPhoto, PhotoTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ STATUS_BY_ERROR: dict[type[FleetError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
+    NotAPhoto: 415,
+    PhotoTooLarge: 413,
     TooManyAttempts: 429,
 }
 
@@ -43,7 +47,7 @@ class ErrorBody(BaseModel):
 
 # Documented on every route, so the OpenAPI schema tells clients (and schemathesis) the truth.
 ERROR_RESPONSES = {status: {"model": ErrorBody, "description": KIND_BY_STATUS[status]}
-                   for status in (400, 401, 403, 404, 409, 422, 429)}
+                   for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def status_for(error: FleetError) -> int:
@@ -88,9 +92,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(kind, detail), status_code=error.status_code,
                             headers=getattr(error, "headers", None))
 
-    @app.exception_handler(psycopg.DataError)
-    async def data_error(request: Request, error: psycopg.DataError) -> JSONResponse:
-        # A value the database cannot hold (out of range, malformed) is the caller's input.
-        log.info("data refused by the database: %s", error)
-        return JSONResponse(error_body("InvalidInput", "Valeur refusée : hors des limites admises."),
-                            status_code=422)
+    async def database_refusal(request: Request, error: psycopg.Error) -> JSONResponse:
+        # A value the database cannot hold, a broken constraint, a concurrent change: the
+        # caller's input or timing, answered with the same sentences as the repositories'.
+        mapped = refusal_error(error)
+        if mapped is None:
+            raise error
+        log.info("refused by the database: %s: %s", type(error).__name__, error)
+        return error_response(mapped)
+
+    for refusal in REFUSALS:
+        app.add_exception_handler(refusal, database_refusal)

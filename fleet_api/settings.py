@@ -11,6 +11,8 @@ class ApiSettings(FleetSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     health_timeout_s: float = Field(default=2.0, gt=0)
+    # /healthz answers from a probe of the database and the broker at most this old.
+    health_cache_s: float = Field(default=5.0, ge=0)
 
     # Bearer tokens are opaque random strings; only their SHA-256 is stored.
     token_ttl_s: int = Field(default=8 * 3600, ge=60)
@@ -25,8 +27,14 @@ class ApiSettings(FleetSettings):
     mqtt_password_file: Path | None = None
     mqtt_broker_pid_file: Path | None = None
 
+    # Request bodies: at most api_body_max_bytes (413 beyond, announced or streamed);
+    # a photo upload (POST /api/v1/photos) at most photo_max_bytes of image.
+    api_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1000)
+
     # Live stream: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_s: float = Field(default=15.0, gt=0)
-    # History: the most raw fixes one request reads, and the default max_points.
+    # History: the most fixes an export of every fix (no max_points) or a trips request
+    # reads, counted before any is; and the default max_points (downsampled in the database).
     history_max_fixes: int = Field(default=200_000, ge=1000)
     history_default_points: int = Field(default=2000, ge=2)

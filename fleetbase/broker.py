@@ -74,7 +74,10 @@ def write_password_file(conn: psycopg.Connection, path: Path, *,
     rows = conn.execute(
         "SELECT tracker_id, mqtt_password_hash FROM trackers WHERE enabled ORDER BY tracker_id"
     ).fetchall()
-    lines += [f"{row['tracker_id']}:{row['mqtt_password_hash']}" for row in rows]
+    # A tracker named like a service (registered before such ids were refused) never
+    # replaces or doubles the service's own line.
+    lines += [f"{row['tracker_id']}:{row['mqtt_password_hash']}" for row in rows
+              if row["tracker_id"] not in service_logins]
     temporary = path.with_suffix(".tmp")
     temporary.write_text("\n".join(lines) + "\n")
     temporary.chmod(0o600)
@@ -138,6 +141,15 @@ class BrokerProcess:
 
 
 SIMULATOR_LOGIN = "simulator"
+# Ids no tracker may take: the service logins (whatever the settings say) and the names
+# an operator would read as the broker's or the platform's own.
+RESERVED_LOGINS = frozenset({"ingest", SIMULATOR_LOGIN, "mosquitto", "broker", "admin", "root", "api",
+                             "fleet", "scheduler", "service", "system", "anonymous"})
+
+
+def reserved_logins(settings: FleetSettings) -> frozenset[str]:
+    """RESERVED_LOGINS and this deployment's own service login."""
+    return RESERVED_LOGINS | {settings.mqtt_username}
 
 
 def service_logins(settings: FleetSettings) -> dict[str, str]:

@@ -44,6 +44,8 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidZone("bad_name", "a zone needs a non-empty name")
     kind = check_kind(fields.get("kind", "other"))
     site_id = fields.get("site_id")
+    if site_id is not None and (isinstance(site_id, bool) or not isinstance(site_id, int) or site_id < 1):
+        raise InvalidZone("bad_kind", "site_id is the id of a site (a positive integer)")
     if (kind == "depot") != (site_id is not None):
         raise InvalidZone("bad_kind", "a depot zone names its site (site_id); other zones do not")
     parse_shape(fields.get("geometry"), radius_m=fields.get("radius_m"), width_m=fields.get("width_m"))

@@ -7,8 +7,9 @@ the odometer and from telemetry, and damages not there at departure, which open 
 ticket draft for the mechanic.
 
 `inspection` is a dict: odometer_km (None: take the telemetry's), odometer_correction_reason,
-energy_pct, checklist, damages [{location, description, photos [{content_type, content,
-caption}]}], participant_signed, staff_signed.
+energy_pct, checklist, damages [{location, description, photos [{upload_id, caption}]}],
+participant_signed, staff_signed. A photo is uploaded first (`loans.photos`) and named
+here by its upload id.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import psycopg
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput
 from fleetbase.local_time import local_today
-from loans import participant_repository, repository, rules
+from loans import participant_repository, photos, repository, rules
 from loans.service import no_overlap, loan_or_404, vehicle_or_error
 
 # A reading closer than this to the telemetry's is the same reading (rounding, display).
@@ -109,8 +110,8 @@ def _insert_inspection(conn, loan_id: int, *, kind: str, inspection: dict, value
     inspection_id = repository.insert_inspection(conn, loan_id, kind=kind, values=values, by_user_id=user_id, now=now)
     for index, damage in enumerate(inspection.get("damages") or []):
         for photo in damage.get("photos") or []:
-            repository.insert_photo(conn, inspection_id, damage_index=index, content_type=photo["content_type"],
-                                    content=photo["content"], caption=photo.get("caption") or "", now=now)
+            photos.claim(conn, photo["upload_id"], inspection_id=inspection_id, damage_index=index,
+                         caption=photo.get("caption") or "", now=now)
 
 
 def _open_repair_draft(conn, loan_id: int, vehicle: dict, damages: list[dict], *, user_id: int,

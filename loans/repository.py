@@ -159,15 +159,6 @@ def insert_inspection(conn: psycopg.Connection, loan_id: int, *, kind: str, valu
          "staff_signed_at": values["staff_signed_at"], "by": by_user_id, "now": now}).fetchone()["id"]
 
 
-def insert_photo(conn: psycopg.Connection, inspection_id: int, *, damage_index: int, content_type: str,
-                 content: bytes, caption: str, now: datetime) -> int:
-    return conn.execute(
-        "INSERT INTO inspection_photos (inspection_id, damage_index, content_type, content, caption, created_at)"
-        " VALUES (%(inspection)s, %(index)s, %(type)s, %(content)s, %(caption)s, %(now)s) RETURNING id",
-        {"inspection": inspection_id, "index": damage_index, "type": content_type, "content": content,
-         "caption": caption, "now": now}).fetchone()["id"]
-
-
 def inspections(conn: psycopg.Connection, loan_id: int) -> dict[str, dict]:
     """The loan's inspections by kind, each with its photos' ids (not their content)."""
     rows = conn.execute(

@@ -61,40 +61,43 @@ def get_login_user(conn: psycopg.Connection, *, username: str) -> dict | None:
                         {"username": username}).fetchone()
 
 
-def get_login_block(conn: psycopg.Connection, *, username: str, client_address: str) -> datetime | None:
-    row = conn.execute(
-        "SELECT blocked_until FROM login_failures"
-        " WHERE username = %(username)s AND client_address = %(address)s",
-        {"username": username, "address": client_address},
-    ).fetchone()
-    return row["blocked_until"] if row else None
+def lock_login_attempts(conn: psycopg.Connection, *, username: str, client_address: str,
+                        now: datetime) -> dict:
+    """Lock this username and address's failure count until the transaction ends; its failures
+    and blocked_until.
 
-
-def record_login_failure(conn: psycopg.Connection, *, username: str, client_address: str,
-                         now: datetime, free_failures: int, block_s: float, block_max_s: float) -> int:
-    """Count one more failure (atomically, whatever the number of API processes); return the count.
-
-    Beyond `free_failures`, the pair is blocked for block_s × 2^(extra − 1), capped.
+    The row is made (with no failure) when missing, so that even the first attempts of a
+    pair wait for each other: concurrent guesses are decided one after the other, each
+    seeing what the previous one counted, in every API process alike.
     """
-    row = conn.execute(
+    return conn.execute(
         """
         INSERT INTO login_failures AS f (username, client_address, failures, last_failed_at)
-        VALUES (%(username)s, %(address)s, 1, %(now)s)
-        ON CONFLICT (username, client_address) DO UPDATE
-            SET failures = f.failures + 1, last_failed_at = %(now)s
-        RETURNING failures
+        VALUES (%(username)s, %(address)s, 0, %(now)s)
+        ON CONFLICT (username, client_address) DO UPDATE SET failures = f.failures
+        RETURNING failures, blocked_until
         """,
         {"username": username, "address": client_address, "now": now},
     ).fetchone()
-    extra = row["failures"] - free_failures
-    if extra > 0:
-        seconds = min(block_s * 2 ** min(extra - 1, 30), block_max_s)
-        conn.execute(
-            "UPDATE login_failures SET blocked_until = %(now)s + make_interval(secs => %(seconds)s)"
-            " WHERE username = %(username)s AND client_address = %(address)s",
-            {"username": username, "address": client_address, "now": now, "seconds": seconds},
-        )
-    return row["failures"]
+
+
+def record_login_failure(conn: psycopg.Connection, *, username: str, client_address: str, failures: int,
+                         now: datetime, free_failures: int, block_s: float, block_max_s: float) -> int:
+    """Count one more failure on the row `lock_login_attempts` locked (`failures` so far); the new count.
+
+    Beyond `free_failures`, the pair is blocked for block_s × 2^(extra − 1), capped.
+    """
+    failures += 1
+    extra = failures - free_failures
+    seconds = min(block_s * 2 ** min(extra - 1, 30), block_max_s) if extra > 0 else None
+    conn.execute(
+        "UPDATE login_failures SET failures = %(failures)s, last_failed_at = %(now)s,"
+        " blocked_until = CASE WHEN %(seconds)s::float8 IS NULL THEN blocked_until"
+        "                      ELSE %(now)s + make_interval(secs => %(seconds)s::float8) END"
+        " WHERE username = %(username)s AND client_address = %(address)s",
+        {"username": username, "address": client_address, "now": now, "failures": failures, "seconds": seconds},
+    )
+    return failures
 
 
 def clear_login_failures(conn: psycopg.Connection, *, username: str, client_address: str) -> None:

@@ -2,7 +2,9 @@
 
 A failed login must be remembered even though the caller answers 401, so `log_in`
 returns the failure instead of raising it: the request's transaction then commits the
-count, and every API process sees the same count for a username and address.
+count, and every API process sees the same count for a username and address. The count's
+row is locked before the block is checked, so concurrent attempts on one pair are decided
+one after the other (a burst of guesses cannot all pass the check before any is counted).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class LoginResult:
 
 def log_in(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
            now: datetime, settings: ApiSettings) -> LoginResult:
-    blocked_until = repository.get_login_block(conn, username=username, client_address=client_address)
+    attempts = repository.lock_login_attempts(conn, username=username, client_address=client_address, now=now)
+    blocked_until = attempts["blocked_until"]
     if blocked_until is not None and blocked_until > now:
         wait = math.ceil((blocked_until - now).total_seconds())
         raise TooManyAttempts(f"Trop d'essais infructueux : réessayez dans {wait} s.", retry_after_s=wait)
@@ -54,7 +57,7 @@ def log_in(conn: psycopg.Connection, *, username: str, password: str, client_add
     valid = verify_user_password(user["password_hash"] if user else _DUMMY_HASH, password)
     if not valid or user is None or user["disabled_at"] is not None:
         repository.record_login_failure(
-            conn, username=username, client_address=client_address, now=now,
+            conn, username=username, client_address=client_address, failures=attempts["failures"], now=now,
             free_failures=settings.login_free_failures, block_s=settings.login_block_s,
             block_max_s=settings.login_block_max_s)
         return LoginResult(failure=Unauthenticated("Identifiant ou mot de passe incorrect."))

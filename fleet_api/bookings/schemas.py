@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from fleet_api.participants.schemas import Purpose
-from fleet_api.schemas import Name, RefId, Text, VehicleKind
+from fleet_api.schemas import Name, RefId, Text, VehicleKind, within_service_years
 
 LoanStatus = Literal["requested", "validated", "active", "returned", "rejected", "cancelled", "overdue"]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$")]
@@ -18,10 +16,7 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, patte
 
 def _moment(value: datetime) -> datetime:
     """UTC when no offset is given; years the service can compute with (buffers, months)."""
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not 2000 <= value.astimezone(UTC).year <= 2100:
-        raise ValueError("date hors de la plage 2000–2100")
-    return value
+    return within_service_years(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 Moment = Annotated[datetime, AfterValidator(_moment)]
@@ -69,21 +64,13 @@ class ExtendRequest(BaseModel):
     reason: Text | None = None
 
 
-class Photo(BaseModel):
+class PhotoRef(BaseModel):
+    """A photo uploaded beforehand (`POST /api/v1/photos`), named by its upload id."""
+
     model_config = ConfigDict(extra="forbid")
 
-    content_type: Literal["image/jpeg", "image/png", "image/webp"]
-    content_base64: Annotated[str, StringConstraints(min_length=4, max_length=3_000_000)]
+    upload_id: RefId
     caption: Text = ""
-
-    @field_validator("content_base64")
-    @classmethod
-    def _decodes(cls, value: str) -> str:
-        try:
-            base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise ValueError("contenu base64 invalide") from error
-        return value
 
 
 class Damage(BaseModel):
@@ -91,7 +78,7 @@ class Damage(BaseModel):
 
     location: Name = Field(description="where on the vehicle (« aile avant gauche »)")
     description: LongText
-    photos: Annotated[list[Photo], Field(max_length=5)] = []
+    photos: Annotated[list[PhotoRef], Field(max_length=5)] = []
 
 
 class Checklist(BaseModel):
@@ -120,11 +107,7 @@ class InspectionCreate(BaseModel):
     staff_signed: bool
 
     def as_domain(self) -> dict:
-        values = self.model_dump()
-        for damage in values["damages"]:
-            for photo in damage["photos"]:
-                photo["content"] = base64.b64decode(photo.pop("content_base64"))
-        return values
+        return self.model_dump()
 
 
 class Loan(BaseModel):
@@ -163,6 +146,18 @@ class Transition(BaseModel):
     reason: str | None
 
 
+class InspectionDamage(BaseModel):
+    location: str
+    description: str
+
+
+class InspectionPhoto(BaseModel):
+    id: int = Field(description="served by GET /bookings/{loan_id}/photos/{id}")
+    damage_index: int | None = Field(description="position of the damage it shows in `damages`")
+    content_type: str
+    caption: str
+
+
 class Inspection(BaseModel):
     id: int
     kind: Literal["checkout", "checkin"]
@@ -170,13 +165,13 @@ class Inspection(BaseModel):
     telemetry_odometer_km: float | None
     odometer_correction_reason: str | None
     energy_pct: float | None
-    checklist: dict[str, Any]
-    damages: list[dict[str, Any]]
+    checklist: dict[str, bool]
+    damages: list[InspectionDamage]
     participant_signed_at: datetime | None
     staff_signed_at: datetime | None
     by_user_id: int | None
     created_at: datetime
-    photos: list[dict[str, Any]]
+    photos: list[InspectionPhoto]
 
 
 class LoanDetail(Loan):

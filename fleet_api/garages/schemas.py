@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from fleet_api.schemas import Email, Phone, Text
+from fleet_api.schemas import Email, Phone
 
 WebhookUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s\x00]+$")]
+Address = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]  # may span lines
 
 
 class Garage(BaseModel):
@@ -27,7 +28,7 @@ class GarageUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    address: Text | None = Field(default=None, description="null or empty: no address")
+    address: Address | None = Field(default=None, description="null or empty: no address")
     email: Email | None = None
     phone: Phone | None = None
 

@@ -3,14 +3,15 @@ geofence.service; a bad shape is an InvalidZone, answered 422 with its reason.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import MAX_ID, DbConn, Id, Now
+from fleet_api.geofences.schemas import Event, ZoneChanges, ZoneCollection, ZoneCreate, ZoneFeature
+from fleet_api.schemas import ServiceTime
 from fleetbase.errors import InvalidInput, NotFound
 from geofence import repository, service
 
@@ -21,32 +22,6 @@ EventReader = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.
 MAX_EVENT_WINDOW = timedelta(days=92)
 
 
-class ZoneFeature(BaseModel):
-    type: Literal["Feature"]
-    id: int
-    geometry: dict[str, Any]
-    properties: dict[str, Any]
-
-
-class ZoneCollection(BaseModel):
-    type: Literal["FeatureCollection"]
-    features: list[ZoneFeature]
-
-
-class Event(BaseModel):
-    id: int
-    vehicle_id: int
-    vehicle_label: str
-    type: str
-    occurred_at: datetime
-    geofence_id: int | None
-    geofence_name: str | None
-    lat: float | None
-    lon: float | None
-    during_loan: bool
-    details: dict[str, Any]
-
-
 @router.get("/geofences", response_model=ZoneCollection)
 def list_geofences(reader: Reader, conn: DbConn):
     return {"type": "FeatureCollection",
@@ -54,8 +29,8 @@ def list_geofences(reader: Reader, conn: DbConn):
 
 
 @router.post("/geofences", response_model=ZoneFeature, status_code=201)
-def create_geofence(editor: Editor, conn: DbConn, feature: Annotated[dict[str, Any], Body()]):
-    return service.to_feature(service.create_zone(conn, feature))
+def create_geofence(feature: ZoneCreate, editor: Editor, conn: DbConn):
+    return service.to_feature(service.create_zone(conn, feature.model_dump(exclude_unset=True)))
 
 
 @router.get("/geofences/{geofence_id}", response_model=ZoneFeature)
@@ -67,9 +42,9 @@ def get_geofence(geofence_id: Id, reader: Reader, conn: DbConn):
 
 
 @router.patch("/geofences/{geofence_id}", response_model=ZoneFeature)
-def update_geofence(geofence_id: Id, editor: Editor, conn: DbConn, now: Now,
-                    changes: Annotated[dict[str, Any], Body()]):
-    return service.to_feature(service.update_zone(conn, geofence_id, changes, now=now))
+def update_geofence(geofence_id: Id, changes: ZoneChanges, editor: Editor, conn: DbConn, now: Now):
+    return service.to_feature(service.update_zone(conn, geofence_id, changes.model_dump(exclude_unset=True),
+                                                  now=now))
 
 
 @router.delete("/geofences/{geofence_id}", status_code=204)
@@ -81,8 +56,8 @@ def delete_geofence(geofence_id: Id, editor: Editor, conn: DbConn) -> None:
 def list_events(reader: EventReader, conn: DbConn, now: Now,
                 vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                 type: Annotated[str | None, Query(max_length=64)] = None,
-                from_: Annotated[datetime | None, Query(alias="from")] = None,
-                to: datetime | None = None,
+                from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
+                to: ServiceTime | None = None,
                 limit: Annotated[int, Query(ge=1, le=5000)] = 500):
     end = to or now
     start = from_ or end - timedelta(days=7)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from xml.sax.saxutils import escape, quoteattr
+import re
+from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 CSV_COLUMNS = ("fix_time", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "effective_odometer_km",
                "battery_pct", "fuel_pct", "ignition")
@@ -33,4 +35,6 @@ def track_gpx(positions: list[dict], *, name: str) -> str:
 
 
 def attachment(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f"attachment; filename={quoteattr(filename)}"}
+    """A download named `filename` (RFC 6266): an ASCII fallback, and the name itself in UTF-8."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return {"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"}

@@ -52,28 +52,77 @@ POINT_JSON = """json_build_object(
     'ignition', ignition)"""
 
 
-def track_shape(conn: psycopg.Connection, vehicle_id: int, *, start: datetime,
-                end: datetime) -> tuple[int, list[float], list[float]]:
-    """How many fixes the window holds, and their latitudes and longitudes in time order."""
+def count_fixes(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime) -> int:
+    """How many fixes the window holds (from the index, without reading them)."""
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.execute(f"SELECT count(*) FROM positions WHERE {WINDOW}",
+                       {"vehicle_id": vehicle_id, "start": start, "end": end})
+        return cursor.fetchone()[0]
+
+
+# A fix's time as microseconds after `origin` (whole epoch seconds), in float8: exact once
+# rounded, and cheap (date_part is float8; extract's numeric costs several times more per row).
+MICROSECONDS_AFTER_ORIGIN = "(date_part('epoch', fix_time) - %(origin)s) * 1000000"
+
+
+def track_shape(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
+                limit: int) -> list[tuple[int, float, float]]:
+    """Every fix of the window (at most `limit`) as (µs after `origin`, lat, lon), in time order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
-        cursor.execute(f"SELECT count(*), array_agg(lat ORDER BY fix_time), array_agg(lon ORDER BY fix_time)"
-                       f" FROM positions WHERE {WINDOW}", {"vehicle_id": vehicle_id, "start": start, "end": end})
-        count, lats, lons = cursor.fetchone()
-    return count, lats or [], lons or []
+        cursor.execute(f"SELECT round({MICROSECONDS_AFTER_ORIGIN})::bigint, lat, lon FROM positions"
+                       f" WHERE {WINDOW} ORDER BY fix_time LIMIT %(limit)s",
+                       {"vehicle_id": vehicle_id, "start": start, "end": end, "origin": origin, "limit": limit})
+        return cursor.fetchall()
+
+
+def track_candidates(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
+                     total: int, buckets: int) -> list[tuple[int, float, float]]:
+    """A few fixes per run of the track, chosen by the database: (µs after `origin`, lat, lon), in time order.
+
+    The window's `total` fixes are cut into `buckets` equal runs in time order; from each
+    come its first and last fixes and its southern-, northern-, western- and eastern-most
+    (where the fixes downsampling keeps mostly lie). One pass, a few thousand groups in
+    memory, whatever the window holds.
+    """
+    query = f"""
+        WITH numbered AS (
+            SELECT lat, lon, {MICROSECONDS_AFTER_ORIGIN} AS us,
+                   (row_number() OVER (ORDER BY fix_time) - 1) * %(buckets)s / %(total)s AS bucket
+            FROM positions WHERE {WINDOW}
+        ), extremes AS (
+            SELECT min(ARRAY[us, lat, lon]) AS first_fix, max(ARRAY[us, lat, lon]) AS last_fix,
+                   min(ARRAY[lat, us, lon]) AS south, max(ARRAY[lat, us, lon]) AS north,
+                   min(ARRAY[lon, us, lat]) AS west, max(ARRAY[lon, us, lat]) AS east
+            FROM numbered GROUP BY bucket
+        )
+        SELECT DISTINCT round(fix.us)::bigint, fix.lat, fix.lon FROM extremes, LATERAL (VALUES
+            (first_fix[1], first_fix[2], first_fix[3]), (last_fix[1], last_fix[2], last_fix[3]),
+            (south[2], south[1], south[3]), (north[2], north[1], north[3]),
+            (west[2], west[3], west[1]), (east[2], east[3], east[1])) AS fix(us, lat, lon)
+        ORDER BY 1
+    """
+    with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
+        cursor.execute(query, {"vehicle_id": vehicle_id, "start": start, "end": end, "origin": origin,
+                               "total": total, "buckets": buckets})
+        return cursor.fetchall()
+
+
+def positions_at(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+                 times: list[datetime]) -> list[tuple]:
+    """The fixes at `times` (of the window), oldest first, as tuples in POSITION_COLUMNS order."""
+    with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
+        cursor.execute(f"SELECT {', '.join(POSITION_COLUMNS)} FROM positions"
+                       f" WHERE {WINDOW} AND fix_time = ANY(%(times)s::timestamptz[]) ORDER BY fix_time",
+                       {"vehicle_id": vehicle_id, "start": start, "end": end, "times": times})
+        return cursor.fetchall()
 
 
 def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
-               indices: list[int] | None) -> str:
-    """The window's fixes as a JSON array built by PostgreSQL: all, or those at `indices`
-    (0-based positions in time order, joined rather than searched so 1,000 of 86,400 is cheap)."""
-    params = {"vehicle_id": vehicle_id, "start": start, "end": end, "indices": indices}
-    if indices is None:
-        query = f"SELECT coalesce(json_agg({POINT_JSON} ORDER BY fix_time), '[]')::text FROM positions WHERE {WINDOW}"
-    else:
-        query = (f"WITH ordered AS (SELECT *, row_number() OVER (ORDER BY fix_time) - 1 AS n"
-                 f" FROM positions WHERE {WINDOW})"
-                 f" SELECT coalesce(json_agg({POINT_JSON} ORDER BY fix_time), '[]')::text"
-                 " FROM ordered JOIN unnest(%(indices)s::bigint[]) AS kept(n) USING (n)")
+               times: list[datetime] | None) -> str:
+    """The window's fixes as a JSON array built by PostgreSQL: all, or those at `times`."""
+    params = {"vehicle_id": vehicle_id, "start": start, "end": end, "times": times}
+    chosen = "" if times is None else " AND fix_time = ANY(%(times)s::timestamptz[])"
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute(query, params)
+        cursor.execute(f"SELECT coalesce(json_agg({POINT_JSON} ORDER BY fix_time), '[]')::text"
+                       f" FROM positions WHERE {WINDOW}{chosen}", params)
         return cursor.fetchone()[0]

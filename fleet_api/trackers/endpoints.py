@@ -12,7 +12,8 @@ from fleet_api.deps import DbConn, Now, Settings, after_commit
 from fleet_api.trackers import repository
 from fleet_api.trackers.broker_sync import sync_broker_logins
 from fleet_api.trackers.schemas import Tracker, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
-from fleetbase.errors import NotFound
+from fleetbase.broker import reserved_logins
+from fleetbase.errors import InvalidInput, NotFound
 from fleetbase.passwords import hash_mqtt_password, new_mqtt_password
 
 router = APIRouter(prefix="/api/v1", tags=["trackers"])
@@ -33,6 +34,9 @@ def list_trackers(watcher: Watcher, conn: DbConn):
 def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: DbConn, now: Now,
                      settings: Settings):
     """Register a tracker to a vehicle; the answer holds its MQTT password, shown only this once."""
+    if data.tracker_id in reserved_logins(settings):
+        raise InvalidInput(f"« {data.tracker_id} » est un identifiant réservé aux services de la plateforme :"
+                           " choisissez-en un autre.")
     password = new_mqtt_password()
     tracker = repository.insert_tracker(conn, tracker_id=data.tracker_id, vehicle_id=data.vehicle_id,
                                         mqtt_password_hash=hash_mqtt_password(password), now=now)

@@ -7,11 +7,10 @@ on the iteration's own spare e-bike (no licence needed, no other loan on it).
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 
 SIGNED = {"participant_signed": True, "staff_signed": True}
-PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 
 def _ok(response) -> dict:
@@ -34,8 +33,10 @@ def _loan(client, admin: dict, vehicle: int, *, status: str, photo: bool = False
         _ok(client.post(f"/api/v1/bookings/{loan['id']}/deposit", headers=admin,
                         json={"amount_cents": 0, "method": "waived"}))
     if status == "active":
-        damages = [{"location": "garde-boue", "description": "fendu",
-                    "photos": [{"content_type": "image/png", "content_base64": PNG}]}] if photo else []
+        damages = []
+        if photo:
+            upload = _ok(client.post("/api/v1/photos", headers=admin, files={"file": ("fendu.png", PNG, "image/png")}))
+            damages = [{"location": "garde-boue", "description": "fendu", "photos": [{"upload_id": upload["id"]}]}]
         _ok(client.post(f"/api/v1/bookings/{loan['id']}/checkout", headers=admin,
                         json={"odometer_km": 120, "damages": damages, **SIGNED}))
     return loan["id"]

@@ -86,3 +86,26 @@ def test_two_api_processes_share_the_failure_count(api_db, clock):
 
         assert first.post("/api/v1/auth/token", data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
         assert second.post("/api/v1/auth/token", data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
+
+
+def test_concurrent_wrong_passwords_are_counted_as_if_sent_one_after_the_other(api_db, clock):
+    """30 guesses at once for one user from one address: only the free failures and the one
+    that starts the block answer 401; every other one is refused (429) without a password check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from fleet_api.app import create_app
+    from tests.fleet_api.conftest import Server, api_settings
+
+    settings = api_settings(api_db, db_pool_max=10)
+    with Server(create_app(settings, clock=clock)) as server:
+        def guess(_: int) -> int:
+            return httpx.post(f"{server.url}/api/v1/auth/token", timeout=120,
+                              data={"username": "coordinator", "password": "wrong-guess"}).status_code
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            statuses = list(pool.map(guess, range(30)))
+
+    assert statuses.count(401) == settings.login_free_failures + 1, statuses
+    assert statuses.count(429) == 30 - settings.login_free_failures - 1, statuses

@@ -3,7 +3,6 @@ flagged "back, awaiting check-in" by its depot zone, and a repair ticket draft f
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from ingest.trackers import TrackerDirectory
 from tests.fleet_api.loan_helpers import SIGNED, login, make_participant, validated_loan, vehicle_id
 
 DAX_DEPOT = (43.7089, -1.0496)
-PHOTO = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 32).decode()
+PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 class Tracker:
@@ -68,13 +67,14 @@ def test_check_in_compares_with_check_out_and_tickets_a_new_damage(client, as_ro
     tracker.close()
     clock.advance(hours=5, minutes=30)
     coordinator = login(client, "coordinator")
+    photo = client.post("/api/v1/photos", headers=coordinator, files={"file": ("retro.jpg", PHOTO, "image/jpeg")})
+    assert photo.status_code == 201, photo.text
     assert client.get(f"/api/v1/bookings/{loan['id']}", headers=coordinator).json()["back_awaiting_checkin"] is True
 
     back = {"odometer_km": 20210, "energy_pct": 35, "checklist": {"keys": True, "documents": True},
             "damages": [{"location": "portière avant droite", "description": "petite bosse"},
                         {"location": "rétroviseur gauche", "description": "coque fendue",
-                         "photos": [{"content_type": "image/jpeg", "content_base64": PHOTO,
-                                     "caption": "vue de face"}]}],
+                         "photos": [{"upload_id": photo.json()["id"], "caption": "vue de face"}]}],
             **SIGNED}
     unexplained = client.post(f"/api/v1/bookings/{loan['id']}/checkin", headers=coordinator, json=back)
     assert unexplained.status_code == 422
@@ -104,7 +104,7 @@ def test_check_in_compares_with_check_out_and_tickets_a_new_damage(client, as_ro
     [photo] = detail["inspections"]["checkin"]["photos"]
     assert photo["damage_index"] == 1
     image = client.get(f"/api/v1/bookings/{loan['id']}/photos/{photo['id']}", headers=coordinator)
-    assert image.headers["content-type"] == "image/jpeg" and image.content == base64.b64decode(PHOTO)
+    assert image.headers["content-type"] == "image/jpeg" and image.content == PHOTO
 
 
 def test_an_unsigned_inspection_or_an_odometer_going_back_is_refused(client, as_role, clock):

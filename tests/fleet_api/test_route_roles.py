@@ -14,7 +14,7 @@ import pytest
 
 from fleet_api.app import create_app
 from tests.fleet_api.conftest import DEMO_LOGINS, Server, api_settings, bearer, token_for
-from tests.fleet_api.loan_factories import loan_values
+from tests.fleet_api.loan_factories import PNG, loan_values
 from tests.fleet_api.maintenance_factories import maintenance_values
 
 ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber")
@@ -22,6 +22,7 @@ ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", 
 # Y: allowed (neither 401 nor 403), 403: forbidden, 401: must sign in.
 Y = "Y"
 MATRIX = {
+    ("GET", "/api/v1/health"):                (Y, 403, 403, 403, 403, 403, 401),
     ("POST", "/api/v1/auth/logout"):          (Y, Y, Y, Y, Y, Y, 401),
     ("GET", "/api/v1/me"):                    (Y, Y, Y, Y, Y, Y, 401),
     ("GET", "/api/v1/users"):                 (Y, 403, 403, 403, 403, 403, 401),
@@ -67,6 +68,7 @@ MATRIX = {
     ("POST", "/api/v1/bookings/{loan_id}/checkin"):         (Y, 403, Y, 403, 403, 403, 401),
     ("POST", "/api/v1/bookings/{loan_id}/extend"):          (Y, 403, Y, 403, 403, 403, 401),
     ("GET", "/api/v1/bookings/{loan_id}/photos/{photo_id}"): (Y, Y, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/photos"):                             (Y, 403, Y, 403, 403, 403, 401),
     ("GET", "/api/v1/availability"):                        (Y, Y, Y, 403, 403, Y, 401),
     ("GET", "/api/v1/loan-rules"):                          (Y, Y, Y, 403, 403, 403, 401),
     ("PATCH", "/api/v1/loan-rules/{vehicle_kind}"):         (Y, 403, 403, 403, 403, 403, 401),
@@ -102,6 +104,7 @@ PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/metrics
 
 # A valid call of each route, so "allowed" means the call really succeeds (2xx).
 CALLS = {
+    ("GET", "/api/v1/health"): {},
     ("POST", "/api/v1/auth/logout"): {},
     ("GET", "/api/v1/me"): {},
     ("GET", "/api/v1/users"): {},
@@ -162,6 +165,7 @@ CALLS = {
                                                     "json": {"ends_at": "{extend_to}"}},
     ("GET", "/api/v1/bookings/{loan_id}/photos/{photo_id}"): {"path": {"loan_id": "{photo_loan}",
                                                                        "photo_id": "{photo_id}"}},
+    ("POST", "/api/v1/photos"): {"files": {"file": ("rayure.png", PNG, "image/png")}},
     ("GET", "/api/v1/availability"): {"params": {"from": "{starts}", "to": "{ends}", "kind": "ebike"}},
     ("GET", "/api/v1/loan-rules"): {},
     ("PATCH", "/api/v1/loan-rules/{vehicle_kind}"): {"path": {"vehicle_kind": "ebike"}, "json": {"max_days": 92}},
@@ -230,7 +234,8 @@ def call(client: httpx.Client, method: str, path: str, headers: dict, *, n: int,
     url = path.format(**_fill(spec.get("path", {}), values))
     json_body = _fill(spec["json"], values) if "json" in spec else None
     params = _fill(spec["params"], values) if "params" in spec else None
-    with client.stream(method, url, headers=headers, json=json_body, params=params) as response:
+    with client.stream(method, url, headers=headers, json=json_body, params=params,
+                       files=spec.get("files")) as response:
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
             response.read()
         return response

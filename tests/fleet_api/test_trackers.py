@@ -4,14 +4,18 @@ Real Mosquitto (the `broker` fixture, with the project's configuration) and the 
 `mosquitto_pub`: the API rewrites the broker's password file and sends it SIGHUP.
 """
 
+import logging
 import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fleet_api.app import create_app
+from fleetbase.broker import write_password_file
+from fleetbase.db import connect
 from tests.fleet_api.conftest import api_settings, bearer, token_for
 from tests.ingest.conftest import wait_until
+from tests.processes import running
 
 
 def mqtt_login_accepted(port: int, username: str, password: str) -> bool:
@@ -67,3 +71,61 @@ def test_a_vehicle_holds_one_tracker_and_a_tracker_needs_a_real_vehicle(client, 
     bad_name = client.post("/api/v1/trackers", json={"tracker_id": "Car 01!", "vehicle_id": 1}, headers=as_role["admin"])
     assert bad_name.status_code == 422
     assert client.patch("/api/v1/trackers/nope-99", json={"enabled": False}, headers=as_role["admin"]).status_code == 404
+
+
+@pytest.mark.parametrize("tracker_id", ["ingest", "simulator", "mosquitto", "admin"])
+def test_a_tracker_cannot_take_a_service_login(client, as_role, tracker_id):
+    spare = client.post("/api/v1/vehicles", headers=as_role["admin"], json={
+        "label": "ebike-99", "kind": "ebike", "energy": "electric", "home_site_id": 1}).json()
+
+    response = client.post("/api/v1/trackers", json={"tracker_id": tracker_id, "vehicle_id": spare["id"]},
+                           headers=as_role["admin"])
+
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": "InvalidInput", "detail": f"« {tracker_id} » est un identifiant réservé"
+                               " aux services de la plateforme : choisissez-en un autre."}
+
+
+def test_the_configured_service_login_is_reserved_too(api_db):
+    with TestClient(create_app(api_settings(api_db, mqtt_username="ingest-landes"))) as client:
+        admin = bearer(token_for(client, "admin"))
+        spare = client.post("/api/v1/vehicles", headers=admin, json={
+            "label": "ebike-98", "kind": "ebike", "energy": "electric", "home_site_id": 1}).json()
+
+        refused = client.post("/api/v1/trackers", json={"tracker_id": "ingest-landes", "vehicle_id": spare["id"]},
+                              headers=admin)
+
+    assert refused.status_code == 422 and "réservé" in refused.json()["detail"]
+
+
+def test_the_password_file_never_holds_a_login_twice(conn, tmp_path):
+    vehicle = conn.execute("INSERT INTO vehicles (label, kind, energy, home_site_id) VALUES"
+                           " ('ebike-97', 'ebike', 'electric', 1) RETURNING id").fetchone()["id"]
+    conn.execute("INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash) VALUES ('ingest', %(v)s, 'x')",
+                 {"v": vehicle})  # written before the API refused such ids
+
+    write_password_file(conn, tmp_path / "passwords", service_logins={"ingest": "service-password"})
+
+    usernames = [line.split(":", 1)[0] for line in (tmp_path / "passwords").read_text().splitlines()]
+    assert usernames.count("ingest") == 1 and len(usernames) == len(set(usernames))
+
+
+def test_a_stale_pid_file_never_signals_another_process(api_db, broker, tmp_path, caplog):
+    """The pid file names a process that is not our broker (it restarted, the pid was reused):
+    the API must not send it SIGHUP, which would kill it."""
+    pid_file = tmp_path / "mosquitto.pid"
+    with running(["sleep", "600"]) as bystander:
+        pid_file.write_text(f"{bystander.pid}\n")
+        settings = api_settings(api_db, mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
+                                mqtt_password_file=broker.files.password_file, mqtt_broker_pid_file=pid_file)
+        with caplog.at_level(logging.WARNING), TestClient(create_app(settings)) as client:
+            admin = bearer(token_for(client, "admin"))
+            vehicle = client.post("/api/v1/vehicles", headers=admin, json={
+                "label": "ebike-96", "kind": "ebike", "energy": "electric", "home_site_id": 1}).json()
+            registered = client.post("/api/v1/trackers", json={"tracker_id": "ebike-96", "vehicle_id": vehicle["id"]},
+                                     headers=admin)
+
+        assert registered.status_code == 201
+        assert bystander.poll() is None  # alive: not signalled
+        assert "ebike-96:" in broker.files.password_file.read_text()  # the file is still written
+        assert any("not the broker" in record.getMessage() for record in caplog.records)

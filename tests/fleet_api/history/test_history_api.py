@@ -123,3 +123,78 @@ def test_bad_windows_are_422_and_unknown_vehicles_404(client, as_role, day_of_fi
                                                              "to": "2026-11-24T00:00:00Z"}).status_code == 422
     assert client.get(url, headers=as_role["admin"], params={"max_points": 1}).status_code == 422
     assert client.get("/api/v1/vehicles/99999/positions", headers=as_role["admin"]).status_code == 404
+
+
+def test_an_export_of_a_vehicle_named_outside_latin_1_is_served(client, as_role, day_of_fixes):
+    label = 'Vélo ☆ "bleu"'
+    assert client.patch(f"/api/v1/vehicles/{day_of_fixes}", headers=as_role["admin"],
+                        json={"label": label}).status_code == 200
+
+    exported = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"],
+                          params=window(max_points=10))
+
+    assert exported.status_code == 200
+    disposition = exported.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="V_lo____bleu_-20261124T0000.csv"')
+    assert "filename*=UTF-8''V%C3%A9lo%20%E2%98%86%20%22bleu%22-20261124T0000.csv" in disposition
+
+
+def test_a_window_holding_more_fixes_than_a_request_reads_is_downsampled_by_the_database(api_db, clock,
+                                                                                         day_of_fixes):
+    """8,640 fixes against a cap of 1,000 read per request: the track and its sampled exports are
+    still served (the database picks the candidates), every-fix exports and trips are refused."""
+    from fastapi.testclient import TestClient
+
+    from fleet_api.app import create_app
+    from tests.fleet_api.conftest import api_settings, bearer, token_for
+
+    with connect(api_db) as conn:
+        north, south = conn.execute("SELECT max(lat) AS north, min(lat) AS south FROM positions"
+                                    " WHERE vehicle_id = %(id)s", {"id": day_of_fixes}).fetchone().values()
+    with TestClient(create_app(api_settings(api_db, history_max_fixes=1000), clock=clock)) as client:
+        manager = bearer(token_for(client, "manager"))
+        url = f"/api/v1/vehicles/{day_of_fixes}/positions"
+        track = client.get(url, headers=manager, params=window(max_points=500))
+        sampled_csv = client.get(f"{url}.csv", headers=manager, params=window(max_points=300))
+        every_fix_csv = client.get(f"{url}.csv", headers=manager, params=window())
+        trips = client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=manager, params=window())
+
+    assert track.status_code == 200, track.text
+    body = track.json()
+    assert (body["total_points"], body["downsampled"], len(body["positions"])) == (8640, True, 500)
+    times = [point["fix_time"] for point in body["positions"]]
+    assert times[0] == DAY.isoformat() and times[-1] == (DAY + timedelta(seconds=86_390)).isoformat()
+    assert times == sorted(set(times))
+    lats = [point["lat"] for point in body["positions"]]
+    # the turns of the road are kept (to within a thousandth of the road's swing)
+    assert max(lats) == pytest.approx(north, abs=2e-5) and min(lats) == pytest.approx(south, abs=2e-5)
+    assert sampled_csv.status_code == 200 and len(list(csv.DictReader(io.StringIO(sampled_csv.text)))) == 300
+    assert every_fix_csv.status_code == 422 and "max_points" in every_fix_csv.json()["detail"]
+    assert trips.status_code == 422
+
+
+@pytest.mark.parametrize("max_fixes", [200_000, 1000])
+def test_fixes_timed_to_the_microsecond_are_found_again_once_chosen(api_db, clock, max_fixes):
+    """The fixes downsampling keeps are named by their time: exact to the microsecond, whether
+    every fix of the window is looked at (≤ max_fixes) or the database's candidates."""
+    from fastapi.testclient import TestClient
+
+    from fleet_api.app import create_app
+    from tests.fleet_api.conftest import api_settings, bearer, token_for
+
+    first = DAY + timedelta(microseconds=123_457)
+    with connect(api_db) as conn:
+        vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-03'").fetchone()["id"]
+        conn.execute("INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+                     " SELECT %(id)s, %(first)s + make_interval(secs => s * 0.337001), 'car-03',"
+                     " 43.7 + 0.01 * sin(s / 50.0), -1.2 + s * 0.00001 FROM generate_series(0, 2999) AS s",
+                     {"id": vehicle_id, "first": first})
+        stored = {row["fix_time"] for row in conn.execute("SELECT fix_time FROM positions WHERE vehicle_id = %(id)s",
+                                                          {"id": vehicle_id})}
+    with TestClient(create_app(api_settings(api_db, history_max_fixes=max_fixes), clock=clock)) as client:
+        track = client.get(f"/api/v1/vehicles/{vehicle_id}/positions", headers=bearer(token_for(client, "manager")),
+                           params=window(max_points=300)).json()
+
+    assert (track["total_points"], len(track["positions"])) == (3000, 300)
+    assert {datetime.fromisoformat(point["fix_time"]) for point in track["positions"]} <= stored
+    assert track["positions"][0]["fix_time"] == first.isoformat()

@@ -1,0 +1,1 @@
+"""Photo uploads: one checked image per request, named afterwards by an inspection."""
