@@ -76,7 +76,7 @@ def main() -> int:
     settings = ApiSettings.load()  # FLEET_SIM_* are the simulator's: set after loading is fine
 
     create_database(settings.database_url)
-    applied = apply_migrations(settings.database_url)
+    applied = apply_migrations(settings.database_url, storage_backend=settings.storage_backend)
     print(f"schema: {len(applied)} migration(s) applied" if applied else "schema: up to date")
     time_factor = float(os.environ["FLEET_SIM_TIME_FACTOR"])
     if time_factor > 1 and not {"FLEET_SIM_SEED", "FLEET_SIM_START"} & os.environ.keys():
@@ -89,7 +89,7 @@ def main() -> int:
         if plan.recreate_database:
             drop_database(settings.database_url)
             create_database(settings.database_url)
-            apply_migrations(settings.database_url)
+            apply_migrations(settings.database_url, storage_backend=settings.storage_backend)
             # The broker's persistence may still queue the old fleet's readings for the ingest worker.
             shutil.rmtree(BROKER_DIR, ignore_errors=True)
         plan.save(SIMULATION_RECORD)

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             created = create_database(settings.database_url)
             print("database created" if created else "database already exists")
         elif args.command == "migrate":
-            applied = apply_migrations(settings.database_url)
+            applied = apply_migrations(settings.database_url, storage_backend=settings.storage_backend)
             print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied
                   else "schema up to date")
         elif args.command == "seed":

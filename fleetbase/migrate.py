@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from yoyo import get_backend, read_migrations
 
+from fleetbase.storage import StorageBackend, announce_choice, check_database
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -24,10 +26,17 @@ def yoyo_url(database_url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+psycopg"))
 
 
-def apply_migrations(database_url: str) -> list[str]:
-    """Apply every pending migration; return the ids applied (empty when up to date)."""
+def apply_migrations(database_url: str, *, storage_backend: StorageBackend | str = StorageBackend.AUTO) -> list[str]:
+    """Apply every pending migration; return the ids applied (empty when up to date).
+
+    The positions' back end (fleetbase/storage.py) is checked first against the server
+    and the database: a setting the server cannot honour fails before anything changes."""
     backend = get_backend(yoyo_url(database_url))
     try:
+        connection = backend.connection
+        if check_database(connection, storage_backend) is None:
+            announce_choice(connection, storage_backend)  # read by 0002_positions.py
+        connection.commit()
         migrations = read_migrations(str(MIGRATIONS_DIR))
         with backend.lock():
             pending = backend.to_apply(migrations)

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fleetbase.errors import ConfigurationError
+from fleetbase.storage import StorageBackend
 
 DEFAULT_SECRET = "change-me"
 
@@ -37,6 +38,7 @@ class FleetSettings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
 
     retention_days: int = Field(default=60, ge=1, le=3650)
+    storage_backend: StorageBackend = StorageBackend.AUTO  # fleetbase/storage.py
     timezone: str = "Europe/Paris"
 
     @field_validator("timezone")

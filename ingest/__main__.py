@@ -3,16 +3,31 @@
 import logging
 import sys
 
+import psycopg
+
+from fleetbase.db import connect
 from fleetbase.errors import ConfigurationError
+from fleetbase.storage import check_database
 from fleetbase.signals import stop_on_signals
 from ingest.settings import IngestSettings
 from ingest.worker import IngestWorker
+
+
+def check_storage(settings: IngestSettings) -> None:
+    """The positions' back end agrees with FLEET_STORAGE_BACKEND and the server (a database
+    not reachable yet is the worker's to wait for: it retries on its own)."""
+    try:
+        with connect(settings.database_url, name="ingest:start") as conn:
+            check_database(conn, settings.storage_backend)
+    except psycopg.OperationalError:
+        logging.getLogger("ingest").warning("database not reachable at start; storage back end not checked")
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = IngestSettings.load()
+        check_storage(settings)
     except ConfigurationError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2

@@ -55,6 +55,14 @@ class Databases:
         self.created.append(name)
         return name
 
+    def close_to_connections(self, name: str) -> None:
+        """A template no session may hold: CREATE DATABASE … TEMPLATE fails with ObjectInUse
+        while one does, and TimescaleDB's background scheduler opens one on every database
+        with the extension. Copying a database needs no connection to it."""
+        self.admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+        self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+
     def drop_all(self) -> None:
         for name in reversed(self.created):
             self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -76,6 +84,7 @@ def seeded_template(databases: Databases) -> str:
     apply_migrations(url)
     with connect(url) as conn:
         seed_demo(conn, settings=demo_settings(url))
+    databases.close_to_connections(name)
     return name
 
 

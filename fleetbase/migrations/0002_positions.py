@@ -1,14 +1,17 @@
 """
-The positions time series: a TimescaleDB hypertable when the extension is available,
-otherwise a table range-partitioned by day on plain PostgreSQL.
+The positions time series: a TimescaleDB hypertable or a table range-partitioned by day
+on plain PostgreSQL, as `fleetbase.storage` chose from FLEET_STORAGE_BACKEND and what the
+server offers.
 
 Both keep raw fixes only for the retention period (docs/PRIVACY.md) and leave daily
-per-vehicle figures behind: TimescaleDB through compression, a retention policy and a
-continuous aggregate; plain PostgreSQL through `vehicle_daily_stats`, filled before
-old day partitions are dropped (see `fleetbase.positions`).
+per-vehicle figures behind in `vehicle_daily_stats`, filled by `expire_positions` before
+old days go (day partitions dropped, or TimescaleDB chunks). TimescaleDB also compresses
+chunks older than 7 days when its TSL part is there.
 """
 
 from yoyo import step
+
+from fleetbase.storage import StorageBackend, announced_choice, read_offer
 
 __depends__ = {"0001_fleet"}
 
@@ -82,17 +85,11 @@ $fn$
 """
 
 
-def has_timescaledb(conn) -> bool:
-    cursor = conn.cursor()
-    cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
-    return cursor.fetchone() is not None
-
-
 def create_positions(conn):
     cursor = conn.cursor()
     cursor.execute(DAILY_STATS)
-    if has_timescaledb(conn):
-        create_hypertable(cursor)
+    if announced_choice(conn) is StorageBackend.TIMESCALEDB:
+        create_hypertable(cursor, compression=read_offer(conn).compression)
     else:
         create_partitioned(cursor)
     cursor.execute("CREATE INDEX positions_fix_time_idx ON positions (fix_time)")
@@ -104,40 +101,24 @@ def create_partitioned(cursor):
     cursor.execute(ENSURE_PARTITION)
 
 
-def create_hypertable(cursor):
-    """Not exercised by the test suite: no TimescaleDB on the CI machines."""
+def create_hypertable(cursor, *, compression: bool):
+    """Not exercised by the test suite: TimescaleDB has no Debian 12 package. The
+    hypertable's own fix_time index is not made (create_default_indexes): ours is, on both
+    paths. No retention policy and no continuous aggregate: `expire_positions` rolls days
+    up into vehicle_daily_stats and drops their chunks, honouring FLEET_RETENTION_DAYS."""
     cursor.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
     cursor.execute(f"CREATE TABLE positions ({COLUMNS})")
     cursor.execute(
-        "SELECT create_hypertable('positions', 'fix_time', chunk_time_interval => interval '1 day')"
+        "SELECT create_hypertable('positions', 'fix_time', chunk_time_interval => interval '1 day',"
+        " create_default_indexes => false)"
     )
-    cursor.execute(
-        "ALTER TABLE positions SET (timescaledb.compress,"
-        " timescaledb.compress_segmentby = 'vehicle_id',"
-        " timescaledb.compress_orderby = 'fix_time DESC')"
-    )
-    cursor.execute("SELECT add_compression_policy('positions', interval '7 days')")
-    cursor.execute("SELECT add_retention_policy('positions', interval '60 days')")
-    cursor.execute(
-        """
-        CREATE MATERIALIZED VIEW positions_daily
-        WITH (timescaledb.continuous) AS
-        SELECT vehicle_id,
-               time_bucket(interval '1 day', fix_time) AS day,
-               count(*) AS fixes,
-               max(effective_odometer_km) - min(effective_odometer_km) AS distance_km,
-               max(battery_pct) - min(battery_pct) AS battery_range_pct,
-               max(fuel_pct) - min(fuel_pct) AS fuel_range_pct
-        FROM positions
-        GROUP BY vehicle_id, time_bucket(interval '1 day', fix_time)
-        WITH NO DATA
-        """
-    )
-    cursor.execute(
-        "SELECT add_continuous_aggregate_policy('positions_daily',"
-        " start_offset => interval '3 days', end_offset => interval '1 hour',"
-        " schedule_interval => interval '1 hour')"
-    )
+    if compression:  # needs the TSL part (timescaledb.license = 'timescale')
+        cursor.execute(
+            "ALTER TABLE positions SET (timescaledb.compress,"
+            " timescaledb.compress_segmentby = 'vehicle_id',"
+            " timescaledb.compress_orderby = 'fix_time DESC')"
+        )
+        cursor.execute("SELECT add_compression_policy('positions', interval '7 days')")
     # Keeping ensure_positions_partition callable on both paths lets the ingest
     # worker call it unconditionally; TimescaleDB makes its own chunks.
     cursor.execute(
@@ -148,7 +129,6 @@ def create_hypertable(cursor):
 
 def drop_positions(conn):
     cursor = conn.cursor()
-    cursor.execute("DROP MATERIALIZED VIEW IF EXISTS positions_daily")
     cursor.execute("DROP FUNCTION IF EXISTS ensure_positions_partition(date)")
     cursor.execute("DROP TABLE IF EXISTS positions")
     cursor.execute("DROP TABLE IF EXISTS vehicle_daily_stats")
