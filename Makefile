@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-geofence bench-api clean
+.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-geofence bench-api bench-footprint clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
@@ -48,3 +48,7 @@ bench-geofence: venv
 
 bench-api: services venv
 	$(PYTHON) bench/api_bench.py $(BENCH_ARGS)
+
+# The whole stack's memory and idle CPU with the 42 demo vehicles reporting every 10 s.
+bench-footprint: services venv
+	$(PYTHON) bench/footprint.py $(BENCH_ARGS)

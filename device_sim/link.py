@@ -37,6 +37,8 @@ class LinkOptions:
     reconnect_max_delay_s: float = 30.0
     buffer_limit: int = 50_000
     batch_max: int = 500
+    tls: bool = False  # mqtts://: the broker's certificate checked against ca_file (or the system's CAs)
+    ca_file: str | None = None
 
 
 def encode(payload: dict | list[dict] | bytes) -> bytes:
@@ -57,6 +59,8 @@ class Link:
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or username,
                                   protocol=mqtt.MQTTv5)
         self.client.username_pw_set(username, password)
+        if options.tls:
+            self.client.tls_set(ca_certs=options.ca_file)
         self.client.reconnect_delay_set(options.reconnect_min_delay_s, options.reconnect_max_delay_s)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect

@@ -29,6 +29,7 @@ def link_options(settings: SimulatorSettings) -> LinkOptions:
         reconnect_min_delay_s=settings.sim_reconnect_min_delay_s,
         reconnect_max_delay_s=settings.sim_reconnect_max_delay_s,
         buffer_limit=settings.sim_buffer_limit, batch_max=settings.sim_batch_max,
+        tls=settings.mqtt_tls, ca_file=settings.mqtt_ca_file,
     )
 
 

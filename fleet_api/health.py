@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.settings import ApiSettings
+from fleetbase.broker import use_tls
 
 router = APIRouter()
 Admin = Annotated[Principal, require(Role.ADMIN)]
@@ -49,6 +50,7 @@ def broker_reachable(settings: ApiSettings) -> tuple[bool, str]:
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
     client.on_connect = on_connect
+    use_tls(client, settings)
     try:
         client.connect(settings.mqtt_host, settings.mqtt_port, keepalive=10)
         client.loop_start()

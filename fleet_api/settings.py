@@ -10,6 +10,10 @@ from fleetbase.settings import FleetSettings
 class ApiSettings(FleetSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # HTTPS straight from uvicorn when both are set (certificate and key from files);
+    # behind a reverse proxy that terminates TLS, leave them unset.
+    api_tls_certfile: Path | None = None
+    api_tls_keyfile: Path | None = None
     health_timeout_s: float = Field(default=2.0, gt=0)
     # /healthz answers from a probe of the database and the broker at most this old.
     health_cache_s: float = Field(default=5.0, ge=0)

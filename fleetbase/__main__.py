@@ -11,7 +11,7 @@ from psycopg import sql
 
 from fleetbase.broker import BrokerFiles, service_logins, write_config, write_password_file
 from fleetbase.db import connect
-from fleetbase.errors import FleetError
+from fleetbase.errors import ConfigurationError, FleetError
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.settings import FleetSettings
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     broker = commands.add_parser("broker-config", help="write a Mosquitto configuration and password file")
     broker.add_argument("directory", type=Path)
     broker.add_argument("--port", type=int, default=None)
+    broker.add_argument("--log-to", choices=("file", "stderr"), default="file",
+                        help="stderr under systemd, whose journal keeps and rotates it")
     args = parser.parse_args(argv)
 
     try:
@@ -55,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seed added {report.vehicles} vehicles, {report.trackers} trackers,"
                   f" {report.geofences} geofences, {report.users} users")
         elif args.command == "broker-config":
-            files = BrokerFiles(args.directory.resolve(), port=args.port or settings.mqtt_port)
+            if (settings.broker_tls_certfile is None) != (settings.broker_tls_keyfile is None):
+                raise ConfigurationError("set both FLEET_BROKER_TLS_CERTFILE and FLEET_BROKER_TLS_KEYFILE, or neither")
+            files = BrokerFiles(
+                args.directory.resolve(), port=args.port or settings.mqtt_port, log_to=args.log_to,
+                tls_port=settings.broker_tls_port,
+                tls_certfile=Path(settings.broker_tls_certfile) if settings.broker_tls_certfile else None,
+                tls_keyfile=Path(settings.broker_tls_keyfile) if settings.broker_tls_keyfile else None)
             write_config(files)
             with connect(settings.database_url) as conn:
                 count = write_password_file(conn, files.password_file,

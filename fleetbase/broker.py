@@ -31,6 +31,13 @@ class BrokerFiles:
     port: int
     bind_address: str = "127.0.0.1"
     autosave_interval: int = 5
+    # An encrypted listener for trackers on the internet (both files, or neither).
+    tls_port: int = 8883
+    tls_bind_address: str = "0.0.0.0"
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    # "file" (beside the data: the demo, the tests) or "stderr" (under systemd: the journal).
+    log_to: str = "file"
 
     @property
     def config(self) -> Path:
@@ -53,6 +60,21 @@ class BrokerFiles:
         return self.directory / "mosquitto.log"
 
 
+def use_tls(client, settings: FleetSettings) -> None:
+    """An mqtts:// URL means TLS, with the broker's certificate checked (FLEET_MQTT_CA_FILE
+    or the system's CAs): before, the scheme was accepted and then ignored."""
+    if settings.mqtt_tls:
+        client.tls_set(ca_certs=settings.mqtt_ca_file)
+
+
+def tls_listener(files: BrokerFiles) -> str:
+    if files.tls_certfile is None:
+        return ""
+    return (f"\n# Trackers outside the server connect here, encrypted (certificate from files).\n"
+            f"listener {files.tls_port} {files.tls_bind_address}\n"
+            f"certfile {files.tls_certfile}\nkeyfile {files.tls_keyfile}\n")
+
+
 def write_config(files: BrokerFiles) -> None:
     """Render the template and copy the ACL into `files.directory`."""
     files.data_dir.mkdir(parents=True, exist_ok=True)
@@ -61,8 +83,9 @@ def write_config(files: BrokerFiles) -> None:
         port=files.port, bind_address=files.bind_address,
         password_file=files.password_file, acl_file=files.acl_file,
         data_dir=files.data_dir, autosave_interval=files.autosave_interval,
-        log_dest=f"file {files.log_file}", run_as=getpass.getuser(),
-    ))
+        log_dest=f"file {files.log_file}" if files.log_to == "file" else "stderr",
+        run_as=getpass.getuser(),
+    ) + tls_listener(files))
     shutil.copyfile(MOSQUITTO_DIR / "acl", files.acl_file)
 
 

@@ -7,6 +7,7 @@ Outside demo mode, `load()` refuses to start while a secret still has its defaul
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from typing import Self
 from urllib.parse import urlsplit
@@ -32,6 +33,14 @@ class FleetSettings(BaseSettings):
     mqtt_url: str = "mqtt://127.0.0.1:1884"
     mqtt_username: str = "ingest"
     mqtt_password: SecretStr = SecretStr(DEFAULT_SECRET)
+    # With an mqtts:// URL the services check the broker's certificate against this CA
+    # file (the system's CAs when unset).
+    mqtt_ca_file: str | None = None
+    # The project's broker also listens with TLS on broker_tls_port when both files are set
+    # (`python -m fleetbase broker-config`); trackers on the internet use that listener.
+    broker_tls_port: int = Field(default=8883, ge=1, le=65535)
+    broker_tls_certfile: str | None = None
+    broker_tls_keyfile: str | None = None
 
     demo_mode: bool = False
     demo_password: SecretStr = SecretStr(DEFAULT_SECRET)
@@ -59,7 +68,14 @@ class FleetSettings(BaseSettings):
 
     @classmethod
     def load(cls, **overrides: object) -> Self:
-        """Read the environment (plus `overrides`) and refuse default secrets in production."""
+        """Read the environment (plus `overrides`) and refuse default secrets in production.
+
+        Secrets may also come from files named like their variable (`FLEET_SECRET_KEY`…)
+        in FLEET_SECRETS_DIR, or in systemd's $CREDENTIALS_DIRECTORY (`LoadCredential=`),
+        so they never sit in an environment file."""
+        secrets_dir = os.environ.get("FLEET_SECRETS_DIR") or os.environ.get("CREDENTIALS_DIRECTORY")
+        if secrets_dir and "_secrets_dir" not in overrides:
+            overrides["_secrets_dir"] = secrets_dir
         settings = cls(**overrides)
         settings.check_secrets()
         return settings
@@ -84,6 +100,10 @@ class FleetSettings(BaseSettings):
     @property
     def mqtt_host(self) -> str:
         return urlsplit(self.mqtt_url).hostname or "127.0.0.1"
+
+    @property
+    def mqtt_tls(self) -> bool:
+        return urlsplit(self.mqtt_url).scheme == "mqtts"
 
     @property
     def mqtt_port(self) -> int:

@@ -33,6 +33,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from fleetbase.broker import use_tls
 from ingest.settings import IngestSettings
 
 log = logging.getLogger("ingest.receiver")
@@ -67,6 +68,7 @@ class Receiver:
                              protocol=mqtt.MQTTv5, manual_ack=True)
         client.username_pw_set(self.settings.mqtt_username, self.settings.mqtt_password.get_secret_value())
         client.reconnect_delay_set(min_delay=1, max_delay=30)
+        use_tls(client, self.settings)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
