@@ -31,6 +31,11 @@ probe=$(mktemp -d)
 python3 -m venv "$probe/venv" >/dev/null 2>&1 || missing+=(python3-venv)
 rm -rf "$probe"
 command -v make >/dev/null || missing+=(make)
+# The server deployment's tests: pg_dump/pg_restore (with PostgreSQL's client), certificates
+# made with openssl, units checked with systemd-analyze (the package, not a running systemd).
+command -v pg_dump >/dev/null || missing+=(postgresql-client)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 
 fresh_postgres=no
 if [ ${#missing[@]} -gt 0 ]; then
