@@ -9,6 +9,11 @@ from fleet_api.settings import ApiSettings
 from fleetbase.errors import ConfigurationError
 
 
+def app_from_environment():
+    """What each of several processes builds (uvicorn imports this by name in each)."""
+    return create_app(ApiSettings.load())
+
+
 def main() -> int:
     try:
         settings = ApiSettings.load()
@@ -18,9 +23,12 @@ def main() -> int:
     if (settings.api_tls_certfile is None) != (settings.api_tls_keyfile is None):
         print("error: set both FLEET_API_TLS_CERTFILE and FLEET_API_TLS_KEYFILE, or neither", file=sys.stderr)
         return 2
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
-                ssl_certfile=settings.api_tls_certfile, ssl_keyfile=settings.api_tls_keyfile,
-                log_level="info")
+    tls = {"ssl_certfile": settings.api_tls_certfile, "ssl_keyfile": settings.api_tls_keyfile}
+    if settings.api_processes > 1:
+        uvicorn.run("fleet_api.__main__:app_from_environment", factory=True, workers=settings.api_processes,
+                    host=settings.api_host, port=settings.api_port, log_level="info", **tls)
+    else:
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info", **tls)
     return 0
 
 

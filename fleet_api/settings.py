@@ -10,6 +10,9 @@ from fleetbase.settings import FleetSettings
 class ApiSettings(FleetSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # Processes serving the one address (uvicorn's workers). Each keeps its own pool and
+    # LISTEN; sessions, login throttling and the stream hold across them (database-backed).
+    api_processes: int = Field(default=1, ge=1, le=64)
     # HTTPS straight from uvicorn when both are set (certificate and key from files);
     # behind a reverse proxy that terminates TLS, leave them unset.
     api_tls_certfile: Path | None = None
