@@ -25,7 +25,6 @@ import logging
 import signal
 import threading
 import time
-import zlib
 from multiprocessing.connection import Connection
 
 import paho.mqtt.client as mqtt
@@ -39,17 +38,8 @@ from ingest.settings import IngestSettings
 log = logging.getLogger("ingest.receiver")
 
 TOPICS = ("fleet/+/telemetry", "fleet/+/status", "owntracks/+/+")
-FORWARD_EVERY_S = 0.005  # how long messages wait in the receiver before crossing the pipe
+FORWARD_EVERY_S = 0.005  # how long a burst gathers in the receiver before crossing the pipe
 FORWARD_AT_MOST = 2000
-
-
-def partition_of(topic: str, count: int) -> int:
-    """Which of `count` workers stores this topic's tracker (a bad topic goes to worker 0)."""
-    parts = topic.split("/")
-    if len(parts) != 3:
-        return 0
-    tracker_id = parts[2] if parts[0] == "owntracks" else parts[1]
-    return zlib.crc32(tracker_id.encode()) % count
 
 
 class Receiver:
@@ -61,6 +51,7 @@ class Receiver:
         self.pending: list[tuple] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.waiting = threading.Event()  # set when `pending` stops being empty
         self.client = self._mqtt_client()
 
     def _mqtt_client(self) -> mqtt.Client:
@@ -91,13 +82,11 @@ class Receiver:
         log.warning("disconnected from the broker: %s", reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        index, count = self.settings.partition
-        if count > 1 and partition_of(message.topic, count) != index:
-            client.ack(message.mid, message.qos)  # another worker's partition stores it
-            return
         with self.lock:
             self.pending.append((message.topic, message.payload, time.time(), message.mid, message.qos,
                                  self.generation))
+            if len(self.pending) == 1:
+                self.waiting.set()
             if len(self.pending) >= FORWARD_AT_MOST:
                 self._forward_locked()
 
@@ -107,9 +96,14 @@ class Receiver:
             self.pending = []
 
     def _forward_loop(self) -> None:
+        # Asleep while nothing waits (a 5 ms poll cost an idle worker 1.7 % of a core,
+        # docs/PERFORMANCE.md); once a message waits, a burst gathers for FORWARD_EVERY_S.
         while not self.stopping.is_set():
+            if not self.waiting.wait(timeout=1.0):
+                continue
             time.sleep(FORWARD_EVERY_S)
             with self.lock:
+                self.waiting.clear()
                 try:
                     self._forward_locked()
                 except (BrokenPipeError, OSError):

@@ -11,15 +11,12 @@ class IngestSettings(FleetSettings):
     # A stable id per worker: the broker keeps its session (and unacknowledged
     # messages) under it across restarts, and its counters are kept under it.
     ingest_client_id: str = Field(default_factory=lambda: f"ingest-{socket.gethostname()}")
-    # Several workers split the trackers by hash: worker "k/N" stores the trackers
-    # whose crc32(tracker_id) % N == k and acknowledges the rest unread. Every worker
-    # holds a plain persistent subscription, which Mosquitto restores after a restart.
-    ingest_partition: str = Field(default="0/1", pattern=r"^\d+/[1-9]\d*$")
-    # A shared subscription group ($share/<group>/…) splits the load instead; but
-    # Mosquitto 2.0 does not restore shared subscriptions from its persistence file,
-    # so what trackers publish between a broker restart and the workers' reconnect
-    # is lost. Off by default; use with a broker that keeps them.
-    ingest_share_group: str | None = None
+    # Several workers share one MQTT 5 shared subscription ($share/<group>/…): the broker
+    # hands each message to one of them, acknowledged after its commit. Unset (one
+    # worker): a plain persistent subscription. What this means on Mosquitto 2.0 (a worker
+    # that is down keeps its queued share; after a broker restart the subscriptions are
+    # made again by the workers, not restored): README, "Several ingest workers".
+    ingest_share_group: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     ingest_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=60)
     ingest_receive_maximum: int = Field(default=20000, ge=1, le=65535)
     ingest_batch_max: int = Field(default=2000, ge=1)
@@ -31,8 +28,3 @@ class IngestSettings(FleetSettings):
     ingest_max_batch_readings: int = Field(default=5000, ge=1)
     # Zone transitions, events and alerts for each batch (geofence/); off only to measure.
     ingest_geofences: bool = True
-
-    @property
-    def partition(self) -> tuple[int, int]:
-        index, count = (int(part) for part in self.ingest_partition.split("/"))
-        return index % count, count

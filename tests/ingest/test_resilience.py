@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
-from ingest.receiver import partition_of
 from tests.conftest import ADMIN_URL
 from tests.ingest.conftest import Worker, publish, query, scalar, wait_until, worker_process
 from tests.ingest.publisher import StreamPublisher
@@ -101,30 +100,6 @@ def test_a_broker_restarted_mid_stream_loses_nothing_the_trackers_handed_to_it(p
     keys = stored_keys(pipeline_db)
     assert set(keys) >= publisher.acked and len(keys) == len(set(keys))
     assert len(publisher.acked) >= 880  # all but the odd reading in flight at the restart
-
-
-def test_two_workers_split_the_trackers_and_store_everything_once(pipeline_db, broker, worker_settings):
-    settings = [worker_settings.model_copy(update={"ingest_partition": f"{index}/2",
-                                                   "ingest_client_id": f"{worker_settings.ingest_client_id}-{index}"})
-                for index in range(2)]
-    trackers = ["car-01", "car-04", "scooter-01"]
-    expected = [sum(partition_of(f"fleet/{t}/telemetry", 2) == index for t in trackers) * 100 for index in range(2)]
-    publisher = StreamPublisher(broker.files.port, trackers)
-    publisher.wait_connected()
-    try:
-        with Worker(settings[0]) as first, Worker(settings[1]) as second:
-            publisher.publish(100, rate=600)
-            wait_until(lambda: not publisher.pending)
-            wait_until(lambda: first.worker.counters.get("ingest_stored_total")
-                       + second.worker.counters.get("ingest_stored_total") == 300)
-            shares = [first.worker.counters.get("ingest_stored_total"),
-                      second.worker.counters.get("ingest_stored_total")]
-    finally:
-        publisher.close()
-
-    rows = query(pipeline_db, "SELECT tracker_id, seq FROM positions WHERE tracker_id = ANY(%(t)s)", {"t": trackers})
-    assert len(rows) == len({(row["tracker_id"], row["seq"]) for row in rows}) == 300
-    assert shares == expected and 0 not in expected
 
 
 def test_a_receiver_process_killed_mid_stream_is_restarted_and_nothing_is_lost(pipeline_db, broker,
