@@ -9,7 +9,8 @@ Each delivery is a POST of a JSON body with these headers:
 The receiver recomputes the HMAC over the timestamp and the raw body with the secret it
 shares with us, refuses a timestamp older than a few minutes (a captured delivery cannot
 be replayed later), and drops an idempotency key it already processed. A delivery that
-fails (network error, non-2xx answer) is tried again after 30 s, 1 min, 2 min… (doubling,
+fails (network error, an answer outside 2xx — a redirection too: it is never followed, a
+POST turned into a GET elsewhere would look delivered) is tried again after 30 s, 1 min, 2 min… (doubling,
 at most 6 h) up to `webhook_max_attempts`; then it is marked failed and the fleet
 manager gets an alert.
 """
@@ -20,9 +21,11 @@ import hashlib
 import hmac
 import logging
 import threading
-import urllib.request
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import httpx
 import psycopg
 
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
@@ -61,16 +64,21 @@ def backoff(attempts: int, *, base_s: float) -> timedelta:
     return min(timedelta(seconds=base_s * 2 ** (attempts - 1)), MAX_BACKOFF)
 
 
+class DeliveryError(Exception):
+    """The garage's system answered, but not with a 2xx."""
+
+
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> None:
-    """POST or raise (an answer outside 2xx is a failure)."""
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8", **headers})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # raises HTTPError for 4xx/5xx
-        response.read()
+    """POST or raise: an answer outside 2xx is a failure, a redirection included (never followed)."""
+    response = httpx.post(url, content=body, timeout=timeout, follow_redirects=False,
+                          headers={"Content-Type": "application/json; charset=utf-8", **headers})
+    if not response.is_success:
+        where = f" vers {response.headers.get('location', '?')}" if response.is_redirect else ""
+        raise DeliveryError(f"HTTP {response.status_code}{where}")
 
 
 def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now: datetime, limit: int = 100,
-                stop: threading.Event | None = None) -> dict:
+                stop: threading.Event | None = None, clock: Callable[[], datetime] | None = None) -> dict:
     """Try every delivery whose time has come, one by one; counts of delivered, retried and failed.
 
     Claim, POST, record, each step in its own short transaction (as the e-mails are
@@ -79,12 +87,19 @@ def deliver_due(conn: psycopg.Connection, *, settings: MaintenanceSettings, now:
     again once its claim's lease is over, with the same idempotency key, which the
     receiver drops. `stop` is looked at between deliveries. Pass a connection that is
     not inside a transaction.
+
+    Each delivery is signed with the time it is sent (`clock`; by default `now` plus the
+    time this run has taken): a run slowed by garages that take their time must not send
+    a signature older than the receiver's 5 minutes, refused as a replay.
     """
+    if clock is None:
+        started = time.monotonic()
+        clock = lambda: now + timedelta(seconds=time.monotonic() - started)  # noqa: E731
     counts = {"delivered": 0, "retried": 0, "failed": 0}
     lease_until = now + repository.CLAIM_LEASE
     for delivery in repository.claimed(conn, lambda c: repository.claim_delivery(c, now=now, lease_until=lease_until),
                                        stop=stop, limit=limit):
-        error = _post(delivery, settings=settings, now=now)
+        error = _post(delivery, settings=settings, now=clock())
         with conn.transaction():
             if error is None:
                 repository.delivery_succeeded(conn, delivery["id"], now=now)
@@ -106,7 +121,7 @@ def _post(delivery: dict, *, settings: MaintenanceSettings, now: datetime) -> Ex
         if not delivery["webhook_url"]:
             raise ValueError("the garage no longer has a web hook address")
         post(delivery["webhook_url"], body, headers, timeout=settings.webhook_timeout_s)
-    except (OSError, ValueError) as error:  # urllib's URLError is an OSError
+    except (httpx.HTTPError, httpx.InvalidURL, DeliveryError, ValueError) as error:
         return error
     return None
 

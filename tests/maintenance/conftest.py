@@ -107,10 +107,14 @@ class GarageSystem:
     requests: list[dict] = field(default_factory=list)
     processed: dict[str, dict] = field(default_factory=dict)
     hold: threading.Event | None = None  # set to an Event: each request waits for it (a stalled system)
+    redirect_to: str | None = None  # answer 302 there (a site that moved); a GET there answers 200
+    pages_served: int = 0
     holding: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, headers: dict, body: bytes) -> int:
         self.requests.append({"headers": headers, "body": body})
+        if self.redirect_to is not None:
+            return 302
         if self.hold is not None:
             self.holding.set()
             self.hold.wait(60)
@@ -142,6 +146,14 @@ def garage_system() -> Iterator[tuple[GarageSystem, str]]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status = system.answer(dict(self.headers), body)
             self.send_response(status)
+            if status == 302:
+                self.send_header("Location", system.redirect_to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):  # the page a redirection leads to: no delivery happens here
+            system.pages_served += 1
+            self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

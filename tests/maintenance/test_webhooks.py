@@ -102,3 +102,34 @@ def test_a_receiver_that_never_answers_is_given_up_and_the_fleet_manager_told(co
     alert = conn.execute("SELECT target_role, message FROM alerts WHERE kind = 'webhook_failed'").fetchone()
     assert alert["target_role"] == "fleet_manager"
     assert alert["message"].startswith("Le système du garage « Garage solidaire Sud Landes » ne reçoit plus")
+
+
+def test_a_redirection_is_a_failed_delivery_not_followed(conn, garage_system, seeded_url, sent_ticket):
+    """A garage's address that now redirects (a new site): following it would turn the POST
+    into a GET of some page, answered 200, and the delivery would look made."""
+    system, url = garage_system
+    system.now = NOW
+    system.redirect_to = url.rstrip("/") + "/accueil"
+    settings = maintenance_settings(seeded_url)
+    assert deliver_due(conn, settings=settings, now=NOW) == {"delivered": 0, "retried": 1, "failed": 0}
+    assert system.pages_served == 0
+    error = conn.execute("SELECT last_error FROM webhook_deliveries").fetchone()["last_error"]
+    assert "302" in error and "/accueil" in error
+
+
+def test_each_delivery_is_signed_when_it_is_sent_not_when_the_run_began(conn, garage_system, seeded_url, sent_ticket):
+    """A run slowed by garages: the second delivery leaves six minutes after the run began,
+    and the garage's system (whose clock says so) refuses a signature that old."""
+    system, url = garage_system
+    ticket, actor = sent_ticket
+    tickets.comment(conn, ticket["id"], actor=actor, text="Pièce commandée.", now=NOW)
+    sends = iter([NOW, NOW + timedelta(minutes=6)])
+
+    def clock():
+        system.now = next(sends)  # the garage receives it at the time it is sent
+        return system.now
+
+    settings = maintenance_settings(seeded_url)
+    assert deliver_due(conn, settings=settings, now=NOW, clock=clock) == {"delivered": 2, "retried": 0, "failed": 0}
+    stamps = [request["headers"]["Fleet-Signature"].split(",")[0] for request in system.requests]
+    assert stamps == [f"t={int(NOW.timestamp())}", f"t={int((NOW + timedelta(minutes=6)).timestamp())}"]
