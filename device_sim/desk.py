@@ -17,13 +17,11 @@ a network error) is logged and the simulation goes on.
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from fleetbase.local_time import local_today
 
@@ -106,7 +104,7 @@ class LoanDesk:
 
     def _active_loan(self, vehicle_id: int) -> int | None:
         """The vehicle's loan that is out (active or overdue), if any: one call for both."""
-        loans = self._call("GET", f"/api/v1/bookings?{urllib.parse.urlencode({'vehicle_id': vehicle_id})}")
+        loans = self._call("GET", "/api/v1/bookings", params={"vehicle_id": vehicle_id})
         return next((loan["id"] for loan in loans if loan["status"] in ("active", "overdue")), None)
 
     def _participant(self, kind: str, on: datetime) -> int:
@@ -124,37 +122,35 @@ class LoanDesk:
         return {"odometer_km": round(odometer_km, 1), "energy_pct": None if energy_pct is None else round(energy_pct),
                 "checklist": CHECKLIST[kind], "participant_signed": True, "staff_signed": True}
 
-    def _call(self, method: str, path: str, body: dict | None = None, *, retry: bool = True):
+    def _call(self, method: str, path: str, body: dict | None = None, *, params: dict | None = None,
+              retry: bool = True):
         if self._token is None:
             self._token = self._sign_in()
-        request = urllib.request.Request(
-            self.base_url + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            if error.code == 401 and retry:  # the token expired: sign in again, once
-                self._token = None
-                return self._call(method, path, body, retry=False)
-            raise DeskError(f"{method} {path}: {error.code} {_detail(error)}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            response = httpx.request(method, self.base_url + path, json=body, params=params, timeout=self.timeout_s,
+                                     headers={"Authorization": f"Bearer {self._token}"})
+        except httpx.HTTPError as error:
             raise DeskError(f"{method} {path}: {error}") from None
+        if response.status_code == 401 and retry:  # the token expired: sign in again, once
+            self._token = None
+            return self._call(method, path, body, params=params, retry=False)
+        if not response.is_success:
+            raise DeskError(f"{method} {path}: {response.status_code} {_detail(response)}")
+        return response.json() if response.content else None
 
     def _sign_in(self) -> str:
-        form = urllib.parse.urlencode({"username": self.username, "password": self.password}).encode()
-        request = urllib.request.Request(self.base_url + "/api/v1/auth/token", data=form, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                return json.loads(response.read())["access_token"]
-        except urllib.error.HTTPError as error:
-            raise DeskError(f"sign-in as {self.username}: {error.code} {_detail(error)}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            response = httpx.post(self.base_url + "/api/v1/auth/token", timeout=self.timeout_s,
+                                  data={"username": self.username, "password": self.password})
+        except httpx.HTTPError as error:
             raise DeskError(f"sign-in as {self.username}: {error}") from None
+        if not response.is_success:
+            raise DeskError(f"sign-in as {self.username}: {response.status_code} {_detail(response)}")
+        return response.json()["access_token"]
 
 
-def _detail(error: urllib.error.HTTPError) -> str:
+def _detail(response: httpx.Response) -> str:
     try:
-        return json.loads(error.read()).get("detail", "")
+        return response.json().get("detail", "")
     except (ValueError, AttributeError):
         return ""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from geopy.distance import geodesic
+from geographiclib.geodesic import Geodesic
 
 from fleetbase.geo import haversine_km
 
@@ -61,7 +61,8 @@ def advance(state: OdometerState, *, fix: Fix, acc_m: float | None, reported_km:
     if reported_km is not None:
         flag = flag or "implausible_odometer"
     # The ellipsoidal distance is costly (~60 µs): only for a step that counts.
-    gained_km = geodesic((state.anchor.lat, state.anchor.lon), (fix.lat, fix.lon)).km if counted else 0.0
+    gained_km = (Geodesic.WGS84.Inverse(state.anchor.lat, state.anchor.lon, fix.lat, fix.lon,
+                                        Geodesic.DISTANCE)["s12"] / 1000 if counted else 0.0)
     effective = (state.effective_km or 0.0) + gained_km
     return Step(OdometerState(effective, state.reported_km, state.reported_at, anchor, suspect), effective, flag)
 
