@@ -63,6 +63,7 @@ def latest_fix(database_url: str) -> datetime | None:
 
 def main() -> int:
     os.environ.setdefault("FLEET_DEMO_MODE", "true")
+    os.environ.setdefault("FLEET_LOG_FORMAT", "text")  # a console a person reads
     os.environ.setdefault("FLEET_DEMO_PASSWORD", "landes-demo")
     own_database = "FLEET_DATABASE_URL" not in os.environ
     os.environ.setdefault("FLEET_DATABASE_URL", DEMO_DATABASE_URL)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
+from fleetbase.logs import setup_logging
 from device_sim.settings import FAULT_NAMES, SimulatorSettings
 from fleetbase.signals import stop_on_signals
 
@@ -67,8 +68,7 @@ def settings_from(args: argparse.Namespace) -> SimulatorSettings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging("simulator", level=logging.DEBUG if args.verbose else None)
     settings = settings_from(args)
     stop = stop_on_signals()
     if args.command == "load":

@@ -7,14 +7,17 @@ import uvicorn
 from fleet_api.app import create_app
 from fleet_api.settings import ApiSettings
 from fleetbase.errors import ConfigurationError
+from fleetbase.logs import setup_logging
 
 
 def app_from_environment():
     """What each of several processes builds (uvicorn imports this by name in each)."""
+    setup_logging("fleet_api")
     return create_app(ApiSettings.load())
 
 
 def main() -> int:
+    setup_logging("fleet_api")
     try:
         settings = ApiSettings.load()
     except ConfigurationError as error:
@@ -26,9 +29,9 @@ def main() -> int:
     tls = {"ssl_certfile": settings.api_tls_certfile, "ssl_keyfile": settings.api_tls_keyfile}
     if settings.api_processes > 1:
         uvicorn.run("fleet_api.__main__:app_from_environment", factory=True, workers=settings.api_processes,
-                    host=settings.api_host, port=settings.api_port, log_level="info", **tls)
+                    host=settings.api_host, port=settings.api_port, log_config=None, access_log=False, **tls)
     else:
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info", **tls)
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, access_log=False, **tls)
     return 0
 
 

@@ -32,6 +32,7 @@ from fleet_api.live.hub import LiveHub
 from fleet_api.live.service import live_vehicles_json
 from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
 from fleet_api.limits import BodyLimitMiddleware
+from fleet_api.request_ids import RequestIdMiddleware
 from fleet_api.settings import ApiSettings
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -72,6 +73,7 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_body_max_bytes,
                        photo_max_bytes=settings.photo_max_bytes)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer has its id, every line its request
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -7,6 +7,7 @@ import psycopg
 
 from fleetbase.db import connect
 from fleetbase.errors import ConfigurationError
+from fleetbase.logs import setup_logging
 from fleetbase.storage import check_database
 from fleetbase.signals import stop_on_signals
 from ingest.settings import IngestSettings
@@ -24,7 +25,7 @@ def check_storage(settings: IngestSettings) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    setup_logging("ingest")
     try:
         settings = IngestSettings.load()
         check_storage(settings)

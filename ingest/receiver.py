@@ -33,6 +33,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from fleetbase.broker import use_tls
+from fleetbase.logs import setup_logging
 from ingest.settings import IngestSettings
 
 log = logging.getLogger("ingest.receiver")
@@ -145,5 +146,5 @@ def run_receiver(settings: IngestSettings, to_storer: Connection, from_storer: C
     # Ctrl-C reaches the whole process group: the storing process stops this one (or its
     # pipe closes), after its last batch, instead of a KeyboardInterrupt mid-read.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    setup_logging("ingest-receiver")
     Receiver(settings, to_storer=to_storer, from_storer=from_storer, first_generation=first_generation).run()

@@ -13,6 +13,7 @@ import sys
 import threading
 
 from fleetbase.errors import ConfigurationError
+from fleetbase.logs import setup_logging
 from fleetbase.signals import stop_on_signals
 from maintenance.scheduler import Scheduler
 from maintenance.settings import MaintenanceSettings
@@ -33,7 +34,7 @@ def exit_when_stuck(stop: threading.Event, *, grace_s: float) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging("scheduler")
     try:
         settings = MaintenanceSettings.load()
     except ConfigurationError as error:
