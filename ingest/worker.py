@@ -251,6 +251,8 @@ class IngestWorker:
         except psycopg.Error:  # housekeeping failing must not stop readings being stored
             log.exception("housekeeping failed; trying again in %.0f s", self.settings.ingest_housekeeping_s)
             return
+        if not self._replay_letters(conn, now=now):
+            return
         try:
             with conn.transaction():
                 repository.maintain_partitions(conn)
@@ -271,6 +273,29 @@ class IngestWorker:
                  self.counters.get("ingest_stored_total"), self.counters.get("ingest_duplicates_total"),
                  self.counters.get("ingest_out_of_order_total"),
                  sum(v for k, v in self.counters.values.items() if k.startswith("ingest_rejected_total")))
+
+    def _replay_letters(self, conn: psycopg.Connection, *, now: datetime) -> bool:
+        """Store what was dead-lettered as `unknown_tracker` and whose tracker is registered
+        now; False when the database went away."""
+        trial = self.counters.copy()
+        try:
+            with conn.transaction():
+                outcome = self.service.replay_unknown_trackers(conn, now=now, limit=self.settings.ingest_batch_max)
+                if outcome is None:
+                    return True
+                trial.record(outcome, lags_s=[])
+                trial.inc("ingest_replayed_total", outcome.messages)
+                repository.save_counters(conn, self.settings.ingest_client_id, trial.values)
+        except TRANSIENT_DB_ERRORS as error:
+            log.warning("dead letters not replayed: database unavailable (%s)", error)
+            self._drop_connection()
+            return False
+        except Exception:  # like housekeeping, never a reason to stop storing readings
+            log.exception("replaying dead letters of newly registered trackers failed; trying again later")
+            return True
+        self.counters = trial
+        log.info("stored %d message(s) dead-lettered before their tracker was known", outcome.messages)
+        return True
 
     # --- database connection ---------------------------------------------------------
     def _connection(self) -> psycopg.Connection:
