@@ -35,9 +35,6 @@ class TrackerDirectory:
                 self._trackers |= repository.load_trackers(conn, tracker_ids=sorted(unknown))
         return {tracker_id: self._trackers[tracker_id] for tracker_id in wanted if tracker_id in self._trackers}
 
-    def get(self, conn: psycopg.Connection, tracker_id: str, *, now: datetime) -> TrackerInfo | None:
-        return self.find(conn, [tracker_id], now=now).get(tracker_id)
-
     def forget(self) -> None:
         """Re-read everything at the next lookup (after a database reconnect)."""
         self._loaded_at = None
