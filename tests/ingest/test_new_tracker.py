@@ -95,7 +95,7 @@ def test_a_tracker_registered_through_the_api_and_publishing_at_once_has_every_r
     def stored() -> int:
         return scalar(pipeline_db, "SELECT count(DISTINCT seq) FROM positions WHERE tracker_id = 'ecar-02'")
 
-    wait_until(lambda: stored() == READINGS, timeout=30,
+    wait_until(lambda: stored() == READINGS, timeout=60,
                message=lambda: f"{stored()} of {READINGS} stored; dead letters: " + str(query(
                    pipeline_db, "SELECT reason, count(*) FROM dead_letters GROUP BY reason")))
     assert scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'ecar-02'") == READINGS
