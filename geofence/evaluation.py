@@ -67,25 +67,32 @@ class ZoneCache:
 
 
 class ContextCache:
-    """Each vehicle's rule context (`VehicleContext`) in one process, read again for
-    every vehicle when the context revision token changes (one one-row query per batch).
+    """Each vehicle's rule context (`VehicleContext`) in one process. A vehicle's context is
+    read again when its version changes (migration 0016: one row per vehicle, so writers on
+    different vehicles never wait on each other), every vehicle's when the zones change
+    (the depot is a zone). Costs one lookup of the batch's versions.
 
-    Token first, contexts second: a change committed in between only costs one more read.
+    Versions first, contexts second (each context with its version, read together): a
+    change committed in between only costs one more read.
     """
 
     def __init__(self) -> None:
-        self._token: str | None = None
-        self._contexts: dict[int, VehicleContext] = {}
+        self._zones_token: str | None = None
+        self._contexts: dict[int, tuple[str | None, VehicleContext]] = {}
 
     def get(self, conn: psycopg.Connection, vehicle_ids: Sequence[int]) -> dict[int, VehicleContext]:
-        token = repository.get_context_revision(conn)
-        if token != self._token:
-            self._contexts, self._token = {}, token
+        token = repository.get_revision(conn)
+        if token != self._zones_token:
+            self._contexts, self._zones_token = {}, token
+        versions = repository.get_context_versions(conn, vehicle_ids)
         contexts = self._contexts
-        missing = [vehicle for vehicle in vehicle_ids if vehicle not in contexts]
-        if missing:
-            contexts |= repository.get_vehicle_contexts(conn, missing)
-        return {vehicle: contexts[vehicle] for vehicle in vehicle_ids if vehicle in contexts}
+        stale = [vehicle for vehicle in vehicle_ids
+                 if (cached := contexts.get(vehicle)) is None or cached[0] != versions.get(vehicle)]
+        if stale:
+            for vehicle in stale:
+                contexts.pop(vehicle, None)  # gone, if it is not read back
+            contexts |= repository.get_vehicle_contexts(conn, stale)
+        return {vehicle: contexts[vehicle][1] for vehicle in vehicle_ids if vehicle in contexts}
 
 
 DEFAULT_CACHE = ZoneCache()

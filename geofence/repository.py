@@ -72,10 +72,13 @@ def get_revision(conn: psycopg.Connection) -> str:
     return str(conn.execute("SELECT token FROM geofence_revision").fetchone()["token"])
 
 
-def get_context_revision(conn: psycopg.Connection) -> str:
-    """The token that changes with every change to what `get_vehicle_contexts` reads
-    (migration 0012: vehicles, loans, geofences, the alerts the rules look at)."""
-    return str(conn.execute("SELECT token FROM vehicle_context_revision").fetchone()["token"])
+def get_context_versions(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, str]:
+    """Each vehicle's context version (migration 0016): it changes with every change to what
+    `get_vehicle_contexts` reads of that vehicle, depot zones apart (see `get_revision`)."""
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.execute("SELECT vehicle_id, xmin::text || ':' || version FROM vehicle_context_versions"
+                       " WHERE vehicle_id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)})
+        return dict(cursor.fetchall())
 
 
 def list_zones(conn: psycopg.Connection, *, active_only: bool = False) -> list[ZoneRow]:
@@ -143,12 +146,15 @@ def update_thresholds(conn: psycopg.Connection, vehicle_kind: str, *, now: datet
         " WHERE vehicle_kind = %(vehicle_kind)s", {**merged, "now": now}).rowcount == 1
 
 
-def get_vehicle_contexts(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, VehicleContext]:
-    """Kind, home depot zone, current loan (active or overdue) and open alerts of each vehicle."""
+def get_vehicle_contexts(conn: psycopg.Connection,
+                         vehicle_ids: Iterable[int]) -> dict[int, tuple[str | None, VehicleContext]]:
+    """Kind, home depot zone, current loan (active or overdue) and open alerts of each vehicle,
+    with its context version read in the same statement (None: never changed since 0016)."""
     # Plain tuples: after a change, the ingest worker reads thousands of them at once (see ContextCache).
     with conn.cursor(row_factory=tuple_row) as cursor:
         rows = cursor.execute(
-            "SELECT v.id, v.label, v.kind, v.status, depot.id, depot.name, loan.id, loan.ends_at,"
+            "SELECT cv.xmin::text || ':' || cv.version,"
+            "       v.id, v.label, v.kind, v.status, depot.id, depot.name, loan.id, loan.ends_at,"
             "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
             "               AND dedup_key = 'possible_theft:vehicle:' || v.id),"
             "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
@@ -156,12 +162,13 @@ def get_vehicle_contexts(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -
             "       EXISTS (SELECT 1 FROM alerts WHERE status <> 'resolved'"
             "               AND dedup_key = 'tracker_silent:vehicle:' || v.id)"
             " FROM vehicles v"
+            " LEFT JOIN vehicle_context_versions cv ON cv.vehicle_id = v.id"
             " LEFT JOIN LATERAL (SELECT id, name FROM geofences WHERE kind = 'depot' AND active"
             "                    AND site_id = v.home_site_id ORDER BY id LIMIT 1) depot ON true"
             " LEFT JOIN LATERAL (SELECT id, ends_at FROM loans WHERE vehicle_id = v.id"
             "                    AND status IN ('active', 'overdue') ORDER BY starts_at DESC LIMIT 1) loan ON true"
             " WHERE v.id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)}).fetchall()
-    return {row[0]: VehicleContext(*row) for row in rows}
+    return {row[1]: (row[0], VehicleContext(*row[1:])) for row in rows}
 
 
 def load_zone_states(conn: psycopg.Connection,

@@ -78,10 +78,13 @@ def prepare_session(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
-def load_trackers(conn: psycopg.Connection) -> dict[str, TrackerInfo]:
+def load_trackers(conn: psycopg.Connection, *, tracker_ids: list[str] | None = None) -> dict[str, TrackerInfo]:
+    """Every registered tracker, or those of `tracker_ids` that are registered."""
     with conn.cursor(row_factory=class_row(TrackerInfo)) as cursor:
         cursor.execute("SELECT t.tracker_id, t.vehicle_id, v.kind, t.enabled"
-                       " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id")
+                       " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
+                       " WHERE %(ids)s::text[] IS NULL OR t.tracker_id = ANY(%(ids)s::text[])",
+                       {"ids": tracker_ids})
         return {tracker.tracker_id: tracker for tracker in cursor}
 
 
@@ -172,6 +175,32 @@ def insert_dead_letters(conn: psycopg.Connection, letters: list[tuple[str, str |
         with cursor.copy("COPY dead_letters (topic, tracker_id, payload, reason, detail) FROM STDIN") as copy:
             for topic, tracker_id, payload, reason, detail in letters:
                 copy.write_row((_text(topic), tracker_id, payload, reason, _text(detail)))
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingLetter:
+    """An `unknown_tracker` dead letter whose tracker is registered now."""
+
+    id: int
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
+def letters_of_registered_trackers(conn: psycopg.Connection, *, limit: int) -> list[AwaitingLetter]:
+    """`unknown_tracker` letters not replayed yet whose tracker now exists, oldest first,
+    locked (another worker replaying at the same time skips them)."""
+    with conn.cursor(row_factory=class_row(AwaitingLetter)) as cursor:
+        return cursor.execute(
+            "SELECT d.id, d.topic, d.payload, d.received_at FROM dead_letters d"
+            " WHERE d.reason = 'unknown_tracker' AND d.replayed_at IS NULL"
+            "   AND EXISTS (SELECT 1 FROM trackers t WHERE t.tracker_id = d.tracker_id)"
+            " ORDER BY d.id LIMIT %(limit)s FOR UPDATE OF d SKIP LOCKED", {"limit": limit}).fetchall()
+
+
+def mark_replayed(conn: psycopg.Connection, letter_ids: list[int], *, now: datetime) -> None:
+    conn.execute("UPDATE dead_letters SET replayed_at = %(now)s WHERE id = ANY(%(ids)s::bigint[])",
+                 {"now": now, "ids": id_array(letter_ids)})
 
 
 def expire_positions(conn: psycopg.Connection, *, retention_days: int) -> int:

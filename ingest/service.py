@@ -86,19 +86,30 @@ class IngestService:
             letters.append((envelope.topic, tracker_id, rejection.payload or envelope.payload,
                             rejection.reason, rejection.detail))
 
-        for envelope in envelopes:
-            decoded = decode_message(envelope.topic, envelope.payload, received_at=envelope.received_at,
-                                     limits=self.limits)
+        decoded_messages = [(envelope, decode_message(envelope.topic, envelope.payload,
+                                                      received_at=envelope.received_at, limits=self.limits))
+                            for envelope in envelopes]
+        # One lookup for the batch: a tracker registered a moment ago is found at its first reading.
+        trackers = self.trackers.find(conn, {decoded.tracker_id for _, decoded in decoded_messages
+                                             if decoded.tracker_id and (decoded.readings or decoded.statuses)},
+                                      now=now)
+        for envelope, decoded in decoded_messages:
             outcome.ignored += decoded.ignored
+            usable = bool(decoded.readings or decoded.statuses)
+            tracker = trackers.get(decoded.tracker_id) if usable else None
+            if usable and tracker is None:
+                # Kept whole: should the tracker be registered after all, replay_unknown_trackers
+                # stores the message then, and only then judges its readings (no rejection twice).
+                reject(envelope, decoded.tracker_id, RejectedReading(
+                    "unknown_tracker", f"tracker {decoded.tracker_id!r} is not registered"))
+                continue
             for rejection in decoded.rejections:
                 reject(envelope, decoded.tracker_id, rejection)
-            if not decoded.readings and not decoded.statuses:
+            if tracker is None:
                 continue
-            tracker = self.trackers.get(conn, decoded.tracker_id, now=now)
-            if tracker is None or not tracker.enabled:
-                reason = "unknown_tracker" if tracker is None else "disabled_tracker"
+            if not tracker.enabled:
                 reject(envelope, decoded.tracker_id, RejectedReading(
-                    reason, f"tracker {decoded.tracker_id!r} is {'not registered' if tracker is None else 'disabled'}"))
+                    "disabled_tracker", f"tracker {decoded.tracker_id!r} is disabled"))
                 continue
             outcome.readings += len(decoded.readings)
             for reading in decoded.readings:
@@ -117,6 +128,19 @@ class IngestService:
                 self.vehicles.forget()  # the cached states may hold changes that were not saved
                 raise
         repository.insert_dead_letters(conn, letters)
+        return outcome
+
+    def replay_unknown_trackers(self, conn: psycopg.Connection, *, now: datetime,
+                                limit: int = 1000) -> BatchOutcome | None:
+        """Store the messages dead-lettered as `unknown_tracker` whose tracker is registered
+        now, as if they had just arrived (with their first receipt time); mark them replayed.
+        None when there were none. Never commits."""
+        letters = repository.letters_of_registered_trackers(conn, limit=limit)
+        if not letters:
+            return None
+        outcome = self.store_batch(conn, [Envelope(letter.topic, bytes(letter.payload), letter.received_at)
+                                          for letter in letters], now=now)
+        repository.mark_replayed(conn, [letter.id for letter in letters], now=now)
         return outcome
 
     def _store_vehicles(self, conn: psycopg.Connection, vehicle_ids: list[int],

@@ -26,5 +26,8 @@ class IngestSettings(FleetSettings):
     ingest_offline_after_s: int = Field(default=600, ge=10)
     ingest_housekeeping_s: float = Field(default=15.0, gt=0)
     ingest_max_batch_readings: int = Field(default=5000, ge=1)
+    # Told to stop, the batch in progress may still commit (and be acknowledged) this long;
+    # past it the batch is cancelled, rolled back and left to the broker to deliver again.
+    ingest_stop_grace_s: float = Field(default=10.0, gt=0)
     # Zone transitions, events and alerts for each batch (geofence/); off only to measure.
     ingest_geofences: bool = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import psycopg
@@ -11,24 +12,28 @@ from ingest.repository import TrackerInfo
 
 
 class TrackerDirectory:
-    """Tracker id → vehicle, re-read every `refresh_every`, and on an unknown id at most
-    every `miss_refresh_every` (so a stream from an unknown tracker costs no queries)."""
+    """Tracker id → vehicle, all re-read every `refresh_every` (a tracker disabled or
+    moved to another vehicle), and looked up in the database when the cache does not
+    know an id: the broker let that tracker in, so it was registered, most likely a
+    moment ago. `find` does that for a whole batch in one query."""
 
-    def __init__(self, *, refresh_every: timedelta = timedelta(seconds=30),
-                 miss_refresh_every: timedelta = timedelta(seconds=5)) -> None:
+    def __init__(self, *, refresh_every: timedelta = timedelta(seconds=30)) -> None:
         self.refresh_every = refresh_every
-        self.miss_refresh_every = miss_refresh_every
         self._trackers: dict[str, TrackerInfo] = {}
         self._loaded_at: datetime | None = None
 
-    def get(self, conn: psycopg.Connection, tracker_id: str, *, now: datetime) -> TrackerInfo | None:
-        stale = self._loaded_at is None or now - self._loaded_at >= self.refresh_every
-        missing = tracker_id not in self._trackers and (
-            self._loaded_at is None or now - self._loaded_at >= self.miss_refresh_every)
-        if stale or missing:
+    def find(self, conn: psycopg.Connection, tracker_ids: Iterable[str], *,
+             now: datetime) -> dict[str, TrackerInfo]:
+        """The registered trackers among `tracker_ids` (at most one query for those not cached)."""
+        wanted = set(tracker_ids)
+        if self._loaded_at is None or now - self._loaded_at >= self.refresh_every:
             self._trackers = repository.load_trackers(conn)
             self._loaded_at = now
-        return self._trackers.get(tracker_id)
+        else:
+            unknown = wanted - self._trackers.keys()
+            if unknown:
+                self._trackers |= repository.load_trackers(conn, tracker_ids=sorted(unknown))
+        return {tracker_id: self._trackers[tracker_id] for tracker_id in wanted if tracker_id in self._trackers}
 
     def forget(self) -> None:
         """Re-read everything at the next lookup (after a database reconnect)."""

@@ -9,6 +9,10 @@ the broker stops sending once `receive_maximum` messages await acknowledgement, 
 memory stays bounded. The session is persistent (clean start off, session expiry set),
 so what was not acknowledged when the worker, its receiver or the broker went away is
 delivered again. A receiver that dies is started again.
+
+Told to stop, the worker ends the batch in progress and stops: should that batch still
+be in the database `ingest_stop_grace_s` later (waiting on a lock, a slow disk), its
+statement is cancelled, the transaction rolls back and nothing of it is acknowledged.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ log = logging.getLogger("ingest")
 
 TRANSIENT_DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError,
                        psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+
+RECEIVER_STOP_S = 5.0  # to send its last acknowledgements and disconnect; killed after
 
 
 def utc_now() -> datetime:
@@ -125,7 +132,7 @@ class IngestWorker:
         if self._receiver is None:
             return
         self._send(("stop",))
-        self._receiver.join(timeout=10)
+        self._receiver.join(timeout=RECEIVER_STOP_S)
         if self._receiver.is_alive():
             self._receiver.kill()
             self._receiver.join()
@@ -139,6 +146,9 @@ class IngestWorker:
     # --- the loop ----------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         self._start_receiver()
+        finished = threading.Event()
+        threading.Thread(target=self._cancel_when_stuck, args=(stop, finished), name="stop-watchdog",
+                         daemon=True).start()
         try:
             while not stop.is_set():
                 batch = self._collect(stop)
@@ -147,9 +157,29 @@ class IngestWorker:
                 self._housekeeping(stop)
                 self._watch_receiver(stop)
         finally:
+            finished.set()
             self._stop_receiver()
             if self.conn is not None:
                 self.conn.close()
+
+    def _cancel_when_stuck(self, stop: threading.Event, finished: threading.Event) -> None:
+        """Once told to stop, give the work in progress the grace period, then cancel its query."""
+        while not stop.wait(1.0):
+            if finished.is_set():
+                return
+        if finished.wait(self.settings.ingest_stop_grace_s):
+            return
+        log.warning("still busy in the database %g s after being told to stop: cancelling;"
+                    " the broker will deliver what was not committed again", self.settings.ingest_stop_grace_s)
+        while True:  # until the loop is out (a statement may start between two cancels)
+            conn = self.conn
+            if conn is not None and not conn.closed:
+                try:
+                    conn.cancel_safe(timeout=2.0)
+                except psycopg.Error as error:
+                    log.warning("cancelling the batch failed (%s)", error)
+            if finished.wait(1.0):
+                return
 
     def _collect(self, stop: threading.Event) -> list[Incoming]:
         """Up to batch_max messages, waiting at most batch_wait after the first one."""
@@ -183,6 +213,11 @@ class IngestWorker:
                 self._commit(batch)
                 break
             except TRANSIENT_DB_ERRORS as error:
+                if stop.is_set():
+                    log.warning("batch of %d messages not committed at shutdown (%s): not acknowledged",
+                                len(batch), error)
+                    self._drop_connection()
+                    return
                 log.warning("database unavailable (%s); retrying the batch in %.1f s", error, delay)
                 self.counters.inc("ingest_db_retries_total")
                 self._drop_connection()
@@ -229,7 +264,7 @@ class IngestWorker:
         """Trackers silent too long go offline (and, past their kind's limit, raise an alert);
         counters are saved; coming days get their partitions and, hourly, days past
         retention are rolled up and dropped."""
-        if time.monotonic() - self._last_housekeeping < self.settings.ingest_housekeeping_s:
+        if stop.is_set() or time.monotonic() - self._last_housekeeping < self.settings.ingest_housekeeping_s:
             return
         self._last_housekeeping = time.monotonic()
         now = self.clock()
@@ -251,6 +286,8 @@ class IngestWorker:
         except psycopg.Error:  # housekeeping failing must not stop readings being stored
             log.exception("housekeeping failed; trying again in %.0f s", self.settings.ingest_housekeeping_s)
             return
+        if not self._replay_letters(conn, now=now):
+            return
         try:
             with conn.transaction():
                 repository.maintain_partitions(conn)
@@ -271,6 +308,29 @@ class IngestWorker:
                  self.counters.get("ingest_stored_total"), self.counters.get("ingest_duplicates_total"),
                  self.counters.get("ingest_out_of_order_total"),
                  sum(v for k, v in self.counters.values.items() if k.startswith("ingest_rejected_total")))
+
+    def _replay_letters(self, conn: psycopg.Connection, *, now: datetime) -> bool:
+        """Store what was dead-lettered as `unknown_tracker` and whose tracker is registered
+        now; False when the database went away."""
+        trial = self.counters.copy()
+        try:
+            with conn.transaction():
+                outcome = self.service.replay_unknown_trackers(conn, now=now, limit=self.settings.ingest_batch_max)
+                if outcome is None:
+                    return True
+                trial.record(outcome, lags_s=[])
+                trial.inc("ingest_replayed_total", outcome.messages)
+                repository.save_counters(conn, self.settings.ingest_client_id, trial.values)
+        except TRANSIENT_DB_ERRORS as error:
+            log.warning("dead letters not replayed: database unavailable (%s)", error)
+            self._drop_connection()
+            return False
+        except Exception:  # like housekeeping, never a reason to stop storing readings
+            log.exception("replaying dead letters of newly registered trackers failed; trying again later")
+            return True
+        self.counters = trial
+        log.info("stored %d message(s) dead-lettered before their tracker was known", outcome.messages)
+        return True
 
     # --- database connection ---------------------------------------------------------
     def _connection(self) -> psycopg.Connection:

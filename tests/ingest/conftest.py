@@ -84,9 +84,9 @@ def worker(worker_settings) -> Iterator[Worker]:
 
 
 @contextmanager
-def worker_process(database_url: str, port: int, client_id: str) -> Iterator[subprocess.Popen]:
-    """`python -m ingest` as a separate process, for tests that kill it."""
-    env = os.environ | worker_environment(database_url, port, client_id)
+def worker_process(database_url: str, port: int, client_id: str, **settings: str) -> Iterator[subprocess.Popen]:
+    """`python -m ingest` as a separate process, for tests that kill it (`settings`: more FLEET_ variables)."""
+    env = os.environ | worker_environment(database_url, port, client_id) | settings
     process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
