@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-geofence bench-api bench-footprint clean
+.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-geofence bench-api bench-footprint bench-storage clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
@@ -52,3 +52,7 @@ bench-api: services venv
 # The whole stack's memory and idle CPU with the 42 demo vehicles reporting every 10 s.
 bench-footprint: services venv
 	$(PYTHON) bench/footprint.py $(BENCH_ARGS)
+
+# What one stored reading costs on disk (docs/CAPACITY.md).
+bench-storage: services venv
+	$(PYTHON) bench/storage_size.py
