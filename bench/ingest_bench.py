@@ -40,8 +40,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-import paho.mqtt.publish as publish
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -57,7 +55,7 @@ from loan_traffic import LoanTraffic  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "fleet_bench"
+DATABASE = f"fleet_bench_{os.getpid()}"  # its own: other checkouts may run a bench meanwhile
 INGEST_PASSWORD = "bench-ingest-password"
 DEMO_PASSWORD = "bench-demo-password"
 WORKER_ID = f"bench-ingest-{os.getpid()}"
@@ -105,6 +103,8 @@ class Bench:
             if process.poll() is None:
                 stop(process)
         self.broker.stop()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
 
     # --- processes -------------------------------------------------------------------
     def worker(self) -> subprocess.Popen:
@@ -226,11 +226,11 @@ class BenchError(RuntimeError):
 
 
 def publish_probe(port: int, settings: FleetSettings) -> None:
-    """One valid reading of the first load tracker, as the simulator's service login."""
+    """One valid reading of the first load tracker, as the simulator's service login (`mosquitto_pub`)."""
     payload = json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05})
-    publish.single("fleet/load-00001/telemetry", payload, qos=1, hostname="127.0.0.1", port=port,
-                   auth={"username": SIMULATOR_LOGIN, "password": simulator_password(settings)},
-                   protocol=mqtt.MQTTv5)
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", "mqttv5", "-q", "1",
+                    "-u", SIMULATOR_LOGIN, "-P", simulator_password(settings), "-t", "fleet/load-00001/telemetry",
+                    "-m", payload], check=True, timeout=30)
 
 
 def prepare_database(trackers: int, *, with_demo: bool = False) -> str:
