@@ -409,7 +409,14 @@ def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: 
     print(f"worker's session waiting for a lock: {alone_waits.share:.1%} of samples alone,"
           f" {beside_waits.share:.1%} beside the loans")
     print(f"ingest p99: {alone.p99_s:.3f} s alone, {beside.p99_s:.3f} s beside the loans:"
-          f" ratio {beside.p99_s / alone.p99_s:.2f}")
+          f" ratio {beside.p99_s / alone.p99_s:.2f}; stored/s {alone.stored_rate:,.0f} alone,"
+          f" {beside.stored_rate:,.0f} beside (ratio {beside.stored_rate / alone.stored_rate:.2f})")
+    for name, result in (("alone", alone), ("beside the loans", beside)):
+        if result.published_rate < 0.95 * rate or result.stored_rate < 0.95 * result.published_rate:
+            print(f"note: {name}, the load reached {result.published_rate:,.0f}/s and the worker stored"
+                  f" {result.stored_rate:,.0f}/s of {rate:,.0f}/s offered: this machine was saturated, so the"
+                  f" latency is that of a growing backlog, not of the loans; compare at a rate it sustains"
+                  f" (--loads TRACKERS:RATE)")
     return [alone, beside]
 
 
