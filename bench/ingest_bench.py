@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,16 +49,16 @@ from fleetbase.db import connect
 from fleetbase.seed import seed_demo
 from fleetbase.migrate import apply_migrations
 from fleetbase.settings import FleetSettings
-from loan_traffic import LoanTraffic  # bench/, beside this script
+from ingest_figures import (STALLED_S, WORKER_ID, counter, histogram, peak_memory_mb, quantile,  # bench/
+                            wait_for, wait_for_progress)
+from loan_traffic import LoanTraffic, LockWaits  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = f"fleet_bench_{os.getpid()}"  # its own: other checkouts may run a bench meanwhile
 INGEST_PASSWORD = "bench-ingest-password"
 DEMO_PASSWORD = "bench-demo-password"
-WORKER_ID = f"bench-ingest-{os.getpid()}"
 DRAIN_TRACKERS = 1000
-STALLED_S = 60.0  # nothing more stored for this long: what is missing is lost
 WORKER_LOG = ROOT / "var" / "bench-ingest-worker.log"
 
 
@@ -136,7 +134,7 @@ class Bench:
 
     def bare(self, expected: int) -> dict:
         output = subprocess.run([sys.executable, str(ROOT / "bench" / "bare_subscriber.py"), str(self.port),
-                                 INGEST_PASSWORD, str(expected), str(STALLED_S / 2)], capture_output=True,
+                                 INGEST_PASSWORD, str(expected), str(STALLED_S)], capture_output=True,
                                 text=True, check=True).stdout
         return json.loads(output.strip().splitlines()[-1])
 
@@ -261,105 +259,9 @@ def prepare_database(trackers: int, *, with_demo: bool = False) -> str:
     return url
 
 
-def counter(url: str, name: str) -> float:
-    with connect(url) as conn:
-        row = conn.execute("SELECT coalesce(sum(value), 0) AS v FROM ingest_counters"
-                           " WHERE worker_id = %(w)s AND name = %(n)s", {"w": WORKER_ID, "n": name}).fetchone()
-    return row["v"]
-
-
-def histogram(url: str, name: str) -> dict[float, float]:
-    with connect(url) as conn:
-        rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = %(w)s AND name LIKE %(p)s",
-                            {"w": WORKER_ID, "p": f"{name}_bucket%"}).fetchall()
-    buckets = {}
-    for row in rows:
-        bound = row["name"].split('le="')[1].rstrip('"}')
-        buckets[math.inf if bound == "+Inf" else float(bound)] = row["value"]
-    return buckets
-
-
-def quantile(buckets: dict[float, float], q: float) -> float:
-    """Linear interpolation inside the bucket, as Prometheus' histogram_quantile does."""
-    bounds = sorted(buckets)
-    if not bounds or not buckets[bounds[-1]]:
-        return math.nan
-    rank = q * buckets[bounds[-1]]
-    lower_bound, lower_count = 0.0, 0.0
-    for bound in bounds:
-        if buckets[bound] >= rank:
-            if math.isinf(bound):
-                return lower_bound
-            share = (rank - lower_count) / max(buckets[bound] - lower_count, 1e-9)
-            return lower_bound + (bound - lower_bound) * share
-        lower_bound, lower_count = bound, buckets[bound]
-    return lower_bound
-
-
-def peak_memory_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
-
-
-def wait_for(condition, timeout: float, *, poll: float = 0.2, what: str = "the condition") -> float:
-    """When `condition()` became true; TimeoutError naming `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return time.monotonic()
-        time.sleep(poll)
-    raise TimeoutError(f"{what}: not within {timeout:g} s")
-
-
-def wait_for_progress(read, target: float, *, stalled_after: float = STALLED_S) -> tuple[float, float]:
-    """Wait until `read()` reaches `target` or stops growing for `stalled_after` seconds
-    (what is still missing then is lost); return when it last grew, and its value then.
-    No overall limit: a slow machine is slow, and only a stall ends the wait early."""
-    last_change = time.monotonic()
-    value = read()
-    while value < target and time.monotonic() - last_change < stalled_after:
-        time.sleep(0.1)
-        current = read()
-        if current > value:
-            value, last_change = current, time.monotonic()
-    return last_change, value
-
-
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=30)
-
-
-class LockWaits:
-    """Samples, every 20 ms, whether the worker's database session is waiting for a lock."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self.samples, self.waiting = url, 0, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> LockWaits:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        with connect(self.url, autocommit=True) as conn:
-            while not self._stop.wait(0.02):
-                row = conn.execute("SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting"
-                                   " FROM pg_stat_activity WHERE application_name = %(name)s",
-                                   {"name": f"ingest:{WORKER_ID}"}).fetchone()
-                self.samples += 1
-                self.waiting += bool(row["waiting"])
-
-    @property
-    def share(self) -> float:
-        return self.waiting / self.samples if self.samples else math.nan
 
 
 def print_results_header() -> None:
@@ -390,13 +292,13 @@ def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: 
                          clients: int) -> list[LoadResult]:
     """`make bench-ingest-loans`: the same load alone (baseline), then beside the API's loan loop."""
     print_results_header()
-    with LockWaits(bench.url) as alone_waits:
+    with LockWaits(bench.url, application_name=f"ingest:{WORKER_ID}") as alone_waits:
         alone = bench.sustained(trackers=trackers, rate=rate, duration=duration)
     print_result(alone, "  ingest alone")
     traffic = LoanTraffic(bench.url, demo_password=DEMO_PASSWORD, clients=clients)
     try:
         traffic.start()
-        with LockWaits(bench.url) as beside_waits:
+        with LockWaits(bench.url, application_name=f"ingest:{WORKER_ID}") as beside_waits:
             beside = bench.sustained(trackers=trackers, rate=rate, duration=duration)
         figures = traffic.stop()
     finally:
@@ -412,7 +314,7 @@ def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: 
           f" ratio {beside.p99_s / alone.p99_s:.2f}; stored/s {alone.stored_rate:,.0f} alone,"
           f" {beside.stored_rate:,.0f} beside (ratio {beside.stored_rate / alone.stored_rate:.2f})")
     for name, result in (("alone", alone), ("beside the loans", beside)):
-        if result.published_rate < 0.95 * rate or result.stored_rate < 0.95 * result.published_rate:
+        if result.published_rate < 0.95 * rate or result.stored_rate < 0.9 * result.published_rate:
             print(f"note: {name}, the load reached {result.published_rate:,.0f}/s and the worker stored"
                   f" {result.stored_rate:,.0f}/s of {rate:,.0f}/s offered: this machine was saturated, so the"
                   f" latency is that of a growing backlog, not of the loans; compare at a rate it sustains"

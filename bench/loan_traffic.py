@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from fleetbase.broker import free_port
+from fleetbase.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 API_LOG = ROOT / "var" / "bench-loans-api.log"
@@ -183,6 +184,36 @@ class LoanTraffic:
     def _headers(self, http: httpx.Client, username: str) -> dict:
         token = _ok(http.post("/api/v1/auth/token", data={"username": username, "password": self.demo_password}))
         return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+class LockWaits:
+    """Samples, every 20 ms, whether a database session (by its application name) waits for a lock."""
+
+    def __init__(self, url: str, *, application_name: str) -> None:
+        self.url, self.application_name, self.samples, self.waiting = url, application_name, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        with connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.02):
+                row = conn.execute("SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting"
+                                   " FROM pg_stat_activity WHERE application_name = %(name)s",
+                                   {"name": self.application_name}).fetchone()
+                self.samples += 1
+                self.waiting += bool(row["waiting"])
+
+    @property
+    def share(self) -> float:
+        return self.waiting / self.samples if self.samples else float("nan")
 
 
 def _ok(response: httpx.Response):
