@@ -11,13 +11,23 @@ the worker's peak memory. In the same run, the baseline: a backlog of messages q
 for an offline session is drained once by a bare paho subscriber that only parses
 JSON (the ceiling for a Python consumer here) and once by the worker; their ratio is
 the worker's share of that ceiling. A ratio, because these machines are shared.
+
+Every wait is on what the load generator reports it published and the broker
+acknowledged (on a slow day that is less than `rate × duration`), so the run finishes
+whatever the machine's speed; when readings stop arriving for 60 s it ends with a
+message saying how many of how many are missing, and exits 1.
+
+`--api-loans` (`make bench-ingest-loans`): one load (10,000 trackers at 10,000/s, 60 s),
+first alone, then beside the API (`python -m fleet_api`, real uvicorn and HTTP)
+validating and checking out loans in a loop (bench/loan_traffic.py); printed: both
+phases, their p99 latency and its ratio, the loan loop's figures, and how often the
+worker's database session was waiting for a lock in each phase.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import shutil
@@ -25,25 +35,31 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from fleetbase.broker import (BrokerFiles, BrokerProcess, free_port, service_logins, simulator_password,
-                              write_config, write_password_file)
+from fleetbase.broker import (SIMULATOR_LOGIN, BrokerFiles, BrokerProcess, free_port, service_logins,
+                              simulator_password, write_config, write_password_file)
 from fleetbase import seed_data
 from fleetbase.db import connect
+from fleetbase.seed import seed_demo
 from fleetbase.migrate import apply_migrations
 from fleetbase.settings import FleetSettings
+from ingest_figures import (STALLED_S, WORKER_ID, counter, histogram, peak_memory_mb, quantile,  # bench/
+                            wait_for, wait_for_progress)
+from loan_traffic import LoanTraffic, LockWaits  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "fleet_bench"
+DATABASE = f"fleet_bench_{os.getpid()}"  # its own: other checkouts may run a bench meanwhile
 INGEST_PASSWORD = "bench-ingest-password"
-WORKER_ID = f"bench-ingest-{os.getpid()}"
+DEMO_PASSWORD = "bench-demo-password"
 DRAIN_TRACKERS = 1000
+WORKER_LOG = ROOT / "var" / "bench-ingest-worker.log"
 
 
 @dataclass
@@ -65,9 +81,10 @@ class LoadResult:
 
 
 class Bench:
-    def __init__(self, *, max_trackers: int) -> None:
-        self.url = prepare_database(max_trackers)
-        self.settings = FleetSettings(database_url=self.url, demo_mode=True, mqtt_password=INGEST_PASSWORD)
+    def __init__(self, *, max_trackers: int, with_demo: bool = False) -> None:
+        self.url = prepare_database(max_trackers, with_demo=with_demo)
+        self.settings = FleetSettings(database_url=self.url, demo_mode=True, mqtt_password=INGEST_PASSWORD,
+                                      demo_password=DEMO_PASSWORD)
         directory = ROOT / "var" / "bench-broker"
         shutil.rmtree(directory, ignore_errors=True)
         files = BrokerFiles(directory, port=free_port())
@@ -84,13 +101,15 @@ class Bench:
             if process.poll() is None:
                 stop(process)
         self.broker.stop()
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
 
     # --- processes -------------------------------------------------------------------
     def worker(self) -> subprocess.Popen:
         env = os.environ | {"FLEET_DATABASE_URL": self.url, "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{self.port}",
                             "FLEET_MQTT_PASSWORD": INGEST_PASSWORD, "FLEET_DEMO_MODE": "true",
                             "FLEET_INGEST_CLIENT_ID": WORKER_ID}
-        log = open(ROOT / "var" / "bench-ingest-worker.log", "a")
+        log = open(WORKER_LOG, "a")
         process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=log, stderr=log)
         self.processes.append(process)
         return process
@@ -99,14 +118,14 @@ class Bench:
         command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{self.port}",
                    "load", "--trackers", str(trackers), "--rate", str(rate), "--duration", str(duration),
                    "--report-every", str(max(duration, 1))]
-        env = os.environ | {"FLEET_DEMO_MODE": "true"}
+        env = os.environ | {"FLEET_DEMO_MODE": "true", "FLEET_DEMO_PASSWORD": DEMO_PASSWORD}
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
 
     @staticmethod
     def load_report(process: subprocess.Popen) -> dict:
         output, _ = process.communicate()
         if process.returncode:
-            raise RuntimeError(f"the load generator failed (exit {process.returncode})")
+            raise BenchError(f"the load generator failed (exit {process.returncode})")
         reports = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
         return next(report for report in reversed(reports) if report.get("final"))
 
@@ -115,50 +134,105 @@ class Bench:
 
     def bare(self, expected: int) -> dict:
         output = subprocess.run([sys.executable, str(ROOT / "bench" / "bare_subscriber.py"), str(self.port),
-                                 INGEST_PASSWORD, str(expected)], capture_output=True, text=True, check=True).stdout
+                                 INGEST_PASSWORD, str(expected), str(STALLED_S)], capture_output=True,
+                                text=True, check=True).stdout
         return json.loads(output.strip().splitlines()[-1])
 
     # --- measurements ----------------------------------------------------------------
+    def backlog(self, messages: int) -> int:
+        """Queue about `messages` for the offline sessions; return how many the broker acknowledged.
+
+        The load publishes at 10,000/s for `messages / 10,000` s: on a slower day it
+        publishes fewer, and what it says it had acknowledged is what is waited for."""
+        report = self.load(trackers=DRAIN_TRACKERS, rate=10_000, duration=messages / 10_000)
+        print(f"backlog: the load published {report['published']:,} of {messages:,} messages"
+              f" ({report['rate']:,.0f}/s), the broker acknowledged {report['acknowledged']:,}", flush=True)
+        if not report["acknowledged"]:
+            raise BenchError("the broker acknowledged none of the backlog's messages")
+        return report["acknowledged"]
+
     def drain_rates(self, messages: int) -> tuple[float, float]:
-        """Backlog drain rate of the bare subscriber and of the worker, on the same backlog."""
+        """Backlog drain rate of the bare subscriber and of the worker, on backlogs of the same size."""
         self.bare(0)  # create its persistent session, then go offline
-        self.load(trackers=DRAIN_TRACKERS, rate=10_000, duration=messages / 10_000)
-        bare_rate = self.bare(messages)["rate"]
+        queued = self.backlog(messages)
+        bare = self.bare(queued)
+        if bare["received"] < queued:
+            raise BenchError(f"the bare subscriber received {bare['received']:,} of the {queued:,} messages the"
+                             f" broker acknowledged, then nothing for {STALLED_S:g} s")
 
         worker = self.worker()
-        time.sleep(3)
+        self.wait_subscribed(worker)
         stop(worker)  # the worker's session now exists; it is offline
         before = counter(self.url, "ingest_stored_total")
-        self.load(trackers=DRAIN_TRACKERS, rate=10_000, duration=messages / 10_000)
+        queued = self.backlog(messages)
         worker = self.worker()
-        first = wait_for(lambda: counter(self.url, "ingest_stored_total") > before, 60, poll=0.02)
-        last = wait_for(lambda: counter(self.url, "ingest_stored_total") >= before + messages, 300, poll=0.02)
+        first = wait_for(lambda: self.stored_since(before, worker) > 0, 60,
+                         what="the worker's first reading of the backlog stored")
+        last, stored = wait_for_progress(lambda: self.stored_since(before, worker), queued)
         stop(worker)
-        return bare_rate, messages / (last - first)
+        if stored < queued:
+            raise BenchError(f"the worker stored {stored:,} of the {queued:,} backlog readings the broker"
+                             f" acknowledged, then nothing for {STALLED_S:g} s (log: {WORKER_LOG})")
+        return bare["rate"], stored / (last - first)
 
     def sustained(self, *, trackers: int, rate: float, duration: float) -> LoadResult:
         worker = self.worker()
-        time.sleep(2)  # connected and subscribed
+        self.wait_subscribed(worker)
         stored_before = counter(self.url, "ingest_stored_total")
         lag_before = histogram(self.url, "ingest_lag_seconds")
         load = self.start_load(trackers=trackers, rate=rate, duration=duration)
         # From the first reading stored to the last: the load generator's own start-up is
         # not the worker's time.
-        started = wait_for(lambda: counter(self.url, "ingest_stored_total") > stored_before, 60, poll=0.02)
+        started = wait_for(lambda: self.stored_since(stored_before, worker) > 0 or load.poll(), 60,
+                           what=f"the worker's first reading of the {trackers}-tracker load stored")
         report = self.load_report(load)
-        target = stored_before + report["acknowledged"]
-        finished = wait_for_progress(lambda: counter(self.url, "ingest_stored_total"), target)
-        stored = int(counter(self.url, "ingest_stored_total") - stored_before)
+        finished, stored = wait_for_progress(lambda: self.stored_since(stored_before, worker),
+                                             report["acknowledged"])
         peak = peak_memory_mb(worker.pid)
         stop(worker)
         lag = {bound: count - lag_before.get(bound, 0) for bound, count in histogram(self.url, "ingest_lag_seconds").items()}
         return LoadResult(trackers=trackers, rate=rate, published=report["published"],
-                          acknowledged=report["acknowledged"], published_rate=report["rate"], stored=stored,
-                          stored_rate=stored / (finished - started), p50_s=quantile(lag, 0.5),
+                          acknowledged=report["acknowledged"], published_rate=report["rate"], stored=int(stored),
+                          stored_rate=stored / max(finished - started, 1e-9), p50_s=quantile(lag, 0.5),
                           p99_s=quantile(lag, 0.99), peak_memory_mb=peak)
 
+    def stored_since(self, before: float, worker: subprocess.Popen) -> float:
+        """Readings the worker stored since its counter read `before`; BenchError if it died."""
+        if worker.poll() is not None:
+            raise BenchError(f"the ingest worker exited with code {worker.returncode} (log: {WORKER_LOG})")
+        return counter(self.url, "ingest_stored_total") - before
 
-def prepare_database(trackers: int) -> str:
+    def wait_subscribed(self, worker: subprocess.Popen) -> None:
+        """Until the worker stores a probe reading: then it is connected and subscribed.
+
+        A reading published before its subscription has nobody to go to, so the probe
+        is sent again every 2 s."""
+        before = counter(self.url, "ingest_stored_total")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            publish_probe(self.port, self.settings)
+            try:
+                wait_for(lambda: self.stored_since(before, worker) > 0, 2, poll=0.05, what="the probe stored")
+                return
+            except TimeoutError:
+                continue
+        raise BenchError(f"the ingest worker stored no probe reading within 60 s (log: {WORKER_LOG})")
+
+
+class BenchError(RuntimeError):
+    """What the benchmark waits for is really missing: said plainly instead of waiting on."""
+
+
+def publish_probe(port: int, settings: FleetSettings) -> None:
+    """One valid reading of the first load tracker, as the simulator's service login (`mosquitto_pub`)."""
+    payload = json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05})
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", "mqttv5", "-q", "1",
+                    "-u", SIMULATOR_LOGIN, "-P", simulator_password(settings), "-t", "fleet/load-00001/telemetry",
+                    "-m", payload], check=True, timeout=30)
+
+
+def prepare_database(trackers: int, *, with_demo: bool = False) -> str:
+    """A fresh bench database with `trackers` load trackers; `with_demo`: the demo's users and fleet too."""
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
@@ -179,72 +253,10 @@ def prepare_database(trackers: int) -> str:
         conn.execute("INSERT INTO geofences (name, kind, site_id, geometry, radius_m)"
                      " VALUES ('Dépôt du banc', 'depot', %(site)s, %(shape)s, 150)",
                      {"site": site, "shape": Jsonb({"type": "Point", "coordinates": [-1.05, 43.7]})})
+        if with_demo:  # the coordinators, participants' prescribers and vehicles of the loan loop
+            seed_demo(conn, settings=FleetSettings(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD))
         conn.commit()
     return url
-
-
-def counter(url: str, name: str) -> float:
-    with connect(url) as conn:
-        row = conn.execute("SELECT coalesce(sum(value), 0) AS v FROM ingest_counters"
-                           " WHERE worker_id = %(w)s AND name = %(n)s", {"w": WORKER_ID, "n": name}).fetchone()
-    return row["v"]
-
-
-def histogram(url: str, name: str) -> dict[float, float]:
-    with connect(url) as conn:
-        rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = %(w)s AND name LIKE %(p)s",
-                            {"w": WORKER_ID, "p": f"{name}_bucket%"}).fetchall()
-    buckets = {}
-    for row in rows:
-        bound = row["name"].split('le="')[1].rstrip('"}')
-        buckets[math.inf if bound == "+Inf" else float(bound)] = row["value"]
-    return buckets
-
-
-def quantile(buckets: dict[float, float], q: float) -> float:
-    """Linear interpolation inside the bucket, as Prometheus' histogram_quantile does."""
-    bounds = sorted(buckets)
-    if not bounds or not buckets[bounds[-1]]:
-        return math.nan
-    rank = q * buckets[bounds[-1]]
-    lower_bound, lower_count = 0.0, 0.0
-    for bound in bounds:
-        if buckets[bound] >= rank:
-            if math.isinf(bound):
-                return lower_bound
-            share = (rank - lower_count) / max(buckets[bound] - lower_count, 1e-9)
-            return lower_bound + (bound - lower_bound) * share
-        lower_bound, lower_count = bound, buckets[bound]
-    return lower_bound
-
-
-def peak_memory_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
-
-
-def wait_for(condition, timeout: float, *, poll: float = 0.2) -> float:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return time.monotonic()
-        time.sleep(poll)
-    raise TimeoutError(f"not reached within {timeout} s")
-
-
-def wait_for_progress(read, target: float, *, stalled_after: float = 60.0, limit: float = 1200.0) -> float:
-    """Wait until `read()` reaches `target`, or stops growing for `stalled_after` seconds
-    (what is still missing then is lost); return when the last reading was stored."""
-    started = last_change = time.monotonic()
-    value = read()
-    while value < target and time.monotonic() - last_change < stalled_after and time.monotonic() - started < limit:
-        time.sleep(0.1)
-        current = read()
-        if current > value:
-            value, last_change = current, time.monotonic()
-    return last_change
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -252,30 +264,99 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
+def print_results_header() -> None:
+    print(f"{'trackers':>8} {'rate/s':>8} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
+          f" {'stored/s':>9} {'p50 s':>7} {'p99 s':>7} {'peak MB':>8}")
+
+
+def print_result(result: LoadResult, label: str = "") -> None:
+    print(f"{result.trackers:>8} {result.rate:>8.0f} {result.published:>10} {result.published_rate:>7.0f}"
+          f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.stored_rate:>9.0f}"
+          f" {result.p50_s:>7.3f} {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}{label}", flush=True)
+
+
+def run_loads(bench: Bench, loads: list[tuple[float, float]], *, duration: float, drain_messages: int) -> list[LoadResult]:
+    """`make bench-ingest`: the backlog baseline, then each load."""
+    bare_rate, worker_rate = bench.drain_rates(drain_messages)
+    print(f"baseline backlog: bare paho subscriber {bare_rate:,.0f} msg/s,"
+          f" ingest worker {worker_rate:,.0f} readings/s, ratio {worker_rate / bare_rate:.2f}", flush=True)
+    print_results_header()
+    results = []
+    for trackers, rate in loads:
+        results.append(bench.sustained(trackers=int(trackers), rate=rate, duration=duration))
+        print_result(results[-1])
+    return results
+
+
+def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: float,
+                         clients: int) -> list[LoadResult]:
+    """`make bench-ingest-loans`: the same load alone (baseline), then beside the API's loan loop."""
+    print_results_header()
+    with LockWaits(bench.url, application_name=f"ingest:{WORKER_ID}") as alone_waits:
+        alone = bench.sustained(trackers=trackers, rate=rate, duration=duration)
+    print_result(alone, "  ingest alone")
+    traffic = LoanTraffic(bench.url, demo_password=DEMO_PASSWORD, clients=clients)
+    try:
+        traffic.start()
+        with LockWaits(bench.url, application_name=f"ingest:{WORKER_ID}") as beside_waits:
+            beside = bench.sustained(trackers=trackers, rate=rate, duration=duration)
+        figures = traffic.stop()
+    finally:
+        traffic.close()
+    print_result(beside, f"  with the API's loan loop ({clients} coordinators)")
+    print(f"API loan loop during the second phase: {figures.loans:,} loans requested, validated, checked out and"
+          f" in ({figures.loans_per_s:.1f}/s), {figures.requests:,} requests, p50 {figures.quantile(0.5) * 1000:.0f} ms,"
+          f" p99 {figures.quantile(0.99) * 1000:.0f} ms, {figures.errors} refused"
+          + (f" (first: {figures.first_error})" if figures.first_error else ""))
+    print(f"worker's session waiting for a lock: {alone_waits.share:.1%} of samples alone,"
+          f" {beside_waits.share:.1%} beside the loans")
+    print(f"ingest p99: {alone.p99_s:.3f} s alone, {beside.p99_s:.3f} s beside the loans:"
+          f" ratio {beside.p99_s / alone.p99_s:.2f}; stored/s {alone.stored_rate:,.0f} alone,"
+          f" {beside.stored_rate:,.0f} beside (ratio {beside.stored_rate / alone.stored_rate:.2f})")
+    for name, result in (("alone", alone), ("beside the loans", beside)):
+        if result.published_rate < 0.95 * rate or result.stored_rate < 0.9 * result.published_rate:
+            print(f"note: {name}, the load reached {result.published_rate:,.0f}/s and the worker stored"
+                  f" {result.stored_rate:,.0f}/s of {rate:,.0f}/s offered: this machine was saturated, so the"
+                  f" latency is that of a growing backlog, not of the loans; compare at a rate it sustains"
+                  f" (--loads TRACKERS:RATE)")
+    return [alone, beside]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--loads", default="42:42,1000:5000,10000:10000",
-                        help="trackers:messages-per-second, comma-separated")
-    parser.add_argument("--duration", type=float, default=120.0, help="seconds per load")
+    parser.add_argument("--loads", help="trackers:messages-per-second, comma-separated"
+                                        " (default 42:42,1000:5000,10000:10000; with --api-loans 10000:10000)")
+    parser.add_argument("--duration", type=float, help="seconds per load (default 120; with --api-loans 60)")
     parser.add_argument("--drain-messages", type=int, default=60_000, help="backlog for the baseline")
+    parser.add_argument("--api-loans", action="store_true",
+                        help="one load, alone then beside the API validating and checking out loans in a loop")
+    parser.add_argument("--loans-clients", type=int, default=2, help="coordinators in the loan loop")
     args = parser.parse_args()
-    loads = [tuple(float(part) for part in load.split(":")) for load in args.loads.split(",")]
+    default_loads = "10000:10000" if args.api_loans else "42:42,1000:5000,10000:10000"
+    loads = [tuple(float(part) for part in load.split(":")) for load in (args.loads or default_loads).split(",")]
+    duration = args.duration or (60.0 if args.api_loans else 120.0)
 
-    bench = Bench(max_trackers=int(max([DRAIN_TRACKERS] + [trackers for trackers, _ in loads])))
+    print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()},"
+          f" load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}", flush=True)
+    bench = Bench(max_trackers=int(max([DRAIN_TRACKERS] + [trackers for trackers, _ in loads])),
+                  with_demo=args.api_loans)
     try:
-        bare_rate, worker_rate = bench.drain_rates(args.drain_messages)
-        print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
-        print(f"baseline backlog of {args.drain_messages}: bare paho subscriber {bare_rate:,.0f} msg/s,"
-              f" ingest worker {worker_rate:,.0f} readings/s, ratio {worker_rate / bare_rate:.2f}")
-        print(f"{'trackers':>8} {'rate/s':>8} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
-              f" {'stored/s':>9} {'p50 s':>7} {'p99 s':>7} {'peak MB':>8}")
-        for trackers, rate in loads:
-            result = bench.sustained(trackers=int(trackers), rate=rate, duration=args.duration)
-            print(f"{result.trackers:>8} {result.rate:>8.0f} {result.published:>10} {result.published_rate:>7.0f}"
-                  f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.stored_rate:>9.0f}"
-                  f" {result.p50_s:>7.3f} {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}", flush=True)
+        if args.api_loans:
+            (trackers, rate), = loads
+            results = run_loans_comparison(bench, int(trackers), rate, duration=duration, clients=args.loans_clients)
+        else:
+            results = run_loads(bench, loads, duration=duration, drain_messages=args.drain_messages)
+    except (BenchError, TimeoutError) as error:
+        print(f"bench-ingest failed: {error}", file=sys.stderr)
+        return 1
     finally:
         bench.close()
+    print(f"load average at the end {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
+    lost = sum(result.lost for result in results)
+    if lost:
+        print(f"bench-ingest failed: {lost:,} readings acknowledged by the broker were not stored"
+              f" ({STALLED_S:g} s without progress; log: {WORKER_LOG})", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from fleetbase.logs import setup_logging
 from device_sim.settings import FAULT_NAMES, SimulatorSettings
-from fleetbase.signals import stop_on_signals
+from fleetbase.signals import exit_when_stuck, stop_on_signals
 
 FAULT_FLAGS = {"gps_jump": "--gps-jumps", "duplicate": "--duplicates", "out_of_order": "--out-of-order",
                "clock_skew": "--clock-skew", "malformed": "--malformed",
@@ -71,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging("simulator", level=logging.DEBUG if args.verbose else None)
     settings = settings_from(args)
     stop = stop_on_signals()
+    exit_when_stuck(stop, grace_s=settings.sim_stop_grace_s, log=logging.getLogger("device_sim"),
+                    what="the simulator")
     if args.command == "load":
         from device_sim.load import run_load
 
@@ -79,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         report = run_load(settings, trackers=args.trackers, rate=args.rate, duration=args.duration,
                           tracker_prefix=args.tracker_prefix, connections=args.connections,
-                          report_interval_s=args.report_every, on_report=print_line, stop=stop)
+                          report_interval_s=args.report_every, on_report=print_line, stop=stop,
+                          stop_drain_s=settings.sim_stop_grace_s / 2)
         return 0 if report.error is None else 1
     from device_sim.runner import FleetRunner
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -96,17 +97,19 @@ class Link:
                 self.readings_dropped += max(0, overflow)  # the oldest go first, as on a tracker
                 self._buffer.extend((message.tracker_id, reading) for reading in readings)
 
-    def close(self, *, timeout: float = 2.0) -> None:
-        """Say offline (retained) while still connected, then disconnect cleanly."""
+    def say_offline(self) -> mqtt.MQTTMessageInfo | None:
+        """Stop sending and publish the retained "offline" while still connected; its PUBACK is
+        the caller's to wait for (a publisher waits for all its trackers' at once)."""
         with self._lock:
             was_connected = self.connected.is_set()
             self.connected.clear()
         if was_connected and self.status_topic:
-            info = self.client.publish(self.status_topic, self._status(online=False), qos=1, retain=True)
-            try:
-                info.wait_for_publish(timeout)
-            except (RuntimeError, ValueError):
-                pass  # the broker went away meanwhile: the will says the same
+            return self.client.publish(self.status_topic, self._status(online=False), qos=1, retain=True)
+        return None
+
+    def close(self, *, timeout: float = 2.0) -> None:
+        """Say offline (retained), wait at most `timeout` for the broker, then disconnect cleanly."""
+        wait_published([self.say_offline()], timeout=timeout)
         self.client.disconnect()
 
     def join(self) -> None:
@@ -153,6 +156,18 @@ class Link:
             self.rejected += 1
         else:
             self.acknowledged += 1
+
+
+def wait_published(messages: list[mqtt.MQTTMessageInfo | None], *, timeout: float) -> None:
+    """Wait for these messages' PUBACKs, `timeout` seconds at most for all of them together."""
+    deadline = time.monotonic() + timeout
+    for message in messages:
+        if message is None:
+            continue
+        try:
+            message.wait_for_publish(max(0.0, deadline - time.monotonic()))
+        except (RuntimeError, ValueError):
+            pass  # the broker went away meanwhile: the will says the same
 
 
 def _batches(kept: deque[tuple[str, dict]], size: int) -> list[tuple[str, list[dict]]]:

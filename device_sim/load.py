@@ -205,24 +205,26 @@ class _LoadRun:
 def run_load(settings: FleetSettings, *, trackers: int, rate: float, duration: float,
              tracker_prefix: str = "load-", connections: int = 1, report_interval_s: float = 5.0,
              on_report: Callable[[LoadReport], None] | None = None, drain_timeout_s: float = 15.0,
-             stop: threading.Event | None = None) -> LoadReport:
+             stop: threading.Event | None = None, stop_drain_s: float = 5.0) -> LoadReport:
     """Publish `rate` readings/s for `duration` s as `trackers` virtual trackers; report.
 
     The run stops at `duration` even when the rate could not be sustained: then
     `published` falls short of `rate × duration`, and `rate` says what was reached.
-    A lost connection ends the run early, with `error` set in the report.
+    A lost connection ends the run early, with `error` set in the report. Told to `stop`,
+    it waits at most `stop_drain_s` (instead of `drain_timeout_s`) for the PUBACKs still due.
     """
     if trackers < 1 or rate <= 0 or duration <= 0 or connections < 1:
         raise ValueError("trackers, rate, duration and connections must be positive")
     links = [_Connection(settings, number) for number in range(connections)]
     run = _LoadRun(links, _VirtualTrackers(trackers, tracker_prefix), rate=rate, duration=duration,
                    on_report=on_report)
+    stop = stop or threading.Event()
     try:
         for link in links:
             link.connect(settings.mqtt_host, settings.mqtt_port, timeout=10.0)
         try:
-            run.publish(stop=stop or threading.Event(), report_interval_s=report_interval_s)
-            run.drain(timeout=drain_timeout_s)
+            run.publish(stop=stop, report_interval_s=report_interval_s)
+            run.drain(timeout=min(drain_timeout_s, stop_drain_s) if stop.is_set() else drain_timeout_s)
         except ConnectionError as exc:
             run.publishing_s = run.publishing_s or time.perf_counter() - run.started
             run.error = str(exc)

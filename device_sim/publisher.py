@@ -17,7 +17,7 @@ from fleetbase.passwords import demo_tracker_password
 
 from device_sim.clock import Clock, system_clock
 from device_sim.faults import FaultInjector
-from device_sim.link import Link, LinkOptions
+from device_sim.link import Link, LinkOptions, wait_published
 from device_sim.reading import Reading
 from device_sim.settings import SimulatorSettings
 
@@ -76,11 +76,14 @@ class FleetPublisher:
             else:
                 self.links[tracker_id].send(message)
 
-    def close(self) -> None:
-        """Every tracker says it goes offline, then all links stop."""
+    def close(self, *, timeout: float = 2.0) -> None:
+        """Every tracker says it goes offline, all at once, waiting at most `timeout` for the
+        broker's PUBACKs (a busy broker must not hold each tracker's goodbye in turn), then
+        all links stop."""
         links = self._all_links()
+        wait_published([link.say_offline() for link in links], timeout=timeout)
         for link in links:
-            link.close()
+            link.client.disconnect()
         for link in links:  # after every disconnect, so no thread waits out its reconnect delay
             link.join()
 

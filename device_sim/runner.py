@@ -87,7 +87,7 @@ class FleetRunner:
                 f"kept offline {totals['kept_offline']}" + (f" | faults: {faults}" if faults else ""))
 
     def close(self) -> None:
-        self.publisher.close()
+        self.publisher.close(timeout=self.settings.sim_stop_grace_s / 2)
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then say offline and disconnect every tracker."""

@@ -34,6 +34,9 @@ class SimulatorSettings(FleetSettings):
     sim_parked_interval_s: float = Field(default=300.0, gt=0)
     sim_tick_s: float = Field(default=0.25, gt=0)
     sim_report_interval_s: float = Field(default=30.0, gt=0)
+    # Told to stop (SIGTERM, Ctrl-C), the trackers say "offline" for at most half of this,
+    # a load run waits that long for its last PUBACKs; past all of it the process exits anyway.
+    sim_stop_grace_s: float = Field(default=10.0, gt=0)
 
     sim_buffer_limit: int = Field(default=50_000, ge=1)  # readings kept per offline tracker
     sim_batch_max: int = Field(default=500, ge=1)  # readings per JSON array sent on reconnect

@@ -281,13 +281,17 @@ class IngestWorker:
                 repository.save_counters(conn, self.settings.ingest_client_id, self.counters.values)
         except TRANSIENT_DB_ERRORS as error:
             log.warning("housekeeping skipped: database unavailable (%s)", error)
+            self.counters.inc("ingest_housekeeping_total", outcome="skipped")
             self._drop_connection()
             return
         except psycopg.Error:  # housekeeping failing must not stop readings being stored
             log.exception("housekeeping failed; trying again in %.0f s", self.settings.ingest_housekeeping_s)
+            self.counters.inc("ingest_housekeeping_total", outcome="failed")
             return
         if not self._replay_letters(conn, now=now):
+            self.counters.inc("ingest_housekeeping_total", outcome="skipped")  # the database went away
             return
+        outcome = "ok"
         try:
             with conn.transaction():
                 repository.maintain_partitions(conn)
@@ -299,11 +303,16 @@ class IngestWorker:
                     log.info("expired %d day(s) of raw positions (kept as daily figures)", dropped)
         except psycopg.errors.LockNotAvailable:
             log.warning("positions partitions not maintained: the table is busy; trying again later")
+            outcome = "skipped"
         except TRANSIENT_DB_ERRORS as error:
             log.warning("positions partitions not created: %s", error)
             self._drop_connection()
+            outcome = "skipped"
         except psycopg.Error:
             log.exception("positions partitions not maintained; trying again later")
+            outcome = "failed"
+        # Rounds by outcome: a housekeeping that keeps failing shows in the metrics.
+        self.counters.inc("ingest_housekeeping_total", outcome=outcome)
         log.info("stored %d, duplicates %d, out of order %d, rejected %d",
                  self.counters.get("ingest_stored_total"), self.counters.get("ingest_duplicates_total"),
                  self.counters.get("ingest_out_of_order_total"),

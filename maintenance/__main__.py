@@ -8,29 +8,15 @@ anyway: what was in flight stays claimed and is tried again once its claim's lea
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import threading
 
 from fleetbase.errors import ConfigurationError
 from fleetbase.logs import setup_logging
-from fleetbase.signals import stop_on_signals
+from fleetbase.signals import exit_when_stuck, stop_on_signals
 from maintenance.scheduler import Scheduler
 from maintenance.settings import MaintenanceSettings
 
 log = logging.getLogger("maintenance")
-
-
-def exit_when_stuck(stop: threading.Event, *, grace_s: float) -> None:
-    """Once `stop` is set, give the jobs `grace_s` to end, then end the process (a daemon thread)."""
-    def watch() -> None:
-        stop.wait()
-        threading.Event().wait(grace_s)
-        log.error("jobs still running %g s after being told to stop: exiting anyway", grace_s)
-        logging.shutdown()
-        os._exit(3)
-
-    threading.Thread(target=watch, name="stop-watchdog", daemon=True).start()
 
 
 def main() -> int:
@@ -41,7 +27,7 @@ def main() -> int:
         print(f"maintenance: {error.detail}", file=sys.stderr)
         return 2
     stop = stop_on_signals()
-    exit_when_stuck(stop, grace_s=settings.scheduler_stop_grace_s)
+    exit_when_stuck(stop, grace_s=settings.scheduler_stop_grace_s, log=log)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     Scheduler(settings).run(stop)
     return 0

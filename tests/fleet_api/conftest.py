@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from fleet_api.app import create_app
 from fleet_api.settings import ApiSettings
 from fleetbase.broker import free_port
 from tests.conftest import DEMO_PASSWORD, database_url
+from tests.processes import wait_until
 
 # Demo username of each role (fleetbase.seed_data.DEMO_USERS).
 DEMO_LOGINS = {"admin": "admin", "fleet_manager": "manager", "coordinator": "coordinator",
@@ -112,10 +112,7 @@ class Server:
 
     def __enter__(self) -> Server:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+        wait_until(lambda: self.server.started, timeout=30, interval=0.02, message="uvicorn did not start")
         return self
 
     def __exit__(self, *exc) -> None:

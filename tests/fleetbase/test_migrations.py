@@ -1,10 +1,10 @@
 """The schema applies on an empty database, and applying it again changes nothing."""
 
 import threading
-import time
 
 from fleetbase.db import connect
 from fleetbase.migrate import MIGRATIONS_DIR, apply_migrations, pending_migrations
+from tests.processes import wait_until
 
 EXPECTED_TABLES = {
     "sites", "garages", "prescribers", "users", "vehicles", "trackers", "vehicle_state",
@@ -131,9 +131,13 @@ def test_a_partition_made_while_another_session_stores_that_days_rows_takes_them
             except Exception as error:  # noqa: BLE001 - the assertion below shows it
                 outcome.append(error)
 
+        making_pid = making.info.backend_pid
         maker = threading.Thread(target=make)
         maker.start()
-        time.sleep(0.5)  # the maker is now waiting for the storing transaction
+        with connect(url, autocommit=True) as watching:  # outside a transaction: a fresh view each time
+            wait_until(lambda: watching.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %(pid)s",
+                                                {"pid": making_pid}).fetchone()["wait_event_type"]
+                       == "Lock", timeout=30, message="the maker never waited for the storing transaction")
         storing.commit()
         maker.join(timeout=10)
 

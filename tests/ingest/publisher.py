@@ -11,6 +11,7 @@ import paho.mqtt.client as mqtt
 
 from fleetbase.passwords import demo_tracker_password
 from tests.conftest import DEMO_PASSWORD
+from tests.processes import wait_until
 
 
 class StreamPublisher:
@@ -46,11 +47,8 @@ class StreamPublisher:
                 self.acked.add(key)
 
     def wait_connected(self, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while not all(client.is_connected() for client in self.clients.values()):
-            if time.monotonic() > deadline:
-                raise AssertionError("publishers did not connect")
-            time.sleep(0.05)
+        wait_until(lambda: all(client.is_connected() for client in self.clients.values()), timeout=timeout,
+                   message="publishers did not connect")
 
     def publish(self, count: int, *, rate: float) -> None:
         """`count` readings per tracker, `rate` messages per second in all."""
@@ -68,7 +66,7 @@ class StreamPublisher:
                         self.pending[(tracker_id, info.mid)] = (tracker_id, seq)
                     elif acked:
                         self.acked.add((tracker_id, seq))
-                time.sleep(interval)
+                time.sleep(interval)  # the stream's pace, not a wait for something
 
     def close(self) -> None:
         for client in self.clients.values():

@@ -1,7 +1,6 @@
 """Readings published with real MQTT clients land in PostgreSQL through the worker."""
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 from fleetbase.broker import SIMULATOR_LOGIN, simulator_password
@@ -158,7 +157,9 @@ def test_a_tracker_silent_past_its_kinds_limit_raises_one_alert_for_the_fleet_ma
 
     alerts = wait_until(lambda: query(pipeline_db, "SELECT kind, target_role, message FROM alerts"
                                                    " WHERE kind = 'tracker_silent'"))
-    time.sleep(1.5)  # several more housekeeping rounds: still one alert
+    rounds = worker.worker.counters.get("ingest_housekeeping_total", outcome="ok")
+    wait_until(lambda: worker.worker.counters.get("ingest_housekeeping_total", outcome="ok") >= rounds + 3,
+               timeout=30, message="no more housekeeping rounds")  # each checked the silence again
     assert len(query(pipeline_db, "SELECT 1 FROM alerts WHERE kind = 'tracker_silent'")) == 1
     assert alerts[0]["target_role"] == "fleet_manager"
     assert alerts[0]["message"].startswith("Traceur muet : car-06")
