@@ -6,9 +6,7 @@ even answer the cancel), it exits anyway: nothing it did not commit was acknowle
 """
 
 import logging
-import os
 import sys
-import threading
 
 import psycopg
 
@@ -16,23 +14,11 @@ from fleetbase.db import connect
 from fleetbase.errors import ConfigurationError
 from fleetbase.logs import setup_logging
 from fleetbase.storage import check_database
-from fleetbase.signals import stop_on_signals
+from fleetbase.signals import exit_when_stuck, stop_on_signals
 from ingest.settings import IngestSettings
 from ingest.worker import RECEIVER_STOP_S, IngestWorker
 
 log = logging.getLogger("ingest")
-
-
-def exit_when_stuck(stop: threading.Event, *, grace_s: float) -> None:
-    """Once `stop` is set, give the worker `grace_s` to end, then end the process (a daemon thread)."""
-    def watch() -> None:
-        stop.wait()
-        threading.Event().wait(grace_s)
-        log.error("the worker is still running %g s after being told to stop: exiting anyway", grace_s)
-        logging.shutdown()
-        os._exit(3)  # the receiver sees its pipe close and leaves without acknowledging anything
-
-    threading.Thread(target=watch, name="exit-watchdog", daemon=True).start()
 
 
 def check_storage(settings: IngestSettings) -> None:
@@ -42,7 +28,7 @@ def check_storage(settings: IngestSettings) -> None:
         with connect(settings.database_url, name="ingest:start") as conn:
             check_database(conn, settings.storage_backend)
     except psycopg.OperationalError:
-        logging.getLogger("ingest").warning("database not reachable at start; storage back end not checked")
+        log.warning("database not reachable at start; storage back end not checked")
 
 
 def main() -> int:
@@ -55,7 +41,7 @@ def main() -> int:
         return 2
     stop = stop_on_signals()
     # The batch's grace, the cancel's round trip, the receiver's own stop.
-    exit_when_stuck(stop, grace_s=settings.ingest_stop_grace_s + 5 + RECEIVER_STOP_S)
+    exit_when_stuck(stop, grace_s=settings.ingest_stop_grace_s + 5 + RECEIVER_STOP_S, log=log, what="the worker is")
     IngestWorker(settings).run(stop)
     return 0
 
