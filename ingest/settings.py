@@ -29,6 +29,9 @@ class IngestSettings(FleetSettings):
     ingest_offline_after_s: int = Field(default=600, ge=10)
     ingest_housekeeping_s: float = Field(default=15.0, gt=0)
     ingest_max_batch_readings: int = Field(default=5000, ge=1)
+    # Where a Traccar server forwards the positions it decodes (forward.topic; under
+    # traccar/, which only the `traccar` login may write): ingest/protocols/traccar.py.
+    ingest_traccar_topic: str = Field(default="traccar/#", pattern=r"^traccar/[^\s]*$")
     # Zone transitions, events and alerts for each batch (geofence/); off only to measure.
     ingest_geofences: bool = True
 

@@ -30,3 +30,11 @@ def get_http_tracker(conn: psycopg.Connection, *, token_sha256: bytes) -> HttpTr
     with conn.cursor(row_factory=class_row(HttpTracker)) as cursor:
         return cursor.execute("SELECT tracker_id, enabled, owntracks_key FROM trackers"
                               " WHERE http_token_sha256 = %(digest)s", {"digest": token_sha256}).fetchone()
+
+
+def count_rejection(conn: psycopg.Connection, *, worker_id: str, reason: str) -> None:
+    """One more `ingest_rejected_total{reason=…}` for this HTTP ingress (kept beside the workers' counters)."""
+    conn.execute(
+        "INSERT INTO ingest_counters (worker_id, name, value) VALUES (%(worker_id)s, %(name)s, 1)"
+        " ON CONFLICT (worker_id, name) DO UPDATE SET value = ingest_counters.value + 1, updated_at = now()",
+        {"worker_id": worker_id, "name": f'ingest_rejected_total{{reason="{reason}"}}'})
