@@ -10,7 +10,7 @@ from fleetbase.settings import FleetSettings
 
 class HttpIngressSettings(FleetSettings):
     http_ingress_host: str = "127.0.0.1"
-    http_ingress_port: int = Field(default=5055, ge=1, le=65535)  # Traccar's own OsmAnd port
+    http_ingress_port: int = Field(default=8055, ge=1, le=65535)  # not 5055: Traccar, run beside, listens there
     http_ingress_client_id: str = Field(default_factory=lambda: f"http-ingress-{socket.gethostname()}")
     # How long a request waits for the broker's PUBACK before it is answered 503.
     http_ingress_publish_timeout_s: float = Field(default=5.0, gt=0)
