@@ -49,12 +49,15 @@ def test_a_broker_restart_while_a_phone_sends_loses_nothing_accepted(pipeline_db
         broker.restart()  # a graceful restart: Mosquitto writes its queues to disk and reads them back
         accepted_before = len(phone.accepted)
         sender.join(timeout=120)
-        assert not sender.is_alive(), "the phone did not get every position accepted"
+        assert not sender.is_alive(), (f"the phone got {len(phone.accepted)} of {COUNT} positions accepted"
+                                       f" ({phone.refusals} refusals)")
     finally:
         phone.stop.set()
         sender.join(timeout=10)
 
-    assert accepted_before < COUNT and phone.refusals > 0  # the restart happened while it was sending
+    # The restart happened while it was sending. (Whether the phone saw a 503 depends on
+    # timing: the ingress's client may reconnect and resend within the PUBACK timeout.)
+    assert 30 <= accepted_before < COUNT
     stored = lambda: {row["fix_time"] for row in query(
         pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")}
     wait_until(lambda: stored() >= phone.accepted, timeout=60,
