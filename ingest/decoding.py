@@ -17,7 +17,7 @@ from typing import Any
 
 from ingest import fields
 from ingest.protocols import owntracks, traccar
-from ingest.protocols.directory import NO_KEYS, TrackerKeys
+from ingest.protocols.directory import NO_KEYS, KeyLookup
 from ingest.readings import Decoded, Reading, RejectedReading, StatusUpdate
 
 TRACKER_ID = re.compile(r"[a-z0-9][a-z0-9_-]{1,63}")
@@ -38,7 +38,7 @@ class Limits:
 
 
 def decode_message(topic: str, payload: bytes, *, received_at: datetime, limits: Limits,
-                   keys: TrackerKeys | Any = NO_KEYS) -> Decoded:
+                   keys: KeyLookup = NO_KEYS) -> Decoded:
     """Decode a message on one of the topic families of the MQTT contract (docs/ARCHITECTURE.md).
 
     `keys` tells the OwnTracks key of a tracker and which tracker a Traccar device is

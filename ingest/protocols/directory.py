@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import psycopg
 
 from ingest.protocols import repository
+
+
+class KeyLookup(Protocol):
+    """What the decoders ask: a tracker's OwnTracks key, the tracker of a Traccar device."""
+
+    def owntracks_key(self, tracker_id: str) -> str | None: ...
+
+    def traccar_tracker(self, unique_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,24 +49,25 @@ class ProtocolDirectory:
         self._keys = NO_KEYS
         self._loaded_at: datetime | None = None
 
-    def bind(self, conn: psycopg.Connection, *, now: datetime) -> _BoundKeys:
-        """The keys as of `now`, reading the table again when stale (or on a miss)."""
+    def bind(self, conn: psycopg.Connection, *, now: datetime) -> KeyLookup:
+        """The keys as of `now` for one batch, reading the table again when stale (or on a miss)."""
         if self._loaded_at is None or now - self._loaded_at >= self.refresh_every:
-            self._load(conn, now)
+            self.reload(conn, now=now)
         return _BoundKeys(self, conn, now)
+
+    @property
+    def keys(self) -> TrackerKeys:
+        return self._keys
+
+    def reload(self, conn: psycopg.Connection, *, now: datetime, on_miss: bool = False) -> TrackerKeys:
+        """Read the table again (on a miss, at most every `miss_refresh_every`)."""
+        if not on_miss or self._loaded_at is None or now - self._loaded_at >= self.miss_refresh_every:
+            owntracks, traccar = repository.load_protocol_keys(conn)
+            self._keys, self._loaded_at = TrackerKeys(owntracks, traccar), now
+        return self._keys
 
     def forget(self) -> None:
         self._loaded_at = None
-
-    def _load(self, conn: psycopg.Connection, now: datetime) -> None:
-        owntracks, traccar = repository.load_protocol_keys(conn)
-        self._keys = TrackerKeys(owntracks, traccar)
-        self._loaded_at = now
-
-    def _on_miss(self, conn: psycopg.Connection, now: datetime) -> TrackerKeys:
-        if self._loaded_at is None or now - self._loaded_at >= self.miss_refresh_every:
-            self._load(conn, now)
-        return self._keys
 
 
 @dataclass
@@ -67,9 +77,13 @@ class _BoundKeys:
     now: datetime
 
     def owntracks_key(self, tracker_id: str) -> str | None:
-        key = self.directory._keys.owntracks_key(tracker_id)
-        return key if key is not None else self.directory._on_miss(self.conn, self.now).owntracks_key(tracker_id)
+        key = self.directory.keys.owntracks_key(tracker_id)
+        if key is None:
+            key = self.directory.reload(self.conn, now=self.now, on_miss=True).owntracks_key(tracker_id)
+        return key
 
     def traccar_tracker(self, unique_id: str) -> str | None:
-        tracker = self.directory._keys.traccar_tracker(unique_id)
-        return tracker if tracker is not None else self.directory._on_miss(self.conn, self.now).traccar_tracker(unique_id)
+        tracker = self.directory.keys.traccar_tracker(unique_id)
+        if tracker is None:
+            tracker = self.directory.reload(self.conn, now=self.now, on_miss=True).traccar_tracker(unique_id)
+        return tracker

@@ -18,9 +18,10 @@ class HttpTracker:
 
 
 def load_protocol_keys(conn: psycopg.Connection) -> tuple[dict[str, str], dict[str, str]]:
-    """(tracker id → OwnTracks key, Traccar uniqueId → tracker id) of the enabled trackers."""
+    """(tracker id → OwnTracks key, Traccar uniqueId → tracker id); a disabled tracker's too,
+    so that what it sends is refused as a disabled tracker's, not an unknown one's."""
     rows = conn.execute("SELECT tracker_id, owntracks_key, traccar_unique_id FROM trackers"
-                        " WHERE enabled AND (owntracks_key IS NOT NULL OR traccar_unique_id IS NOT NULL)").fetchall()
+                        " WHERE owntracks_key IS NOT NULL OR traccar_unique_id IS NOT NULL").fetchall()
     return ({row["tracker_id"]: row["owntracks_key"] for row in rows if row["owntracks_key"] is not None},
             {row["traccar_unique_id"]: row["tracker_id"] for row in rows if row["traccar_unique_id"] is not None})
 

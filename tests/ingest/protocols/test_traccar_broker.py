@@ -33,3 +33,16 @@ def test_forwarded_positions_land_on_the_tracker_registered_with_the_device_uniq
     letters = wait_until(lambda: query(pipeline_db, "SELECT topic, tracker_id, reason FROM dead_letters"))
     assert letters == [{"topic": "traccar/positions", "tracker_id": None, "reason": "unknown_tracker"}]
     wait_until(lambda: worker.worker.counters.get("ingest_duplicates_total") == 1)
+
+
+def test_a_disabled_trackers_box_is_refused_as_disabled(pipeline_db, broker, worker):
+    query(pipeline_db, "UPDATE trackers SET traccar_unique_id = '864893030998877', enabled = false"
+                       " WHERE tracker_id = 'scooter-22' RETURNING tracker_id")
+    position = forwarded({}, fixTime=FIX.isoformat())
+    position["device"]["uniqueId"] = "864893030998877"
+
+    publish(broker.files.port, TRACCAR_LOGIN, json.dumps(position), topic="traccar/positions",
+            username=TRACCAR_LOGIN, password=demo_tracker_password(DEMO_PASSWORD, TRACCAR_LOGIN))
+
+    letters = wait_until(lambda: query(pipeline_db, "SELECT tracker_id, reason FROM dead_letters"))
+    assert letters == [{"tracker_id": "scooter-22", "reason": "disabled_tracker"}]
