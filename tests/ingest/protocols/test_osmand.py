@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.protocols.osmand import decode_request
 from ingest.readings import RejectedReading
@@ -132,3 +134,42 @@ def test_bad_requests_are_refused_with_their_reason(raw, reason):
 def test_bad_json_bodies_are_refused(body):
     with pytest.raises(RejectedReading):
         from_body(body, "application/json")
+
+
+KEYS = st.sampled_from(["id", "deviceid", "lat", "lon", "location", "timestamp", "speed", "bearing", "heading",
+                        "altitude", "accuracy", "batt", "charge", "hdop", "valid", "ignition", "cell", "extra"])
+VALUES = st.one_of(st.text(max_size=12), st.sampled_from(["car-01", "43.7", "-1.05", "-1", "1e400", "nan", "true",
+                                                          "2026-11-25T08:00:00Z", "60.0,30.0", "1442068686579"]))
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
+                           lambda children: st.lists(children, max_size=3)
+                           | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(params=st.lists(st.tuples(KEYS, VALUES), max_size=8))
+def test_any_parameters_give_a_request_or_a_typed_refusal(params):
+    try:
+        request = decode_request("car-01", query=params, body=b"", content_type="", received_at=NOW)
+    except RejectedReading as refused:
+        assert refused.reason
+        return
+    for reading in request.readings:
+        assert -90 <= reading.lat <= 90 and -180 <= reading.lon <= 180
+        json.dumps(reading.attributes, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.fixed_dictionaries({"device_id": JSON_VALUES}, optional={"location": st.one_of(
+    JSON_VALUES, st.fixed_dictionaries({"timestamp": JSON_VALUES}, optional={
+        "coords": st.dictionaries(st.sampled_from(["latitude", "longitude", "speed", "heading", "accuracy",
+                                                   "altitude"]), JSON_VALUES),
+        "battery": JSON_VALUES, "extras": JSON_VALUES, "activity": JSON_VALUES, "odometer": JSON_VALUES}))}))
+def test_any_json_body_gives_a_request_or_a_typed_refusal(document):
+    try:
+        request = decode_request("car-01", query=[], body=json.dumps(document).encode(), content_type="application/json",
+                                 received_at=NOW)
+    except RejectedReading as refused:
+        assert refused.reason
+        return
+    for reading in request.readings:
+        json.dumps(reading.attributes, allow_nan=False)

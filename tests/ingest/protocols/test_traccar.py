@@ -4,6 +4,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.decoding import Limits, decode_message
 from ingest.protocols.directory import TrackerKeys
@@ -63,3 +65,26 @@ def test_unknown_devices_invalid_and_outdated_positions():
     assert [r.reason for r in decode(forwarded({}, fixTime=future)).rejections] == ["future_fix"]
     assert [r.reason for r in decode({"event": {}}).rejections] == ["not_a_reading"]
     assert [r.reason for r in decode(forwarded({"odometer": -5})).rejections] == ["out_of_range"]
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
+                           lambda children: st.lists(children, max_size=3)
+                           | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=12)
+POSITION_KEYS = st.sampled_from(["fixTime", "latitude", "longitude", "speed", "course", "altitude", "accuracy",
+                                 "valid", "outdated", "protocol", "attributes"])
+ATTRIBUTES = st.dictionaries(st.sampled_from(["odometer", "io16", "io66", "io67", "io239", "ignition", "power",
+                                              "battery", "batteryLevel", "sat"]), JSON_VALUES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=st.dictionaries(POSITION_KEYS, JSON_VALUES), attributes=ATTRIBUTES)
+def test_any_forwarded_position_gives_readings_or_typed_rejections(changes, attributes):
+    document = forwarded(attributes)
+    document["position"].update(changes)  # any key replaced by anything, attributes included
+
+    decoded = decode(document)
+
+    assert all(rejection.reason for rejection in decoded.rejections)
+    for reading in decoded.readings:
+        assert -90 <= reading.lat <= 90 and -180 <= reading.lon <= 180
+        json.dumps(reading.attributes, allow_nan=False)
