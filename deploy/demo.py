@@ -2,7 +2,7 @@
 
 Creates, migrates and seeds the database, runs the project's own Mosquitto (on the
 port of FLEET_MQTT_URL, default 1884) with a login per seeded tracker, then starts
-every runnable part that exists — API, ingest worker, scheduler, simulator — as child
+every runnable part that exists — API, ingest worker, HTTP ingress, scheduler, simulator — as child
 processes, prints the URL and the demo logins, and stops them all on Ctrl-C.
 """
 
@@ -34,8 +34,8 @@ DEMO_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/fleet_demo"
 SIMULATION_RECORD = ROOT / "var" / "demo-simulation.json"
 BROKER_DIR = ROOT / "var" / "demo-broker"
 # (package, what it is); each runs with `python -m package` when it has a __main__.
-PARTS = (("fleet_api", "API"), ("ingest", "ingest worker"), ("maintenance", "scheduler"),
-         ("device_sim", "simulator"))
+PARTS = (("fleet_api", "API"), ("ingest", "ingest worker"), ("ingest.http_ingress", "HTTP ingress"),
+         ("maintenance", "scheduler"), ("device_sim", "simulator"))
 
 
 def runnable(package: str) -> bool:
@@ -135,6 +135,8 @@ def main() -> int:
         print(f"Fleet service running: {base}  (API docs: {base}/docs)")
         print(f"health: {health}")
         print(f"broker: {settings.mqtt_url} (log: {files.log_file})")
+        print(f"phones over HTTP (Traccar Client, OwnTracks): {settings.http_ingress_public_url}"
+              " (README: « Un téléphone comme tracker »)")
         print("running: " + ", ".join(title for title, _ in children))
         print(f"demo logins (password: {settings.demo_password.get_secret_value()}): "
               + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_USERS))

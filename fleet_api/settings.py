@@ -33,6 +33,9 @@ class ApiSettings(FleetSettings):
     # both are set, registering or disabling a tracker rewrites the file and sends SIGHUP.
     mqtt_password_file: Path | None = None
     mqtt_broker_pid_file: Path | None = None
+    # Where phones reach the HTTP ingress (python -m ingest.http_ingress), as they must
+    # type it: the registration answer gives each tracker its URLs under it.
+    http_ingress_public_url: str = Field(default="http://127.0.0.1:8055", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 
     # Request bodies: at most api_body_max_bytes (413 beyond, announced or streamed);
     # a photo upload (POST /api/v1/photos) at most photo_max_bytes of image.

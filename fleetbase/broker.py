@@ -164,10 +164,12 @@ class BrokerProcess:
 
 
 SIMULATOR_LOGIN = "simulator"
+HTTP_INGRESS_LOGIN = "http-ingress"  # publishes what phones send over HTTP (ingest/http_ingress/)
+TRACCAR_LOGIN = "traccar"  # a Traccar server forwarding the positions it decodes
 # Ids no tracker may take: the service logins (whatever the settings say) and the names
 # an operator would read as the broker's or the platform's own.
-RESERVED_LOGINS = frozenset({"ingest", SIMULATOR_LOGIN, "mosquitto", "broker", "admin", "root", "api",
-                             "fleet", "scheduler", "service", "system", "anonymous"})
+RESERVED_LOGINS = frozenset({"ingest", SIMULATOR_LOGIN, HTTP_INGRESS_LOGIN, TRACCAR_LOGIN, "mosquitto", "broker",
+                             "admin", "root", "api", "fleet", "scheduler", "service", "system", "anonymous"})
 
 
 def reserved_logins(settings: FleetSettings) -> frozenset[str]:
@@ -176,11 +178,27 @@ def reserved_logins(settings: FleetSettings) -> frozenset[str]:
 
 
 def service_logins(settings: FleetSettings) -> dict[str, str]:
-    """The non-tracker logins: the ingest workers always, the simulator in demo mode."""
+    """The non-tracker logins: the ingest workers always, the simulator in demo mode, the
+    HTTP ingress and Traccar when they have a password (always in demo mode)."""
     logins = {settings.mqtt_username: settings.mqtt_password.get_secret_value()}
     if settings.demo_mode:
         logins[SIMULATOR_LOGIN] = simulator_password(settings)
+    for login in (HTTP_INGRESS_LOGIN, TRACCAR_LOGIN):
+        password = service_password(settings, login)
+        if password:
+            logins[login] = password
     return logins
+
+
+def service_password(settings: FleetSettings, login: str) -> str | None:
+    """The HTTP ingress's or Traccar's broker password: set, or derived in demo mode."""
+    configured = {HTTP_INGRESS_LOGIN: settings.http_ingress_mqtt_password,
+                  TRACCAR_LOGIN: settings.traccar_mqtt_password}[login]
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    if settings.demo_mode:
+        return demo_tracker_password(settings.demo_password.get_secret_value(), login)
+    return None
 
 
 def simulator_password(settings: FleetSettings) -> str:

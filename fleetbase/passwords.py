@@ -40,6 +40,16 @@ def new_mqtt_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+def new_http_token() -> str:
+    """A tracker's HTTP ingress secret (in its URL path): 32 URL-safe characters, 192 bits."""
+    return secrets.token_urlsafe(24)
+
+
+def http_token_digest(token: str) -> bytes:
+    """What is stored of an HTTP secret: long and random, it needs no slow hash."""
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
 def demo_tracker_password(demo_password: str, tracker_id: str) -> str:
     """The demo fleet's tracker passwords, derived so the simulator can log in as each."""
     mac = hmac.new(demo_password.encode(), tracker_id.encode(), hashlib.sha256)

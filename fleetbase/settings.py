@@ -42,6 +42,12 @@ class FleetSettings(BaseSettings):
     broker_tls_certfile: str | None = None
     broker_tls_keyfile: str | None = None
 
+    # The HTTP ingress's and a Traccar server's broker logins (services, like ingest's):
+    # each is in the broker's password file when its password is set (in demo mode, one
+    # derived from the demo password when unset; see fleetbase/broker.py).
+    http_ingress_mqtt_password: SecretStr | None = None
+    traccar_mqtt_password: SecretStr | None = None
+
     demo_mode: bool = False
     demo_password: SecretStr = SecretStr(DEFAULT_SECRET)
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)

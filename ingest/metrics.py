@@ -58,7 +58,8 @@ class Counters:
         self.inc("ingest_duplicates_total", outcome.duplicates)
         self.inc("ingest_out_of_order_total", outcome.out_of_order)
         self.inc("ingest_statuses_total", outcome.statuses)
-        self.inc("ingest_ignored_total", outcome.ignored)
+        for kind, count in outcome.ignored_types.items():
+            self.inc("ingest_ignored_total", count, type=kind)
         self.inc("ingest_zone_events_total", outcome.zone_events)
         self.inc("ingest_alerts_opened_total", outcome.alerts_opened)
         for reason, count in outcome.rejected.items():

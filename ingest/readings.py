@@ -44,7 +44,8 @@ class RejectedReading(InvalidInput):
 
     Reasons: bad_topic, bad_json, not_a_reading, empty_batch, batch_too_large,
     missing_field, malformed_field, out_of_range, null_island, future_fix, too_old,
-    unknown_tracker, disabled_tracker, processing_error.
+    unknown_tracker, disabled_tracker, processing_error; for the protocols of
+    ingest/protocols/: no_decryption_key, decryption_failed, invalid_fix, tracker_mismatch.
     """
 
     def __init__(self, reason: str, detail: str, *, payload: bytes | None = None) -> None:
@@ -61,3 +62,4 @@ class Decoded:
     statuses: list[StatusUpdate] = field(default_factory=list)
     rejections: list[RejectedReading] = field(default_factory=list)
     ignored: int = 0
+    ignored_types: list[str] = field(default_factory=list)  # what each ignored message was ("empty", "card"…)

@@ -76,7 +76,7 @@ class Receiver:
             self.to_storer.send(("connected", self.generation, bool(flags.session_present)))
         group = self.settings.ingest_share_group
         client.subscribe([(f"$share/{group}/{topic}" if group else topic, SubscribeOptions(qos=1))
-                          for topic in TOPICS])
+                          for topic in (*TOPICS, self.settings.ingest_traccar_topic)])
         log.info("connected to the broker (session present: %s)", flags.session_present)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:

@@ -22,6 +22,7 @@ from geofence.transitions import VehicleZones
 from ingest import repository
 from ingest.decoding import Limits, decode_message
 from ingest.odometer import Fix, OdometerState, advance
+from ingest.protocols.directory import ProtocolDirectory
 from ingest.readings import Reading, RejectedReading, StatusUpdate
 from ingest.repository import TrackerInfo, VehicleState
 from ingest.trackers import TrackerDirectory
@@ -46,6 +47,7 @@ class BatchOutcome:
     out_of_order: int = 0
     statuses: int = 0
     ignored: int = 0
+    ignored_types: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)
     zone_events: int = 0
@@ -74,6 +76,7 @@ class IngestService:
         self.geofences = geofences  # None: no zone evaluation (benchmarks compare both)
         self.vehicles = VehicleCache()
         self.contexts = ContextCache()
+        self.protocols = ProtocolDirectory()  # OwnTracks keys, Traccar device ids
 
     def store_batch(self, conn: psycopg.Connection, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
         outcome = BatchOutcome(messages=len(envelopes))
@@ -86,8 +89,9 @@ class IngestService:
             letters.append((envelope.topic, tracker_id, rejection.payload or envelope.payload,
                             rejection.reason, rejection.detail))
 
-        decoded_messages = [(envelope, decode_message(envelope.topic, envelope.payload,
-                                                      received_at=envelope.received_at, limits=self.limits))
+        keys = self.protocols.bind(conn, now=now)
+        decoded_messages = [(envelope, decode_message(envelope.topic, envelope.payload, received_at=envelope.received_at,
+                                                      limits=self.limits, keys=keys))
                             for envelope in envelopes]
         # One lookup for the batch: a tracker registered a moment ago is found at its first reading.
         trackers = self.trackers.find(conn, {decoded.tracker_id for _, decoded in decoded_messages
@@ -95,6 +99,7 @@ class IngestService:
                                       now=now)
         for envelope, decoded in decoded_messages:
             outcome.ignored += decoded.ignored
+            outcome.ignored_types.update(decoded.ignored_types)
             usable = bool(decoded.readings or decoded.statuses)
             tracker = trackers.get(decoded.tracker_id) if usable else None
             if usable and tracker is None:

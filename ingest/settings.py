@@ -29,5 +29,8 @@ class IngestSettings(FleetSettings):
     # Told to stop, the batch in progress may still commit (and be acknowledged) this long;
     # past it the batch is cancelled, rolled back and left to the broker to deliver again.
     ingest_stop_grace_s: float = Field(default=10.0, gt=0)
+    # Where a Traccar server forwards the positions it decodes (forward.topic; under
+    # traccar/, which only the `traccar` login may write): ingest/protocols/traccar.py.
+    ingest_traccar_topic: str = Field(default="traccar/#", pattern=r"^traccar/[^\s]*$")
     # Zone transitions, events and alerts for each batch (geofence/); off only to measure.
     ingest_geofences: bool = True

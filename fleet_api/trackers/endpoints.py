@@ -14,7 +14,7 @@ from fleet_api.trackers.broker_sync import sync_broker_logins
 from fleet_api.trackers.schemas import Tracker, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
 from fleetbase.broker import reserved_logins
 from fleetbase.errors import InvalidInput, NotFound
-from fleetbase.passwords import hash_mqtt_password, new_mqtt_password
+from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
 
 router = APIRouter(prefix="/api/v1", tags=["trackers"])
 Admin = Annotated[Principal, require(Role.ADMIN)]
@@ -33,16 +33,23 @@ def list_trackers(watcher: Watcher, conn: DbConn):
 @router.post("/trackers", response_model=TrackerCredentials, status_code=201)
 def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: DbConn, now: Now,
                      settings: Settings):
-    """Register a tracker to a vehicle; the answer holds its MQTT password, shown only this once."""
+    """Register a tracker to a vehicle; the answer holds its MQTT password and its HTTP secret
+    (in the OsmAnd and OwnTracks URLs), shown only this once."""
     if data.tracker_id in reserved_logins(settings):
         raise InvalidInput(f"« {data.tracker_id} » est un identifiant réservé aux services de la plateforme :"
                            " choisissez-en un autre.")
-    password = new_mqtt_password()
+    password, http_secret = new_mqtt_password(), new_http_token()
     tracker = repository.insert_tracker(conn, tracker_id=data.tracker_id, vehicle_id=data.vehicle_id,
-                                        mqtt_password_hash=hash_mqtt_password(password), now=now)
+                                        mqtt_password_hash=hash_mqtt_password(password),
+                                        http_token_sha256=http_token_digest(http_secret),
+                                        owntracks_key=data.owntracks_key, traccar_unique_id=data.traccar_unique_id,
+                                        now=now)
     _sync_after_commit(request)
+    ingress = settings.http_ingress_public_url.rstrip("/")
     return tracker | {"mqtt_username": data.tracker_id, "mqtt_password": password,
-                      "mqtt_host": settings.mqtt_host, "mqtt_port": settings.mqtt_port}
+                      "mqtt_host": settings.mqtt_host, "mqtt_port": settings.mqtt_port, "http_secret": http_secret,
+                      "osmand_url": f"{ingress}/osmand/{http_secret}",
+                      "owntracks_http_url": f"{ingress}/owntracks/{http_secret}"}
 
 
 @router.patch("/trackers/{tracker_id}", response_model=Tracker)

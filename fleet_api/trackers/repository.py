@@ -8,11 +8,14 @@ import psycopg
 
 from fleet_api.integrity import refusals_as_errors
 
-COLUMNS = "tracker_id, vehicle_id, enabled, created_at, disabled_at"
+COLUMNS = ("tracker_id, vehicle_id, enabled, created_at, disabled_at,"
+           " owntracks_key IS NOT NULL AS owntracks_encrypted, traccar_unique_id")
 CONSTRAINT_MESSAGES = {
     "trackers_pkey": "Ce tracker est déjà enregistré.",
     "trackers_vehicle_id_key": "Ce véhicule a déjà un tracker.",
     "trackers_vehicle_id_fkey": "Ce véhicule n'existe pas.",
+    "trackers_traccar_unique_id_key": "Cet identifiant Traccar est déjà celui d'un autre tracker.",
+    "trackers_http_token_sha256_key": "Secret HTTP déjà pris : enregistrez le tracker à nouveau.",
 }
 # Serialises the rewriting of the broker's password file across API processes.
 PASSWORD_FILE_LOCK = 7412
@@ -22,14 +25,17 @@ def list_trackers(conn: psycopg.Connection) -> list[dict]:
     return conn.execute(f"SELECT {COLUMNS} FROM trackers ORDER BY tracker_id").fetchall()
 
 
-def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int,
-                   mqtt_password_hash: str, now: datetime) -> dict:
+def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
+                   http_token_sha256: bytes, owntracks_key: str | None = None,
+                   traccar_unique_id: str | None = None, now: datetime) -> dict:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
         return conn.execute(
-            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, created_at)"
-            " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(now)s)"
+            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, http_token_sha256, owntracks_key,"
+            " traccar_unique_id, created_at)"
+            " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(http)s, %(owntracks_key)s, %(traccar)s, %(now)s)"
             f" RETURNING {COLUMNS}",
-            {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash, "now": now},
+            {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash,
+             "http": http_token_sha256, "owntracks_key": owntracks_key, "traccar": traccar_unique_id, "now": now},
         ).fetchone()
 
 

@@ -129,3 +129,25 @@ def test_a_stale_pid_file_never_signals_another_process(api_db, broker, tmp_path
         assert bystander.poll() is None  # alive: not signalled
         assert "ebike-96:" in broker.files.password_file.read_text()  # the file is still written
         assert any("not the broker" in record.getMessage() for record in caplog.records)
+
+
+def test_an_owntracks_key_and_a_traccar_id_are_checked_at_registration(client, as_role):
+    def spare(label: str) -> int:
+        return client.post("/api/v1/vehicles", headers=as_role["admin"], json={
+            "label": label, "kind": "ebike", "energy": "electric", "home_site_id": 1}).json()["id"]
+
+    too_long = client.post("/api/v1/trackers", headers=as_role["admin"], json={
+        "tracker_id": "ebike-90", "vehicle_id": spare("ebike-90"), "owntracks_key": "é" * 17})  # 34 bytes
+    first = client.post("/api/v1/trackers", headers=as_role["admin"], json={
+        "tracker_id": "ebike-91", "vehicle_id": spare("ebike-91"), "traccar_unique_id": "356307042441013",
+        "owntracks_key": "é" * 16})
+    same_box = client.post("/api/v1/trackers", headers=as_role["admin"], json={
+        "tracker_id": "ebike-92", "vehicle_id": spare("ebike-92"), "traccar_unique_id": "356307042441013"})
+
+    assert too_long.status_code == 422
+    assert first.status_code == 201 and first.json()["traccar_unique_id"] == "356307042441013"
+    assert first.json()["owntracks_encrypted"] is True and "owntracks_key" not in first.json()
+    assert same_box.status_code == 409
+    assert same_box.json()["detail"] == "Cet identifiant Traccar est déjà celui d'un autre tracker."
+    listed = client.get("/api/v1/trackers", headers=as_role["admin"]).json()
+    assert "http_secret" not in next(t for t in listed if t["tracker_id"] == "ebike-91")

@@ -53,7 +53,7 @@ def test_an_owntracks_location_lands_and_other_types_are_ignored(pipeline_db, br
     assert rows[0]["speed_kmh"] == 22 and rows[0]["tracker_battery_pct"] == 77
     assert rows[0]["battery_pct"] is None  # a phone's battery is not the traction battery
     assert rows[0]["ignition"] is True and rows[0]["odometer_km"] == 5123.4
-    wait_until(lambda: worker.worker.counters.get("ingest_ignored_total") == 1)
+    wait_until(lambda: worker.worker.counters.get("ingest_ignored_total", type="transition") == 1)
     assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters") == 0
 
 
