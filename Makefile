@@ -26,7 +26,12 @@ fuzz: services venv
 services:
 	bash deploy/services.sh
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed node_modules/.installed
+
+# The web pages' front-end packages, exactly as package-lock.json says (served from here).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,7 +40,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules var .pytest_cache .hypothesis
 
 # Benchmarks print figures beside a baseline measured in the same run (docs/PERFORMANCE.md).
 bench: bench-ingest bench-geofence bench-api
