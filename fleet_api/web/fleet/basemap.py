@@ -13,12 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from shapely import set_precision
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
 from fleetbase.landes import PLACES, road_shapes
 
 # west, south, east, north (degrees): the plateforme's area and a margin around it.
-BOUNDS = (-1.75, 43.35, -0.7, 43.95)
+BOUNDS = (-2.2, 43.0, -0.2, 44.3)
 
 
 def _decoded_arcs(topology: dict) -> list[np.ndarray]:
@@ -62,17 +63,13 @@ def base_layer_json(land_file: Path) -> str:
         topology = json.loads(land_file.read_text())
         for polygon in land_polygons(topology, BOUNDS):
             features.append({"type": "Feature", "properties": {"layer": "land"},
-                             "geometry": mapping(polygon.simplify(0.0005))})
+                             "geometry": mapping(set_precision(polygon.simplify(0.0005), 1e-5))})
     for (a, b), points in road_shapes().items():
         features.append({"type": "Feature", "properties": {"layer": "road", "name": f"{a} – {b}"},
-                         "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in points]}})
+                         "geometry": {"type": "LineString",
+                                      "coordinates": [[round(lon, 5), round(lat, 5)] for lat, lon in points]}})
     for place in PLACES:
         features.append({"type": "Feature", "properties": {"layer": "town" if place.town else "village",
                                                           "name": place.name},
                          "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]}})
-    return json.dumps({"type": "FeatureCollection", "features": features},
-                      separators=(",", ":"), default=_rounded)
-
-
-def _rounded(value):
-    raise TypeError(value)
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))

@@ -13,7 +13,13 @@
   const LIST_LIMIT = 200;
   const LIST_EVERY_MS = 1000;
 
-  const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18 }).setView([43.66, -1.2], 10);
+  const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false })
+    .setView([43.66, -1.2], 10);
+  L.control.zoom({ zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" }).addTo(map);
+  map.on("popupopen", (event) => {  // Leaflet's own words are English
+    const close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", "Fermer"); close.title = "Fermer"; }
+  });
   const vehicles = new Map();  // vehicle_id -> latest row
   const markers = new Map();   // vehicle_id -> L.Marker
   const pending = new Map();   // vehicle_id -> row waiting for the next frame
@@ -28,21 +34,24 @@
     L.tileLayer(mapElement.dataset.tileUrl, { attribution: mapElement.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
   } else {
     map.attributionControl.addAttribution("Terres : Natural Earth ; routes et villes : plateforme");
+    // In a pane of its own, under the zones and the vehicles.
+    map.createPane("fond").style.zIndex = 350;
     fetch("/carte/fond.geojson").then((r) => r.json()).then((layer) => {
       L.geoJSON(layer, {
+        pane: "fond",
         interactive: false,
         style: (f) => f.properties.layer === "land"
           ? { color: "#9ca3af", weight: 1, fillColor: "#f3f4e8", fillOpacity: 1 }
           : { color: "#d97706", weight: 2, opacity: 0.6 },
         pointToLayer: (f, latlng) => {
-          const dot = L.circleMarker(latlng, { radius: f.properties.layer === "town" ? 3 : 2, color: "#374151",
-                                               weight: 1, fillOpacity: 0.8, interactive: false });
+          const dot = L.circleMarker(latlng, { pane: "fond", radius: f.properties.layer === "town" ? 3 : 2,
+                                               color: "#374151", weight: 1, fillOpacity: 0.8, interactive: false });
           if (f.properties.layer === "town") {
             dot.bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "town-label" });
           }
           return dot;
         },
-      }).addTo(map).bringToBack();
+      }).addTo(map);
     });
   }
 
