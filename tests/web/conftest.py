@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from fleet_api.app import create_app
 from tests.conftest import DEMO_PASSWORD
-from tests.fleet_api.conftest import DEMO_LOGINS, Server, api_settings, create_from_template, database_url
+from tests.fleet_api.conftest import DEMO_LOGINS, Clock, Server, api_settings, create_from_template, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -43,6 +43,11 @@ def browser_type_launch_args(browser_type_launch_args) -> dict:
 @pytest.fixture
 def web_db(databases, seeded_template) -> str:
     return database_url(create_from_template(databases, seeded_template))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
