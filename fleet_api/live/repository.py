@@ -21,7 +21,7 @@ LIVE_ROWS = """
            CASE WHEN l.status IS NULL THEN 'precise' ELSE 'coarse' END AS position_precision,
            CASE WHEN l.status IS NULL THEN s.speed_kmh END AS speed_kmh,
            CASE WHEN l.status IS NULL THEN s.heading_deg END AS heading_deg,
-           s.battery_pct, s.fuel_pct, s.tracker_battery_pct, s.ignition, s.effective_odometer_km,
+           s.battery_pct, s.fuel_pct, s.tracker_battery_pct, s.ignition, s.effective_odometer_km, s.odometer_km,
            s.last_seen_at,
            coalesce(s.online, false) AS online, l.id AS loan_id, l.status AS loan_status
     FROM vehicles v

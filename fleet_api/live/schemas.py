@@ -30,6 +30,7 @@ class LiveVehicle(BaseModel):
     tracker_battery_pct: float | None
     ignition: bool | None
     effective_odometer_km: float | None
+    odometer_km: float | None = Field(description="the vehicle's own odometer, as its tracker last read it")
     last_seen_at: datetime | None
     online: bool
     loan_id: int | None

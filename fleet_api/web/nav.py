@@ -29,6 +29,7 @@ class Link:
 LINKS = (
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
     Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
+    Link("Santé des balises", "/balises", FLEET_WATCHERS),
 )
 
 
