@@ -134,7 +134,7 @@ def page_weight(client: httpx.Client, path: str) -> tuple[int, int, list[str]]:
 
 
 def signed_in_client(site: Site) -> httpx.Client:
-    client = httpx.Client(base_url=site.url)
+    client = httpx.Client(base_url=site.url, timeout=120)  # the base layer is built on its first request
     form = client.get("/connexion")
     login_csrf = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
     client.post("/connexion", data={"username": "manager", "password": DEMO_PASSWORD, "login_csrf": login_csrf})

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import DEMO_PASSWORD
 from tests.fleet_api.conftest import DEMO_LOGINS
-from tests.web.conftest import check_accessibility, screenshots
+from tests.web.conftest import SCREENSHOTS, check_accessibility, screenshots
 
 LANDING = {"admin": "/carte", "fleet_manager": "/carte", "coordinator": "/accueil", "mechanic": "/accueil",
            "garage_partner": "/accueil", "prescriber": "/accueil"}
@@ -62,3 +62,17 @@ def test_each_role_lands_on_its_page_and_can_follow_every_link_it_sees(open_brow
         check_accessibility(page)
     if role == "coordinator":
         screenshots(page, "accueil")
+
+
+def test_on_a_phone_the_menu_opens_from_its_button(open_browser):
+    page, _ = open_browser("fleet_manager", viewport={"width": 390, "height": 844})
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="Santé des balises")).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("link", name="Santé des balises").click()
+    expect(page.get_by_role("heading", name="Santé des balises")).to_be_visible()
+    check_accessibility(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "balises-telephone.png")

@@ -3,7 +3,7 @@
 document.addEventListener("alpine:init", () => {
   window.Alpine.data("menu", () => ({
     open: false,
-    expanded() { return this.open ? "true" : "false"; },
+    get expanded() { return this.open ? "true" : "false"; },
     toggle() { this.open = !this.open; },
   }));
 });
