@@ -33,6 +33,8 @@ AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "var" / "screenshots"
 DESKTOP = {"width": 1366, "height": 850}
 TABLET = {"width": 820, "height": 1180}
+# Conditions are waited for, never slept on; a shared, busy machine may need longer than 5 s.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")

@@ -76,7 +76,8 @@
   });
 
   const cluster = L.markerClusterGroup({
-    zoomToBoundsOnClick: false, showCoverageOnHover: false, chunkedLoading: true, maxClusterRadius: 40,
+    zoomToBoundsOnClick: false, showCoverageOnHover: false, chunkedLoading: true, chunkInterval: 50,
+    chunkDelay: 20, maxClusterRadius: 40,
     iconCreateFunction: (group) => {
       const count = group.getChildCount();
       const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
@@ -108,9 +109,25 @@
     box.append(title, list, zoom);
     L.popup({ maxWidth: 360 }).setLatLng(event.layer.getLatLng()).setContent(box).openOn(map);
   });
+  cluster.on("click", (event) => {
+    const v = vehicles.get(event.layer.options.vehicleId);
+    if (v) L.popup({ maxWidth: 320 }).setLatLng(event.layer.getLatLng()).setContent(popupFor(v)).openOn(map);
+  });
   map.addLayer(cluster);
 
+  const icons = new Map();  // one L.divIcon per look, shared by every marker with that look
+
+  function iconKeyOf(v) {
+    return `${v.kind}|${v.online}|${v.position_precision}|${(F.energy(v) || {}).level}`;
+  }
+
   function iconFor(v) {
+    const key = iconKeyOf(v);
+    if (!icons.has(key)) icons.set(key, makeIcon(v));
+    return icons.get(key);
+  }
+
+  function makeIcon(v) {
     const e = F.energy(v);
     const classes = ["vehicle-marker", v.online ? "online" : "silent"];
     if (v.position_precision === "coarse") classes.push("lent");
@@ -144,39 +161,48 @@
     return box;
   }
 
-  function drawMarker(v) {
+  let filters = {};
+  const onMap = new Set();  // vehicle ids whose marker is in the cluster group now
+
+  function drawMarker(v, moves) {
+    // A new marker, or a change of place or look; markers are (re)added to the group in
+    // bulk by the caller (`moves`), which is far cheaper than one by one.
     let marker = markers.get(v.vehicle_id);
     if (v.lat === null || v.lon === null) {
-      if (marker) { cluster.removeLayer(marker); markers.delete(v.vehicle_id); }
-      return null;
+      if (marker && onMap.has(v.vehicle_id)) moves.remove.push(marker);
+      if (marker) { onMap.delete(v.vehicle_id); markers.delete(v.vehicle_id); }
+      return;
     }
     const title = titleFor(v);
-    const iconKey = `${v.kind}|${v.online}|${v.position_precision}|${(F.energy(v) || {}).level}`;
+    const wanted = matches(v, filters);
     if (!marker) {
       marker = L.marker([v.lat, v.lon], { icon: iconFor(v), title, vehicleId: v.vehicle_id, keyboard: true });
-      marker.iconKey = iconKey;
-      marker.bindPopup(() => popupFor(vehicles.get(v.vehicle_id)));
+      marker.iconKey = iconKeyOf(v);
       markers.set(v.vehicle_id, marker);
-      return marker;  // added in bulk by the caller
+      if (wanted) { moves.add.push(marker); onMap.add(v.vehicle_id); }
+      return;
     }
     const at = marker.getLatLng();
-    if (at.lat !== v.lat || at.lng !== v.lon) marker.setLatLng([v.lat, v.lon]);
+    const moved = at.lat !== v.lat || at.lng !== v.lon;
+    const shown = onMap.has(v.vehicle_id);
+    if (shown && (moved || !wanted)) { moves.remove.push(marker); onMap.delete(v.vehicle_id); }
+    if (moved) marker.setLatLng([v.lat, v.lon]);  // out of the group now: no per-marker reclustering
+    const iconKey = iconKeyOf(v);
     if (marker.iconKey !== iconKey) { marker.iconKey = iconKey; marker.setIcon(iconFor(v)); }
     marker.options.title = title;
     const element = marker.getElement();
     if (element) element.title = title;
-    return null;
+    if (wanted && !onMap.has(v.vehicle_id)) { moves.add.push(marker); onMap.add(v.vehicle_id); }
   }
 
   function applyAll(rows) {
-    const added = [];
+    const moves = { add: [], remove: [] };
     for (const v of rows) {
       vehicles.set(v.vehicle_id, v);
-      const marker = drawMarker(v);
-      if (marker) added.push(marker);
+      drawMarker(v, moves);
     }
-    if (added.length) cluster.addLayers(added);
-    updateCounts();
+    if (moves.remove.length) cluster.removeLayers(moves.remove);
+    if (moves.add.length) cluster.addLayers(moves.add);
     scheduleList();
   }
 
@@ -224,11 +250,28 @@
     state: (v) => F.state(v).text,
   };
 
+  function readFilters() {
+    const data = new FormData(filtersForm);
+    return { kind: data.get("kind"), state: data.get("state"), depot: data.get("depot"),
+             text: data.get("text"), low: data.get("low"), silent: data.get("silent") };
+  }
+
+  function filterMap() {
+    // The map shows the same selection as the list.
+    filters = readFilters();
+    const add = [], remove = [];
+    for (const [id, marker] of markers) {
+      const wanted = matches(vehicles.get(id), filters);
+      if (wanted && !onMap.has(id)) { add.push(marker); onMap.add(id); }
+      if (!wanted && onMap.has(id)) { remove.push(marker); onMap.delete(id); }
+    }
+    if (remove.length) cluster.removeLayers(remove);
+    if (add.length) cluster.addLayers(add);
+  }
+
   function renderList() {
     listDue = false;
-    const data = new FormData(filtersForm);
-    const filters = { kind: data.get("kind"), state: data.get("state"), depot: data.get("depot"),
-                      text: data.get("text"), low: data.get("low"), silent: data.get("silent") };
+    updateCounts();
     const shown = [...vehicles.values()].filter((v) => matches(v, filters));
     const value = sortValue[sort.key];
     shown.sort((a, b) => { const x = value(a), y = value(b); return (x < y ? -1 : x > y ? 1 : 0) * sort.direction; });
@@ -256,11 +299,6 @@
     summary.textContent = shown.length > LIST_LIMIT
       ? `${LIST_LIMIT} premiers véhicules affichés sur ${shown.length} : affinez le filtre.`
       : `${shown.length} véhicule${shown.length > 1 ? "s" : ""} sur ${vehicles.size}.`;
-    // The map shows the same selection as the list.
-    for (const [id, marker] of markers) {
-      const wanted = matches(vehicles.get(id), filters);
-      if (wanted !== cluster.hasLayer(marker)) (wanted ? cluster.addLayer(marker) : cluster.removeLayer(marker));
-    }
   }
 
   function scheduleList() {
@@ -269,7 +307,7 @@
     listTimer = setTimeout(() => { listTimer = null; if (listDue) renderList(); }, LIST_EVERY_MS);
   }
 
-  filtersForm.addEventListener("input", renderList);
+  filtersForm.addEventListener("input", () => { filterMap(); renderList(); });
   filtersForm.addEventListener("submit", (event) => event.preventDefault());
   for (const button of document.querySelectorAll("[data-sort]")) {
     button.addEventListener("click", () => {
@@ -295,15 +333,24 @@
     const rows = JSON.parse(event.data);
     pending.clear();
     vehicles.clear();
-    applyAll(rows);
-    fillDepots();
-    statusLine.textContent = `En direct : ${rows.length} véhicules.`;
-    if (window.fleetMap.firstDrawnAt === null) {
-      requestAnimationFrame(() => {
-        window.fleetMap.firstDrawnAt = performance.now();
-        performance.mark("carte-dessinee");
-      });
-    }
+    cluster.clearLayers();
+    markers.clear();
+    onMap.clear();
+    filters = readFilters();
+    const SLICE = 2000;
+    const drawSlice = (start) => {
+      applyAll(rows.slice(start, start + SLICE));
+      if (start + SLICE < rows.length) { setTimeout(() => drawSlice(start + SLICE), 0); return; }
+      fillDepots();
+      statusLine.textContent = `En direct : ${rows.length} véhicules.`;
+      if (window.fleetMap.firstDrawnAt === null) {
+        requestAnimationFrame(() => {
+          window.fleetMap.firstDrawnAt = performance.now();
+          performance.mark("carte-dessinee");
+        });
+      }
+    };
+    drawSlice(0);
   });
   stream.addEventListener("vehicle", (event) => queue(JSON.parse(event.data)));
   stream.addEventListener("open", () => { statusLine.textContent = "En direct."; });
