@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from fleet_api.web import vendor
 from fleet_api.web.auth import pages as auth_pages
+from fleet_api.web.fleet import basemap
 from fleet_api.web.fleet import pages as fleet_pages
 from fleet_api.web.pages import SignInRequired
 from fleet_api.web.security import SecurityHeadersMiddleware
@@ -33,6 +34,7 @@ def install_web(app: FastAPI) -> None:
     missing = vendor.missing_packages(settings.web_vendor_dir)
     if missing:
         log.warning("front-end packages missing under %s (run `npm ci`): %s", settings.web_vendor_dir, missing)
+    basemap.warm_up(settings.web_vendor_dir / vendor.LAND_TOPOJSON)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name, folder in vendor.package_dirs(settings.web_vendor_dir).items():
         app.mount(f"/vendor/{name}", StaticFiles(directory=folder, check_dir=False), name=f"vendor-{name}")

@@ -75,6 +75,7 @@ def test_the_fleet_manager_reads_the_fleet_on_the_map_and_in_the_list(open_brows
     page.get_by_role("button", name=re.compile(r"^car-02, ")).click()
     expect(popup).to_contain_text("Position approximative")
     expect(popup).not_to_contain_text("Vitesse")
+    page.locator(".leaflet-popup").get_by_role("button", name="Fermer").click()
 
     # The list: filters and counts.
     page.get_by_label("Type").select_option("scooter")

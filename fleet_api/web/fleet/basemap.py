@@ -9,6 +9,7 @@ Built once per process and served as one small GeoJSON document.
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +54,17 @@ def land_polygons(topology: dict, bounds: tuple[float, float, float, float]) -> 
             clipped = Polygon(shell, holes).buffer(0).intersection(Polygon.from_bounds(*bounds))
             pieces.extend(clipped.geoms if isinstance(clipped, MultiPolygon) else [clipped])
     return [piece for piece in pieces if isinstance(piece, Polygon) and not piece.is_empty]
+
+
+_warming: set[Path] = set()
+
+
+def warm_up(land_file: Path) -> None:
+    """Build the layer in a background thread, once per process: it takes seconds (a 3 MB
+    TopoJSON to decode), which the first map of the day should not wait for."""
+    if land_file not in _warming:
+        _warming.add(land_file)
+        threading.Thread(target=base_layer_json, args=(land_file,), name="base-layer", daemon=True).start()
 
 
 @lru_cache(maxsize=2)

@@ -12,6 +12,8 @@
   const depotSelect = document.getElementById("filtre-depot");
   const LIST_LIMIT = 200;
   const LIST_EVERY_MS = 1000;
+  const FRAME_BUDGET_MS = 30;
+  const BATCH = 20;
 
   const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false })
     .setView([43.66, -1.2], 10);
@@ -207,11 +209,23 @@
   }
 
   function flush() {
+    // Changes are applied in small batches until FRAME_BUDGET_MS is spent: reclustering costs
+    // grow with the batch and with the fleet, and a frame must stay short. The rest waits for
+    // the next frame; a vehicle that changes again meanwhile is applied once, in its latest
+    // state, so the backlog never outgrows the fleet.
     frameRequested = false;
-    const rows = [...pending.values()];
-    pending.clear();
-    applyAll(rows);
+    const started = performance.now();
+    while (pending.size && performance.now() - started < FRAME_BUDGET_MS) {
+      const rows = [];
+      for (const [id, v] of pending) {
+        rows.push(v);
+        pending.delete(id);
+        if (rows.length >= BATCH) break;
+      }
+      applyAll(rows);
+    }
     window.fleetMap.frames += 1;
+    if (pending.size) { frameRequested = true; requestAnimationFrame(flush); }
   }
 
   function queue(v) {
