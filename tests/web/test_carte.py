@@ -92,6 +92,7 @@ def test_the_fleet_manager_reads_the_fleet_on_the_map_and_in_the_list(open_brows
     first_row = page.locator("#liste-vehicules tbody tr").first
     expect(first_row).to_contain_text("(critique)")
 
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
     check_accessibility(page)
     desktop, _ = screenshots(page, "carte")
     shutil.copyfile(desktop, ROOT / "docs" / "carte.png")  # the README's picture
