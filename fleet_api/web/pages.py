@@ -8,7 +8,6 @@ role the page does not admit gets the French 403 page, whatever links it was sho
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
