@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-ingest-loans bench-geofence bench-api bench-footprint bench-storage clean
+.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-ingest-loans bench-geofence bench-api bench-web bench-footprint bench-storage clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
@@ -26,7 +26,12 @@ fuzz: services venv
 services:
 	bash deploy/services.sh
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed node_modules/.installed
+
+# The web pages' front-end packages, exactly as package-lock.json says (served from here).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,10 +40,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules var .pytest_cache .hypothesis
 
 # Benchmarks print figures beside a baseline measured in the same run (docs/PERFORMANCE.md).
-bench: bench-ingest bench-geofence bench-api
+bench: bench-ingest bench-geofence bench-api bench-web
 
 bench-ingest: services venv
 	$(PYTHON) bench/ingest_bench.py $(BENCH_ARGS)
@@ -60,3 +65,7 @@ bench-footprint: services venv
 # What one stored reading costs on disk (docs/CAPACITY.md).
 bench-storage: services venv
 	$(PYTHON) bench/storage_size.py
+
+# The map page in Chromium: weight, first map drawn, 10,000 vehicles at 1,000 changes/s.
+bench-web: services venv
+	$(PYTHON) bench/web_bench.py $(BENCH_ARGS)

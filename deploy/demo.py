@@ -133,6 +133,7 @@ def main() -> int:
             children.append(("scheduler", subprocess.Popen([sys.executable, "-m", "maintenance"], cwd=ROOT)))
         print("\n" + "=" * 72)
         print(f"Fleet service running: {base}  (API docs: {base}/docs)")
+        print(f"web application: {base}/connexion  (sign in as manager for the live map, {base}/carte)")
         print(f"health: {health}")
         print(f"broker: {settings.mqtt_url} (log: {files.log_file})")
         print(f"phones over HTTP (Traccar Client, OwnTracks): {settings.http_ingress_public_url}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure this Debian machine has what the fleet service needs, and that it works:
 # PostgreSQL (with contrib, for btree_gist) running, Mosquitto and its clients installed,
-# python3-venv and make. Installs what is missing (needs root), starts PostgreSQL when it
+# python3-venv, make, npm (the web pages' packages) and Chromium (their browser tests). Installs what is missing (needs root), starts PostgreSQL when it
 # is stopped, leaves it alone when it runs. No system broker is started: the project runs
 # its own Mosquitto with its own configuration (`make demo` on 1884, each test on a free
 # port). What it reports, it has checked by using it: PostgreSQL answers a query as the
@@ -36,6 +36,10 @@ command -v make >/dev/null || missing+=(make)
 command -v pg_dump >/dev/null || missing+=(postgresql-client)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# The web application's front-end packages come from npm; its browser tests drive Debian's
+# Chromium (never a browser downloaded by Playwright).
+command -v npm >/dev/null || missing+=(nodejs npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 fresh_postgres=no
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,8 +1,8 @@
-"""Road-like routes between spots, over the graph of `device_sim.geography`.
+"""Road-like routes between spots, over the graph of `fleetbase.landes` (shared with the map).
 
-Each road gets a fixed shape: the straight line between two village centres bent by a
-few sine waves and small kinks, seeded by the road's name so that a road has the same
-shape every time and in every run. A `Route` is a polyline with cumulative geodesic
+Each road has the fixed shape `fleetbase.landes.bent_line` gives it: the straight line
+between two village centres bent by a few sine waves and small kinks, seeded by the
+road's name so that a road has the same shape every time and in every run. A `Route` is a polyline with cumulative geodesic
 lengths (geopy), so the model can place a vehicle at any distance along it.
 """
 
@@ -11,33 +11,17 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import random
 from dataclasses import dataclass
 from functools import lru_cache
 
 from geopy.distance import geodesic
 
-from device_sim.geography import PLACES, ROADS, Place
-
-LatLon = tuple[float, float]
-METRES_PER_DEGREE = 111_320.0
+from fleetbase.landes import PLACES, ROADS, LatLon, Place, _flat_vector, bent_line, offset  # noqa: F401
 
 
 def distance_m(a: LatLon, b: LatLon) -> float:
     """Geodesic distance on the WGS 84 ellipsoid."""
     return geodesic(a, b).meters
-
-
-def offset(point: LatLon, *, east_m: float, north_m: float) -> LatLon:
-    """The point `east_m`/`north_m` metres away (flat approximation, fine under 50 km)."""
-    lat, lon = point
-    return (lat + north_m / METRES_PER_DEGREE,
-            lon + east_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
-
-
-def _flat_vector(a: LatLon, b: LatLon) -> tuple[float, float]:
-    east = (b[1] - a[1]) * METRES_PER_DEGREE * math.cos(math.radians((a[0] + b[0]) / 2))
-    return east, (b[0] - a[0]) * METRES_PER_DEGREE
 
 
 @dataclass(frozen=True)
@@ -53,40 +37,6 @@ class Spot:
     @property
     def point(self) -> LatLon:
         return (self.lat, self.lon)
-
-
-def bent_line(start: LatLon, end: LatLon, *, key: str, spacing_m: float = 200.0,
-              bend: float = 0.06, max_bend_m: float = 900.0, curve_m: float = 150.0,
-              curve_wavelength_m: tuple[float, float] = (1500.0, 3000.0),
-              kink_m: float = 10.0) -> list[LatLon]:
-    """A road-like polyline from `start` to `end`, the same for the same `key`.
-
-    Three shapes add up: a wide sweep over the whole road (`bend` of its length),
-    curves every one or two kilometres (`curve_m` wide), and small kinks at each point.
-    """
-    rng = random.Random(key)
-    east, north = _flat_vector(start, end)
-    length = math.hypot(east, north)
-    if length < 1.0:
-        return [start, end]
-    count = max(2, math.ceil(length / spacing_m))
-    side_east, side_north = -north / length, east / length
-    sweeps = [rng.choice((-1, 1)) * rng.uniform(0.4, 1.0) * bend * length,
-              rng.uniform(-0.5, 0.5) * bend * length, rng.uniform(-0.3, 0.3) * bend * length]
-    scale = min(1.0, max_bend_m / sum(abs(a) for a in sweeps))
-    curve = rng.uniform(0.6, 1.0) * min(curve_m, 0.1 * length)
-    wavelength, phase = rng.uniform(*curve_wavelength_m), rng.uniform(0, 2 * math.pi)
-    points = [start]
-    for index in range(1, count):
-        t = index / count
-        lateral = scale * sum(a * math.sin((k + 1) * math.pi * t) for k, a in enumerate(sweeps))
-        # The curves fade out at both ends, where the road enters a village square.
-        lateral += curve * math.sin(math.pi * t) * math.sin(2 * math.pi * t * length / wavelength + phase)
-        lateral += rng.gauss(0.0, kink_m)
-        points.append(offset(start, east_m=east * t + side_east * lateral,
-                             north_m=north * t + side_north * lateral))
-    points.append(end)
-    return points
 
 
 @dataclass(frozen=True)

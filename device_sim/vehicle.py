@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from fleetbase.seed_data import SITES, VehicleSeed
 
 from device_sim.agenda import Agenda
-from device_sim.geography import DEPOT_PLACE
+from fleetbase.landes import DEPOT_PLACE
 from device_sim.kinds import BRAKING_MS2, REFUEL_BELOW_PCT, profile_for
 from device_sim.reading import Reading
 from device_sim.roads import LatLon, RoadNetwork, Route, Spot, default_network, distance_m, offset

@@ -34,6 +34,7 @@ from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
 from fleet_api.limits import BodyLimitMiddleware
 from fleet_api.request_ids import RequestIdMiddleware
 from fleet_api.settings import ApiSettings
+from fleet_api.web.mount import install_web
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -77,6 +78,7 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
+    install_web(app)
     return app
 
 

@@ -15,15 +15,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends
+import secrets
+
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from fleet_api.accounts.errors import Unauthenticated
 from fleet_api.accounts.repository import find_token_user, token_digest
-from fleet_api.deps import DbConn, Now
+from fleet_api.deps import DbConn, Now, Settings
+from fleet_api.web.sessions.lookup import SESSION_COOKIE, session_user
 from fleetbase.errors import Forbidden
 
 TOKEN_URL = "/api/v1/auth/token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
@@ -63,15 +67,33 @@ class Principal:
         return {column: getattr(self, column)}
 
 
-def current_principal(conn: DbConn, now: Now, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+def current_principal(request: Request, conn: DbConn, now: Now, settings: Settings,
+                      token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    """The caller, by bearer token or else by the web application's session cookie.
+
+    With the cookie, a request that changes something must carry the session's CSRF token
+    in `X-CSRF-Token` (the pages' scripts send it), so another site cannot act for the user.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not token and cookie:
+        row = session_user(conn, cookie=cookie, now=now, settings=settings)
+        if row is None:
+            raise Unauthenticated("Session terminée : reconnectez-vous.")
+        if request.method not in SAFE_METHODS and not secrets.compare_digest(
+                request.headers.get("x-csrf-token", ""), row["csrf_token"]):
+            raise Forbidden("Jeton anti-falsification (CSRF) absent ou incorrect : rechargez la page.")
+        return _principal(row, row["session_hash"])
     if not token:
         raise Unauthenticated("Authentification requise : envoyez un jeton « Authorization: Bearer ».")
     row = find_token_user(conn, token_hash=token_digest(token), now=now)
     if row is None:
         raise Unauthenticated("Jeton inconnu, expiré ou révoqué : reconnectez-vous.")
+    return _principal(row, row["token_hash"])
+
+
+def _principal(row: dict, token_hash: bytes) -> Principal:
     return Principal(user_id=row["id"], username=row["username"], role=Role(row["role"]),
-                     garage_id=row["garage_id"], prescriber_id=row["prescriber_id"],
-                     token_hash=row["token_hash"])
+                     garage_id=row["garage_id"], prescriber_id=row["prescriber_id"], token_hash=token_hash)
 
 
 def require(*roles: Role):

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
 from fleet_api.integrity import REFUSALS, refusal_error
+from fleet_api.web.pages import is_page
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
 from loans.photos import NotAPhoto, PhotoTooLarge
 
@@ -36,6 +37,9 @@ STATUS_BY_ERROR: dict[type[FleetError], int] = {
 KIND_BY_STATUS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                   405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
                   415: "UnsupportedMediaType", 422: "InvalidInput", 429: "TooManyRequests"}
+
+
+PAGE_DETAILS = {404: "Cette page n'existe pas.", 405: "Cette action n'est pas possible sur cette page."}
 
 
 class ErrorBody(BaseModel):
@@ -72,10 +76,19 @@ def error_response(error: FleetError) -> JSONResponse:
                         headers=headers)
 
 
+def _page_error(request: Request, status_code: int, detail: str):
+    """A web page's error is the French HTML page (fleet_api.web.mount), not JSON; None for the API."""
+    render = getattr(request.app.state, "page_error", None)
+    if render is None or not is_page(request):
+        return None
+    return render(request, status_code, detail)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FleetError)
     async def fleet_error(request: Request, error: FleetError) -> JSONResponse:
-        return error_response(error)
+        page = _page_error(request, status_for(error), error.detail)
+        return page if page is not None else error_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -83,12 +96,18 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {problem.get('msg', '')}"
             for problem in error.errors()
         )
+        page = _page_error(request, 422, "Cette adresse ou cette saisie n'est pas valable.")
+        if page is not None:
+            return page
         return JSONResponse(error_body("InvalidInput", problems or "invalid request"), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         kind = KIND_BY_STATUS.get(error.status_code, "HTTPError")
         detail = error.detail if isinstance(error.detail, str) else kind
+        page = _page_error(request, error.status_code, PAGE_DETAILS.get(error.status_code, detail))
+        if page is not None:
+            return page
         return JSONResponse(error_body(kind, detail), status_code=error.status_code,
                             headers=getattr(error, "headers", None))
 

@@ -42,6 +42,19 @@ class ApiSettings(FleetSettings):
     api_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1000)
 
+    # Web application (fleet_api/web): a session ends after web_session_idle_s unused, and
+    # web_session_max_s after sign-in in any case. The session cookie is `Secure` when the page
+    # is served over HTTPS (behind a proxy: uvicorn's --proxy-headers), or always if web_cookie_secure.
+    web_session_idle_s: int = Field(default=2 * 3600, ge=60)
+    web_session_max_s: int = Field(default=12 * 3600, ge=60)
+    web_cookie_secure: bool = False
+    # The front-end packages (`npm ci` at the repository's root puts them there).
+    web_vendor_dir: Path = Path(__file__).resolve().parent.parent / "node_modules"
+    # A tile server for the map in production (`https://tiles.example/{z}/{x}/{y}.png`) and its
+    # attribution; without one the map draws its own base layer (coast, towns, roads).
+    map_tile_url: str | None = None
+    map_tile_attribution: str = ""
+
     # Live stream: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_s: float = Field(default=15.0, gt=0)
     # History: the most fixes an export of every fix (no max_points) or a trips request

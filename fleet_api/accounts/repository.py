@@ -56,6 +56,13 @@ def revoke_user_tokens(conn: psycopg.Connection, *, user_id: int, now: datetime)
                         {"user_id": user_id, "now": now}).rowcount
 
 
+def revoke_user_sessions(conn: psycopg.Connection, *, user_id: int, now: datetime) -> int:
+    """End every web session of the user (fleet_api.web.sessions), like their tokens."""
+    return conn.execute("UPDATE web_sessions SET revoked_at = %(now)s"
+                        " WHERE user_id = %(user_id)s AND revoked_at IS NULL",
+                        {"user_id": user_id, "now": now}).rowcount
+
+
 def get_login_user(conn: psycopg.Connection, *, username: str) -> dict | None:
     return conn.execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = %(username)s",
                         {"username": username}).fetchone()

@@ -48,6 +48,25 @@ class LoginResult:
 
 def log_in(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
            now: datetime, settings: ApiSettings) -> LoginResult:
+    """A bearer token for these credentials, or the failure to answer (see the module's docstring)."""
+    user, failure = authenticate(conn, username=username, password=password, client_address=client_address,
+                                 now=now, settings=settings)
+    if failure is not None:
+        return LoginResult(failure=failure)
+    repository.delete_stale_tokens(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
+    token = secrets.token_urlsafe(32)
+    repository.insert_token(conn, token_hash=repository.token_digest(token), user_id=user["id"],
+                            now=now, expires_at=now + timedelta(seconds=settings.token_ttl_s))
+    return LoginResult(token=token, expires_in=settings.token_ttl_s)
+
+
+def authenticate(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+                 now: datetime, settings: ApiSettings) -> tuple[dict | None, Unauthenticated | None]:
+    """(user, None) for valid credentials, (None, failure) otherwise, the failure counted.
+
+    Shared by the API's tokens and the web application's sessions: one throttle for both.
+    Raises TooManyAttempts while this username and address are blocked.
+    """
     attempts = repository.lock_login_attempts(conn, username=username, client_address=client_address, now=now)
     blocked_until = attempts["blocked_until"]
     if blocked_until is not None and blocked_until > now:
@@ -60,13 +79,9 @@ def log_in(conn: psycopg.Connection, *, username: str, password: str, client_add
             conn, username=username, client_address=client_address, failures=attempts["failures"], now=now,
             free_failures=settings.login_free_failures, block_s=settings.login_block_s,
             block_max_s=settings.login_block_max_s)
-        return LoginResult(failure=Unauthenticated("Identifiant ou mot de passe incorrect."))
+        return None, Unauthenticated("Identifiant ou mot de passe incorrect.")
     repository.clear_login_failures(conn, username=username, client_address=client_address)
-    repository.delete_stale_tokens(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
-    token = secrets.token_urlsafe(32)
-    repository.insert_token(conn, token_hash=repository.token_digest(token), user_id=user["id"],
-                            now=now, expires_at=now + timedelta(seconds=settings.token_ttl_s))
-    return LoginResult(token=token, expires_in=settings.token_ttl_s)
+    return user, None
 
 
 def log_out(conn: psycopg.Connection, *, token_hash: bytes, now: datetime) -> None:
@@ -101,4 +116,5 @@ def update_user(conn: psycopg.Connection, user_id: int, *, data: UserUpdate, by_
         user = repository.update_user(conn, user_id, changes=changes)
     if data.disabled or data.password is not None:
         repository.revoke_user_tokens(conn, user_id=user_id, now=now)
+        repository.revoke_user_sessions(conn, user_id=user_id, now=now)
     return user

@@ -11,18 +11,21 @@ from __future__ import annotations
 import psycopg
 
 # One row per vehicle: its latest state (if any fix yet) and the loan it is on now (if any).
-# A vehicle on loan shows a coarse position and no heading (see fleet_api.live.service).
+# A vehicle on loan shows a coarse position, no speed and no heading (see fleet_api.live.service).
 LIVE_ROWS = """
     SELECT v.id AS vehicle_id, v.label, v.kind, v.status, t.tracker_id,
+           v.home_site_id, site.name AS home_site_name,
            s.fix_time,
            CASE WHEN l.status IS NULL THEN s.lat ELSE round(s.lat::numeric, %(digits)s::int)::float8 END AS lat,
            CASE WHEN l.status IS NULL THEN s.lon ELSE round(s.lon::numeric, %(digits)s::int)::float8 END AS lon,
            CASE WHEN l.status IS NULL THEN 'precise' ELSE 'coarse' END AS position_precision,
-           s.speed_kmh, CASE WHEN l.status IS NULL THEN s.heading_deg END AS heading_deg,
-           s.battery_pct, s.fuel_pct, s.tracker_battery_pct, s.ignition, s.effective_odometer_km,
+           CASE WHEN l.status IS NULL THEN s.speed_kmh END AS speed_kmh,
+           CASE WHEN l.status IS NULL THEN s.heading_deg END AS heading_deg,
+           s.battery_pct, s.fuel_pct, s.tracker_battery_pct, s.ignition, s.effective_odometer_km, s.odometer_km,
            s.last_seen_at,
            coalesce(s.online, false) AS online, l.id AS loan_id, l.status AS loan_status
     FROM vehicles v
+    JOIN sites site ON site.id = v.home_site_id
     LEFT JOIN trackers t ON t.vehicle_id = v.id
     LEFT JOIN vehicle_state s ON s.vehicle_id = v.id
     LEFT JOIN (

@@ -16,18 +16,21 @@ class LiveVehicle(BaseModel):
     kind: VehicleKind
     status: VehicleStatus
     tracker_id: str | None
+    home_site_id: int
+    home_site_name: str = Field(description="the vehicle's depot")
     fix_time: datetime | None = Field(description="time of the last fix (UTC)")
     lat: float | None
     lon: float | None
     position_precision: Literal["precise", "coarse"] = Field(
         description="coarse (about 1 km) while the vehicle is on loan (docs/PRIVACY.md)")
-    speed_kmh: float | None
+    speed_kmh: float | None = Field(description="null while the vehicle is on loan")
     heading_deg: float | None
     battery_pct: float | None = Field(description="traction battery")
     fuel_pct: float | None
     tracker_battery_pct: float | None
     ignition: bool | None
     effective_odometer_km: float | None
+    odometer_km: float | None = Field(description="the vehicle's own odometer, as its tracker last read it")
     last_seen_at: datetime | None
     online: bool
     loan_id: int | None

@@ -2,7 +2,7 @@
 
 While a vehicle is on loan (`active` or `overdue`) its position is the participant's
 personal data: the live view shows it coarse (rounded to COARSE_DIGITS decimals of a
-degree, about a kilometre) with no heading, never precise and continuous. A precise
+degree, about a kilometre) with no speed and no heading, never precise and continuous. A precise
 look goes through the history, with a stated reason, and is audited. The rule is
 applied by the query itself (`fleet_api.live.repository`), so the list and the stream
 cannot differ.

@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now, Settings, after_commit
-from fleet_api.trackers import repository
+from fleet_api.trackers import health, repository
 from fleet_api.trackers.broker_sync import sync_broker_logins
-from fleet_api.trackers.schemas import Tracker, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
+from fleet_api.trackers.schemas import DeadLetter, Tracker, TrackerHealth, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
 from fleetbase.broker import reserved_logins
 from fleetbase.errors import InvalidInput, NotFound
 from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
@@ -28,6 +28,21 @@ def _sync_after_commit(request: Request) -> None:
 @router.get("/trackers", response_model=list[Tracker])
 def list_trackers(watcher: Watcher, conn: DbConn):
     return repository.list_trackers(conn)
+
+
+@router.get("/trackers/health", response_model=list[TrackerHealth])
+def trackers_health(watcher: Watcher, conn: DbConn, now: Now):
+    """Each tracker: last message, last fix, battery, readings stored and refused in the last 24 h."""
+    return health.tracker_health(conn, now=now)
+
+
+@router.get("/dead-letters", response_model=list[DeadLetter])
+def list_dead_letters(watcher: Watcher, conn: DbConn,
+                      tracker_id: Annotated[TrackerId | None, Query()] = None,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    """The latest refused messages, newest first, with the reason in French and the raw payload
+    (a lent vehicle's coordinates masked)."""
+    return health.dead_letters(conn, tracker_id=tracker_id, limit=limit)
 
 
 @router.post("/trackers", response_model=TrackerCredentials, status_code=201)

@@ -59,3 +59,34 @@ class TrackerUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(description="false: the broker refuses the tracker's login")
+
+
+class TrackerHealth(BaseModel):
+    """One tracker as the fleet manager checks it (Santé des balises)."""
+
+    tracker_id: str
+    enabled: bool
+    vehicle_id: int
+    label: str
+    kind: str
+    last_seen_at: datetime | None = Field(description="last message received")
+    last_fix_at: datetime | None = Field(description="time of the last position fix")
+    tracker_battery_pct: float | None
+    online: bool
+    received_24h: int = Field(description="readings stored in the last 24 h")
+    refused_24h: int = Field(description="messages refused (dead letters) in the last 24 h")
+
+
+class DeadLetter(BaseModel):
+    """A refused message, with its reason in French; a lent vehicle's coordinates are masked."""
+
+    id: int
+    received_at: datetime
+    topic: str
+    tracker_id: str | None
+    reason: str
+    reason_text: str
+    detail: str
+    lent: bool = Field(description="its vehicle was on loan when it arrived: coordinates masked")
+    payload_text: str
+    payload_bytes: int

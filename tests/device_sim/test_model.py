@@ -12,7 +12,7 @@ import pytest
 from geopy.distance import geodesic
 from shapely.geometry import Point, shape
 
-from device_sim.geography import PLACES
+from fleetbase.landes import PLACES
 from device_sim.kinds import PROFILES
 from device_sim.model import FleetModel, demo_vehicles
 from device_sim.vehicle import VehicleModel

@@ -7,7 +7,7 @@ import math
 from geopy.distance import geodesic
 from shapely.geometry import LineString, Point, shape
 
-from device_sim.geography import PLACES, ROADS
+from fleetbase.landes import PLACES, ROADS
 from device_sim.roads import RoadNetwork, Spot, default_network
 from fleetbase.seed_data import SERVICE_AREA, SITES
 

@@ -73,8 +73,8 @@ def test_a_published_reading_reaches_a_connected_stream_client_and_a_reconnectin
 def test_live_fleet_lists_every_vehicle_and_blurs_the_loaned_ones(api_db):
     now = datetime.now(UTC)
     with connect(api_db) as conn:
-        conn.execute("INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, heading_deg, last_seen_at)"
-                     " SELECT id, %(now)s, 43.712345, -1.054321, 90, %(now)s FROM vehicles"
+        conn.execute("INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, heading_deg, speed_kmh, last_seen_at)"
+                     " SELECT id, %(now)s, 43.712345, -1.054321, 90, 42, %(now)s FROM vehicles"
                      " WHERE label IN ('car-01', 'car-02')", {"now": now})
         conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until)"
                      " SELECT id, 'active', %(start)s, %(end)s, %(end)s FROM vehicles WHERE label = 'car-02'",
@@ -91,6 +91,8 @@ def test_live_fleet_lists_every_vehicle_and_blurs_the_loaned_ones(api_db):
     assert fleet["car-01"]["loan_status"] is None
     assert fleet["car-02"]["loan_status"] == "active" and fleet["car-02"]["position_precision"] == "coarse"
     assert (fleet["car-02"]["lat"], fleet["car-02"]["lon"], fleet["car-02"]["heading_deg"]) == (43.71, -1.05, None)
+    assert fleet["car-01"]["speed_kmh"] == 42 and fleet["car-02"]["speed_kmh"] is None  # no speed while lent
+    assert fleet["car-01"]["home_site_name"] == "Dépôt de Dax"
     assert fleet["scooter-01"]["online"] is False and fleet["scooter-01"]["fix_time"] is None
 
 

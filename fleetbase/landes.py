@@ -1,15 +1,19 @@
 """Towns, villages and the roads between them in the south of the Landes.
 
-No road network is available offline, so the simulator drives on a small hand-made
-graph: real villages (approximate centres) joined where a departmental road joins
-them. `device_sim.roads` gives each road a bent, road-like shape. The five depot
-towns take their coordinates from the seed so that parked vehicles sit in their
-depot's geofence.
+No road network is available offline, so the project keeps a small hand-made graph:
+real villages (approximate centres) joined where a departmental road joins them, each
+road with a bent, road-like shape (`road_shapes`). The simulator drives on it
+(`device_sim.roads`) and the web map draws it as its own base layer, so both show the
+same roads. The five depot towns take their coordinates from the seed so that parked
+vehicles sit in their depot's geofence.
 """
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fleetbase.seed_data import SITES
 
@@ -113,3 +117,64 @@ ROADS: tuple[tuple[str, str], ...] = (
 
 PLACES_BY_NAME = {place.name: place for place in PLACES}
 DEPOT_PLACE = {site.code: site.municipality for site in SITES}  # site code -> place name
+
+
+LatLon = tuple[float, float]
+METRES_PER_DEGREE = 111_320.0
+
+
+def offset(point: LatLon, *, east_m: float, north_m: float) -> LatLon:
+    """The point `east_m`/`north_m` metres away (flat approximation, fine under 50 km)."""
+    lat, lon = point
+    return (lat + north_m / METRES_PER_DEGREE,
+            lon + east_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
+
+
+def _flat_vector(a: LatLon, b: LatLon) -> tuple[float, float]:
+    east = (b[1] - a[1]) * METRES_PER_DEGREE * math.cos(math.radians((a[0] + b[0]) / 2))
+    return east, (b[0] - a[0]) * METRES_PER_DEGREE
+
+
+def bent_line(start: LatLon, end: LatLon, *, key: str, spacing_m: float = 200.0,
+              bend: float = 0.06, max_bend_m: float = 900.0, curve_m: float = 150.0,
+              curve_wavelength_m: tuple[float, float] = (1500.0, 3000.0),
+              kink_m: float = 10.0) -> list[LatLon]:
+    """A road-like polyline from `start` to `end`, the same for the same `key`.
+
+    Three shapes add up: a wide sweep over the whole road (`bend` of its length),
+    curves every one or two kilometres (`curve_m` wide), and small kinks at each point.
+    """
+    rng = random.Random(key)
+    east, north = _flat_vector(start, end)
+    length = math.hypot(east, north)
+    if length < 1.0:
+        return [start, end]
+    count = max(2, math.ceil(length / spacing_m))
+    side_east, side_north = -north / length, east / length
+    sweeps = [rng.choice((-1, 1)) * rng.uniform(0.4, 1.0) * bend * length,
+              rng.uniform(-0.5, 0.5) * bend * length, rng.uniform(-0.3, 0.3) * bend * length]
+    scale = min(1.0, max_bend_m / sum(abs(a) for a in sweeps))
+    curve = rng.uniform(0.6, 1.0) * min(curve_m, 0.1 * length)
+    wavelength, phase = rng.uniform(*curve_wavelength_m), rng.uniform(0, 2 * math.pi)
+    points = [start]
+    for index in range(1, count):
+        t = index / count
+        lateral = scale * sum(a * math.sin((k + 1) * math.pi * t) for k, a in enumerate(sweeps))
+        # The curves fade out at both ends, where the road enters a village square.
+        lateral += curve * math.sin(math.pi * t) * math.sin(2 * math.pi * t * length / wavelength + phase)
+        lateral += rng.gauss(0.0, kink_m)
+        points.append(offset(start, east_m=east * t + side_east * lateral,
+                             north_m=north * t + side_north * lateral))
+    points.append(end)
+    return points
+
+
+@lru_cache(maxsize=1)
+def road_shapes() -> dict[tuple[str, str], list[LatLon]]:
+    """Each road's polyline, keyed by its two place names in alphabetical order."""
+    shapes = {}
+    for a, b in ROADS:
+        key = (a, b) if a < b else (b, a)
+        first, second = PLACES_BY_NAME[key[0]], PLACES_BY_NAME[key[1]]
+        shapes[key] = bent_line((first.lat, first.lon), (second.lat, second.lon), key="|".join(key))
+    return shapes

@@ -1,0 +1,53 @@
+"""Puts the web application on the API's FastAPI app: templates, static files, pages,
+security headers, and the HTML answers of pages (sign-in redirect, French error pages)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from fleet_api.web import vendor
+from fleet_api.web.auth import pages as auth_pages
+from fleet_api.web.fleet import basemap
+from fleet_api.web.fleet import pages as fleet_pages
+from fleet_api.web.pages import SignInRequired
+from fleet_api.web.security import SecurityHeadersMiddleware
+from fleet_api.web.templating import make_templates, render
+from fleet_api.web.vehicles import pages as vehicle_pages
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router)
+HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
+            405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
+            429: "Trop de demandes"}
+
+
+def install_web(app: FastAPI) -> None:
+    settings = app.state.settings
+    app.state.templates = make_templates(settings.zone)
+    app.state.page_error = page_error
+    missing = vendor.missing_packages(settings.web_vendor_dir)
+    if missing:
+        log.warning("front-end packages missing under %s (run `npm ci`): %s", settings.web_vendor_dir, missing)
+    basemap.warm_up(settings.web_vendor_dir / vendor.LAND_TOPOJSON)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for name, folder in vendor.package_dirs(settings.web_vendor_dir).items():
+        app.mount(f"/vendor/{name}", StaticFiles(directory=folder, check_dir=False), name=f"vendor-{name}")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.map_tile_url)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, error: SignInRequired):
+        return RedirectResponse(error.sign_in_url, status_code=303)
+
+
+def page_error(request: Request, status_code: int, detail: str):
+    """The French error page of a page request (the API's JSON errors stay JSON)."""
+    return render(request, "error.html", {"heading": HEADINGS.get(status_code, "Erreur"), "detail": detail},
+                  status_code=status_code)

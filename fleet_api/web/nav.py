@@ -1,0 +1,42 @@
+"""Where each role lands after signing in, and the links of its menu.
+
+A link appears only for the roles its page admits (the same `roles` the page's handler
+checks), so a role never sees a link it cannot follow; `tests/web/test_sign_in.py`
+follows every link of every role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleet_api.authz import ALL_ROLES, Role
+
+ROLE_TITLES = {
+    Role.ADMIN: "administrateur·rice", Role.FLEET_MANAGER: "responsable de parc",
+    Role.COORDINATOR: "conseiller·ère mobilité", Role.MECHANIC: "mécanicien·ne",
+    Role.GARAGE_PARTNER: "garage solidaire", Role.PRESCRIBER: "prescripteur·rice",
+}
+FLEET_WATCHERS = frozenset({Role.ADMIN, Role.FLEET_MANAGER})
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    path: str
+    roles: frozenset[Role]
+
+
+LINKS = (
+    Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
+    Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
+    Link("Santé des balises", "/balises", FLEET_WATCHERS),
+)
+
+
+def links_for(role: Role) -> list[Link]:
+    return [link for link in LINKS if role in link.roles]
+
+
+def landing_path(role: Role) -> str:
+    """The first page of the role's menu."""
+    return links_for(role)[0].path

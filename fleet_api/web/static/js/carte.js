@@ -1,0 +1,376 @@
+// Carte de la flotte: every vehicle on the map and in the list beside it, moving as the
+// API's live stream (Server-Sent Events) reports changes. Changes are queued and applied
+// once per animation frame, and the list is redrawn at most once a second, so a busy
+// stream never blocks the page.
+(() => {
+  const F = window.FleetFormat;
+  const mapElement = document.getElementById("carte");
+  const statusLine = document.getElementById("etat-flux");
+  const tbody = document.querySelector("#liste-vehicules tbody");
+  const summary = document.getElementById("resume-liste");
+  const filtersForm = document.getElementById("filtres");
+  const depotSelect = document.getElementById("filtre-depot");
+  const LIST_LIMIT = 200;
+  const LIST_EVERY_MS = 1000;
+  const FRAME_BUDGET_MS = 30;
+  const BATCH = 20;
+
+  const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false })
+    .setView([43.66, -1.2], 10);
+  L.control.zoom({ zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" }).addTo(map);
+  map.on("popupopen", (event) => {  // Leaflet's own words are English
+    const close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", "Fermer"); close.title = "Fermer"; }
+  });
+  const vehicles = new Map();  // vehicle_id -> latest row
+  const markers = new Map();   // vehicle_id -> L.Marker
+  const pending = new Map();   // vehicle_id -> row waiting for the next frame
+  let frameRequested = false;
+  let listDue = false;
+  let listTimer = null;
+  let sort = { key: "label", direction: 1 };
+  window.fleetMap = { map, vehicles, markers, firstDrawnAt: null, frames: 0 };
+
+  // Base layer: a tile server when configured, else our own (land, roads, towns).
+  if (mapElement.dataset.tileUrl) {
+    L.tileLayer(mapElement.dataset.tileUrl, { attribution: mapElement.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+  } else {
+    map.attributionControl.addAttribution("Terres : Natural Earth ; routes et villes : plateforme");
+    // In a pane of its own, under the zones and the vehicles.
+    map.createPane("fond").style.zIndex = 350;
+    fetch("/carte/fond.geojson").then((r) => r.json()).then((layer) => {
+      L.geoJSON(layer, {
+        pane: "fond",
+        interactive: false,
+        style: (f) => f.properties.layer === "land"
+          ? { color: "#9ca3af", weight: 1, fillColor: "#f3f4e8", fillOpacity: 1 }
+          : { color: "#d97706", weight: 2, opacity: 0.6 },
+        pointToLayer: (f, latlng) => {
+          const dot = L.circleMarker(latlng, { pane: "fond", radius: f.properties.layer === "town" ? 3 : 2,
+                                               color: "#374151", weight: 1, fillOpacity: 0.8, interactive: false });
+          if (f.properties.layer === "town") {
+            dot.bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "town-label" });
+          }
+          return dot;
+        },
+      }).addTo(map);
+    });
+  }
+
+  // Zones: depots, the service area, circles and corridors, under the vehicles.
+  fetch("/api/v1/geofences").then((r) => r.json()).then((zones) => {
+    const colour = (kind) => ({ depot: "#0f766e", service_area: "#2563eb" }[kind] || "#7c3aed");
+    for (const zone of zones.features) {
+      const p = zone.properties;
+      const style = { color: colour(p.kind), weight: 2, fillOpacity: p.kind === "service_area" ? 0.03 : 0.15,
+                      dashArray: p.active ? null : "4 4" };
+      let layer;
+      if (zone.geometry.type === "Point") {
+        const [lon, lat] = zone.geometry.coordinates;
+        layer = L.circle([lat, lon], { ...style, radius: p.radius_m || 100 });
+      } else if (zone.geometry.type === "LineString") {
+        layer = L.polyline(zone.geometry.coordinates.map(([lon, lat]) => [lat, lon]), { ...style, weight: 6, opacity: 0.5 });
+      } else {
+        layer = L.geoJSON(zone, { style });
+      }
+      layer.bindTooltip(p.name).addTo(map);
+    }
+  });
+
+  const cluster = L.markerClusterGroup({
+    zoomToBoundsOnClick: false, showCoverageOnHover: false, chunkedLoading: true, chunkInterval: 50,
+    chunkDelay: 20, maxClusterRadius: 40,
+    iconCreateFunction: (group) => {
+      const count = group.getChildCount();
+      const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      return L.divIcon({ html: `<div><span>${count}<span class="visually-hidden"> véhicules</span></span></div>`,
+                         className: `marker-cluster marker-cluster-${size}`, iconSize: L.point(40, 40) });
+    },
+  });
+  cluster.on("clusterclick", (event) => {
+    // Vehicles parked together: a list to tell them apart (and a way in to each).
+    const children = event.layer.getAllChildMarkers()
+      .map((m) => vehicles.get(m.options.vehicleId)).sort((a, b) => a.label.localeCompare(b.label));
+    const box = document.createElement("div");
+    const title = document.createElement("strong");
+    title.textContent = `${children.length} véhicules ici`;
+    const list = document.createElement("ul");
+    list.className = "cluster-list";
+    for (const v of children) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `/vehicules/${v.vehicle_id}`;
+      link.textContent = v.label;
+      item.append(link, ` — ${F.KINDS[v.kind]}, `, F.gauge(v), `, ${F.presence(v).text}`);
+      list.append(item);
+    }
+    const zoom = document.createElement("button");
+    zoom.type = "button";
+    zoom.textContent = "Zoomer ici";
+    zoom.addEventListener("click", () => { map.closePopup(); event.layer.zoomToBounds({ padding: [20, 20] }); });
+    box.append(title, list, zoom);
+    L.popup({ maxWidth: 360 }).setLatLng(event.layer.getLatLng()).setContent(box).openOn(map);
+  });
+  cluster.on("click", (event) => {
+    const v = vehicles.get(event.layer.options.vehicleId);
+    if (v) L.popup({ maxWidth: 320 }).setLatLng(event.layer.getLatLng()).setContent(popupFor(v)).openOn(map);
+  });
+  map.addLayer(cluster);
+
+  const icons = new Map();  // one L.divIcon per look, shared by every marker with that look
+
+  function iconKeyOf(v) {
+    return `${v.kind}|${v.online}|${v.position_precision}|${(F.energy(v) || {}).level}`;
+  }
+
+  function iconFor(v) {
+    const key = iconKeyOf(v);
+    if (!icons.has(key)) icons.set(key, makeIcon(v));
+    return icons.get(key);
+  }
+
+  function makeIcon(v) {
+    const e = F.energy(v);
+    const classes = ["vehicle-marker", v.online ? "online" : "silent"];
+    if (v.position_precision === "coarse") classes.push("lent");
+    if (e && e.level !== "ok") classes.push(`energy-${e.level}`);
+    return L.divIcon({ className: classes.join(" "), iconSize: [24, 24],
+                       html: `<span aria-hidden="true">${F.LETTERS[v.kind] || "?"}</span>` });
+  }
+
+  function titleFor(v) {
+    const e = F.energy(v);
+    return [v.label, F.KINDS[v.kind], e ? `${e.word} ${e.pct} %` : null, F.presence(v).text, F.state(v).text]
+      .filter(Boolean).join(", ");
+  }
+
+  function popupFor(v) {
+    const box = document.createElement("div");
+    const title = document.createElement("strong");
+    title.textContent = `${v.label} — ${F.KINDS[v.kind]}`;
+    const lines = document.createElement("ul");
+    lines.className = "cluster-list";
+    const add = (...parts) => { const li = document.createElement("li"); li.append(...parts); lines.append(li); };
+    add(F.gauge(v));
+    add(F.presence(v).text);
+    add(F.state(v).text);
+    if (v.position_precision === "coarse") add("Position approximative (≈ 1 km) : véhicule prêté à une personne.");
+    else if (v.speed_kmh !== null) add(`Vitesse : ${Math.round(v.speed_kmh)} km/h`);
+    const link = document.createElement("a");
+    link.href = `/vehicules/${v.vehicle_id}`;
+    link.textContent = "Fiche véhicule";
+    box.append(title, lines, link);
+    return box;
+  }
+
+  let filters = {};
+  const onMap = new Set();  // vehicle ids whose marker is in the cluster group now
+
+  function drawMarker(v, moves) {
+    // A new marker, or a change of place or look; markers are (re)added to the group in
+    // bulk by the caller (`moves`), which is far cheaper than one by one.
+    let marker = markers.get(v.vehicle_id);
+    if (v.lat === null || v.lon === null) {
+      if (marker && onMap.has(v.vehicle_id)) moves.remove.push(marker);
+      if (marker) { onMap.delete(v.vehicle_id); markers.delete(v.vehicle_id); }
+      return;
+    }
+    const title = titleFor(v);
+    const wanted = matches(v, filters);
+    if (!marker) {
+      marker = L.marker([v.lat, v.lon], { icon: iconFor(v), title, vehicleId: v.vehicle_id, keyboard: true });
+      marker.iconKey = iconKeyOf(v);
+      markers.set(v.vehicle_id, marker);
+      if (wanted) { moves.add.push(marker); onMap.add(v.vehicle_id); }
+      return;
+    }
+    const at = marker.getLatLng();
+    const moved = at.lat !== v.lat || at.lng !== v.lon;
+    const shown = onMap.has(v.vehicle_id);
+    if (shown && (moved || !wanted)) { moves.remove.push(marker); onMap.delete(v.vehicle_id); }
+    if (moved) marker.setLatLng([v.lat, v.lon]);  // out of the group now: no per-marker reclustering
+    const iconKey = iconKeyOf(v);
+    if (marker.iconKey !== iconKey) { marker.iconKey = iconKey; marker.setIcon(iconFor(v)); }
+    marker.options.title = title;
+    const element = marker.getElement();
+    if (element) element.title = title;
+    if (wanted && !onMap.has(v.vehicle_id)) { moves.add.push(marker); onMap.add(v.vehicle_id); }
+  }
+
+  function applyAll(rows) {
+    const moves = { add: [], remove: [] };
+    for (const v of rows) {
+      vehicles.set(v.vehicle_id, v);
+      drawMarker(v, moves);
+    }
+    if (moves.remove.length) cluster.removeLayers(moves.remove);
+    if (moves.add.length) cluster.addLayers(moves.add);
+    scheduleList();
+  }
+
+  function flush() {
+    // Changes are applied in small batches until FRAME_BUDGET_MS is spent: reclustering costs
+    // grow with the batch and with the fleet, and a frame must stay short. The rest waits for
+    // the next frame; a vehicle that changes again meanwhile is applied once, in its latest
+    // state, so the backlog never outgrows the fleet.
+    frameRequested = false;
+    const started = performance.now();
+    while (pending.size && performance.now() - started < FRAME_BUDGET_MS) {
+      const rows = [];
+      for (const [id, v] of pending) {
+        rows.push(v);
+        pending.delete(id);
+        if (rows.length >= BATCH) break;
+      }
+      applyAll(rows);
+    }
+    window.fleetMap.frames += 1;
+    if (pending.size) { frameRequested = true; requestAnimationFrame(flush); }
+  }
+
+  function queue(v) {
+    pending.set(v.vehicle_id, v);
+    if (!frameRequested) { frameRequested = true; requestAnimationFrame(flush); }
+  }
+
+  function updateCounts() {
+    const counts = { lent: 0, available: 0, silent: 0, low: 0, maintenance: 0 };
+    for (const v of vehicles.values()) {
+      const key = F.state(v).key;
+      if (key in counts) counts[key] += 1;
+      if (!v.online) counts.silent += 1;
+      const e = F.energy(v);
+      if (e && e.level !== "ok") counts.low += 1;
+    }
+    for (const [key, value] of Object.entries(counts)) {
+      document.querySelector(`[data-count="${key}"]`).textContent = value;
+    }
+  }
+
+  function matches(v, filters) {
+    if (filters.kind && v.kind !== filters.kind) return false;
+    if (filters.state && F.state(v).key !== filters.state) return false;
+    if (filters.depot && String(v.home_site_id) !== filters.depot) return false;
+    if (filters.text && !v.label.toLowerCase().includes(filters.text.toLowerCase())) return false;
+    if (filters.low) { const e = F.energy(v); if (!e || e.level === "ok") return false; }
+    if (filters.silent && v.online) return false;
+    return true;
+  }
+
+  const sortValue = {
+    label: (v) => v.label,
+    energy: (v) => (F.energy(v) || { pct: 999 }).pct,
+    seen: (v) => v.last_seen_at || "",
+    state: (v) => F.state(v).text,
+  };
+
+  function readFilters() {
+    const data = new FormData(filtersForm);
+    return { kind: data.get("kind"), state: data.get("state"), depot: data.get("depot"),
+             text: data.get("text"), low: data.get("low"), silent: data.get("silent") };
+  }
+
+  function filterMap() {
+    // The map shows the same selection as the list.
+    filters = readFilters();
+    const add = [], remove = [];
+    for (const [id, marker] of markers) {
+      const wanted = matches(vehicles.get(id), filters);
+      if (wanted && !onMap.has(id)) { add.push(marker); onMap.add(id); }
+      if (!wanted && onMap.has(id)) { remove.push(marker); onMap.delete(id); }
+    }
+    if (remove.length) cluster.removeLayers(remove);
+    if (add.length) cluster.addLayers(add);
+  }
+
+  function renderList() {
+    listDue = false;
+    updateCounts();
+    const shown = [...vehicles.values()].filter((v) => matches(v, filters));
+    const value = sortValue[sort.key];
+    shown.sort((a, b) => { const x = value(a), y = value(b); return (x < y ? -1 : x > y ? 1 : 0) * sort.direction; });
+    const now = Date.now();
+    const rows = shown.slice(0, LIST_LIMIT).map((v) => {
+      const tr = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      const link = document.createElement("a");
+      link.href = `/vehicules/${v.vehicle_id}`;
+      link.textContent = v.label;
+      name.append(link, document.createElement("br"), F.KINDS[v.kind]);
+      const energyCell = document.createElement("td");
+      energyCell.append(F.gauge(v));
+      const seen = document.createElement("td");
+      const presence = F.presence(v, now);
+      seen.className = `state-${presence.key}`;
+      seen.textContent = presence.text;
+      const stateCell = document.createElement("td");
+      stateCell.textContent = F.state(v).text + (v.lat === null ? " (aucune position)" : "");
+      tr.append(name, energyCell, seen, stateCell);
+      return tr;
+    });
+    tbody.replaceChildren(...rows);
+    summary.textContent = shown.length > LIST_LIMIT
+      ? `${LIST_LIMIT} premiers véhicules affichés sur ${shown.length} : affinez le filtre.`
+      : `${shown.length} véhicule${shown.length > 1 ? "s" : ""} sur ${vehicles.size}.`;
+  }
+
+  function scheduleList() {
+    if (listTimer) { listDue = true; return; }
+    renderList();
+    listTimer = setTimeout(() => { listTimer = null; if (listDue) renderList(); }, LIST_EVERY_MS);
+  }
+
+  filtersForm.addEventListener("input", () => { filterMap(); renderList(); });
+  filtersForm.addEventListener("submit", (event) => event.preventDefault());
+  for (const button of document.querySelectorAll("[data-sort]")) {
+    button.addEventListener("click", () => {
+      sort = { key: button.dataset.sort, direction: sort.key === button.dataset.sort ? -sort.direction : 1 };
+      for (const other of document.querySelectorAll("th[aria-sort]")) other.removeAttribute("aria-sort");
+      button.parentElement.setAttribute("aria-sort", sort.direction > 0 ? "ascending" : "descending");
+      renderList();
+    });
+  }
+  setInterval(scheduleList, 30000);  // « il y a 12 min » keeps counting
+
+  function fillDepots() {
+    const depots = new Map();
+    for (const v of vehicles.values()) depots.set(String(v.home_site_id), v.home_site_name);
+    const chosen = depotSelect.value;
+    const options = [...depots].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => new Option(name, id));
+    depotSelect.replaceChildren(new Option("Tous", ""), ...options);
+    depotSelect.value = chosen;
+  }
+
+  const stream = new EventSource("/api/v1/fleet/stream");
+  stream.addEventListener("snapshot", (event) => {
+    const rows = JSON.parse(event.data);
+    pending.clear();
+    vehicles.clear();
+    cluster.clearLayers();
+    markers.clear();
+    onMap.clear();
+    filters = readFilters();
+    const SLICE = 2000;
+    const drawSlice = (start) => {
+      applyAll(rows.slice(start, start + SLICE));
+      if (start + SLICE < rows.length) { setTimeout(() => drawSlice(start + SLICE), 0); return; }
+      fillDepots();
+      statusLine.textContent = `En direct : ${rows.length} véhicules.`;
+      if (window.fleetMap.firstDrawnAt === null) {
+        requestAnimationFrame(() => {
+          window.fleetMap.firstDrawnAt = performance.now();
+          performance.mark("carte-dessinee");
+        });
+      }
+    };
+    drawSlice(0);
+  });
+  stream.addEventListener("vehicle", (event) => queue(JSON.parse(event.data)));
+  stream.addEventListener("open", () => { statusLine.textContent = "En direct."; });
+  stream.addEventListener("error", () => {
+    statusLine.textContent = stream.readyState === EventSource.CLOSED
+      ? "Flux arrêté : rechargez la page (session terminée ?)."
+      : "Flux interrompu : reconnexion…";
+  });
+})();

@@ -1,0 +1,63 @@
+"""Jinja2 for every page: one base layout, one template folder per area, French dates.
+
+Templates are found as `<area>/<name>.html` in `fleet_api/web/<area>/templates/`, and the
+layout and error page in `fleet_api/web/templates/`. Filters show UTC times in
+FLEET_TIMEZONE (`local`), durations (`depuis`: « il y a 12 min ») and numbers in French.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+
+from fleet_api.web.nav import ROLE_TITLES, links_for
+
+WEB_DIR = Path(__file__).parent
+AREAS = ("auth", "fleet", "vehicles")
+LOCALE = "fr_FR"
+
+
+def make_templates(zone) -> Jinja2Templates:
+    loader = ChoiceLoader([FileSystemLoader(WEB_DIR / "templates"),
+                           PrefixLoader({area: FileSystemLoader(WEB_DIR / area / "templates") for area in AREAS})])
+    env = Environment(loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True,
+                      lstrip_blocks=True)
+
+    def local(moment: datetime | str | None, pattern: str = "d MMM yyyy 'à' HH:mm") -> str:
+        if moment is None:
+            return "—"
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return format_datetime(moment, pattern, tzinfo=zone, locale=LOCALE)
+
+    def since(moment: datetime | str | None, now: datetime) -> str:
+        if moment is None:
+            return "jamais"
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return "il y a " + format_timedelta(now - moment, threshold=1.5, format="short", locale=LOCALE)
+
+    def number(value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return "—"
+        return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=LOCALE)
+
+    env.filters.update(local=local, number=number)
+    env.globals.update(since=since, role_title=lambda role: ROLE_TITLES[role], links_for=links_for)
+    return Jinja2Templates(env=env)
+
+
+def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200):
+    """The page `name` with the signed-in user (if any), the menu and the CSRF token."""
+    user = getattr(request.state, "web_user", None)
+    values = {"user": user, "csrf_token": getattr(request.state, "csrf_token", ""),
+              "now": request.app.state.clock(), "settings": request.app.state.settings}
+    return request.app.state.templates.TemplateResponse(request, name, values | (context or {}),
+                                                        status_code=status_code,
+                                                        headers={"Cache-Control": "no-store"})
