@@ -63,3 +63,5 @@ def setup_logging(process: str, *, level: str | int | None = None, fmt: str | No
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level or os.environ.get("FLEET_LOG_LEVEL", "INFO").upper())
+    for chatty in ("httpx", "httpcore"):  # a line per outgoing request: ours say what matters
+        logging.getLogger(chatty).setLevel(logging.WARNING)
