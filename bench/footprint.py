@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,16 +28,12 @@ from pathlib import Path
 
 import psycopg
 
+from fleetbase.broker import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "fleet_footprint"
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def children_of(pid: int) -> list[int]:

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -52,13 +51,6 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def release_template(databases, seeded_template) -> None:
-    """See `create_from_template`: free the template before any fixture copies it."""
-    databases.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                            " WHERE datname = %(name)s AND pid <> pg_backend_pid()", {"name": seeded_template})
-
-
 @pytest.fixture
 def api_db(databases, seeded_template) -> str:
     return database_url(create_from_template(databases, seeded_template))
@@ -88,15 +80,7 @@ def module_db(databases, seeded_template) -> str:
 
 
 def create_from_template(databases, template: str) -> str:
-    """Copy the template. yoyo-migrations leaves its connection to it open until garbage
-    collection (fleetbase.migrate does not close the backend), which blocks CREATE DATABASE …
-    TEMPLATE: end those idle sessions on this session's own template database, then retry."""
-    for _ in range(5):
-        try:
-            return databases.create(template=template)
-        except psycopg.errors.ObjectInUse:
-            databases.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                    " WHERE datname = %(name)s AND pid <> pg_backend_pid()", {"name": template})
+    """A copy of the template (which takes no connection: tests/conftest.py)."""
     return databases.create(template=template)
 
 

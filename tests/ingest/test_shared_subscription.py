@@ -6,33 +6,23 @@ subscribe again (Mosquitto 2.0 does not restore shared subscriptions)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import pytest
 
-from tests.ingest.conftest import ROOT, publish, query, scalar, worker_environment
+from tests.ingest.conftest import publish, query, scalar, worker_process
 from tests.ingest.publisher import StreamPublisher
-from tests.processes import stop_process, wait_until
+from tests.processes import wait_until
 
 TRACKERS = ["car-02", "car-05", "scooter-03", "scooter-11", "ebike-02", "ebike-06"]
 GROUP = "fleet-ingest"
 
 
-@contextmanager
-def shared_worker(url: str, port: int, client_id: str) -> Iterator[subprocess.Popen]:
-    environment = os.environ | worker_environment(url, port, client_id) | {"FLEET_INGEST_SHARE_GROUP": GROUP}
-    process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield process
-    finally:
-        stop_process(process)
+def shared_worker(url: str, port: int, client_id: str):
+    """A `python -m ingest` process in the share group (tests/ingest/conftest.py's worker_process)."""
+    return worker_process(url, port, client_id, FLEET_INGEST_SHARE_GROUP=GROUP)
 
 
 def stored(url: str) -> list[tuple[str, int]]:
