@@ -40,6 +40,9 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 # Chromium (never a browser downloaded by Playwright).
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The receipts' tests read the PDF's text with pdftotext; the PDF embeds DejaVu for French text.
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 
 fresh_postgres=no
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,6 +12,9 @@ PACKAGES = {
     "htmx": "htmx.org/dist",
     "alpine": "@alpinejs/csp/dist",
     "pico": "@picocss/pico/css",
+    "signature-pad": "signature_pad/dist",
+    "chart": "chart.js/dist",
+    "geoman": "@geoman-io/leaflet-geoman-free/dist",
 }
 # The Natural Earth land polygons (1:10 m) the map's own base layer is cut from.
 LAND_TOPOJSON = "world-atlas/land-10m.json"
