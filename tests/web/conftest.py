@@ -114,6 +114,9 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     # Signed in: the logout button is there, though hidden in a phone's closed menu, which the
     # accessibility tree (and so get_by_role, unless told) leaves out once Alpine has closed it.
     expect(page.get_by_role("button", name="Se déconnecter", include_hidden=True)).to_be_attached()
+    # The landing page's deferred scripts have run (menu button, Alpine) before the test acts on it:
+    # on a busy machine a click could otherwise come before the handler (failed once under load).
+    page.wait_for_load_state("load")
 
 
 @pytest.fixture
