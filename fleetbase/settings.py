@@ -50,7 +50,6 @@ class FleetSettings(BaseSettings):
 
     demo_mode: bool = False
     demo_password: SecretStr = SecretStr(DEFAULT_SECRET)
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
 
     retention_days: int = Field(default=60, ge=1, le=3650)
     storage_backend: StorageBackend = StorageBackend.AUTO  # fleetbase/storage.py
@@ -76,7 +75,7 @@ class FleetSettings(BaseSettings):
     def load(cls, **overrides: object) -> Self:
         """Read the environment (plus `overrides`) and refuse default secrets in production.
 
-        Secrets may also come from files named like their variable (`FLEET_SECRET_KEY`…)
+        Secrets may also come from files named like their variable (`FLEET_MQTT_PASSWORD`…)
         in FLEET_SECRETS_DIR, or in systemd's $CREDENTIALS_DIRECTORY (`LoadCredential=`),
         so they never sit in an environment file."""
         secrets_dir = os.environ.get("FLEET_SECRETS_DIR") or os.environ.get("CREDENTIALS_DIRECTORY")
@@ -88,7 +87,7 @@ class FleetSettings(BaseSettings):
 
     def secrets(self) -> dict[str, SecretStr]:
         """The secrets this process needs, by setting name; subclasses add theirs."""
-        return {"secret_key": self.secret_key, "mqtt_password": self.mqtt_password}
+        return {"mqtt_password": self.mqtt_password}
 
     def check_secrets(self) -> None:
         if self.demo_mode:
