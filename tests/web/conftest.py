@@ -43,8 +43,10 @@ def browser_type_launch_args(browser_type_launch_args) -> dict:
 
 
 @pytest.fixture
-def web_db(databases, seeded_template) -> str:
-    return database_url(create_from_template(databases, seeded_template))
+def web_db(databases, seeded_template) -> Iterator[str]:
+    name = create_from_template(databases, seeded_template)
+    yield database_url(name)
+    databases.drop(name)
 
 
 @pytest.fixture
