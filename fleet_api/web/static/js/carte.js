@@ -14,8 +14,8 @@
   const depotSelect = document.getElementById("filtre-depot");
   const LIST_LIMIT = 200;
   const LIST_EVERY_MS = 1000;
-  const FRAME_BUDGET_MS = 30;
-  const BATCH = 20;
+  const FRAME_BUDGET_MS = 12;
+  const MOVES_PER_FRAME = 40;
 
   const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false })
     .setView([43.66, -1.2], 10);
@@ -228,35 +228,43 @@
     marker.setLatLng([v.lat, v.lon]);
   }
 
+  function regroup(moves) {
+    if (moves.remove.length) cluster.removeLayers(moves.remove);
+    for (const [marker, v] of moves.place) place(marker, v);
+    if (moves.add.length) cluster.addLayers(moves.add);
+  }
+
   function applyAll(rows) {
     const moves = { add: [], remove: [], place: [] };
     for (const v of rows) {
       vehicles.set(v.vehicle_id, v);
       drawMarker(v, moves);
     }
-    if (moves.remove.length) cluster.removeLayers(moves.remove);
-    for (const [marker, v] of moves.place) place(marker, v);
-    if (moves.add.length) cluster.addLayers(moves.add);
+    regroup(moves);
     scheduleList();
   }
 
   function flush() {
-    // Changes are applied in small batches until FRAME_BUDGET_MS is spent: reclustering costs
-    // grow with the batch and with the fleet, and a frame must stay short. The rest waits for
-    // the next frame; a vehicle that changes again meanwhile is applied once, in its latest
+    // Each frame looks at waiting changes until FRAME_BUDGET_MS is spent, and reclusters at
+    // most MOVES_PER_FRAME markers, in one bulk remove and one bulk add: looking is cheap
+    // (most moves are unseen, see `unseenMove`), reclustering is not. The rest waits for the
+    // next frame; a vehicle that changes again meanwhile is applied once, in its latest
     // state, so the backlog never outgrows the fleet.
     frameRequested = false;
     const started = performance.now();
     view = map.getBounds();
-    while (pending.size && performance.now() - started < FRAME_BUDGET_MS) {
-      const rows = [];
-      for (const [id, v] of pending) {
-        rows.push(v);
-        pending.delete(id);
-        if (rows.length >= BATCH) break;
-      }
-      applyAll(rows);
+    const moves = { add: [], remove: [], place: [] };
+    let looked = 0;
+    for (const [id, v] of pending) {
+      pending.delete(id);
+      vehicles.set(id, v);
+      drawMarker(v, moves);
+      looked += 1;
+      if (moves.add.length + moves.remove.length >= MOVES_PER_FRAME) break;
+      if (looked % 50 === 0 && performance.now() - started > FRAME_BUDGET_MS) break;
     }
+    regroup(moves);
+    scheduleList();
     window.fleetMap.frames += 1;
     if (pending.size) { frameRequested = true; requestAnimationFrame(flush); }
   }
