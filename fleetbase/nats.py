@@ -45,6 +45,10 @@ def hash_nats_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
     return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** rounds))
 
 
+def check_nats_password(password: str, password_hash: str) -> bool:
+    return crypt.crypt(password, password_hash) == password_hash
+
+
 def tracker_subjects(tracker_id: str) -> list[str]:
     """What a tracker may publish: the NATS form of its ACL lines (fleet/%u/…, owntracks/+/%u)."""
     return [f"fleet.{tracker_id}.telemetry", f"fleet.{tracker_id}.status", f"owntracks.*.{tracker_id}"]
