@@ -125,10 +125,11 @@ class Bench:
         return process
 
     def start_load(self, *, trackers: int, rate: float, duration: float, port: int | None = None,
-                   protocol: str = "5") -> subprocess.Popen:
+                   protocol: str = "5", connections: int = 1) -> subprocess.Popen:
         command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{port or self.port}",
                    "load", "--trackers", str(trackers), "--rate", str(rate), "--duration", str(duration),
-                   "--report-every", str(max(duration, 1)), "--mqtt-protocol", protocol]
+                   "--report-every", str(max(duration, 1)), "--mqtt-protocol", protocol,
+                   "--connections", str(connections)]
         env = os.environ | {"FLEET_DEMO_MODE": "true", "FLEET_DEMO_PASSWORD": DEMO_PASSWORD}
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
 
@@ -208,7 +209,7 @@ class Bench:
                           p99_s=quantile(lag, 0.99), peak_memory_mb=peak)
 
     def with_workers(self, engine: str, count: int, *, port: int, protocol: str, extra: dict[str, str],
-                     trackers: int, rate: float, duration: float) -> WorkersResult:
+                     trackers: int, rate: float, duration: float, connections: int = 1) -> WorkersResult:
         """`count` workers on `engine`, the load through `port`; they are stopped at the end."""
         ids = [f"{WORKER_ID}-{engine}-{number}" for number in range(count)]  # the same ids run after run
         workers = [self.worker(client_id=client_id, extra=extra) for client_id in ids]
@@ -217,7 +218,8 @@ class Bench:
             before = {name: counter(self.url, name, ids) for name in ("ingest_stored_total", "ingest_duplicates_total")}
             lag_before = histogram(self.url, "ingest_lag_seconds", ids)
             started_at = datetime.now(UTC)
-            load = self.start_load(trackers=trackers, rate=rate, duration=duration, port=port, protocol=protocol)
+            load = self.start_load(trackers=trackers, rate=rate, duration=duration, port=port, protocol=protocol,
+                                   connections=connections)
 
             def stored() -> int:
                 for worker in workers:
@@ -330,7 +332,7 @@ class BenchCluster:
 
 
 def compare_workers(bench: Bench, *, engines: list[str], counts: list[int], trackers: int, rate: float,
-                    duration: float) -> list[WorkersResult]:
+                    duration: float, connections: int = 1) -> list[WorkersResult]:
     """The same load with 1, 2, 3 workers on Mosquitto (shared subscription) and on NATS."""
     results = []
     for engine in engines:
@@ -353,7 +355,8 @@ def compare_workers(bench: Bench, *, engines: list[str], counts: list[int], trac
         try:
             for count in counts:
                 results.append(bench.with_workers(engine, count, port=port, protocol=protocol, extra=extra,
-                                                  trackers=trackers, rate=rate, duration=duration))
+                                                  trackers=trackers, rate=rate, duration=duration,
+                                                  connections=connections))
                 print_workers_result(results[-1])
         finally:
             close()
@@ -488,6 +491,9 @@ def main() -> int:
     parser.add_argument("--engines", default="mosquitto,nats", help="mosquitto (shared subscription), nats")
     parser.add_argument("--workers-load", default="1000:2000", help="trackers:rate of the workers comparison")
     parser.add_argument("--workers-duration", type=float, default=60.0, help="seconds per worker count")
+    parser.add_argument("--workers-connections", type=int, default=4,
+                        help="the load's MQTT connections in the workers comparison (NATS 2.9 stores each"
+                             " QoS 1 message before reading the connection's next one)")
     args = parser.parse_args()
     default_loads = "10000:10000" if args.api_loans else "42:42,1000:5000,10000:10000"
     loads = [tuple(float(part) for part in load.split(":")) for load in (args.loads or default_loads).split(",")]
@@ -509,7 +515,8 @@ def main() -> int:
                 print_workers_header()
                 results += compare_workers(bench, engines=args.engines.split(","),
                                            counts=[int(count) for count in args.workers.split(",")],
-                                           trackers=int(trackers), rate=rate, duration=args.workers_duration)
+                                           trackers=int(trackers), rate=rate, duration=args.workers_duration,
+                                           connections=args.workers_connections)
     except (BenchError, TimeoutError) as error:
         print(f"bench-ingest failed: {error}", file=sys.stderr)
         return 1
