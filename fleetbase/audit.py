@@ -20,7 +20,7 @@ def record(conn: psycopg.Connection, *, user_id: int | None, action: str, subjec
 
 def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id: int | None = None,
             participant_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
-            before_id: int | None = None, limit: int = 100) -> list[dict]:
+            before_id: int | None = None, limit: int | None = 100) -> list[dict]:
     """Entries newest first (by id: the order they were written), `limit` at most, older than
     `before_id` when given. About a participant: their own record's entries, and the looks
     at a vehicle's positions during one of their loans."""
