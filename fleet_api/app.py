@@ -17,6 +17,7 @@ from fleet_api.bookings import endpoints as bookings
 from fleet_api.bookings import planning as bookings_planning
 from fleet_api.authz import document_roles
 from fleet_api.deps import system_clock
+from fleet_api.audit import endpoints as audit
 from fleet_api.garages import endpoints as garages
 from fleet_api.geofences import endpoints as geofences
 from fleet_api.geofences import rules as geofence_rules
@@ -43,7 +44,8 @@ from psycopg_pool import ConnectionPool
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
            history.router, geofences.router, geofence_rules.router,
            participants.router, bookings.router, bookings_planning.router, photos.router,
-           maintenance.router, alerts.router, repair_tickets.router, garages.router)
+           maintenance.router, alerts.router, repair_tickets.router, garages.router,
+           audit.router)
 for _router in ROUTERS:
     document_roles(_router)
 

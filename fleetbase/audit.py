@@ -16,3 +16,28 @@ def record(conn: psycopg.Connection, *, user_id: int | None, action: str, subjec
         " VALUES (%(at)s, %(user_id)s, %(action)s, %(subject_type)s, %(subject_id)s, %(reason)s, %(details)s)",
         {"at": now, "user_id": user_id, "action": action, "subject_type": subject_type,
          "subject_id": str(subject_id), "reason": reason, "details": Jsonb(details or {})})
+
+
+def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id: int | None = None,
+            participant_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
+            before_id: int | None = None, limit: int | None = 100) -> list[dict]:
+    """Entries newest first (by id: the order they were written), `limit` at most, older than
+    `before_id` when given. About a participant: their own record's entries, and the looks
+    at a vehicle's positions during one of their loans."""
+    return conn.execute(
+        "SELECT a.id, a.at, a.user_id, u.username, a.action, a.subject_type, a.subject_id, a.reason, a.details"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
+        " WHERE (%(user_id)s::bigint IS NULL OR a.user_id = %(user_id)s)"
+        "   AND (%(vehicle)s::text IS NULL OR (a.subject_type = 'vehicle' AND a.subject_id = %(vehicle)s))"
+        "   AND (%(participant)s::text IS NULL"
+        "        OR (a.subject_type = 'participant' AND a.subject_id = %(participant)s)"
+        "        OR (a.details ? 'loan_ids' AND EXISTS (SELECT 1 FROM loans l"
+        "            WHERE l.participant_id = %(participant)s::bigint"
+        "              AND a.details -> 'loan_ids' @> to_jsonb(l.id))))"
+        "   AND (%(start)s::timestamptz IS NULL OR a.at >= %(start)s)"
+        "   AND (%(end)s::timestamptz IS NULL OR a.at < %(end)s)"
+        "   AND (%(before)s::bigint IS NULL OR a.id < %(before)s)"
+        " ORDER BY a.id DESC LIMIT %(limit)s",
+        {"user_id": user_id, "vehicle": None if vehicle_id is None else str(vehicle_id),
+         "participant": None if participant_id is None else str(participant_id),
+         "start": start, "end": end, "before": before_id, "limit": limit}).fetchall()

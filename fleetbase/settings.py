@@ -52,6 +52,9 @@ class FleetSettings(BaseSettings):
     demo_password: SecretStr = SecretStr(DEFAULT_SECRET)
 
     retention_days: int = Field(default=60, ge=1, le=3650)
+    # How long the audit log keeps an entry (docs/PRIVACY.md): a year, the CNIL's usual
+    # span for access logs; removed only by the scheduler's retention job.
+    audit_retention_days: int = Field(default=365, ge=30, le=3650)
     storage_backend: StorageBackend = StorageBackend.AUTO  # fleetbase/storage.py
     timezone: str = "Europe/Paris"
 

@@ -83,19 +83,33 @@ def licences_held(conn: psycopg.Connection, participant_id: int, *, on: date) ->
 
 def participant_loans(conn: psycopg.Connection, participant_id: int) -> list[dict]:
     return conn.execute(
-        "SELECT l.id, v.label AS vehicle_label, v.kind AS vehicle_kind, l.status, l.starts_at, l.ends_at,"
+        "SELECT l.id, l.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, l.status, l.starts_at, l.ends_at,"
         " l.purpose, l.deposit_cents, l.checked_out_at, l.checked_in_at, l.odometer_km_driven"
         " FROM loans l JOIN vehicles v ON v.id = l.vehicle_id WHERE l.participant_id = %(id)s ORDER BY l.starts_at",
         {"id": participant_id}).fetchall()
 
 
-def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: datetime) -> int:
-    """Blank the person, drop their licences, unlink their loans; how many loans were unlinked.
+def positions_during_loan(conn: psycopg.Connection, loan_id: int) -> list[dict]:
+    """The loan's vehicle's positions still kept, from check-out to check-in (or now, still out)."""
+    return conn.execute(
+        "SELECT p.fix_time, p.lat, p.lon, p.speed_kmh, p.effective_odometer_km FROM loans l"
+        " JOIN positions p ON p.vehicle_id = l.vehicle_id AND p.fix_time >= l.checked_out_at"
+        "  AND p.fix_time < coalesce(l.checked_in_at, 'infinity')"
+        " WHERE l.id = %(id)s AND l.checked_out_at IS NOT NULL ORDER BY p.fix_time", {"id": loan_id}).fetchall()
 
-    The loans keep what the funders' figures need (dates, purpose, intercommunality, km);
-    their inspections keep no personal field (signatures are timestamps only).
+
+def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: datetime) -> int:
+    """Blank the person, drop their licences, their inspections' photos and signatures, unlink
+    their loans; how many loans were unlinked.
+
+    The loans keep what the funders' figures need (dates, purpose, intercommunality, km).
     """
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
+    conn.execute("DELETE FROM inspection_photos p USING inspections i, loans l"
+                 " WHERE p.inspection_id = i.id AND i.loan_id = l.id AND l.participant_id = %(id)s",
+                 {"id": participant_id})
+    conn.execute("UPDATE inspections i SET participant_signed_at = NULL FROM loans l"
+                 " WHERE i.loan_id = l.id AND l.participant_id = %(id)s", {"id": participant_id})
     unlinked = conn.execute("UPDATE loans SET participant_id = NULL, updated_at = %(now)s"
                             " WHERE participant_id = %(id)s", {"id": participant_id, "now": now}).rowcount
     conn.execute("UPDATE participants SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,"

@@ -6,6 +6,7 @@ their own structure); `user` is the id of whoever acts, written to the audit log
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 import psycopg
@@ -13,6 +14,7 @@ import psycopg
 from fleetbase import audit
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from loans import participant_repository as repository
+from loans import repository as loan_repository
 
 
 def participant_or_404(conn: psycopg.Connection, participant_id: int, *, scope: dict | None) -> dict:
@@ -64,8 +66,22 @@ def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id
     participant = participant_or_404(conn, participant_id, scope=None)
     audit.record(conn, user_id=user_id, action="export_participant", subject_type="participant",
                  subject_id=participant_id, now=now)
-    return {"participant": participant, "loans": repository.participant_loans(conn, participant_id),
-            "exported_at": now}
+    loans = repository.participant_loans(conn, participant_id)
+    for loan in loans:
+        loan["transitions"] = loan_repository.transitions(conn, loan["id"])
+        loan["inspections"] = [_with_photo_contents(conn, loan["id"], inspection)
+                               for inspection in loan_repository.inspections(conn, loan["id"]).values()]
+        loan["positions"] = repository.positions_during_loan(conn, loan["id"])
+    return {"participant": participant, "loans": loans,
+            "audit": audit.entries(conn, participant_id=participant_id, limit=None), "exported_at": now}
+
+
+def _with_photo_contents(conn: psycopg.Connection, loan_id: int, inspection: dict) -> dict:
+    photos = []
+    for photo in inspection["photos"]:
+        stored = loan_repository.get_photo(conn, loan_id, photo["id"])
+        photos.append(photo | {"content_base64": base64.b64encode(stored["content"]).decode("ascii")})
+    return inspection | {"photos": photos}
 
 
 def erase_participant(conn: psycopg.Connection, participant_id: int, *, user_id: int, now: datetime) -> dict:

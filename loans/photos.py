@@ -41,6 +41,28 @@ def sniff_type(content: bytes) -> str | None:
     return None
 
 
+def without_jpeg_metadata(content: bytes) -> bytes:
+    """The JPEG without its APP1 segments (Exif, XMP): a tablet's camera writes there where
+    the photo was taken, a position the service must not keep (docs/PRIVACY.md). The image
+    data is copied byte for byte; from a byte that does not start a segment on, the rest is
+    kept as it is."""
+    if not content.startswith(b"\xff\xd8"):
+        return content
+    kept, at = [content[:2]], 2
+    while at + 4 <= len(content) and content[at] == 0xFF:
+        marker = content[at + 1]
+        if marker == 0xDA or 0xD0 <= marker <= 0xD7 or marker in (0x01, 0xD9):  # image data from here
+            break
+        end = at + 2 + int.from_bytes(content[at + 2:at + 4], "big")
+        if end > len(content):
+            break
+        if marker != 0xE1:
+            kept.append(content[at:end])
+        at = end
+    kept.append(content[at:])
+    return b"".join(kept)
+
+
 def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, user_id: int,
                  now: datetime) -> dict:
     """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
@@ -49,6 +71,8 @@ def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, us
     content_type = sniff_type(content)
     if content_type is None:
         raise NotAPhoto("Ce fichier n'est pas une photo JPEG, PNG ou WebP.")
+    if content_type == "image/jpeg":
+        content = without_jpeg_metadata(content)
     repository.delete_uploads_before(conn, now - UPLOAD_KEPT)
     upload_id = repository.insert_upload(conn, content_type=content_type, content=content, user_id=user_id, now=now)
     return {"id": upload_id, "content_type": content_type, "size_bytes": len(content),

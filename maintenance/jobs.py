@@ -81,7 +81,8 @@ def batteries_before_loans(conn: psycopg.Connection, *, now: datetime, context: 
 def retention(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
     settings = context.settings
     return jobs_repository.delete_expired(conn, now=now, retention_days=settings.retention_days,
-                                          keep_days=settings.scheduler_keep_operational_days)
+                                          keep_days=settings.scheduler_keep_operational_days,
+                                          audit_days=settings.audit_retention_days)
 
 
 def notify(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:

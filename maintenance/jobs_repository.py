@@ -39,14 +39,19 @@ def open_battery_alert_loans(conn: psycopg.Connection) -> list[dict]:
         " WHERE a.kind = 'low_battery_before_loan' AND a.status <> 'resolved'").fetchall()
 
 
-def delete_expired(conn: psycopg.Connection, *, now: datetime, retention_days: int, keep_days: int) -> dict[str, int]:
-    """Operational rows past their keep: rejected telemetry after `retention_days` (it holds
-    positions), closed alerts, sent e-mails, finished deliveries, job runs, dead tokens after
-    `keep_days`. Raw positions are expired by the ingest worker (expire_positions)."""
-    telemetry_cutoff = now - timedelta(days=retention_days)
+def delete_expired(conn: psycopg.Connection, *, now: datetime, retention_days: int, keep_days: int,
+                   audit_days: int) -> dict[str, int]:
+    """Rows past their keep. Everything that holds a coordinate after `retention_days`
+    (positions, zone events, rejected telemetry, the last fix of a silent vehicle, alerts and
+    e-mails telling where a vehicle was: `expire_positional_data`, 0065); audit entries after
+    `audit_days` (`expire_audit_log`, the only way past the log's append-only trigger, 0066);
+    closed alerts, sent e-mails, finished deliveries, job runs, dead tokens after `keep_days`."""
     cutoff = now - timedelta(days=keep_days)
+    removed = dict(conn.execute("SELECT expire_positional_data(%(days)s, %(now)s) AS counts",
+                                {"days": retention_days, "now": now}).fetchone()["counts"])
+    removed["audit_log"] = conn.execute("SELECT expire_audit_log(%(days)s, %(now)s) AS n",
+                                        {"days": audit_days, "now": now}).fetchone()["n"]
     statements = {
-        "dead_letters": "DELETE FROM dead_letters WHERE received_at < %(telemetry)s",
         "alerts": "DELETE FROM alerts a WHERE a.status = 'resolved' AND a.resolved_at < %(cutoff)s",
         "mail_outbox": "DELETE FROM mail_outbox WHERE sent_at < %(cutoff)s OR failed_at < %(cutoff)s",
         "webhook_deliveries": "DELETE FROM webhook_deliveries WHERE status <> 'pending'"
@@ -55,5 +60,6 @@ def delete_expired(conn: psycopg.Connection, *, now: datetime, retention_days: i
         "api_tokens": "DELETE FROM api_tokens WHERE expires_at < %(cutoff)s",
         "login_failures": "DELETE FROM login_failures WHERE last_failed_at < %(cutoff)s",
     }
-    return {table: conn.execute(statement, {"telemetry": telemetry_cutoff, "cutoff": cutoff}).rowcount
-            for table, statement in statements.items()}
+    for table, statement in statements.items():
+        removed[table] = removed.get(table, 0) + conn.execute(statement, {"cutoff": cutoff}).rowcount
+    return removed

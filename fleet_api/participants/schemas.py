@@ -99,9 +99,66 @@ class ParticipantLoan(BaseModel):
     odometer_km_driven: float | None
 
 
+class ExportedTransition(BaseModel):
+    from_status: str | None
+    to_status: str
+    by_username: str | None
+    at: datetime
+    reason: str | None
+
+
+class ExportedPhoto(BaseModel):
+    id: int
+    damage_index: int | None
+    content_type: str
+    caption: str | None
+    content_base64: str
+
+
+class ExportedInspection(BaseModel):
+    kind: str
+    odometer_km: float
+    telemetry_odometer_km: float | None
+    odometer_correction_reason: str | None
+    energy_pct: float | None
+    checklist: dict
+    damages: list
+    participant_signed_at: datetime | None = Field(description="the participant's signature (a time)")
+    staff_signed_at: datetime | None
+    created_at: datetime
+    photos: list[ExportedPhoto]
+
+
+class ExportedPosition(BaseModel):
+    fix_time: datetime
+    lat: float
+    lon: float
+    speed_kmh: float | None
+    effective_odometer_km: float | None
+
+
+class ExportedLoan(ParticipantLoan):
+    transitions: list[ExportedTransition]
+    inspections: list[ExportedInspection]
+    positions: list[ExportedPosition] = Field(
+        description="the vehicle's positions still kept (FLEET_RETENTION_DAYS) from check-out to check-in")
+
+
+class ExportedAuditEntry(BaseModel):
+    at: datetime
+    username: str | None
+    action: str
+    subject_type: str
+    subject_id: str
+    reason: str | None
+    details: dict
+
+
 class ParticipantExport(BaseModel):
-    """Everything held about one person (RGPD right of access)."""
+    """Everything held about one person (RGPD right of access). Incidents are to be added
+    with their table (issue 17)."""
 
     participant: Participant
-    loans: list[ParticipantLoan]
+    loans: list[ExportedLoan]
+    audit: list[ExportedAuditEntry] = Field(description="entries about the person or their loans")
     exported_at: datetime

@@ -99,6 +99,8 @@ MATRIX = {
     ("PATCH", "/api/v1/garages/{garage_id}"):               (Y, 403, 403, 403, 403, 403, 401),
     ("PUT", "/api/v1/garages/{garage_id}/webhook"):         (Y, 403, 403, 403, 403, 403, 401),
     ("DELETE", "/api/v1/garages/{garage_id}/webhook"):      (Y, 403, 403, 403, 403, 403, 401),
+    # Privacy (issue #17).
+    ("GET", "/api/v1/audit"):                               (Y, 403, 403, 403, 403, 403, 401),
 }
 # Open to anyone, token or not.
 UNIQUE = itertools.count()
@@ -210,6 +212,7 @@ CALLS = {
     ("PUT", "/api/v1/garages/{garage_id}/webhook"): {"path": {"garage_id": 1},
                                                     "json": {"url": "https://garage.example.org/hooks"}},
     ("DELETE", "/api/v1/garages/{garage_id}/webhook"): {"path": {"garage_id": 1}},
+    ("GET", "/api/v1/audit"): {"params": {"limit": 5}},
 }
 
 
