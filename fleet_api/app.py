@@ -21,6 +21,7 @@ from fleet_api.garages import endpoints as garages
 from fleet_api.geofences import endpoints as geofences
 from fleet_api.geofences import rules as geofence_rules
 from fleet_api.history import endpoints as history
+from fleet_api.incidents import endpoints as incidents
 from fleet_api.live import endpoints as live
 from fleet_api.maintenance import endpoints as maintenance
 from fleet_api.participants import endpoints as participants
@@ -41,7 +42,7 @@ from psycopg_pool import ConnectionPool
 
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
-           history.router, geofences.router, geofence_rules.router,
+           history.router, incidents.router, geofences.router, geofence_rules.router,
            participants.router, bookings.router, bookings_planning.router, photos.router,
            maintenance.router, alerts.router, repair_tickets.router, garages.router)
 for _router in ROUTERS:
