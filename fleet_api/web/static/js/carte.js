@@ -155,6 +155,7 @@
     add(F.presence(v).text);
     add(F.state(v).text);
     if (v.position_precision === "coarse") add("Position approximative (≈ 1 km) : véhicule prêté à une personne.");
+    else if (v.loan_status && v.incident_id != null) add(`Position précise : incident n° ${v.incident_id} ouvert (consultation journalisée).`);
     else if (v.speed_kmh !== null) add(`Vitesse : ${Math.round(v.speed_kmh)} km/h`);
     const link = document.createElement("a");
     link.href = `/vehicules/${v.vehicle_id}`;
@@ -305,7 +306,8 @@
       seen.className = `state-${presence.key}`;
       seen.textContent = presence.text;
       const stateCell = document.createElement("td");
-      stateCell.textContent = F.state(v).text + (v.lat === null ? " (aucune position)" : "");
+      stateCell.textContent = F.state(v).text + (v.lat !== null ? ""
+        : v.position_precision === "hidden" ? " (position non affichée : véhicule prêté)" : " (aucune position)");
       tr.append(name, energyCell, seen, stateCell);
       return tr;
     });
