@@ -64,6 +64,9 @@ class FleetSettings(BaseSettings):
     loan_location_policy: LocationPolicy = LocationPolicy.COARSE
     incident_lookback_hours: float = Field(default=24.0, ge=0, le=24 * 31)
     incident_auto_close_days: float = Field(default=7.0, gt=0, le=92)
+    # A loan still overdue this many days after its end: the fleet manager is alerted and
+    # offered to open a "vehicle not returned" incident.
+    incident_not_returned_days: float = Field(default=2.0, ge=0, le=92)
 
     @field_validator("timezone")
     @classmethod

@@ -130,3 +130,11 @@ def notify_vehicle_changed(conn: psycopg.Connection, vehicle_ids: list[int]) -> 
     if vehicle_ids:
         conn.execute("SELECT pg_notify('vehicle_state', %(payload)s)",
                      {"payload": json.dumps({"vehicle_ids": sorted(set(vehicle_ids))})})
+
+
+def loans_not_returned(conn: psycopg.Connection, *, ended_before: datetime) -> list[dict]:
+    """Overdue loans that ended before `ended_before`: their vehicle, label and end."""
+    return conn.execute(
+        "SELECT l.id, l.vehicle_id, v.label AS vehicle_label, l.ends_at FROM loans l"
+        " JOIN vehicles v ON v.id = l.vehicle_id WHERE l.status = 'overdue' AND l.ends_at <= %(before)s"
+        " ORDER BY l.id", {"before": ended_before}).fetchall()

@@ -16,9 +16,11 @@ from enum import StrEnum
 import psycopg
 
 from fleetbase import audit
+from fleetbase.alerts import AlertDraft, open_alerts
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from incidents import repository
 from incidents.repository import Incident
+from loans.rules import when
 
 AUTO_CLOSE_OUTCOME = "Clos automatiquement : non renouvelé dans le délai prévu."
 
@@ -31,7 +33,31 @@ class IncidentKind(StrEnum):
 
 
 # The alerts that offer to open an incident, and the kind they suggest.
-OFFERED_BY_ALERT = {"possible_theft": IncidentKind.THEFT_SUSPECTED, "loan_overdue": IncidentKind.NOT_RETURNED}
+OFFERED_BY_ALERT = {"possible_theft": IncidentKind.THEFT_SUSPECTED, "vehicle_not_returned": IncidentKind.NOT_RETURNED,
+                    "loan_overdue": IncidentKind.NOT_RETURNED}
+
+
+def incident_offer(alert: dict) -> dict | None:
+    """What to send to open the incident an alert suggests (None: it suggests none, is over,
+    or its vehicle has an incident open already — `alert["incident_id"]`)."""
+    kind = OFFERED_BY_ALERT.get(alert["kind"])
+    if kind is None or alert["status"] == "resolved" or alert.get("incident_id") is not None:
+        return None
+    return {"method": "POST", "href": "/api/v1/incidents",
+            "body": {"vehicle_id": alert["vehicle_id"], "loan_id": alert["loan_id"], "kind": str(kind),
+                     "alert_id": alert["id"], "reason": ""}}
+
+
+def not_returned_alerts(conn: psycopg.Connection, *, now: datetime, after: timedelta, zone) -> list[int]:
+    """For the scheduler: one alert to the fleet manager per loan still overdue `after` its end,
+    offering a "vehicle not returned" incident (the text names no place). Resolved at check-in."""
+    drafts = [AlertDraft(
+        "vehicle_not_returned", "critical", "fleet_manager", loan["vehicle_id"], loan["id"],
+        f"Véhicule non rendu : {loan['vehicle_label']} (prêt n° {loan['id']}) devait être rendu le "
+        f"{when(loan['ends_at'], zone)}. Vous pouvez ouvrir un incident « véhicule non rendu » pour le localiser.",
+        f"vehicle_not_returned:{loan['id']}")
+        for loan in repository.loans_not_returned(conn, ended_before=now - after)]
+    return open_alerts(conn, drafts, now=now)
 
 
 def _written(text: str, what: str) -> str:

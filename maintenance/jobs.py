@@ -42,9 +42,14 @@ def due_scan(conn: psycopg.Connection, *, now: datetime, context: JobContext) ->
 
 
 def overdue_loans(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
+    from incidents.service import not_returned_alerts
     from loans.overdue import mark_overdue_loans  # the loans domain owns the rule and its alert
 
-    return {"marked": len(mark_overdue_loans(conn, now=now, zone=context.settings.zone))}
+    settings = context.settings
+    marked = mark_overdue_loans(conn, now=now, zone=settings.zone)
+    not_returned = not_returned_alerts(conn, now=now, after=timedelta(days=settings.incident_not_returned_days),
+                                       zone=settings.zone)
+    return {"marked": len(marked), "not_returned": len(not_returned)}
 
 
 def fleet_silence(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:

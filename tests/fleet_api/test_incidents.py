@@ -188,3 +188,21 @@ def test_under_the_precise_policy_a_lent_vehicle_s_history_is_shown_and_audited(
         assert seen.status_code == 200
     (row,) = audit_actions(api_db)
     assert (row["action"], row["reason"], row["details"]["policy"]) == ("view_trips", "precise_policy", "precise")
+
+
+def test_a_possible_theft_alert_offers_the_incident_that_answers_it(api, api_db, fleet):
+    with connect(api_db) as conn:
+        conn.execute("INSERT INTO alerts (kind, severity, target_role, vehicle_id, message, dedup_key, created_at)"
+                     " VALUES ('possible_theft', 'critical', 'fleet_manager', %(car)s, 'Vol possible : car-02',"
+                     " 'possible_theft:vehicle:' || %(car)s, now())", {"car": fleet["other"]})
+    (alert,) = api.get("/api/v1/alerts", headers=api.roles["fleet_manager"], params={"kind": "possible_theft"}).json()
+    offer = alert["incident_offer"]
+    assert (offer["method"], offer["href"]) == ("POST", "/api/v1/incidents")
+    assert offer["body"] | {"reason": ""} == {"vehicle_id": fleet["other"], "loan_id": None, "kind": "theft_suspected",
+                                              "alert_id": alert["id"], "reason": ""}
+
+    opened = api.post(offer["href"], headers=api.roles["fleet_manager"],
+                      json=offer["body"] | {"reason": "Sorti du dépôt de Dax contact mis, sans prêt."})
+    assert opened.status_code == 201 and opened.json()["alert_id"] == alert["id"]
+    (alert,) = api.get("/api/v1/alerts", headers=api.roles["admin"], params={"kind": "possible_theft"}).json()
+    assert alert["incident_id"] == opened.json()["id"] and alert["incident_offer"] is None
