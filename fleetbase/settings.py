@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fleetbase.errors import ConfigurationError
+from fleetbase.location_policy import LocationPolicy
 from fleetbase.storage import StorageBackend
 
 DEFAULT_SECRET = "change-me"
@@ -57,6 +58,17 @@ class FleetSettings(BaseSettings):
     audit_retention_days: int = Field(default=365, ge=30, le=3650)
     storage_backend: StorageBackend = StorageBackend.AUTO  # fleetbase/storage.py
     timezone: str = "Europe/Paris"
+
+    # A lent vehicle's position (fleetbase/location_policy.py, docs/PRIVACY.md); during an
+    # open incident its history is shown from the incident's start and at most
+    # incident_lookback_hours before; an incident closes by itself incident_auto_close_days
+    # after it was opened or last renewed.
+    loan_location_policy: LocationPolicy = LocationPolicy.COARSE
+    incident_lookback_hours: float = Field(default=24.0, ge=0, le=24 * 31)
+    incident_auto_close_days: float = Field(default=7.0, gt=0, le=92)
+    # A loan still overdue this many days after its end: the fleet manager is alerted and
+    # offered to open a "vehicle not returned" incident.
+    incident_not_returned_days: float = Field(default=2.0, ge=0, le=92)
 
     @field_validator("timezone")
     @classmethod

@@ -70,7 +70,8 @@ class IngestWorker:
                           max_age=timedelta(days=settings.retention_days),
                           max_batch=settings.ingest_max_batch_readings),
             max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
-            geofences=ZoneCache() if settings.ingest_geofences else None, zone=settings.zone)
+            geofences=ZoneCache() if settings.ingest_geofences else None, zone=settings.zone,
+            location_policy=settings.loan_location_policy)
         # Messages in the chunks the receiver forwarded them in (one queue operation per chunk).
         self.inbox: queue.Queue[list[Incoming]] = queue.Queue()
         self._carried: list[Incoming] = []  # what the last batch left of its last chunk

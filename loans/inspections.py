@@ -78,7 +78,8 @@ def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_i
     repository.set_vehicle_status(conn, vehicle["id"], status="available", now=now, unless=tuple(rules.BLOCKING_STATUSES))
     repository.insert_transition(conn, loan_id, from_status=loan["status"], to_status=target, by_user_id=user_id,
                                  reason=None, now=now)
-    resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}"], now=now)
+    resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}",
+                          f"vehicle_not_returned:{loan_id}"], now=now)
     damages = rules.new_damages(departure["damages"], values["damages"])
     if damages:
         _open_repair_draft(conn, loan_id, vehicle, damages, user_id=user_id, now=now, zone=zone)

@@ -158,7 +158,7 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
                                  reason=f"prolongé jusqu'au {rules.when(ends_at, zone)}"
                                         + (f" : {reason}" if reason else ""), now=now)
     if loan["status"] == "overdue":
-        resolve_alerts(conn, [f"loan_overdue:{loan_id}"], now=now)
+        resolve_alerts(conn, [f"loan_overdue:{loan_id}", f"vehicle_not_returned:{loan_id}"], now=now)
     return loan_or_404(conn, loan_id, scope=None)
 
 

@@ -159,6 +159,7 @@
     add(F.presence(v).text);
     add(F.state(v).text);
     if (v.position_precision === "coarse") add("Position approximative (≈ 1 km) : véhicule prêté à une personne.");
+    else if (v.loan_status && v.incident_id != null) add(`Position précise : incident n° ${v.incident_id} ouvert (consultation journalisée).`);
     else if (v.speed_kmh !== null) add(`Vitesse : ${Math.round(v.speed_kmh)} km/h`);
     const link = document.createElement("a");
     link.href = `/vehicules/${v.vehicle_id}`;
@@ -342,7 +343,8 @@
     // which the list does not show, and each new row costs the browser a table layout.
     const e = F.energy(v);
     const presence = F.presence(v, now);
-    const stateText = F.state(v).text + (v.lat === null ? " (aucune position)" : "");
+    const stateText = F.state(v).text + (v.lat !== null ? ""
+      : v.position_precision === "hidden" ? " (position non affichée : véhicule prêté)" : " (aucune position)");
     const look = [v.label, v.kind, e && e.pct, e && e.level, e && e.word, presence.key, presence.text, stateText].join("|");
     const cached = rowCache.get(v.vehicle_id);
     if (cached && cached.look === look) return cached;
