@@ -26,10 +26,13 @@ class Link:
     roles: frozenset[Role]
 
 
+# In menu order; a role's first link is where it lands.
 LINKS = (
-    Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
+    Link("Mes demandes", "/demandes", frozenset({Role.PRESCRIBER})),
     Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
     Link("Santé des balises", "/balises", FLEET_WATCHERS),
+    Link("Demandes à traiter", "/demandes-a-traiter", frozenset({Role.COORDINATOR, Role.ADMIN})),
+    Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 
 
