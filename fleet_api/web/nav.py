@@ -30,6 +30,8 @@ LINKS = (
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
     Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
     Link("Santé des balises", "/balises", FLEET_WATCHERS),
+    Link("Planning", "/planning", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Aujourd'hui au dépôt", "/depot", frozenset({Role.COORDINATOR, Role.ADMIN})),
 )
 
 
