@@ -103,7 +103,7 @@ def test_the_coordinator_reads_the_week_and_the_month_with_loans_and_a_repair(op
 
     page.get_by_role("link", name="Voir le mois").click()
     expect(page.get_by_role("heading", name="Décembre 2026")).to_be_visible()
-    expect(page.locator("th[aria-current=date]")).to_have_text(re.compile(r"mer\.\s+9\s*aujourd'hui"))
+    expect(page.locator("th[aria-current=date]")).to_have_accessible_name(re.compile(r"mer\.\s+9\s*aujourd'hui"))
     bar = page.get_by_role("link", name=re.compile(rf"^Validé · n° {loans['validated']['id']}"))
     assert spans_days(page, bar, "mer. 9", "ven. 11")
     check_accessibility(page)
