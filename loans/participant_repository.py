@@ -120,3 +120,10 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
 
 def prescriber_exists(conn: psycopg.Connection, prescriber_id: int) -> bool:
     return conn.execute("SELECT 1 FROM prescribers WHERE id = %(id)s", {"id": prescriber_id}).fetchone() is not None
+
+
+def names(conn: psycopg.Connection, participant_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """First and last names of these participants (erased ones left out), by id."""
+    rows = conn.execute("SELECT id, first_name, last_name FROM participants"
+                        " WHERE id = ANY(%(ids)s) AND erased_at IS NULL", {"ids": participant_ids}).fetchall()
+    return {row["id"]: (row["first_name"], row["last_name"]) for row in rows}

@@ -32,6 +32,8 @@ LINKS = (
     Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
     Link("Santé des balises", "/balises", FLEET_WATCHERS),
     Link("Demandes à traiter", "/demandes-a-traiter", frozenset({Role.COORDINATOR, Role.ADMIN})),
+    Link("Planning", "/planning", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Aujourd'hui au dépôt", "/depot", frozenset({Role.COORDINATOR, Role.ADMIN})),
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 
