@@ -93,8 +93,12 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
     """Blank the person, drop their licences, unlink their loans; how many loans were unlinked.
 
     The loans keep what the funders' figures need (dates, purpose, intercommunality, km);
-    their inspections keep no personal field (signatures are timestamps only).
+    their inspections keep no personal field: the times of the signatures stay, the drawn
+    signatures of the person go.
     """
+    conn.execute("DELETE FROM inspection_signatures s USING inspections i, loans l"
+                 " WHERE s.inspection_id = i.id AND i.loan_id = l.id AND l.participant_id = %(id)s"
+                 " AND s.signer = 'participant'", {"id": participant_id})
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
     unlinked = conn.execute("UPDATE loans SET participant_id = NULL, updated_at = %(now)s"
                             " WHERE participant_id = %(id)s", {"id": participant_id, "now": now}).rowcount

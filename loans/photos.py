@@ -1,21 +1,30 @@
 """Photos of an inspection's damages: uploaded one by one, checked, then named by the inspection.
 
 An upload is typed by its first bytes (JPEG, PNG or WebP; whatever the client declares)
-and bounded in size; it waits in `photo_uploads` until an inspection names it by id
+and bounded in size, and keeps no metadata: the pages shrink a photo in the browser, which
+drops its EXIF (where a phone writes the GPS position), and `without_metadata` makes sure
+of it here; it waits in `photo_uploads` until an inspection names it by id
 (`claim`), which moves it into the inspection's photos, or for UPLOAD_KEPT, after which
 the next upload deletes it.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import psycopg
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fleetbase.errors import InvalidInput
 from loans import photo_repository as repository
 
 UPLOAD_KEPT = timedelta(hours=24)
+# Where metadata hides in the files Pillow cannot read: EXIF (JPEG's APP1, PNG's eXIf, WebP's
+# EXIF chunk) and XMP, either of which may hold a position.
+METADATA_MARKERS = (b"Exif\x00\x00", b"eXIf", b"EXIF", b"http://ns.adobe.com/xap/")
+METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "Raw profile type exif")
+FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 
 class NotAPhoto(InvalidInput):
@@ -49,10 +58,33 @@ def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, us
     content_type = sniff_type(content)
     if content_type is None:
         raise NotAPhoto("Ce fichier n'est pas une photo JPEG, PNG ou WebP.")
+    content = without_metadata(content, content_type)
     repository.delete_uploads_before(conn, now - UPLOAD_KEPT)
     upload_id = repository.insert_upload(conn, content_type=content_type, content=content, user_id=user_id, now=now)
     return {"id": upload_id, "content_type": content_type, "size_bytes": len(content),
             "expires_at": now + UPLOAD_KEPT}
+
+
+def without_metadata(content: bytes, content_type: str) -> bytes:
+    """The photo without EXIF, XMP or comments: re-encoded from its pixels (turned upright
+    first, as its EXIF orientation said) when it carries any, unchanged when it carries none.
+    A file that carries some and that Pillow cannot read is refused rather than kept."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if not (len(image.getexif()) or any(key in image.info for key in METADATA_KEYS)):
+                return content
+            upright = ImageOps.exif_transpose(image)
+            if content_type == "image/jpeg" and upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.info = {}  # what save() would otherwise copy over (ICC profile, comments)
+            cleaned = io.BytesIO()
+            upright.save(cleaned, FORMATS[content_type], quality=90)
+            return cleaned.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        if any(marker in content for marker in METADATA_MARKERS):
+            raise NotAPhoto("Cette photo est illisible et porte des métadonnées (position possible) :"
+                            " reprenez-la.") from error
+        return content
 
 
 def claim(conn: psycopg.Connection, upload_id: int, *, inspection_id: int, damage_index: int, caption: str,
