@@ -33,7 +33,7 @@ def phone_photo() -> bytes:
     return buffer.getvalue()
 
 
-def set_telemetry(database_url: str, label: str, *, odometer_km: float, fuel_pct: float) -> int:
+def set_telemetry(database_url: str, label: str, *, odometer_km: float, fuel_pct: float | None) -> int:
     """What the car's tracker last reported (written directly, as tests/web/fleet_state.py does)."""
     now = datetime.now(UTC)
     with connect(database_url) as conn:
@@ -202,3 +202,37 @@ def test_a_coordinator_does_a_whole_check_out_and_check_in_on_a_tablet(open_brow
     assert "rétroviseur gauche : coque fendue — nouveau depuis le départ" in text
     assert "Carburant : 40 %" in text
     assert [line.split()[2] for line in images.splitlines()[2:]].count("image") == 2
+
+
+def test_an_ebike_check_out_asks_for_the_battery_and_its_own_checklist_and_only_staff_open_it(
+        open_browser, site, web_db):
+    bike = set_telemetry(web_db, "ebike-04", odometer_km=812.3, fuel_pct=None)
+    with connect(web_db) as conn:
+        conn.execute("UPDATE vehicle_state SET battery_pct = 64 WHERE vehicle_id = %(id)s", {"id": bike})
+    loan_id = validated_loan_for_today(site.url, bike)
+    page, watch = open_browser("coordinator", viewport=TABLET)
+
+    page.goto(f"/prets/{loan_id}/depart")
+    expect(page.get_by_label("Batterie (%)")).to_have_value("65")  # the slider's nearest step
+    expect(page.get_by_text("D'après la balise : 64 %.")).to_be_visible()
+    for item in ("Antivol", "Chargeur", "Casque"):
+        expect(page.get_by_label(item)).to_be_visible()
+    expect(page.get_by_label("Clés")).to_have_count(0)
+    expect(page.get_by_role("group", name="Vélo électrique vu de côté, l'avant à droite")).to_be_visible()
+    page.get_by_role("button", name="Noter un dommage : batterie").focus()
+    page.keyboard.press("Enter")  # a part of the outline is reached with the keyboard too
+    expect(page.get_by_role("heading", name="1. batterie")).to_be_visible()
+    check_accessibility(page)
+    screenshots(page, "etat-des-lieux-velo")
+
+    watch.expect_document(f"/prets/{loan_id}/retour/recu.pdf", 404)
+    page.goto(f"/prets/{loan_id}/retour")
+    expect(page.get_by_text("L'état des lieux de départ n'a pas été fait : commencez par lui.")).to_be_visible()
+    page.goto(f"/prets/{loan_id}/retour/recu.pdf")
+    expect(page.get_by_text("État des lieux de retour pas encore fait pour le prêt")).to_be_visible()
+
+    for role in ("prescriber", "mechanic", "fleet_manager"):
+        other, other_watch = open_browser(role)
+        other_watch.expect_document(f"/prets/{loan_id}/depart", 403)
+        other.goto(f"/prets/{loan_id}/depart")
+        expect(other.get_by_role("heading", name="Accès refusé")).to_be_visible()

@@ -33,7 +33,7 @@ CAR = {"view_box": "0 0 260 470", "caption": "Voiture vue de dessus, l'avant en 
     ("portière arrière droite", _rect(186, 224, 32, 88)), ("aile arrière droite", _rect(198, 312, 20, 78)),
 ]}
 
-SCOOTER = {"view_box": "0 0 460 280", "caption": "Scooter vu de côté, l'avant à droite",
+SCOOTER = {"view_box": "0 0 460 280", "caption": "Scooter vu de côté, l'avant à droite", "wide": True,
            "labels": [(430, 150, "AVANT"), (30, 270, "ARRIÈRE")], "parts": [
     ("roue arrière", _circle(100, 220, 46)), ("roue avant", _circle(370, 220, 46)),
     ("plancher", "M170,200 h130 v22 h-130 Z"),
@@ -47,17 +47,17 @@ SCOOTER = {"view_box": "0 0 460 280", "caption": "Scooter vu de côté, l'avant 
     ("rétroviseurs", "M318,14 h12 v26 h-12 Z M366,14 h12 v26 h-12 Z"),
 ]}
 
-EBIKE = {"view_box": "0 0 460 280", "caption": "Vélo électrique vu de côté, l'avant à droite",
-         "labels": [(440, 40, "AVANT"), (30, 40, "ARRIÈRE")], "parts": [
+EBIKE = {"view_box": "0 0 460 280", "caption": "Vélo électrique vu de côté, l'avant à droite", "wide": True,
+         "labels": [(440, 30, "AVANT"), (30, 30, "ARRIÈRE")], "parts": [
     ("roue arrière", _circle(100, 200, 62)), ("roue avant", _circle(360, 200, 62)),
-    ("porte-bagages", "M60,112 h110 v12 h-110 Z"),
-    ("cadre", "M100,196 l70,-82 h14 l70,0 l6,12 l-62,78 h-20 l-62,-8 Z"),
-    ("batterie", _rect(176, 124, 66, 22, 8)),
-    ("pédalier", _circle(200, 204, 18)),
+    ("porte-bagages", "M56,114 h120 v10 h-120 Z"),
+    ("batterie", _rect(66, 94, 92, 20, 6)),
+    ("cadre", "M100,200 L172,100 L182,100 L290,100 L296,112 L208,210 L192,210 Z M176,96 h8 v6 h-8 Z"),
+    ("pédalier", _circle(200, 206, 16)),
     ("selle", "M150,80 h56 q8,0 8,8 v6 h-72 v-6 q0,-8 8,-8 Z"),
-    ("fourche", "M282,84 h14 l70,110 h-16 Z"),
-    ("guidon", "M262,54 h64 q8,0 8,8 v8 h-80 v-8 q0,-8 8,-8 Z"),
-    ("éclairage avant", _rect(304, 94, 24, 16, 5)),
+    ("fourche", "M284,96 h14 l66,104 h-16 Z"),
+    ("guidon", "M262,54 h64 q8,0 8,8 v8 h-32 v26 h-8 v-26 h-32 v-8 q0,-8 8,-8 Z"),
+    ("éclairage avant", _rect(304, 104, 24, 16, 5)),
 ]}
 
 OUTLINES = {"car": CAR, "ecar": CAR, "scooter": SCOOTER, "ebike": EBIKE}
