@@ -112,6 +112,9 @@ def _km(value: float) -> str:
 
 def _signatures(pdf: FPDF, drawn: dict[str, bytes], inspection: dict) -> None:
     _heading(pdf, "Signatures")
+    handed = "remis" if inspection["kind"] == "checkout" else "rendu"
+    _line(pdf, f"La personne et la plateforme reconnaissent que cet état des lieux décrit le véhicule tel qu'il a"
+          f" été {handed}.")
     if pdf.get_y() > pdf.h - 70:
         pdf.add_page()
     top, width = pdf.get_y(), (pdf.w - pdf.l_margin - pdf.r_margin - 10) / 2

@@ -4,6 +4,8 @@ are dropped by re-encoding the pixels, whatever the format."""
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -54,3 +56,20 @@ def test_a_photo_without_metadata_is_kept_byte_for_byte():
 def test_an_unreadable_file_carrying_exif_is_refused():
     with pytest.raises(NotAPhoto):
         without_metadata(b"\xff\xd8\xff\xe1\x00\x20Exif\x00\x00" + b"\x00" * 40, "image/jpeg")
+
+
+def png_claiming(width: int, height: int, extra_chunk: bytes = b"") -> bytes:
+    """A PNG header announcing a huge picture (Pillow's decompression-bomb guard trips on it)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + extra_chunk + chunk(b"IEND", b"")
+
+
+def test_a_file_pillow_refuses_to_open_is_refused_when_it_carries_exif():
+    exif_chunk = struct.pack(">I", 8) + b"eXIf" + b"MM\x00\x2a\x00\x00\x00\x08" + b"\x00\x00\x00\x00"
+
+    with pytest.raises(NotAPhoto):
+        without_metadata(png_claiming(60_000, 60_000, exif_chunk), "image/png")
+    assert without_metadata(png_claiming(60_000, 60_000), "image/png") == png_claiming(60_000, 60_000)
