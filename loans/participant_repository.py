@@ -104,6 +104,9 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
 
     The loans keep what the funders' figures need (dates, purpose, intercommunality, km).
     """
+    conn.execute("DELETE FROM inspection_signatures s USING inspections i, loans l"
+                 " WHERE s.inspection_id = i.id AND i.loan_id = l.id AND l.participant_id = %(id)s"
+                 " AND s.signer = 'participant'", {"id": participant_id})
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
     conn.execute("DELETE FROM inspection_photos p USING inspections i, loans l"
                  " WHERE p.inspection_id = i.id AND i.loan_id = l.id AND l.participant_id = %(id)s",

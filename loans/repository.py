@@ -171,6 +171,20 @@ def inspections(conn: psycopg.Connection, loan_id: int) -> dict[str, dict]:
     return {row["kind"]: row for row in rows}
 
 
+def insert_signature(conn: psycopg.Connection, inspection_id: int, *, signer: str, content: bytes,
+                     now: datetime) -> None:
+    conn.execute("INSERT INTO inspection_signatures (inspection_id, signer, content, created_at)"
+                 " VALUES (%(inspection)s, %(signer)s, %(content)s, %(now)s)",
+                 {"inspection": inspection_id, "signer": signer, "content": content, "now": now})
+
+
+def signatures(conn: psycopg.Connection, inspection_id: int) -> dict[str, bytes]:
+    """The PNG images of the inspection's drawn signatures, by signer ('participant', 'staff')."""
+    rows = conn.execute("SELECT signer, content FROM inspection_signatures WHERE inspection_id = %(id)s",
+                        {"id": inspection_id}).fetchall()
+    return {row["signer"]: bytes(row["content"]) for row in rows}
+
+
 def get_photo(conn: psycopg.Connection, loan_id: int, photo_id: int) -> dict | None:
     return conn.execute("SELECT p.content_type, p.content FROM inspection_photos p"
                         " JOIN inspections i ON i.id = p.inspection_id"

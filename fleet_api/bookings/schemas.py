@@ -11,6 +11,8 @@ from fleet_api.participants.schemas import Purpose
 from fleet_api.schemas import Name, RefId, Text, VehicleKind, within_service_years
 
 LoanStatus = Literal["requested", "validated", "active", "returned", "rejected", "cancelled", "overdue"]
+Signature = Annotated[str, StringConstraints(max_length=300_000,
+                                             pattern=r"^(data:image/png;base64,)?[A-Za-z0-9+/=]+$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
 
@@ -113,6 +115,9 @@ class InspectionCreate(BaseModel):
     damages: Annotated[list[Damage], Field(max_length=20)] = []
     participant_signed: bool
     staff_signed: bool
+    participant_signature: Signature | None = Field(default=None, description="the participant's signature drawn"
+                                                    " on screen: a PNG, base64 or data URL (printed on the receipt)")
+    staff_signature: Signature | None = Field(default=None, description="the coordinator's, likewise")
 
     def as_domain(self) -> dict:
         return self.model_dump()
