@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 import psycopg
@@ -104,8 +105,10 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
     their inspections keep no personal field (signatures are timestamps only).
     """
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
-    unlinked = conn.execute("UPDATE loans SET participant_id = NULL, updated_at = %(now)s"
-                            " WHERE participant_id = %(id)s", {"id": participant_id, "now": now}).rowcount
+    # One random key for the person's loans: the report still counts them as one person.
+    unlinked = conn.execute("UPDATE loans SET participant_id = NULL, erased_person_key = %(key)s,"
+                            " updated_at = %(now)s WHERE participant_id = %(id)s",
+                            {"id": participant_id, "now": now, "key": uuid.uuid4()}).rowcount
     conn.execute("UPDATE participants SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,"
                  " municipality = NULL, referred_by_user_id = NULL, notes = '', erased_at = %(now)s,"
                  " updated_at = %(now)s WHERE id = %(id)s", {"id": participant_id, "now": now})

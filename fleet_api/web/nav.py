@@ -30,6 +30,8 @@ LINKS = (
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
     Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
     Link("Santé des balises", "/balises", FLEET_WATCHERS),
+    Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
+    Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
 )
 
 
