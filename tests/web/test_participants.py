@@ -102,7 +102,7 @@ def test_a_coordinator_records_a_person_checks_a_licence_exports_and_erases_with
 
     # Erasure: the name must be typed again; a loan not finished stops it, in French.
     page.get_by_role("button", name="Effacer ses données…").click()
-    expect(page.get_by_role("heading", name="Ce qu'il garde")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ce que l'effacement garde")).to_be_visible()
     check_accessibility(page)
     screenshots(page, "participant-effacer")
     watch.expect_document(f"/participants/{person_id}/effacer", 422)

@@ -77,6 +77,8 @@ def test_the_fleet_manager_reads_the_report_as_charts_and_tables_equal_to_the_ap
     expect(page.locator("#table-jours").get_by_role("row", name=re.compile("Seignanx"))).to_be_visible()
     check_accessibility(page)
     screenshots(page, "rapport")
+    page.get_by_role("heading", name="Jours de prêt par intercommunalité").scroll_into_view_if_needed()
+    screenshots(page, "rapport-intercommunalites")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger le tableau (CSV)").click()
