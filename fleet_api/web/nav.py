@@ -34,6 +34,8 @@ LINKS = (
     Link("Demandes à traiter", "/demandes-a-traiter", frozenset({Role.COORDINATOR, Role.ADMIN})),
     Link("Planning", "/planning", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Aujourd'hui au dépôt", "/depot", frozenset({Role.COORDINATOR, Role.ADMIN})),
+    Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
+    Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 
