@@ -22,18 +22,14 @@ import shutil
 import socket
 import subprocess
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bcrypt
 import psycopg
 
 from fleetbase.broker import HTTP_INGRESS_LOGIN, SIMULATOR_LOGIN, TRACCAR_LOGIN
 from fleetbase.passwords import demo_tracker_password
-
-with warnings.catch_warnings():  # deprecated in 3.11, still there in 3.12: glibc's bcrypt
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import crypt
 
 BCRYPT_ROUNDS = 10  # 2^10 rounds: NATS checks it once per connection, not per message
 MQTT_STREAM = "$MQTT_msgs"
@@ -42,11 +38,11 @@ MQTT_STREAM_PREFIX = "$MQTT.msgs."
 
 def hash_nats_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
     """A bcrypt hash (`$2b$…`) as nats-server accepts in its `users` list."""
-    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** rounds))
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
 
 
 def check_nats_password(password: str, password_hash: str) -> bool:
-    return crypt.crypt(password, password_hash) == password_hash
+    return bcrypt.checkpw(password.encode(), password_hash.encode())
 
 
 def tracker_subjects(tracker_id: str) -> list[str]:
