@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from typing import Self
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -34,6 +34,10 @@ class FleetSettings(BaseSettings):
     mqtt_url: str = "mqtt://127.0.0.1:1884"
     mqtt_username: str = "ingest"
     mqtt_password: SecretStr = SecretStr(DEFAULT_SECRET)
+    # The services' MQTT version towards the broker: "5", or "3.1.1" for a broker that speaks
+    # only that (NATS 2.9's MQTT listener). The ingest worker on MQTT needs 5 (shared
+    # subscriptions); on NATS it reads JetStream and does not use MQTT.
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
     # With an mqtts:// URL the services check the broker's certificate against this CA
     # file (the system's CAs when unset).
     mqtt_ca_file: str | None = None

@@ -203,3 +203,15 @@ def test_a_tracker_cannot_publish_under_another_trackers_topics(pipeline_db, nat
     assert [row["fix_time"] for row in rows] == [now]  # only its own reading
     assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters WHERE topic LIKE '%%car-05%%'") == 0
     assert "Publish Violation" in nats_node.nodes[0].log_file.read_text()
+
+
+def test_the_apis_health_check_logs_in_to_natss_mqtt_listener_in_mqtt_3_1_1(seeded_url, nats_node):
+    from fleet_api.health import broker_reachable
+    from fleet_api.settings import ApiSettings
+
+    settings = ApiSettings(database_url=seeded_url, mqtt_url=f"mqtt://127.0.0.1:{nats_node.nodes[0].mqtt_port}",
+                           demo_mode=True, demo_password=DEMO_PASSWORD, mqtt_password=INGEST_PASSWORD,
+                           health_timeout_s=5, mqtt_protocol="3.1.1")
+
+    assert broker_reachable(settings) == (True, "ok")
+    assert broker_reachable(settings.model_copy(update={"mqtt_protocol": "5"}))[0] is False  # NATS 2.9: 3.1.1 only
