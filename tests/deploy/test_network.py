@@ -58,3 +58,42 @@ def test_the_image_holds_every_package_the_project_installs():
     packages = {pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]}
     copied = set(re.findall(r"^COPY (\w+) \1$", (NETWORK / "Dockerfile").read_text(), re.M))
     assert packages == copied
+
+
+def compose() -> dict:
+    return yaml.safe_load((NETWORK / "compose.yaml").read_text())
+
+
+def test_the_compose_files_settings_exist_and_its_secrets_are_files_git_ignores():
+    from fleet_api.settings import ApiSettings
+    from ingest.settings import IngestSettings
+    from maintenance.settings import MaintenanceSettings
+
+    known = {f"FLEET_{name.upper()}" for settings in (ApiSettings, IngestSettings, MaintenanceSettings)
+             for name in settings.model_fields} | {"FLEET_SECRETS_DIR", "FLEET_LOG_FORMAT", "FLEET_LOG_LEVEL"}
+    services = compose()["services"]
+    used = {name for service in services.values() for name in (service.get("environment") or {})
+            if name.startswith("FLEET_")}
+    targets = {secret["target"] for service in services.values() for secret in service.get("secrets", [])
+               if isinstance(secret, dict)}
+    assert used and used <= known, used - known
+    assert targets <= known and "FLEET_DATABASE_URL" in targets
+    assert not any("PASSWORD" in name and not name.endswith("_FILE") for service in services.values()
+                   for name in (service.get("environment") or {})), "a password in the environment"
+    files = [Path(secret["file"]) for secret in compose()["secrets"].values()]
+    assert all(path.parts[:2] == (".", "secrets") or path.parts[0] == "secrets" for path in files)
+    assert "deploy/network/secrets/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_every_image_is_pinned_and_every_command_is_a_module_of_ours():
+    import importlib.util
+
+    for name, service in compose()["services"].items():
+        image = service.get("image", "")
+        assert ":" in image and not image.endswith(":latest"), name
+        command = service.get("command") or []
+        if command[:2] == ["python", "-m"]:
+            assert importlib.util.find_spec(command[2]) is not None, name
+    ingest = compose()["services"]["ingest"]
+    assert ingest["environment"]["FLEET_INGEST_SOURCE"] == "nats"
+    assert len(ingest["environment"]["FLEET_NATS_URLS"].split(",")) == 3
