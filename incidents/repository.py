@@ -67,6 +67,15 @@ def list_incidents(conn: psycopg.Connection, *, status: str | None, vehicle_id: 
              "limit": limit}).fetchall()
 
 
+def loan_incidents(conn: psycopg.Connection, loan_id: int) -> list[dict]:
+    """A loan's incidents with their renewals, oldest first (a participant's export)."""
+    return conn.execute(
+        "SELECT i.id, i.kind, i.reason, i.opened_at, i.renewed_at, i.closed_at, i.outcome,"
+        " coalesce((SELECT json_agg(json_build_object('renewed_at', r.renewed_at, 'reason', r.reason)"
+        "  ORDER BY r.renewed_at, r.id) FROM incident_renewals r WHERE r.incident_id = i.id), '[]') AS renewals"
+        " FROM incidents i WHERE i.loan_id = %(loan_id)s ORDER BY i.opened_at, i.id", {"loan_id": loan_id}).fetchall()
+
+
 def renewals(conn: psycopg.Connection, incident_id: int) -> list[dict]:
     return conn.execute("SELECT renewed_at, renewed_by, reason FROM incident_renewals"
                         " WHERE incident_id = %(id)s ORDER BY renewed_at, id", {"id": incident_id}).fetchall()
