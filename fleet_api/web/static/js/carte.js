@@ -235,6 +235,7 @@
   }
 
   function applyAll(rows) {
+    view = map.getBounds();
     const moves = { add: [], remove: [], place: [] };
     for (const v of rows) {
       if (!vehicles.has(v.vehicle_id)) byLabel = null;
