@@ -169,3 +169,26 @@ def test_a_move_hidden_in_a_cluster_waits_for_the_zoom_and_a_move_out_of_it_show
                           [hidden["id"], *target])
     assert shown["inside"] and "batterie 7 %" in shown["title"] and "energy-critical" in shown["icon"]
     assert not page.evaluate("(id) => window.fleetMap.unseen.has(id)", hidden["id"])
+
+
+def test_a_vehicle_the_filter_leaves_out_stays_off_the_map_when_it_moves(open_browser, web_db):
+    fill_fleet_state(web_db)
+    with connect(web_db) as conn:
+        ebike = conn.execute("SELECT id FROM vehicles WHERE label = 'ebike-01'").fetchone()["id"]
+    page, _ = open_browser("fleet_manager")
+    expect(page.get_by_role("status")).to_have_text("En direct : 42 véhicules.")
+    page.get_by_label("Type").select_option("scooter")
+    expect(page.locator("#resume-liste")).to_have_text("28 véhicules sur 42.")
+    on_map = "(id) => window.fleetMap.cluster.hasLayer(window.fleetMap.markers.get(id))"
+    assert page.evaluate(on_map, ebike) is False
+
+    move(web_db, ebike, 43.7810, -1.2210, battery_pct=50)  # to Magescq, alone on the map
+    page.wait_for_function("([id, lat]) => window.fleetMap.markers.get(id).getLatLng().lat === lat",
+                           arg=[ebike, 43.7810])
+    assert page.evaluate(on_map, ebike) is False  # moved, and still left out
+    expect(page.get_by_role("button", name=re.compile(r"^ebike-01, "))).to_have_count(0)
+
+    page.get_by_label("Type").select_option("")  # shown again, where it is now
+    expect(page.get_by_role("button", name=re.compile(r"^ebike-01, "))).to_have_attribute(
+        "title", re.compile(r"batterie 50 %"))
+    assert page.evaluate(on_map, ebike) is True

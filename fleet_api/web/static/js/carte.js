@@ -236,8 +236,10 @@
   }
 
   function applyAll(rows) {
+    view = map.getBounds();
     const moves = { add: [], remove: [], place: [] };
     for (const v of rows) {
+      if (!vehicles.has(v.vehicle_id)) byLabel = null;
       vehicles.set(v.vehicle_id, v);
       drawMarker(v, moves);
     }
@@ -258,6 +260,7 @@
     let looked = 0;
     for (const [id, v] of pending) {
       pending.delete(id);
+      if (!vehicles.has(id)) byLabel = null;
       vehicles.set(id, v);
       drawMarker(v, moves);
       looked += 1;
@@ -336,6 +339,12 @@
     if (add.length) cluster.addLayers(add);
   }
 
+  let byLabel = null;  // vehicle ids by label, until a vehicle comes or the snapshot is redrawn
+
+  function sorted(rows, value, direction) {
+    return rows.sort((a, b) => { const x = value(a), y = value(b); return (x < y ? -1 : x > y ? 1 : 0) * direction; });
+  }
+
   let rowCache = new Map();  // vehicle_id -> { look, tr } of the rows in the list now
 
   function rowFor(v, now) {
@@ -373,9 +382,14 @@
   function renderList() {
     listDue = false;
     updateCounts();
-    const shown = [...vehicles.values()].filter((v) => matches(v, filters));
-    const value = sortValue[sort.key];
-    shown.sort((a, b) => { const x = value(a), y = value(b); return (x < y ? -1 : x > y ? 1 : 0) * sort.direction; });
+    let shown;
+    if (sort.key === "label") {  // the usual order: labels do not change, so it is sorted once
+      byLabel = byLabel || sorted([...vehicles.values()], sortValue.label, 1).map((v) => v.vehicle_id);
+      shown = byLabel.map((id) => vehicles.get(id)).filter((v) => matches(v, filters));
+      if (sort.direction < 0) shown.reverse();
+    } else {
+      shown = sorted([...vehicles.values()].filter((v) => matches(v, filters)), sortValue[sort.key], sort.direction);
+    }
     const now = Date.now();
     const listed = shown.slice(0, LIST_LIMIT);
     const rows = listed.map((v) => rowFor(v, now));
@@ -427,6 +441,7 @@
     pending.clear();
     unseen.clear();
     rowCache = new Map();
+    byLabel = null;
     vehicles.clear();
     cluster.clearLayers();
     markers.clear();
