@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from loans import participant_repository, planning_repository, repository
-from loans.periods import Period, last_local_day, local_day
+from loans.periods import Period, days_window, last_local_day, local_day
 from maintenance import ticket_repository
 
 STATUS_WORDS = {"requested": "Demandé", "validated": "Validé", "active": "En cours", "overdue": "En retard",
@@ -125,7 +125,7 @@ def depot_day(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo, site_i
     """Today at each depot: departures (validated loans starting today, or due earlier and not
     yet handed over) and returns (loans out that end today, or are overdue), earliest first."""
     today = local_day(now, zone)
-    day_start, day_end = Period("day", today, today).window(zone)
+    day_start, day_end = days_window(today, today, zone)
     vehicles = planning_repository.planned_vehicles(conn, site_id=site_id, vehicle_id=None)
     site_of = {vehicle["id"]: vehicle["site_id"] for vehicle in vehicles}
     departures = [loan for loan in repository.list_loans(conn, scope=None, status="validated", vehicle_id=None,

@@ -16,7 +16,8 @@ NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
 
 
 def home_site(conn, label: str) -> int:
-    return conn.execute("SELECT home_site_id FROM vehicles WHERE label = %(l)s", {"l": label}).fetchone()["home_site_id"]
+    row = conn.execute("SELECT home_site_id FROM vehicles WHERE label = %(l)s", {"l": label}).fetchone()
+    return row["home_site_id"]
 
 
 def events(document: bytes) -> list:

@@ -3,7 +3,7 @@ immobilisations) and the depot's day, on the seeded database."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -52,7 +52,8 @@ def test_a_loan_is_a_bar_over_its_days_and_a_request_beside_it_takes_a_second_la
     lanes = rows_of(depots, "car-01")
     assert len(lanes) == 2 and all(sum(cell.bar.span if cell.bar else 1 for cell in lane) == 7 for lane in lanes)
     first, second = bars(lanes)
-    assert (first.ref, first.status, first.first, first.span, first.who) == (loan["id"], "validated", 2, 3, "I. Lafitte")
+    assert (first.ref, first.status, first.first, first.span, first.who) == (loan["id"], "validated", 2, 3,
+                                                                             "I. Lafitte")
     assert (second.ref, second.status, second.first, second.span, second.after) == (asked["id"], "requested", 4, 3,
                                                                                     True)
     anonymous = planning.planning(conn, period=WEEK_50, now=NOW, zone=PARIS, site_id=None,

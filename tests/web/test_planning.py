@@ -150,14 +150,15 @@ def test_the_depot_tablet_lists_todays_departures_and_returns_per_depot(open_bro
         due_today = active(conn, participant=person, vehicle="scooter-03", starts_at=paris(2, 9), days=7.25,
                            now=paris(2, 8))
         late = active(conn, participant=person, vehicle="scooter-04", starts_at=paris(1, 9), days=7, now=paris(1, 8))
-        tomorrow = validated(conn, participant=person, vehicle="scooter-05", starts_at=paris(10, 9), days=2, now=NOW)
+        validated(conn, participant=person, vehicle="scooter-05", starts_at=paris(10, 9), days=2, now=NOW)
         mark_overdue_loans(conn, now=NOW, zone=PARIS)
         depots = {row["label"]: (row["site_id"], row["name"]) for row in conn.execute(
             "SELECT v.label, s.id AS site_id, s.name FROM vehicles v JOIN sites s ON s.id = v.home_site_id")}
     page, _ = open_browser("coordinator", viewport=TABLET)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Aujourd'hui au dépôt").click()
 
-    expect(page.get_by_role("heading", name=re.compile(r"^Aujourd'hui au dépôt mercredi 9 décembre 2026"))).to_be_visible()
+    heading = re.compile(r"^Aujourd'hui au dépôt mercredi 9 décembre 2026")
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
     leaving = page.get_by_role("region", name=depots["car-01"][1]).get_by_role("link", name=re.compile(
         r"^Départ de car-01 Prêt n° \d+ · Camille Durand Prévu à 14:00"))
     expect(leaving).to_have_attribute("href", f"/prets/{loans['validated']['id']}/depart")
@@ -171,7 +172,6 @@ def test_the_depot_tablet_lists_todays_departures_and_returns_per_depot(open_bro
     expect(overdue).to_have_attribute("href", f"/prets/{late['id']}/retour")
     expect(page.get_by_role("link", name=re.compile(r"^Départ de scooter-05"))).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile(r"^Retour de car-02 .*Retour prévu à 16:55"))).to_have_count(1)
-    assert tomorrow["id"] not in (loans["validated"]["id"], due_today["id"])
     check_accessibility(page)
     screenshots(page, "depot")
 
