@@ -89,6 +89,14 @@ def participant_loans(conn: psycopg.Connection, participant_id: int) -> list[dic
         {"id": participant_id}).fetchall()
 
 
+def participant_signatures(conn: psycopg.Connection, participant_id: int) -> list[dict]:
+    """The signatures the person drew at their loans' inspections (PNG), oldest first."""
+    return conn.execute(
+        "SELECT i.loan_id, i.kind AS inspection_kind, s.created_at AS signed_at, s.content FROM inspection_signatures s JOIN inspections i ON i.id = s.inspection_id"
+        " JOIN loans l ON l.id = i.loan_id WHERE l.participant_id = %(id)s AND s.signer = 'participant'"
+        " ORDER BY s.created_at, i.id", {"id": participant_id}).fetchall()
+
+
 def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: datetime) -> int:
     """Blank the person, drop their licences, unlink their loans; how many loans were unlinked.
 

@@ -6,6 +6,7 @@ their own structure); `user` is the id of whoever acts, written to the audit log
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 import psycopg
@@ -65,6 +66,9 @@ def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id
     audit.record(conn, user_id=user_id, action="export_participant", subject_type="participant",
                  subject_id=participant_id, now=now)
     return {"participant": participant, "loans": repository.participant_loans(conn, participant_id),
+            "signatures": [{"loan_id": row["loan_id"], "inspection_kind": row["inspection_kind"],
+                            "signed_at": row["signed_at"], "png_base64": base64.b64encode(row["content"]).decode()}
+                           for row in repository.participant_signatures(conn, participant_id)],
             "exported_at": now}
 
 

@@ -99,9 +99,17 @@ class ParticipantLoan(BaseModel):
     odometer_km_driven: float | None
 
 
+class DrawnSignature(BaseModel):
+    loan_id: int
+    inspection_kind: Literal["checkout", "checkin"]
+    signed_at: datetime
+    png_base64: str = Field(description="the signature as drawn on the tablet, a PNG image")
+
+
 class ParticipantExport(BaseModel):
     """Everything held about one person (RGPD right of access)."""
 
     participant: Participant
     loans: list[ParticipantLoan]
+    signatures: list[DrawnSignature]
     exported_at: datetime
