@@ -107,6 +107,16 @@ def positions_during_loan(conn: psycopg.Connection, loan_id: int) -> list[dict]:
         " WHERE l.id = %(id)s AND l.checked_out_at IS NOT NULL ORDER BY p.fix_time", {"id": loan_id}).fetchall()
 
 
+def participant_signatures(conn: psycopg.Connection, participant_id: int) -> list[dict]:
+    """The signatures the person drew at their loans' inspections (PNG), oldest first."""
+    return conn.execute(
+        "SELECT i.loan_id, i.kind AS inspection_kind, s.created_at AS signed_at, s.content"
+        " FROM inspection_signatures s JOIN inspections i ON i.id = s.inspection_id JOIN loans l ON l.id = i.loan_id"
+        " WHERE l.participant_id = %(id)s AND s.signer = 'participant'"
+        " ORDER BY s.created_at, i.id", {"id": participant_id}).fetchall()
+
+
+
 def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: datetime) -> int:
     """Blank the person, drop their licences, their inspections' photos and signatures, unlink
     their loans; how many loans were unlinked.

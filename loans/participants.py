@@ -75,6 +75,9 @@ def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id
         loan["positions"] = repository.positions_during_loan(conn, loan["id"])
         loan["incidents"] = incident_repository.loan_incidents(conn, loan["id"])
     return {"participant": participant, "loans": loans,
+            "signatures": [{"loan_id": row["loan_id"], "inspection_kind": row["inspection_kind"],
+                            "signed_at": row["signed_at"], "png_base64": base64.b64encode(row["content"]).decode()}
+                           for row in repository.participant_signatures(conn, participant_id)],
             "audit": audit.entries(conn, participant_id=participant_id, limit=None), "exported_at": now}
 
 

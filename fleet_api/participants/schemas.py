@@ -171,10 +171,18 @@ class ExportedAuditEntry(BaseModel):
     details: dict
 
 
+class DrawnSignature(BaseModel):
+    loan_id: int
+    inspection_kind: Literal["checkout", "checkin"]
+    signed_at: datetime
+    png_base64: str = Field(description="the signature as drawn on the tablet, a PNG image")
+
+
 class ParticipantExport(BaseModel):
     """Everything held about one person (RGPD right of access)."""
 
     participant: Participant
     loans: list[ExportedLoan]
     audit: list[ExportedAuditEntry] = Field(description="entries about the person or their loans")
+    signatures: list[DrawnSignature]
     exported_at: datetime

@@ -41,6 +41,9 @@ def test_both_drawn_signatures_are_kept_and_the_persons_goes_with_their_erasure(
     assert stored_signers(api_db, loan["id"]) == ["participant", "staff"]
     assert client.post(f"/api/v1/bookings/{loan['id']}/checkin", headers=coordinator,
                        json={"odometer_km": 520, **SIGNED}).status_code == 200
+    [exported] = client.get(f"/api/v1/participants/{person}/export", headers=coordinator).json()["signatures"]
+    assert (exported["loan_id"], exported["inspection_kind"]) == (loan["id"], "checkout")
+    assert Image.open(io.BytesIO(base64.b64decode(exported["png_base64"]))).size == (400, 150)
     assert client.post(f"/api/v1/participants/{person}/erase", headers=coordinator).status_code == 200
     assert stored_signers(api_db, loan["id"]) == ["staff"]
 

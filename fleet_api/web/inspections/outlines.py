@@ -1,6 +1,7 @@
 """The outlines a coordinator taps to mark a damage: a car seen from above, a scooter and an
 e-bike from the side. Each part is an SVG path named as a damage's `location` is written
-(« aile avant gauche »); parts listed later are drawn on top."""
+(« aile avant gauche »); parts listed later are drawn on top. Labels (x, y, text, rotation)
+say which way the drawing faces; a side view is `wide` (drawn above the damage list)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def _circle(cx: float, cy: float, r: float) -> str:
 
 
 CAR = {"view_box": "0 0 260 470", "caption": "Voiture vue de dessus, l'avant en haut",
-       "labels": [(130, 12, "AVANT"), (130, 464, "ARRIÈRE"), (12, 240, "G"), (248, 240, "D")], "parts": [
+       "labels": [(130, 12, "AVANT", 0), (130, 464, "ARRIÈRE", 0), (12, 240, "GAUCHE", -90),
+                  (250, 240, "DROITE", 90)], "parts": [
     ("roue avant gauche", _rect(24, 70, 18, 56, 6)), ("roue avant droite", _rect(218, 70, 18, 56, 6)),
     ("roue arrière gauche", _rect(24, 320, 18, 56, 6)), ("roue arrière droite", _rect(218, 320, 18, 56, 6)),
     ("rétroviseur gauche", _rect(18, 150, 24, 14, 4)), ("rétroviseur droit", _rect(218, 150, 24, 14, 4)),
@@ -34,7 +36,7 @@ CAR = {"view_box": "0 0 260 470", "caption": "Voiture vue de dessus, l'avant en 
 ]}
 
 SCOOTER = {"view_box": "0 0 460 280", "caption": "Scooter vu de côté, l'avant à droite", "wide": True,
-           "labels": [(430, 150, "AVANT"), (30, 270, "ARRIÈRE")], "parts": [
+           "labels": [(430, 150, "AVANT", 0), (30, 270, "ARRIÈRE", 0)], "parts": [
     ("roue arrière", _circle(100, 220, 46)), ("roue avant", _circle(370, 220, 46)),
     ("plancher", "M170,200 h130 v22 h-130 Z"),
     ("carénage arrière", "M60,170 q10,-60 80,-60 h60 q10,0 10,10 v70 q0,22 -22,22 h-40 q-30,-40 -88,-42 Z"),
@@ -48,7 +50,7 @@ SCOOTER = {"view_box": "0 0 460 280", "caption": "Scooter vu de côté, l'avant 
 ]}
 
 EBIKE = {"view_box": "0 0 460 280", "caption": "Vélo électrique vu de côté, l'avant à droite", "wide": True,
-         "labels": [(440, 30, "AVANT"), (30, 30, "ARRIÈRE")], "parts": [
+         "labels": [(440, 30, "AVANT", 0), (30, 30, "ARRIÈRE", 0)], "parts": [
     ("roue arrière", _circle(100, 200, 62)), ("roue avant", _circle(360, 200, 62)),
     ("porte-bagages", "M56,114 h120 v10 h-120 Z"),
     ("batterie", _rect(66, 94, 92, 20, 6)),
