@@ -29,7 +29,7 @@ KEEPERS = (Role.ADMIN, Role.COORDINATOR)
 Referrer = Annotated[Principal, page_user(*REFERRERS)]
 Keeper = Annotated[Principal, page_user(*KEEPERS)]
 Csrf = Annotated[str, Form(max_length=200)]
-Field = Annotated[str, Form(max_length=300)]
+FormText = Annotated[str, Form(max_length=300)]
 KINDS = {"car": "voiture", "ecar": "voiture électrique", "scooter": "scooter", "ebike": "vélo électrique"}
 
 
@@ -65,9 +65,9 @@ def new_participant_form(request: Request, user: Referrer, conn: DbConn) -> Resp
 
 @router.post("/participants/nouveau")
 def record_participant(request: Request, user: Referrer, conn: DbConn, now: Now, settings: Settings,
-                       csrf_token: Csrf = "", first_name: Field = "", last_name: Field = "", phone: Field = "",
-                       email: Field = "", municipality: Field = "", intercommunality: Field = "",
-                       prescriber_id: Field = "", purpose: Field = "",
+                       csrf_token: Csrf = "", first_name: FormText = "", last_name: FormText = "",
+                       phone: FormText = "", email: FormText = "", municipality: FormText = "",
+                       intercommunality: FormText = "", prescriber_id: FormText = "", purpose: FormText = "",
                        notes: Annotated[str, Form(max_length=2000)] = "",
                        permis: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006 (FastAPI's default)
     check_csrf(request, csrf_token)
