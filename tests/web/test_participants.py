@@ -60,6 +60,16 @@ def test_a_coordinator_records_a_person_checks_a_licence_exports_and_erases_with
     expect(page.get_by_role("status")).to_have_text("Vérification du permis enregistrée.")
     expect(licences.get_by_role("row", name=re.compile("Permis AM"))).to_contain_text(french_day(seen_on))
 
+    # A new phone number: the record is corrected, its licences untouched.
+    page.get_by_role("link", name="Corriger la fiche").click()
+    expect(page.get_by_label("Prénom")).to_have_value("Inès")
+    page.get_by_label("Téléphone").fill("07 98 76 54 32")
+    page.get_by_role("button", name="Enregistrer les corrections").click()
+    expect(page.get_by_role("status")).to_have_text("Fiche corrigée.")
+    expect(page.get_by_text("07 98 76 54 32")).to_be_visible()
+    expect(page.get_by_text("PLIE du Grand Dax")).to_be_visible()
+    expect(licences.get_by_role("row")).to_have_count(3)
+
     # Found by the start of a name, and by the start of a commune; not by another commune.
     for field, text in (("Nom ou prénom (début)", "lart"), ("Commune (début)", "saint-paul")):
         page.goto("/participants")

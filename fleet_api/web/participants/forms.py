@@ -31,12 +31,31 @@ def _refusal(error: ValidationError) -> InvalidInput:
     return InvalidInput(f"Vérifiez le champ {fields} : la valeur saisie n'est pas acceptée.")
 
 
+FIELDS = ("first_name", "last_name", "phone", "email", "municipality", "intercommunality", "prescriber_id",
+          "purpose")
+
+
+def _values(form: dict) -> dict:
+    """The form's fields, an empty one as None (a field cleared is cleared)."""
+    values = {key: (form.get(key) or "").strip() or None for key in FIELDS}
+    values["notes"] = (form.get("notes") or "").strip()
+    return values
+
+
+def participant_update(form: dict, *, with_prescriber: bool) -> ParticipantUpdate:
+    """The corrected record (licences aside: they change by a check of their own)."""
+    values = _values(form)
+    if not with_prescriber:
+        values.pop("prescriber_id")
+    try:
+        return ParticipantUpdate.model_validate(values)
+    except ValidationError as error:
+        raise _refusal(error) from None
+
+
 def participant_create(form: dict, *, licences_seen: list[str], today: date) -> ParticipantCreate:
     """The new participant of the form; the licences ticked were seen today."""
-    values = {key: (form.get(key) or "").strip() or None for key in
-              ("first_name", "last_name", "phone", "email", "municipality", "intercommunality", "prescriber_id",
-               "purpose")}
-    values["notes"] = (form.get("notes") or "").strip()
+    values = _values(form)
     values["licences"] = [{"category": category, "checked_on": today} for category in licences_seen]
     try:
         return ParticipantCreate.model_validate(values)

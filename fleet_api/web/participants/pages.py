@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fleet_api.authz import Principal, Role
@@ -29,7 +29,7 @@ KEEPERS = (Role.ADMIN, Role.COORDINATOR)
 Referrer = Annotated[Principal, page_user(*REFERRERS)]
 Keeper = Annotated[Principal, page_user(*KEEPERS)]
 Csrf = Annotated[str, Form(max_length=200)]
-Field = Annotated[str, Form(max_length=300)]
+FormText = Annotated[str, Form(max_length=300)]
 KINDS = {"car": "voiture", "ecar": "voiture électrique", "scooter": "scooter", "ebike": "vélo électrique"}
 
 
@@ -51,9 +51,10 @@ def participant_list(request: Request, user: Referrer, conn: DbConn,
 
 
 def _form_page(request: Request, user: Principal, conn, *, values: dict, error: str | None = None,
-               status_code: int = 200) -> Response:
+               person: dict | None = None, status_code: int = 200) -> Response:
+    """The record's form: blank for a new person, filled to correct `person`."""
     return render(request, "participants/nouveau.html", _common(user) | {
-        "values": values, "error": error, "choose_prescriber": user.role != Role.PRESCRIBER,
+        "values": values, "error": error, "choose_prescriber": user.role != Role.PRESCRIBER, "person": person,
         "prescribers": participant_repository.list_prescribers(conn),
         "intercommunalities": participant_repository.depot_intercommunalities(conn)}, status_code=status_code)
 
@@ -63,27 +64,64 @@ def new_participant_form(request: Request, user: Referrer, conn: DbConn) -> Resp
     return _form_page(request, user, conn, values={})
 
 
+class RecordForm:
+    """The record form's fields, as a dependency both the new and the corrected record read."""
+
+    def __init__(self, csrf_token: Csrf = "", first_name: FormText = "", last_name: FormText = "",
+                 phone: FormText = "", email: FormText = "", municipality: FormText = "",
+                 intercommunality: FormText = "", prescriber_id: FormText = "", purpose: FormText = "",
+                 notes: Annotated[str, Form(max_length=2000)] = "",
+                 permis: Annotated[list[str], Form()] = []) -> None:  # noqa: B006 (FastAPI's default)
+        self.csrf_token = csrf_token
+        self.values = {"first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
+                       "municipality": municipality, "intercommunality": intercommunality,
+                       "prescriber_id": prescriber_id, "purpose": purpose, "notes": notes}
+        self.seen = [category for category in forms.LICENCES if category in permis]
+
+
+Record = Annotated[RecordForm, Depends()]
+
+
 @router.post("/participants/nouveau")
 def record_participant(request: Request, user: Referrer, conn: DbConn, now: Now, settings: Settings,
-                       csrf_token: Csrf = "", first_name: Field = "", last_name: Field = "", phone: Field = "",
-                       email: Field = "", municipality: Field = "", intercommunality: Field = "",
-                       prescriber_id: Field = "", purpose: Field = "",
-                       notes: Annotated[str, Form(max_length=2000)] = "",
-                       permis: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006 (FastAPI's default)
-    check_csrf(request, csrf_token)
-    values = {"first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
-              "municipality": municipality, "intercommunality": intercommunality, "prescriber_id": prescriber_id,
-              "purpose": purpose, "notes": notes}
-    seen = [category for category in forms.LICENCES if category in permis]
+                       form: Record) -> Response:
+    check_csrf(request, form.csrf_token)
+    seen = form.seen if user.role in KEEPERS else []
     try:
-        data = forms.participant_create(values, licences_seen=seen, today=local_today(now, settings.zone))
+        data = forms.participant_create(form.values, licences_seen=seen, today=local_today(now, settings.zone))
         created = participants.create_participant(conn, values=data.model_dump(),
                                                   scope=user.row_scope("participants"), user_id=user.user_id,
                                                   prescriber_user=user.role == Role.PRESCRIBER, now=now)
     except InvalidInput as refused:
-        return _form_page(request, user, conn, values=values | {"seen": seen}, error=refused.detail,
+        return _form_page(request, user, conn, values=form.values | {"seen": seen}, error=refused.detail,
                           status_code=422)
     return RedirectResponse(f"/participants/{created['id']}?enregistre=1", status_code=303)
+
+
+@router.get("/participants/{participant_id}/modifier")
+def correct_participant_form(participant_id: Id, request: Request, user: Referrer, conn: DbConn) -> Response:
+    person = participants.participant_or_404(conn, participant_id, scope=user.row_scope("participants"))
+    if person["erased_at"] is not None:
+        return RedirectResponse(f"/participants/{participant_id}", status_code=303)
+    values = {key: "" if person[key] is None else str(person[key]) for key in forms.FIELDS} | {
+        "notes": person["notes"]}
+    return _form_page(request, user, conn, values=values, person=person)
+
+
+@router.post("/participants/{participant_id}/modifier")
+def correct_participant(participant_id: Id, request: Request, user: Referrer, conn: DbConn, now: Now,
+                        form: Record) -> Response:
+    check_csrf(request, form.csrf_token)
+    scope = user.row_scope("participants")
+    person = participants.participant_or_404(conn, participant_id, scope=scope)
+    try:
+        changes = forms.participant_update(form.values, with_prescriber=user.role != Role.PRESCRIBER)
+        participants.update_participant(conn, participant_id, changes=changes.model_dump(exclude_unset=True),
+                                        scope=scope, now=now)
+    except (InvalidInput, Conflict) as refused:
+        return _form_page(request, user, conn, values=form.values, person=person, error=refused.detail,
+                          status_code=422)
+    return RedirectResponse(f"/participants/{participant_id}?modifie=1", status_code=303)
 
 
 def _record_page(request: Request, user: Principal, conn, participant: dict, *, today, notice: str | None = None,
@@ -97,10 +135,10 @@ def _record_page(request: Request, user: Principal, conn, participant: dict, *, 
 @router.get("/participants/{participant_id}")
 def participant_record(participant_id: Id, request: Request, user: Referrer, conn: DbConn, now: Now,
                        settings: Settings, enregistre: bool = False, efface: bool = False,
-                       permis: bool = False) -> Response:
+                       permis: bool = False, modifie: bool = False) -> Response:
     participant = participants.participant_or_404(conn, participant_id, scope=user.row_scope("participants"))
     notice = ("Personne enregistrée." if enregistre else "Données effacées." if efface
-              else "Vérification du permis enregistrée." if permis else None)
+              else "Vérification du permis enregistrée." if permis else "Fiche corrigée." if modifie else None)
     return _record_page(request, user, conn, participant, today=local_today(now, settings.zone), notice=notice)
 
 
