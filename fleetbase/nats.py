@@ -23,7 +23,7 @@ import socket
 import subprocess
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -80,7 +80,6 @@ class NatsNode:
     cluster_name: str = "fleet"
     monitor_port: int | None = None
     log_to: str = "file"  # "file" (beside the data) or "stderr" (under systemd)
-    extra: dict = field(default_factory=dict)
 
     @property
     def config(self) -> Path:

@@ -26,7 +26,8 @@ from tests.ingest.publisher import StreamPublisher
 from tests.processes import wait_until
 
 TRACKERS = ["car-02", "car-05", "scooter-03", "scooter-11", "ebike-02", "ebike-06"]
-READINGS = 250  # per tracker
+READINGS = 300  # per tracker, at RATE messages/s in all: 12 s of stream, both kills inside it
+RATE = 150
 
 
 class Cluster:
@@ -135,7 +136,7 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
         ports = {tracker: cluster.nodes[i % 3].mqtt_port for i, tracker in enumerate(TRACKERS)}
         publisher = StreamPublisher(ports, TRACKERS, protocol=mqtt.MQTTv311)
         publisher.wait_connected()
-        stream = threading.Thread(target=publisher.publish, args=(READINGS,), kwargs={"rate": 300})
+        stream = threading.Thread(target=publisher.publish, args=(READINGS,), kwargs={"rate": RATE})
         stream.start()
         try:
             # mid-stream: the node leading the stream is killed outright, then started again
@@ -143,6 +144,7 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
             leader = wait_until(cluster.stream_leader, timeout=30, message="no stream leader")
             assert cluster.stream_info().config.num_replicas == 3
             killed = cluster.index(leader)
+            assert stream.is_alive()  # mid-stream
             cluster.processes[killed].stop(kill=True)
             progress = len(stored(pipeline_db))
             wait_until(lambda: len(stored(pipeline_db)) >= progress + 150, timeout=90,
@@ -151,6 +153,7 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
             # then a worker is killed outright and started again under its id (as systemd does)
             progress = len(stored(pipeline_db))
             wait_until(lambda: len(stored(pipeline_db)) >= progress + 150, timeout=90)
+            assert stream.is_alive()  # mid-stream
             workers[0].kill()
             workers[0].wait(timeout=30)
             stack.enter_context(nats_worker(pipeline_db, cluster, client_ids[0]))
