@@ -96,10 +96,10 @@ def nats_node(tmp_path, seeded_url) -> Iterator[Cluster]:
         single.processes[0].stop()
 
 
-def nats_worker(url: str, cluster: Cluster, client_id: str):
+def nats_worker(url: str, cluster: Cluster, client_id: str, **settings: str):
     """A `python -m ingest` process on the cluster's shared durable consumer."""
     return worker_process(url, cluster.nodes[0].mqtt_port, client_id, FLEET_INGEST_SOURCE="nats",
-                          FLEET_NATS_URLS=cluster.urls, FLEET_NATS_ACK_WAIT_S="5")
+                          FLEET_NATS_URLS=cluster.urls, FLEET_NATS_ACK_WAIT_S="5", **settings)
 
 
 def stored(url: str) -> list[tuple[str, int]]:
@@ -206,3 +206,32 @@ def test_a_tracker_cannot_publish_under_another_trackers_topics(pipeline_db, nat
     assert [row["fix_time"] for row in rows] == [now]  # only its own reading
     assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters WHERE topic LIKE '%%car-05%%'") == 0
     assert "Publish Violation" in nats_node.nodes[0].log_file.read_text()
+
+
+def test_one_vehicles_readings_stored_by_two_workers_keep_its_latest_state_right(pipeline_db, nats_node):
+    """One tracker only, small fetches: both workers store some of its readings, each
+    committing on its own; the vehicle's latest state is still its newest fix."""
+    port = nats_node.nodes[0].mqtt_port
+    client_ids = ["ingest-nats-a", "ingest-nats-b"]
+    with ExitStack() as stack:
+        for client_id in client_ids:
+            stack.enter_context(nats_worker(pipeline_db, nats_node, client_id, FLEET_NATS_FETCH_BATCH="5"))
+        wait_until(lambda: probe_stored(pipeline_db, port, "car-08"), timeout=60, message="no worker consuming")
+        before = shares(pipeline_db, client_ids)
+        publisher = StreamPublisher(port, ["scooter-03"], protocol=mqtt.MQTTv311)
+        try:
+            publisher.wait_connected()
+            publisher.publish(300, rate=150)
+            wait_until(lambda: not publisher.pending, timeout=60, message="PUBACKs missing")
+            wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'scooter-03'")
+                       == 300, timeout=120)
+        finally:
+            publisher.close()
+        after = shares(pipeline_db, client_ids)
+    assert all(after.get(i, 0) > before.get(i, 0) for i in client_ids), (before, after)  # both took some
+    state = query(pipeline_db, "SELECT s.fix_time, s.odometer_km, (SELECT max(fix_time) FROM positions"
+                               "  WHERE tracker_id = 'scooter-03') AS newest"
+                               " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
+                               " WHERE t.tracker_id = 'scooter-03'")
+    assert state[0]["fix_time"] == state[0]["newest"] == publisher.start_time + timedelta(seconds=299)
+    assert state[0]["odometer_km"] == pytest.approx(1000 + 299 * 0.01)  # the newest reading's, not a later commit's
