@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import nats
 import paho.mqtt.client as mqtt
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig, DiscardPolicy, StorageType, StreamConfig
 
 from fleetbase.broker import free_port, service_logins
 from fleetbase.db import connect
@@ -235,3 +236,45 @@ def test_one_vehicles_readings_stored_by_two_workers_keep_its_latest_state_right
                                " WHERE t.tracker_id = 'scooter-03'")
     assert state[0]["fix_time"] == state[0]["newest"] == publisher.start_time + timedelta(seconds=299)
     assert state[0]["odometer_km"] == pytest.approx(1000 + 299 * 0.01)  # the newest reading's, not a later commit's
+
+
+def test_the_puback_waits_for_the_mqtt_stream_not_for_a_stream_capturing_the_subject(nats_node):
+    """Why the workers read $MQTT_msgs: NATS 2.9 acknowledges a QoS 1 PUBLISH once it is stored
+    there, whatever a stream of ours capturing `fleet.>` did with it. Here such a stream
+    refuses the second reading (full, discard new), and the tracker still gets its PUBACK."""
+    port = nats_node.nodes[0].mqtt_port
+    wait_until(lambda: nats_node.stream_info() is not None or probe_stored_nowhere(port), timeout=60,
+               message="the MQTT streams were not made")
+
+    async def prepare():
+        nc = await nats.connect(servers=[nats_node.nodes[0].client_url], user="ingest", password=INGEST_PASSWORD)
+        js = nc.jetstream(timeout=5)
+        await js.add_consumer(MQTT_STREAM, ConsumerConfig(durable_name="witness", ack_policy=AckPolicy.EXPLICIT,
+                                                          filter_subject="$MQTT.msgs.fleet.car-02.telemetry"))
+        await js.add_stream(StreamConfig(name="CAPTURE", subjects=["fleet.car-02.telemetry"], max_msgs=1,
+                                         discard=DiscardPolicy.NEW, storage=StorageType.MEMORY))
+        await nc.close()
+
+    async def counts():
+        nc = await nats.connect(servers=[nats_node.nodes[0].client_url], user="ingest", password=INGEST_PASSWORD)
+        js = nc.jetstream(timeout=5)
+        captured = (await js.stream_info("CAPTURE")).state.messages
+        kept = (await js.consumer_info(MQTT_STREAM, "witness")).num_pending
+        await nc.close()
+        return captured, kept
+
+    asyncio.run(prepare())
+    for minute in (1, 2):  # mosquitto_pub exits 0 only once its QoS 1 PUBACK came
+        publish(port, "car-02", json.dumps({"ts": f"2026-12-02T06:0{minute}:00Z", "lat": 43.7, "lon": -1.05}),
+                protocol="mqttv311")
+
+    assert asyncio.run(counts()) == (1, 2)  # both acknowledged and kept by NATS's stream; ours took one
+
+
+def probe_stored_nowhere(port: int) -> bool:
+    """An MQTT client's first connection makes the account's MQTT streams: publish once (no worker)."""
+    try:
+        publish(port, "car-08", "{}", protocol="mqttv311")
+    except Exception:
+        pass
+    return False
