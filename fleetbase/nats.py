@@ -76,7 +76,6 @@ class NatsNode:
     cluster_name: str = "fleet"
     monitor_port: int | None = None
     log_to: str = "file"  # "file" (beside the data) or "stderr" (under systemd)
-    extra: dict = field(default_factory=dict)
 
     @property
     def config(self) -> Path:

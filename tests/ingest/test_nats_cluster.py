@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import nats
 import paho.mqtt.client as mqtt
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig, DiscardPolicy, StorageType, StreamConfig
 
 from fleetbase.broker import free_port, service_logins
 from fleetbase.db import connect
@@ -26,7 +27,8 @@ from tests.ingest.publisher import StreamPublisher
 from tests.processes import wait_until
 
 TRACKERS = ["car-02", "car-05", "scooter-03", "scooter-11", "ebike-02", "ebike-06"]
-READINGS = 250  # per tracker
+READINGS = 300  # per tracker, at RATE messages/s in all: 12 s of stream, both kills inside it
+RATE = 150
 
 
 class Cluster:
@@ -95,10 +97,10 @@ def nats_node(tmp_path, seeded_url) -> Iterator[Cluster]:
         single.processes[0].stop()
 
 
-def nats_worker(url: str, cluster: Cluster, client_id: str):
+def nats_worker(url: str, cluster: Cluster, client_id: str, **settings: str):
     """A `python -m ingest` process on the cluster's shared durable consumer."""
     return worker_process(url, cluster.nodes[0].mqtt_port, client_id, FLEET_INGEST_SOURCE="nats",
-                          FLEET_NATS_URLS=cluster.urls, FLEET_NATS_ACK_WAIT_S="5")
+                          FLEET_NATS_URLS=cluster.urls, FLEET_NATS_ACK_WAIT_S="5", **settings)
 
 
 def stored(url: str) -> list[tuple[str, int]]:
@@ -135,7 +137,7 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
         ports = {tracker: cluster.nodes[i % 3].mqtt_port for i, tracker in enumerate(TRACKERS)}
         publisher = StreamPublisher(ports, TRACKERS, protocol=mqtt.MQTTv311)
         publisher.wait_connected()
-        stream = threading.Thread(target=publisher.publish, args=(READINGS,), kwargs={"rate": 300})
+        stream = threading.Thread(target=publisher.publish, args=(READINGS,), kwargs={"rate": RATE})
         stream.start()
         try:
             # mid-stream: the node leading the stream is killed outright, then started again
@@ -143,6 +145,7 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
             leader = wait_until(cluster.stream_leader, timeout=30, message="no stream leader")
             assert cluster.stream_info().config.num_replicas == 3
             killed = cluster.index(leader)
+            assert stream.is_alive()  # mid-stream
             cluster.processes[killed].stop(kill=True)
             progress = len(stored(pipeline_db))
             wait_until(lambda: len(stored(pipeline_db)) >= progress + 150, timeout=90,
@@ -151,6 +154,7 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
             # then a worker is killed outright and started again under its id (as systemd does)
             progress = len(stored(pipeline_db))
             wait_until(lambda: len(stored(pipeline_db)) >= progress + 150, timeout=90)
+            assert stream.is_alive()  # mid-stream
             workers[0].kill()
             workers[0].wait(timeout=30)
             stack.enter_context(nats_worker(pipeline_db, cluster, client_ids[0]))
@@ -215,3 +219,74 @@ def test_the_apis_health_check_logs_in_to_natss_mqtt_listener_in_mqtt_3_1_1(seed
 
     assert broker_reachable(settings) == (True, "ok")
     assert broker_reachable(settings.model_copy(update={"mqtt_protocol": "5"}))[0] is False  # NATS 2.9: 3.1.1 only
+
+
+def test_one_vehicles_readings_stored_by_two_workers_keep_its_latest_state_right(pipeline_db, nats_node):
+    """One tracker only, small fetches: both workers store some of its readings, each
+    committing on its own; the vehicle's latest state is still its newest fix."""
+    port = nats_node.nodes[0].mqtt_port
+    client_ids = ["ingest-nats-a", "ingest-nats-b"]
+    with ExitStack() as stack:
+        for client_id in client_ids:
+            stack.enter_context(nats_worker(pipeline_db, nats_node, client_id, FLEET_NATS_FETCH_BATCH="5"))
+        wait_until(lambda: probe_stored(pipeline_db, port, "car-08"), timeout=60, message="no worker consuming")
+        before = shares(pipeline_db, client_ids)
+        publisher = StreamPublisher(port, ["scooter-03"], protocol=mqtt.MQTTv311)
+        try:
+            publisher.wait_connected()
+            publisher.publish(300, rate=150)
+            wait_until(lambda: not publisher.pending, timeout=60, message="PUBACKs missing")
+            wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'scooter-03'")
+                       == 300, timeout=120)
+        finally:
+            publisher.close()
+        after = shares(pipeline_db, client_ids)
+    assert all(after.get(i, 0) > before.get(i, 0) for i in client_ids), (before, after)  # both took some
+    state = query(pipeline_db, "SELECT s.fix_time, s.odometer_km, (SELECT max(fix_time) FROM positions"
+                               "  WHERE tracker_id = 'scooter-03') AS newest"
+                               " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
+                               " WHERE t.tracker_id = 'scooter-03'")
+    assert state[0]["fix_time"] == state[0]["newest"] == publisher.start_time + timedelta(seconds=299)
+    assert state[0]["odometer_km"] == pytest.approx(1000 + 299 * 0.01)  # the newest reading's, not a later commit's
+
+
+def test_the_puback_waits_for_the_mqtt_stream_not_for_a_stream_capturing_the_subject(nats_node):
+    """Why the workers read $MQTT_msgs: NATS 2.9 acknowledges a QoS 1 PUBLISH once it is stored
+    there, whatever a stream of ours capturing `fleet.>` did with it. Here such a stream
+    refuses the second reading (full, discard new), and the tracker still gets its PUBACK."""
+    port = nats_node.nodes[0].mqtt_port
+    wait_until(lambda: nats_node.stream_info() is not None or probe_stored_nowhere(port), timeout=60,
+               message="the MQTT streams were not made")
+
+    async def prepare():
+        nc = await nats.connect(servers=[nats_node.nodes[0].client_url], user="ingest", password=INGEST_PASSWORD)
+        js = nc.jetstream(timeout=5)
+        await js.add_consumer(MQTT_STREAM, ConsumerConfig(durable_name="witness", ack_policy=AckPolicy.EXPLICIT,
+                                                          filter_subject="$MQTT.msgs.fleet.car-02.telemetry"))
+        await js.add_stream(StreamConfig(name="CAPTURE", subjects=["fleet.car-02.telemetry"], max_msgs=1,
+                                         discard=DiscardPolicy.NEW, storage=StorageType.MEMORY))
+        await nc.close()
+
+    async def counts():
+        nc = await nats.connect(servers=[nats_node.nodes[0].client_url], user="ingest", password=INGEST_PASSWORD)
+        js = nc.jetstream(timeout=5)
+        captured = (await js.stream_info("CAPTURE")).state.messages
+        kept = (await js.consumer_info(MQTT_STREAM, "witness")).num_pending
+        await nc.close()
+        return captured, kept
+
+    asyncio.run(prepare())
+    for minute in (1, 2):  # mosquitto_pub exits 0 only once its QoS 1 PUBACK came
+        publish(port, "car-02", json.dumps({"ts": f"2026-12-02T06:0{minute}:00Z", "lat": 43.7, "lon": -1.05}),
+                protocol="mqttv311")
+
+    assert asyncio.run(counts()) == (1, 2)  # both acknowledged and kept by NATS's stream; ours took one
+
+
+def probe_stored_nowhere(port: int) -> bool:
+    """An MQTT client's first connection makes the account's MQTT streams: publish once (no worker)."""
+    try:
+        publish(port, "car-08", "{}", protocol="mqttv311")
+    except Exception:
+        pass
+    return False
