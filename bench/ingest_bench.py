@@ -17,6 +17,15 @@ acknowledged (on a slow day that is less than `rate × duration`), so the run fi
 whatever the machine's speed; when readings stop arriving for 60 s it ends with a
 message saying how many of how many are missing, and exits 1.
 
+Then, in the same run, the same load (`--workers-load`, `--workers-duration`) with 1, 2
+and 3 workers (`--workers`) on each engine (`--engines`): Mosquitto, the workers on one
+MQTT 5 shared subscription, and a three-node NATS cluster (JetStream, MQTT listener on
+each node), the workers on one durable pull consumer. Printed per engine and worker
+count: published, acknowledged, stored, lost (must be 0), redeliveries absorbed by the
+idempotent storage, stored readings/s and fix-to-commit p50/p99. On a machine of two
+cores shared by everything (broker nodes, workers, PostgreSQL, the load), more workers
+show the overhead of sharing and that nothing is lost or doubled, not a speed-up.
+
 `--api-loans` (`make bench-ingest-loans`): one load (10,000 trackers at 10,000/s, 60 s),
 first alone, then beside the API (`python -m fleet_api`, real uvicorn and HTTP)
 validating and checking out loans in a loop (bench/loan_traffic.py); printed: both
@@ -46,6 +55,7 @@ from fleetbase.broker import (SIMULATOR_LOGIN, BrokerFiles, BrokerProcess, free_
                               simulator_password, write_config, write_password_file)
 from fleetbase import seed_data
 from fleetbase.db import connect
+from fleetbase.nats import NatsNode, NatsProcess, nats_users, write_nats_config
 from fleetbase.seed import seed_demo
 from fleetbase.migrate import apply_migrations
 from fleetbase.settings import FleetSettings
@@ -105,19 +115,21 @@ class Bench:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
 
     # --- processes -------------------------------------------------------------------
-    def worker(self) -> subprocess.Popen:
+    def worker(self, *, client_id: str = WORKER_ID, extra: dict[str, str] | None = None) -> subprocess.Popen:
         env = os.environ | {"FLEET_DATABASE_URL": self.url, "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{self.port}",
                             "FLEET_MQTT_PASSWORD": INGEST_PASSWORD, "FLEET_DEMO_MODE": "true",
-                            "FLEET_INGEST_CLIENT_ID": WORKER_ID}
+                            "FLEET_INGEST_CLIENT_ID": client_id} | (extra or {})
         log = open(WORKER_LOG, "a")
         process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=log, stderr=log)
         self.processes.append(process)
         return process
 
-    def start_load(self, *, trackers: int, rate: float, duration: float) -> subprocess.Popen:
-        command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{self.port}",
+    def start_load(self, *, trackers: int, rate: float, duration: float, port: int | None = None,
+                   protocol: str = "5", connections: int = 1) -> subprocess.Popen:
+        command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{port or self.port}",
                    "load", "--trackers", str(trackers), "--rate", str(rate), "--duration", str(duration),
-                   "--report-every", str(max(duration, 1))]
+                   "--report-every", str(max(duration, 1)), "--mqtt-protocol", protocol,
+                   "--connections", str(connections)]
         env = os.environ | {"FLEET_DEMO_MODE": "true", "FLEET_DEMO_PASSWORD": DEMO_PASSWORD}
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
 
@@ -196,6 +208,61 @@ class Bench:
                           stored_rate=stored / max(finished - started, 1e-9), p50_s=quantile(lag, 0.5),
                           p99_s=quantile(lag, 0.99), peak_memory_mb=peak)
 
+    def with_workers(self, engine: str, count: int, *, port: int, protocol: str, extra: dict[str, str],
+                     trackers: int, rate: float, duration: float, connections: int = 1) -> WorkersResult:
+        """`count` workers on `engine`, the load through `port`; they are stopped at the end."""
+        ids = [f"{WORKER_ID}-{engine}-{number}" for number in range(count)]  # the same ids run after run
+        workers = [self.worker(client_id=client_id, extra=extra) for client_id in ids]
+        try:
+            self.wait_all_consuming(workers, ids, port=port, protocol=protocol)
+            before = {name: counter(self.url, name, ids) for name in ("ingest_stored_total", "ingest_duplicates_total")}
+            lag_before = histogram(self.url, "ingest_lag_seconds", ids)
+            started_at = datetime.now(UTC)
+            load = self.start_load(trackers=trackers, rate=rate, duration=duration, port=port, protocol=protocol,
+                                   connections=connections)
+
+            def stored() -> int:
+                for worker in workers:
+                    if worker.poll() is not None:
+                        raise BenchError(f"an ingest worker exited with code {worker.returncode} (log: {WORKER_LOG})")
+                with connect(self.url) as conn:
+                    return conn.execute("SELECT count(*) AS n FROM positions WHERE fix_time >= %(t)s"
+                                        " AND tracker_id LIKE 'load-%%'", {"t": started_at}).fetchone()["n"]
+
+            first = wait_for(lambda: stored() > 0 or load.poll() is not None, 60,
+                             what=f"the first reading stored by {count} worker(s) on {engine}")
+            report = self.load_report(load)
+            last, rows = wait_for_progress(stored, report["acknowledged"])
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    stop(worker)
+        lag = {bound: value - lag_before.get(bound, 0)
+               for bound, value in histogram(self.url, "ingest_lag_seconds", ids).items()}
+        return WorkersResult(engine=engine, workers=count, published=report["published"],
+                             acknowledged=report["acknowledged"], published_rate=report["rate"], stored=int(rows),
+                             duplicates=int(counter(self.url, "ingest_duplicates_total", ids)
+                                            - before["ingest_duplicates_total"]),
+                             stored_rate=rows / max(last - first, 1e-9), p50_s=quantile(lag, 0.5),
+                             p99_s=quantile(lag, 0.99))
+
+    def wait_all_consuming(self, workers: list[subprocess.Popen], ids: list[str], *, port: int,
+                           protocol: str) -> None:
+        """Probe readings until every worker has stored one: all of them are consuming."""
+        before = {client_id: counter(self.url, "ingest_stored_total", [client_id]) for client_id in ids}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            for worker in workers:
+                if worker.poll() is not None:
+                    raise BenchError(f"an ingest worker exited with code {worker.returncode} (log: {WORKER_LOG})")
+            try:
+                publish_probe(port, self.settings, protocol=protocol)
+            except subprocess.CalledProcessError:
+                pass  # a NATS cluster still electing its JetStream leaders
+            if all(counter(self.url, "ingest_stored_total", [client_id]) > before[client_id] for client_id in ids):
+                return
+        raise BenchError(f"not every worker stored a probe reading within 120 s (log: {WORKER_LOG})")
+
     def stored_since(self, before: float, worker: subprocess.Popen) -> float:
         """Readings the worker stored since its counter read `before`; BenchError if it died."""
         if worker.poll() is not None:
@@ -219,16 +286,105 @@ class Bench:
         raise BenchError(f"the ingest worker stored no probe reading within 60 s (log: {WORKER_LOG})")
 
 
+@dataclass
+class WorkersResult:
+    engine: str
+    workers: int
+    published: int
+    acknowledged: int
+    published_rate: float
+    stored: int
+    duplicates: int  # delivered again (a redelivery) and absorbed by the idempotent storage
+    stored_rate: float
+    p50_s: float
+    p99_s: float
+
+    @property
+    def lost(self) -> int:
+        return self.acknowledged - self.stored
+
+
+class BenchCluster:
+    """Three NATS nodes on loopback, their stores under var/bench-nats (fleetbase/nats.py)."""
+
+    def __init__(self, url: str, settings: FleetSettings) -> None:
+        base = ROOT / "var" / "bench-nats"
+        shutil.rmtree(base, ignore_errors=True)
+        with connect(url) as conn:  # the load publishes as the simulator: no tracker logins needed
+            users = nats_users(conn, service_logins=service_logins(settings), ingest_login=settings.mqtt_username,
+                               demo_password=None)
+        routes = [free_port() for _ in range(3)]
+        self.nodes = [NatsNode(f"bench-nats-{i}", base / f"node-{i}", client_port=free_port(), mqtt_port=free_port(),
+                               cluster_port=routes[i], routes=tuple(p for j, p in enumerate(routes) if j != i))
+                      for i in range(3)]
+        self.processes = [NatsProcess(node) for node in self.nodes]
+        for node, process in zip(self.nodes, self.processes):
+            write_nats_config(node, users)
+            process.start()
+
+    @property
+    def urls(self) -> str:
+        return ",".join(node.client_url for node in self.nodes)
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.stop()
+
+
+def compare_workers(bench: Bench, *, engines: list[str], counts: list[int], trackers: int, rate: float,
+                    duration: float, connections: int = 1) -> list[WorkersResult]:
+    """The same load with 1, 2, 3 workers on Mosquitto (shared subscription) and on NATS."""
+    results = []
+    for engine in engines:
+        if engine == "mosquitto":  # a broker of its own: no offline session of the runs above queues a copy
+            directory = ROOT / "var" / "bench-broker-shared"
+            shutil.rmtree(directory, ignore_errors=True)
+            files = BrokerFiles(directory, port=free_port())
+            write_config(files)
+            with connect(bench.url) as conn:
+                write_password_file(conn, files.password_file, service_logins=service_logins(bench.settings))
+            server = BrokerProcess(files)
+            server.start()
+            close, port, protocol = server.stop, files.port, "5"
+            extra = {"FLEET_MQTT_URL": f"mqtt://127.0.0.1:{port}", "FLEET_INGEST_SHARE_GROUP": "bench"}
+        else:
+            cluster = BenchCluster(bench.url, bench.settings)
+            close, port, protocol = cluster.close, cluster.nodes[0].mqtt_port, "3.1.1"
+            extra = {"FLEET_MQTT_URL": f"mqtt://127.0.0.1:{port}", "FLEET_INGEST_SOURCE": "nats",
+                     "FLEET_NATS_URLS": cluster.urls}
+        try:
+            for count in counts:
+                results.append(bench.with_workers(engine, count, port=port, protocol=protocol, extra=extra,
+                                                  trackers=trackers, rate=rate, duration=duration,
+                                                  connections=connections))
+                print_workers_result(results[-1])
+        finally:
+            close()
+    return results
+
+
+def print_workers_header() -> None:
+    print(f"{'engine':>9} {'workers':>7} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
+          f" {'again':>6} {'stored/s':>9} {'p50 s':>7} {'p99 s':>7}")
+
+
+def print_workers_result(result: WorkersResult) -> None:
+    print(f"{result.engine:>9} {result.workers:>7} {result.published:>10} {result.published_rate:>7.0f}"
+          f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.duplicates:>6}"
+          f" {result.stored_rate:>9.0f} {result.p50_s:>7.3f} {result.p99_s:>7.3f}", flush=True)
+
+
 class BenchError(RuntimeError):
     """What the benchmark waits for is really missing: said plainly instead of waiting on."""
 
 
-def publish_probe(port: int, settings: FleetSettings) -> None:
+def publish_probe(port: int, settings: FleetSettings, *, protocol: str = "5") -> None:
     """One valid reading of the first load tracker, as the simulator's service login (`mosquitto_pub`)."""
     payload = json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05})
-    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", "mqttv5", "-q", "1",
+    version = "mqttv5" if protocol == "5" else "mqttv311"
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", version, "-q", "1",
                     "-u", SIMULATOR_LOGIN, "-P", simulator_password(settings), "-t", "fleet/load-00001/telemetry",
-                    "-m", payload], check=True, timeout=30)
+                    "-m", payload], check=True, timeout=30, capture_output=True)
 
 
 def prepare_database(trackers: int, *, with_demo: bool = False) -> str:
@@ -331,6 +487,13 @@ def main() -> int:
     parser.add_argument("--api-loans", action="store_true",
                         help="one load, alone then beside the API validating and checking out loans in a loop")
     parser.add_argument("--loans-clients", type=int, default=2, help="coordinators in the loan loop")
+    parser.add_argument("--workers", default="1,2,3", help="worker counts compared on each engine ('' to skip)")
+    parser.add_argument("--engines", default="mosquitto,nats", help="mosquitto (shared subscription), nats")
+    parser.add_argument("--workers-load", default="1000:2000", help="trackers:rate of the workers comparison")
+    parser.add_argument("--workers-duration", type=float, default=60.0, help="seconds per worker count")
+    parser.add_argument("--workers-connections", type=int, default=4,
+                        help="the load's MQTT connections in the workers comparison (NATS 2.9 stores each"
+                             " QoS 1 message before reading the connection's next one)")
     args = parser.parse_args()
     default_loads = "10000:10000" if args.api_loans else "42:42,1000:5000,10000:10000"
     loads = [tuple(float(part) for part in load.split(":")) for load in (args.loads or default_loads).split(",")]
@@ -338,7 +501,8 @@ def main() -> int:
 
     print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()},"
           f" load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}", flush=True)
-    bench = Bench(max_trackers=int(max([DRAIN_TRACKERS] + [trackers for trackers, _ in loads])),
+    workers_trackers = float(args.workers_load.split(":")[0]) if args.workers else 0
+    bench = Bench(max_trackers=int(max([DRAIN_TRACKERS, workers_trackers] + [trackers for trackers, _ in loads])),
                   with_demo=args.api_loans)
     try:
         if args.api_loans:
@@ -346,6 +510,13 @@ def main() -> int:
             results = run_loans_comparison(bench, int(trackers), rate, duration=duration, clients=args.loans_clients)
         else:
             results = run_loads(bench, loads, duration=duration, drain_messages=args.drain_messages)
+            if args.workers:
+                trackers, rate = (float(part) for part in args.workers_load.split(":"))
+                print_workers_header()
+                results += compare_workers(bench, engines=args.engines.split(","),
+                                           counts=[int(count) for count in args.workers.split(",")],
+                                           trackers=int(trackers), rate=rate, duration=args.workers_duration,
+                                           connections=args.workers_connections)
     except (BenchError, TimeoutError) as error:
         print(f"bench-ingest failed: {error}", file=sys.stderr)
         return 1

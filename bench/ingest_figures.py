@@ -16,21 +16,24 @@ STALLED_S = 60.0  # nothing more stored for this long: what is missing is lost
 WORKER_ID = f"bench-ingest-{os.getpid()}"  # the worker's FLEET_INGEST_CLIENT_ID, its counters' key
 
 
-def counter(url: str, name: str) -> float:
+def counter(url: str, name: str, worker_ids: list[str] | None = None) -> float:
+    """The counter of the bench's worker, or summed over several workers' ids."""
     with connect(url) as conn:
         row = conn.execute("SELECT coalesce(sum(value), 0) AS v FROM ingest_counters"
-                           " WHERE worker_id = %(w)s AND name = %(n)s", {"w": WORKER_ID, "n": name}).fetchone()
+                           " WHERE worker_id = ANY(%(w)s) AND name = %(n)s",
+                           {"w": worker_ids or [WORKER_ID], "n": name}).fetchone()
     return row["v"]
 
 
-def histogram(url: str, name: str) -> dict[float, float]:
+def histogram(url: str, name: str, worker_ids: list[str] | None = None) -> dict[float, float]:
     with connect(url) as conn:
-        rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = %(w)s AND name LIKE %(p)s",
-                            {"w": WORKER_ID, "p": f"{name}_bucket%"}).fetchall()
-    buckets = {}
+        rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = ANY(%(w)s)"
+                            " AND name LIKE %(p)s", {"w": worker_ids or [WORKER_ID], "p": f"{name}_bucket%"}).fetchall()
+    buckets: dict[float, float] = {}
     for row in rows:
         bound = row["name"].split('le="')[1].rstrip('"}')
-        buckets[math.inf if bound == "+Inf" else float(bound)] = row["value"]
+        key = math.inf if bound == "+Inf" else float(bound)
+        buckets[key] = buckets.get(key, 0) + row["value"]
     return buckets
 
 

@@ -41,6 +41,8 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # The receipts' tests read the PDF's text with pdftotext; the PDF embeds DejaVu for French text.
+# The clustered-broker tests start their own NATS servers (JetStream, MQTT listener).
+command -v nats-server >/dev/null || missing+=(nats-server)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 

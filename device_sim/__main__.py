@@ -49,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--tracker-prefix", default="load-", help="virtual tracker ids: PREFIX00001…")
     load.add_argument("--connections", type=int, default=1, help="MQTT connections (default 1)")
     load.add_argument("--report-every", type=float, default=5.0, help="seconds between JSON lines")
+    load.add_argument("--mqtt-protocol", choices=("5", "3.1.1"), default="5",
+                      help="3.1.1 for NATS 2.9's MQTT listener (default 5)")
     # Also accepted after `load`; SUPPRESS keeps a value given before `load`.
     load.add_argument("--mqtt-url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return main
@@ -81,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         report = run_load(settings, trackers=args.trackers, rate=args.rate, duration=args.duration,
                           tracker_prefix=args.tracker_prefix, connections=args.connections,
+                          mqtt_v311=args.mqtt_protocol == "3.1.1",
                           report_interval_s=args.report_every, on_report=print_line, stop=stop,
                           stop_drain_s=settings.sim_stop_grace_s / 2)
         return 0 if report.error is None else 1

@@ -61,8 +61,9 @@ class _Connection:
     bursts, keeping at most `window` messages in flight (MQTT 5 flow control).
     """
 
-    def __init__(self, settings: FleetSettings, number: int) -> None:
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
+    def __init__(self, settings: FleetSettings, number: int, *, v311: bool = False) -> None:
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                  protocol=mqtt.MQTTv311 if v311 else mqtt.MQTTv5,
                                   client_id=f"device-sim-load-{os.getpid()}-{number}")
         self.client.username_pw_set(SIMULATOR_LOGIN, simulator_password(settings))
         self.client.max_inflight_messages_set(0)  # the window below does the limiting
@@ -205,8 +206,10 @@ class _LoadRun:
 def run_load(settings: FleetSettings, *, trackers: int, rate: float, duration: float,
              tracker_prefix: str = "load-", connections: int = 1, report_interval_s: float = 5.0,
              on_report: Callable[[LoadReport], None] | None = None, drain_timeout_s: float = 15.0,
-             stop: threading.Event | None = None, stop_drain_s: float = 5.0) -> LoadReport:
-    """Publish `rate` readings/s for `duration` s as `trackers` virtual trackers; report.
+             stop: threading.Event | None = None, stop_drain_s: float = 5.0,
+             mqtt_v311: bool = False) -> LoadReport:
+    """Publish `rate` readings/s for `duration` s as `trackers` virtual trackers; report
+    (`mqtt_v311`: MQTT 3.1.1, for NATS 2.9's MQTT listener).
 
     The run stops at `duration` even when the rate could not be sustained: then
     `published` falls short of `rate × duration`, and `rate` says what was reached.
@@ -215,7 +218,7 @@ def run_load(settings: FleetSettings, *, trackers: int, rate: float, duration: f
     """
     if trackers < 1 or rate <= 0 or duration <= 0 or connections < 1:
         raise ValueError("trackers, rate, duration and connections must be positive")
-    links = [_Connection(settings, number) for number in range(connections)]
+    links = [_Connection(settings, number, v311=mqtt_v311) for number in range(connections)]
     run = _LoadRun(links, _VirtualTrackers(trackers, tracker_prefix), rate=rate, duration=duration,
                    on_report=on_report)
     stop = stop or threading.Event()

@@ -3,7 +3,7 @@
 Each road has the fixed shape `fleetbase.landes.bent_line` gives it: the straight line
 between two village centres bent by a few sine waves and small kinks, seeded by the
 road's name so that a road has the same shape every time and in every run. A `Route` is a polyline with cumulative geodesic
-lengths (geopy), so the model can place a vehicle at any distance along it.
+lengths (geographiclib), so the model can place a vehicle at any distance along it.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geopy.distance import geodesic
+from geographiclib.geodesic import Geodesic
 
 from fleetbase.landes import PLACES, ROADS, LatLon, Place, _flat_vector, bent_line, offset  # noqa: F401
 
 
 def distance_m(a: LatLon, b: LatLon) -> float:
     """Geodesic distance on the WGS 84 ellipsoid."""
-    return geodesic(a, b).meters
+    return Geodesic.WGS84.Inverse(a[0], a[1], b[0], b[1], Geodesic.DISTANCE)["s12"]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from fleet_api.garages import endpoints as garages
 from fleet_api.geofences import endpoints as geofences
 from fleet_api.geofences import rules as geofence_rules
 from fleet_api.history import endpoints as history
+from fleet_api.incidents import endpoints as incidents
 from fleet_api.live import endpoints as live
 from fleet_api.maintenance import endpoints as maintenance
 from fleet_api.participants import endpoints as participants
@@ -30,7 +31,7 @@ from fleet_api.repair_tickets import endpoints as repair_tickets
 from fleet_api.trackers import endpoints as trackers
 from fleet_api.vehicles import endpoints as vehicles
 from fleet_api.live.hub import LiveHub
-from fleet_api.live.service import live_vehicles_json
+from fleet_api.live.service import live_vehicles_json, live_view
 from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
 from fleet_api.limits import BodyLimitMiddleware
 from fleet_api.request_ids import RequestIdMiddleware
@@ -42,7 +43,7 @@ from psycopg_pool import ConnectionPool
 
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
-           history.router, geofences.router, geofence_rules.router,
+           history.router, incidents.router, geofences.router, geofence_rules.router,
            participants.router, bookings.router, bookings_planning.router, photos.router,
            maintenance.router, alerts.router, repair_tickets.router, garages.router,
            audit.router)
@@ -58,7 +59,7 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
         app.state.pool = open_api_pool(settings)
         app.state.database_slots = asyncio.Semaphore(settings.db_pool_max)  # see fleet_api.deps
         app.state.live_hub = LiveHub(database_url=settings.database_url,
-                                     fetch=lambda ids: _fetch_live(app.state.pool, ids))
+                                     fetch=lambda ids, follows: _fetch_live(app, ids, follows))
         listener = asyncio.create_task(app.state.live_hub.run())
         try:
             yield
@@ -84,9 +85,10 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     return app
 
 
-def _fetch_live(pool, vehicle_ids: list[int] | None) -> list[str]:
-    with pool.connection() as conn:
-        return live_vehicles_json(conn, vehicle_ids=vehicle_ids)
+def _fetch_live(app: FastAPI, vehicle_ids: list[int] | None, follows_incidents: bool) -> list[tuple[str, tuple | None]]:
+    view = live_view(app.state.settings, follows_incidents=follows_incidents)
+    with app.state.pool.connection() as conn:
+        return live_vehicles_json(conn, vehicle_ids=vehicle_ids, view=view, now=app.state.clock())
 
 
 def open_api_pool(settings: ApiSettings) -> ConnectionPool:

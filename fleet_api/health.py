@@ -47,7 +47,8 @@ def broker_reachable(settings: ApiSettings) -> tuple[bool, str]:
         outcome["reason"] = str(reason_code)
         answered.set()
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                         protocol=mqtt.MQTTv311 if settings.mqtt_protocol == "3.1.1" else mqtt.MQTTv5)
     client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
     client.on_connect = on_connect
     use_tls(client, settings)

@@ -1,62 +1,48 @@
-"""`GET /metrics`: Prometheus text — this process's requests, and the ingest workers' counters.
+"""`GET /metrics`: Prometheus text (prometheus_client) — this process's requests, and the
+ingest workers' counters.
 
 Requests are counted by method, route template (never the raw path, so ids do not
 explode the series) and status, with a latency histogram; each API process exposes its
-own. The ingest counters come from the `ingest_counters` table, summed over workers
-(each name already carries its labels, e.g. `ingest_rejected_total{reason="bad_json"}`).
+own, in a registry of its own app. The ingest counters live in the `ingest_counters`
+table (each worker saves them inside its batches' transactions, names already carrying
+their labels, e.g. `ingest_rejected_total{reason="bad_json"}`); a collector sums them over
+workers at each scrape and gives them their Prometheus types.
 """
 
 from __future__ import annotations
 
-import threading
+import re
 import time
-from collections import defaultdict
+from collections.abc import Iterator
 
-import psycopg
+import prometheus_client
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 
 from fleet_api.deps import DbConn
+from ingest import repository as ingest_repository
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 router = APIRouter(tags=["health"])
+prometheus_client.disable_created_metrics()  # no `_created` series: counters restart with the process anyway
 
 
 class RequestMetrics:
+    """This API process's request counter and latency histogram, in the app's own registry."""
+
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.counts: dict[tuple[str, str, str], int] = defaultdict(int)
-        self.buckets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
-        self.sums: dict[tuple[str, str], float] = defaultdict(float)
-        self.totals: dict[tuple[str, str], int] = defaultdict(int)
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("fleet_api_requests", "HTTP requests answered by this API process.",
+                                ["method", "route", "status"], registry=self.registry)
+        self.durations = Histogram("fleet_api_request_duration_seconds", "Time to answer, by route.",
+                                   ["method", "route"], buckets=BUCKETS, registry=self.registry)
 
     def record(self, method: str, route: str, status: int, seconds: float) -> None:
-        with self.lock:
-            self.counts[(method, route, str(status))] += 1
-            key = (method, route)
-            counts = self.buckets[key]
-            for index, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[index] += 1
-            self.sums[key] += seconds
-            self.totals[key] += 1
-
-    def exposition(self) -> list[str]:
-        lines = ["# HELP fleet_api_requests_total HTTP requests answered by this API process.",
-                 "# TYPE fleet_api_requests_total counter"]
-        with self.lock:
-            for (method, route, status), count in sorted(self.counts.items()):
-                lines.append(f'fleet_api_requests_total{{method="{method}",route="{route}",status="{status}"}} {count}')
-            lines += ["# HELP fleet_api_request_duration_seconds Time to answer, by route.",
-                      "# TYPE fleet_api_request_duration_seconds histogram"]
-            for (method, route), counts in sorted(self.buckets.items()):
-                labels = f'method="{method}",route="{route}"'
-                for bound, count in zip(BUCKETS, counts):
-                    lines.append(f'fleet_api_request_duration_seconds_bucket{{{labels},le="{bound}"}} {count}')
-                lines.append(f'fleet_api_request_duration_seconds_bucket{{{labels},le="+Inf"}} {self.totals[(method, route)]}')
-                lines.append(f"fleet_api_request_duration_seconds_sum{{{labels}}} {self.sums[(method, route)]:.6f}")
-                lines.append(f"fleet_api_request_duration_seconds_count{{{labels}}} {self.totals[(method, route)]}")
-        return lines
+        self.requests.labels(method, route, str(status)).inc()
+        self.durations.labels(method, route).observe(seconds)
 
 
 class MetricsMiddleware:
@@ -86,19 +72,43 @@ class MetricsMiddleware:
             self.metrics.record(scope["method"], route, status, time.perf_counter() - started)
 
 
-def ingest_counters(conn: psycopg.Connection) -> list[dict]:
-    """Each counter summed over every ingest worker."""
-    return conn.execute("SELECT name, sum(value) AS value FROM ingest_counters GROUP BY name ORDER BY name").fetchall()
+SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+HISTOGRAM_PARTS = ("_bucket", "_sum", "_count")
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def metrics(request: Request, conn: DbConn) -> PlainTextResponse:
-    lines = request.app.state.metrics.exposition()
-    typed: set[str] = set()
-    for row in ingest_counters(conn):
-        base = row["name"].split("{", 1)[0]
-        if base not in typed:
-            typed.add(base)
-            lines.append(f"# TYPE {base} {'counter' if base.endswith('_total') else 'gauge'}")
-        lines.append(f"{row['name']} {row['value']:g}")
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4; charset=utf-8")
+class IngestCounters(Collector):
+    """The `ingest_counters` rows (name with labels → value, summed over workers) as families:
+    `*_total` counters, histograms (`_bucket`/`_sum`/`_count`), anything else a gauge."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def collect(self) -> Iterator[Metric]:
+        parsed = []
+        for row in self.rows:
+            match = SAMPLE.match(row["name"])
+            if match:
+                parsed.append((match["name"], dict(LABEL.findall(match["labels"] or "")), float(row["value"])))
+        histograms = {name.removesuffix("_bucket") for name, _, _ in parsed if name.endswith("_bucket")}
+        families: dict[str, Metric] = {}
+        for name, labels, value in parsed:
+            family = next((name.removesuffix(part) for part in HISTOGRAM_PARTS
+                           if name.endswith(part) and name.removesuffix(part) in histograms), None)
+            if family is not None:
+                kind = "histogram"
+            elif name.endswith("_total"):
+                family, kind = name.removesuffix("_total"), "counter"
+            else:
+                family, kind = name, "gauge"
+            metric = families.setdefault(family, Metric(family, "Ingest workers' counter, summed over workers.", kind))
+            metric.add_sample(name, labels, value)
+        yield from families.values()
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request, conn: DbConn) -> Response:
+    ingest = CollectorRegistry(auto_describe=False)
+    ingest.register(IngestCounters(ingest_repository.counters_over_workers(conn)))
+    body = prometheus_client.generate_latest(request.app.state.metrics.registry) + prometheus_client.generate_latest(ingest)
+    return Response(body, media_type=prometheus_client.CONTENT_TYPE_LATEST)

@@ -13,6 +13,7 @@ from fleetbase.broker import BrokerFiles, service_logins, write_config, write_pa
 from fleetbase.db import connect
 from fleetbase.errors import ConfigurationError, FleetError
 from fleetbase.migrate import apply_migrations
+from fleetbase.nats import NatsNode, nats_users, write_nats_config
 from fleetbase.seed import seed_demo
 from fleetbase.settings import FleetSettings
 
@@ -40,6 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     broker.add_argument("--port", type=int, default=None)
     broker.add_argument("--log-to", choices=("file", "stderr"), default="file",
                         help="stderr under systemd, whose journal keeps and rotates it")
+    node = commands.add_parser("nats-config", help="write one NATS node's configuration (users from the trackers)")
+    node.add_argument("directory", type=Path)
+    node.add_argument("--name", default="fleet-nats-1", help="this node's server_name, unique in the cluster")
+    node.add_argument("--client-port", type=int, default=4222)
+    node.add_argument("--mqtt-port", type=int, default=None, help="the trackers' port (default: FLEET_MQTT_URL's)")
+    node.add_argument("--bind", default="127.0.0.1")
+    node.add_argument("--cluster-port", type=int, default=None, help="this node's route port (a cluster)")
+    node.add_argument("--route", action="append", default=[], metavar="nats-route://HOST:PORT",
+                      help="another node of the cluster (repeat for each)")
+    node.add_argument("--log-to", choices=("file", "stderr"), default="file")
     args = parser.parse_args(argv)
 
     try:
@@ -69,6 +80,21 @@ def main(argv: list[str] | None = None) -> int:
                 count = write_password_file(conn, files.password_file,
                                             service_logins=service_logins(settings))
             print(f"wrote {files.config} with {count} logins")
+        elif args.command == "nats-config":
+            if args.route and args.cluster_port is None:
+                raise ConfigurationError("--route needs --cluster-port (this node's own route port)")
+            nats_node = NatsNode(args.name, args.directory.resolve(), client_port=args.client_port,
+                                 mqtt_port=args.mqtt_port or settings.mqtt_port, bind_address=args.bind,
+                                 cluster_port=args.cluster_port, route_urls=tuple(args.route), log_to=args.log_to)
+            with connect(settings.database_url) as conn:
+                users = nats_users(conn, service_logins=service_logins(settings), ingest_login=settings.mqtt_username,
+                                   demo_password=settings.demo_password.get_secret_value()
+                                   if settings.demo_mode else None)
+            write_nats_config(nats_node, users)
+            print(f"wrote {nats_node.config} with {len(users.lines)} logins (stream replicas {nats_node.replicas})")
+            if users.skipped:
+                print(f"{len(users.skipped)} tracker(s) left out, registered before NATS support (no bcrypt"
+                      f" hash; set their password again): {', '.join(users.skipped)}", file=sys.stderr)
     except FleetError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from typing import Self
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fleetbase.errors import ConfigurationError
+from fleetbase.location_policy import LocationPolicy
 from fleetbase.storage import StorageBackend
 
 DEFAULT_SECRET = "change-me"
@@ -33,6 +34,10 @@ class FleetSettings(BaseSettings):
     mqtt_url: str = "mqtt://127.0.0.1:1884"
     mqtt_username: str = "ingest"
     mqtt_password: SecretStr = SecretStr(DEFAULT_SECRET)
+    # The services' MQTT version towards the broker: "5", or "3.1.1" for a broker that speaks
+    # only that (NATS 2.9's MQTT listener). The ingest worker on MQTT needs 5 (shared
+    # subscriptions); on NATS it reads JetStream and does not use MQTT.
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
     # With an mqtts:// URL the services check the broker's certificate against this CA
     # file (the system's CAs when unset).
     mqtt_ca_file: str | None = None
@@ -50,7 +55,6 @@ class FleetSettings(BaseSettings):
 
     demo_mode: bool = False
     demo_password: SecretStr = SecretStr(DEFAULT_SECRET)
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
 
     retention_days: int = Field(default=60, ge=1, le=3650)
     # How long the audit log keeps an entry (docs/PRIVACY.md): a year, the CNIL's usual
@@ -58,6 +62,17 @@ class FleetSettings(BaseSettings):
     audit_retention_days: int = Field(default=365, ge=30, le=3650)
     storage_backend: StorageBackend = StorageBackend.AUTO  # fleetbase/storage.py
     timezone: str = "Europe/Paris"
+
+    # A lent vehicle's position (fleetbase/location_policy.py, docs/PRIVACY.md); during an
+    # open incident its history is shown from the incident's start and at most
+    # incident_lookback_hours before; an incident closes by itself incident_auto_close_days
+    # after it was opened or last renewed.
+    loan_location_policy: LocationPolicy = LocationPolicy.COARSE
+    incident_lookback_hours: float = Field(default=24.0, ge=0, le=24 * 31)
+    incident_auto_close_days: float = Field(default=7.0, gt=0, le=92)
+    # A loan still overdue this many days after its end: the fleet manager is alerted and
+    # offered to open a "vehicle not returned" incident.
+    incident_not_returned_days: float = Field(default=2.0, ge=0, le=92)
 
     @field_validator("timezone")
     @classmethod
@@ -79,7 +94,7 @@ class FleetSettings(BaseSettings):
     def load(cls, **overrides: object) -> Self:
         """Read the environment (plus `overrides`) and refuse default secrets in production.
 
-        Secrets may also come from files named like their variable (`FLEET_SECRET_KEY`…)
+        Secrets may also come from files named like their variable (`FLEET_MQTT_PASSWORD`…)
         in FLEET_SECRETS_DIR, or in systemd's $CREDENTIALS_DIRECTORY (`LoadCredential=`),
         so they never sit in an environment file."""
         secrets_dir = os.environ.get("FLEET_SECRETS_DIR") or os.environ.get("CREDENTIALS_DIRECTORY")
@@ -91,7 +106,7 @@ class FleetSettings(BaseSettings):
 
     def secrets(self) -> dict[str, SecretStr]:
         """The secrets this process needs, by setting name; subclasses add theirs."""
-        return {"secret_key": self.secret_key, "mqtt_password": self.mqtt_password}
+        return {"mqtt_password": self.mqtt_password}
 
     def check_secrets(self) -> None:
         if self.demo_mode:

@@ -21,6 +21,7 @@ from geofence.index import ZoneIndex
 from geofence.repository import EventRow, VehicleContext
 from fleetbase import alerts
 from fleetbase.alerts import AlertDraft
+from fleetbase.location_policy import LocationPolicy, lent_zone_kinds
 from geofence.rules import silent_tracker_alerts, vehicle_rules
 from geofence.transitions import EXIT, Confirmation, Fix, Transition, VehicleZones, advance
 from geofence.zones import InvalidZone, Zone, parse_shape
@@ -112,7 +113,8 @@ class Evaluation:
 
 def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
              before: Mapping[int, VehicleZones], now: datetime, zone: ZoneInfo, zones: ZoneCache = DEFAULT_CACHE,
-             contexts: ContextCache = DEFAULT_CONTEXTS) -> Evaluation:
+             contexts: ContextCache = DEFAULT_CONTEXTS,
+             policy: LocationPolicy = LocationPolicy.COARSE) -> Evaluation:
     """Advance zone states with a committed-to-be batch of readings; write events and alerts.
 
     Contract for the ingest path:
@@ -135,6 +137,9 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     - `zones`, `contexts`: the process's ZoneCache and ContextCache (default: one each per
       process); they read again what changed. Errors are psycopg's only: nothing here
       rejects a reading.
+    - A lent vehicle (docs/PRIVACY.md) is placed only in the association's own operational
+      zones (`fleetbase.location_policy.lent_zone_kinds` of `policy`): a zone drawn anywhere
+      else neither keeps a state nor records an event for it, and its events hold no position.
     """
     outcome = Evaluation()
     vehicle_ids = sorted(vehicle for vehicle, readings in readings_by_vehicle.items() if readings)
@@ -152,6 +157,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     zone_kinds = {zone.id: zone.kind for zone in index.zones.values()}
     zone_names = {zone.id: zone.name for zone in index.zones.values()}
     known_zones = index.zones.keys()
+    lent_known = frozenset(zone.id for zone in index.zones.values() if zone.kind in lent_zone_kinds(policy))
     events: list[EventRow] = []
     drafts: list[AlertDraft] = []
     resolve: list[str] = []
@@ -169,14 +175,15 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
             confirmation = confirmations[context.kind] = Confirmation(
                 limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds))
         fixes = [batch[position][1] for position in per_vehicle[vehicle]]
+        lent = context.loan_id is not None
         step = advance(before_state, fixes, [placements[position] for position in per_vehicle[vehicle]],
-                       known_zones=known_zones, confirmation=confirmation)
+                       known_zones=lent_known if lent else known_zones, confirmation=confirmation)
         if step.state.zones != before_state.zones:
             zones_changed.append(step.state)
         outcome.states[vehicle] = step.state
         outcome.transitions += step.transitions
         outcome.late_fixes += step.late
-        events += [_event(transition, zone_names, zone_kinds) for transition in step.transitions]
+        events += [_event(transition, zone_names, zone_kinds, lent=lent) for transition in step.transitions]
         last = before_state.last_fix_time
         fresh = sorted((fix for fix in fixes if last is None or fix.fix_time > last), key=lambda fix: fix.fix_time)
         inside_kinds = {zone_kinds[zone] for zone, state in step.state.zones.items() if state.inside}
@@ -220,9 +227,11 @@ def _outside_depot_since(depot_zone_id: int | None, before: VehicleZones, after:
     return None if before.inside(depot_zone_id) else _ALWAYS
 
 
-def _event(transition: Transition, zone_names: dict[int, str], zone_kinds: dict[int, str]) -> EventRow:
+def _event(transition: Transition, zone_names: dict[int, str], zone_kinds: dict[int, str], *, lent: bool) -> EventRow:
+    """The deciding fix's position is kept only for a vehicle not on loan."""
     fix = transition.fix
-    return EventRow(transition.vehicle_id, transition.type, fix.fix_time, transition.zone_id, fix.lat, fix.lon,
+    return EventRow(transition.vehicle_id, transition.type, fix.fix_time, transition.zone_id,
+                    None if lent else fix.lat, None if lent else fix.lon,
                     {"zone": zone_names[transition.zone_id], "zone_kind": zone_kinds[transition.zone_id],
                      "acc_m": fix.acc_m, "crossed_at": transition.crossed_at.isoformat(),
                      "agreeing_fixes": transition.fixes})

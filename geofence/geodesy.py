@@ -2,7 +2,7 @@
 
 Zones arrive in WGS 84 degrees, but radii, corridor widths and GPS accuracies are
 metres, and a degree of longitude is only 80 km at the latitude of Dax. Circles are
-drawn with exact geodesic distances (geographiclib, which geopy uses); corridors and
+drawn with exact geodesic distances (geographiclib); corridors and
 accuracy tests use an azimuthal equidistant frame centred near the zones, whose
 distances are exact from its centre and within 0.1 % up to 500 km away from it.
 """

@@ -2,7 +2,8 @@
 
 Pure: each rule gets what it needs and returns `AlertDraft`s (to open, one per
 situation thanks to `dedup_key`) and keys of situations that are over (to resolve).
-Speed is never looked at: participants' driving is not watched (docs/PRIVACY.md).
+Speed is never looked at: participants' driving is not watched, and an alert about a lent
+vehicle names no place — not even the zone it left (docs/PRIVACY.md).
 """
 
 from __future__ import annotations
@@ -50,14 +51,13 @@ def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Seq
         if transition.type == EXIT and kind == "service_area" and on_loan and not in_a_service_area:
             outcome.open.append(AlertDraft(
                 "left_service_area", "warning", "coordinator", context.vehicle_id, context.loan_id,
-                f"{context.label} (prêt n° {context.loan_id}) a quitté la zone « "
-                f"{zone_names[transition.zone_id]} » le {_clock(when, zone)}.",
+                f"{context.label} (prêt n° {context.loan_id}) a quitté sa zone de service le {_clock(when, zone)}.",
                 f"left_service_area:loan:{context.loan_id}"))
         if (transition.type == ENTER and transition.zone_id == context.depot_zone_id and on_loan
                 and when >= context.loan_ends_at - timedelta(hours=thresholds.return_window_hours)):
             outcome.open.append(AlertDraft(
                 "back_at_depot", "info", "coordinator", context.vehicle_id, context.loan_id,
-                f"{context.label} est de retour au {context.depot_name}, en attente d'état des lieux "
+                f"{context.label} est de retour à son dépôt, en attente d'état des lieux "
                 f"(prêt n° {context.loan_id}, fin prévue le {_clock(context.loan_ends_at, zone)}).",
                 f"back_at_depot:loan:{context.loan_id}"))
     theft = _possible_theft(context, thresholds, fixes, outside_depot_since, distance_to_zone_m, zone)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ingest.service import BatchOutcome
 
 LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0,
-               30.0, 60.0, 300.0, 3600.0, math.inf)
+               30.0, 60.0, 120.0, 300.0, 3600.0, math.inf)
 BATCH_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, math.inf)
 
 

@@ -252,6 +252,11 @@ def save_counters(conn: psycopg.Connection, worker_id: str, values: dict[str, fl
     )
 
 
+def counters_over_workers(conn: psycopg.Connection) -> list[dict]:
+    """Each counter summed over every ingest worker (what `/metrics` shows)."""
+    return conn.execute("SELECT name, sum(value) AS value FROM ingest_counters GROUP BY name ORDER BY name").fetchall()
+
+
 def _text(value: str) -> str:
     """PostgreSQL text cannot hold NUL; everything else is kept as received."""
     return value.replace("\x00", "\\x00")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.types.json import Jsonb
 
+from fleetbase.location_policy import LocationPolicy
 from geofence.evaluation import ContextCache, ZoneCache, evaluate
 from geofence.transitions import VehicleZones
 from ingest import repository
@@ -68,8 +69,10 @@ class _Item:
 
 class IngestService:
     def __init__(self, *, limits: Limits, max_accuracy_m: float, trackers: TrackerDirectory,
-                 zone: ZoneInfo, geofences: ZoneCache | None = None) -> None:
+                 zone: ZoneInfo, geofences: ZoneCache | None = None,
+                 location_policy: LocationPolicy = LocationPolicy.COARSE) -> None:
         self.limits = limits
+        self.location_policy = location_policy  # which zones may record a lent vehicle
         self.zone = zone  # the plateforme's, for the zone alerts' texts
         self.max_accuracy_m = max_accuracy_m
         self.trackers = trackers
@@ -218,7 +221,7 @@ class IngestService:
             by_vehicle.setdefault(key[0], []).append(items[key].reading)
         before = self.vehicles.zones(conn, {vehicle: last_fix_times[vehicle] for vehicle in by_vehicle})
         evaluation = evaluate(conn, by_vehicle, before=before, now=now, zone=self.zone, zones=self.geofences,
-                              contexts=self.contexts)
+                              contexts=self.contexts, policy=self.location_policy)
         repository.notify_events(conn, [
             {"vehicle_id": transition.vehicle_id, "type": transition.type, "geofence_id": transition.zone_id,
              "occurred_at": transition.fix.fix_time.isoformat()} for transition in evaluation.transitions])

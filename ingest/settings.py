@@ -1,6 +1,7 @@
 """The ingest worker's settings (`FLEET_INGEST_*` and the shared `FLEET_*`)."""
 
 import socket
+from typing import Literal
 
 from pydantic import Field
 
@@ -32,5 +33,19 @@ class IngestSettings(FleetSettings):
     # Where a Traccar server forwards the positions it decodes (forward.topic; under
     # traccar/, which only the `traccar` login may write): ingest/protocols/traccar.py.
     ingest_traccar_topic: str = Field(default="traccar/#", pattern=r"^traccar/[^\s]*$")
+    # Where readings come from: "mqtt" (Mosquitto or any MQTT 5 broker: a persistent session,
+    # shared with the other workers through ingest_share_group) or "nats" (NATS JetStream: the
+    # MQTT listener's stream, read by every worker as one durable pull consumer; README,
+    # "Ingest on NATS"). On NATS the worker logs in with FLEET_MQTT_USERNAME/PASSWORD too.
+    ingest_source: Literal["mqtt", "nats"] = "mqtt"
+    # The cluster's client URLs, comma-separated: the worker reconnects to another on its own.
+    nats_urls: str = Field(default="nats://127.0.0.1:4222", pattern=r"^(tls|nats)://[^\s,]+(,(tls|nats)://[^\s,]+)*$")
+    nats_consumer: str = Field(default="fleet-ingest", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # A message not acknowledged this long after its delivery goes to another worker (the
+    # receiver extends it for messages still waiting on a commit, while it is alive).
+    nats_ack_wait_s: float = Field(default=30.0, ge=1)
+    # How many messages may await acknowledgement, across all workers (like receive_maximum).
+    nats_max_ack_pending: int = Field(default=20000, ge=1)
+    nats_fetch_batch: int = Field(default=500, ge=1, le=10000)
     # Zone transitions, events and alerts for each batch (geofence/); off only to measure.
     ingest_geofences: bool = True

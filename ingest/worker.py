@@ -1,6 +1,7 @@
 """The ingest worker: batch what the receiver process forwards, store, then acknowledge.
 
-The MQTT connection lives in a child process (`ingest/receiver.py`), so reading from
+The MQTT connection lives in a child process (`ingest/receiver.py`; on NATS JetStream,
+FLEET_INGEST_SOURCE=nats, `ingest/nats_receiver.py` with the same protocol), so reading from
 the broker and storing readings each get a core. This process takes the forwarded
 messages in batches (by size and by a short time limit), stores each batch in one
 transaction, and only then tells the receiver to acknowledge the batch's messages (MQTT
@@ -33,6 +34,7 @@ from geofence.evaluation import ZoneCache, check_silent_trackers
 from ingest import repository
 from ingest.decoding import Limits
 from ingest.metrics import Counters
+from ingest.nats_receiver import run_nats_receiver
 from ingest.receiver import run_receiver
 from ingest.service import Envelope, IngestService
 from ingest.settings import IngestSettings
@@ -68,7 +70,8 @@ class IngestWorker:
                           max_age=timedelta(days=settings.retention_days),
                           max_batch=settings.ingest_max_batch_readings),
             max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
-            geofences=ZoneCache() if settings.ingest_geofences else None, zone=settings.zone)
+            geofences=ZoneCache() if settings.ingest_geofences else None, zone=settings.zone,
+            location_policy=settings.loan_location_policy)
         # Messages in the chunks the receiver forwarded them in (one queue operation per chunk).
         self.inbox: queue.Queue[list[Incoming]] = queue.Queue()
         self._carried: list[Incoming] = []  # what the last batch left of its last chunk
@@ -90,7 +93,8 @@ class IngestWorker:
         messages_out, messages_in = context.Pipe(duplex=False)
         commands_out, commands_in = context.Pipe(duplex=False)
         self._receiver = context.Process(
-            target=run_receiver, args=(self.settings, messages_in, commands_out, self.generation + 1),
+            target=run_nats_receiver if self.settings.ingest_source == "nats" else run_receiver,
+            args=(self.settings, messages_in, commands_out, self.generation + 1),
             name="ingest-receiver", daemon=True)
         self._receiver.start()
         messages_in.close()

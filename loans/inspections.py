@@ -8,7 +8,8 @@ ticket draft for the mechanic.
 
 `inspection` is a dict: odometer_km (None: take the telemetry's), odometer_correction_reason,
 energy_pct, checklist, damages [{location, description, photos [{upload_id, caption}]}],
-participant_signed, staff_signed. A photo is uploaded first (`loans.photos`) and named
+participant_signed, staff_signed, and optionally the signatures drawn on the tablet
+(participant_signature, staff_signature: base64 PNG, kept for the receipt). A photo is uploaded first (`loans.photos`) and named
 here by its upload id.
 """
 
@@ -22,8 +23,17 @@ import psycopg
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput
 from fleetbase.local_time import local_today
-from loans import participant_repository, photos, repository, rules
+from loans import participant_repository, photos, repository, rules, signatures
 from loans.service import no_overlap, loan_or_404, vehicle_or_error
+
+# What is handed over with each kind of vehicle, in the order the coordinator checks it.
+CHECKLIST_BY_KIND = {"car": ("keys", "documents", "insurance_card"),
+                     "ecar": ("keys", "charger", "documents", "insurance_card"),
+                     "scooter": ("keys", "helmet", "lock", "documents", "insurance_card"),
+                     "ebike": ("lock", "charger", "helmet")}
+CHECKLIST_LABELS = {"keys": "Clés", "helmet": "Casque", "lock": "Antivol", "charger": "Chargeur",
+                    "documents": "Papiers du véhicule", "insurance_card": "Carte verte (assurance)"}
+KIND_NAMES = {"car": "voiture", "ecar": "voiture électrique", "scooter": "scooter", "ebike": "vélo électrique"}
 
 # A reading closer than this to the telemetry's is the same reading (rounding, display).
 ODOMETER_TOLERANCE_KM = 1.0
@@ -78,7 +88,8 @@ def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_i
     repository.set_vehicle_status(conn, vehicle["id"], status="available", now=now, unless=tuple(rules.BLOCKING_STATUSES))
     repository.insert_transition(conn, loan_id, from_status=loan["status"], to_status=target, by_user_id=user_id,
                                  reason=None, now=now)
-    resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}"], now=now)
+    resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}",
+                          f"vehicle_not_returned:{loan_id}"], now=now)
     damages = rules.new_damages(departure["damages"], values["damages"])
     if damages:
         _open_repair_draft(conn, loan_id, vehicle, damages, user_id=user_id, now=now, zone=zone)
@@ -107,7 +118,11 @@ def _inspection_values(inspection: dict, vehicle: dict, *, now: datetime) -> dic
 
 def _insert_inspection(conn, loan_id: int, *, kind: str, inspection: dict, values: dict, user_id: int,
                        now: datetime) -> None:
+    drawn = {signer: signatures.decode(inspection[f"{signer}_signature"], signer=signer)
+             for signer in signatures.SIGNERS if inspection.get(f"{signer}_signature")}
     inspection_id = repository.insert_inspection(conn, loan_id, kind=kind, values=values, by_user_id=user_id, now=now)
+    for signer, content in drawn.items():
+        repository.insert_signature(conn, inspection_id, signer=signer, content=content, now=now)
     for index, damage in enumerate(inspection.get("damages") or []):
         for photo in damage.get("photos") or []:
             photos.claim(conn, photo["upload_id"], inspection_id=inspection_id, damage_index=index,

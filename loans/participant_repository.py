@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 import psycopg
@@ -33,17 +34,25 @@ def get_participant(conn: psycopg.Connection, participant_id: int, *, scope: dic
                         {"id": participant_id} | _scope(scope)).fetchone()
 
 
+def _starts_with(text: str | None) -> str | None:
+    """An ILIKE pattern for "begins with `text`", its wildcards escaped."""
+    if text is None:
+        return None
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def list_participants(conn: psycopg.Connection, *, scope: dict | None, search: str | None,
-                      include_erased: bool, limit: int) -> list[dict]:
-    """Participants in scope; `search` matches the start of a first or last name."""
+                      include_erased: bool, limit: int, municipality: str | None = None) -> list[dict]:
+    """Participants in scope; `search` matches the start of a first or last name,
+    `municipality` the start of the commune's name."""
     return conn.execute(
         SELECT_PARTICIPANTS + " WHERE" + SCOPE
         + " AND (%(include_erased)s OR p.erased_at IS NULL)"
           " AND (%(search)s::text IS NULL OR p.last_name ILIKE %(pattern)s OR p.first_name ILIKE %(pattern)s)"
+          " AND (%(municipality)s::text IS NULL OR p.municipality ILIKE %(municipality_pattern)s)"
           " ORDER BY p.last_name, p.first_name, p.id LIMIT %(limit)s",
-        {"include_erased": include_erased, "search": search, "limit": limit,
-         "pattern": None if search is None else search.replace("\\", "\\\\").replace("%", "\\%")
-         .replace("_", "\\_") + "%"} | _scope(scope)).fetchall()
+        {"include_erased": include_erased, "search": search, "limit": limit, "pattern": _starts_with(search),
+         "municipality": municipality, "municipality_pattern": _starts_with(municipality)} | _scope(scope)).fetchall()
 
 
 def insert_participant(conn: psycopg.Connection, *, values: dict, now: datetime) -> int:
@@ -98,25 +107,58 @@ def positions_during_loan(conn: psycopg.Connection, loan_id: int) -> list[dict]:
         " WHERE l.id = %(id)s AND l.checked_out_at IS NOT NULL ORDER BY p.fix_time", {"id": loan_id}).fetchall()
 
 
+def participant_signatures(conn: psycopg.Connection, participant_id: int) -> list[dict]:
+    """The signatures the person drew at their loans' inspections (PNG), oldest first."""
+    return conn.execute(
+        "SELECT i.loan_id, i.kind AS inspection_kind, s.created_at AS signed_at, s.content"
+        " FROM inspection_signatures s JOIN inspections i ON i.id = s.inspection_id JOIN loans l ON l.id = i.loan_id"
+        " WHERE l.participant_id = %(id)s AND s.signer = 'participant'"
+        " ORDER BY s.created_at, i.id", {"id": participant_id}).fetchall()
+
+
+
 def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: datetime) -> int:
     """Blank the person, drop their licences, their inspections' photos and signatures, unlink
     their loans; how many loans were unlinked.
 
     The loans keep what the funders' figures need (dates, purpose, intercommunality, km).
     """
+    conn.execute("DELETE FROM inspection_signatures s USING inspections i, loans l"
+                 " WHERE s.inspection_id = i.id AND i.loan_id = l.id AND l.participant_id = %(id)s"
+                 " AND s.signer = 'participant'", {"id": participant_id})
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
     conn.execute("DELETE FROM inspection_photos p USING inspections i, loans l"
                  " WHERE p.inspection_id = i.id AND i.loan_id = l.id AND l.participant_id = %(id)s",
                  {"id": participant_id})
     conn.execute("UPDATE inspections i SET participant_signed_at = NULL FROM loans l"
                  " WHERE i.loan_id = l.id AND l.participant_id = %(id)s", {"id": participant_id})
-    unlinked = conn.execute("UPDATE loans SET participant_id = NULL, updated_at = %(now)s"
-                            " WHERE participant_id = %(id)s", {"id": participant_id, "now": now}).rowcount
+    # One random key for the person's loans: the report still counts them as one person.
+    unlinked = conn.execute("UPDATE loans SET participant_id = NULL, erased_person_key = %(key)s,"
+                            " updated_at = %(now)s WHERE participant_id = %(id)s",
+                            {"id": participant_id, "now": now, "key": uuid.uuid4()}).rowcount
     conn.execute("UPDATE participants SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,"
                  " municipality = NULL, referred_by_user_id = NULL, notes = '', erased_at = %(now)s,"
                  " updated_at = %(now)s WHERE id = %(id)s", {"id": participant_id, "now": now})
     return unlinked
 
 
+def list_prescribers(conn: psycopg.Connection) -> list[dict]:
+    """The referring structures, for a coordinator's choice."""
+    return conn.execute("SELECT id, name FROM prescribers ORDER BY name").fetchall()
+
+
+def depot_intercommunalities(conn: psycopg.Connection) -> list[str]:
+    """The intercommunalités of the depots: the usual answers to where a participant lives."""
+    return [row["intercommunality"] for row in
+            conn.execute("SELECT DISTINCT intercommunality FROM sites ORDER BY intercommunality").fetchall()]
+
+
 def prescriber_exists(conn: psycopg.Connection, prescriber_id: int) -> bool:
     return conn.execute("SELECT 1 FROM prescribers WHERE id = %(id)s", {"id": prescriber_id}).fetchone() is not None
+
+
+def names(conn: psycopg.Connection, participant_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """First and last names of these participants (erased ones left out), by id."""
+    rows = conn.execute("SELECT id, first_name, last_name FROM participants"
+                        " WHERE id = ANY(%(ids)s) AND erased_at IS NULL", {"ids": participant_ids}).fetchall()
+    return {row["id"]: (row["first_name"], row["last_name"]) for row in rows}

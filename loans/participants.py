@@ -12,6 +12,7 @@ from datetime import datetime
 import psycopg
 
 from fleetbase import audit
+from incidents import repository as incident_repository
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from loans import participant_repository as repository
 from loans import repository as loan_repository
@@ -72,7 +73,11 @@ def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id
         loan["inspections"] = [_with_photo_contents(conn, loan["id"], inspection)
                                for inspection in loan_repository.inspections(conn, loan["id"]).values()]
         loan["positions"] = repository.positions_during_loan(conn, loan["id"])
+        loan["incidents"] = incident_repository.loan_incidents(conn, loan["id"])
     return {"participant": participant, "loans": loans,
+            "signatures": [{"loan_id": row["loan_id"], "inspection_kind": row["inspection_kind"],
+                            "signed_at": row["signed_at"], "png_base64": base64.b64encode(row["content"]).decode()}
+                           for row in repository.participant_signatures(conn, participant_id)],
             "audit": audit.entries(conn, participant_id=participant_id, limit=None), "exported_at": now}
 
 

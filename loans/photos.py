@@ -1,21 +1,30 @@
 """Photos of an inspection's damages: uploaded one by one, checked, then named by the inspection.
 
 An upload is typed by its first bytes (JPEG, PNG or WebP; whatever the client declares)
-and bounded in size; it waits in `photo_uploads` until an inspection names it by id
+and bounded in size, and keeps no metadata: the pages shrink a photo in the browser, which
+drops its EXIF (where a phone writes the GPS position), and `without_metadata` makes sure
+of it here; it waits in `photo_uploads` until an inspection names it by id
 (`claim`), which moves it into the inspection's photos, or for UPLOAD_KEPT, after which
 the next upload deletes it.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 import psycopg
+from PIL import Image, ImageOps
 
 from fleetbase.errors import InvalidInput
 from loans import photo_repository as repository
 
 UPLOAD_KEPT = timedelta(hours=24)
+# Where metadata hides in the files Pillow cannot read: EXIF (JPEG's APP1, PNG's eXIf, WebP's
+# EXIF chunk) and XMP, either of which may hold a position.
+METADATA_MARKERS = (b"Exif\x00\x00", b"eXIf", b"EXIF", b"http://ns.adobe.com/xap/")
+METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "Raw profile type exif")
+FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 
 class NotAPhoto(InvalidInput):
@@ -41,27 +50,6 @@ def sniff_type(content: bytes) -> str | None:
     return None
 
 
-def without_jpeg_metadata(content: bytes) -> bytes:
-    """The JPEG without its APP1 segments (Exif, XMP): a tablet's camera writes there where
-    the photo was taken, a position the service must not keep (docs/PRIVACY.md). The image
-    data is copied byte for byte; from a byte that does not start a segment on, the rest is
-    kept as it is."""
-    if not content.startswith(b"\xff\xd8"):
-        return content
-    kept, at = [content[:2]], 2
-    while at + 4 <= len(content) and content[at] == 0xFF:
-        marker = content[at + 1]
-        if marker == 0xDA or 0xD0 <= marker <= 0xD7 or marker in (0x01, 0xD9):  # image data from here
-            break
-        end = at + 2 + int.from_bytes(content[at + 2:at + 4], "big")
-        if end > len(content):
-            break
-        if marker != 0xE1:
-            kept.append(content[at:end])
-        at = end
-    kept.append(content[at:])
-    return b"".join(kept)
-
 
 def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, user_id: int,
                  now: datetime) -> dict:
@@ -71,12 +59,33 @@ def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, us
     content_type = sniff_type(content)
     if content_type is None:
         raise NotAPhoto("Ce fichier n'est pas une photo JPEG, PNG ou WebP.")
-    if content_type == "image/jpeg":
-        content = without_jpeg_metadata(content)
+    content = without_metadata(content, content_type)
     repository.delete_uploads_before(conn, now - UPLOAD_KEPT)
     upload_id = repository.insert_upload(conn, content_type=content_type, content=content, user_id=user_id, now=now)
     return {"id": upload_id, "content_type": content_type, "size_bytes": len(content),
             "expires_at": now + UPLOAD_KEPT}
+
+
+def without_metadata(content: bytes, content_type: str) -> bytes:
+    """The photo without EXIF, XMP or comments: re-encoded from its pixels (turned upright
+    first, as its EXIF orientation said) when it carries any, unchanged when it carries none.
+    A file that carries some and that Pillow cannot read is refused rather than kept."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if not (len(image.getexif()) or any(key in image.info for key in METADATA_KEYS)):
+                return content
+            upright = ImageOps.exif_transpose(image)
+            if content_type == "image/jpeg" and upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.info = {}  # what save() would otherwise copy over (ICC profile, comments)
+            cleaned = io.BytesIO()
+            upright.save(cleaned, FORMATS[content_type], quality=90)
+            return cleaned.getvalue()
+    except Exception as error:  # noqa: BLE001 — any bytes may come in; Pillow raises many kinds on bad ones
+        if any(marker in content for marker in METADATA_MARKERS):
+            raise NotAPhoto("Cette photo est illisible et porte des métadonnées (position possible) :"
+                            " reprenez-la.") from error
+        return content
 
 
 def claim(conn: psycopg.Connection, upload_id: int, *, inspection_id: int, damage_index: int, caption: str,

@@ -23,13 +23,16 @@ def _params(months: list[tuple[str, datetime, datetime]], now: datetime) -> dict
 def activity_by_intercommunality(conn: psycopg.Connection, *, months: list[tuple[str, datetime, datetime]],
                                  now: datetime) -> list[dict]:
     """Per month and intercommunality (the participant's): people followed, loans started and
-    ended, loan-days, kilometres. A loan unlinked by an erasure counts as one person."""
+    ended, loan-days, kilometres. The loans of an erased person share a random key and still
+    count as one person; a loan with neither (kept from before that key) counts as one."""
     return conn.execute(
-        MONTHS + ", ran AS (SELECT id, participant_id, COALESCE(intercommunality, 'inconnue') AS intercommunality,"
+        MONTHS + ", ran AS (SELECT id,"
+        " COALESCE(participant_id::text, erased_person_key::text, 'loan:' || id) AS person,"
+        " COALESCE(intercommunality, 'inconnue') AS intercommunality,"
         " checked_out_at, checked_in_at, COALESCE(checked_in_at, %(now)s) AS back_at,"
         " COALESCE(odometer_km_driven, telemetry_km_driven, 0) AS km FROM loans WHERE checked_out_at IS NOT NULL)"
         " SELECT m.month, r.intercommunality,"
-        " count(DISTINCT COALESCE(r.participant_id::text, 'loan:' || r.id)) AS participants,"
+        " count(DISTINCT r.person) AS participants,"
         " count(*) FILTER (WHERE r.checked_out_at >= m.starts AND r.checked_out_at < m.ends) AS loans_started,"
         " count(*) FILTER (WHERE r.checked_in_at >= m.starts AND r.checked_in_at < m.ends) AS loans_ended,"
         " sum(extract(epoch FROM least(r.back_at, m.ends) - greatest(r.checked_out_at, m.starts))) / 86400.0"

@@ -171,6 +171,20 @@ def inspections(conn: psycopg.Connection, loan_id: int) -> dict[str, dict]:
     return {row["kind"]: row for row in rows}
 
 
+def insert_signature(conn: psycopg.Connection, inspection_id: int, *, signer: str, content: bytes,
+                     now: datetime) -> None:
+    conn.execute("INSERT INTO inspection_signatures (inspection_id, signer, content, created_at)"
+                 " VALUES (%(inspection)s, %(signer)s, %(content)s, %(now)s)",
+                 {"inspection": inspection_id, "signer": signer, "content": content, "now": now})
+
+
+def signatures(conn: psycopg.Connection, inspection_id: int) -> dict[str, bytes]:
+    """The PNG images of the inspection's drawn signatures, by signer ('participant', 'staff')."""
+    rows = conn.execute("SELECT signer, content FROM inspection_signatures WHERE inspection_id = %(id)s",
+                        {"id": inspection_id}).fetchall()
+    return {row["signer"]: bytes(row["content"]) for row in rows}
+
+
 def get_photo(conn: psycopg.Connection, loan_id: int, photo_id: int) -> dict | None:
     return conn.execute("SELECT p.content_type, p.content FROM inspection_photos p"
                         " JOIN inspections i ON i.id = p.inspection_id"
@@ -222,3 +236,23 @@ def free_vehicles(conn: psycopg.Connection, *, kind: str | None, starts_at: date
 
 def get_site(conn: psycopg.Connection, site_id: int) -> dict | None:
     return conn.execute("SELECT id, name, lat, lon FROM sites WHERE id = %(id)s", {"id": site_id}).fetchone()
+
+
+def list_requests(conn: psycopg.Connection, *, scope: dict | None, statuses: list[str] | None, oldest_first: bool,
+                  limit: int) -> list[dict]:
+    """Loans with the person, their licences and the referring structure, for the request pages:
+    a prescriber's list (newest first) and the coordinators' queue (oldest request first)."""
+    return conn.execute(
+        "SELECT q.*, p.first_name, p.last_name, p.municipality, pr.name AS prescriber_name,"
+        " u.full_name AS requested_by_name,"
+        " COALESCE((SELECT json_agg(json_build_object('category', pl.category, 'checked_on', pl.checked_on)"
+        "  ORDER BY pl.category) FROM participant_licences pl WHERE pl.participant_id = q.participant_id), '[]')"
+        "  AS licences"
+        " FROM (" + SELECT_LOANS + " WHERE" + SCOPE
+        + " AND (%(statuses)s::text[] IS NULL OR l.status = ANY(%(statuses)s))) q"
+          " LEFT JOIN participants p ON p.id = q.participant_id"
+          " LEFT JOIN prescribers pr ON pr.id = q.prescriber_id"
+          " LEFT JOIN users u ON u.id = q.requested_by"
+          " ORDER BY CASE WHEN %(oldest_first)s THEN q.created_at END ASC,"
+          " CASE WHEN NOT %(oldest_first)s THEN q.created_at END DESC, q.id LIMIT %(limit)s",
+        {"statuses": statuses, "oldest_first": oldest_first, "limit": limit} | _scope(scope)).fetchall()

@@ -19,7 +19,7 @@ import psycopg
 from fleetbase.alerts import resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from fleetbase.local_time import local_today
-from loans import participant_repository, repository, rules
+from loans import availability, participant_repository, repository, rules
 
 
 def loan_or_404(conn: psycopg.Connection, loan_id: int, *, scope: dict | None, lock: bool = False) -> dict:
@@ -53,15 +53,21 @@ def check_free(conn: psycopg.Connection, vehicle: dict, loan_rules: rules.LoanRu
         raise Conflict(rules.overlap_message(vehicle["label"], loan_rules, conflicts[0], zone=zone))
 
 
-def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: int, starts_at: datetime,
+def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: int | None, starts_at: datetime,
                  ends_at: datetime, purpose: str | None, scope: dict | None, user_id: int, now: datetime,
-                 zone: ZoneInfo) -> dict:
-    """A new request (prescriber or coordinator), checked against every rule a request can break."""
+                 zone: ZoneInfo, vehicle_kind: str | None = None) -> dict:
+    """A new request (prescriber or coordinator), checked against every rule a request can break.
+
+    Asked for a kind rather than a vehicle, the request takes the free vehicle of that kind
+    that the fewest other requests want (the coordinator may move it to another at validation).
+    """
     participant = participant_repository.get_participant(conn, participant_id, scope=scope)
     if participant is None:
         raise InvalidInput("Personne accompagnée inconnue.")
     if participant["erased_at"] is not None:
         raise Conflict("Les données de cette personne ont été effacées : aucun prêt ne peut lui être fait.")
+    if vehicle_id is None:
+        vehicle_id = _free_vehicle_of_kind(conn, vehicle_kind, starts_at=starts_at, ends_at=ends_at, zone=zone)
     vehicle = vehicle_or_error(conn, vehicle_id)
     loan_rules = repository.get_rules(conn)[vehicle["kind"]]
     _check_loan(conn, vehicle, loan_rules, participant_id=participant_id, starts_at=starts_at, ends_at=ends_at,
@@ -74,6 +80,34 @@ def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: i
     repository.insert_transition(conn, loan_id, from_status=None, to_status="requested", by_user_id=user_id,
                                  reason=None, now=now)
     return loan_or_404(conn, loan_id, scope=None)
+
+
+def _free_vehicle_of_kind(conn: psycopg.Connection, kind: str | None, *, starts_at: datetime, ends_at: datetime,
+                          zone: ZoneInfo) -> int:
+    if kind not in rules.KIND_NAMES:
+        raise InvalidInput("Choisissez un véhicule ou un type de véhicule.")
+    free = availability.available_vehicles(conn, kind=kind, starts_at=starts_at, ends_at=ends_at, site_id=None,
+                                           max_distance_km=None)
+    if not free:
+        raise Conflict(f"Aucun véhicule ({rules.KIND_NAMES[kind]}) n'est libre du {rules.when(starts_at, zone)}"
+                       f" au {rules.when(ends_at, zone)} : choisissez d'autres dates ou un autre type.")
+    return min(free, key=lambda vehicle: (vehicle["pending_requests"], vehicle["label"]))["vehicle_id"]
+
+
+def validation_problem(conn: psycopg.Connection, loan: dict, *, vehicle_id: int, now: datetime,
+                       zone: ZoneInfo) -> str | None:
+    """Why validating `loan` on `vehicle_id` would be refused now (the rule's French sentence), or None.
+    Reads only: the coordinator sees the refusal beside the request before clicking."""
+    vehicle = repository.get_vehicle(conn, vehicle_id)
+    if vehicle is None or loan["participant_id"] is None:
+        return "Ce prêt ne peut pas être validé."
+    try:
+        _check_loan(conn, vehicle, repository.get_rules(conn)[vehicle["kind"]], participant_id=loan["participant_id"],
+                    starts_at=loan["starts_at"], ends_at=loan["ends_at"], now=now, zone=zone,
+                    exclude_loan_id=loan["id"])
+    except (Conflict, InvalidInput) as refusal:
+        return refusal.detail
+    return None
 
 
 def validate_loan(conn: psycopg.Connection, loan_id: int, *, vehicle_id: int | None, user_id: int,
@@ -158,7 +192,7 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
                                  reason=f"prolongé jusqu'au {rules.when(ends_at, zone)}"
                                         + (f" : {reason}" if reason else ""), now=now)
     if loan["status"] == "overdue":
-        resolve_alerts(conn, [f"loan_overdue:{loan_id}"], now=now)
+        resolve_alerts(conn, [f"loan_overdue:{loan_id}", f"vehicle_not_returned:{loan_id}"], now=now)
     return loan_or_404(conn, loan_id, scope=None)
 
 

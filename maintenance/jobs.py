@@ -42,9 +42,14 @@ def due_scan(conn: psycopg.Connection, *, now: datetime, context: JobContext) ->
 
 
 def overdue_loans(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
+    from incidents.service import not_returned_alerts
     from loans.overdue import mark_overdue_loans  # the loans domain owns the rule and its alert
 
-    return {"marked": len(mark_overdue_loans(conn, now=now, zone=context.settings.zone))}
+    settings = context.settings
+    marked = mark_overdue_loans(conn, now=now, zone=settings.zone)
+    not_returned = not_returned_alerts(conn, now=now, after=timedelta(days=settings.incident_not_returned_days),
+                                       zone=settings.zone)
+    return {"marked": len(marked), "not_returned": len(not_returned)}
 
 
 def fleet_silence(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
@@ -85,6 +90,15 @@ def retention(conn: psycopg.Connection, *, now: datetime, context: JobContext) -
                                           audit_days=settings.audit_retention_days)
 
 
+def incidents_auto_close(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
+    """Incidents neither renewed nor closed in time close by themselves (docs/PRIVACY.md)."""
+    from incidents.service import close_expired_incidents  # the incidents domain owns the rule
+
+    closed = close_expired_incidents(conn, now=now,
+                                     auto_close_after=timedelta(days=context.settings.incident_auto_close_days))
+    return {"closed": len(closed)}
+
+
 def notify(conn: psycopg.Connection, *, now: datetime, context: JobContext) -> dict:
     settings = context.settings
     retry = notifications.Retry(max_attempts=settings.mail_max_attempts, backoff_s=settings.mail_backoff_s)
@@ -109,6 +123,7 @@ def job_table(settings: MaintenanceSettings) -> dict[str, tuple[Callable[..., di
         "fleet_silence": (fleet_silence, settings.scheduler_tracker_watch_s),
         "batteries_before_loans": (batteries_before_loans, settings.scheduler_battery_s),
         "retention": (retention, settings.scheduler_retention_s),
+        "incidents_auto_close": (incidents_auto_close, settings.scheduler_incidents_s),
         "notify": (notify, settings.scheduler_notify_s),
         "webhooks": (deliver_webhooks, settings.scheduler_webhooks_s),
     }

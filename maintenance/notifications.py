@@ -48,7 +48,7 @@ KIND_TITLES = {
     "loan_collides_repair": "Prêt sur un véhicule immobilisé", "webhook_failed": "Notifications au garage en échec",
     "ingest_stalled": "Réception des données arrêtée", "possible_theft": "Vol possible",
     "left_service_area": "Sortie de la zone d'intervention", "back_at_depot": "Retour au dépôt",
-    "mail_failed": "Courriel non envoyé",
+    "mail_failed": "Courriel non envoyé", "vehicle_not_returned": "Véhicule non rendu",
 }
 SEVERITIES = {"info": "information", "warning": "attention", "critical": "urgent"}
 

@@ -32,6 +32,7 @@ class MaintenanceSettings(FleetSettings):
     scheduler_tracker_watch_s: int = Field(default=120, ge=1)
     scheduler_battery_s: int = Field(default=300, ge=1)
     scheduler_retention_s: int = Field(default=86400, ge=1)
+    scheduler_incidents_s: int = Field(default=300, ge=1)
     scheduler_notify_s: int = Field(default=30, ge=1)
     scheduler_webhooks_s: int = Field(default=15, ge=1)
     # A standby process tries to become the active scheduler this often.

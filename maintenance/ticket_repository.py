@@ -137,3 +137,17 @@ def enqueue_webhook(conn: psycopg.Connection, *, garage_id: int, ticket_id: int,
                         " created_at) VALUES (%(garage)s, %(ticket)s, %(event)s, %(body)s, %(now)s, %(now)s)"
                         " RETURNING id", {"garage": garage_id, "ticket": ticket_id, "event": event, "body": body,
                                           "now": now}).fetchone()["id"]
+
+
+def immobilisations(conn: psycopg.Connection, *, start: datetime, end: datetime,
+                    vehicle_ids: Sequence[int]) -> list[dict]:
+    """Repair tickets that immobilised one of the vehicles during [start, end): from
+    `immobilised_since` until the ticket closed (`ends_at` NULL: still immobilised)."""
+    return conn.execute(
+        "SELECT t.id, t.vehicle_id, t.title, t.status, t.immobilised_since AS starts_at,"
+        " CASE WHEN t.status IN ('done', 'cancelled') THEN t.closed_at END AS ends_at"
+        " FROM repair_tickets t WHERE t.immobilised AND t.immobilised_since IS NOT NULL"
+        " AND t.vehicle_id = ANY(%(vehicles)s) AND t.immobilised_since < %(end)s"
+        " AND (t.status NOT IN ('done', 'cancelled') OR t.closed_at > %(start)s)"
+        " ORDER BY t.vehicle_id, t.immobilised_since",
+        {"vehicles": list(vehicle_ids), "start": start, "end": end}).fetchall()

@@ -7,16 +7,23 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from fleet_api.alerts import repository
 from fleet_api.authz import AnyUser, Principal, Role
 from fleet_api.deps import MAX_ID, DbConn, Id, Now
 from fleetbase.errors import Conflict, NotFound
+from incidents.service import incident_offer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 Status = Literal["open", "acknowledged", "resolved"]
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class IncidentOffer(BaseModel):
+    method: Literal["POST"]
+    href: str
+    body: dict
 
 
 class Alert(BaseModel):
@@ -34,6 +41,10 @@ class Alert(BaseModel):
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     notified_at: datetime | None
+    incident_id: int | None = Field(description="the incident open on the alert's vehicle, if any")
+    incident_offer: IncidentOffer | None = Field(
+        description="a possible theft or a vehicle not returned: the call that opens an incident on it "
+                    "(fleet manager, administrator; write the reason)")
 
 
 def _role_filter(principal: Principal) -> str | None:
@@ -45,8 +56,13 @@ def list_alerts(user: AnyUser, conn: DbConn,
                 status: Annotated[list[Status] | None, Query(description="default: open and acknowledged")] = None,
                 kind: Kind | None = None, vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-    return repository.list_alerts(conn, role=_role_filter(user), statuses=list(status or ("open", "acknowledged")),
-                                  kind=kind, vehicle_id=vehicle_id, limit=limit)
+    return [_with_offer(alert) for alert in repository.list_alerts(
+        conn, role=_role_filter(user), statuses=list(status or ("open", "acknowledged")), kind=kind,
+        vehicle_id=vehicle_id, limit=limit)]
+
+
+def _with_offer(alert: dict) -> dict:
+    return alert | {"incident_offer": incident_offer(alert)}
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=Alert)
@@ -58,4 +74,4 @@ def acknowledge_alert(alert_id: Id, user: AnyUser, conn: DbConn, now: Now):
     if alert["status"] == "resolved":
         raise Conflict("Cette alerte est déjà close.")
     repository.acknowledge(conn, alert_id, user_id=user.user_id, now=now)
-    return repository.get_alert(conn, alert_id, role=_role_filter(user))
+    return _with_offer(repository.get_alert(conn, alert_id, role=_role_filter(user)))

@@ -8,14 +8,16 @@ import psycopg
 
 ALERT_COLUMNS = ("a.id, a.kind, a.severity, a.target_role, a.vehicle_id, v.label AS vehicle_label, a.loan_id,"
                  " a.message, a.status, a.created_at, a.acknowledged_by, a.acknowledged_at, a.resolved_at,"
-                 " a.notified_at")
+                 " a.notified_at, inc.id AS incident_id")
+# The incident open on the alert's vehicle, if any (fleet_api.alerts.endpoints offers one otherwise).
+OPEN_INCIDENT = " LEFT JOIN incidents inc ON inc.vehicle_id = a.vehicle_id AND inc.closed_at IS NULL"
 
 
 def list_alerts(conn: psycopg.Connection, *, role: str | None, statuses: list[str], kind: str | None,
                 vehicle_id: int | None, limit: int) -> list[dict]:
     """Newest first; `role` None: every role's alerts (admin)."""
     return conn.execute(
-        f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id"
+        f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
         " WHERE (%(role)s::text IS NULL OR a.target_role = %(role)s) AND a.status = ANY(%(statuses)s)"
         "   AND (%(kind)s::text IS NULL OR a.kind = %(kind)s)"
         "   AND (%(vehicle)s::bigint IS NULL OR a.vehicle_id = %(vehicle)s)"
@@ -25,7 +27,7 @@ def list_alerts(conn: psycopg.Connection, *, role: str | None, statuses: list[st
 
 def get_alert(conn: psycopg.Connection, alert_id: int, *, role: str | None) -> dict | None:
     return conn.execute(
-        f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id"
+        f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
         " WHERE a.id = %(id)s AND (%(role)s::text IS NULL OR a.target_role = %(role)s)",
         {"id": alert_id, "role": role}).fetchone()
 

@@ -31,8 +31,10 @@ To = Annotated[datetime | None, Query(alias="to", description="loans starting be
 
 @router.post("/bookings", response_model=Loan, status_code=201)
 def request_booking(data: BookingCreate, user: Requester, conn: DbConn, now: Now, settings: Settings):
-    """Request a loan for a participant (a prescriber: one of their structure's)."""
+    """Request a loan for a participant (a prescriber: one of their structure's), on a vehicle or
+    on any free vehicle of a kind."""
     return service.request_loan(conn, participant_id=data.participant_id, vehicle_id=data.vehicle_id,
+                                vehicle_kind=data.vehicle_kind,
                                 starts_at=data.starts_at, ends_at=data.ends_at, purpose=data.purpose,
                                 scope=user.row_scope("participants"), user_id=user.user_id, now=now, zone=settings.zone)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from fleet_api.participants.schemas import Purpose
 from fleet_api.schemas import Name, RefId, Text, VehicleKind, within_service_years
 
 LoanStatus = Literal["requested", "validated", "active", "returned", "rejected", "cancelled", "overdue"]
+Signature = Annotated[str, StringConstraints(max_length=300_000,
+                                             pattern=r"^(data:image/png;base64,)?[A-Za-z0-9+/=]+$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
 
@@ -26,10 +28,18 @@ class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: RefId
-    vehicle_id: RefId
+    vehicle_id: RefId | None = Field(default=None, description="the vehicle asked for; or give `vehicle_kind`")
+    vehicle_kind: VehicleKind | None = Field(default=None, description="any free vehicle of this kind (the one"
+                                             " the fewest other requests want), when no `vehicle_id` is given")
     starts_at: Moment
     ends_at: Moment
     purpose: Purpose | None = Field(default=None, description="default: the participant's")
+
+    @model_validator(mode="after")
+    def _vehicle_or_kind(self) -> BookingCreate:
+        if (self.vehicle_id is None) == (self.vehicle_kind is None):
+            raise ValueError("give either vehicle_id or vehicle_kind")
+        return self
 
 
 class ValidateRequest(BaseModel):
@@ -105,6 +115,9 @@ class InspectionCreate(BaseModel):
     damages: Annotated[list[Damage], Field(max_length=20)] = []
     participant_signed: bool
     staff_signed: bool
+    participant_signature: Signature | None = Field(default=None, description="the participant's signature drawn"
+                                                    " on screen: a PNG, base64 or data URL (printed on the receipt)")
+    staff_signature: Signature | None = Field(default=None, description="the coordinator's, likewise")
 
     def as_domain(self) -> dict:
         return self.model_dump()

@@ -1,16 +1,17 @@
 """Reading a vehicle's history under the privacy policy of docs/PRIVACY.md. No FastAPI here.
 
-While a vehicle was lent, its positions are the participant's personal data: they may
-be looked at only for a stated reason (theft, accident, a request for help, a vehicle
-not returned), and every such look is written to the audit log, in the same
-transaction as the answer. Without a reason the look is refused (403).
+While a vehicle was lent, its positions are the participant's personal data. Under the
+`coarse` and `incident_only` policies (fleetbase/location_policy.py) they are shown only
+while an incident is open on the vehicle (`incidents/`), to the roles that open
+incidents, and only from the incident's start (at most FLEET_INCIDENT_LOOKBACK_HOURS
+before); under `precise` they are shown. Every look is written to the audit log in the
+same transaction as the answer.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 import numpy as np
 import psycopg
@@ -20,16 +21,16 @@ from fleet_api.history.downsample import lttb_indices
 from fleet_api.history.trips import Fix, Stop, Trip, find_trips
 from fleetbase import audit
 from fleetbase.errors import Forbidden, InvalidInput
+from fleetbase.location_policy import LocationPolicy
+from incidents import service as incidents
 
 DEFAULT_WINDOW = timedelta(hours=24)
 MAX_WINDOW = timedelta(days=31)
-
-
-class LookReason(StrEnum):
-    THEFT = "theft"
-    ACCIDENT = "accident"
-    ASSISTANCE = "assistance"
-    NOT_RETURNED = "not_returned"
+NEEDS_INCIDENT = (
+    "Ce véhicule était prêté à un·e participant·e pendant cette période : ses positions sont des données "
+    "personnelles, consultables seulement pendant un incident ouvert (vol suspecté, accident, demande "
+    "d'assistance, véhicule non rendu). Ouvrez un incident (POST /api/v1/incidents) et indiquez son numéro "
+    "(paramètre « incident_id ») ; la consultation sera journalisée.")
 
 
 def window(start: datetime | None, end: datetime | None, *, now: datetime) -> tuple[datetime, datetime]:
@@ -47,21 +48,37 @@ def window(start: datetime | None, end: datetime | None, *, now: datetime) -> tu
 
 
 def authorize_look(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
-                   reason: LookReason | None, note: str | None, user_id: int, action: str,
-                   now: datetime) -> list[int]:
-    """Refuse a look at a lent vehicle's positions without a reason; audit it with one."""
+                   incident_id: int | None, follows_incidents: bool, policy: LocationPolicy, user_id: int,
+                   action: str, now: datetime, lookback: timedelta,
+                   auto_close_after: timedelta) -> tuple[datetime, datetime]:
+    """The window the caller may read (audited when the vehicle was lent in it), or Forbidden.
+
+    With an incident in force on this vehicle, the window starts at most `lookback` before
+    the incident was opened (an earlier `start` is moved up to it). `follows_incidents`:
+    the caller's role opens incidents (fleet manager, administrator).
+    """
+    incident = None
+    if incident_id is not None:
+        incident = incidents.get_incident(conn, incident_id, auto_close_after=auto_close_after)
+        if incident.vehicle_id != vehicle_id or not incidents.is_in_force(incident, now=now):
+            raise Forbidden(f"L'incident n° {incident_id} n'est pas ouvert sur ce véhicule : ses positions "
+                            "ne peuvent pas être montrées.")
+        if not follows_incidents:
+            raise Forbidden("Pendant un incident, seuls le ou la responsable de parc et l'administrateur "
+                            "voient les positions du véhicule.")
+        start = max(start, incident.opened_at - lookback)
+        if start >= end:
+            raise Forbidden("Cette période précède l'incident : ses positions ne peuvent pas être montrées.")
     loan_ids = repository.loans_during(conn, vehicle_id, start=start, end=end)
     if not loan_ids:
-        return []
-    if reason is None:
-        raise Forbidden(
-            "Ce véhicule était prêté à un·e participant·e pendant cette période : ses positions "
-            "sont des données personnelles. Indiquez un motif (paramètre « reason » : theft, "
-            "accident, assistance ou not_returned) ; la consultation sera journalisée.")
+        return start, end
+    if incident is None and policy is not LocationPolicy.PRECISE:
+        raise Forbidden(NEEDS_INCIDENT)
     audit.record(conn, user_id=user_id, action=action, subject_type="vehicle", subject_id=vehicle_id,
-                 reason=str(reason), now=now,
-                 details={"from": start.isoformat(), "to": end.isoformat(), "loan_ids": loan_ids, "note": note})
-    return loan_ids
+                 reason=incident.kind if incident else "precise_policy", now=now,
+                 details={"from": start.isoformat(), "to": end.isoformat(), "loan_ids": loan_ids,
+                          "incident_id": incident_id, "policy": str(policy)})
+    return start, end
 
 
 def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,

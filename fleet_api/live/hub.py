@@ -4,7 +4,10 @@ The ingest workers `NOTIFY vehicle_state, '{"vehicle_ids": [...]}'` when they co
 the stream works with any number of workers and API processes. For each notification
 the hub reads the changed vehicles once and hands the rows to every subscriber. Zone
 events (`NOTIFY fleet_events, '{"events": [...]}'`, no positions in them) are passed on
-as they come. Subscribers receive lists of (SSE event name, JSON text). A
+as they come. Subscribers receive lists of (SSE event name, JSON text, look): the look
+names a lent vehicle shown precisely (to be audited, `fleet_api.live.service`), else None.
+What a vehicle shows depends on whether the watcher follows incidents (`follows_incidents`):
+the hub reads the changed vehicles once for each kind of watcher it has. A
 subscriber too slow to keep up is dropped (its client reconnects and starts again from
 the current state); after losing the database, the hub resends every vehicle, since
 notifications sent meanwhile are lost.
@@ -27,14 +30,16 @@ DROPPED = None  # put on a subscriber's queue when it fell too far behind
 
 
 class Subscription:
-    def __init__(self, size: int) -> None:
-        self.queue: asyncio.Queue[list[tuple[str, str]] | None] = asyncio.Queue(maxsize=size)
+    def __init__(self, size: int, follows_incidents: bool = False) -> None:
+        self.follows_incidents = follows_incidents
+        self.queue: asyncio.Queue[list[tuple[str, str, tuple | None]] | None] = asyncio.Queue(maxsize=size)
 
 
 class LiveHub:
-    def __init__(self, *, database_url: str, fetch: Callable[[list[int] | None], list[str]],
+    def __init__(self, *, database_url: str, fetch: Callable[[list[int] | None, bool], list[tuple[str, tuple | None]]],
                  queue_size: int = 256, retry_s: float = 1.0) -> None:
-        """`fetch(ids)` (blocking, run in a thread) returns those vehicles as JSON texts; None: all."""
+        """`fetch(ids, follows_incidents)` (blocking, run in a thread) returns those vehicles (None:
+        all) as (JSON text, look) for that kind of watcher."""
         self.database_url = database_url
         self.fetch = fetch
         self.queue_size = queue_size
@@ -42,16 +47,19 @@ class LiveHub:
         self.subscriptions: set[Subscription] = set()
         self.listening = asyncio.Event()
 
-    def subscribe(self) -> Subscription:
-        subscription = Subscription(self.queue_size)
+    def subscribe(self, *, follows_incidents: bool = False) -> Subscription:
+        subscription = Subscription(self.queue_size, follows_incidents)
         self.subscriptions.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self.subscriptions.discard(subscription)
 
-    def broadcast(self, rows: list[tuple[str, str]]) -> None:
+    def broadcast(self, rows: list[tuple[str, str, tuple | None]], *, follows_incidents: bool | None = None) -> None:
+        """To every subscriber (`follows_incidents` None), or to those of that kind."""
         for subscription in list(self.subscriptions):
+            if follows_incidents is not None and subscription.follows_incidents != follows_incidents:
+                continue
             if subscription.queue.qsize() >= self.queue_size - 1:
                 self.unsubscribe(subscription)
                 subscription.queue.put_nowait(DROPPED)
@@ -75,7 +83,7 @@ class LiveHub:
                         if notify.channel == EVENTS_CHANNEL:
                             events = _events(notify.payload)
                             if events and self.subscriptions:
-                                self.broadcast([("fleet_event", event) for event in events])
+                                self.broadcast([("fleet_event", event, None) for event in events])
                         else:
                             await self._send(_vehicle_ids(notify.payload))
             except asyncio.CancelledError:
@@ -88,7 +96,9 @@ class LiveHub:
     async def _send(self, vehicle_ids: list[int] | None) -> None:
         if not self.subscriptions or vehicle_ids == []:
             return
-        self.broadcast([("vehicle", row) for row in await asyncio.to_thread(self.fetch, vehicle_ids)])
+        for follows in sorted({subscription.follows_incidents for subscription in self.subscriptions}):
+            rows = await asyncio.to_thread(self.fetch, vehicle_ids, follows)
+            self.broadcast([("vehicle", row, look) for row, look in rows], follows_incidents=follows)
 
 
 def _vehicle_ids(payload: str) -> list[int]:

@@ -21,8 +21,10 @@ class LiveVehicle(BaseModel):
     fix_time: datetime | None = Field(description="time of the last fix (UTC)")
     lat: float | None
     lon: float | None
-    position_precision: Literal["precise", "coarse"] = Field(
-        description="coarse (about 1 km) while the vehicle is on loan (docs/PRIVACY.md)")
+    position_precision: Literal["precise", "coarse", "hidden"] = Field(
+        description="while the vehicle is on loan, as FLEET_LOAN_LOCATION_POLICY says: coarse (about 1 km), "
+                    "hidden (no lat/lon) or precise; precise during an incident for the fleet manager and "
+                    "the administrator (docs/PRIVACY.md)")
     speed_kmh: float | None = Field(description="null while the vehicle is on loan")
     heading_deg: float | None
     battery_pct: float | None = Field(description="traction battery")
@@ -35,3 +37,4 @@ class LiveVehicle(BaseModel):
     online: bool
     loan_id: int | None
     loan_status: Literal["active", "overdue"] | None
+    incident_id: int | None = Field(description="the incident in force on the vehicle, if any")

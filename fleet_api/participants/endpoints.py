@@ -21,9 +21,11 @@ Keeper = Annotated[Principal, require(Role.ADMIN, Role.COORDINATOR)]
 @router.get("/participants", response_model=list[Participant])
 def list_participants(user: Referrer, conn: DbConn,
                       search: Annotated[Name | None, Query(description="start of a first or last name")] = None,
+                      municipality: Annotated[Name | None, Query(description="start of the commune's name")] = None,
                       include_erased: bool = False, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
     return participant_repository.list_participants(conn, scope=user.row_scope("participants"), search=search,
-                                                    include_erased=include_erased, limit=limit)
+                                                    municipality=municipality, include_erased=include_erased,
+                                                    limit=limit)
 
 
 @router.post("/participants", response_model=Participant, status_code=201)

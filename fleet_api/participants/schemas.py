@@ -137,11 +137,28 @@ class ExportedPosition(BaseModel):
     effective_odometer_km: float | None
 
 
+class ExportedRenewal(BaseModel):
+    renewed_at: datetime
+    reason: str
+
+
+class ExportedIncident(BaseModel):
+    id: int
+    kind: str = Field(description="theft_suspected, accident, assistance_requested, not_returned")
+    reason: str
+    opened_at: datetime
+    renewed_at: datetime | None
+    closed_at: datetime | None
+    outcome: str | None
+    renewals: list[ExportedRenewal]
+
+
 class ExportedLoan(ParticipantLoan):
     transitions: list[ExportedTransition]
     inspections: list[ExportedInspection]
     positions: list[ExportedPosition] = Field(
         description="the vehicle's positions still kept (FLEET_RETENTION_DAYS) from check-out to check-in")
+    incidents: list[ExportedIncident] = Field(description="the incidents opened during the loan (theft, accident…)")
 
 
 class ExportedAuditEntry(BaseModel):
@@ -154,11 +171,18 @@ class ExportedAuditEntry(BaseModel):
     details: dict
 
 
+class DrawnSignature(BaseModel):
+    loan_id: int
+    inspection_kind: Literal["checkout", "checkin"]
+    signed_at: datetime
+    png_base64: str = Field(description="the signature as drawn on the tablet, a PNG image")
+
+
 class ParticipantExport(BaseModel):
-    """Everything held about one person (RGPD right of access). Incidents are to be added
-    with their table (issue 17)."""
+    """Everything held about one person (RGPD right of access)."""
 
     participant: Participant
     loans: list[ExportedLoan]
     audit: list[ExportedAuditEntry] = Field(description="entries about the person or their loans")
+    signatures: list[DrawnSignature]
     exported_at: datetime

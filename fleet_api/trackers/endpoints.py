@@ -13,6 +13,7 @@ from fleet_api.trackers import health, repository
 from fleet_api.trackers.broker_sync import sync_broker_logins
 from fleet_api.trackers.schemas import DeadLetter, Tracker, TrackerHealth, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
 from fleetbase.broker import reserved_logins
+from fleetbase.nats import hash_nats_password
 from fleetbase.errors import InvalidInput, NotFound
 from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
 
@@ -56,6 +57,7 @@ def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: 
     password, http_secret = new_mqtt_password(), new_http_token()
     tracker = repository.insert_tracker(conn, tracker_id=data.tracker_id, vehicle_id=data.vehicle_id,
                                         mqtt_password_hash=hash_mqtt_password(password),
+                                        mqtt_password_bcrypt=hash_nats_password(password),
                                         http_token_sha256=http_token_digest(http_secret),
                                         owntracks_key=data.owntracks_key, traccar_unique_id=data.traccar_unique_id,
                                         now=now)

@@ -26,16 +26,17 @@ def list_trackers(conn: psycopg.Connection) -> list[dict]:
 
 
 def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
-                   http_token_sha256: bytes, owntracks_key: str | None = None,
+                   http_token_sha256: bytes, mqtt_password_bcrypt: str | None = None, owntracks_key: str | None = None,
                    traccar_unique_id: str | None = None, now: datetime) -> dict:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
         return conn.execute(
-            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, http_token_sha256, owntracks_key,"
-            " traccar_unique_id, created_at)"
-            " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(http)s, %(owntracks_key)s, %(traccar)s, %(now)s)"
+            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, mqtt_password_bcrypt, http_token_sha256,"
+            " owntracks_key, traccar_unique_id, created_at)"
+            " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(bcrypt)s, %(http)s, %(owntracks_key)s, %(traccar)s,"
+            " %(now)s)"
             f" RETURNING {COLUMNS}",
             {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash,
-             "http": http_token_sha256, "owntracks_key": owntracks_key, "traccar": traccar_unique_id, "now": now},
+             "bcrypt": mqtt_password_bcrypt, "http": http_token_sha256, "owntracks_key": owntracks_key, "traccar": traccar_unique_id, "now": now},
         ).fetchone()
 
 

@@ -26,10 +26,17 @@ class Link:
     roles: frozenset[Role]
 
 
+# In menu order; a role's first link is where it lands.
 LINKS = (
-    Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
+    Link("Mes demandes", "/demandes", frozenset({Role.PRESCRIBER})),
     Link("Carte de la flotte", "/carte", FLEET_WATCHERS),
     Link("Santé des balises", "/balises", FLEET_WATCHERS),
+    Link("Demandes à traiter", "/demandes-a-traiter", frozenset({Role.COORDINATOR, Role.ADMIN})),
+    Link("Planning", "/planning", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Aujourd'hui au dépôt", "/depot", frozenset({Role.COORDINATOR, Role.ADMIN})),
+    Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
+    Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 
 

@@ -7,10 +7,10 @@ FLEET_TIMEZONE (`local`), durations (`depuis`: « il y a 12 min ») and numbers 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -19,7 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from fleet_api.web.nav import ROLE_TITLES, links_for
 
 WEB_DIR = Path(__file__).parent
-AREAS = ("auth", "fleet", "vehicles")
+AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports")
 LOCALE = "fr_FR"
 
 
@@ -48,7 +48,13 @@ def make_templates(zone) -> Jinja2Templates:
             return "—"
         return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=LOCALE)
 
-    env.filters.update(local=local, number=number)
+    def day(value: date | str | None, pattern: str = "d MMMM yyyy") -> str:
+        """A calendar day (a licence checked, a month's first day), in French."""
+        if value is None:
+            return "—"
+        return format_date(date.fromisoformat(value) if isinstance(value, str) else value, pattern, locale=LOCALE)
+
+    env.filters.update(local=local, number=number, frdate=day)
     env.globals.update(since=since, role_title=lambda role: ROLE_TITLES[role], links_for=links_for)
     return Jinja2Templates(env=env)
 

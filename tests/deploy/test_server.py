@@ -63,18 +63,15 @@ def test_the_environment_file_names_only_real_settings():
     names = {line.split("=", 1)[0] for line in (SERVER / "fleet.env.example").read_text().splitlines()
              if line and not line.startswith("#")}
     assert names and names <= known, names - known
-    assert not names & {"FLEET_SECRET_KEY", "FLEET_MQTT_PASSWORD"}  # secrets are files, not here
+    assert "FLEET_MQTT_PASSWORD" not in names  # secrets are files, not here
 
 
 def test_secrets_come_from_files_in_the_credentials_directory(tmp_path, monkeypatch):
-    (tmp_path / "FLEET_SECRET_KEY").write_text("a-secret-from-a-file")
     (tmp_path / "FLEET_MQTT_PASSWORD").write_text("mqtt-from-a-file")
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
-    monkeypatch.delenv("FLEET_SECRET_KEY", raising=False)
     monkeypatch.delenv("FLEET_MQTT_PASSWORD", raising=False)
     monkeypatch.setenv("FLEET_DEMO_MODE", "false")
     settings = FleetSettings.load()  # outside demo mode: would refuse default secrets
-    assert settings.secret_key.get_secret_value() == "a-secret-from-a-file"
     assert settings.mqtt_password.get_secret_value() == "mqtt-from-a-file"
 
 

@@ -52,8 +52,10 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def api_db(databases, seeded_template) -> str:
-    return database_url(create_from_template(databases, seeded_template))
+def api_db(databases, seeded_template) -> Iterator[str]:
+    name = create_from_template(databases, seeded_template)
+    yield database_url(name)
+    databases.drop(name)
 
 
 @pytest.fixture

@@ -1,12 +1,21 @@
 """`GET /metrics`: request counts and latency by route template, and the ingest counters."""
 
+import re
+
+from prometheus_client.parser import text_string_to_metric_families
+
 from fleetbase.db import connect
 
 
 def sample(text: str, name_and_labels: str) -> float:
-    for line in text.splitlines():
-        if line.startswith(name_and_labels + " "):
-            return float(line.rsplit(" ", 1)[1])
+    """The value of `name{labels}` in the exposition, read by Prometheus's own parser
+    (label order is not part of the format)."""
+    name, _, labels = name_and_labels.partition("{")
+    wanted = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == name and found.labels == wanted:
+                return found.value
     raise AssertionError(f"{name_and_labels} not in /metrics")
 
 
@@ -32,7 +41,9 @@ def test_ingest_counters_are_summed_over_workers(client, api_db):
                      " ('w1', 'ingest_readings_stored_total', 120), ('w2', 'ingest_readings_stored_total', 30),"
                      " ('w1', 'ingest_rejected_total{reason=\"bad_json\"}', 2),"
                      " ('w2', 'ingest_rejected_total{reason=\"bad_json\"}', 1),"
-                     " ('w2', 'ingest_rejected_total{reason=\"unknown_tracker\"}', 4)")
+                     " ('w2', 'ingest_rejected_total{reason=\"unknown_tracker\"}', 4),"
+                     " ('w1', 'ingest_lag_seconds_bucket{le=\"0.5\"}', 3), ('w1', 'ingest_lag_seconds_bucket{le=\"+Inf\"}', 5),"
+                     " ('w1', 'ingest_lag_seconds_sum', 1.5), ('w1', 'ingest_lag_seconds_count', 5)")
 
     response = client.get("/metrics")
 
@@ -41,3 +52,6 @@ def test_ingest_counters_are_summed_over_workers(client, api_db):
     assert sample(response.text, 'ingest_rejected_total{reason="bad_json"}') == 3
     assert sample(response.text, 'ingest_rejected_total{reason="unknown_tracker"}') == 4
     assert response.text.count("# TYPE ingest_rejected_total counter") == 1
+    types = {family.name: family.type for family in text_string_to_metric_families(response.text)}
+    assert types["ingest_lag_seconds"] == "histogram" and types["ingest_rejected"] == "counter"
+    assert sample(response.text, 'ingest_lag_seconds_bucket{le="+Inf"}') == 5

@@ -13,7 +13,7 @@ from tests.fleet_api.loan_helpers import SIGNED, login, make_participant, valida
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x07" * 40
 
 
-def _returned_loan_with_a_photo(client, coordinator, clock, api_db) -> tuple[int, int, dict]:
+def _returned_loan_with_a_photo(client, coordinator, clock, api_db, manager=None) -> tuple[int, int, dict]:
     person = make_participant(client, coordinator)
     car = vehicle_id(client, coordinator, "car-05")
     loan = validated_loan(client, coordinator, participant=person, vehicle=car, starts_at=clock.now)
@@ -30,6 +30,13 @@ def _returned_loan_with_a_photo(client, coordinator, clock, api_db) -> tuple[int
                          {"v": car, "t": clock.now + timedelta(minutes=minute), "km": 100 + minute})
         audit.record(conn, user_id=None, action="view_positions", subject_type="vehicle", subject_id=car,
                      reason="accident", now=clock.now + timedelta(hours=1), details={"loan_ids": [loan["id"]]})
+    if manager is not None:  # an accident during the loan, declared then closed
+        incident = client.post("/api/v1/incidents", headers=manager,
+                               json={"vehicle_id": car, "kind": "accident", "reason": "choc signalé par téléphone"})
+        assert incident.status_code == 201, incident.text
+        closed = client.post(f"/api/v1/incidents/{incident.json()['id']}/close", headers=manager,
+                             json={"outcome": "véhicule réparé"})
+        assert closed.status_code == 200, closed.text
     clock.advance(hours=2)
     coordinator = login(client, "coordinator")
     back = client.post(f"/api/v1/bookings/{loan['id']}/checkin", headers=coordinator,
@@ -40,7 +47,8 @@ def _returned_loan_with_a_photo(client, coordinator, clock, api_db) -> tuple[int
 
 def test_the_export_holds_loans_transitions_inspections_photos_audit_and_kept_positions(client, as_role, api_db,
                                                                                          clock):
-    person, car, coordinator = _returned_loan_with_a_photo(client, as_role["coordinator"], clock, api_db)
+    person, car, coordinator = _returned_loan_with_a_photo(client, as_role["coordinator"], clock, api_db,
+                                                           manager=as_role["fleet_manager"])
 
     export = client.get(f"/api/v1/participants/{person}/export", headers=coordinator)
 
@@ -56,8 +64,11 @@ def test_the_export_holds_loans_transitions_inspections_photos_audit_and_kept_po
     [photo] = inspections["checkout"]["photos"]
     assert base64.b64decode(photo["content_base64"]) == PNG and photo["content_type"] == "image/png"
     assert [p["effective_odometer_km"] for p in loan["positions"]] == [110, 120, 130]
+    [incident] = loan["incidents"]
+    assert (incident["kind"], incident["reason"], incident["outcome"]) == ("accident", "choc signalé par téléphone",
+                                                                           "véhicule réparé")
     actions = [entry["action"] for entry in body["audit"]]
-    assert actions == ["export_participant", "view_positions"]
+    assert actions[0] == "export_participant" and "view_positions" in actions
 
 
 def test_erasure_takes_photos_and_signatures_and_leaves_the_fleet_figures(client, as_role, api_db, clock):

@@ -62,3 +62,18 @@ def test_export_then_erasure_through_the_api(client, as_role, api_db):
             "SELECT action FROM audit_log WHERE subject_type = 'participant' AND subject_id = %(id)s ORDER BY id",
             {"id": str(person)})]
     assert actions == ["export_participant", "erase_participant"]
+
+
+def test_participants_are_found_by_the_start_of_their_commune(client, as_role):
+    coordinator = as_role["coordinator"]
+    make_participant(client, coordinator, last_name="Lafitte", municipality="Saint-Paul-lès-Dax")
+    make_participant(client, coordinator, last_name="Oyhenart", municipality="Peyrehorade")
+
+    found = client.get("/api/v1/participants", headers=coordinator, params={"municipality": "saint-p"})
+    both = client.get("/api/v1/participants", headers=coordinator,
+                      params={"municipality": "Pey", "search": "Oyh"})
+    wildcard = client.get("/api/v1/participants", headers=coordinator, params={"municipality": "%"})
+
+    assert [person["last_name"] for person in found.json()] == ["Lafitte"]
+    assert [person["last_name"] for person in both.json()] == ["Oyhenart"]
+    assert wildcard.json() == []

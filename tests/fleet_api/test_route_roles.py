@@ -44,6 +44,11 @@ MATRIX = {
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions.csv"): (Y, Y, Y, 403, 403, 403, 401),
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions.gpx"): (Y, Y, Y, 403, 403, 403, 401),
     ("GET", "/api/v1/vehicles/{vehicle_id}/trips"):         (Y, Y, Y, 403, 403, 403, 401),
+    ("GET", "/api/v1/incidents"):                           (Y, Y, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/incidents"):                          (Y, Y, 403, 403, 403, 403, 401),
+    ("GET", "/api/v1/incidents/{incident_id}"):             (Y, Y, Y, 403, 403, 403, 401),
+    ("POST", "/api/v1/incidents/{incident_id}/renew"):      (Y, Y, 403, 403, 403, 403, 401),
+    ("POST", "/api/v1/incidents/{incident_id}/close"):      (Y, Y, 403, 403, 403, 403, 401),
     ("GET", "/api/v1/geofences"):                           (Y, Y, Y, Y, 403, 403, 401),
     ("POST", "/api/v1/geofences"):                          (Y, Y, 403, 403, 403, 403, 401),
     ("GET", "/api/v1/geofences/{geofence_id}"):             (Y, Y, Y, Y, 403, 403, 401),
@@ -132,6 +137,14 @@ CALLS = {
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions.csv"): {"path": {"vehicle_id": 1}},
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions.gpx"): {"path": {"vehicle_id": 1}},
     ("GET", "/api/v1/vehicles/{vehicle_id}/trips"): {"path": {"vehicle_id": 1}},
+    ("GET", "/api/v1/incidents"): {},
+    ("POST", "/api/v1/incidents"): {"json": {"vehicle_id": "{new_vehicle}", "kind": "theft_suspected",
+                                             "reason": "Sorti du dépôt sans prêt."}},
+    ("GET", "/api/v1/incidents/{incident_id}"): {"path": {"incident_id": "{incident}"}},
+    ("POST", "/api/v1/incidents/{incident_id}/renew"): {"path": {"incident_id": "{incident}"},
+                                                        "json": {"reason": "Toujours introuvable."}},
+    ("POST", "/api/v1/incidents/{incident_id}/close"): {"path": {"incident_id": "{incident}"},
+                                                        "json": {"outcome": "Retrouvé."}},
     ("GET", "/api/v1/geofences"): {},
     ("POST", "/api/v1/geofences"): {"json": {"type": "Feature", "properties": {"name": "Zone {n}", "kind": "other",
                                                                                 "radius_m": 300},
@@ -280,6 +293,9 @@ def test_each_role_gets_exactly_what_the_table_says(matrix_client, role_tokens, 
         headers = bearer(token) if token else {}
         extra = loan_values(matrix_client, admin, CALLS[route], vehicle=spare)
         extra |= maintenance_values(matrix_client, admin, CALLS[route], vehicle=spare, role=role)
+        if "{incident}" in str(CALLS[route]):  # an open incident of its own for each row
+            extra["incident"] = matrix_client.post("/api/v1/incidents", headers=admin, json={
+                "vehicle_id": spare, "kind": "theft_suspected", "reason": "Sorti du dépôt."}).json()["id"]
         response = call(matrix_client, method, path, headers, n=n,
                         new_vehicle=spare, new_zone=zone, **extra)
         if outcome == Y:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from fleet_api.app import create_app
 from fleetbase.broker import write_password_file
 from fleetbase.db import connect
+from fleetbase.nats import check_nats_password
 from tests.fleet_api.conftest import api_settings, bearer, token_for
 from tests.ingest.conftest import wait_until
 from tests.processes import running
@@ -36,7 +37,7 @@ def broker_client(api_db, broker, tmp_path):
         yield client
 
 
-def test_a_registered_tracker_logs_in_without_a_broker_restart_until_disabled(broker_client, broker):
+def test_a_registered_tracker_logs_in_without_a_broker_restart_until_disabled(broker_client, broker, api_db):
     admin = bearer(token_for(broker_client, "admin"))
     vehicle = broker_client.post("/api/v1/vehicles", headers=admin, json={
         "label": "ecar-01", "kind": "ecar", "energy": "electric", "plate": "GE-001-LD", "home_site_id": 1}).json()
@@ -49,6 +50,9 @@ def test_a_registered_tracker_logs_in_without_a_broker_restart_until_disabled(br
     assert credentials["mqtt_username"] == "ecar-01" and len(credentials["mqtt_password"]) >= 20
     wait_until(lambda: mqtt_login_accepted(broker.files.port, "ecar-01", credentials["mqtt_password"]), timeout=10)
     assert not mqtt_login_accepted(broker.files.port, "ecar-01", "not-the-password")
+    with connect(api_db) as conn:  # and its NATS login's hash (python -m fleetbase nats-config)
+        bcrypt = conn.execute("SELECT mqtt_password_bcrypt FROM trackers WHERE tracker_id = 'ecar-01'").fetchone()
+    assert check_nats_password(credentials["mqtt_password"], bcrypt["mqtt_password_bcrypt"])
     assert broker.process.poll() is None  # the same broker process, never restarted
     listed = broker_client.get("/api/v1/trackers", headers=admin).json()
     assert "mqtt_password" not in next(t for t in listed if t["tracker_id"] == "ecar-01")

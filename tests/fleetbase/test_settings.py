@@ -7,19 +7,18 @@ from fleetbase.settings import FleetSettings
 
 
 def test_production_refuses_default_secrets(monkeypatch):
-    monkeypatch.setenv("FLEET_SECRET_KEY", "a-real-secret")
+    monkeypatch.delenv("FLEET_MQTT_PASSWORD", raising=False)
 
     with pytest.raises(ConfigurationError, match="FLEET_MQTT_PASSWORD"):
         FleetSettings.load(demo_mode=False)
 
 
 def test_production_starts_with_its_own_secrets(monkeypatch):
-    monkeypatch.setenv("FLEET_SECRET_KEY", "a-real-secret")
-    monkeypatch.setenv("FLEET_MQTT_PASSWORD", "another-real-secret")
+    monkeypatch.setenv("FLEET_MQTT_PASSWORD", "a-real-secret")
 
     settings = FleetSettings.load(demo_mode=False)
 
-    assert settings.secret_key.get_secret_value() == "a-real-secret"
+    assert settings.mqtt_password.get_secret_value() == "a-real-secret"
 
 
 def test_demo_mode_accepts_default_secrets():

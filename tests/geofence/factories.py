@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleetbase.location_policy import LocationPolicy
 from geofence import repository
 from geofence.evaluation import ContextCache, Evaluation, ZoneCache, evaluate
 from tests.geofence.tracks import TrackFix
@@ -16,8 +17,10 @@ class Evaluator:
     """Feeds batches to `geofence.evaluate` as the ingest worker does: zone states read
     back from the database, each vehicle's latest fix time remembered between batches."""
 
-    def __init__(self, zone: ZoneInfo = ZoneInfo("Europe/Paris")) -> None:
+    def __init__(self, zone: ZoneInfo = ZoneInfo("Europe/Paris"),
+                 policy: LocationPolicy = LocationPolicy.COARSE) -> None:
         self.zone = zone  # the plateforme's time zone
+        self.policy = policy  # FLEET_LOAN_LOCATION_POLICY
         self.zones = ZoneCache()
         self.contexts = ContextCache()
         self.last_fix_times: dict[int, datetime | None] = {}
@@ -26,7 +29,7 @@ class Evaluator:
         before = repository.load_zone_states(conn, {vehicle: self.last_fix_times.get(vehicle)
                                                     for vehicle in fixes_by_vehicle})
         outcome = evaluate(conn, fixes_by_vehicle, before=before, now=now, zone=self.zone, zones=self.zones,
-                           contexts=self.contexts)
+                           contexts=self.contexts, policy=self.policy)
         self.last_fix_times |= {vehicle: state.last_fix_time for vehicle, state in outcome.states.items()}
         return outcome
 

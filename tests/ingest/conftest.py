@@ -34,11 +34,13 @@ def worker_environment(database_url: str, port: int, client_id: str) -> dict[str
 
 
 def publish(port: int, tracker_id: str, payload: str | bytes, *, topic: str | None = None,
-            username: str | None = None, password: str | None = None, retain: bool = False) -> None:
-    """Publish with the real `mosquitto_pub`, logged in as the tracker (QoS 1)."""
+            username: str | None = None, password: str | None = None, retain: bool = False,
+            protocol: str = "mqttv5") -> None:
+    """Publish with the real `mosquitto_pub`, logged in as the tracker (QoS 1; `protocol`
+    mqttv311 for NATS's MQTT listener)."""
     username = username or tracker_id
     password = password or demo_tracker_password(DEMO_PASSWORD, username)
-    command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", "mqttv5", "-q", "1",
+    command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", protocol, "-q", "1",
                "-u", username, "-P", password, "-t", topic or f"fleet/{tracker_id}/telemetry", "-s"]
     if retain:
         command.append("-r")

@@ -15,20 +15,26 @@ from tests.processes import wait_until
 
 
 class StreamPublisher:
-    """One paho client per tracker (its own login), QoS 1, reconnecting on its own."""
+    """One paho client per tracker (its own login), QoS 1, reconnecting on its own.
 
-    def __init__(self, port: int, tracker_ids: list[str]) -> None:
+    `port`: the broker's, or one per tracker (trackers spread over a cluster's nodes);
+    `protocol`: MQTT 5 (Mosquitto) or 3.1.1 (NATS 2.9's MQTT listener)."""
+
+    def __init__(self, port: int | dict[str, int], tracker_ids: list[str], *,
+                 protocol: int = mqtt.MQTTv5) -> None:
+        self.protocol = protocol
         self.start_time = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
         self.acked: set[tuple[str, int]] = set()
         self.pending: dict[tuple[str, int], tuple[str, int]] = {}
         # PUBACKs that arrived before publish() could record what the mid carried.
         self.early: dict[tuple[str, int], bool] = {}
         self.lock = threading.Lock()
-        self.clients = {tracker_id: self._client(port, tracker_id) for tracker_id in tracker_ids}
+        ports = port if isinstance(port, dict) else dict.fromkeys(tracker_ids, port)
+        self.clients = {tracker_id: self._client(ports[tracker_id], tracker_id) for tracker_id in tracker_ids}
 
     def _client(self, port: int, tracker_id: str) -> mqtt.Client:
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{tracker_id}",
-                             protocol=mqtt.MQTTv5)
+                             protocol=self.protocol)
         client.username_pw_set(tracker_id, demo_tracker_password(DEMO_PASSWORD, tracker_id))
         client.max_queued_messages_set(0)
         client.reconnect_delay_set(min_delay=0.1, max_delay=1)

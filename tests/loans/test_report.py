@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from fleetbase.errors import InvalidInput
-from loans import inspections, report
+from loans import inspections, participants, report
 from tests.loans.factories import PARIS, SIGNED, active, make_participant, user_id
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -64,3 +64,24 @@ def test_months_must_be_in_order_and_bounded():
         report.month_bounds(date(2020, 1, 1), date(2026, 1, 1), zone=PARIS)
     assert [m[0] for m in report.month_bounds(date(2026, 11, 1), date(2027, 1, 1), zone=PARIS)] == [
         "2026-11", "2026-12", "2027-01"]
+
+
+def test_an_erasure_leaves_the_people_followed_unchanged(conn):
+    person = make_participant(conn, intercommunality=DAX)
+    for vehicle, start in (("car-01", START - timedelta(days=15)), ("car-02", START)):
+        loan = active(conn, participant=person, vehicle=vehicle, starts_at=start, days=3, now=start,
+                      odometer_km=1000)
+        inspections.check_in(conn, loan["id"], inspection={"odometer_km": 1100, **SIGNED}, user_id=user_id(conn),
+                             now=start + timedelta(days=3), zone=PARIS)
+    other = make_participant(conn, intercommunality=DAX)
+    active(conn, participant=other, vehicle="scooter-01", starts_at=START, days=5, now=START)
+
+    def figures():
+        return report.activity_report(conn, first=date(2026, 11, 1), last=date(2026, 11, 1),
+                                      now=datetime(2026, 11, 30, tzinfo=UTC), zone=PARIS)
+
+    before = figures()
+    participants.erase_participant(conn, person, user_id=user_id(conn), now=datetime(2026, 11, 29, tzinfo=UTC))
+
+    assert figures() == before
+    assert next(row for row in before if row["intercommunality"] == DAX)["participants"] == 2

@@ -43,8 +43,10 @@ def browser_type_launch_args(browser_type_launch_args) -> dict:
 
 
 @pytest.fixture
-def web_db(databases, seeded_template) -> str:
-    return database_url(create_from_template(databases, seeded_template))
+def web_db(databases, seeded_template) -> Iterator[str]:
+    name = create_from_template(databases, seeded_template)
+    yield database_url(name)
+    databases.drop(name)
 
 
 @pytest.fixture
@@ -65,6 +67,7 @@ class PageWatch:
         self.origin = origin
         self.problems: list[str] = []
         self.expected_documents: set[tuple[str, int]] = set()
+        self.expected_answers: set[tuple[str, int]] = set()
         context.route(lambda url: not url.startswith(origin + "/"), self._refuse_outside)
         context.on("page", self.watch)
 
@@ -75,6 +78,10 @@ class PageWatch:
     def expect_document(self, path: str, status: int) -> None:
         """A page the test expects to answer `status` (a refusal), not counted as a failure."""
         self.expected_documents.add((self.origin + path, status))
+
+    def expect_refusal(self, path: str, status: int) -> None:
+        """A call of the page's own script the test makes the API refuse (the page shows why)."""
+        self.expected_answers.add((self.origin + path, status))
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
@@ -87,7 +94,8 @@ class PageWatch:
             return
         where = message.location.get("url", "")
         if message.text.startswith("Failed to load resource") and any(
-                where == url and f"status of {status}" in message.text for url, status in self.expected_documents):
+                where == url and f"status of {status}" in message.text
+                for url, status in self.expected_documents | self.expected_answers):
             return
         self.problems.append(f"console error: {message.text} ({where})")
 
@@ -102,6 +110,8 @@ class PageWatch:
         if response.status < 400:
             return
         if response.request.resource_type == "document" and (response.url, response.status) in self.expected_documents:
+            return
+        if (response.url, response.status) in self.expected_answers:
             return
         self.problems.append(f"{response.status} for {response.request.resource_type} {response.url}")
 

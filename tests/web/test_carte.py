@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from fleetbase.db import connect
+from ingest.repository import notify_changed
 from tests.ingest.conftest import Worker, publish, worker_settings  # noqa: F401 (fixture)
 from tests.web.conftest import ROOT, check_accessibility, screenshots
 from tests.web.fleet_state import fill_fleet_state
@@ -111,3 +113,82 @@ def test_the_map_refuses_roles_that_may_not_follow_the_fleet(open_browser, role)
     expect(page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Carte de la flotte")
            ).to_have_count(0)
     check_accessibility(page)
+
+
+def move(database_url: str, vehicle: int, lat: float, lon: float, battery_pct: float | None = None) -> None:
+    """A change as the ingest workers make it: vehicle_state, then NOTIFY for the live stream."""
+    with connect(database_url) as conn:
+        conn.execute("UPDATE vehicle_state SET lat = %(lat)s, lon = %(lon)s,"
+                     " battery_pct = coalesce(%(battery)s, battery_pct), last_seen_at = now()"
+                     " WHERE vehicle_id = %(id)s", {"lat": lat, "lon": lon, "battery": battery_pct, "id": vehicle})
+        notify_changed(conn, [vehicle])
+
+
+def test_a_move_hidden_in_a_cluster_waits_for_the_zoom_and_a_move_out_of_it_shows_at_once(open_browser, web_db):
+    fill_fleet_state(web_db)
+    with connect(web_db) as conn:
+        hidden, leaving = conn.execute(  # both parked at the Dax depot; ebike-01 is electric
+            "SELECT v.id, v.label, s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
+            " WHERE v.label IN ('ebike-01', 'scooter-01') ORDER BY v.label").fetchall()
+    page, _ = open_browser("fleet_manager")
+    expect(page.get_by_role("status")).to_have_text("En direct : 42 véhicules.")
+    assert page.evaluate("() => typeof window.Alpine") == "undefined"  # no Alpine on the map page
+    marker_at = "(id) => { const at = window.fleetMap.markers.get(id).getLatLng(); return [at.lat, at.lng]; }"
+    before = page.evaluate(marker_at, hidden["id"])
+    cluster_label = page.evaluate("""(id) => {
+        const m = window.fleetMap.markers.get(id);
+        const parent = window.fleetMap.cluster.getVisibleParent(m);
+        return parent === m ? null : parent.getChildCount(); }""", hidden["id"])
+    assert cluster_label and cluster_label >= 3  # the depot's vehicles are one cluster at this zoom
+    depot = page.get_by_role("button", name=f"{cluster_label} véhicules")
+    expect(depot).to_have_count(1)
+
+    # A few metres inside the depot's cluster: the list says it at once, the marker waits.
+    target = (float(hidden["lat"]) + 0.0002, float(hidden["lon"]) + 0.0001)
+    move(web_db, hidden["id"], *target, battery_pct=7)
+    row = page.get_by_role("row", name=re.compile(rf"^{hidden['label']} "))
+    expect(row).to_contain_text("7 % batterie (critique)")
+    page.wait_for_function("(id) => window.fleetMap.unseen.has(id)", arg=hidden["id"])
+    assert page.evaluate(marker_at, hidden["id"]) == before
+    expect(depot).to_have_count(1)  # same cluster, same count
+
+    # Leaving the depot for Magescq, 16 km away: out of the cluster at once.
+    move(web_db, leaving["id"], 43.7810, -1.2210)
+    expect(page.get_by_role("button", name=re.compile(rf"^{leaving['label']}, "))).to_be_visible()
+    expect(page.get_by_role("button", name=f"{cluster_label - 1} véhicules")).to_have_count(1)
+
+    # Zoomed in on the depot: the waiting move is made, the marker is where the vehicle is.
+    page.evaluate("([lat, lon]) => window.fleetMap.map.setView([lat, lon], 18, { animate: false })", list(target))
+    page.wait_for_function("([id, lat, lon]) => { const at = window.fleetMap.markers.get(id).getLatLng();"
+                           " return at.lat === lat && at.lng === lon; }", arg=[hidden["id"], *target])
+    shown = page.evaluate("""([id, lat, lon]) => {
+        const m = window.fleetMap.markers.get(id);
+        const parent = window.fleetMap.cluster.getVisibleParent(m);  // itself, or the cluster it is drawn in
+        const inside = parent === m ? m.getLatLng().equals([lat, lon]) : parent.getBounds().contains([lat, lon]);
+        return { inside, title: m.options.title, icon: m.options.icon.options.className }; }""",
+                          [hidden["id"], *target])
+    assert shown["inside"] and "batterie 7 %" in shown["title"] and "energy-critical" in shown["icon"]
+    assert not page.evaluate("(id) => window.fleetMap.unseen.has(id)", hidden["id"])
+
+
+def test_a_vehicle_the_filter_leaves_out_stays_off_the_map_when_it_moves(open_browser, web_db):
+    fill_fleet_state(web_db)
+    with connect(web_db) as conn:
+        ebike = conn.execute("SELECT id FROM vehicles WHERE label = 'ebike-01'").fetchone()["id"]
+    page, _ = open_browser("fleet_manager")
+    expect(page.get_by_role("status")).to_have_text("En direct : 42 véhicules.")
+    page.get_by_label("Type").select_option("scooter")
+    expect(page.locator("#resume-liste")).to_have_text("28 véhicules sur 42.")
+    on_map = "(id) => window.fleetMap.cluster.hasLayer(window.fleetMap.markers.get(id))"
+    assert page.evaluate(on_map, ebike) is False
+
+    move(web_db, ebike, 43.7810, -1.2210, battery_pct=50)  # to Magescq, alone on the map
+    page.wait_for_function("([id, lat]) => window.fleetMap.markers.get(id).getLatLng().lat === lat",
+                           arg=[ebike, 43.7810])
+    assert page.evaluate(on_map, ebike) is False  # moved, and still left out
+    expect(page.get_by_role("button", name=re.compile(r"^ebike-01, "))).to_have_count(0)
+
+    page.get_by_label("Type").select_option("")  # shown again, where it is now
+    expect(page.get_by_role("button", name=re.compile(r"^ebike-01, "))).to_have_attribute(
+        "title", re.compile(r"batterie 50 %"))
+    assert page.evaluate(on_map, ebike) is True

@@ -41,13 +41,13 @@ def base_layer(user: Annotated[Principal, page_user(*ALL_ROLES)], settings: Sett
 
 
 @router.get("/balises")
-def tracker_health(request: Request, user: FleetWatcher, conn: DbConn, now: Now,
+def tracker_health(request: Request, user: FleetWatcher, conn: DbConn, now: Now, settings: Settings,
                    balise: Annotated[TrackerId | None, Query()] = None) -> Response:
     """Each tracker's last message, fix, battery and 24-hour counts; the refused messages with
     their reason and raw payload (the page refreshes its table by itself, with htmx)."""
     trackers = health.tracker_health(conn, now=now)
     return render(request, "fleet/balises.html", {
-        "trackers": trackers, "balise": balise,
+        "trackers": trackers, "balise": balise, "refresh_s": settings.web_health_refresh_s,
         "letters": health.dead_letters(conn, tracker_id=balise, limit=50),
         "silent": sum(1 for tracker in trackers if not tracker["online"]),
         "refusing": sum(1 for tracker in trackers if tracker["refused_24h"]),

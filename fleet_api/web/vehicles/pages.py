@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fleet_api.alerts import repository as alerts
 from fleet_api.authz import Principal
 from fleet_api.deps import DbConn, Id, Now, Settings
-from fleet_api.live.service import live_vehicles_json
+from fleet_api.live.service import live_vehicles_json, live_view
 from fleet_api.vehicles.endpoints import vehicle_or_404
 from fleet_api.web.nav import FLEET_WATCHERS
 from fleet_api.web.pages import page_user
@@ -37,7 +37,8 @@ DUE_LEVELS = {"ok": "À jour", "due_soon": "Bientôt", "due": "À faire", "overd
 def vehicle_page(vehicle_id: Id, request: Request, user: Viewer, conn: DbConn, now: Now, settings: Settings,
                  jour: Annotated[date | None, Query()] = None) -> Response:
     vehicle = vehicle_or_404(conn, vehicle_id)
-    live = json.loads(live_vehicles_json(conn, vehicle_ids=[vehicle_id])[0])
+    live = json.loads(live_vehicles_json(conn, vehicle_ids=[vehicle_id], view=live_view(settings, follows_incidents=False),
+                                         now=now)[0][0])
     today = local_today(now, settings.zone)
     day = min(jour or today, today)
     day_start = datetime.combine(day, time(0), tzinfo=settings.zone)

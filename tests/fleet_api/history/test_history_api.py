@@ -89,30 +89,22 @@ def test_trips_of_a_day_of_continuous_driving(client, as_role, day_of_fixes):
     assert trip["distance_km"] > 8640 * 0.00002 * 80  # at least the eastward progress
 
 
-def test_a_lent_vehicle_s_positions_need_a_reason_and_each_look_is_audited(client, as_role, day_of_fixes, api_db):
+def test_a_lent_vehicle_s_positions_are_refused_outside_an_incident(client, as_role, day_of_fixes, api_db):
+    """The incident that opens them, and its audit: tests/fleet_api/test_incidents.py."""
     lend(api_db, day_of_fixes)
     url = f"/api/v1/vehicles/{day_of_fixes}/positions"
 
     refused = client.get(url, headers=as_role["fleet_manager"], params=window())
     assert refused.status_code == 403
-    assert refused.json()["error"] == "Forbidden" and "motif" in refused.json()["detail"]
+    assert refused.json()["error"] == "Forbidden" and "incident" in refused.json()["detail"]
     assert client.get(f"{url}.gpx", headers=as_role["admin"], params=window()).status_code == 403
     assert client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["admin"],
                       params=window()).status_code == 403
     assert audit_rows(api_db) == []
 
-    allowed = client.get(url, headers=as_role["fleet_manager"],
-                         params=window(reason="not_returned", note="pas rendu au dépôt de Dax"))
-    assert allowed.status_code == 200
-    (row,) = audit_rows(api_db)
-    manager_id = client.get("/api/v1/me", headers=as_role["fleet_manager"]).json()["id"]
-    assert (row["user_id"], row["action"], row["subject_id"], row["reason"]) == \
-        (manager_id, "view_positions", str(day_of_fixes), "not_returned")
-    assert row["details"]["note"] == "pas rendu au dépôt de Dax"
-
     before_loan = client.get(url, headers=as_role["fleet_manager"],
                              params={"from": DAY.isoformat(), "to": (DAY + timedelta(hours=11)).isoformat()})
-    assert before_loan.status_code == 200 and len(audit_rows(api_db)) == 1
+    assert before_loan.status_code == 200 and audit_rows(api_db) == []
 
 
 def test_bad_windows_are_422_and_unknown_vehicles_404(client, as_role, day_of_fixes):

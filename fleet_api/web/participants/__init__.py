@@ -1,0 +1,1 @@
+"""Participants (/participants): search, record, licences checked, loans, export and erasure."""

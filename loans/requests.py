@@ -1,0 +1,50 @@
+"""The request pages' reading of loans: a prescriber's requests, and the coordinators' queue
+of requests, oldest first, each with the free vehicles that fit (nearest depot first) and
+the sentence of the rule that would refuse it as it stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from fleetbase.local_time import local_today
+from loans import availability, repository, rules, service
+
+PENDING = ["requested"]
+QUEUE_LIMIT = 100
+CHOICES_PER_REQUEST = 5
+
+
+def structure_requests(conn: psycopg.Connection, *, scope: dict | None, limit: int = 200) -> list[dict]:
+    """The structure's requests and loans, newest first."""
+    return repository.list_requests(conn, scope=scope, statuses=None, oldest_first=False, limit=limit)
+
+
+def request_queue(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> list[dict]:
+    """Requests awaiting a coordinator, oldest first, each with `choices` (free vehicles of its
+    kind, nearest its depot first), `problem` (why its own vehicle cannot be validated, or None)
+    and `licence_ok` (the person holds a licence the kind needs, checked by today)."""
+    queue = repository.list_requests(conn, scope=None, statuses=PENDING, oldest_first=True, limit=QUEUE_LIMIT)
+    today = local_today(now, zone)
+    for loan in queue:
+        vehicle = repository.get_vehicle(conn, loan["vehicle_id"])
+        loan["site_name"] = vehicle["municipality"]
+        loan["choices"] = _choices(conn, loan, site_id=vehicle["home_site_id"])
+        loan["problem"] = service.validation_problem(conn, loan, vehicle_id=loan["vehicle_id"], now=now, zone=zone)
+        held = {licence["category"] for licence in loan["licences"]
+                if datetime.fromisoformat(str(licence["checked_on"])).date() <= today}
+        needed = rules.LICENCES_NEEDED[loan["vehicle_kind"]]
+        loan["licence_ok"] = not needed or bool(needed & held)
+        loan["licences_needed"] = sorted(needed)
+    return queue
+
+
+def _choices(conn: psycopg.Connection, loan: dict, *, site_id: int) -> list[dict]:
+    """Free vehicles of the request's kind over its dates (turnaround included), nearest first;
+    the vehicle asked for first when it is among them."""
+    free = availability.available_vehicles(conn, kind=loan["vehicle_kind"], starts_at=loan["starts_at"],
+                                           ends_at=loan["ends_at"], site_id=site_id, max_distance_km=None)
+    free.sort(key=lambda vehicle: vehicle["vehicle_id"] != loan["vehicle_id"])  # stable: keeps nearest first
+    return free[:CHOICES_PER_REQUEST]
