@@ -22,8 +22,8 @@ def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id:
             participant_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
             before_id: int | None = None, limit: int | None = 100) -> list[dict]:
     """Entries newest first (by id: the order they were written), `limit` at most, older than
-    `before_id` when given. About a participant: their own record's entries, and the looks
-    at a vehicle's positions during one of their loans."""
+    `before_id` when given. About a participant: their own record's entries, and those naming
+    one of their loans (`loan_ids` of a look at positions, `loan_id` of an incident's step)."""
     return conn.execute(
         "SELECT a.id, a.at, a.user_id, u.username, a.action, a.subject_type, a.subject_id, a.reason, a.details"
         " FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
@@ -31,9 +31,9 @@ def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id:
         "   AND (%(vehicle)s::text IS NULL OR (a.subject_type = 'vehicle' AND a.subject_id = %(vehicle)s))"
         "   AND (%(participant)s::text IS NULL"
         "        OR (a.subject_type = 'participant' AND a.subject_id = %(participant)s)"
-        "        OR (a.details ? 'loan_ids' AND EXISTS (SELECT 1 FROM loans l"
+        "        OR ((a.details ? 'loan_ids' OR a.details ? 'loan_id') AND EXISTS (SELECT 1 FROM loans l"
         "            WHERE l.participant_id = %(participant)s::bigint"
-        "              AND a.details -> 'loan_ids' @> to_jsonb(l.id))))"
+        "              AND (a.details -> 'loan_ids' @> to_jsonb(l.id) OR a.details -> 'loan_id' = to_jsonb(l.id)))))"
         "   AND (%(start)s::timestamptz IS NULL OR a.at >= %(start)s)"
         "   AND (%(end)s::timestamptz IS NULL OR a.at < %(end)s)"
         "   AND (%(before)s::bigint IS NULL OR a.id < %(before)s)"

@@ -30,6 +30,9 @@ def test_an_administrator_reads_the_log_by_user_vehicle_participant_and_period(c
         audit.record(conn, user_id=manager, action="view_positions", subject_type="vehicle", subject_id=car,
                      reason="theft", now=clock.now + timedelta(hours=1),
                      details={"from": "x", "to": "y", "loan_ids": [loan["id"]], "note": None})
+        audit.record(conn, user_id=manager, action="incident_opened", subject_type="vehicle", subject_id=car,
+                     reason="Pas de nouvelles", now=clock.now + timedelta(hours=2),
+                     details={"incident_id": 1, "loan_id": loan["id"], "kind": "assistance_requested"})
         audit.record(conn, user_id=manager, action="view_positions", subject_type="vehicle", subject_id=car + 1,
                      reason="accident", now=clock.now - timedelta(days=3), details={"loan_ids": []})
 
@@ -38,14 +41,16 @@ def test_an_administrator_reads_the_log_by_user_vehicle_participant_and_period(c
         assert answer.status_code == 200, answer.text
         return [(entry["action"], entry["subject_id"], entry["username"]) for entry in answer.json()]
 
-    assert entries(participant_id=person) == [("view_positions", str(car), "manager"),
+    assert entries(participant_id=person) == [("incident_opened", str(car), "manager"),
+                                              ("view_positions", str(car), "manager"),
                                               ("export_participant", str(person), "coordinator")]
-    assert entries(vehicle_id=car) == [("view_positions", str(car), "manager")]
+    assert entries(vehicle_id=car) == [("incident_opened", str(car), "manager"),
+                                       ("view_positions", str(car), "manager")]
     assert entries(user_id=coordinator_id) == [("export_participant", str(person), "coordinator")]
     assert entries(user_id=manager, **{"from": (clock.now - timedelta(days=4)).isoformat(),
                                        "to": (clock.now - timedelta(days=2)).isoformat()}) == [
         ("view_positions", str(car + 1), "manager")]
-    [look] = client.get("/api/v1/audit", headers=admin, params={"vehicle_id": car}).json()
+    [_, look] = client.get("/api/v1/audit", headers=admin, params={"vehicle_id": car}).json()
     assert look["reason"] == "theft" and look["details"]["loan_ids"] == [loan["id"]]
     assert client.get("/api/v1/audit", headers=admin, params={"from": "2026-12-01T00:00:00"}).status_code == 422
     bad = client.get("/api/v1/audit", headers=admin, params={"limit": 0})
