@@ -48,20 +48,36 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from ingest_figures import (  # bench/
+    STALLED_S,
+    WORKER_ID,
+    counter,
+    histogram,
+    peak_memory_mb,
+    quantile,
+    wait_for,
+    wait_for_progress,
+)
+from loan_traffic import LoanTraffic, LockWaits  # bench/, beside this script
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from fleetbase.broker import (SIMULATOR_LOGIN, BrokerFiles, BrokerProcess, free_port, service_logins,
-                              simulator_password, write_config, write_password_file)
 from fleetbase import seed_data
+from fleetbase.broker import (
+    SIMULATOR_LOGIN,
+    BrokerFiles,
+    BrokerProcess,
+    free_port,
+    service_logins,
+    simulator_password,
+    write_config,
+    write_password_file,
+)
 from fleetbase.db import connect
+from fleetbase.migrate import apply_migrations
 from fleetbase.nats import NatsNode, NatsProcess, nats_users, write_nats_config
 from fleetbase.seed import seed_demo
-from fleetbase.migrate import apply_migrations
 from fleetbase.settings import FleetSettings
-from ingest_figures import (STALLED_S, WORKER_ID, counter, histogram, peak_memory_mb, quantile,  # bench/
-                            wait_for, wait_for_progress)
-from loan_traffic import LoanTraffic, LockWaits  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -19,6 +19,9 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from demo_maintenance import prepare_maintenance, start_mail_catcher  # deploy/, beside this script
+from demo_simulation import drop_database, plan_simulation
+
 from fleet_api.settings import ApiSettings
 from fleetbase.__main__ import create_database
 from fleetbase.broker import BrokerFiles, BrokerProcess, service_logins, write_config, write_password_file
@@ -26,8 +29,6 @@ from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.seed_data import DEMO_USERS
-from demo_maintenance import prepare_maintenance, start_mail_catcher  # deploy/, beside this script
-from demo_simulation import drop_database, plan_simulation
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/fleet_demo"

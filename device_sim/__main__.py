@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from fleetbase.logs import setup_logging
 from device_sim.settings import FAULT_NAMES, SimulatorSettings
+from fleetbase.logs import setup_logging
 from fleetbase.signals import exit_when_stuck, stop_on_signals
 
 FAULT_FLAGS = {"gps_jump": "--gps-jumps", "duplicate": "--duplicates", "out_of_order": "--out-of-order",

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from fleetbase.local_time import local_today
 from device_sim.kinds import KindProfile
 from device_sim.roads import RoadNetwork, Spot, offset
+from fleetbase.local_time import local_today
 
 ON_LOAN_AT_START = 0.75
 

@@ -10,11 +10,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fleetbase.seed_data import VehicleSeed, fleet
-
 from device_sim.reading import Reading
 from device_sim.roads import RoadNetwork
 from device_sim.vehicle import ModelConfig, VehicleModel
+from fleetbase.seed_data import VehicleSeed, fleet
 
 
 class FleetModel:

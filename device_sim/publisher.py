@@ -12,14 +12,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 
-from fleetbase.broker import SIMULATOR_LOGIN, simulator_password
-from fleetbase.passwords import demo_tracker_password
-
 from device_sim.clock import Clock, system_clock
 from device_sim.faults import FaultInjector
 from device_sim.link import Link, LinkOptions, wait_published
 from device_sim.reading import Reading
 from device_sim.settings import SimulatorSettings
+from fleetbase.broker import SIMULATOR_LOGIN, simulator_password
+from fleetbase.passwords import demo_tracker_password
 
 
 def link_options(settings: SimulatorSettings) -> LinkOptions:

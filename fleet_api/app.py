@@ -2,44 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import asyncio
 import contextlib
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
 from fleet_api import health, metrics
 from fleet_api.accounts import endpoints as accounts
 from fleet_api.alerts import endpoints as alerts
+from fleet_api.audit import endpoints as audit
+from fleet_api.authz import document_roles
 from fleet_api.bookings import endpoints as bookings
 from fleet_api.bookings import planning as bookings_planning
-from fleet_api.authz import document_roles
 from fleet_api.deps import system_clock
-from fleet_api.audit import endpoints as audit
+from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
 from fleet_api.garages import endpoints as garages
 from fleet_api.geofences import endpoints as geofences
 from fleet_api.geofences import rules as geofence_rules
 from fleet_api.history import endpoints as history
 from fleet_api.incidents import endpoints as incidents
+from fleet_api.limits import BodyLimitMiddleware
 from fleet_api.live import endpoints as live
+from fleet_api.live.hub import LiveHub
+from fleet_api.live.service import live_vehicles_json, live_view
 from fleet_api.maintenance import endpoints as maintenance
 from fleet_api.participants import endpoints as participants
 from fleet_api.photos import endpoints as photos
 from fleet_api.repair_tickets import endpoints as repair_tickets
-from fleet_api.trackers import endpoints as trackers
-from fleet_api.vehicles import endpoints as vehicles
-from fleet_api.live.hub import LiveHub
-from fleet_api.live.service import live_vehicles_json, live_view
-from fleet_api.errors import ERROR_RESPONSES, install_error_handlers
-from fleet_api.limits import BodyLimitMiddleware
 from fleet_api.request_ids import RequestIdMiddleware
 from fleet_api.settings import ApiSettings
+from fleet_api.trackers import endpoints as trackers
+from fleet_api.vehicles import endpoints as vehicles
 from fleet_api.web.mount import install_web
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
-
 
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,

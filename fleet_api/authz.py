@@ -11,11 +11,10 @@ resource the caller may see, and repositories apply it in their WHERE clause:
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
-
-import secrets
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer

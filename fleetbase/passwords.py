@@ -31,9 +31,7 @@ def hash_mqtt_password(password: str, *, salt: bytes | None = None) -> str:
     """A line's hash part for Mosquitto's password file, as `mosquitto_passwd` writes it."""
     salt = salt if salt is not None else secrets.token_bytes(12)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, MQTT_ITERATIONS)
-    return "$7${}${}${}".format(
-        MQTT_ITERATIONS, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    )
+    return f"$7${MQTT_ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def new_mqtt_password() -> str:

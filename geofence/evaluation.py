@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from geofence import repository
-from geofence.index import ZoneIndex
-from geofence.repository import EventRow, VehicleContext
 from fleetbase import alerts
 from fleetbase.alerts import AlertDraft
 from fleetbase.location_policy import LocationPolicy, lent_zone_kinds
+from geofence import repository
+from geofence.index import ZoneIndex
+from geofence.repository import EventRow, VehicleContext
 from geofence.rules import silent_tracker_alerts, vehicle_rules
 from geofence.transitions import EXIT, Confirmation, Fix, Transition, VehicleZones, advance
 from geofence.zones import InvalidZone, Zone, parse_shape

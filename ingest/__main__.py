@@ -13,8 +13,8 @@ import psycopg
 from fleetbase.db import connect
 from fleetbase.errors import ConfigurationError
 from fleetbase.logs import setup_logging
-from fleetbase.storage import check_database
 from fleetbase.signals import exit_when_stuck, stop_on_signals
+from fleetbase.storage import check_database
 from ingest.settings import IngestSettings
 from ingest.worker import RECEIVER_STOP_S, IngestWorker
 

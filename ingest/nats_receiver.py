@@ -108,7 +108,7 @@ class NatsReceiver:
                     connect_timeout=2, error_cb=on_error, disconnected_cb=on_disconnected,
                     reconnected_cb=on_reconnected)
                 return nc
-            except (NatsError, OSError, asyncio.TimeoutError) as error:
+            except (TimeoutError, NatsError, OSError) as error:
                 log.warning("no NATS server reachable (%s); trying again", error)
                 await self._pause(stopping)
         return None
@@ -130,7 +130,7 @@ class NatsReceiver:
                 return await js.pull_subscribe_bind(durable=self.settings.nats_consumer, stream=MQTT_STREAM)
             except NotFoundError:
                 log.warning("no stream %s yet (made when the first MQTT client connects); waiting", MQTT_STREAM)
-            except (NatsError, asyncio.TimeoutError) as error:
+            except (TimeoutError, NatsError) as error:
                 log.warning("consumer %s not reachable (%s); trying again", self.settings.nats_consumer, error)
             await self._pause(stopping)
         return None
@@ -139,7 +139,7 @@ class NatsReceiver:
     async def _pause(stopping: asyncio.Event) -> None:
         try:
             await asyncio.wait_for(stopping.wait(), RETRY_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _keep_in_progress(self, stopping: asyncio.Event) -> None:
@@ -149,7 +149,7 @@ class NatsReceiver:
             try:
                 await asyncio.wait_for(stopping.wait(), every)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             for message in list(self.pending.values()):
                 try:
@@ -186,7 +186,7 @@ class NatsReceiver:
                     messages = await subscription.fetch(self.settings.nats_fetch_batch, timeout=1.0)
                 except NatsTimeout:
                     continue  # nothing to read within the second
-                except (NatsError, asyncio.TimeoutError) as error:
+                except (TimeoutError, NatsError) as error:
                     log.warning("fetch failed (%s); fetching again", error)
                     await self._pause(stopping)
                     continue

@@ -24,7 +24,7 @@ from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput
 from fleetbase.local_time import local_today
 from loans import participant_repository, photos, repository, rules, signatures
-from loans.service import no_overlap, loan_or_404, vehicle_or_error
+from loans.service import loan_or_404, no_overlap, vehicle_or_error
 
 # What is handed over with each kind of vehicle, in the order the coordinator checks it.
 CHECKLIST_BY_KIND = {"car": ("keys", "documents", "insurance_card"),

@@ -12,8 +12,8 @@ from datetime import datetime
 import psycopg
 
 from fleetbase import audit
-from incidents import repository as incident_repository
 from fleetbase.errors import Conflict, InvalidInput, NotFound
+from incidents import repository as incident_repository
 from loans import participant_repository as repository
 from loans import repository as loan_repository
 

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-
 # Sending is claim → send → record, each step in its own transaction (see notifications.py).
 # A claim pushes the message's next attempt past a lease and commits: no lock is held
 # while the message is on its way, other runs pass it by, and if this process dies the

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest

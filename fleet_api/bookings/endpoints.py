@@ -14,8 +14,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from fleet_api.authz import Principal, Role, require
-from fleet_api.bookings.schemas import (BookingCreate, CancelRequest, DepositRequest, ExtendRequest, InspectionCreate,
-                                        Loan, LoanDetail, LoanStatus, RejectRequest, ValidateRequest)
+from fleet_api.bookings.schemas import (
+    BookingCreate,
+    CancelRequest,
+    DepositRequest,
+    ExtendRequest,
+    InspectionCreate,
+    Loan,
+    LoanDetail,
+    LoanStatus,
+    RejectRequest,
+    ValidateRequest,
+)
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleetbase.errors import NotFound
 from loans import inspections, repository, service

@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 from pydantic import StringConstraints
 
 from fleet_api.authz import Principal, Role, require
-from fleet_api.bookings.schemas import (ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment,
-                                        VehicleKind)
+from fleet_api.bookings.schemas import ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment, VehicleKind
 from fleet_api.deps import MAX_ID, DbConn, Now, Settings
 from fleetbase.errors import NotFound
 from fleetbase.local_time import local_text

@@ -19,8 +19,8 @@ from fleet_api.history import service
 from fleet_api.history.export import attachment, track_csv, track_gpx
 from fleet_api.history.schemas import Track, TripsAndStops
 from fleet_api.schemas import to_json
-from fleetbase.errors import InvalidInput
 from fleet_api.vehicles.endpoints import vehicle_or_404
+from fleetbase.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["history"])
 Viewer = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR)]

@@ -10,8 +10,15 @@ from fastapi import APIRouter, Query
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
-from fleet_api.repair_tickets.schemas import (CommentCreate, CostsUpdate, RepairTicket, RepairTicketCreate,
-                                              RepairTicketUpdate, Status, StatusChange)
+from fleet_api.repair_tickets.schemas import (
+    CommentCreate,
+    CostsUpdate,
+    RepairTicket,
+    RepairTicketCreate,
+    RepairTicketUpdate,
+    Status,
+    StatusChange,
+)
 from fleetbase.errors import InvalidInput
 from maintenance import ticket_repository, tickets
 from maintenance.tickets import Actor

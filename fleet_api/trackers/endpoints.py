@@ -11,10 +11,18 @@ from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now, Settings, after_commit
 from fleet_api.trackers import health, repository
 from fleet_api.trackers.broker_sync import sync_broker_logins
-from fleet_api.trackers.schemas import DeadLetter, Tracker, TrackerHealth, TrackerCreate, TrackerCredentials, TrackerId, TrackerUpdate
+from fleet_api.trackers.schemas import (
+    DeadLetter,
+    Tracker,
+    TrackerCreate,
+    TrackerCredentials,
+    TrackerHealth,
+    TrackerId,
+    TrackerUpdate,
+)
 from fleetbase.broker import reserved_logins
-from fleetbase.nats import hash_nats_password
 from fleetbase.errors import InvalidInput, NotFound
+from fleetbase.nats import hash_nats_password
 from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
 
 router = APIRouter(prefix="/api/v1", tags=["trackers"])

@@ -17,10 +17,10 @@ from fleet_api.web.fleet import pages as fleet_pages
 from fleet_api.web.inspections import pages as inspection_pages
 from fleet_api.web.loans import prescriber_pages, queue_pages
 from fleet_api.web.pages import SignInRequired
+from fleet_api.web.participants import pages as participant_pages
 from fleet_api.web.planning import calendars as planning_calendars
 from fleet_api.web.planning import depot as planning_depot
 from fleet_api.web.planning import pages as planning_pages
-from fleet_api.web.participants import pages as participant_pages
 from fleet_api.web.reports import pages as report_pages
 from fleet_api.web.security import SecurityHeadersMiddleware
 from fleet_api.web.templating import make_templates, render

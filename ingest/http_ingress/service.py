@@ -22,8 +22,7 @@ from fleetbase.passwords import http_token_digest
 from ingest import repository as ingest_repository
 from ingest.decoding import Limits, check_time, to_native
 from ingest.http_ingress.publisher import BrokerUnavailable, Publisher
-from ingest.protocols import osmand, owntracks
-from ingest.protocols import repository
+from ingest.protocols import osmand, owntracks, repository
 from ingest.protocols.directory import TrackerKeys
 from ingest.readings import RejectedReading
 

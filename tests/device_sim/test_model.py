@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from shapely.geometry import Point, shape
 
-from fleetbase.landes import PLACES
 from device_sim.kinds import PROFILES
 from device_sim.model import FleetModel, demo_vehicles
 from device_sim.roads import distance_m
 from device_sim.vehicle import VehicleModel
+from fleetbase.landes import PLACES
 from fleetbase.seed_data import SERVICE_AREA, SITES, fleet
 
 PARIS = ZoneInfo("Europe/Paris")

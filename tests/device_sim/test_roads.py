@@ -6,8 +6,8 @@ import math
 
 from shapely.geometry import LineString, Point, shape
 
-from fleetbase.landes import PLACES, ROADS
 from device_sim.roads import RoadNetwork, Spot, default_network, distance_m
+from fleetbase.landes import PLACES, ROADS
 from fleetbase.seed_data import SERVICE_AREA, SITES
 
 DEPOTS = {site.code: Spot(f"depot-{site.code}", site.lat, site.lon, site.municipality) for site in SITES}

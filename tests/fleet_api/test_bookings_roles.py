@@ -10,8 +10,7 @@ import pytest
 from fleetbase.db import connect
 from fleetbase.passwords import hash_user_password
 from tests.fleet_api.conftest import DEMO_LOGINS, bearer, token_for
-from tests.fleet_api.loan_helpers import (SIGNED, active_loan, make_participant, request_loan, validated_loan,
-                                          vehicle_id)
+from tests.fleet_api.loan_helpers import SIGNED, active_loan, make_participant, request_loan, validated_loan, vehicle_id
 
 ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber")
 STAFF = {"admin", "coordinator"}

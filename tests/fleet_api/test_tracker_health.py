@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
+import pytest
+
 from fleet_api.app import create_app
 from fleetbase.db import connect
 from tests.fleet_api.conftest import Server, api_settings
 from tests.fleet_api.test_live import sign_in
 from tests.ingest.conftest import Worker, publish, worker_settings  # noqa: F401 (fixture)
 from tests.processes import wait_until
-
-import httpx
-import pytest
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The demo seed describes the real fleet of docs/ARCHITECTURE.md, and running it twice changes nothing."""
 
 import base64
+
 import pytest
 
 from fleetbase.errors import ConfigurationError

@@ -22,7 +22,8 @@ from ingest import repository as ingest_repository
 from ingest.decoding import Limits
 from ingest.service import Envelope, IngestService
 from ingest.trackers import TrackerDirectory
-from loans import inspections, service as loans_service
+from loans import inspections
+from loans import service as loans_service
 from tests.loans.factories import NOW, PARIS, SIGNED, make_participant, request, user_id, validated, vehicle_id
 
 FIX_TIME = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)

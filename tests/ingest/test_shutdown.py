@@ -13,8 +13,6 @@ import threading
 import time
 import uuid
 
-import psycopg
-
 from fleetbase.db import connect
 from ingest.repository import VEHICLE_LOCK_NAMESPACE
 from tests.ingest.conftest import query, scalar, wait_until, worker_process

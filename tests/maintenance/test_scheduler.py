@@ -20,8 +20,8 @@ from fleetbase.db import connect
 from maintenance.mail import SmtpMailer
 from maintenance.scheduler import Scheduler, slot_of
 from tests.conftest import DEMO_PASSWORD
-from tests.processes import running, wait_until
 from tests.maintenance.conftest import FakeClock, maintenance_settings
+from tests.processes import running, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_LINE = re.compile(r"ran job (\w+) slot (\S+):")

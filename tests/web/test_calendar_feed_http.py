@@ -4,9 +4,9 @@ session, a revoked or unknown address answers 404; who may make feeds, and bad a
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient

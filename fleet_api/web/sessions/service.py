@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from fleet_api.accounts.service import STALE_TOKEN_KEPT, authenticate
 from fleet_api.accounts.errors import Unauthenticated
+from fleet_api.accounts.service import STALE_TOKEN_KEPT, authenticate
 from fleet_api.settings import ApiSettings
 from fleet_api.web.sessions import repository
 from fleet_api.web.sessions.lookup import session_digest
