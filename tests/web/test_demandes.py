@@ -212,3 +212,22 @@ def test_two_coordinators_validating_overlapping_requests_at_once_one_wins_nothi
     winner = windows[outcomes.index("validated")][1]
     assert states[winner] == ("validated", 2)
     assert states[loan_id] == ("requested", 1)  # the loser's request is untouched, its transition not written
+
+
+def test_a_request_the_rules_refuse_shows_the_french_sentence_on_the_form_and_records_nothing(
+        open_browser, web_db):
+    a_request(web_db, last_name="Vélo", vehicle="ebike-01", licences=())  # a person without any licence
+    prescriber, watch = open_browser("prescriber")
+    watch.expect_document("/demandes/nouvelle", 409)
+    prescriber.get_by_role("link", name="Demander un prêt pour Sam Vélo").click()
+    prescriber.get_by_label("Voiture", exact=True).check()
+    prescriber.get_by_label("Premier jour").fill(days_ahead(3, 9).date().isoformat())
+    prescriber.get_by_label("Dernier jour").fill(days_ahead(9, 9).date().isoformat())
+    prescriber.get_by_role("button", name="Envoyer la demande").click()
+    expect(prescriber.get_by_role("alert")).to_have_text(
+        "Pour une voiture, la personne doit détenir le permis B (vérifié par un·e conseiller·ère) ;"
+        " aucun n'est enregistré.")
+    expect(prescriber.get_by_label("Voiture", exact=True)).to_be_checked()  # the form keeps what was typed
+    check_accessibility(prescriber)
+    with connect(web_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM loans").fetchone()["n"] == 1

@@ -22,6 +22,7 @@ from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
 from fleetbase.errors import Conflict, FleetError, InvalidInput
+from fleetbase.local_time import local_today
 from loans import participant_repository, participants, requests, service
 
 router = APIRouter(include_in_schema=False)
@@ -127,8 +128,10 @@ def _request_page(request: Request, user: Principal, conn, *, values: dict, erro
     if chosen and not any(str(person["id"]) == str(chosen) for person in people):
         # Typed by hand: another structure's person is not disclosed (nor is a wrong number).
         participants.participant_or_404(conn, int(chosen), scope=user.row_scope("participants"))
+    today = local_today(request.app.state.clock(), request.app.state.settings.zone)
     return render(request, "loans/nouvelle_demande.html", LABELS | {"people": people, "values": values,
-                                                                    "error": error}, status_code=status_code)
+                                                                    "error": error, "today": today.isoformat()},
+                  status_code=status_code)
 
 
 def _form_error(error: ValidationError) -> str:
