@@ -152,6 +152,9 @@ def test_a_prescriber_typing_another_structures_addresses_gets_not_found(open_br
         expect(prescriber.get_by_text("Ailleurs")).to_have_count(0)
     check_accessibility(prescriber)
     screenshots(prescriber, "demandes-introuvable")
+    watch.expect_document("/demandes-a-traiter", 403)
+    assert prescriber.goto("/demandes-a-traiter").status == 403  # the coordinators' queue is not theirs
+    expect(prescriber.get_by_role("heading", name="Accès refusé")).to_be_visible()
 
 
 def test_the_rule_that_refuses_a_request_is_shown_beside_it_and_another_vehicle_solves_it(open_browser, web_db):
