@@ -106,3 +106,10 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
 
 def prescriber_exists(conn: psycopg.Connection, prescriber_id: int) -> bool:
     return conn.execute("SELECT 1 FROM prescribers WHERE id = %(id)s", {"id": prescriber_id}).fetchone() is not None
+
+
+def intercommunalities(conn: psycopg.Connection) -> list[str]:
+    """The intercommunalités the depots serve: the choices a referral offers for the funders' figures."""
+    rows = conn.execute("SELECT DISTINCT intercommunality FROM sites WHERE intercommunality IS NOT NULL"
+                        " ORDER BY intercommunality").fetchall()
+    return [row["intercommunality"] for row in rows]

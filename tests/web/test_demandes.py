@@ -47,7 +47,7 @@ def card(page, loan_id: int):
     return page.get_by_role("article", name=re.compile(rf"^Demande n° {loan_id}\b"))
 
 
-def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescriber_sees_it(open_browser):
+def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescriber_sees_it(open_browser, web_db):
     prescriber, _ = open_browser("prescriber")
     expect(prescriber).to_have_url(re.compile(r"/demandes$"))
     expect(prescriber.get_by_role("heading", name="Mes demandes")).to_be_visible()
@@ -56,6 +56,7 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     prescriber.get_by_label("Nom", exact=True).fill("Lafitte")
     prescriber.get_by_label("Téléphone").fill("06 11 22 33 44")
     prescriber.get_by_label("Commune de résidence").fill("Saint-Paul-lès-Dax")
+    prescriber.get_by_label("Intercommunalité").select_option("Communauté d'agglomération du Grand Dax")
     prescriber.get_by_label("Motif du besoin de mobilité").select_option(label="Emploi")
     prescriber.get_by_label("BSR").check()
     check_accessibility(prescriber)
@@ -73,6 +74,11 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     expect(prescriber.get_by_role("heading", name=re.compile(r"^Demande n° \d+$"))).to_be_visible()
     expect(prescriber.get_by_text("En attente", exact=True)).to_be_visible()
     loan_id = int(re.search(r"/demandes/(\d+)$", prescriber.url).group(1))
+    with connect(web_db) as conn:
+        person = conn.execute("SELECT p.* FROM participants p JOIN loans l ON l.participant_id = p.id"
+                              " WHERE l.id = %(id)s", {"id": loan_id}).fetchone()
+    assert (person["last_name"], person["intercommunality"], person["prescriber_id"]) == (
+        "Lafitte", "Communauté d'agglomération du Grand Dax", 1)
 
     coordinator, _ = open_browser("coordinator")
     expect(coordinator).to_have_url(re.compile(r"/demandes-a-traiter$"))

@@ -42,8 +42,9 @@ def my_requests(request: Request, user: Prescriber, conn: DbConn) -> Response:
 
 
 @router.get("/demandes/personnes/nouvelle")
-def referral_form(request: Request, user: Prescriber) -> Response:
-    return render(request, "loans/orienter.html", LABELS | {"values": {}, "error": None})
+def referral_form(request: Request, user: Prescriber, conn: DbConn) -> Response:
+    return render(request, "loans/orienter.html", LABELS | {
+        "values": {}, "error": None, "intercommunalities": participant_repository.intercommunalities(conn)})
 
 
 @router.post("/demandes/personnes/nouvelle")
@@ -61,8 +62,9 @@ def refer_participant(request: Request, user: Prescriber, conn: DbConn, now: Now
                                  licences=[{"category": category, "checked_on": checked_on or now.date()}
                                            for category in licence])
     except ValidationError as error:
-        return render(request, "loans/orienter.html", LABELS | {"values": values, "error": _form_error(error)},
-                      status_code=422)
+        return render(request, "loans/orienter.html", LABELS | {
+            "values": values, "error": _form_error(error),
+            "intercommunalities": participant_repository.intercommunalities(conn)}, status_code=422)
     person = participants.create_participant(conn, values=data.model_dump(), scope=user.row_scope("participants"),
                                              user_id=user.user_id, prescriber_user=True, now=now)
     return RedirectResponse(f"/demandes/nouvelle?personne={person['id']}", status_code=303)
