@@ -132,15 +132,24 @@ def test_a_rejected_request_shows_its_reason_to_the_prescriber(open_browser, web
     screenshots(prescriber, "demande-refusee")
 
 
-def test_a_prescriber_cancels_a_pending_request(open_browser, web_db):
-    loan_id = a_request(web_db, last_name="Annule", vehicle="car-05")
+def test_a_prescriber_requests_a_named_vehicle_and_cancels_while_pending(open_browser, web_db):
+    earlier = a_request(web_db, last_name="Annule", vehicle="car-05")
     prescriber, _ = open_browser("prescriber")
-    prescriber.goto(f"/demandes/{loan_id}")
+    prescriber.get_by_role("link", name="Demander un prêt pour Sam Annule").click()
+    prescriber.get_by_label("Ou un véhicule précis").select_option(label="ebike-03")
+    prescriber.get_by_label("Premier jour").fill(days_ahead(1, 9).date().isoformat())
+    prescriber.get_by_label("Dernier jour").fill(days_ahead(2, 9).date().isoformat())
+    prescriber.get_by_role("button", name="Envoyer la demande").click()
+    expect(prescriber.get_by_text("Vélo électrique", exact=True)).to_be_visible()
+    loan_id = int(re.search(r"/demandes/(\d+)$", prescriber.url).group(1))
+
     prescriber.get_by_role("button", name="Annuler la demande").click()
     expect(prescriber.get_by_text("Annulée", exact=True)).to_be_visible()
+    expect(prescriber.get_by_role("button", name="Annuler la demande")).to_have_count(0)
     with connect(web_db) as conn:
-        assert conn.execute("SELECT status FROM loans WHERE id = %(id)s", {"id": loan_id}).fetchone()["status"] \
-            == "cancelled"
+        rows = conn.execute("SELECT l.id, l.status, v.label FROM loans l JOIN vehicles v ON v.id = l.vehicle_id"
+                            " WHERE l.id = ANY(%(ids)s) ORDER BY l.id", {"ids": [earlier, loan_id]}).fetchall()
+    assert [(row["status"], row["label"]) for row in rows] == [("requested", "car-05"), ("cancelled", "ebike-03")]
 
 
 def test_a_prescriber_typing_another_structures_addresses_gets_not_found(open_browser, web_db):

@@ -18,6 +18,7 @@ from fleet_api.bookings.schemas import BookingCreate
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.errors import status_for
 from fleet_api.participants.schemas import ParticipantCreate
+from fleet_api.vehicles import repository as vehicles
 from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
@@ -79,18 +80,21 @@ def request_form(request: Request, user: Prescriber, conn: DbConn,
 @router.post("/demandes/nouvelle")
 def send_request(request: Request, user: Prescriber, conn: DbConn, now: Now, settings: Settings,
                  csrf_token: FormText = "", participant_id: FormText = "", vehicle_kind: FormText = "",
-                 first_day: FormText = "", last_day: FormText = "", purpose: FormText = "") -> Response:
+                 vehicle_id: FormText = "", first_day: FormText = "", last_day: FormText = "",
+                 purpose: FormText = "") -> Response:
     check_csrf(request, csrf_token)
-    values = {"participant_id": participant_id, "vehicle_kind": vehicle_kind, "first_day": first_day,
-              "last_day": last_day, "purpose": purpose}
+    values = {"participant_id": participant_id, "vehicle_kind": vehicle_kind, "vehicle_id": vehicle_id,
+              "first_day": first_day, "last_day": last_day, "purpose": purpose}
     try:
-        if vehicle_kind not in forms.KINDS:
-            raise InvalidInput("Choisissez un type de véhicule.")
+        if not vehicle_id and vehicle_kind not in forms.KINDS:
+            raise InvalidInput("Choisissez un type de véhicule (ou un véhicule précis).")
         starts_at, ends_at = forms.loan_moments(first_day, last_day, settings.zone)
-        data = BookingCreate(participant_id=participant_id or 0, vehicle_kind=vehicle_kind or None,
-                             starts_at=starts_at, ends_at=ends_at, purpose=purpose or None)
+        # A vehicle chosen by name wins over the kind ticked.
+        data = BookingCreate(participant_id=participant_id or 0, vehicle_id=vehicle_id or None,
+                             vehicle_kind=None if vehicle_id else vehicle_kind, starts_at=starts_at,
+                             ends_at=ends_at, purpose=purpose or None)
         with conn.transaction():  # a refusal leaves nothing behind, and the page can still read
-            loan = service.request_loan(conn, participant_id=data.participant_id, vehicle_id=None,
+            loan = service.request_loan(conn, participant_id=data.participant_id, vehicle_id=data.vehicle_id,
                                         vehicle_kind=data.vehicle_kind, starts_at=data.starts_at,
                                         ends_at=data.ends_at, purpose=data.purpose,
                                         scope=user.row_scope("participants"), user_id=user.user_id, now=now,
@@ -131,13 +135,15 @@ def _request_page(request: Request, user: Principal, conn, *, values: dict, erro
         # Typed by hand: another structure's person is not disclosed (nor is a wrong number).
         participants.participant_or_404(conn, int(chosen), scope=user.row_scope("participants"))
     today = local_today(request.app.state.clock(), request.app.state.settings.zone)
-    return render(request, "loans/nouvelle_demande.html", LABELS | {"people": people, "values": values,
-                                                                    "error": error, "today": today.isoformat()},
-                  status_code=status_code)
+    return render(request, "loans/nouvelle_demande.html", LABELS | {
+        "people": people, "values": values, "error": error, "today": today.isoformat(),
+        "vehicles": sorted(vehicles.list_vehicles(conn), key=lambda vehicle: (vehicle["kind"], vehicle["label"]))},
+        status_code=status_code)
 
 
 def _form_error(error: ValidationError) -> str:
-    fields = {"first_name": "le prénom", "last_name": "le nom", "phone": "le téléphone", "email": "l'e-mail",
+    fields = {"vehicle_id": "le véhicule", "first_name": "le prénom", "last_name": "le nom", "phone": "le téléphone",
+              "email": "l'e-mail",
               "participant_id": "la personne", "vehicle_kind": "le type de véhicule", "purpose": "le motif",
               "licences": "les permis", "municipality": "la commune", "intercommunality": "l'intercommunalité"}
     names = sorted({fields.get(str(problem["loc"][0]), "la saisie") if problem["loc"] else "la saisie"
