@@ -25,6 +25,7 @@ from fleet_api.web.templating import render
 from fleetbase.errors import Conflict, FleetError, InvalidInput
 from fleetbase.local_time import local_today
 from loans import participant_repository, participants, requests, service
+from loans import repository as loan_repository
 
 router = APIRouter(include_in_schema=False)
 Prescriber = Annotated[Principal, page_user(Role.PRESCRIBER)]
@@ -112,7 +113,8 @@ def request_page(loan_id: Id, request: Request, user: Prescriber, conn: DbConn) 
     loan = service.loan_detail(conn, loan_id, scope=user.row_scope("loans"))
     person = participant_repository.get_participant(conn, loan["participant_id"], scope=user.row_scope(
         "participants")) if loan["participant_id"] else None
-    return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person})
+    depot = loan_repository.get_vehicle(conn, loan["vehicle_id"])["municipality"]
+    return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person, "depot": depot})
 
 
 @router.post("/demandes/{loan_id}/annuler")
