@@ -150,7 +150,8 @@ def list_prescribers(conn: psycopg.Connection) -> list[dict]:
 def depot_intercommunalities(conn: psycopg.Connection) -> list[str]:
     """The intercommunalités of the depots: the usual answers to where a participant lives."""
     return [row["intercommunality"] for row in
-            conn.execute("SELECT DISTINCT intercommunality FROM sites ORDER BY intercommunality").fetchall()]
+            conn.execute("SELECT DISTINCT intercommunality FROM sites WHERE intercommunality IS NOT NULL"
+                         " ORDER BY intercommunality").fetchall()]
 
 
 def prescriber_exists(conn: psycopg.Connection, prescriber_id: int) -> bool:

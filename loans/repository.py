@@ -239,9 +239,10 @@ def get_site(conn: psycopg.Connection, site_id: int) -> dict | None:
 
 
 def list_requests(conn: psycopg.Connection, *, scope: dict | None, statuses: list[str] | None, oldest_first: bool,
-                  limit: int) -> list[dict]:
+                  limit: int, loan_id: int | None = None) -> list[dict]:
     """Loans with the person, their licences and the referring structure, for the request pages:
-    a prescriber's list (newest first) and the coordinators' queue (oldest request first)."""
+    a prescriber's list (newest first) and the coordinators' queue (oldest request first);
+    `loan_id`: only that one."""
     return conn.execute(
         "SELECT q.*, p.first_name, p.last_name, p.municipality, pr.name AS prescriber_name,"
         " u.full_name AS requested_by_name,"
@@ -249,10 +250,12 @@ def list_requests(conn: psycopg.Connection, *, scope: dict | None, statuses: lis
         "  ORDER BY pl.category) FROM participant_licences pl WHERE pl.participant_id = q.participant_id), '[]')"
         "  AS licences"
         " FROM (" + SELECT_LOANS + " WHERE" + SCOPE
-        + " AND (%(statuses)s::text[] IS NULL OR l.status = ANY(%(statuses)s))) q"
+        + " AND (%(statuses)s::text[] IS NULL OR l.status = ANY(%(statuses)s))"
+          " AND (%(loan_id)s::bigint IS NULL OR l.id = %(loan_id)s)) q"
           " LEFT JOIN participants p ON p.id = q.participant_id"
           " LEFT JOIN prescribers pr ON pr.id = q.prescriber_id"
           " LEFT JOIN users u ON u.id = q.requested_by"
           " ORDER BY CASE WHEN %(oldest_first)s THEN q.created_at END ASC,"
           " CASE WHEN NOT %(oldest_first)s THEN q.created_at END DESC, q.id LIMIT %(limit)s",
-        {"statuses": statuses, "oldest_first": oldest_first, "limit": limit} | _scope(scope)).fetchall()
+        {"statuses": statuses, "oldest_first": oldest_first, "limit": limit, "loan_id": loan_id}
+        | _scope(scope)).fetchall()

@@ -4,7 +4,7 @@ the sentence of the rule that would refuse it as it stands."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -27,18 +27,31 @@ def request_queue(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) ->
     kind, nearest its depot first), `problem` (why its own vehicle cannot be validated, or None)
     and `licence_ok` (the person holds a licence the kind needs, checked by today)."""
     queue = repository.list_requests(conn, scope=None, statuses=PENDING, oldest_first=True, limit=QUEUE_LIMIT)
-    today = local_today(now, zone)
     for loan in queue:
-        vehicle = repository.get_vehicle(conn, loan["vehicle_id"])
-        loan["site_name"] = vehicle["municipality"]
-        loan["choices"] = _choices(conn, loan, site_id=vehicle["home_site_id"])
-        loan["problem"] = service.validation_problem(conn, loan, vehicle_id=loan["vehicle_id"], now=now, zone=zone)
-        held = {licence["category"] for licence in loan["licences"]
-                if datetime.fromisoformat(str(licence["checked_on"])).date() <= today}
-        needed = rules.LICENCES_NEEDED[loan["vehicle_kind"]]
-        loan["licence_ok"] = not needed or bool(needed & held)
-        loan["licences_needed"] = sorted(needed)
+        _add_choices(conn, loan, now=now, zone=zone)
     return queue
+
+
+def request_card(conn: psycopg.Connection, loan_id: int, *, now: datetime, zone: ZoneInfo) -> dict | None:
+    """One loan as the queue shows it (`choices` and `problem` only while it is still a request)."""
+    found = repository.list_requests(conn, scope=None, statuses=None, oldest_first=True, limit=1, loan_id=loan_id)
+    if not found:
+        return None
+    if found[0]["status"] in PENDING:
+        _add_choices(conn, found[0], now=now, zone=zone)
+    return found[0]
+
+
+def _add_choices(conn: psycopg.Connection, loan: dict, *, now: datetime, zone: ZoneInfo) -> None:
+    vehicle = repository.get_vehicle(conn, loan["vehicle_id"])
+    loan["site_name"] = vehicle["municipality"]
+    loan["choices"] = _choices(conn, loan, site_id=vehicle["home_site_id"])
+    loan["problem"] = service.validation_problem(conn, loan, vehicle_id=loan["vehicle_id"], now=now, zone=zone)
+    today = local_today(now, zone)
+    held = {licence["category"] for licence in loan["licences"] if date.fromisoformat(licence["checked_on"]) <= today}
+    needed = rules.LICENCES_NEEDED[loan["vehicle_kind"]]
+    loan["licence_ok"] = not needed or bool(needed & held)
+    loan["licences_needed"] = sorted(needed)
 
 
 def _choices(conn: psycopg.Connection, loan: dict, *, site_id: int) -> list[dict]:

@@ -47,7 +47,7 @@ def card(page, loan_id: int):
     return page.get_by_role("article", name=re.compile(rf"^Demande n° {loan_id}\b"))
 
 
-def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescriber_sees_it(open_browser):
+def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescriber_sees_it(open_browser, web_db):
     prescriber, _ = open_browser("prescriber")
     expect(prescriber).to_have_url(re.compile(r"/demandes$"))
     expect(prescriber.get_by_role("heading", name="Mes demandes")).to_be_visible()
@@ -56,6 +56,7 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     prescriber.get_by_label("Nom", exact=True).fill("Lafitte")
     prescriber.get_by_label("Téléphone").fill("06 11 22 33 44")
     prescriber.get_by_label("Commune de résidence").fill("Saint-Paul-lès-Dax")
+    prescriber.get_by_label("Intercommunalité").select_option("Communauté d'agglomération du Grand Dax")
     prescriber.get_by_label("Motif du besoin de mobilité").select_option(label="Emploi")
     prescriber.get_by_label("BSR").check()
     check_accessibility(prescriber)
@@ -73,6 +74,11 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     expect(prescriber.get_by_role("heading", name=re.compile(r"^Demande n° \d+$"))).to_be_visible()
     expect(prescriber.get_by_text("En attente", exact=True)).to_be_visible()
     loan_id = int(re.search(r"/demandes/(\d+)$", prescriber.url).group(1))
+    with connect(web_db) as conn:
+        person = conn.execute("SELECT p.* FROM participants p JOIN loans l ON l.participant_id = p.id"
+                              " WHERE l.id = %(id)s", {"id": loan_id}).fetchone()
+    assert (person["last_name"], person["intercommunality"], person["prescriber_id"]) == (
+        "Lafitte", "Communauté d'agglomération du Grand Dax", 1)
 
     coordinator, _ = open_browser("coordinator")
     expect(coordinator).to_have_url(re.compile(r"/demandes-a-traiter$"))
@@ -100,7 +106,8 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     check_accessibility(prescriber)
     screenshots(prescriber, "demandes")
     row.get_by_role("link", name=f"n° {loan_id}").click()
-    expect(prescriber.get_by_text(f"Le prêt est validé : {label}")).to_be_visible()
+    expect(prescriber.get_by_text(re.compile(rf"^Le prêt est validé : {label}, à retirer au dépôt de \w"))
+           ).to_be_visible()
     expect(prescriber.get_by_role("button", name="Annuler la demande")).to_have_count(0)
     check_accessibility(prescriber)
     screenshots(prescriber, "demande-validee")
@@ -126,15 +133,24 @@ def test_a_rejected_request_shows_its_reason_to_the_prescriber(open_browser, web
     screenshots(prescriber, "demande-refusee")
 
 
-def test_a_prescriber_cancels_a_pending_request(open_browser, web_db):
-    loan_id = a_request(web_db, last_name="Annule", vehicle="car-05")
+def test_a_prescriber_requests_a_named_vehicle_and_cancels_while_pending(open_browser, web_db):
+    earlier = a_request(web_db, last_name="Annule", vehicle="car-05")
     prescriber, _ = open_browser("prescriber")
-    prescriber.goto(f"/demandes/{loan_id}")
+    prescriber.get_by_role("link", name="Demander un prêt pour Sam Annule").click()
+    prescriber.get_by_label("Ou un véhicule précis").select_option(label="ebike-03")
+    prescriber.get_by_label("Premier jour").fill(days_ahead(1, 9).date().isoformat())
+    prescriber.get_by_label("Dernier jour").fill(days_ahead(2, 9).date().isoformat())
+    prescriber.get_by_role("button", name="Envoyer la demande").click()
+    expect(prescriber.get_by_text("Vélo électrique", exact=True)).to_be_visible()
+    loan_id = int(re.search(r"/demandes/(\d+)$", prescriber.url).group(1))
+
     prescriber.get_by_role("button", name="Annuler la demande").click()
     expect(prescriber.get_by_text("Annulée", exact=True)).to_be_visible()
+    expect(prescriber.get_by_role("button", name="Annuler la demande")).to_have_count(0)
     with connect(web_db) as conn:
-        assert conn.execute("SELECT status FROM loans WHERE id = %(id)s", {"id": loan_id}).fetchone()["status"] \
-            == "cancelled"
+        rows = conn.execute("SELECT l.id, l.status, v.label FROM loans l JOIN vehicles v ON v.id = l.vehicle_id"
+                            " WHERE l.id = ANY(%(ids)s) ORDER BY l.id", {"ids": [earlier, loan_id]}).fetchall()
+    assert [(row["status"], row["label"]) for row in rows] == [("requested", "car-05"), ("cancelled", "ebike-03")]
 
 
 def test_a_prescriber_typing_another_structures_addresses_gets_not_found(open_browser, web_db):
@@ -152,6 +168,9 @@ def test_a_prescriber_typing_another_structures_addresses_gets_not_found(open_br
         expect(prescriber.get_by_text("Ailleurs")).to_have_count(0)
     check_accessibility(prescriber)
     screenshots(prescriber, "demandes-introuvable")
+    watch.expect_document("/demandes-a-traiter", 403)
+    assert prescriber.goto("/demandes-a-traiter").status == 403  # the coordinators' queue is not theirs
+    expect(prescriber.get_by_role("heading", name="Accès refusé")).to_be_visible()
 
 
 def test_the_rule_that_refuses_a_request_is_shown_beside_it_and_another_vehicle_solves_it(open_browser, web_db):
@@ -212,3 +231,22 @@ def test_two_coordinators_validating_overlapping_requests_at_once_one_wins_nothi
     winner = windows[outcomes.index("validated")][1]
     assert states[winner] == ("validated", 2)
     assert states[loan_id] == ("requested", 1)  # the loser's request is untouched, its transition not written
+
+
+def test_a_request_the_rules_refuse_shows_the_french_sentence_on_the_form_and_records_nothing(
+        open_browser, web_db):
+    a_request(web_db, last_name="Vélo", vehicle="ebike-01", licences=())  # a person without any licence
+    prescriber, watch = open_browser("prescriber")
+    watch.expect_document("/demandes/nouvelle", 409)
+    prescriber.get_by_role("link", name="Demander un prêt pour Sam Vélo").click()
+    prescriber.get_by_label("Voiture", exact=True).check()
+    prescriber.get_by_label("Premier jour").fill(days_ahead(3, 9).date().isoformat())
+    prescriber.get_by_label("Dernier jour").fill(days_ahead(9, 9).date().isoformat())
+    prescriber.get_by_role("button", name="Envoyer la demande").click()
+    expect(prescriber.get_by_role("alert")).to_have_text(
+        "Pour une voiture, la personne doit détenir le permis B (vérifié par un·e conseiller·ère) ;"
+        " aucun n'est enregistré.")
+    expect(prescriber.get_by_label("Voiture", exact=True)).to_be_checked()  # the form keeps what was typed
+    check_accessibility(prescriber)
+    with connect(web_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM loans").fetchone()["n"] == 1

@@ -18,11 +18,14 @@ from fleet_api.bookings.schemas import BookingCreate
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.errors import status_for
 from fleet_api.participants.schemas import ParticipantCreate
+from fleet_api.vehicles import repository as vehicles
 from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
 from fleetbase.errors import Conflict, FleetError, InvalidInput
+from fleetbase.local_time import local_today
 from loans import participant_repository, participants, requests, service
+from loans import repository as loan_repository
 
 router = APIRouter(include_in_schema=False)
 Prescriber = Annotated[Principal, page_user(Role.PRESCRIBER)]
@@ -41,8 +44,9 @@ def my_requests(request: Request, user: Prescriber, conn: DbConn) -> Response:
 
 
 @router.get("/demandes/personnes/nouvelle")
-def referral_form(request: Request, user: Prescriber) -> Response:
-    return render(request, "loans/orienter.html", LABELS | {"values": {}, "error": None})
+def referral_form(request: Request, user: Prescriber, conn: DbConn) -> Response:
+    return render(request, "loans/orienter.html", LABELS | {
+        "values": {}, "error": None, "intercommunalities": participant_repository.depot_intercommunalities(conn)})
 
 
 @router.post("/demandes/personnes/nouvelle")
@@ -60,8 +64,9 @@ def refer_participant(request: Request, user: Prescriber, conn: DbConn, now: Now
                                  licences=[{"category": category, "checked_on": checked_on or now.date()}
                                            for category in licence])
     except ValidationError as error:
-        return render(request, "loans/orienter.html", LABELS | {"values": values, "error": _form_error(error)},
-                      status_code=422)
+        return render(request, "loans/orienter.html", LABELS | {
+            "values": values, "error": _form_error(error),
+            "intercommunalities": participant_repository.depot_intercommunalities(conn)}, status_code=422)
     person = participants.create_participant(conn, values=data.model_dump(), scope=user.row_scope("participants"),
                                              user_id=user.user_id, prescriber_user=True, now=now)
     return RedirectResponse(f"/demandes/nouvelle?personne={person['id']}", status_code=303)
@@ -76,18 +81,21 @@ def request_form(request: Request, user: Prescriber, conn: DbConn,
 @router.post("/demandes/nouvelle")
 def send_request(request: Request, user: Prescriber, conn: DbConn, now: Now, settings: Settings,
                  csrf_token: FormText = "", participant_id: FormText = "", vehicle_kind: FormText = "",
-                 first_day: FormText = "", last_day: FormText = "", purpose: FormText = "") -> Response:
+                 vehicle_id: FormText = "", first_day: FormText = "", last_day: FormText = "",
+                 purpose: FormText = "") -> Response:
     check_csrf(request, csrf_token)
-    values = {"participant_id": participant_id, "vehicle_kind": vehicle_kind, "first_day": first_day,
-              "last_day": last_day, "purpose": purpose}
+    values = {"participant_id": participant_id, "vehicle_kind": vehicle_kind, "vehicle_id": vehicle_id,
+              "first_day": first_day, "last_day": last_day, "purpose": purpose}
     try:
-        if vehicle_kind not in forms.KINDS:
-            raise InvalidInput("Choisissez un type de véhicule.")
+        if not vehicle_id and vehicle_kind not in forms.KINDS:
+            raise InvalidInput("Choisissez un type de véhicule (ou un véhicule précis).")
         starts_at, ends_at = forms.loan_moments(first_day, last_day, settings.zone)
-        data = BookingCreate(participant_id=participant_id or 0, vehicle_kind=vehicle_kind or None,
-                             starts_at=starts_at, ends_at=ends_at, purpose=purpose or None)
+        # A vehicle chosen by name wins over the kind ticked.
+        data = BookingCreate(participant_id=participant_id or 0, vehicle_id=vehicle_id or None,
+                             vehicle_kind=None if vehicle_id else vehicle_kind, starts_at=starts_at,
+                             ends_at=ends_at, purpose=purpose or None)
         with conn.transaction():  # a refusal leaves nothing behind, and the page can still read
-            loan = service.request_loan(conn, participant_id=data.participant_id, vehicle_id=None,
+            loan = service.request_loan(conn, participant_id=data.participant_id, vehicle_id=data.vehicle_id,
                                         vehicle_kind=data.vehicle_kind, starts_at=data.starts_at,
                                         ends_at=data.ends_at, purpose=data.purpose,
                                         scope=user.row_scope("participants"), user_id=user.user_id, now=now,
@@ -105,7 +113,8 @@ def request_page(loan_id: Id, request: Request, user: Prescriber, conn: DbConn) 
     loan = service.loan_detail(conn, loan_id, scope=user.row_scope("loans"))
     person = participant_repository.get_participant(conn, loan["participant_id"], scope=user.row_scope(
         "participants")) if loan["participant_id"] else None
-    return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person})
+    depot = loan_repository.get_vehicle(conn, loan["vehicle_id"])["municipality"]
+    return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person, "depot": depot})
 
 
 @router.post("/demandes/{loan_id}/annuler")
@@ -127,12 +136,16 @@ def _request_page(request: Request, user: Principal, conn, *, values: dict, erro
     if chosen and not any(str(person["id"]) == str(chosen) for person in people):
         # Typed by hand: another structure's person is not disclosed (nor is a wrong number).
         participants.participant_or_404(conn, int(chosen), scope=user.row_scope("participants"))
-    return render(request, "loans/nouvelle_demande.html", LABELS | {"people": people, "values": values,
-                                                                    "error": error}, status_code=status_code)
+    today = local_today(request.app.state.clock(), request.app.state.settings.zone)
+    return render(request, "loans/nouvelle_demande.html", LABELS | {
+        "people": people, "values": values, "error": error, "today": today.isoformat(),
+        "vehicles": sorted(vehicles.list_vehicles(conn), key=lambda vehicle: (vehicle["kind"], vehicle["label"]))},
+        status_code=status_code)
 
 
 def _form_error(error: ValidationError) -> str:
-    fields = {"first_name": "le prénom", "last_name": "le nom", "phone": "le téléphone", "email": "l'e-mail",
+    fields = {"vehicle_id": "le véhicule", "first_name": "le prénom", "last_name": "le nom", "phone": "le téléphone",
+              "email": "l'e-mail",
               "participant_id": "la personne", "vehicle_kind": "le type de véhicule", "purpose": "le motif",
               "licences": "les permis", "municipality": "la commune", "intercommunality": "l'intercommunalité"}
     names = sorted({fields.get(str(problem["loc"][0]), "la saisie") if problem["loc"] else "la saisie"

@@ -20,7 +20,7 @@ from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
-from fleetbase.errors import Conflict, FleetError, InvalidInput
+from fleetbase.errors import Conflict, FleetError, InvalidInput, NotFound
 from loans import requests, service
 
 router = APIRouter(include_in_schema=False)
@@ -42,11 +42,11 @@ def validate(loan_id: Id, request: Request, user: Coordinator, conn: DbConn, now
     check_csrf(request, csrf_token)
     try:
         with conn.transaction():  # refused: rolled back to here, and the card can still be read
-            loan = service.validate_loan(conn, loan_id, vehicle_id=vehicle_id or None, user_id=user.user_id,
-                                         now=now, zone=settings.zone)
+            service.validate_loan(conn, loan_id, vehicle_id=vehicle_id or None, user_id=user.user_id,
+                                  now=now, zone=settings.zone)
     except (Conflict, InvalidInput) as refusal:
         return _card(request, conn, loan_id, now=now, settings=settings, refusal=refusal.detail)
-    return _card(request, conn, loan_id, now=now, settings=settings, done=loan)
+    return _card(request, conn, loan_id, now=now, settings=settings)
 
 
 @router.post("/demandes-a-traiter/{loan_id}/refuser")
@@ -60,22 +60,19 @@ def reject(loan_id: Id, request: Request, user: Coordinator, conn: DbConn, now: 
                      refusal="Écrivez le motif du refus : le prescripteur le lira.")
     try:
         with conn.transaction():
-            loan = service.reject_loan(conn, loan_id, reason=data.reason, user_id=user.user_id, now=now)
+            service.reject_loan(conn, loan_id, reason=data.reason, user_id=user.user_id, now=now)
     except FleetError as refusal:
         return _card(request, conn, loan_id, now=now, settings=settings, refusal=refusal.detail)
-    return _card(request, conn, loan_id, now=now, settings=settings, done=loan)
+    return _card(request, conn, loan_id, now=now, settings=settings)
 
 
-def _card(request: Request, conn, loan_id: int, *, now, settings, refusal: str | None = None,
-          done: dict | None = None) -> Response:
+def _card(request: Request, conn, loan_id: int, *, now, settings, refusal: str | None = None) -> Response:
     """The request's card for htmx; a plain form post goes back to the whole queue."""
     if request.headers.get("HX-Request") != "true":
         if refusal:
             raise Conflict(refusal)
         return RedirectResponse("/demandes-a-traiter", status_code=303)
-    loan = done or next((item for item in requests.request_queue(conn, now=now, zone=settings.zone)
-                         if item["id"] == loan_id), None)
-    if loan is None:  # no longer pending: handled meanwhile by someone else
-        loan = service.loan_or_404(conn, loan_id, scope=None)
-    return render(request, "loans/carte_demande.html", LABELS | {"loan": loan, "refusal": refusal,
-                                                                 "done": done is not None})
+    loan = requests.request_card(conn, loan_id, now=now, zone=settings.zone)
+    if loan is None:
+        raise NotFound("Prêt inconnu.")
+    return render(request, "loans/carte_demande.html", LABELS | {"loan": loan, "refusal": refusal})
