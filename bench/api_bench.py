@@ -117,7 +117,7 @@ class Running:
                 return
             except httpx.TransportError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"{kind} server did not start")
+                    raise RuntimeError(f"{kind} server did not start") from None
                 time.sleep(0.1)
 
     def stop(self) -> None:

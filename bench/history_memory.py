@@ -77,7 +77,8 @@ class BackendPeak:
 
 
 def load_average() -> str:
-    return "load average %.2f %.2f %.2f (1, 5, 15 min) on %d cores" % (*os.getloadavg(), os.cpu_count())
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) on {os.cpu_count()} cores"
 
 
 def measure_month(base_url: str, headers: dict, *, start: datetime, api_pid: int, database_url: str,

@@ -25,7 +25,7 @@ def test_the_model_tells_when_a_participant_drives_off_and_when_the_vehicle_is_b
     readings = model.advance(MONDAY + timedelta(days=75))
 
     assert {change for _, change, _, _ in changes} == {"lend", "return"}
-    for tracker_id, change, at, position in changes:
+    for tracker_id, change, at, _position in changes:
         later = [reading for tid, reading in readings if tid == tracker_id and reading.ts >= at]
         if change == "lend":  # still at the depot, about to leave with the ignition on
             assert later[0].ignition, (tracker_id, at)

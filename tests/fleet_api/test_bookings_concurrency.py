@@ -43,7 +43,7 @@ def test_fifty_concurrent_validations_of_overlapping_requests_one_succeeds(api_d
     statuses = sorted(response.status_code for response in answers.values())
     assert statuses == [200] + [409] * (REQUESTS - 1)
     winner = next(loan_id for loan_id, response in answers.items() if response.status_code == 200)
-    for loan_id, response in answers.items():
+    for response in answers.values():
         if response.status_code == 409:
             assert set(response.json()) == {"error", "detail"}
             assert "scooter-12" in response.json()["detail"]

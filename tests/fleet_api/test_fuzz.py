@@ -100,7 +100,7 @@ def test_no_sequence_of_calls_breaks_the_api(fuzz_server, module_db):
             nonlocal completed
             completed += 1
 
-    for runs in range(1, 21):
+    for runs in range(1, 21):  # noqa: B007 (printed after the loop)
         try:
             Workflow.run(settings=settings(max_examples=max(1, SCENARIOS - completed), stateful_step_count=8,
                                            deadline=None, phases=[Phase.generate], derandomize=True,

@@ -142,7 +142,7 @@ def test_readings_dead_lettered_while_their_tracker_was_unknown_are_stored_once_
     client_id = worker.settings.ingest_client_id
     for _ in range(2):
         seen = last_counters_save(pipeline_db, client_id)
-        wait_until(lambda: last_counters_save(pipeline_db, client_id) > seen)
+        wait_until(lambda seen=seen: last_counters_save(pipeline_db, client_id) > seen)
     assert worker.worker.counters.get("ingest_replayed_total") == 2
     assert scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'ecar-03'") == 4
     assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters WHERE tracker_id = 'ecar-03'") == 3

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
 from fleetbase.db import connect
@@ -101,7 +102,7 @@ def test_a_batch_that_fails_midway_drops_the_copy(url):
     store(url, worker, envelope("car-05", 0, lat=43.700))
     with session(url) as conn:
         conn.execute("DROP TABLE positions_staging")  # so that a statement inside the batch fails
-        with pytest.raises(Exception):
+        with pytest.raises(psycopg.Error):
             worker.store_batch(conn, [envelope("car-05", 30, lat=43.703)], now=datetime.now(UTC))
         conn.rollback()
 

@@ -58,8 +58,9 @@ def test_a_broker_restart_while_a_phone_sends_loses_nothing_accepted(pipeline_db
     # The restart happened while it was sending. (Whether the phone saw a 503 depends on
     # timing: the ingress's client may reconnect and resend within the PUBACK timeout.)
     assert 30 <= accepted_before < COUNT
-    stored = lambda: {row["fix_time"] for row in query(
-        pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")}
+    def stored() -> set:
+        return {row["fix_time"] for row in query(pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")}
+
     wait_until(lambda: stored() >= phone.accepted, timeout=60,
                message=lambda: f"{len(phone.accepted - stored())} accepted positions are missing")
     assert len(phone.accepted) == COUNT and stored() == phone.accepted
