@@ -213,7 +213,8 @@ def main() -> int:
         drop_databases()
         return 0
     print("building databases (42 vehicles + a day and a month at 1 Hz; 10,000 vehicles)…", flush=True)
-    small, large = build_database("fleet_bench_api", vehicles=42), build_database("fleet_bench_api_10k", vehicles=10_000)
+    small, large = (build_database("fleet_bench_api", vehicles=42),
+                    build_database("fleet_bench_api_10k", vehicles=10_000))
     seconds, threads = args.seconds, args.threads
     print(f"\n{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   vs baseline (bare ASGI app, same server)")
     bare = Running("bare")

@@ -218,7 +218,8 @@ class Bench:
                                              report["acknowledged"])
         peak = peak_memory_mb(worker.pid)
         stop(worker)
-        lag = {bound: count - lag_before.get(bound, 0) for bound, count in histogram(self.url, "ingest_lag_seconds").items()}
+        lag = {bound: count - lag_before.get(bound, 0)
+               for bound, count in histogram(self.url, "ingest_lag_seconds").items()}
         return LoadResult(trackers=trackers, rate=rate, published=report["published"],
                           acknowledged=report["acknowledged"], published_rate=report["rate"], stored=int(stored),
                           stored_rate=stored / max(finished - started, 1e-9), p50_s=quantile(lag, 0.5),
@@ -447,7 +448,8 @@ def print_result(result: LoadResult, label: str = "") -> None:
           f" {result.p50_s:>7.3f} {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}{label}", flush=True)
 
 
-def run_loads(bench: Bench, loads: list[tuple[float, float]], *, duration: float, drain_messages: int) -> list[LoadResult]:
+def run_loads(bench: Bench, loads: list[tuple[float, float]], *, duration: float,
+              drain_messages: int) -> list[LoadResult]:
     """`make bench-ingest`: the backlog baseline, then each load."""
     bare_rate, worker_rate = bench.drain_rates(drain_messages)
     print(f"baseline backlog: bare paho subscriber {bare_rate:,.0f} msg/s,"
@@ -477,7 +479,8 @@ def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: 
         traffic.close()
     print_result(beside, f"  with the API's loan loop ({clients} coordinators)")
     print(f"API loan loop during the second phase: {figures.loans:,} loans requested, validated, checked out and"
-          f" in ({figures.loans_per_s:.1f}/s), {figures.requests:,} requests, p50 {figures.quantile(0.5) * 1000:.0f} ms,"
+          f" in ({figures.loans_per_s:.1f}/s), {figures.requests:,} requests,"
+          f" p50 {figures.quantile(0.5) * 1000:.0f} ms,"
           f" p99 {figures.quantile(0.99) * 1000:.0f} ms, {figures.errors} refused"
           + (f" (first: {figures.first_error})" if figures.first_error else ""))
     print(f"worker's session waiting for a lock: {alone_waits.share:.1%} of samples alone,"

@@ -180,7 +180,8 @@ def changes(url: str, *, per_second: int, seconds: float, vehicle_count: int, st
                 conn.execute("UPDATE vehicle_state SET lat = lat + (random() - 0.5) / 500,"
                              " lon = lon + (random() - 0.5) / 500, battery_pct = greatest(0, battery_pct - 0.1),"
                              " last_seen_at = now() WHERE vehicle_id = ANY(%(ids)s)", {"ids": chosen})
-                conn.execute("SELECT pg_notify('vehicle_state', json_build_object('vehicle_ids', %(ids)s::bigint[])::text)",
+                conn.execute("SELECT pg_notify('vehicle_state',"
+                             " json_build_object('vehicle_ids', %(ids)s::bigint[])::text)",
                              {"ids": chosen})
             sent += batch
             tick += 0.1
@@ -235,7 +236,8 @@ def main() -> None:
                 print(f"   base layer /carte/fond.geojson: {len(layer) / 1024:.0f} KiB raw, "
                       f"{gzip_size(layer) / 1024:.1f} KiB gzip")
                 drawn, loaded = first_map_times(browser, site)
-                print(f"\n2. first map with 42 vehicles drawn: median {statistics.median(drawn):.0f} ms after navigation "
+                print(f"\n2. first map with 42 vehicles drawn: median {statistics.median(drawn):.0f} ms "
+                      f"after navigation "
                       f"(min {min(drawn):.0f}, max {max(drawn):.0f}; target <= 1000 ms); DOMContentLoaded "
                       f"(baseline) median {statistics.median(loaded):.0f} ms, ratio "
                       f"{statistics.median(drawn) / statistics.median(loaded):.1f}")

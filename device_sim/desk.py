@@ -109,7 +109,8 @@ class LoanDesk:
 
     def _participant(self, kind: str, on: datetime) -> int:
         self._people += 1
-        licences = [{"category": LICENCE[kind], "checked_on": (local_today(on, self.zone) - timedelta(days=30)).isoformat()}
+        licences = [{"category": LICENCE[kind],
+                     "checked_on": (local_today(on, self.zone) - timedelta(days=30)).isoformat()}
                     ] if kind in LICENCE else []
         return self._call("POST", "/api/v1/participants", {
             "first_name": FIRST_NAMES[self._people % len(FIRST_NAMES)],

@@ -2,8 +2,9 @@
 
 Each road has the fixed shape `fleetbase.landes.bent_line` gives it: the straight line
 between two village centres bent by a few sine waves and small kinks, seeded by the
-road's name so that a road has the same shape every time and in every run. A `Route` is a polyline with cumulative geodesic
-lengths (geographiclib), so the model can place a vehicle at any distance along it.
+road's name so that a road has the same shape every time and in every run. A `Route` is
+a polyline with cumulative geodesic lengths (geographiclib), so the model can place a
+vehicle at any distance along it.
 """
 
 from __future__ import annotations

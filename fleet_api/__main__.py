@@ -31,7 +31,8 @@ def main() -> int:
         uvicorn.run("fleet_api.__main__:app_from_environment", factory=True, workers=settings.api_processes,
                     host=settings.api_host, port=settings.api_port, log_config=None, access_log=False, **tls)
     else:
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None, access_log=False, **tls)
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None,
+                    access_log=False, **tls)
     return 0
 
 

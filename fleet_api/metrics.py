@@ -110,5 +110,6 @@ class IngestCounters(Collector):
 def metrics(request: Request, conn: DbConn) -> Response:
     ingest = CollectorRegistry(auto_describe=False)
     ingest.register(IngestCounters(ingest_repository.counters_over_workers(conn)))
-    body = prometheus_client.generate_latest(request.app.state.metrics.registry) + prometheus_client.generate_latest(ingest)
+    body = (prometheus_client.generate_latest(request.app.state.metrics.registry)
+            + prometheus_client.generate_latest(ingest))
     return Response(body, media_type=prometheus_client.CONTENT_TYPE_LATEST)

@@ -93,7 +93,8 @@ class IngestService:
                             rejection.reason, rejection.detail))
 
         keys = self.protocols.bind(conn, now=now)
-        decoded_messages = [(envelope, decode_message(envelope.topic, envelope.payload, received_at=envelope.received_at,
+        decoded_messages = [(envelope, decode_message(envelope.topic, envelope.payload,
+                                                      received_at=envelope.received_at,
                                                       limits=self.limits, keys=keys))
                             for envelope in envelopes]
         # One lookup for the batch: a tracker registered a moment ago is found at its first reading.

@@ -9,8 +9,8 @@ ticket draft for the mechanic.
 `inspection` is a dict: odometer_km (None: take the telemetry's), odometer_correction_reason,
 energy_pct, checklist, damages [{location, description, photos [{upload_id, caption}]}],
 participant_signed, staff_signed, and optionally the signatures drawn on the tablet
-(participant_signature, staff_signature: base64 PNG, kept for the receipt). A photo is uploaded first (`loans.photos`) and named
-here by its upload id.
+(participant_signature, staff_signature: base64 PNG, kept for the receipt). A photo is
+uploaded first (`loans.photos`) and named here by its upload id.
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_i
     repository.update_loan(conn, loan_id, now=now, status=target, checked_in_at=now,
                            odometer_km_driven=values["odometer_km"] - departure["odometer_km"],
                            telemetry_km_driven=telemetry_km)
-    repository.set_vehicle_status(conn, vehicle["id"], status="available", now=now, unless=tuple(rules.BLOCKING_STATUSES))
+    repository.set_vehicle_status(conn, vehicle["id"], status="available", now=now,
+                                  unless=tuple(rules.BLOCKING_STATUSES))
     repository.insert_transition(conn, loan_id, from_status=loan["status"], to_status=target, by_user_id=user_id,
                                  reason=None, now=now)
     resolve_alerts(conn, [f"back_at_depot:loan:{loan_id}", f"loan_overdue:{loan_id}",

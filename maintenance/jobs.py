@@ -78,8 +78,9 @@ def batteries_before_loans(conn: psycopg.Connection, *, now: datetime, context: 
         f"low_battery_before_loan:{row['loan_id']}")
         for row in jobs_repository.low_batteries_before_loans(conn, now=now, lookahead=lookahead)]
     over = [row["dedup_key"] for row in jobs_repository.open_battery_alert_loans(conn)
-            if row["status"] != "validated" or (row["battery_pct"] is not None and row["low_battery_pct"] is not None
-                                                and row["battery_pct"] >= row["low_battery_pct"] + BATTERY_RECOVERY_PCT)]
+            if row["status"] != "validated"
+               or (row["battery_pct"] is not None and row["low_battery_pct"] is not None
+                   and row["battery_pct"] >= row["low_battery_pct"] + BATTERY_RECOVERY_PCT)]
     return {"resolved": len(resolve_alerts(conn, over, now=now)), "opened": len(open_alerts(conn, drafts, now=now))}
 
 

@@ -134,7 +134,8 @@ def delivery_succeeded(conn: psycopg.Connection, delivery_id: int, *, now: datet
                  " last_error = NULL WHERE id = %(id)s", {"id": delivery_id, "now": now})
 
 
-def delivery_failed(conn: psycopg.Connection, delivery_id: int, *, error: str, next_attempt_at: datetime | None) -> None:
+def delivery_failed(conn: psycopg.Connection, delivery_id: int, *, error: str,
+                    next_attempt_at: datetime | None) -> None:
     """Count the attempt; retry at `next_attempt_at`, or give up when it is None."""
     conn.execute("UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = %(error)s,"
                  " status = CASE WHEN %(next)s::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,"

@@ -195,7 +195,8 @@ def _write_service_record(conn: psycopg.Connection, ticket: dict, *, actor: Acto
     record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=local_today(now, zone),
                             odometer_km=odometer, tasks=ticket["tasks"] or ["repair"],
                             cost_cents=ticket["final_cost_cents"],
-                            notes=f"Fiche de réparation n° {ticket['id']} ({ticket['garage_name']}) : {ticket['title']}",
+                            notes=f"Fiche de réparation n° {ticket['id']} ({ticket['garage_name']}) :"
+                                  f" {ticket['title']}",
                             by_user_id=actor.user_id, now=now, zone=zone)
     repository.update_ticket(conn, ticket["id"], now=now, service_record_id=record["id"])
 

@@ -131,8 +131,9 @@ def _record_failure(conn: psycopg.Connection, delivery: dict, error: Exception, 
     """Count the failed attempt, schedule the next or give up (and alert); True when given up."""
     attempts = delivery["attempts"] + 1
     give_up = attempts >= settings.webhook_max_attempts
-    repository.delivery_failed(conn, delivery["id"], error=str(error), next_attempt_at=None if give_up else now + backoff(
-        attempts, base_s=settings.webhook_backoff_s))
+    repository.delivery_failed(conn, delivery["id"], error=str(error),
+                               next_attempt_at=None if give_up else now + backoff(attempts,
+                                                                                  base_s=settings.webhook_backoff_s))
     log.warning("web hook %s to %s failed (attempt %d): %s", delivery["id"], delivery["garage_name"], attempts, error)
     if give_up:
         open_alerts(conn, [AlertDraft(

@@ -25,7 +25,8 @@ def list_audit_entries(admin: Admin, conn: DbConn, request: Request, response: R
                        user_id: AnId = None, vehicle_id: AnId = None, participant_id: AnId = None,
                        from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
                        to: ServiceTime | None = None,
-                       before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="id of the last entry of the previous page")] = None,
+                       before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="id of the last entry of"
+                                                                                        " the previous page")] = None,
                        limit: Annotated[int, Query(ge=1, le=500)] = 100):
     """Entries newest first, filtered by who acted (`user_id`), which vehicle, which
     participant (their record, and the looks at positions during their loans) and period

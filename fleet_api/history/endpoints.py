@@ -64,7 +64,8 @@ def positions(request: Request, vehicle_id: Id, viewer: Viewer, conn: DbConn, no
 
 def _export(request, conn, vehicle_id, viewer, now, settings, start, end, max_points, incident_id):
     """The audited look and the fixes both exports (CSV, GPX) are made of."""
-    vehicle, start, end = _look(request, conn, vehicle_id, viewer, now, settings, start, end, incident_id, "export_positions")
+    vehicle, start, end = _look(request, conn, vehicle_id, viewer, now, settings, start, end, incident_id,
+                                "export_positions")
     points, _ = service.track(conn, vehicle_id, start=start, end=end, max_points=max_points,
                               max_fixes=settings.history_max_fixes)
     return vehicle, start, end, points
@@ -76,7 +77,8 @@ def positions_csv(request: Request, vehicle_id: Id, viewer: Viewer, conn: DbConn
                   start: From = None, end: To = None, max_points: MaxPoints = None,
                   incident_id: IncidentId = None) -> Response:
     """Every fix of the window (or `max_points` of them) as CSV."""
-    vehicle, start, end, points = _export(request, conn, vehicle_id, viewer, now, settings, start, end, max_points, incident_id)
+    vehicle, start, end, points = _export(request, conn, vehicle_id, viewer, now, settings, start, end, max_points,
+                                          incident_id)
     return Response(track_csv(points), media_type="text/csv; charset=utf-8",
                     headers=attachment(f"{vehicle['label']}-{start:%Y%m%dT%H%M}.csv"))
 
@@ -87,7 +89,8 @@ def positions_gpx(request: Request, vehicle_id: Id, viewer: Viewer, conn: DbConn
                   start: From = None, end: To = None, max_points: MaxPoints = None,
                   incident_id: IncidentId = None) -> Response:
     """Every fix of the window (or `max_points` of them) as a GPX 1.1 track."""
-    vehicle, start, end, points = _export(request, conn, vehicle_id, viewer, now, settings, start, end, max_points, incident_id)
+    vehicle, start, end, points = _export(request, conn, vehicle_id, viewer, now, settings, start, end, max_points,
+                                          incident_id)
     return Response(track_gpx(points, name=vehicle["label"]), media_type="application/gpx+xml",
                     headers=attachment(f"{vehicle['label']}-{start:%Y%m%dT%H%M}.gpx"))
 

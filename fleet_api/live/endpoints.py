@@ -1,8 +1,8 @@
 """Routes: `/fleet/live` (every vehicle now) and `/fleet/stream` (Server-Sent Events).
 
 A stream starts with one `snapshot` event holding every vehicle, then sends a `vehicle`
-event per changed vehicle and a `fleet_event` per zone transition (enter, exit). A client that reconnects gets a fresh snapshot first, so it
-never misses the current state.
+event per changed vehicle and a `fleet_event` per zone transition (enter, exit). A
+client that reconnects gets a fresh snapshot first, so it never misses the current state.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int
             " %(now)s)"
             f" RETURNING {COLUMNS}",
             {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash,
-             "bcrypt": mqtt_password_bcrypt, "http": http_token_sha256, "owntracks_key": owntracks_key, "traccar": traccar_unique_id, "now": now},
+             "bcrypt": mqtt_password_bcrypt, "http": http_token_sha256, "owntracks_key": owntracks_key,
+             "traccar": traccar_unique_id, "now": now},
         ).fetchone()
 
 

@@ -21,7 +21,8 @@ CONSTRAINT_MESSAGES = {
     "vehicles_plate_key": "Un véhicule porte déjà cette immatriculation.",
     "vehicles_home_site_id_fkey": "Ce site de rattachement n'existe pas.",
     "vehicles_check": "Seuls les vélos électriques peuvent n'avoir pas d'immatriculation.",
-    "vehicles_check1": "L'énergie doit être « electric » pour un vélo ou une voiture électrique, et seulement pour eux.",
+    "vehicles_check1": "L'énergie doit être « electric » pour un vélo ou une voiture électrique,"
+                       " et seulement pour eux.",
 }
 
 

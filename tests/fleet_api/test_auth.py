@@ -52,7 +52,8 @@ def test_logout_revokes_only_that_token(client):
 
 def test_repeated_failures_block_that_username_and_address_for_a_growing_time(client, clock):
     for _ in range(5):  # the free failures
-        assert client.post("/api/v1/auth/token", data={"username": "admin", "password": "guess-guess"}).status_code == 401
+        assert client.post("/api/v1/auth/token",
+                           data={"username": "admin", "password": "guess-guess"}).status_code == 401
     assert client.post("/api/v1/auth/token", data={"username": "admin", "password": "guess-guess"}).status_code == 401
 
     blocked = client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD})
@@ -64,7 +65,8 @@ def test_repeated_failures_block_that_username_and_address_for_a_growing_time(cl
 
     clock.advance(seconds=31)
     assert client.post("/api/v1/auth/token", data={"username": "admin", "password": "guess-guess"}).status_code == 401
-    assert client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}).headers["Retry-After"] == "60"
+    assert client.post("/api/v1/auth/token",
+                       data={"username": "admin", "password": DEMO_PASSWORD}).headers["Retry-After"] == "60"
     clock.advance(seconds=61)
     assert client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}).status_code == 200
     # a success forgets the failures
@@ -82,10 +84,13 @@ def test_two_api_processes_share_the_failure_count(api_db, clock):
             TestClient(create_app(api_settings(api_db), clock=clock)) as second:
         for attempt in range(6):
             process = first if attempt % 2 else second
-            assert process.post("/api/v1/auth/token", data={"username": "garage", "password": "nope-nope"}).status_code == 401
+            assert process.post("/api/v1/auth/token",
+                                data={"username": "garage", "password": "nope-nope"}).status_code == 401
 
-        assert first.post("/api/v1/auth/token", data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
-        assert second.post("/api/v1/auth/token", data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
+        assert first.post("/api/v1/auth/token",
+                          data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
+        assert second.post("/api/v1/auth/token",
+                           data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
 
 
 def test_concurrent_wrong_passwords_are_counted_as_if_sent_one_after_the_other(api_db, clock):

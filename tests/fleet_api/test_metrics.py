@@ -42,7 +42,8 @@ def test_ingest_counters_are_summed_over_workers(client, api_db):
                      " ('w1', 'ingest_rejected_total{reason=\"bad_json\"}', 2),"
                      " ('w2', 'ingest_rejected_total{reason=\"bad_json\"}', 1),"
                      " ('w2', 'ingest_rejected_total{reason=\"unknown_tracker\"}', 4),"
-                     " ('w1', 'ingest_lag_seconds_bucket{le=\"0.5\"}', 3), ('w1', 'ingest_lag_seconds_bucket{le=\"+Inf\"}', 5),"
+                     " ('w1', 'ingest_lag_seconds_bucket{le=\"0.5\"}', 3),"
+                     " ('w1', 'ingest_lag_seconds_bucket{le=\"+Inf\"}', 5),"
                      " ('w1', 'ingest_lag_seconds_sum', 1.5), ('w1', 'ingest_lag_seconds_count', 5)")
 
     response = client.get("/metrics")

@@ -81,7 +81,8 @@ def test_an_inspection_names_its_photos_by_upload_id_and_each_serves_once(client
                                                               "content_base64": "/9j/4AAQ"}]}]})
 
     assert out.status_code == 200, out.text
-    [stored] = client.get(f"/api/v1/bookings/{loan['id']}", headers=coordinator).json()["inspections"]["checkout"]["photos"]
+    [stored] = client.get(f"/api/v1/bookings/{loan['id']}",
+                          headers=coordinator).json()["inspections"]["checkout"]["photos"]
     assert (stored["content_type"], stored["caption"], stored["damage_index"]) == ("image/jpeg", "vue de derrière", 0)
     image = client.get(f"/api/v1/bookings/{loan['id']}/photos/{stored['id']}", headers=as_role["fleet_manager"])
     assert image.headers["content-type"] == "image/jpeg" and image.content == JPEG

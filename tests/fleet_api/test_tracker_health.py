@@ -27,7 +27,8 @@ def test_health_counts_received_and_refused_messages_and_dead_letters_say_why_in
     good = {"ts": (now - timedelta(seconds=30)).isoformat(), "lat": 43.7102, "lon": -1.0531, "fuel_pct": 50}
     with connect(pipeline_db) as conn:  # car-02 is lent: what it sends is the participant's
         conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
-                     " SELECT id, 'active', %(start)s, %(end)s, %(end)s, %(start)s FROM vehicles WHERE label = 'car-02'",
+                     " SELECT id, 'active', %(start)s, %(end)s, %(end)s, %(start)s FROM vehicles"
+                     " WHERE label = 'car-02'",
                      {"start": now - timedelta(days=1), "end": now + timedelta(days=6)})
     with Worker(worker_settings), Server(create_app(api_settings(pipeline_db))) as server:
         headers = sign_in(server.url, "manager")

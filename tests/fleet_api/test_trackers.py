@@ -67,14 +67,17 @@ def test_a_registered_tracker_logs_in_without_a_broker_restart_until_disabled(br
 def test_a_vehicle_holds_one_tracker_and_a_tracker_needs_a_real_vehicle(client, as_role):
     taken = client.post("/api/v1/trackers", json={"tracker_id": "spare-01", "vehicle_id": 1}, headers=as_role["admin"])
     assert taken.status_code == 409 and taken.json()["detail"] == "Ce véhicule a déjà un tracker."
-    duplicate = client.post("/api/v1/trackers", json={"tracker_id": "car-01", "vehicle_id": 1}, headers=as_role["admin"])
+    duplicate = client.post("/api/v1/trackers", json={"tracker_id": "car-01", "vehicle_id": 1},
+                            headers=as_role["admin"])
     assert duplicate.status_code == 409
     nowhere = client.post("/api/v1/trackers", json={"tracker_id": "spare-01", "vehicle_id": 99999},
                           headers=as_role["admin"])
     assert nowhere.status_code == 422 and nowhere.json()["detail"] == "Ce véhicule n'existe pas."
-    bad_name = client.post("/api/v1/trackers", json={"tracker_id": "Car 01!", "vehicle_id": 1}, headers=as_role["admin"])
+    bad_name = client.post("/api/v1/trackers", json={"tracker_id": "Car 01!", "vehicle_id": 1},
+                           headers=as_role["admin"])
     assert bad_name.status_code == 422
-    assert client.patch("/api/v1/trackers/nope-99", json={"enabled": False}, headers=as_role["admin"]).status_code == 404
+    assert client.patch("/api/v1/trackers/nope-99", json={"enabled": False},
+                        headers=as_role["admin"]).status_code == 404
 
 
 @pytest.mark.parametrize("tracker_id", ["ingest", "simulator", "mosquitto", "admin"])

@@ -62,7 +62,8 @@ NOT_POSITIONS = {
     ("trackers", "http_token_sha256"): "SHA-256 of a tracker's secret",
 }
 
-COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|geom|geometry|coordinates?|location|position|point)s?$")
+COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|geom|geometry|coordinates?|location|position"
+                             r"|point)s?$")
 PAYLOAD_NAME = re.compile(r"(^|_)(payload|body|message|raw|attributes)$")
 PAYLOAD_TYPES = {"json", "jsonb", "bytea", "point", "USER-DEFINED"}
 NUMBER_ARRAYS = {"_float4", "_float8", "_numeric"}

@@ -107,7 +107,8 @@ def test_a_status_message_is_decoded_and_a_bad_one_rejected():
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=20),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+                    lambda children: (st.lists(children, max_size=4)
+                                      | st.dictionaries(st.text(max_size=8), children, max_size=4)),
                     max_leaves=20)
 READING_LIKE = st.fixed_dictionaries(
     {"ts": st.one_of(st.text(max_size=30), st.floats(), st.integers(), st.none()),

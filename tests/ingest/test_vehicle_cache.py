@@ -48,7 +48,8 @@ def store(url: str, worker: IngestService, *envelopes: Envelope) -> None:
 
 
 def latest(url: str, tracker_id: str) -> dict:
-    return query(url, "SELECT s.fix_time, s.lat, s.online, s.online_changed_at FROM vehicle_state s JOIN trackers t USING (vehicle_id)"
+    return query(url, "SELECT s.fix_time, s.lat, s.online, s.online_changed_at FROM vehicle_state s"
+                      " JOIN trackers t USING (vehicle_id)"
                       " WHERE t.tracker_id = %(t)s", {"t": tracker_id})[0]
 
 

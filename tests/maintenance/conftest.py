@@ -64,7 +64,8 @@ class MailCatcher:
             await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), str(message["Subject"]),
-                                          message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")))
+                                          message.get_body(preferencelist=("plain",)).get_content()
+                                          .replace("\r\n", "\n")))
         return "250 Message accepted for delivery"
 
 

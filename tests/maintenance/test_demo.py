@@ -32,5 +32,6 @@ def test_the_demo_history_leaves_the_fleet_quiet_and_a_few_km_from_due_soon(conn
     crossed = {(state.vehicle_id, state.task) for state in compute_due(conn, now=NOW, zone=PARIS)
                if state.level != "ok"} - before
     one_in_three = {vehicles[number] for number in range(0, len(vehicles), 3)}
-    assert {vehicle for vehicle, task in crossed | before if task == 'service'} >= one_in_three and {task for _, task in crossed} == {"service"}
+    assert {vehicle for vehicle, task in crossed | before
+            if task == 'service'} >= one_in_three and {task for _, task in crossed} == {"service"}
     assert len(opened) >= len(crossed)

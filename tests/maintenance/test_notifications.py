@@ -62,7 +62,8 @@ def test_an_alert_waits_while_the_smtp_server_is_away_and_is_sent_when_it_is_bac
     away = SmtpMailer(maintenance_settings(seeded_url))  # nobody listens on that port
     assert notify_alerts(conn, mailer=away, now=NOW, zone=PARIS) == {"sent": 0, "skipped": 0, "refused": 0,
                                                                      "given_up": 0, "pending": 1}
-    assert conn.execute("SELECT notified_at FROM alerts WHERE id = %(id)s", {"id": alert}).fetchone()["notified_at"] is None
+    assert conn.execute("SELECT notified_at FROM alerts WHERE id = %(id)s",
+                        {"id": alert}).fetchone()["notified_at"] is None
 
     back = SmtpMailer(maintenance_settings(seeded_url, smtp_port=port))
     assert notify_alerts(conn, mailer=back, now=NOW, zone=PARIS)["sent"] == 1

@@ -149,8 +149,9 @@ def test_a_scheduler_sending_a_backlog_to_a_slow_smtp_server_stops_promptly_and_
     url = new_database()
     backlog = 300
     with connect(url) as conn:
-        open_alerts(conn, [AlertDraft("loan_overdue", "warning", "coordinator", None, None, f"Prêt n° {number} en retard.",
-                                      f"test:backlog:{number}") for number in range(backlog)], now=datetime.now(UTC))
+        open_alerts(conn, [AlertDraft("loan_overdue", "warning", "coordinator", None, None,
+                                      f"Prêt n° {number} en retard.", f"test:backlog:{number}")
+                           for number in range(backlog)], now=datetime.now(UTC))
     with _scheduler_process(url, "a", smtp_port, tmp_path / "a.log") as process:
         wait_until(lambda: len(_backlog_sent(catcher)) >= 3, timeout=120, message="the backlog never started going")
         assert _exits_within(process, 15, f"{len(_backlog_sent(catcher))} of {backlog} e-mails sent") == 0

@@ -37,8 +37,8 @@ DUE_LEVELS = {"ok": "À jour", "due_soon": "Bientôt", "due": "À faire", "overd
 def vehicle_page(vehicle_id: Id, request: Request, user: Viewer, conn: DbConn, now: Now, settings: Settings,
                  jour: Annotated[date | None, Query()] = None) -> Response:
     vehicle = vehicle_or_404(conn, vehicle_id)
-    live = json.loads(live_vehicles_json(conn, vehicle_ids=[vehicle_id], view=live_view(settings, follows_incidents=False),
-                                         now=now)[0][0])
+    live = json.loads(live_vehicles_json(conn, vehicle_ids=[vehicle_id],
+                                         view=live_view(settings, follows_incidents=False), now=now)[0][0])
     today = local_today(now, settings.zone)
     day = min(jour or today, today)
     day_start = datetime.combine(day, time(0), tzinfo=settings.zone)

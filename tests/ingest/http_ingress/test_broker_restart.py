@@ -59,7 +59,8 @@ def test_a_broker_restart_while_a_phone_sends_loses_nothing_accepted(pipeline_db
     # timing: the ingress's client may reconnect and resend within the PUBACK timeout.)
     assert 30 <= accepted_before < COUNT
     def stored() -> set:
-        return {row["fix_time"] for row in query(pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")}
+        return {row["fix_time"]
+                for row in query(pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")}
 
     wait_until(lambda: stored() >= phone.accepted, timeout=60,
                message=lambda: f"{len(phone.accepted - stored())} accepted positions are missing")

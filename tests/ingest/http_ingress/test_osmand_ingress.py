@@ -69,7 +69,8 @@ def test_bad_input_is_refused_with_a_reason_and_kept_as_a_dead_letter(pipeline_d
         assert answer.status_code == 400, reason
         assert answer.json()["error"] == "InvalidInput" and answer.json()["detail"].startswith("Position refusée")
     unknown = httpx.get(f"{ingress.url}/osmand/not-a-secret", params={"id": "car-04", "lat": 43.7, "lon": -1.05})
-    bad_json = httpx.post(url, content=b'{"device_id": "car-04", "location": ', headers={"content-type": "application/json"})
+    bad_json = httpx.post(url, content=b'{"device_id": "car-04", "location": ',
+                          headers={"content-type": "application/json"})
 
     assert unknown.status_code == 404 and bad_json.status_code == 400
     letters = query(pipeline_db, "SELECT topic, tracker_id, reason, payload FROM dead_letters ORDER BY id")

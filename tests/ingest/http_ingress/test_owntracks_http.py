@@ -40,4 +40,5 @@ def test_an_encrypted_post_needs_the_trackers_key(pipeline_db, worker, ingress):
     assert accepted.status_code == 200
     wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'ebike-02'") == 1)
     assert [row["reason"] for row in query(pipeline_db, "SELECT reason FROM dead_letters")] == ["no_decryption_key"]
-    assert json.loads(bytes(query(pipeline_db, "SELECT payload FROM dead_letters")[0]["payload"]))["_type"] == "encrypted"
+    assert json.loads(bytes(query(pipeline_db,
+                                  "SELECT payload FROM dead_letters")[0]["payload"]))["_type"] == "encrypted"

@@ -24,7 +24,8 @@ def from_body(body: bytes, content_type: str, tracker_id: str = "car-01"):
 
 
 def test_traccars_query_vectors_decode():
-    for raw in ["id=902064&lat=42.06288&lon=-88.23412&timestamp=2016-01-27T18%3A55%3A47Z&hdop=6.0&altitude=224.0&speed=0.0",
+    for raw in ["id=902064&lat=42.06288&lon=-88.23412&timestamp=2016-01-27T18%3A55%3A47Z&hdop=6.0&altitude=224.0"
+                "&speed=0.0",
                 "id=902064&lat=42.06288&lon=-88.23412&timestamp=1442068686579&hdop=6.0&altitude=224.0&speed=0.0",
                 "lat=49.60688&lon=6.15788&timestamp=2014-06-04+09%3A10%3A11&altitude=384.7&speed=0.0&id=353861053849681",
                 "id=123456&timestamp=1377177267&lat=60.0&lon=30.0&speed=0.0&bearing=0.0&altitude=0&hdop=0.0",
@@ -166,8 +167,8 @@ def test_any_parameters_give_a_request_or_a_typed_refusal(params):
         "battery": JSON_VALUES, "extras": JSON_VALUES, "activity": JSON_VALUES, "odometer": JSON_VALUES}))}))
 def test_any_json_body_gives_a_request_or_a_typed_refusal(document):
     try:
-        request = decode_request("car-01", query=[], body=json.dumps(document).encode(), content_type="application/json",
-                                 received_at=NOW)
+        request = decode_request("car-01", query=[], body=json.dumps(document).encode(),
+                                 content_type="application/json", received_at=NOW)
     except RejectedReading as refused:
         assert refused.reason
         return
