@@ -273,3 +273,8 @@ def list_events(conn: psycopg.Connection, *, vehicle_id: int | None, event_type:
         " ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s",
         {"vehicle_id": vehicle_id, "type": event_type, "start": start, "end": end, "limit": limit},
     ).fetchall()
+
+
+def site_positions(conn: psycopg.Connection) -> dict[int, tuple[float, float]]:
+    """Each site's (lon, lat), by id: where a depot zone and a service area must reach."""
+    return {row["id"]: (row["lon"], row["lat"]) for row in conn.execute("SELECT id, lon, lat FROM sites").fetchall()}

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+import shapely
 
 from fleetbase.errors import Conflict, NotFound
 from geofence import repository
@@ -56,9 +57,28 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
             "radius_m": fields.get("radius_m"), "width_m": fields.get("width_m"), "active": active}
 
 
+def _check_operational(conn: psycopg.Connection, fields: dict[str, Any]) -> None:
+    """A depot zone holds its site; a service area holds at least one of the association's
+    sites. Only these two kinds may place a lent vehicle (DESIGN: privacy), so neither may be
+    drawn around somewhere else, such as a participant's home."""
+    if fields["kind"] not in ("depot", "service_area"):
+        return
+    shape = parse_shape(fields["geometry"], radius_m=fields["radius_m"], width_m=fields["width_m"])
+    sites = repository.site_positions(conn)
+    if fields["kind"] == "depot":
+        position = sites.get(fields["site_id"])
+        if position is None:
+            raise InvalidZone("bad_kind", f"site {fields['site_id']} does not exist")
+        if not shape.covers(shapely.Point(position)):
+            raise InvalidZone("not_operational", "a depot zone must contain its site's position")
+    elif not any(shape.covers(shapely.Point(position)) for position in sites.values()):
+        raise InvalidZone("not_operational", "a service area must contain at least one of the association's sites")
+
+
 def create_zone(conn: psycopg.Connection, feature: Any) -> ZoneRow:
     """Store a new zone from a Feature; InvalidZone (422) or Conflict (name taken)."""
     fields = _checked(_fields(feature))
+    _check_operational(conn, fields)
     try:
         with conn.transaction():  # a savepoint: a taken name must not spoil the caller's transaction
             return repository.insert_zone(conn, **fields)
@@ -84,6 +104,7 @@ def update_zone(conn: psycopg.Connection, zone_id: int, changes: dict[str, Any],
             if name not in changes:
                 merged[name] = None
     fields = _checked(merged)
+    _check_operational(conn, fields)
     try:
         with conn.transaction():
             return repository.update_zone(conn, zone_id, **fields, now=now)

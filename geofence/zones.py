@@ -26,7 +26,8 @@ class InvalidZone(InvalidInput):
     """A zone's GeoJSON or parameters cannot describe an area; `reason` says which rule.
 
     Reasons: not_geojson, unknown_type, bad_position, out_of_range, too_few_points,
-    unclosed_ring, self_crossing, invalid_polygon, bad_radius, bad_width, bad_kind, bad_name.
+    unclosed_ring, self_crossing, invalid_polygon, bad_radius, bad_width, bad_kind, bad_name,
+    not_operational (a depot or service area that does not reach the association's sites).
     """
 
     def __init__(self, reason: str, detail: str) -> None:

@@ -84,3 +84,30 @@ def test_the_fleet_manager_edits_a_kinds_thresholds_and_bad_values_are_refused(c
     assert (listed["scooter"]["low_battery_pct"], listed["scooter"]["silent_after_minutes"]) == (25, 240)
     assert listed["car"]["silent_after_minutes"] == 360  # the other kinds are untouched
     assert negative.status_code == 422 and unknown.status_code == 422
+
+
+def test_a_depot_or_service_area_must_reach_the_associations_sites(client, as_role):
+    """Only depots and the service area place a lent vehicle: neither may be drawn around
+    somewhere else, such as the street where a participant lives."""
+    with connect(client.app.state.settings.database_url) as conn:
+        dax = conn.execute("SELECT id, lon, lat FROM sites WHERE code = 'DAX'").fetchone()
+
+    def zone(name, kind, lon, lat, radius_m, **properties):
+        return client.post("/api/v1/geofences", headers=as_role["admin"], json={
+            "type": "Feature", "properties": {"name": name, "kind": kind, "radius_m": radius_m, **properties},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+
+    around_a_home = zone("Rue des Pins", "service_area", -1.0900, 43.6700, 50)
+    depot_elsewhere = zone("Dépôt ailleurs", "depot", -1.0900, 43.6700, 50, site_id=dax["id"])
+    depot = zone("Dépôt de Dax bis", "depot", dax["lon"], dax["lat"], 80, site_id=dax["id"])
+    area = zone("Grand Dax", "service_area", dax["lon"], dax["lat"], 15_000)
+
+    for refused in (around_a_home, depot_elsewhere):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == "InvalidZone" and "site" in refused.json()["detail"]
+    assert (depot.status_code, area.status_code) == (201, 201), (depot.text, area.text)
+    moved = client.patch(f"/api/v1/geofences/{area.json()['id']}", headers=as_role["admin"],
+                         json={"geometry": {"type": "Point", "coordinates": [-1.09, 43.67]}, "radius_m": 50})
+    assert moved.status_code == 422 and "site" in moved.json()["detail"], moved.text
+    other = zone("Rue des Pins, autre", "other", -1.0900, 43.6700, 50)
+    assert other.status_code == 201  # allowed, and it never records a lent vehicle (tests/geofence)

@@ -47,9 +47,10 @@ def test_a_zone_whose_site_id_is_not_an_id_is_refused(raw_client, admin, site_id
 
 
 def test_a_zone_with_a_real_site_is_still_a_depot(raw_client, admin):
+    # around site 1 (Dax): a depot zone must hold its site
     feature = {"type": "Feature", "properties": {"name": "Second dépôt", "kind": "depot", "site_id": 1,
                                                  "radius_m": 100},
-               "geometry": {"type": "Point", "coordinates": [-1.05, 43.7]}}
+               "geometry": {"type": "Point", "coordinates": [-1.0496, 43.7089]}}
 
     created = raw_client.post("/api/v1/geofences", headers=admin, json=feature)
 
