@@ -23,7 +23,8 @@ def mqtt_login_accepted(port: int, username: str, password: str) -> bool:
     return result.returncode == 0
 
 
-def test_nats_config_gives_registered_trackers_their_login(seeded_url, tmp_path):
+def test_nats_config_gives_registered_trackers_their_login(new_database, tmp_path):
+    seeded_url = new_database()  # its own copy: the NATS tests read the demo trackers' logins from the shared one
     with connect(seeded_url) as conn:
         conn.execute("UPDATE trackers SET mqtt_password_bcrypt = %(h)s WHERE tracker_id = 'car-02'",
                      {"h": hash_nats_password("car-02-password-from-the-api")})

@@ -58,7 +58,26 @@ class Cluster:
                 return None
             finally:
                 await nc.close()
-        return asyncio.run(ask())
+        return run_async(ask())
+
+
+def run_async(coroutine):
+    """Run a nats-py coroutine to its end in a thread of its own: the browser tests' Playwright
+    keeps an event loop running in the main thread, where asyncio.run() refuses to start."""
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def write_nodes(base, seeded_url: str, count: int) -> list[NatsNode]:
@@ -76,8 +95,8 @@ def write_nodes(base, seeded_url: str, count: int) -> list[NatsNode]:
 
 
 @pytest.fixture
-def nats_cluster(tmp_path, seeded_url) -> Iterator[Cluster]:
-    cluster = Cluster(write_nodes(tmp_path, seeded_url, 3))
+def nats_cluster(tmp_path, pipeline_db) -> Iterator[Cluster]:
+    cluster = Cluster(write_nodes(tmp_path, pipeline_db, 3))  # the logins of this test's own database
     try:
         for process in cluster.processes:
             process.start()
@@ -88,8 +107,8 @@ def nats_cluster(tmp_path, seeded_url) -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def nats_node(tmp_path, seeded_url) -> Iterator[Cluster]:
-    single = Cluster(write_nodes(tmp_path, seeded_url, 1))
+def nats_node(tmp_path, pipeline_db) -> Iterator[Cluster]:
+    single = Cluster(write_nodes(tmp_path, pipeline_db, 1))
     try:
         single.processes[0].start()
         yield single
@@ -275,12 +294,12 @@ def test_the_puback_waits_for_the_mqtt_stream_not_for_a_stream_capturing_the_sub
         await nc.close()
         return captured, kept
 
-    asyncio.run(prepare())
+    run_async(prepare())
     for minute in (1, 2):  # mosquitto_pub exits 0 only once its QoS 1 PUBACK came
         publish(port, "car-02", json.dumps({"ts": f"2026-12-02T06:0{minute}:00Z", "lat": 43.7, "lon": -1.05}),
                 protocol="mqttv311")
 
-    assert asyncio.run(counts()) == (1, 2)  # both acknowledged and kept by NATS's stream; ours took one
+    assert run_async(counts()) == (1, 2)  # both acknowledged and kept by NATS's stream; ours took one
 
 
 def probe_stored_nowhere(port: int) -> bool:

@@ -17,7 +17,8 @@
   const FRAME_BUDGET_MS = 12;
   const MOVES_PER_FRAME = 40;
 
-  const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false })
+  // No fading: a popup is readable (and checkable) as soon as it opens, even on a slow tablet.
+  const map = L.map(mapElement, { zoomSnap: 0.5, minZoom: 8, maxZoom: 18, zoomControl: false, fadeAnimation: false })
     .setView([43.66, -1.2], 10);
   L.control.zoom({ zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" }).addTo(map);
   map.on("popupopen", (event) => {  // Leaflet's own words are English
