@@ -59,7 +59,7 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _check_operational(conn: psycopg.Connection, fields: dict[str, Any]) -> None:
     """A depot zone holds its site; a service area holds at least one of the association's
-    sites. Only these two kinds may place a lent vehicle (DESIGN: privacy), so neither may be
+    sites. Only these two kinds may place a lent vehicle (docs/PRIVACY.md), so neither may be
     drawn around somewhere else, such as a participant's home."""
     if fields["kind"] not in ("depot", "service_area"):
         return

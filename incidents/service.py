@@ -1,7 +1,7 @@
 """Opening, renewing and closing incidents, and what an open incident lets staff see.
 
 An incident is the one stated reason for which a lent vehicle's precise position may be
-looked at (DESIGN.md §6, CNIL SAN-2022-015): theft suspected, an accident, a request
+looked at (docs/PRIVACY.md, CNIL SAN-2022-015): theft suspected, an accident, a request
 for help, a vehicle not returned. It is opened by a fleet manager or an administrator
 with a written reason, renewed with a reason, closed with an outcome — or closes by
 itself `auto_close_after` after it was opened or last renewed. Each step is written to
