@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-busy fuzz services venv bench bench-ingest bench-ingest-loans bench-geofence bench-api bench-web bench-footprint bench-storage clean
+.PHONY: demo test test-busy fuzz services venv lock bench bench-ingest bench-ingest-loans bench-geofence bench-api bench-web bench-footprint bench-storage clean
 
 demo: services venv
 	$(PYTHON) deploy/demo.py
@@ -36,11 +36,21 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENV)/.installed: pyproject.toml
+# Python packages at the versions of requirements.lock (those CI tested), then the project itself.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
+
+# After a change to pyproject.toml's dependencies: pin again, newest versions its ranges admit
+# (uv, in a throwaway venv under var/; the project never needs it to install).
+lock:
+	python3 -m venv var/lock-tool
+	var/lock-tool/bin/pip install --quiet 'uv>=0.13,<0.14'
+	var/lock-tool/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet \
+		--custom-compile-command 'make lock' -o requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .hypothesis
