@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fleetbase import formatting
+
 # Room for the multipart boundaries and part headers around one uploaded image.
 MULTIPART_ENVELOPE_BYTES = 16 * 1024
 PHOTO_UPLOAD_PATH = "/api/v1/photos"
@@ -23,7 +25,7 @@ class BodyTooLarge(HTTPException):
     """Raised while the body is read (FastAPI lets an HTTPException through as it is)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"Requête trop volumineuse : {limit:,} octets au plus.".replace(",", " "))
+        super().__init__(413, f"Requête trop volumineuse : {formatting.number(limit)} octets au plus.")
 
 
 class BodyLimitMiddleware:

@@ -1,6 +1,7 @@
-"""People's time. Everything is stored in UTC; what people read — today's date, a month,
-a time of day — is read in the plateforme's own zone, `FLEET_TIMEZONE` (Europe/Paris,
-America/Cayenne, Indian/Reunion…), which every process passes down as `zone`."""
+"""People's time. Everything is stored in UTC; what people read — today's date, a month —
+is read in the plateforme's own zone, `FLEET_TIMEZONE` (Europe/Paris, America/Cayenne,
+Indian/Reunion…), which every process passes down as `zone`, and written in French by
+`fleetbase.formatting`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,6 @@ from zoneinfo import ZoneInfo
 def local_today(now: datetime, zone: ZoneInfo) -> date:
     """The date it is at `now` where the plateforme is."""
     return now.astimezone(zone).date()
-
-
-def local_text(moment: datetime, zone: ZoneInfo, pattern: str = "%d/%m/%Y à %H:%M") -> str:
-    """`moment` as people read it there: `15/12/2026 à 18:00`."""
-    return moment.astimezone(zone).strftime(pattern)
 
 
 def month_start(year: int, month: int, zone: ZoneInfo) -> datetime:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fleetbase import formatting
 from fleetbase.alerts import AlertDraft
-from fleetbase.local_time import local_text
 from geofence.repository import SilentTracker, Thresholds, VehicleContext
 from geofence.transitions import ENTER, EXIT, Fix, Transition
 
@@ -28,7 +28,7 @@ class RuleOutcome:
 
 
 def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    return local_text(moment, zone, "%d/%m à %H:%M")
+    return formatting.moment(moment, zone, "d MMMM 'à' HH:mm")
 
 
 def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Sequence[Fix],

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fleetbase import formatting
 from fleetbase.errors import InvalidInput
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 WEEK = re.compile(r"^(20[0-9]{2})-W([0-9]{2})$")
 MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 
@@ -39,7 +36,7 @@ class Period:
     def title(self) -> str:
         """`Semaine 49, du 30 novembre au 6 décembre 2026` or `Décembre 2026`."""
         if self.kind == "month":
-            return f"{MONTHS[self.first_day.month - 1].capitalize()} {self.first_day.year}"
+            return formatting.month(self.first_day).capitalize()
         week = self.first_day.isocalendar()[1]
         return f"Semaine {week}, du {day_text(self.first_day)} au {day_text(self.last_day, year=True)}"
 
@@ -62,8 +59,7 @@ def days_window(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[dateti
 
 def day_text(day: date, *, year: bool = False) -> str:
     """`1er décembre`, `6 décembre 2026`."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {MONTHS[day.month - 1]}" + (f" {day.year}" if year else "")
+    return formatting.day(day, "d MMMM yyyy" if year else "d MMMM")
 
 
 def around(kind: str, day: date) -> Period:

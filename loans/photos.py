@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import psycopg
 from PIL import Image, ImageOps
 
+from fleetbase import formatting
 from fleetbase.errors import InvalidInput
 from loans import photo_repository as repository
 
@@ -55,7 +56,7 @@ def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, us
                  now: datetime) -> dict:
     """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
     if len(content) > max_bytes:
-        raise PhotoTooLarge(f"Photo trop lourde : {max_bytes:,} octets au plus.".replace(",", " "))
+        raise PhotoTooLarge(f"Photo trop lourde : {formatting.number(max_bytes)} octets au plus.")
     content_type = sniff_type(content)
     if content_type is None:
         raise NotAPhoto("Ce fichier n'est pas une photo JPEG, PNG ou WebP.")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from fpdf import FPDF
 
+from fleetbase import formatting
 from fleetbase.errors import NotFound
 from loans import participant_repository, repository, rules
 from loans.inspections import CHECKLIST_BY_KIND, CHECKLIST_LABELS, KIND_NAMES
@@ -107,7 +108,7 @@ def _line(pdf: FPDF, text: str) -> None:
 
 
 def _km(value: float) -> str:
-    return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",") + " km"
+    return formatting.km(value, digits=1)
 
 
 def _signatures(pdf: FPDF, drawn: dict[str, bytes], inspection: dict) -> None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleetbase import formatting
 from fleetbase.errors import InvalidInput
 from fleetbase.local_time import month_start
 from loans import report_repository
@@ -91,7 +92,7 @@ def report_csv(rows: list[dict]) -> str:
     writer.writerow(CSV_HEADER)
 
     def number(value: float | None) -> str:
-        return "" if value is None else f"{value:g}".replace(".", ",")
+        return "" if value is None else formatting.decimal(value)
 
     for row in rows:
         writer.writerow([row["month"], row["intercommunality"], row["participants"], row["loans_started"],

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from fleetbase import formatting
 from fleetbase.errors import Conflict, InvalidInput
-from fleetbase.local_time import local_text
 
 # Any one of these licences allows driving the kind; an e-bike needs none.
 LICENCES_NEEDED: dict[str, frozenset[str]] = {
@@ -56,8 +56,8 @@ class LoanRules:
 
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
-    """A moment as people read it, in the plateforme's zone: `15/12/2026 à 18:00`."""
-    return local_text(moment, zone)
+    """A moment as people read it, in the plateforme's zone: « 15 décembre 2026 à 18:00 »."""
+    return formatting.moment(moment, zone)
 
 
 def check_transition(action: str, status: str, loan_id: int) -> str:

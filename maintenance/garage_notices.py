@@ -9,6 +9,7 @@ from datetime import datetime
 
 import psycopg
 
+from fleetbase import formatting
 from maintenance import french
 from maintenance import ticket_repository as repository
 
@@ -72,7 +73,7 @@ def garage_email(ticket: dict, *, event: str, note: str, garage_name: str) -> tu
         lines.append(f"Description : {ticket['description']}")
     lines.append("Véhicule immobilisé : " + ("oui, il ne peut pas être prêté" if ticket["immobilised"] else "non"))
     if ticket["quote_cents"] is not None:
-        lines.append(f"Devis : {french.euros(ticket['quote_cents'])}")
+        lines.append(f"Devis : {formatting.euros(ticket['quote_cents'])}")
     if note:
         lines += ["", f"Commentaire : {note}"]
     lines += ["", "Vous pouvez indiquer votre devis, l'avancement et vos commentaires depuis votre espace garage.",

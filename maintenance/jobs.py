@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from fleetbase import formatting
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
-from maintenance import french, jobs_repository, notifications, webhooks
+from maintenance import jobs_repository, notifications, webhooks
 from maintenance.service import scan_due
 from maintenance.settings import MaintenanceSettings
 
@@ -62,7 +63,7 @@ def fleet_silence(conn: psycopg.Connection, *, now: datetime, context: JobContex
         opened = open_alerts(conn, [AlertDraft(
             "ingest_stalled", "critical", "fleet_manager", None, None,
             "Aucune donnée reçue de la flotte depuis le "
-            f"{french.moment(state['last_seen_at'], context.settings.zone)} : vérifiez le serveur MQTT et le"
+            f"{formatting.moment(state['last_seen_at'], context.settings.zone)} : vérifiez le serveur MQTT et le"
             " service de réception (ingest).", key)], now=now)
         return {"opened": len(opened)}
     return {"resolved": len(resolve_alerts(conn, [key], now=now))}
@@ -73,7 +74,7 @@ def batteries_before_loans(conn: psycopg.Connection, *, now: datetime, context: 
     lookahead = timedelta(hours=context.settings.scheduler_battery_lookahead_h)
     drafts = [AlertDraft(
         "low_battery_before_loan", "warning", "fleet_manager", row["vehicle_id"], row["loan_id"],
-        f"{row['label']} part en prêt le {french.moment(row['starts_at'], context.settings.zone)} avec une batterie"
+        f"{row['label']} part en prêt le {formatting.moment(row['starts_at'], context.settings.zone)} avec une batterie"
         f" à {row['battery_pct']:.0f} % (seuil {row['low_battery_pct']:.0f} %) : à recharger avant le départ.",
         f"low_battery_before_loan:{row['loan_id']}")
         for row in jobs_repository.low_batteries_before_loans(conn, now=now, lookahead=lookahead)]

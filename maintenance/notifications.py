@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleetbase import formatting
 from fleetbase.alerts import AlertDraft, open_alerts
-from maintenance import french
 from maintenance import outbox_repository as repository
 from maintenance.mail import MailNotSent, MessageRefused, ServerUnavailable
 from maintenance.webhooks import backoff
@@ -72,7 +72,7 @@ def alert_email(alert: dict, *, zone: ZoneInfo) -> tuple[str, str]:
     body = "\n".join([
         "Bonjour,", "", alert["message"], "",
         f"Alerte n° {alert['id']} ({SEVERITIES.get(alert['severity'], alert['severity'])}), ouverte le "
-        f"{french.moment(alert['created_at'], zone)}.",
+        f"{formatting.moment(alert['created_at'], zone)}.",
         "Retrouvez-la dans la liste des alertes de l'application pour en accuser réception.",
         "", "-- ", "Plateforme mobilité — message automatique, merci de ne pas y répondre.",
     ])

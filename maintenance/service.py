@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleetbase import formatting
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.local_time import local_today
 from maintenance import french, repository
@@ -86,14 +87,14 @@ def describe(state: DueState, *, today: date) -> str:
     parts = []
     if state.remaining_km is not None:
         if state.remaining_km > 0:
-            parts.append(f"dans {french.km(state.remaining_km)} (à {french.km(state.due_at_km)})")
+            parts.append(f"dans {formatting.km(state.remaining_km)} (à {formatting.km(state.due_at_km)})")
         else:
-            parts.append(f"dépassé de {french.km(-state.remaining_km)} (prévu à {french.km(state.due_at_km)})")
+            parts.append(f"dépassé de {formatting.km(-state.remaining_km)} (prévu à {formatting.km(state.due_at_km)})")
     if state.due_on is not None:
         parts.append(f"{'échéance le' if state.due_on >= today else 'échéance dépassée depuis le'} "
-                     f"{french.day(state.due_on)}")
+                     f"{formatting.day(state.due_on)}")
     text = f"{vehicle} : {state.label} {french.LEVELS[state.level]} — {' ; '.join(parts)}."
     if state.forecast_on is not None and state.remaining_km is not None and state.remaining_km > 0 \
             and (state.due_on is None or state.forecast_on < state.due_on):
-        text += f" À ce rythme, vers le {french.day(state.forecast_on)}."
+        text += f" À ce rythme, vers le {formatting.day(state.forecast_on)}."
     return text

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleetbase import formatting
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fleetbase.local_time import local_today
@@ -155,7 +156,7 @@ def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: da
     if not costs:
         return ticket
     repository.update_ticket(conn, ticket_id, now=now, **costs)
-    summary = "; ".join(f"{name} = {french.euros(value) if name.endswith('_cents') else len(value)}"
+    summary = "; ".join(f"{name} = {formatting.euros(value) if name.endswith('_cents') else len(value)}"
                         for name, value in sorted(costs.items()))
     repository.insert_update(conn, ticket_id, kind="costs", status=ticket["status"], note=summary,
                              by_user_id=actor.user_id, author_role=actor.role, now=now)

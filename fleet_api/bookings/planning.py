@@ -14,7 +14,7 @@ from fleet_api.authz import Principal, Role, require
 from fleet_api.bookings.schemas import ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment, VehicleKind
 from fleet_api.deps import MAX_ID, DbConn, Now, Settings
 from fleetbase.errors import NotFound
-from fleetbase.local_time import local_text
+from fleetbase.local_time import local_today
 from loans import availability, report, repository
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
@@ -51,7 +51,7 @@ def update_loan_rules(vehicle_kind: VehicleKind, data: LoanRulesUpdate, user: Ad
 
 
 def _report(conn, now: datetime, zone: ZoneInfo, first: str | None, last: str | None) -> tuple[str, str, list[dict]]:
-    current = local_text(now, zone, "%Y-%m")
+    current = local_today(now, zone).strftime("%Y-%m")
     first, last = first or current, last or first or current
     rows = report.activity_report(conn, first=date.fromisoformat(first + "-01"),
                                   last=date.fromisoformat(last + "-01"), now=now, zone=zone)

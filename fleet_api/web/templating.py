@@ -2,7 +2,8 @@
 
 Templates are found as `<area>/<name>.html` in `fleet_api/web/<area>/templates/`, and the
 layout and error page in `fleet_api/web/templates/`. Filters show UTC times in
-FLEET_TIMEZONE (`local`), durations (`depuis`: « il y a 12 min ») and numbers in French.
+FLEET_TIMEZONE (`local`), durations (`since`: « il y a 12 min ») and numbers in French, all
+through `fleetbase.formatting`, as alert texts, e-mails and receipts do.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime, format_timedelta
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from fleet_api.web.nav import ROLE_TITLES, links_for
+from fleetbase import formatting
 
 WEB_DIR = Path(__file__).parent
 AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports")
-LOCALE = "fr_FR"
 
 
 def make_templates(zone) -> Jinja2Templates:
@@ -29,30 +28,25 @@ def make_templates(zone) -> Jinja2Templates:
     env = Environment(loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True,
                       lstrip_blocks=True)
 
-    def local(moment: datetime | str | None, pattern: str = "d MMM yyyy 'à' HH:mm") -> str:
+    def local(moment: datetime | str | None, pattern: str = formatting.MOMENT) -> str:
         if moment is None:
             return "—"
-        if isinstance(moment, str):
-            moment = datetime.fromisoformat(moment)
-        return format_datetime(moment, pattern, tzinfo=zone, locale=LOCALE)
+        return formatting.moment(datetime.fromisoformat(moment) if isinstance(moment, str) else moment, zone, pattern)
 
     def since(moment: datetime | str | None, now: datetime) -> str:
         if moment is None:
             return "jamais"
-        if isinstance(moment, str):
-            moment = datetime.fromisoformat(moment)
-        return "il y a " + format_timedelta(now - moment, threshold=1.5, format="short", locale=LOCALE)
+        return "il y a " + formatting.duration(now - (datetime.fromisoformat(moment) if isinstance(moment, str)
+                                                      else moment))
 
     def number(value: float | None, digits: int = 0) -> str:
-        if value is None:
-            return "—"
-        return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=LOCALE)
+        return "—" if value is None else formatting.number(value, digits)
 
-    def day(value: date | str | None, pattern: str = "d MMMM yyyy") -> str:
+    def day(value: date | str | None, pattern: str = formatting.DAY) -> str:
         """A calendar day (a licence checked, a month's first day), in French."""
         if value is None:
             return "—"
-        return format_date(date.fromisoformat(value) if isinstance(value, str) else value, pattern, locale=LOCALE)
+        return formatting.day(date.fromisoformat(value) if isinstance(value, str) else value, pattern)
 
     env.filters.update(local=local, number=number, frdate=day)
     env.globals.update(since=since, role_title=lambda role: ROLE_TITLES[role], links_for=links_for)

@@ -54,14 +54,14 @@ def test_loan_messages_and_the_overdue_alert_read_in_the_plateforme_s_zone(api_d
                            starts_at=at("2026-10-20T08:00:00Z"), days=5)  # ends 25/10 at 12:00 in La Réunion
         refused = request_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=car,
                                starts_at=at("2026-10-22T08:00:00Z"), expect=409)
-    assert "pris du 20/10/2026 à 12:00 au 26/10/2026 à 12:00" in refused["detail"]  # 24 h of turnaround
+    assert "pris du 20 octobre 2026 à 12:00 au 26 octobre 2026 à 12:00" in refused["detail"]  # 24 h of turnaround
 
     clock = FakeClock(at("2026-10-26T06:00:00Z"))
     Scheduler(maintenance_settings(api_db, timezone="Indian/Reunion"), clock=clock).run_job("overdue_loans")
     with connect(api_db) as conn:
         [alert] = conn.execute("SELECT message FROM alerts WHERE dedup_key = %(key)s",
                                {"key": f"loan_overdue:{loan['id']}"}).fetchall()
-    assert "car-02 devait être rendu le 25/10/2026 à 12:00" in alert["message"]
+    assert "car-02 devait être rendu le 25 octobre 2026 à 12:00" in alert["message"]
 
 
 @pytest.mark.parametrize("zone, now, month", [

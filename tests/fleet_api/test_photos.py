@@ -54,7 +54,7 @@ def test_a_photo_over_the_size_limit_is_refused(api_db, clock):
 
     assert just_right.status_code == 201, just_right.text
     assert too_large.status_code == 413
-    assert too_large.json()["error"] == "PhotoTooLarge" and "10 000 octets" in too_large.json()["detail"]
+    assert too_large.json()["error"] == "PhotoTooLarge" and "10\u202f000 octets" in too_large.json()["detail"]
 
 
 def test_only_the_roles_that_inspect_upload_photos(client, as_role):
@@ -127,7 +127,7 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(small_body_serv
 
     assert answer.status_code == 413
     assert answer.json() == {"error": "PayloadTooLarge",
-                             "detail": "Requête trop volumineuse : 20 000 octets au plus."}
+                             "detail": "Requête trop volumineuse : 20\u202f000 octets au plus."}
 
 
 def test_a_streamed_body_is_cut_off_once_too_large(small_body_server):

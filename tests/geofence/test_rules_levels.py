@@ -70,12 +70,13 @@ def test_a_tracker_silent_longer_than_its_kind_allows_alerts_once_and_closes_whe
     feed(conn, zones, quiet, parked(site(conn, "SVT"), at=T0 + timedelta(hours=1)))
 
     assert alert["kind"] == "tracker_silent" and alert["target_role"] == "fleet_manager"
-    assert "n'a rien envoyé depuis le 25/11 à 01:00" in alert["message"]  # Paris time
+    assert "n'a rien envoyé depuis le 25 novembre à 01:00" in alert["message"]  # Paris time
     assert alerts(conn, chatty) == []
     assert [a["status"] for a in alerts(conn, quiet)] == ["resolved"]
 
 
-@pytest.mark.parametrize("zone, shown", [("America/Cayenne", "24/11 à 21:00"), ("Indian/Reunion", "25/11 à 04:00")])
+@pytest.mark.parametrize("zone, shown", [("America/Cayenne", "24 novembre à 21:00"),
+                                         ("Indian/Reunion", "25 novembre à 04:00")])
 def test_a_zone_alert_tells_the_time_where_the_plateforme_is(conn, zone, shown):
     quiet = vehicle_id(conn, "car-04")
     seen(conn, quiet, T0 - timedelta(hours=7))  # 00:00 UTC on 25 November

@@ -45,7 +45,7 @@ def test_a_depot_feed_holds_its_loans_with_initials_never_names(conn):
     event = found[f"pret-{held['id']}@plateforme-mobilite"]
     assert str(event["summary"]) == f"Prêt n° {held['id']} · car-01 · I. L. (Validé)"
     assert event.decoded("dtstart") == held["starts_at"] and event.decoded("dtend") == held["ends_at"]
-    assert "du 10/12/2026 à 09:00 au 13/12/2026 à 09:00" in str(event["description"])
+    assert "du 10 décembre 2026 à 09:00 au 13 décembre 2026 à 09:00" in str(event["description"])
     text = calendar_feeds.feed_calendar(conn, token, now=NOW, zone=PARIS).decode()
     assert "Lafitte" not in text and "Inès" not in text
     assert len(token) >= 40 and token.encode() not in conn.execute(

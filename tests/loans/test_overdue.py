@@ -33,7 +33,7 @@ def test_active_loans_past_their_end_become_overdue_once(conn):
     assert service.loan_detail(conn, not_left["id"], scope=None)["status"] == "validated"
     [alert] = alerts(conn, late["id"])
     assert (alert["kind"], alert["target_role"], alert["status"]) == ("loan_overdue", "coordinator", "open")
-    assert "scooter-05 devait être rendu le 04/12/2026 à 09:00" in alert["message"]  # Paris time
+    assert "scooter-05 devait être rendu le 4 décembre 2026 à 09:00" in alert["message"]  # Paris time
     last = service.loan_detail(conn, late["id"], scope=None)["transitions"][-1]
     assert (last["from_status"], last["to_status"], last["by_user_id"]) == ("active", "overdue", None)
 

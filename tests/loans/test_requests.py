@@ -38,7 +38,7 @@ def test_a_request_whose_vehicle_was_taken_meanwhile_carries_the_overlap_sentenc
     [loan] = requests.request_queue(conn, now=NOW, zone=PARIS)
 
     assert loan["id"] == waiting["id"]
-    assert loan["problem"].startswith("Le véhicule car-03 est pris du 02/12/2026 à 09:00 au ")
+    assert loan["problem"].startswith("Le véhicule car-03 est pris du 2 décembre 2026 à 09:00 au ")
     assert f"par le prêt n° {taken['id']}, dont 24 h de remise en état." in loan["problem"]
     assert "car-03" not in [vehicle["label"] for vehicle in loan["choices"]]
 

@@ -14,9 +14,10 @@ from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.web.pages import page_user
 from fleet_api.web.planning.pages import OptionalId
 from fleet_api.web.templating import render
+from fleetbase import formatting
 from fleetbase.errors import NotFound
 from fleetbase.local_time import local_today
-from loans import periods, planning
+from loans import planning
 
 router = APIRouter(include_in_schema=False)
 DepotStaff = Annotated[Principal, page_user(Role.ADMIN, Role.COORDINATOR)]
@@ -31,5 +32,5 @@ def depot_page(request: Request, user: DepotStaff, conn: DbConn, now: Now, setti
     today = local_today(now, settings.zone)
     return render(request, "planning/depot.html", {
         "days": days, "sites": planning.depot_choices(conn), "depot_id": depot,
-        "today_text": f"{periods.WEEKDAY_NAMES[today.weekday()]} {periods.day_text(today, year=True)}",
+        "today_text": formatting.day(today, "EEEE d MMMM yyyy"),
     })

@@ -59,7 +59,7 @@ def planning_page(request: Request, user: Planner, conn: DbConn, now: Now, setti
                   "today": planning_url(periods.around(period.kind, today), **filters),
                   "other": planning_url(other_kind, **filters),
                   "all": planning_url(period)},
-        "weekdays": periods.WEEKDAYS, "status_words": planning.STATUS_WORDS,
+        "status_words": planning.STATUS_WORDS,
         "feeds": calendar_feeds.live_feeds(conn) if keeper else None, "keeper": keeper,
         "vehicles": planning.vehicle_choices(conn) if keeper else [], "revoked": bool(revoque),
     })

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_date
-
+from fleetbase import formatting
 from loans.report import KINDS, TOTAL
 
 KIND_NAMES = {"car": "Voitures", "scooter": "Scooters", "ebike": "Vélos électriques",
@@ -16,7 +15,7 @@ KIND_NAMES = {"car": "Voitures", "scooter": "Scooters", "ebike": "Vélos électr
 
 def month_name(month: str, pattern: str = "MMMM yyyy") -> str:
     """« novembre 2026 » for `2026-11`."""
-    return format_date(date.fromisoformat(month + "-01"), pattern, locale="fr_FR")
+    return formatting.day(date.fromisoformat(month + "-01"), pattern)
 
 
 def percent(share: float | None) -> float | None:
