@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-SIGNED = {"participant_signed": True, "staff_signed": True}
+from tests.factories import SIGNED
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 

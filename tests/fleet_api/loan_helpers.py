@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from tests.factories import SIGNED
 from tests.fleet_api.conftest import DEMO_LOGINS, bearer, token_for
 
 PRESCRIBER_ID = 1  # the demo prescriber's structure (first of fleetbase.seed_data.PRESCRIBERS)
-SIGNED = {"participant_signed": True, "staff_signed": True}
 
 
-def vehicle_id(client, headers: dict, label: str) -> int:
+def listed_vehicle_id(client, headers: dict, label: str) -> int:
+    """The id of the vehicle `label` as the API lists it to `headers`."""
     vehicles = client.get("/api/v1/vehicles", headers=headers).json()
     return next(vehicle["id"] for vehicle in vehicles if vehicle["label"] == label)
 

@@ -11,7 +11,7 @@ import pytest
 
 from fleetbase import audit
 from fleetbase.db import connect
-from tests.fleet_api.loan_helpers import make_participant, validated_loan, vehicle_id
+from tests.fleet_api.loan_helpers import listed_vehicle_id, make_participant, validated_loan
 
 
 def _user(conn, username: str) -> int:
@@ -21,7 +21,7 @@ def _user(conn, username: str) -> int:
 def test_an_administrator_reads_the_log_by_user_vehicle_participant_and_period(client, as_role, api_db, clock):
     coordinator, admin = as_role["coordinator"], as_role["admin"]
     person = make_participant(client, coordinator)
-    car = vehicle_id(client, coordinator, "car-03")
+    car = listed_vehicle_id(client, coordinator, "car-03")
     loan = validated_loan(client, coordinator, participant=person, vehicle=car, starts_at=clock.now)
     export = client.get(f"/api/v1/participants/{person}/export", headers=coordinator)
     assert export.status_code == 200, export.text

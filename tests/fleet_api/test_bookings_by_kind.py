@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.fleet_api.loan_helpers import iso, make_participant, request_loan, vehicle_id
+from tests.fleet_api.loan_helpers import iso, listed_vehicle_id, make_participant, request_loan
 
 
 def test_a_request_for_a_kind_takes_a_free_vehicle_of_that_kind(client, as_role, clock):
@@ -48,7 +48,7 @@ def test_a_request_names_a_vehicle_or_a_kind_not_both_nor_neither(client, as_rol
     starts = clock.now + timedelta(days=2)
     dates = {"starts_at": iso(starts), "ends_at": iso(starts + timedelta(days=3))}
     both = client.post("/api/v1/bookings", headers=coordinator, json={
-        "participant_id": participant, "vehicle_id": vehicle_id(client, coordinator, "car-01"),
+        "participant_id": participant, "vehicle_id": listed_vehicle_id(client, coordinator, "car-01"),
         "vehicle_kind": "car"} | dates)
     neither = client.post("/api/v1/bookings", headers=coordinator, json={"participant_id": participant} | dates)
     assert both.status_code == neither.status_code == 422

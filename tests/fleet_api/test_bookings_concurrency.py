@@ -11,7 +11,7 @@ import httpx
 from fleet_api.app import create_app
 from fleetbase.db import connect
 from tests.fleet_api.conftest import Server, api_settings, bearer, token_for
-from tests.fleet_api.loan_helpers import make_participant, request_loan, vehicle_id
+from tests.fleet_api.loan_helpers import listed_vehicle_id, make_participant, request_loan
 
 REQUESTS = 50
 
@@ -21,7 +21,7 @@ def test_fifty_concurrent_validations_of_overlapping_requests_one_succeeds(api_d
     with Server(create_app(api_settings(api_db))) as server, \
             httpx.Client(base_url=server.url, timeout=60) as client:
         coordinator = bearer(token_for(client, "coordinator"))
-        scooter = vehicle_id(client, coordinator, "scooter-12")
+        scooter = listed_vehicle_id(client, coordinator, "scooter-12")
         start = datetime.now(UTC) + timedelta(days=2)
         loans = [request_loan(client, coordinator, participant=make_participant(client, coordinator, licences=("AM",)),
                               vehicle=scooter, starts_at=start + timedelta(hours=index), days=5)["id"]

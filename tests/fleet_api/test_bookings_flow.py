@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fleetbase.db import connect
-from tests.fleet_api.loan_helpers import SIGNED, login, make_participant, vehicle_id
+from tests.factories import SIGNED
+from tests.fleet_api.loan_helpers import listed_vehicle_id, login, make_participant
 
 
 def test_a_coordinator_runs_a_loan_from_request_to_return(client, as_role, clock, api_db):
     coordinator = as_role["coordinator"]
     participant = make_participant(client, coordinator)
-    car = vehicle_id(client, coordinator, "car-02")
+    car = listed_vehicle_id(client, coordinator, "car-02")
     starts = clock.now + timedelta(days=1)
 
     requested = client.post("/api/v1/bookings", headers=coordinator, json={

@@ -13,7 +13,8 @@ from ingest import repository as ingest_repository
 from ingest.decoding import Limits
 from ingest.service import Envelope, IngestService
 from ingest.trackers import TrackerDirectory
-from tests.fleet_api.loan_helpers import SIGNED, login, make_participant, validated_loan, vehicle_id
+from tests.factories import SIGNED
+from tests.fleet_api.loan_helpers import listed_vehicle_id, login, make_participant, validated_loan
 
 DAX_DEPOT = (43.7089, -1.0496)
 PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -42,7 +43,7 @@ class Tracker:
 
 def test_check_in_compares_with_check_out_and_tickets_a_new_damage(client, as_role, clock, api_db):
     coordinator = as_role["coordinator"]
-    car = vehicle_id(client, coordinator, "car-01")  # based at Dax
+    car = listed_vehicle_id(client, coordinator, "car-01")  # based at Dax
     tracker = Tracker(api_db, "car-01")
     start = clock.now
     for minute in range(0, 10, 2):  # parked at its depot
@@ -110,7 +111,7 @@ def test_check_in_compares_with_check_out_and_tickets_a_new_damage(client, as_ro
 def test_an_unsigned_inspection_or_an_odometer_going_back_is_refused(client, as_role, clock):
     coordinator = as_role["coordinator"]
     loan = validated_loan(client, coordinator, participant=make_participant(client, coordinator),
-                          vehicle=vehicle_id(client, coordinator, "car-05"), starts_at=clock.now)
+                          vehicle=listed_vehicle_id(client, coordinator, "car-05"), starts_at=clock.now)
 
     unsigned = client.post(f"/api/v1/bookings/{loan['id']}/checkout", headers=coordinator,
                            json={"odometer_km": 100, "participant_signed": False, "staff_signed": True})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.fleet_api.loan_helpers import login, make_participant, request_loan, validated_loan, vehicle_id
+from tests.fleet_api.loan_helpers import listed_vehicle_id, login, make_participant, request_loan, validated_loan
 
 
 def test_availability_lists_free_vehicles_nearest_first(client, as_role, clock):
@@ -29,7 +29,7 @@ def test_only_the_admin_changes_the_loan_rules(client, as_role, clock):
 
     too_long = client.post("/api/v1/bookings", headers=as_role["coordinator"], json={
         "participant_id": make_participant(client, as_role["coordinator"]),
-        "vehicle_id": vehicle_id(client, as_role["admin"], "car-01"),
+        "vehicle_id": listed_vehicle_id(client, as_role["admin"], "car-01"),
         "starts_at": clock.now.isoformat(), "ends_at": (clock.now + timedelta(days=31)).isoformat()})
     assert too_long.status_code == 409 and "au plus 30 jours" in too_long.json()["detail"]
 
@@ -52,7 +52,7 @@ def test_the_activity_report_as_json_and_csv(client, as_role, clock):
 
 def test_the_bookings_list_filters_by_status_vehicle_and_period(client, as_role, clock):
     coordinator = as_role["coordinator"]
-    car = vehicle_id(client, coordinator, "car-02")
+    car = listed_vehicle_id(client, coordinator, "car-02")
     soon = validated_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=car,
                           starts_at=clock.now + timedelta(days=1), days=5)
     later = request_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=car,

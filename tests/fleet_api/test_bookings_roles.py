@@ -9,8 +9,9 @@ import pytest
 
 from fleetbase.db import connect
 from fleetbase.passwords import hash_user_password
+from tests.factories import SIGNED
 from tests.fleet_api.conftest import DEMO_LOGINS, bearer, token_for
-from tests.fleet_api.loan_helpers import SIGNED, active_loan, make_participant, request_loan, validated_loan, vehicle_id
+from tests.fleet_api.loan_helpers import active_loan, listed_vehicle_id, make_participant, request_loan, validated_loan
 
 ROLES = ("admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber")
 STAFF = {"admin", "coordinator"}
@@ -30,7 +31,7 @@ TRANSITIONS = {
 def loan_in(client, coordinator, status: str, *, scooter: str, start) -> dict:
     make = {"requested": request_loan, "validated": validated_loan, "active": active_loan}[status]
     return make(client, coordinator, participant=make_participant(client, coordinator, licences=("AM",)),
-                vehicle=vehicle_id(client, coordinator, scooter), starts_at=start)
+                vehicle=listed_vehicle_id(client, coordinator, scooter), starts_at=start)
 
 
 @pytest.mark.parametrize("transition", sorted(TRANSITIONS))
@@ -61,8 +62,9 @@ def test_each_transition_by_each_role(client, as_role, clock, api_db, transition
 def test_requesting_a_loan_by_each_role(client, as_role, clock):
     participant = make_participant(client, as_role["coordinator"], licences=("AM",))
     for number, role in enumerate(ROLES, start=1):
+        scooter = listed_vehicle_id(client, as_role["admin"], f"scooter-{number:02d}")
         response = client.post("/api/v1/bookings", headers=as_role[role], json={
-            "participant_id": participant, "vehicle_id": vehicle_id(client, as_role["admin"], f"scooter-{number:02d}"),
+            "participant_id": participant, "vehicle_id": scooter,
             "starts_at": (clock.now + timedelta(days=1)).isoformat(),
             "ends_at": (clock.now + timedelta(days=8)).isoformat()})
         assert response.status_code == (201 if role in STAFF | {"prescriber"} else 403), (role, response.text)

@@ -9,7 +9,8 @@ import io
 from PIL import Image, ImageDraw
 
 from fleetbase.db import connect
-from tests.fleet_api.loan_helpers import SIGNED, make_participant, validated_loan, vehicle_id
+from tests.factories import SIGNED
+from tests.fleet_api.loan_helpers import listed_vehicle_id, make_participant, validated_loan
 
 
 def drawn_signature() -> str:
@@ -30,7 +31,8 @@ def stored_signers(database_url: str, loan_id: int) -> list[str]:
 def test_both_drawn_signatures_are_kept_and_the_persons_goes_with_their_erasure(client, as_role, api_db, clock):
     coordinator = as_role["coordinator"]
     person = make_participant(client, coordinator)
-    loan = validated_loan(client, coordinator, participant=person, vehicle=vehicle_id(client, coordinator, "car-04"),
+    car = listed_vehicle_id(client, coordinator, "car-04")
+    loan = validated_loan(client, coordinator, participant=person, vehicle=car,
                           starts_at=clock.now)
 
     out = client.post(f"/api/v1/bookings/{loan['id']}/checkout", headers=coordinator, json={
@@ -51,7 +53,7 @@ def test_both_drawn_signatures_are_kept_and_the_persons_goes_with_their_erasure(
 def test_a_signature_that_is_not_a_png_is_refused_in_french(client, as_role, clock):
     coordinator = as_role["coordinator"]
     loan = validated_loan(client, coordinator, participant=make_participant(client, coordinator),
-                          vehicle=vehicle_id(client, coordinator, "car-03"), starts_at=clock.now)
+                          vehicle=listed_vehicle_id(client, coordinator, "car-03"), starts_at=clock.now)
     jpeg = io.BytesIO()
     Image.new("RGB", (40, 20)).save(jpeg, "JPEG")
 

@@ -13,7 +13,7 @@ from fleet_api.app import create_app
 from fleetbase.db import connect
 from maintenance.scheduler import Scheduler
 from tests.fleet_api.conftest import api_settings
-from tests.fleet_api.loan_helpers import active_loan, login, make_participant, request_loan, vehicle_id
+from tests.fleet_api.loan_helpers import active_loan, listed_vehicle_id, login, make_participant, request_loan
 from tests.maintenance.conftest import FakeClock, maintenance_settings
 
 
@@ -37,7 +37,7 @@ def test_a_licence_checked_today_counts_from_midnight_where_the_plateforme_is(ap
         assert client.patch(f"/api/v1/participants/{participant}", headers=coordinator, json={
             "licences": [{"category": "B", "checked_on": checked_on}]}).status_code == 200
         response = client.post("/api/v1/bookings", headers=coordinator, json={
-            "participant_id": participant, "vehicle_id": vehicle_id(client, coordinator, "car-01"),
+            "participant_id": participant, "vehicle_id": listed_vehicle_id(client, coordinator, "car-01"),
             "starts_at": (clock.now + timedelta(days=1)).isoformat(),
             "ends_at": (clock.now + timedelta(days=8)).isoformat()})
     assert response.status_code == (201 if counts else 409), response.text
@@ -49,7 +49,7 @@ def test_loan_messages_and_the_overdue_alert_read_in_the_plateforme_s_zone(api_d
     clock.now = at("2026-10-20T08:00:00Z")
     with TestClient(create_app(api_settings(api_db, timezone="Indian/Reunion"), clock=clock)) as client:
         coordinator = login(client, "coordinator")
-        car = vehicle_id(client, coordinator, "car-02")
+        car = listed_vehicle_id(client, coordinator, "car-02")
         loan = active_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=car,
                            starts_at=at("2026-10-20T08:00:00Z"), days=5)  # ends 25/10 at 12:00 in La Réunion
         refused = request_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=car,
@@ -75,7 +75,7 @@ def test_the_activity_report_s_current_month_and_its_bounds_are_the_plateforme_s
         # Checked out at 01:00 UTC on 1 November: November in Paris, still October in Cayenne.
         clock.now = at("2026-11-01T01:00:00Z")
         active_loan(client, coordinator, participant=make_participant(client, coordinator),
-                    vehicle=vehicle_id(client, coordinator, "car-03"), starts_at=clock.now, days=3)
+                    vehicle=listed_vehicle_id(client, coordinator, "car-03"), starts_at=clock.now, days=3)
         clock.now = at(now)
         report = client.get("/api/v1/reports/activity", headers=login(client, "coordinator")).json()
     assert (report["first_month"], report["last_month"]) == (month, month)

@@ -8,14 +8,15 @@ from datetime import timedelta
 
 from fleetbase import audit
 from fleetbase.db import connect
-from tests.fleet_api.loan_helpers import SIGNED, login, make_participant, validated_loan, vehicle_id
+from tests.factories import SIGNED
+from tests.fleet_api.loan_helpers import listed_vehicle_id, login, make_participant, validated_loan
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x07" * 40
 
 
 def _returned_loan_with_a_photo(client, coordinator, clock, api_db, manager=None) -> tuple[int, int, dict]:
     person = make_participant(client, coordinator)
-    car = vehicle_id(client, coordinator, "car-05")
+    car = listed_vehicle_id(client, coordinator, "car-05")
     loan = validated_loan(client, coordinator, participant=person, vehicle=car, starts_at=clock.now)
     photo = client.post("/api/v1/photos", headers=coordinator, files={"file": ("rayure.png", PNG, "image/png")})
     assert photo.status_code == 201, photo.text

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from fleet_api.app import create_app
 from fleetbase.db import connect
+from tests.factories import SIGNED
 from tests.fleet_api.conftest import Server, api_settings, bearer, token_for
-from tests.fleet_api.loan_helpers import SIGNED, make_participant, validated_loan, vehicle_id
+from tests.fleet_api.loan_helpers import listed_vehicle_id, make_participant, validated_loan
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -66,7 +67,7 @@ def test_only_the_roles_that_inspect_upload_photos(client, as_role):
 def test_an_inspection_names_its_photos_by_upload_id_and_each_serves_once(client, as_role, api_db, clock):
     coordinator = as_role["coordinator"]
     loan = validated_loan(client, coordinator, participant=make_participant(client, coordinator),
-                          vehicle=vehicle_id(client, coordinator, "car-06"), starts_at=clock.now)
+                          vehicle=listed_vehicle_id(client, coordinator, "car-06"), starts_at=clock.now)
     photo = upload(client, coordinator, JPEG).json()
     damages = [{"location": "pare-chocs arrière", "description": "rayure",
                 "photos": [{"upload_id": photo["id"], "caption": "vue de derrière"}]}]
@@ -95,7 +96,8 @@ def test_an_inspection_names_its_photos_by_upload_id_and_each_serves_once(client
 def test_an_erased_participants_inspection_photos_can_still_be_erased(client, as_role, api_db, clock):
     coordinator = as_role["coordinator"]
     person = make_participant(client, coordinator)
-    loan = validated_loan(client, coordinator, participant=person, vehicle=vehicle_id(client, coordinator, "car-07"),
+    car = listed_vehicle_id(client, coordinator, "car-07")
+    loan = validated_loan(client, coordinator, participant=person, vehicle=car,
                           starts_at=clock.now)
     photo = upload(client, coordinator, PNG).json()
     damage = [{"location": "siège", "description": "tache", "photos": [{"upload_id": photo["id"]}]}]

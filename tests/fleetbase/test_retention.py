@@ -14,9 +14,9 @@ import psycopg
 import pytest
 
 from maintenance.jobs import JobContext, retention
+from tests.factories import vehicle_id
 from tests.fleet_api.conftest import Clock
 from tests.maintenance.conftest import maintenance_settings
-from tests.maintenance.factories import vehicle_id
 
 RETENTION_DAYS = 60
 

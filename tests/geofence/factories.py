@@ -34,9 +34,6 @@ class Evaluator:
         return outcome
 
 
-def vehicle_id(conn: psycopg.Connection, label: str) -> int:
-    return conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": label}).fetchone()["id"]
-
 
 def site(conn: psycopg.Connection, code: str) -> tuple[float, float]:
     row = conn.execute("SELECT lat, lon FROM sites WHERE code = %(code)s", {"code": code}).fetchone()

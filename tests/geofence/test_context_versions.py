@@ -24,7 +24,8 @@ from ingest.service import Envelope, IngestService
 from ingest.trackers import TrackerDirectory
 from loans import inspections
 from loans import service as loans_service
-from tests.loans.factories import NOW, PARIS, SIGNED, make_participant, request, user_id, validated, vehicle_id
+from tests.factories import SIGNED, user_id, vehicle_id
+from tests.loans.factories import NOW, PARIS, make_participant, request, validated
 
 FIX_TIME = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
 

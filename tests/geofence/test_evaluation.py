@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.geofence.factories import Evaluator, active_loan, alerts, events, line, parked, site, vehicle_id
+from tests.factories import vehicle_id
+from tests.geofence.factories import Evaluator, active_loan, alerts, events, line, parked, site
 from tests.geofence.tracks import NoisyTrack, at_distance
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from fleetbase.location_policy import LocationPolicy
 from geofence.service import create_zone
-from tests.geofence.factories import Evaluator, active_loan, alerts, events, line, parked, site, vehicle_id
+from tests.factories import vehicle_id
+from tests.geofence.factories import Evaluator, active_loan, alerts, events, line, parked, site
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 HOME = (43.7300, -1.0700)  # a participant's home, inside the service area

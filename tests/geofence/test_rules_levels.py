@@ -8,7 +8,8 @@ import pytest
 from geofence import repository
 from geofence.evaluation import check_silent_trackers
 from ingest.readings import Reading
-from tests.geofence.factories import Evaluator, alerts, events, parked, site, vehicle_id
+from tests.factories import vehicle_id
+from tests.geofence.factories import Evaluator, alerts, events, parked, site
 from tests.geofence.tracks import hovering_track
 
 T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)

@@ -6,18 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loans import inspections, participants, service
+from tests.factories import SIGNED, user_id, vehicle_id
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 PARIS = ZoneInfo("Europe/Paris")  # the plateforme's zone (FLEET_TIMEZONE) in these tests
-SIGNED = {"participant_signed": True, "staff_signed": True}
 
 
-def user_id(conn, username: str = "coordinator") -> int:
-    return conn.execute("SELECT id FROM users WHERE username = %(u)s", {"u": username}).fetchone()["id"]
-
-
-def vehicle_id(conn, label: str) -> int:
-    return conn.execute("SELECT id FROM vehicles WHERE label = %(l)s", {"l": label}).fetchone()["id"]
 
 
 def make_participant(conn, *, licences=("B",), now: datetime = NOW, **values) -> int:

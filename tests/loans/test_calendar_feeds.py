@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from fleetbase.errors import InvalidInput, NotFound
 from loans import calendar_feeds
-from tests.loans.factories import PARIS, active, make_participant, request, user_id, validated, vehicle_id
+from tests.factories import user_id, vehicle_id
+from tests.loans.factories import PARIS, active, make_participant, request, validated
 
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
 

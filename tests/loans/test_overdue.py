@@ -9,7 +9,8 @@ import pytest
 from fleetbase.errors import Conflict
 from loans import inspections, service
 from loans.overdue import mark_overdue_loans
-from tests.loans.factories import NOW, PARIS, SIGNED, active, make_participant, user_id, validated
+from tests.factories import SIGNED, user_id
+from tests.loans.factories import NOW, PARIS, active, make_participant, validated
 
 DAY = timedelta(days=1)
 

@@ -8,7 +8,8 @@ import pytest
 
 from fleetbase.errors import Conflict
 from loans import inspections, participants, report, service
-from tests.loans.factories import NOW, PARIS, SIGNED, active, make_participant, request, user_id
+from tests.factories import SIGNED, user_id
+from tests.loans.factories import NOW, PARIS, active, make_participant, request
 
 DAY = timedelta(days=1)
 PERSONAL = ("first_name", "last_name", "phone", "email", "municipality", "referred_by_user_id")

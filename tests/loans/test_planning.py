@@ -11,7 +11,8 @@ from fleetbase.errors import InvalidInput
 from loans import periods, planning
 from loans.overdue import mark_overdue_loans
 from maintenance import tickets
-from tests.loans.factories import PARIS, active, make_participant, request, user_id, validated, vehicle_id
+from tests.factories import user_id, vehicle_id
+from tests.loans.factories import PARIS, active, make_participant, request, validated
 
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)  # Wednesday 9 December, 10:00 in Paris
 WEEK_50 = periods.parse_period(week="2026-W50", month=None, today=NOW.date())

@@ -9,7 +9,8 @@ from datetime import timedelta
 from fleetbase.db import connect
 from fleetbase.errors import Conflict
 from loans import service
-from tests.loans.factories import NOW, PARIS, make_participant, request, user_id, vehicle_id
+from tests.factories import user_id, vehicle_id
+from tests.loans.factories import NOW, PARIS, make_participant, request
 
 
 def test_a_hold_committed_meanwhile_makes_the_validation_a_conflict(new_database):

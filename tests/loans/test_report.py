@@ -8,7 +8,8 @@ import pytest
 
 from fleetbase.errors import InvalidInput
 from loans import inspections, participants, report
-from tests.loans.factories import PARIS, SIGNED, active, make_participant, user_id
+from tests.factories import SIGNED, user_id
+from tests.loans.factories import PARIS, active, make_participant
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SEIGNANX = "Communauté de communes du Seignanx"

@@ -9,7 +9,8 @@ import pytest
 
 from fleetbase.errors import Conflict, InvalidInput
 from loans import rules, service
-from tests.loans.factories import NOW, PARIS, active, make_participant, request, user_id, validated, vehicle_id
+from tests.factories import user_id, vehicle_id
+from tests.loans.factories import NOW, PARIS, active, make_participant, request, validated
 
 DAY = timedelta(days=1)
 

@@ -10,7 +10,8 @@ import pytest
 from fleetbase.errors import Conflict
 from loans import inspections, service
 from loans.overdue import mark_overdue_loans
-from tests.loans.factories import NOW, PARIS, SIGNED, make_participant, user_id
+from tests.factories import SIGNED, user_id
+from tests.loans.factories import NOW, PARIS, make_participant
 
 DAY = timedelta(days=1)
 STATUSES = ("requested", "validated", "active", "overdue", "returned", "rejected", "cancelled")

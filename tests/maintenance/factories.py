@@ -8,10 +8,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from maintenance import tickets
-
-
-def vehicle_id(conn: psycopg.Connection, label: str) -> int:
-    return conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": label}).fetchone()["id"]
+from tests.factories import vehicle_id
 
 
 def drive_to(conn: psycopg.Connection, vehicle: int, *, odometer_km: float, at: datetime) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from maintenance.jobs import JobContext, batteries_before_loans, fleet_silence, retention
+from tests.factories import vehicle_id
 from tests.maintenance.conftest import maintenance_settings
-from tests.maintenance.factories import vehicle_id
 
 NOW = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
 

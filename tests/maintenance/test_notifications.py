@@ -11,8 +11,9 @@ from maintenance.mail import SmtpMailer
 from maintenance.notifications import notify_alerts, send_queued_mail
 from maintenance.records import record_service
 from maintenance.service import scan_due
+from tests.factories import vehicle_id
 from tests.maintenance.conftest import maintenance_settings
-from tests.maintenance.factories import drive_to, only_plans, vehicle_id
+from tests.maintenance.factories import drive_to, only_plans
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)

@@ -13,8 +13,9 @@ import pytest
 from fleetbase.alerts import AlertDraft, open_alerts
 from fleetbase.db import connect
 from maintenance.scheduler import Scheduler
+from tests.factories import vehicle_id
 from tests.maintenance.conftest import FakeClock, maintenance_settings
-from tests.maintenance.factories import ticket_sent_to_garage, vehicle_id
+from tests.maintenance.factories import ticket_sent_to_garage
 from tests.processes import wait_until
 
 NOW = datetime(2026, 3, 2, 8, 30, 5, tzinfo=UTC)

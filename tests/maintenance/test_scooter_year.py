@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from maintenance.records import record_service
 from maintenance.service import compute_due, scan_due
-from tests.maintenance.factories import drive_to, maintenance_alerts, only_plans, vehicle_id
+from tests.factories import vehicle_id
+from tests.maintenance.factories import drive_to, maintenance_alerts, only_plans
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)

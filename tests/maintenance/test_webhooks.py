@@ -11,8 +11,8 @@ import pytest
 
 from maintenance import tickets
 from maintenance.webhooks import deliver_due, sign, verify
+from tests.factories import vehicle_id
 from tests.maintenance.conftest import maintenance_settings
-from tests.maintenance.factories import vehicle_id
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)

@@ -14,8 +14,9 @@ from icalendar import Calendar
 
 from fleet_api.app import create_app
 from fleetbase.db import connect
+from tests.factories import vehicle_id
 from tests.fleet_api.conftest import Clock, api_settings
-from tests.loans.factories import PARIS, make_participant, validated, vehicle_id
+from tests.loans.factories import PARIS, make_participant, validated
 from tests.web.test_sessions import csrf_of, sign_in
 
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)

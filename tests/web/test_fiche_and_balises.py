@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fleetbase.db import connect
+from tests import factories
 from tests.ingest.conftest import Worker, publish, worker_settings  # noqa: F401 (fixture)
 from tests.processes import wait_until
 from tests.web.conftest import check_accessibility, screenshots
@@ -22,9 +23,9 @@ def pipeline_db(web_db) -> str:
     return web_db
 
 
-def vehicle_id(database_url: str, label: str) -> int:
+def vehicle_id_in(database_url: str, label: str) -> int:
     with connect(database_url) as conn:
-        return conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": label}).fetchone()["id"]
+        return factories.vehicle_id(conn, label)
 
 
 def a_ride(end: datetime) -> str:
@@ -43,7 +44,7 @@ def test_the_fleet_manager_reads_a_vehicles_page_with_its_day_of_trips_and_expor
     fill_fleet_state(web_db)
     end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     day = (end - timedelta(minutes=12)).astimezone(ZoneInfo("Europe/Paris")).date()
-    car = vehicle_id(web_db, "car-01")
+    car = vehicle_id_in(web_db, "car-01")
     with Worker(worker_settings):
         publish(broker.files.port, "car-01", a_ride(end))
         wait_until(lambda: connect(web_db).execute("SELECT count(*) AS n FROM positions").fetchone()["n"] >= 14,
@@ -64,7 +65,7 @@ def test_the_fleet_manager_reads_a_vehicles_page_with_its_day_of_trips_and_expor
     check_accessibility(page)
     screenshots(page, "fiche-vehicule")
 
-    page.goto(f"/vehicules/{vehicle_id(web_db, 'car-02')}")  # on loan: no track, no map
+    page.goto(f"/vehicules/{vehicle_id_in(web_db, 'car-02')}")  # on loan: no track, no map
     expect(page.get_by_text("ses trajets ne sont pas affichés")).to_be_visible()
     expect(page.locator("#carte-trajet")).to_have_count(0)
     check_accessibility(page)

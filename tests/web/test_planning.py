@@ -18,8 +18,9 @@ from fleet_api.app import create_app
 from fleetbase.db import connect
 from loans.overdue import mark_overdue_loans
 from maintenance import tickets
+from tests.factories import user_id, vehicle_id
 from tests.fleet_api.conftest import Clock, Server, api_settings
-from tests.loans.factories import PARIS, active, make_participant, request, user_id, validated, vehicle_id
+from tests.loans.factories import PARIS, active, make_participant, request, validated
 from tests.web.conftest import TABLET, check_accessibility, screenshots
 
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)  # Wednesday 9 December 2026, 10:00 in Paris
