@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 
 from fleet_api import health, metrics
 from fleet_api.accounts import endpoints as accounts
@@ -39,6 +37,7 @@ from fleet_api.settings import ApiSettings
 from fleet_api.trackers import endpoints as trackers
 from fleet_api.vehicles import endpoints as vehicles
 from fleet_api.web.mount import install_web
+from fleetbase.db import open_pool
 
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
@@ -55,7 +54,7 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.pool = open_api_pool(settings)
+        app.state.pool = open_pool(settings, name="fleet_api")
         app.state.database_slots = asyncio.Semaphore(settings.db_pool_max)  # see fleet_api.deps
         app.state.live_hub = LiveHub(database_url=settings.database_url,
                                      fetch=lambda ids, follows: _fetch_live(app, ids, follows))
@@ -88,15 +87,3 @@ def _fetch_live(app: FastAPI, vehicle_ids: list[int] | None, follows_incidents: 
     view = live_view(app.state.settings, follows_incidents=follows_incidents)
     with app.state.pool.connection() as conn:
         return live_vehicles_json(conn, vehicle_ids=vehicle_ids, view=view, now=app.state.clock())
-
-
-def open_api_pool(settings: ApiSettings) -> ConnectionPool:
-    """Like `fleetbase.db.open_pool`, with every session in UTC: the JSON PostgreSQL builds
-    (live fleet, tracks) then writes times as RFC 3339 with a +00:00 offset."""
-    pool = ConnectionPool(
-        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
-        kwargs={"application_name": "fleet_api", "row_factory": dict_row, "options": "-c timezone=UTC"},
-        name="fleet_api", open=False,
-    )
-    pool.open(wait=True, timeout=30)
-    return pool

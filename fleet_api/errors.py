@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
-from fleet_api.integrity import REFUSALS, refusal_error
 from fleet_api.web.pages import is_page
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
+from fleetbase.integrity import REFUSALS, refusal_error
 from loans.photos import NotAPhoto, PhotoTooLarge
 
 log = logging.getLogger(__name__)

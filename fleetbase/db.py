@@ -1,10 +1,14 @@
-"""PostgreSQL connections: one pool per process, opened in its lifespan; rows are dicts."""
+"""PostgreSQL connections: one pool per process, opened in its lifespan; rows are dicts;
+sessions in UTC, so times PostgreSQL writes itself (the JSON of the live fleet, a track)
+carry +00:00 whatever the server's own zone. And the one partial UPDATE of a row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -17,7 +21,7 @@ def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool:
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        kwargs={"application_name": name, "row_factory": dict_row},
+        kwargs={"application_name": name, "row_factory": dict_row, "options": "-c timezone=UTC"},
         name=name,
         open=False,
     )
@@ -29,6 +33,32 @@ def connect(database_url: str, *, autocommit: bool = False, name: str = "fleet")
     """One connection outside any pool, for workers, command-line tools and tests."""
     return psycopg.connect(database_url, autocommit=autocommit, row_factory=dict_row,
                            application_name=name, connect_timeout=10)
+
+
+def update_columns(conn: psycopg.Connection, table: str, row_id: int, changes: Mapping[str, object], *,
+                   allowed: Collection[str], now: datetime | None = None, returning: str | None = None
+                   ) -> psycopg.Cursor:
+    """`UPDATE table SET <changes> WHERE id = row_id`, with `updated_at` set to `now` when given.
+
+    Column names come from the caller's code, never from input: a name outside `allowed`
+    raises ValueError (a check `python -O` keeps, unlike an assert). `returning` is the
+    SQL list of columns to answer; the cursor's `rowcount` says whether the row exists.
+    """
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"{table}: not updatable: {sorted(unknown)}")
+    assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes]
+    params = dict(changes) | {"id": row_id}
+    if now is not None:
+        assignments.append(sql.SQL("updated_at = %(now)s"))
+        params["now"] = now
+    if not assignments:
+        return conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = %(id)s").format(
+            sql.SQL(returning or "id"), sql.Identifier(table)), params)
+    query = sql.SQL("UPDATE {} SET {} WHERE id = %(id)s").format(sql.Identifier(table), sql.SQL(", ").join(assignments))
+    if returning:
+        query += sql.SQL(" RETURNING ") + sql.SQL(returning)
+    return conn.execute(query, params)
 
 
 def id_array(ids: Iterable[int]) -> str:

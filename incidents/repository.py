@@ -129,10 +129,6 @@ def alert_vehicle(conn: psycopg.Connection, alert_id: int) -> dict | None:
     return conn.execute("SELECT id, vehicle_id, kind FROM alerts WHERE id = %(id)s", {"id": alert_id}).fetchone()
 
 
-def vehicle_exists(conn: psycopg.Connection, vehicle_id: int) -> bool:
-    return conn.execute("SELECT 1 FROM vehicles WHERE id = %(id)s", {"id": vehicle_id}).fetchone() is not None
-
-
 def notify_vehicle_changed(conn: psycopg.Connection, vehicle_ids: list[int]) -> None:
     """Tell the live stream (`fleet_api.live.hub`, channel vehicle_state) at commit: what it
     shows of these vehicles changes when an incident opens or closes."""

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import psycopg
 
+from fleet import vehicles
 from fleetbase import audit
 from fleetbase.alerts import AlertDraft, open_alerts
 from fleetbase.errors import Conflict, InvalidInput, NotFound
@@ -75,8 +76,7 @@ def open_incident(conn: psycopg.Connection, *, vehicle_id: int, kind: IncidentKi
     A vehicle not returned is one whose loan is overdue. One open incident per vehicle.
     """
     reason = _written(reason, "Le motif")
-    if not repository.vehicle_exists(conn, vehicle_id):
-        raise NotFound(f"Véhicule n° {vehicle_id} inconnu.")
+    vehicles.get(conn, vehicle_id)
     loan = repository.vehicle_loan(conn, vehicle_id, loan_id=loan_id)
     if loan_id is not None and loan is None:
         raise InvalidInput(f"Le prêt n° {loan_id} ne concerne pas ce véhicule.")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from icalendar import Calendar, Event
 
+from fleet import vehicle_repository
 from fleetbase.errors import InvalidInput, NotFound
 from loans import calendar_repository, participant_repository, planning_repository, repository
 from loans.planning import MAX_LOANS, STATUS_WORDS, initials
@@ -37,7 +38,7 @@ def create_feed(conn: psycopg.Connection, *, site_id: int | None, vehicle_id: in
         raise InvalidInput("Choisissez un dépôt ou un véhicule.")
     if site_id is not None and repository.get_site(conn, site_id) is None:
         raise InvalidInput("Ce dépôt n'existe pas.")
-    if vehicle_id is not None and repository.get_vehicle(conn, vehicle_id) is None:
+    if vehicle_id is not None and vehicle_repository.get_vehicle(conn, vehicle_id) is None:
         raise InvalidInput("Ce véhicule n'existe pas.")
     token = secrets.token_urlsafe(32)
     feed_id = calendar_repository.insert_feed(conn, token_sha256=token_hash(token), site_id=site_id,

@@ -9,7 +9,8 @@ import uuid
 from datetime import date, datetime
 
 import psycopg
-from psycopg import sql
+
+from fleetbase.db import update_columns
 
 SELECT_PARTICIPANTS = """
     SELECT p.id, p.first_name, p.last_name, p.phone, p.email, p.municipality, p.intercommunality,
@@ -68,11 +69,8 @@ def insert_participant(conn: psycopg.Connection, *, values: dict, now: datetime)
 
 def update_participant(conn: psycopg.Connection, participant_id: int, *, changes: dict, now: datetime) -> None:
     """Set the given columns (from COLUMNS, never from input names)."""
-    columns = [column for column in COLUMNS if column in changes]
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in columns]
-    assignments.append(sql.SQL("updated_at = %(now)s"))
-    conn.execute(sql.SQL("UPDATE participants SET {} WHERE id = %(id)s").format(sql.SQL(", ").join(assignments)),
-                 {column: changes[column] for column in columns} | {"id": participant_id, "now": now})
+    update_columns(conn, "participants", participant_id, {column: changes[column] for column in COLUMNS
+                                                          if column in changes}, allowed=COLUMNS, now=now)
 
 
 def replace_licences(conn: psycopg.Connection, participant_id: int, *, licences: list[dict]) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from fleetbase.db import update_columns
 from loans.rules import BLOCKING_STATUSES, HOLDING, LoanRules
 
 # "Back, awaiting check-in": the geofence rule's open alert for the loan (geofence/rules.py).
@@ -80,13 +80,7 @@ UPDATABLE = ("status", "vehicle_id", "starts_at", "ends_at", "held_until", "reje
 
 def update_loan(conn: psycopg.Connection, loan_id: int, *, now: datetime, **changes) -> None:
     """Set some of the loan's columns (from UPDATABLE; names never come from input)."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes]
-    assignments.append(sql.SQL("updated_at = %(now)s"))
-    conn.execute(sql.SQL("UPDATE loans SET {} WHERE id = %(id)s").format(sql.SQL(", ").join(assignments)),
-                 changes | {"id": loan_id, "now": now})
+    update_columns(conn, "loans", loan_id, changes, allowed=UPDATABLE, now=now)
 
 
 def insert_transition(conn: psycopg.Connection, loan_id: int, *, from_status: str | None, to_status: str,
@@ -95,20 +89,6 @@ def insert_transition(conn: psycopg.Connection, loan_id: int, *, from_status: st
                  " VALUES (%(loan_id)s, %(from)s, %(to)s, %(by)s, %(now)s, %(reason)s)",
                  {"loan_id": loan_id, "from": from_status, "to": to_status, "by": by_user_id, "now": now,
                   "reason": reason})
-
-
-def get_vehicle(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict | None:
-    """A vehicle, its home site and latest telemetry; `lock`: held until commit, so the
-    validations, extensions and check-outs of one vehicle run one after the other."""
-    # The lock on the vehicle row alone: FOR UPDATE over the join would lock the site too.
-    if lock and conn.execute("SELECT id FROM vehicles WHERE id = %(id)s FOR NO KEY UPDATE",
-                             {"id": vehicle_id}).fetchone() is None:
-        return None
-    return conn.execute(
-        "SELECT v.id, v.label, v.kind, v.status, v.home_site_id, s.municipality, s.intercommunality,"
-        " st.effective_odometer_km, st.battery_pct, st.fuel_pct"
-        " FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
-        " LEFT JOIN vehicle_state st ON st.vehicle_id = v.id WHERE v.id = %(id)s", {"id": vehicle_id}).fetchone()
 
 
 def set_vehicle_status(conn: psycopg.Connection, vehicle_id: int, *, status: str, now: datetime,

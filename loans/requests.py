@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleet import vehicle_repository
 from fleetbase.local_time import local_today
 from loans import availability, repository, rules, service
 
@@ -43,7 +44,7 @@ def request_card(conn: psycopg.Connection, loan_id: int, *, now: datetime, zone:
 
 
 def _add_choices(conn: psycopg.Connection, loan: dict, *, now: datetime, zone: ZoneInfo) -> None:
-    vehicle = repository.get_vehicle(conn, loan["vehicle_id"])
+    vehicle = vehicle_repository.get_vehicle(conn, loan["vehicle_id"])
     loan["site_name"] = vehicle["municipality"]
     loan["choices"] = _choices(conn, loan, site_id=vehicle["home_site_id"])
     loan["problem"] = service.validation_problem(conn, loan, vehicle_id=loan["vehicle_id"], now=now, zone=zone)

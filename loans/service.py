@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleet import vehicle_repository
 from fleetbase.alerts import resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from fleetbase.local_time import local_today
@@ -37,7 +38,7 @@ def loan_detail(conn: psycopg.Connection, loan_id: int, *, scope: dict | None) -
 
 
 def vehicle_or_error(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict:
-    vehicle = repository.get_vehicle(conn, vehicle_id, lock=lock)
+    vehicle = vehicle_repository.get_vehicle(conn, vehicle_id, lock=lock)
     if vehicle is None:
         raise InvalidInput("Ce véhicule n'existe pas.")
     return vehicle
@@ -98,7 +99,7 @@ def validation_problem(conn: psycopg.Connection, loan: dict, *, vehicle_id: int,
                        zone: ZoneInfo) -> str | None:
     """Why validating `loan` on `vehicle_id` would be refused now (the rule's French sentence), or None.
     Reads only: the coordinator sees the refusal beside the request before clicking."""
-    vehicle = repository.get_vehicle(conn, vehicle_id)
+    vehicle = vehicle_repository.get_vehicle(conn, vehicle_id)
     if vehicle is None or loan["participant_id"] is None:
         return "Ce prêt ne peut pas être validé."
     try:

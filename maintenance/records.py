@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from fleetbase.errors import InvalidInput, NotFound
+from fleet import vehicles
+from fleetbase.errors import InvalidInput
 from fleetbase.local_time import local_today
 from maintenance import repository
 from maintenance.service import scan_due
@@ -26,9 +27,7 @@ def record_service(conn: psycopg.Connection, *, vehicle_id: int, performed_on: d
                    tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
                    now: datetime, zone: ZoneInfo) -> dict:
     """Write a service record and refresh the vehicle's due states; the record as stored."""
-    vehicle = repository.get_vehicle(conn, vehicle_id)
-    if vehicle is None:
-        raise NotFound("Véhicule inconnu.")
+    vehicle = vehicles.get(conn, vehicle_id)
     tasks = sorted(set(tasks))
     if not tasks or not all(TASK_NAME.match(task) for task in tasks):
         raise InvalidInput("Indiquez au moins une tâche (lettres minuscules, chiffres, « _ »).")
@@ -47,6 +46,5 @@ def record_service(conn: psycopg.Connection, *, vehicle_id: int, performed_on: d
 
 def history(conn: psycopg.Connection, *, vehicle_id: int) -> list[dict]:
     """A vehicle's service records, newest first."""
-    if repository.get_vehicle(conn, vehicle_id) is None:
-        raise NotFound("Véhicule inconnu.")
+    vehicles.get(conn, vehicle_id)
     return repository.list_service_records(conn, vehicle_id=vehicle_id)

@@ -135,12 +135,6 @@ def delete_override(conn: psycopg.Connection, *, vehicle_id: int, task: str) -> 
                         {"vehicle": vehicle_id, "task": task}).rowcount > 0
 
 
-def get_vehicle(conn: psycopg.Connection, vehicle_id: int) -> dict | None:
-    return conn.execute("SELECT v.id, v.label, v.kind, v.status, s.effective_odometer_km"
-                        " FROM vehicles v LEFT JOIN vehicle_state s ON s.vehicle_id = v.id"
-                        " WHERE v.id = %(id)s", {"id": vehicle_id}).fetchone()
-
-
 # --- service records ---------------------------------------------------------------------
 
 RECORD_COLUMNS = ("r.id, r.vehicle_id, r.performed_on, r.odometer_km, r.tasks, r.cost_cents, r.notes,"

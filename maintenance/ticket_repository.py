@@ -8,6 +8,8 @@ from datetime import datetime
 
 import psycopg
 
+from fleetbase.db import update_columns
+
 TICKET_COLUMNS = (
     "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, t.garage_id, g.name AS garage_name,"
     " t.loan_id, t.opened_by, t.title, t.description, t.status, t.immobilised, t.immobilised_since,"
@@ -54,16 +56,16 @@ def insert_ticket(conn: psycopg.Connection, *, vehicle_id: int, garage_id: int |
          "immobilised": immobilised, "tasks": list(tasks), "status": status, "now": now}).fetchone()["id"]
 
 
+# What the workflow may change on a ticket (names from code, never from input).
+UPDATABLE = ("garage_id", "title", "description", "immobilised", "immobilised_since", "tasks", "status",
+             "quote_cents", "final_cost_cents", "parts", "closed_at", "service_record_id")
+
+
 def update_ticket(conn: psycopg.Connection, ticket_id: int, *, now: datetime, **changes) -> None:
     """Set the given columns (names from the workflow's fixed list, never from input)."""
-    allowed = {"garage_id", "title", "description", "immobilised", "immobilised_since", "tasks", "status",
-               "quote_cents", "final_cost_cents", "parts", "closed_at", "service_record_id"}
-    assert set(changes) <= allowed, changes
     if "parts" in changes:
         changes["parts"] = json.dumps(changes["parts"])
-    assignments = "".join(f"{name} = %({name})s, " for name in changes)
-    conn.execute(f"UPDATE repair_tickets SET {assignments}updated_at = %(now)s WHERE id = %(id)s",
-                 {**changes, "now": now, "id": ticket_id})
+    update_columns(conn, "repair_tickets", ticket_id, changes, allowed=UPDATABLE, now=now)
 
 
 def insert_update(conn: psycopg.Connection, ticket_id: int, *, kind: str, status: str, note: str,
@@ -86,10 +88,6 @@ def current_odometer(conn: psycopg.Connection, vehicle_id: int) -> float:
         "SELECT coalesce((SELECT effective_odometer_km FROM vehicle_state WHERE vehicle_id = %(v)s),"
         " (SELECT max(odometer_km) FROM service_records WHERE vehicle_id = %(v)s), 0) AS km",
         {"v": vehicle_id}).fetchone()["km"]
-
-
-def vehicle_exists(conn: psycopg.Connection, vehicle_id: int) -> bool:
-    return conn.execute("SELECT 1 FROM vehicles WHERE id = %(id)s", {"id": vehicle_id}).fetchone() is not None
 
 
 def immobilise_vehicle(conn: psycopg.Connection, vehicle_id: int, *, now: datetime) -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from fleet import vehicles
 from fleetbase import formatting
 from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -65,8 +66,7 @@ def with_updates(conn: psycopg.Connection, ticket: dict) -> dict:
 def create(conn: psycopg.Connection, *, actor: Actor, vehicle_id: int, garage_id: int, title: str,
            description: str, immobilised: bool, tasks: Sequence[str], now: datetime) -> dict:
     """A ticket opened directly by staff (status open)."""
-    if not repository.vehicle_exists(conn, vehicle_id):
-        raise NotFound("Véhicule inconnu.")
+    vehicles.get(conn, vehicle_id)
     _check_garage(conn, garage_id)
     ticket_id = repository.insert_ticket(conn, vehicle_id=vehicle_id, garage_id=garage_id, opened_by=actor.user_id,
                                          title=title, description=description, immobilised=immobilised,

@@ -6,7 +6,8 @@ import hashlib
 from datetime import datetime
 
 import psycopg
-from psycopg import sql
+
+from fleetbase.db import update_columns
 
 USER_COLUMNS = "id, username, full_name, email, role, garage_id, prescriber_id, disabled_at, created_at"
 UPDATABLE_USER_COLUMNS = ("full_name", "email", "role", "garage_id", "prescriber_id",
@@ -132,13 +133,5 @@ def insert_user(conn: psycopg.Connection, *, values: dict) -> dict:
 
 def update_user(conn: psycopg.Connection, user_id: int, *, changes: dict) -> dict | None:
     """Set the given columns (names from UPDATABLE_USER_COLUMNS only)."""
-    unknown = set(changes) - set(UPDATABLE_USER_COLUMNS)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    if not changes:
-        return get_user(conn, user_id)
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes
-    )
-    query = sql.SQL("UPDATE users SET {} WHERE id = %(id)s RETURNING " + USER_COLUMNS).format(assignments)
-    return conn.execute(query, changes | {"id": user_id}).fetchone()
+    return update_columns(conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS,
+                          returning=USER_COLUMNS).fetchone()

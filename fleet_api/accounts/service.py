@@ -19,9 +19,9 @@ import psycopg
 from fleet_api.accounts import repository
 from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
 from fleet_api.accounts.schemas import UserCreate, UserUpdate
-from fleet_api.integrity import refusals_as_errors
 from fleet_api.settings import ApiSettings
 from fleetbase.errors import Conflict, NotFound
+from fleetbase.integrity import refusals_as_errors
 from fleetbase.passwords import hash_user_password, verify_user_password
 
 # Dead tokens are kept this long (what a support question about a sign-in may need), then

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
-from psycopg import sql
 
 from fleetbase import audit
+from fleetbase.db import update_columns
 
 GARAGE_COLUMNS = "id, name, address, email, phone, webhook_url, created_at"
 CONTACT_COLUMNS = ("address", "email", "phone")
@@ -23,15 +23,7 @@ def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:
 
 def update_contact(conn: psycopg.Connection, garage_id: int, *, changes: dict) -> bool:
     """Set the given columns (from CONTACT_COLUMNS); False when the garage does not exist."""
-    unknown = set(changes) - set(CONTACT_COLUMNS)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    if not changes:
-        return get_garage(conn, garage_id) is not None
-    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
-                                     for column in changes)
-    query = sql.SQL("UPDATE garages SET {} WHERE id = %(id)s").format(assignments)
-    return conn.execute(query, changes | {"id": garage_id}).rowcount == 1
+    return update_columns(conn, "garages", garage_id, changes, allowed=CONTACT_COLUMNS).rowcount == 1
 
 
 def set_webhook(conn: psycopg.Connection, garage_id: int, *, url: str | None, secret: str | None,

@@ -13,13 +13,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from fleet import vehicles as fleet_vehicles
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.history import service
 from fleet_api.history.export import attachment, track_csv, track_gpx
 from fleet_api.history.schemas import Track, TripsAndStops
 from fleet_api.schemas import to_json
-from fleet_api.vehicles.endpoints import vehicle_or_404
 from fleetbase.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["history"])
@@ -37,7 +37,7 @@ def _look(request: Request, conn, vehicle_id, viewer: Principal, now, settings, 
     if "reason" in request.query_params:  # the old way: a typed reason no longer opens a lent vehicle's track
         raise InvalidInput("Le paramètre « reason » n'existe plus : indiquez le numéro d'un incident ouvert "
                            "sur ce véhicule (paramètre « incident_id »).")
-    vehicle = vehicle_or_404(conn, vehicle_id)
+    vehicle = fleet_vehicles.get(conn, vehicle_id)
     start, end = service.window(start, end, now=now)
     start, end = service.authorize_look(
         conn, vehicle_id, start=start, end=end, incident_id=incident_id,

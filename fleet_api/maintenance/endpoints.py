@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from fleet import vehicles as fleet_vehicles
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.maintenance.schemas import MaintenancePlanUpdate, ServiceRecord, ServiceRecordCreate, TaskName
 from fleet_api.schemas import VehicleKind
-from fleet_api.vehicles.endpoints import vehicle_or_404
 from maintenance import records, repository
 from maintenance.due import DueState, Level
 from maintenance.plans import Plan
@@ -50,14 +50,14 @@ def put_plan(vehicle_kind: VehicleKind, task: Task, data: MaintenancePlanUpdate,
 @router.get("/vehicles/{vehicle_id}/maintenance-plans", response_model=list[Plan])
 def vehicle_plans(vehicle_id: Id, reader: Reader, conn: DbConn):
     """The plan this vehicle follows: its kind's tasks, with its own overrides in their place."""
-    vehicle_or_404(conn, vehicle_id)
+    fleet_vehicles.get(conn, vehicle_id)
     return repository.effective_plans(conn, vehicle_ids=[vehicle_id])[vehicle_id]
 
 
 @router.put("/vehicles/{vehicle_id}/maintenance-plans/{task}", response_model=Plan)
 def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn,
                      now: Now):
-    vehicle = vehicle_or_404(conn, vehicle_id)
+    vehicle = fleet_vehicles.get(conn, vehicle_id)
     return repository.upsert_plan(conn, vehicle_kind=vehicle["kind"], vehicle_id=vehicle_id, task=task, now=now,
                                   **data.model_dump())
 
@@ -65,7 +65,7 @@ def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, pl
 @router.delete("/vehicles/{vehicle_id}/maintenance-plans/{task}", status_code=204)
 def delete_vehicle_plan(vehicle_id: Id, task: Task, planner: Planner, conn: DbConn):
     """Back to the kind's task (nothing to do when the vehicle had no override for it)."""
-    vehicle_or_404(conn, vehicle_id)
+    fleet_vehicles.get(conn, vehicle_id)
     repository.delete_override(conn, vehicle_id=vehicle_id, task=task)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import psycopg
 
-from fleet_api.integrity import refusals_as_errors
+from fleetbase.integrity import refusals_as_errors
 
 COLUMNS = ("tracker_id, vehicle_id, enabled, created_at, disabled_at,"
            " owntracks_key IS NOT NULL AS owntracks_encrypted, traccar_unique_id")

@@ -36,6 +36,14 @@ class VehicleStatus(StrEnum):
     OUT_OF_SERVICE = "out_of_service"
 
 
+class SettableStatus(StrEnum):
+    """What people set (`fleet.vehicles`); `on_loan` and `immobilised` follow loans and tickets."""
+
+    AVAILABLE = "available"
+    MAINTENANCE = "maintenance"
+    OUT_OF_SERVICE = "out_of_service"
+
+
 class Vehicle(BaseModel):
     id: int
     label: str
@@ -64,7 +72,7 @@ class VehicleCreate(BaseModel):
     model: Text = ""
     first_registered_on: RegisteredOn | None = None
     home_site_id: RefId
-    status: VehicleStatus = VehicleStatus.AVAILABLE
+    status: SettableStatus = SettableStatus.AVAILABLE
 
 
 class VehicleUpdate(BaseModel):
@@ -79,4 +87,5 @@ class VehicleUpdate(BaseModel):
     first_registered_on: RegisteredOn | None = None
     insurance_expires_on: RegisteredOn | None = None
     home_site_id: RefId | None = None
-    status: VehicleStatus | None = None
+    status: SettableStatus | None = Field(default=None, description="refused (409) while the vehicle is on loan"
+                                                               " or immobilised: those follow the loan or the ticket")

@@ -1,5 +1,7 @@
 """Vehicles: listed, created, changed; the database's refusals answer 409/422, never 500."""
 
+from tests.fleet_api.loan_helpers import active_loan, make_participant
+
 NEW_CAR = {"label": "car-09", "kind": "car", "energy": "petrol", "plate": "GA-999-LD",
            "make": "Renault", "model": "Zoé", "home_site_id": 1}
 
@@ -55,3 +57,37 @@ def test_inconsistent_values_are_422_in_the_error_shape(client, as_role):
 def test_unknown_vehicles_are_404(client, as_role):
     assert client.get("/api/v1/vehicles/99999", headers=as_role["admin"]).status_code == 404
     assert client.patch("/api/v1/vehicles/99999", json={"make": "X"}, headers=as_role["admin"]).status_code == 404
+
+
+def _vehicle(client, headers, label: str) -> dict:
+    return next(vehicle for vehicle in client.get("/api/v1/vehicles", headers=headers).json()
+                if vehicle["label"] == label)
+
+
+def test_a_derived_status_cannot_be_set_by_hand(client, as_role):
+    car = _vehicle(client, as_role["admin"], "car-01")
+    for derived in ("on_loan", "immobilised"):
+        response = client.patch(f"/api/v1/vehicles/{car['id']}", json={"status": derived}, headers=as_role["admin"])
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "InvalidInput"
+    created = client.post("/api/v1/vehicles", json=NEW_CAR | {"label": "car-10", "plate": "GA-998-LD",
+                                                              "status": "on_loan"}, headers=as_role["admin"])
+    assert created.status_code == 422
+
+
+def test_a_lent_vehicle_keeps_the_status_its_loan_gives_it(client, as_role, clock):
+    coordinator = as_role["coordinator"]
+    lent = _vehicle(client, as_role["admin"], "car-02")
+    active_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=lent["id"],
+                starts_at=clock.now, days=3)
+    assert _vehicle(client, as_role["admin"], "car-02")["status"] == "on_loan"
+    for wanted in ("available", "maintenance", "out_of_service"):
+        response = client.patch(f"/api/v1/vehicles/{lent['id']}", json={"status": wanted},
+                                headers=as_role["fleet_manager"])
+        assert response.status_code == 409, response.text
+        assert response.json() == {"error": "Conflict", "detail": "Ce véhicule est en prêt : il redevient"
+                                                                  " disponible au retour du véhicule."}
+    assert _vehicle(client, as_role["admin"], "car-02")["status"] == "on_loan"
+    # What is not its status still changes.
+    renamed = client.patch(f"/api/v1/vehicles/{lent['id']}", json={"make": "Peugeot"}, headers=as_role["admin"])
+    assert renamed.status_code == 200 and renamed.json()["status"] == "on_loan"

@@ -13,19 +13,18 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from fleet import vehicle_repository as vehicles
 from fleet_api.authz import Principal, Role
 from fleet_api.bookings.schemas import BookingCreate
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
 from fleet_api.errors import status_for
 from fleet_api.participants.schemas import ParticipantCreate
-from fleet_api.vehicles import repository as vehicles
 from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
 from fleetbase.errors import Conflict, FleetError, InvalidInput
 from fleetbase.local_time import local_today
 from loans import participant_repository, participants, requests, service
-from loans import repository as loan_repository
 
 router = APIRouter(include_in_schema=False)
 Prescriber = Annotated[Principal, page_user(Role.PRESCRIBER)]
@@ -113,7 +112,7 @@ def request_page(loan_id: Id, request: Request, user: Prescriber, conn: DbConn) 
     loan = service.loan_detail(conn, loan_id, scope=user.row_scope("loans"))
     person = participant_repository.get_participant(conn, loan["participant_id"], scope=user.row_scope(
         "participants")) if loan["participant_id"] else None
-    depot = loan_repository.get_vehicle(conn, loan["vehicle_id"])["municipality"]
+    depot = vehicles.get_vehicle(conn, loan["vehicle_id"])["municipality"]
     return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person, "depot": depot})
 
 

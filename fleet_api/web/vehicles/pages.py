@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from fleet import vehicles as fleet_vehicles
 from fleet_api.alerts import repository as alerts
 from fleet_api.authz import Principal
 from fleet_api.deps import DbConn, Id, Now, Settings
 from fleet_api.live.service import live_vehicles_json, live_view
-from fleet_api.vehicles.endpoints import vehicle_or_404
 from fleet_api.web.nav import FLEET_WATCHERS
 from fleet_api.web.pages import page_user
 from fleet_api.web.templating import render
@@ -36,7 +36,7 @@ DUE_LEVELS = {"ok": "À jour", "due_soon": "Bientôt", "due": "À faire", "overd
 @router.get("/vehicules/{vehicle_id}")
 def vehicle_page(vehicle_id: Id, request: Request, user: Viewer, conn: DbConn, now: Now, settings: Settings,
                  jour: Annotated[date | None, Query()] = None) -> Response:
-    vehicle = vehicle_or_404(conn, vehicle_id)
+    vehicle = fleet_vehicles.get(conn, vehicle_id)
     live = json.loads(live_vehicles_json(conn, vehicle_ids=[vehicle_id],
                                          view=live_view(settings, follows_incidents=False), now=now)[0][0])
     today = local_today(now, settings.zone)

@@ -1,18 +1,22 @@
-"""Every query on vehicles. Nothing here commits."""
+"""Every query on vehicles, and the one way to read a vehicle. Nothing here commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import psycopg
-from psycopg import sql
 
-from fleet_api.integrity import refusals_as_errors
+from fleetbase.db import update_columns
+from fleetbase.integrity import refusals_as_errors
 
+# A vehicle as every package reads it: its row, its tracker, its home site's commune, and
+# what the telemetry last said of its odometer and energy.
 SELECT_VEHICLES = """
     SELECT v.id, v.label, v.kind, v.energy, v.plate, v.make, v.model, v.first_registered_on, v.insurance_expires_on,
-           v.home_site_id, v.status, t.tracker_id, v.created_at, v.updated_at
-    FROM vehicles v LEFT JOIN trackers t ON t.vehicle_id = v.id
+           v.home_site_id, v.status, t.tracker_id, v.created_at, v.updated_at,
+           s.municipality, s.intercommunality, st.effective_odometer_km, st.battery_pct, st.fuel_pct
+    FROM vehicles v JOIN sites s ON s.id = v.home_site_id
+    LEFT JOIN trackers t ON t.vehicle_id = v.id LEFT JOIN vehicle_state st ON st.vehicle_id = v.id
 """
 UPDATABLE_COLUMNS = ("label", "plate", "make", "model", "first_registered_on", "insurance_expires_on",
                      "home_site_id", "status")
@@ -30,7 +34,13 @@ def list_vehicles(conn: psycopg.Connection) -> list[dict]:
     return conn.execute(SELECT_VEHICLES + " ORDER BY v.id").fetchall()
 
 
-def get_vehicle(conn: psycopg.Connection, vehicle_id: int) -> dict | None:
+def get_vehicle(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict | None:
+    """The vehicle (None: no such vehicle); `lock`: its row held until commit, so the
+    validations, extensions, check-outs and status changes of one vehicle run one after the other."""
+    # The lock on the vehicle row alone: FOR UPDATE over the joins would lock the site too.
+    if lock and conn.execute("SELECT id FROM vehicles WHERE id = %(id)s FOR NO KEY UPDATE",
+                             {"id": vehicle_id}).fetchone() is None:
+        return None
     return conn.execute(SELECT_VEHICLES + " WHERE v.id = %(id)s", {"id": vehicle_id}).fetchone()
 
 
@@ -47,13 +57,7 @@ def insert_vehicle(conn: psycopg.Connection, *, values: dict, now: datetime) -> 
 
 
 def update_vehicle(conn: psycopg.Connection, vehicle_id: int, *, changes: dict, now: datetime) -> bool:
-    """Set the given columns (from UPDATABLE_COLUMNS); False when the vehicle does not exist."""
-    unknown = set(changes) - set(UPDATABLE_COLUMNS)
-    if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
-                   for column in changes]
-    assignments.append(sql.SQL("updated_at = %(now)s"))
-    query = sql.SQL("UPDATE vehicles SET {} WHERE id = %(id)s").format(sql.SQL(", ").join(assignments))
+    """Set the given columns (from UPDATABLE_COLUMNS); False when the vehicle does not exist.
+    The caller checks a status change (`fleet.vehicles.update`)."""
     with refusals_as_errors(CONSTRAINT_MESSAGES):
-        return conn.execute(query, changes | {"id": vehicle_id, "now": now}).rowcount == 1
+        return update_columns(conn, "vehicles", vehicle_id, changes, allowed=UPDATABLE_COLUMNS, now=now).rowcount == 1
