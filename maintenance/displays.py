@@ -22,7 +22,9 @@ from maintenance import display_repository, french, ticket_repository
 from maintenance.board import due_board
 from maintenance.tickets import ACTIVE
 
-MAX_TICKETS = 50
+# What fits on a screen read from two metres; the rest is counted.
+WALL_DUE_ROWS = 12
+WALL_TICKETS = 10
 
 
 class DisplayRevoked(NotFound):
@@ -74,5 +76,7 @@ def wall_board(conn: psycopg.Connection, token: str, *, now: datetime, zone: Zon
                 "updated_at": ticket["updated_at"]}
                for ticket in ticket_repository.list_tickets(conn, garage_id=None, status=None, vehicle_id=None,
                                                             limit=500)
-               if ticket["status"] in ACTIVE][:MAX_TICKETS]
-    return {"display": display, "due": due_board(conn, now=now, zone=zone, urgent_only=True), "tickets": tickets}
+               if ticket["status"] in ACTIVE]
+    due = due_board(conn, now=now, zone=zone, urgent_only=True)
+    return {"display": display, "due": due[:WALL_DUE_ROWS], "due_total": len(due),
+            "tickets": tickets[:WALL_TICKETS], "tickets_total": len(tickets)}
