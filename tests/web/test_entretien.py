@@ -5,6 +5,7 @@ without a session, redrawing itself, then revoked."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -133,7 +134,8 @@ def test_the_board_filters_by_depot_and_kind(open_browser, site):
     expect(page.get_by_label("Genre de véhicule")).to_have_value("scooter")
 
 
-def test_the_wall_screen_opens_without_a_session_redraws_itself_and_is_revoked(open_browser, site, web_db):
+def test_the_wall_screen_opens_without_a_session_redraws_itself_and_is_revoked(open_browser, site, web_db, caplog):
+    caplog.set_level(logging.INFO, logger="fleet_api.requests")
     with connect(web_db) as conn:  # the fleet's past services, as `make demo` gives them: little is due
         seed_demo_maintenance(conn, now=datetime.now(UTC), zone=PARIS)
     overdue_service(web_db)
@@ -185,3 +187,11 @@ def test_the_wall_screen_opens_without_a_session_redraws_itself_and_is_revoked(o
     expect(wall.get_by_role("heading", name="Lien révoqué")).to_be_visible()
     check_accessibility(wall)
     assert httpx.get(address + "x").status_code == 404
+    token = address.rsplit("/", 1)[1]
+    assert "/ecran/{token}/tableau" in caplog.text and token not in caplog.text  # the secret never logged
+
+
+def test_the_service_form_takes_a_phone_sized_invoice_other_pages_do_not(site):
+    body = {"facture": ("facture.jpg", b"\xff\xd8\xff" + b"0" * 3_000_000, "image/jpeg")}
+    assert httpx.post(f"{site.url}/entretien/vehicules/1/enregistrer", files=body).status_code == 303  # sign in
+    assert httpx.post(f"{site.url}/entretien/ecrans", files=body).status_code == 413
