@@ -39,7 +39,14 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
-            log.info("%s %s %s", scope["method"], scope["path"], status["code"],
+            log.info("%s %s %s", scope["method"], logged_path(scope), status["code"],
                      extra={"method": scope["method"], "path": getattr(route, "path", scope["path"]),
                             "status": status["code"], "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             request_id.reset(token)
+
+
+def logged_path(scope) -> str:
+    """The path as requested, but a secret in it (a display link's or a calendar's token) never
+    reaches the log: such a route is logged by its template (`/ecran/{token}`)."""
+    template = getattr(scope.get("route"), "path", "")
+    return template if "{token}" in template else scope["path"]

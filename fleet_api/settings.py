@@ -56,6 +56,8 @@ class ApiSettings(FleetSettings):
     map_tile_attribution: str = ""
     # Santé des balises reloads its table by itself this often (htmx, no page reload).
     web_health_refresh_s: int = Field(default=30, ge=1, le=3600)
+    # The workshop's wall screen (/ecran/<token>) redraws its board every web_wall_refresh_s.
+    web_wall_refresh_s: int = Field(default=30, ge=1, le=3600)
 
     # Live stream: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_s: float = Field(default=15.0, gt=0)

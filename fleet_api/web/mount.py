@@ -16,6 +16,8 @@ from fleet_api.web.fleet import basemap
 from fleet_api.web.fleet import pages as fleet_pages
 from fleet_api.web.inspections import pages as inspection_pages
 from fleet_api.web.loans import prescriber_pages, queue_pages
+from fleet_api.web.maintenance import displays as maintenance_displays
+from fleet_api.web.maintenance import pages as maintenance_pages
 from fleet_api.web.pages import SignInRequired
 from fleet_api.web.participants import pages as participant_pages
 from fleet_api.web.planning import calendars as planning_calendars
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router, prescriber_pages.router,
                 queue_pages.router, planning_pages.router, planning_depot.router, planning_calendars.router,
-                inspection_pages.router, participant_pages.router, report_pages.router)
+                inspection_pages.router, participant_pages.router, report_pages.router,
+                maintenance_pages.router, maintenance_displays.router)
 HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
             405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
             429: "Trop de demandes"}

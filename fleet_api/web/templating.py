@@ -19,7 +19,8 @@ from fleet_api.web.nav import ROLE_TITLES, links_for
 from fleetbase import formatting
 
 WEB_DIR = Path(__file__).parent
-AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports")
+AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports",
+         "maintenance")
 
 
 def make_templates(zone) -> Jinja2Templates:

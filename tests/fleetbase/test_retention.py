@@ -57,6 +57,8 @@ NOT_POSITIONS = {
     ("photo_uploads", "content"): "a photo waiting for its inspection, stored without its metadata",
     ("inspection_signatures", "content"): "a signature drawn on the tablet (a PNG the page makes: no place)",
     ("calendar_feeds", "token_sha256"): "SHA-256 of a calendar feed's secret",
+    ("service_record_photos", "content"): "an invoice photo, stored without its metadata (maintenance/invoices.py)",
+    ("maintenance_displays", "token_sha256"): "SHA-256 of a wall screen's display link",
     ("api_tokens", "token_hash"): "SHA-256 of a token",
     ("web_sessions", "session_hash"): "SHA-256 of a session cookie",
     ("trackers", "http_token_sha256"): "SHA-256 of a tracker's secret",
