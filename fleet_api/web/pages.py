@@ -24,13 +24,14 @@ API_PREFIXES = ("/api/", "/healthz", "/metrics", "/openapi.json", "/docs", "/red
 class SignInRequired(Exception):
     """No live session: the page sends the browser to the sign-in page."""
 
-    def __init__(self, back_to: str) -> None:
+    def __init__(self, back_to: str, *, ended: bool = False) -> None:
         super().__init__(back_to)
         self.back_to = back_to
+        self.ended = ended  # the browser held a session that is over (revoked, idle, expired)
 
     @property
     def sign_in_url(self) -> str:
-        return "/connexion?suite=" + quote(self.back_to, safe="/")
+        return "/connexion?suite=" + quote(self.back_to, safe="/") + ("&expiree=1" if self.ended else "")
 
 
 def is_page(request: Request) -> bool:
@@ -55,7 +56,8 @@ def page_user(*roles: Role):
     def dependency(request: Request, conn: DbConn, now: Now, settings: Settings) -> Principal:
         user = find_web_user(request, conn, now, settings)
         if user is None:
-            raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                                 ended=SESSION_COOKIE in request.cookies)
         if user.role not in allowed:
             raise Forbidden(f"Cette page n'est pas ouverte aux comptes « {ROLE_TITLES[user.role]} ».")
         return user
