@@ -38,8 +38,10 @@ Admin = Annotated[Principal, page_user(Role.ADMIN)]
 Csrf = Annotated[str, Form(max_length=200)]
 FormText = Annotated[str, Form(max_length=300)]
 LABELS = {"kinds": forms.KINDS, "energies": forms.ENERGIES, "statuses": forms.VEHICLE_STATUSES}
-NOTICES = {"vehicule": "Véhicule ajouté.", "desactivee": "Balise désactivée : le serveur MQTT refuse sa connexion.",
-           "reactivee": "Balise réactivée."}
+# What a change answers, and the section it is shown in (the page opens there).
+NOTICES = {"vehicule": ("vehicules", "Véhicule ajouté."),
+           "desactivee": ("balises", "Balise désactivée : le serveur MQTT refuse sa connexion."),
+           "reactivee": ("balises", "Balise réactivée.")}
 
 
 @router.get("/parc")
@@ -47,7 +49,7 @@ def fleet_register(request: Request, user: Watcher, conn: DbConn, fait: str | No
     return render(request, "admin/parc.html", LABELS | {
         "vehicles": vehicles.list_vehicles(conn), "trackers": trackers.list_trackers_with_vehicles(conn),
         "depot_names": {depot["id"]: depot["name"] for depot in depots(conn)},
-        "admin": user.role == Role.ADMIN, "notice": NOTICES.get(fait or "")})
+        "admin": user.role == Role.ADMIN, "notice": NOTICES.get(fait or "", (None, None))})
 
 
 def _vehicle_page(request: Request, conn, *, values: dict, error: str | None = None,
@@ -72,10 +74,10 @@ def add_vehicle(request: Request, user: Admin, conn: DbConn, now: Now, csrf_toke
     try:
         data = forms.vehicle_create(values)
         with conn.transaction():
-            vehicles.insert_vehicle(conn, values=data.model_dump(), now=now)
+            vehicle_id = vehicles.insert_vehicle(conn, values=data.model_dump(), now=now)
     except (InvalidInput, Conflict) as refused:
         return _vehicle_page(request, conn, values=values, error=refused.detail, status_code=422)
-    return RedirectResponse("/parc?fait=vehicule", status_code=303)
+    return RedirectResponse(f"/parc?fait=vehicule#vehicule-{vehicle_id}", status_code=303)
 
 
 def _tracker_page(request: Request, conn, *, values: dict, error: str | None = None,
@@ -127,4 +129,5 @@ def switch_tracker(tracker_id: TrackerId, action: Literal["desactiver", "reactiv
     check_csrf(request, csrf_token)
     tracker_service.set_tracker_enabled(conn, tracker_id, enabled=action == "reactiver", now=now)
     after_commit(request, partial(sync_broker_logins, request.app.state.pool, settings))
-    return RedirectResponse("/parc?fait=" + ("reactivee" if action == "reactiver" else "desactivee"), status_code=303)
+    done = "reactivee" if action == "reactiver" else "desactivee"
+    return RedirectResponse(f"/parc?fait={done}#balise-{tracker_id}", status_code=303)
