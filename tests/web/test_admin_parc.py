@@ -65,7 +65,7 @@ def test_the_administrator_creates_an_account_changes_its_role_and_disabling_it_
     check_accessibility(admin)
     screenshots(admin, "utilisateur-cree")
 
-    person, _ = open_browser()
+    person, person_watch = open_browser()
     sign_in(person, "m.durand", password)
     expect(person).to_have_url(re.compile(r"/alertes$"))  # a mechanic's first page
     expect(person.get_by_text("Connecté·e : m.durand — mécanicien·ne")).to_be_visible()
@@ -88,7 +88,7 @@ def test_the_administrator_creates_an_account_changes_its_role_and_disabling_it_
     expect(person.get_by_role("status")).to_have_text("Votre session a pris fin : connectez-vous à nouveau.")
     person.get_by_label("Identifiant").fill("m.durand")
     person.get_by_label("Mot de passe").fill(password)
-    _.expect_document("/connexion", 401)
+    person_watch.expect_document("/connexion", 401)
     person.get_by_role("button", name="Se connecter").click()
     expect(person.get_by_role("alert")).to_have_text("Identifiant ou mot de passe incorrect.")
 
@@ -141,7 +141,8 @@ def test_the_administrator_adds_a_vehicle_and_a_phone_set_up_from_the_qr_code_pu
     screenshots(admin, "vehicule-nouveau")
     admin.get_by_role("button", name="Ajouter le véhicule").click()
     expect(admin.get_by_role("status")).to_have_text("Véhicule ajouté.")
-    expect(admin.get_by_role("row", name=re.compile(r"^clio-09 Voiture GH-909-LD .* Disponible aucune$"))).to_be_visible()
+    added = admin.get_by_role("row", name=re.compile(r"^clio-09 Voiture GH-909-LD .* Disponible aucune$"))
+    expect(added).to_be_in_viewport()  # the page opens on it
 
     admin.get_by_role("button", name="Enregistrer une balise").click()
     admin.get_by_label("Identifiant de la balise").fill("tel-clio-09")
