@@ -70,7 +70,7 @@ def test_one_alert_is_acknowledged_by_its_own_button_and_the_administrator_sees_
                  draft("Batterie faible avant le prêt 7.", role="fleet_manager", key="test:battery"))
     page, _ = open_browser("mechanic")
     page.goto("/alertes")
-    page.get_by_role("button", name=re.compile("^Marquer comme vue l'alerte")).first.click()
+    page.get_by_role("button", name=re.compile("^Marquer vue l'alerte")).first.click()
     expect(page.get_by_role("status").filter(has_text="marquée")).to_have_text("1 alerte marquée comme vue.")
 
     admin, _ = open_browser("admin")
