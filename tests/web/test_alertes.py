@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
+from fleet_api.accounts import service
+from fleet_api.accounts.schemas import UserUpdate
 from fleet_api.app import create_app
 from fleetbase.alerts import AlertDraft, open_alerts
 from fleetbase.db import connect
@@ -88,3 +90,16 @@ def test_nothing_ticked_is_said_in_french(open_browser, web_db):
     with page.expect_navigation():
         page.evaluate("document.querySelector('#alertes-vues').submit()")  # a plain post, as without JavaScript
     expect(page.get_by_role("alert")).to_have_text("Cochez au moins une alerte.")
+
+
+def test_a_disabled_mechanics_open_alerts_page_goes_to_sign_in_by_itself(open_browser, web_db):
+    page, _ = open_browser("mechanic")
+    page.goto("/alertes")
+    expect(page.get_by_role("heading", name="Alertes")).to_be_visible()
+    with connect(web_db) as conn:  # what the administrator's « Désactiver le compte » does
+        mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
+        admin = conn.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()["id"]
+        service.update_user(conn, mechanic, data=UserUpdate(disabled=True), by_user_id=admin, now=datetime.now(UTC))
+    # The page's next poll finds the session ended and sends the whole window to sign-in.
+    expect(page).to_have_url(re.compile(r"/connexion\?suite=/alertes&expiree=1$"))
+    expect(page.get_by_role("status")).to_have_text("Votre session a pris fin : connectez-vous à nouveau.")
