@@ -208,3 +208,21 @@ def test_the_fleet_manager_reads_vehicles_and_trackers_but_changes_nothing(open_
     watch.expect_document("/parc/balises/nouvelle", 403)
     manager.goto("/parc/balises/nouvelle")
     expect(manager.get_by_role("heading", name="Accès refusé")).to_be_visible()
+
+
+def test_a_forgotten_password_is_replaced_by_a_temporary_one_shown_once(open_browser):
+    coordinator, _ = open_browser("coordinator")
+    admin, _ = open_browser("admin")
+    admin.goto("/utilisateurs")
+    admin.get_by_role("link", name="coordinator", exact=True).click()
+    admin.get_by_role("button", name="Donner un nouveau mot de passe provisoire").click()
+    expect(admin.get_by_role("status")).to_have_text(
+        "Nouveau mot de passe provisoire : ses sessions ouvertes sont fermées.")
+    password = admin.locator("#mot-de-passe-provisoire").inner_text()
+    admin.get_by_role("link", name="← Utilisateurs").click()
+    assert password not in admin.content()
+
+    coordinator.reload()
+    expect(coordinator).to_have_url(re.compile(r"/connexion\?suite=\S+&expiree=1$"))
+    sign_in(coordinator, "coordinator", password)
+    expect(coordinator).to_have_url(re.compile(r"/demandes-a-traiter$"))

@@ -1,6 +1,7 @@
 """Utilisateurs (/utilisateurs), for administrators: every account with its role in French,
 active or disabled, its garage or structure; create one (a temporary password made here is
-shown once, on the page that answers the form), change its role, disable or enable it.
+shown once, on the page that answers the form), change its role, give it a new temporary
+password (shown once too), disable or enable it.
 
 Everything goes through the accounts service the API's `/users` routes call: disabling ends
 the person's API tokens and web sessions at once (their open window is sent to sign-in on
@@ -83,9 +84,9 @@ def _user_or_404(conn, user_id: int) -> dict:
 
 
 def _user_page(request: Request, conn, account: dict, *, notice: str | None = None, error: str | None = None,
-               status_code: int = 200) -> Response:
+               password: str | None = None, status_code: int = 200) -> Response:
     return render(request, "admin/utilisateur.html", _choices(conn) | {
-        "account": account, "notice": notice, "error": error}, status_code=status_code)
+        "account": account, "notice": notice, "error": error, "password": password}, status_code=status_code)
 
 
 @router.get("/utilisateurs/{user_id}")
@@ -126,3 +127,16 @@ def enable_user(user_id: Id, request: Request, user: Admin, conn: DbConn, now: N
                 csrf_token: Csrf = "") -> Response:
     check_csrf(request, csrf_token)
     return _change(request, conn, user_id, user, now, lambda: UserUpdate(disabled=False), "reactive")
+
+
+@router.post("/utilisateurs/{user_id}/mot-de-passe")
+def reset_password(user_id: Id, request: Request, user: Admin, conn: DbConn, now: Now,
+                   csrf_token: Csrf = "") -> Response:
+    """A new temporary password, shown on this answer only; the person's sessions end."""
+    check_csrf(request, csrf_token)
+    _user_or_404(conn, user_id)
+    password = forms.new_password()
+    account = service.update_user(conn, user_id, data=UserUpdate(password=password), by_user_id=user.user_id,
+                                  now=now)
+    return _user_page(request, conn, account, password=password,
+                      notice="Nouveau mot de passe provisoire : ses sessions ouvertes sont fermées.")
