@@ -148,6 +148,7 @@ def test_the_administrator_adds_a_vehicle_and_a_phone_set_up_from_the_qr_code_pu
     admin.get_by_label("Identifiant de la balise").fill("tel-clio-09")
     admin.get_by_label("Véhicule").select_option(label="clio-09 (Voiture)")
     check_accessibility(admin)
+    screenshots(admin, "balise-nouvelle")
     admin.get_by_role("button", name="Enregistrer la balise").click()
     expect(admin.get_by_role("heading", name="Balise tel-clio-09 enregistrée")).to_be_visible()
     login = admin.locator("#mqtt-identifiant").inner_text()
