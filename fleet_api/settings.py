@@ -36,6 +36,12 @@ class ApiSettings(FleetSettings):
     # Where phones reach the HTTP ingress (python -m ingest.http_ingress), as they must
     # type it: the registration answer gives each tracker its URLs under it.
     http_ingress_public_url: str = Field(default="http://127.0.0.1:8055", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    # Where phones and boxes reach the broker, as they must be told (a new tracker's login and
+    # its OwnTracks QR code). Unset: the host and port of FLEET_MQTT_URL, right only when the
+    # trackers see the broker at the services' address; TLS unset: as FLEET_MQTT_URL (mqtts://).
+    public_mqtt_host: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.:\[\]-]{1,253}$")
+    public_mqtt_port: int | None = Field(default=None, ge=1, le=65535)
+    public_mqtt_tls: bool | None = None
 
     # Request bodies: at most api_body_max_bytes (413 beyond, announced or streamed);
     # a photo upload (POST /api/v1/photos) at most photo_max_bytes of image.
@@ -58,6 +64,8 @@ class ApiSettings(FleetSettings):
     web_health_refresh_s: int = Field(default=30, ge=1, le=3600)
     # The workshop's wall screen (/ecran/<token>) redraws its board every web_wall_refresh_s.
     web_wall_refresh_s: int = Field(default=30, ge=1, le=3600)
+    # Alertes fetches the role's new alerts this often (htmx, no page reload).
+    web_alerts_refresh_s: int = Field(default=15, ge=1, le=3600)
 
     # Live stream: a comment line this often keeps proxies from closing an idle stream.
     stream_keepalive_s: float = Field(default=15.0, gt=0)
@@ -65,3 +73,9 @@ class ApiSettings(FleetSettings):
     # reads, counted before any is; and the default max_points (downsampled in the database).
     history_max_fixes: int = Field(default=200_000, ge=1000)
     history_default_points: int = Field(default=2000, ge=2)
+
+    @property
+    def tracker_broker(self) -> tuple[str, int, bool]:
+        """(host, port, TLS) of the broker as trackers reach it."""
+        tls = self.mqtt_tls if self.public_mqtt_tls is None else self.public_mqtt_tls
+        return (self.public_mqtt_host or self.mqtt_host, self.public_mqtt_port or self.mqtt_port, tls)

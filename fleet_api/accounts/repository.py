@@ -117,6 +117,13 @@ def list_users(conn: psycopg.Connection) -> list[dict]:
     return conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY id").fetchall()
 
 
+def other_enabled_admins(conn: psycopg.Connection, *, user_id: int) -> int:
+    """How many enabled administrators there are besides `user_id`; their rows stay locked until
+    the transaction ends, so two administrators removed at once cannot both pass the check."""
+    return len(conn.execute("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL"
+                            " AND id <> %(id)s FOR UPDATE", {"id": user_id}).fetchall())
+
+
 def get_user(conn: psycopg.Connection, user_id: int) -> dict | None:
     return conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = %(id)s", {"id": user_id}).fetchone()
 

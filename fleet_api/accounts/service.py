@@ -96,8 +96,12 @@ def create_user(conn: psycopg.Connection, *, data: UserCreate) -> dict:
 
 def update_user(conn: psycopg.Connection, user_id: int, *, data: UserUpdate, by_user_id: int,
                 now: datetime) -> dict:
-    """Change a user; disabling revokes every token they hold, at once."""
-    if repository.get_user(conn, user_id) is None:
+    """Change a user; disabling revokes every token and web session they hold, at once.
+
+    Nobody disables themself or takes away their own administrator role, and the last
+    enabled administrator stays one (Conflict, in French)."""
+    current = repository.get_user(conn, user_id)
+    if current is None:
         raise NotFound("Utilisateur inconnu.")
     changes = data.model_dump(exclude_unset=True, exclude={"disabled", "password"})
     if data.password is not None:
@@ -108,6 +112,10 @@ def update_user(conn: psycopg.Connection, user_id: int, *, data: UserUpdate, by_
         changes["disabled_at"] = now if data.disabled else None
     if data.role is not None and data.role != "admin" and user_id == by_user_id:
         raise Conflict("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+    stops_being_admin = bool(data.disabled) or (data.role is not None and data.role != "admin")
+    if (current["role"] == "admin" and current["disabled_at"] is None and stops_being_admin
+            and repository.other_enabled_admins(conn, user_id=user_id) == 0):
+        raise Conflict("C'est le dernier compte administrateur actif : nommez d'abord un autre administrateur.")
     if data.role is not None:
         # A new role leaves no binding of the old one behind.
         changes.setdefault("garage_id", None)

@@ -9,10 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from fleet_api.alerts import repository
-from fleet_api.authz import AnyUser, Principal, Role
+from fleet_api.alerts import repository, service
+from fleet_api.authz import AnyUser, Principal
 from fleet_api.deps import MAX_ID, DbConn, Id, Now
-from fleetbase.errors import Conflict, NotFound
 from incidents.service import incident_offer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -48,7 +47,7 @@ class Alert(BaseModel):
 
 
 def _role_filter(principal: Principal) -> str | None:
-    return None if principal.role == Role.ADMIN else principal.role.value
+    return service.target_role(principal.role)
 
 
 @router.get("/alerts", response_model=list[Alert])
@@ -68,10 +67,5 @@ def _with_offer(alert: dict) -> dict:
 @router.post("/alerts/{alert_id}/ack", response_model=Alert)
 def acknowledge_alert(alert_id: Id, user: AnyUser, conn: DbConn, now: Now):
     """Say the alert has been seen (again: no change). A resolved alert answers 409."""
-    alert = repository.get_alert(conn, alert_id, role=_role_filter(user))
-    if alert is None:
-        raise NotFound("Alerte inconnue.")
-    if alert["status"] == "resolved":
-        raise Conflict("Cette alerte est déjà close.")
-    repository.acknowledge(conn, alert_id, user_id=user.user_id, now=now)
-    return _with_offer(repository.get_alert(conn, alert_id, role=_role_filter(user)))
+    return _with_offer(service.acknowledge_alert(conn, alert_id, role=_role_filter(user), user_id=user.user_id,
+                                                 now=now))

@@ -25,6 +25,24 @@ def list_alerts(conn: psycopg.Connection, *, role: str | None, statuses: list[st
         {"role": role, "statuses": statuses, "kind": kind, "vehicle": vehicle_id, "limit": limit}).fetchall()
 
 
+def alerts_after(conn: psycopg.Connection, *, role: str | None, after_id: int, limit: int) -> list[dict]:
+    """The open alerts raised since alert `after_id` (a page's newest), newest first."""
+    return conn.execute(
+        f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
+        " WHERE (%(role)s::text IS NULL OR a.target_role = %(role)s) AND a.status = 'open' AND a.id > %(after)s"
+        " ORDER BY a.created_at DESC, a.id DESC LIMIT %(limit)s",
+        {"role": role, "after": after_id, "limit": limit}).fetchall()
+
+
+def count_alerts(conn: psycopg.Connection, *, role: str | None) -> dict:
+    """How many alerts are open and acknowledged (not yet resolved)."""
+    return conn.execute(
+        "SELECT count(*) FILTER (WHERE status = 'open') AS open,"
+        " count(*) FILTER (WHERE status = 'acknowledged') AS acknowledged FROM alerts"
+        " WHERE (%(role)s::text IS NULL OR target_role = %(role)s) AND status <> 'resolved'",
+        {"role": role}).fetchone()
+
+
 def get_alert(conn: psycopg.Connection, alert_id: int, *, role: str | None) -> dict | None:
     return conn.execute(
         f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"

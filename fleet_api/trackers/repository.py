@@ -25,6 +25,15 @@ def list_trackers(conn: psycopg.Connection) -> list[dict]:
     return conn.execute(f"SELECT {COLUMNS} FROM trackers ORDER BY tracker_id").fetchall()
 
 
+def list_trackers_with_vehicles(conn: psycopg.Connection) -> list[dict]:
+    """Each tracker with its vehicle's label and its last message (for the administrators' page)."""
+    return conn.execute(
+        "SELECT t.tracker_id, t.vehicle_id, t.enabled, t.created_at, t.disabled_at, t.traccar_unique_id,"
+        " t.owntracks_key IS NOT NULL AS owntracks_encrypted, v.label AS vehicle_label, s.last_seen_at"
+        " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
+        " LEFT JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id ORDER BY t.tracker_id").fetchall()
+
+
 def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
                    http_token_sha256: bytes, mqtt_password_bcrypt: str | None = None, owntracks_key: str | None = None,
                    traccar_unique_id: str | None = None, now: datetime) -> dict:

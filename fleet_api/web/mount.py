@@ -7,10 +7,13 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from fleet_api.web import vendor
+from fleet_api.web.admin import parc as admin_parc
+from fleet_api.web.admin import users as admin_users
+from fleet_api.web.alerts import pages as alert_pages
 from fleet_api.web.auth import pages as auth_pages
 from fleet_api.web.fleet import basemap
 from fleet_api.web.fleet import pages as fleet_pages
@@ -33,7 +36,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router, prescriber_pages.router,
                 queue_pages.router, planning_pages.router, planning_depot.router, planning_calendars.router,
                 inspection_pages.router, participant_pages.router, report_pages.router,
-                maintenance_pages.router, maintenance_displays.router)
+                maintenance_pages.router, maintenance_displays.router,
+                admin_users.router, admin_parc.router, alert_pages.router)
 HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
             405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
             429: "Trop de demandes"}
@@ -56,6 +60,8 @@ def install_web(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, error: SignInRequired):
+        if request.headers.get("HX-Request") == "true":  # a fragment: the whole window goes to sign-in
+            return Response(status_code=204, headers={"HX-Redirect": error.sign_in_url})
         return RedirectResponse(error.sign_in_url, status_code=303)
 
 

@@ -17,6 +17,8 @@ ROLE_TITLES = {
     Role.GARAGE_PARTNER: "garage solidaire", Role.PRESCRIBER: "prescripteur·rice",
 }
 FLEET_WATCHERS = frozenset({Role.ADMIN, Role.FLEET_MANAGER})
+# The roles the product's rules raise alerts for (the administrator sees every role's).
+ALERTED = frozenset({Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR, Role.MECHANIC})
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ LINKS = (
     Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
     Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Entretien", "/entretien", frozenset({Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Utilisateurs", "/utilisateurs", frozenset({Role.ADMIN})),
+    Link("Véhicules et balises", "/parc", FLEET_WATCHERS),
+    Link("Alertes", "/alertes", ALERTED),
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 

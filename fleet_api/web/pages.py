@@ -8,7 +8,7 @@ role the page does not admit gets the French 403 page, whatever links it was sho
 from __future__ import annotations
 
 import secrets
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
@@ -24,13 +24,14 @@ API_PREFIXES = ("/api/", "/healthz", "/metrics", "/openapi.json", "/docs", "/red
 class SignInRequired(Exception):
     """No live session: the page sends the browser to the sign-in page."""
 
-    def __init__(self, back_to: str) -> None:
+    def __init__(self, back_to: str, *, ended: bool = False) -> None:
         super().__init__(back_to)
         self.back_to = back_to
+        self.ended = ended  # the browser held a session that is over (revoked, idle, expired)
 
     @property
     def sign_in_url(self) -> str:
-        return "/connexion?suite=" + quote(self.back_to, safe="/")
+        return "/connexion?suite=" + quote(self.back_to, safe="/") + ("&expiree=1" if self.ended else "")
 
 
 def is_page(request: Request) -> bool:
@@ -48,6 +49,15 @@ def find_web_user(request: Request, conn, now, settings) -> Principal | None:
     return request.state.web_user
 
 
+def _back_to(request: Request) -> str:
+    """Where sign-in leads back: this page, or for an htmx fragment the page that asked for it."""
+    if request.headers.get("HX-Request") == "true":
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.netloc == request.url.netloc and is_safe_next(current.path):
+            return current.path + (f"?{current.query}" if current.query else "")
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def page_user(*roles: Role):
     """A dependency admitting the signed-in users of `roles` (others: sign-in or 403 page)."""
     allowed = frozenset(roles)
@@ -55,7 +65,7 @@ def page_user(*roles: Role):
     def dependency(request: Request, conn: DbConn, now: Now, settings: Settings) -> Principal:
         user = find_web_user(request, conn, now, settings)
         if user is None:
-            raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            raise SignInRequired(_back_to(request), ended=SESSION_COOKIE in request.cookies)
         if user.role not in allowed:
             raise Forbidden(f"Cette page n'est pas ouverte aux comptes « {ROLE_TITLES[user.role]} ».")
         return user

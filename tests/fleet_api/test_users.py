@@ -1,5 +1,12 @@
 """Admins create, re-role and disable users; disabling kills their tokens at once."""
 
+from datetime import UTC, datetime
+
+import pytest
+
+from fleet_api.accounts import service
+from fleet_api.accounts.schemas import UserUpdate
+from fleetbase.errors import Conflict
 from tests.fleet_api.conftest import bearer, token_for
 
 NEW_USER = {"username": "j.dupont", "full_name": "Jeanne Dupont", "role": "coordinator",
@@ -64,3 +71,14 @@ def test_an_admin_cannot_disable_themself_and_unknown_users_are_404(client, as_r
     assert client.patch(f"/api/v1/users/{admin['id']}", json={"role": "mechanic"},
                         headers=as_role["admin"]).status_code == 409
     assert client.patch("/api/v1/users/999999", json={"full_name": "X"}, headers=as_role["admin"]).status_code == 404
+
+
+def test_the_last_active_administrator_stays_one(conn):
+    admin = conn.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()["id"]
+    manager = conn.execute("SELECT id FROM users WHERE username = 'manager'").fetchone()["id"]
+    now = datetime.now(UTC)
+    for change in (UserUpdate(role="mechanic"), UserUpdate(disabled=True)):
+        with pytest.raises(Conflict, match="dernier compte administrateur actif"):
+            service.update_user(conn, admin, data=change, by_user_id=manager, now=now)
+    service.update_user(conn, manager, data=UserUpdate(role="admin"), by_user_id=admin, now=now)
+    service.update_user(conn, admin, data=UserUpdate(disabled=True), by_user_id=manager, now=now)  # one remains

@@ -20,8 +20,8 @@ from fleetbase.db import connect
 from maintenance import tickets
 from maintenance.demo import seed_demo_maintenance
 from maintenance.records import record_service
-from tests.fleet_api.conftest import Server, api_settings
 from tests.factories import vehicle_id
+from tests.fleet_api.conftest import Server, api_settings
 from tests.maintenance.factories import drive_to
 from tests.web.conftest import SCREENSHOTS, TABLET, check_accessibility, screenshots
 from tests.web.test_etat_des_lieux import phone_photo

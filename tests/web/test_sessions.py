@@ -81,8 +81,10 @@ def test_logging_out_needs_the_csrf_token_then_ends_the_session(web):
     out = web.post("/deconnexion", data={"csrf_token": csrf_of(carte.text)}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/connexion?fin=1"
     web.cookies.clear()
-    web.cookies.set("fleet_session", "x")  # even the old cookie, replayed, is dead: see the next test
     assert web.get("/carte", follow_redirects=False).headers["location"] == "/connexion?suite=/carte"
+    web.cookies.set("fleet_session", "x")  # even the old cookie, replayed, is dead: see the next test
+    # A browser still holding a cookie is told its session ended.
+    assert web.get("/carte", follow_redirects=False).headers["location"] == "/connexion?suite=/carte&expiree=1"
 
 
 def test_a_revoked_cookie_replayed_is_refused(web):
@@ -102,7 +104,7 @@ def test_a_session_ends_when_idle_too_long(web, clock):
     clock.advance(seconds=2 * 3600 - 60)
     assert web.get("/carte").status_code == 200
     clock.advance(seconds=2 * 3600 + 1)
-    assert web.get("/carte", follow_redirects=False).headers["location"] == "/connexion?suite=/carte"
+    assert web.get("/carte", follow_redirects=False).headers["location"] == "/connexion?suite=/carte&expiree=1"
 
 
 def test_a_disabled_user_loses_their_session_at_once(web):

@@ -49,11 +49,12 @@ def _sign_in_page(request: Request, settings, *, suite: str | None, error: str |
 
 @router.get("/connexion")
 def sign_in_form(request: Request, conn: DbConn, now: Now, settings: Settings,
-                 suite: str | None = None, fin: str | None = None) -> Response:
+                 suite: str | None = None, fin: str | None = None, expiree: str | None = None) -> Response:
     user = find_web_user(request, conn, now, settings)
     if user is not None:
         return RedirectResponse(suite if is_safe_next(suite) else landing_path(user.role), status_code=303)
-    notice = "Vous êtes déconnecté·e." if fin else None
+    notice = ("Vous êtes déconnecté·e." if fin else
+              "Votre session a pris fin : connectez-vous à nouveau." if expiree else None)
     return _sign_in_page(request, settings, suite=suite, notice=notice)
 
 
