@@ -15,22 +15,26 @@ from fleet_api.web.auth import pages as auth_pages
 from fleet_api.web.fleet import basemap
 from fleet_api.web.fleet import pages as fleet_pages
 from fleet_api.web.inspections import pages as inspection_pages
+from fleet_api.web.journal import pages as journal_pages
 from fleet_api.web.loans import prescriber_pages, queue_pages
 from fleet_api.web.pages import SignInRequired
 from fleet_api.web.participants import pages as participant_pages
 from fleet_api.web.planning import calendars as planning_calendars
 from fleet_api.web.planning import depot as planning_depot
 from fleet_api.web.planning import pages as planning_pages
+from fleet_api.web.reglages import pages as reglages_pages
 from fleet_api.web.reports import pages as report_pages
 from fleet_api.web.security import SecurityHeadersMiddleware
 from fleet_api.web.templating import make_templates, render
 from fleet_api.web.vehicles import pages as vehicle_pages
+from fleet_api.web.zones import pages as zone_pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router, prescriber_pages.router,
                 queue_pages.router, planning_pages.router, planning_depot.router, planning_calendars.router,
-                inspection_pages.router, participant_pages.router, report_pages.router)
+                inspection_pages.router, participant_pages.router, report_pages.router,
+                zone_pages.router, reglages_pages.router, journal_pages.router)
 HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
             405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
             429: "Trop de demandes"}

@@ -36,6 +36,9 @@ LINKS = (
     Link("Aujourd'hui au dépôt", "/depot", frozenset({Role.COORDINATOR, Role.ADMIN})),
     Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
     Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Zones", "/zones", FLEET_WATCHERS),
+    Link("Réglages", "/reglages", FLEET_WATCHERS),
+    Link("Journal d'audit", "/journal", frozenset({Role.ADMIN})),
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 
