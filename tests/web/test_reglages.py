@@ -61,7 +61,8 @@ def test_the_administrator_changes_a_loan_rule_a_maintenance_plan_and_a_threshol
         "Indiquez un intervalle : en kilomètres, en mois, ou les deux.")
 
     with connect(web_db) as conn:
-        rules = conn.execute("SELECT turnaround_hours, max_days FROM loan_rules WHERE vehicle_kind = 'scooter'").fetchone()
+        rules = conn.execute("SELECT turnaround_hours, max_days FROM loan_rules"
+                             " WHERE vehicle_kind = 'scooter'").fetchone()
         plan = conn.execute("SELECT every_km, soon_km FROM maintenance_plans"
                             " WHERE vehicle_kind = 'ebike' AND task = 'chain' AND vehicle_id IS NULL").fetchone()
         battery = conn.execute("SELECT low_battery_pct FROM geofence_rule_thresholds"
@@ -75,5 +76,6 @@ def test_the_fleet_manager_reads_the_settings_but_cannot_change_them(open_browse
     page, watch = open_browser("fleet_manager")
     open_settings(page)
     expect(page.get_by_text("seul·e un·e administrateur·rice peut les changer")).to_be_visible()
-    expect(page.get_by_role("form", name="Scooter", exact=True).first.get_by_label("Durée maximale d'un prêt (jours)")).not_to_be_editable()
+    scooter_rules = page.get_by_role("form", name="Scooter", exact=True).first
+    expect(scooter_rules.get_by_label("Durée maximale d'un prêt (jours)")).not_to_be_editable()
     expect(page.get_by_role("button", name="Enregistrer")).to_have_count(0)
