@@ -46,17 +46,21 @@ def _bounds(model: type[BaseModel], name: str) -> str:
 
 
 def _refusal(model: type[BaseModel], error: ValidationError, labels: dict) -> InvalidInput:
-    sentences = []
+    sentences, fields = [], []
     for problem in error.errors():
         name = next((part for part in problem.get("loc", ()) if part in labels), None)
         if name is None:  # a rule across fields (a maintenance task's interval)
             sentences.append("Indiquez un intervalle : en kilomètres, en mois, ou les deux.")
+            fields += ["every_km", "every_months"]
             continue
+        fields.append(name)
         label, unit = labels[name]
         bounds = _bounds(model, name)
         whole = " entier" if model.model_fields[name].annotation in (int, int | None) else ""
         sentences.append(f"« {label} ({unit}) » : saisissez un nombre{whole}" + (f", {bounds}." if bounds else "."))
-    return InvalidInput(" ".join(dict.fromkeys(sentences)))
+    refusal = InvalidInput(" ".join(dict.fromkeys(sentences)))
+    refusal.fields = fields  # the fields to mark on the form
+    return refusal
 
 
 def _parse(model: type[BaseModel], values: dict, labels: dict):

@@ -34,7 +34,7 @@ NOTICES = {"pret": "Règles de prêt enregistrées", "entretien": "Plan d'entret
 
 
 def _page(request: Request, user: Principal, conn, *, form_id: str | None = None, typed: dict | None = None,
-          error: str | None = None, saved: str | None = None, status_code: int = 200) -> Response:
+          error: InvalidInput | None = None, saved: str | None = None, status_code: int = 200) -> Response:
     """Every form with the stored values, except the one refused (`form_id`), shown as typed."""
     plans: dict[str, list] = {kind: [] for kind in forms.KINDS}
     for plan in maintenance_repository.list_plans(conn):
@@ -43,7 +43,8 @@ def _page(request: Request, user: Principal, conn, *, form_id: str | None = None
         "kinds": forms.KINDS, "loan_rules": loan_repository.get_rules(conn), "plans": plans,
         "thresholds": geofence_repository.get_thresholds(conn), "loan_fields": forms.LOAN_FIELDS,
         "plan_fields": forms.PLAN_FIELDS, "alert_fields": forms.ALERT_FIELDS, "editable": user.role == Role.ADMIN,
-        "form_id": form_id, "typed": typed or {}, "error": error, "saved": saved}, status_code=status_code)
+        "form_id": form_id, "typed": typed or {}, "error": error.detail if error else None,
+        "bad_fields": getattr(error, "fields", []), "saved": saved}, status_code=status_code)
 
 
 @router.get("/reglages")
@@ -64,7 +65,7 @@ def save_loan_rules(kind: VehicleKind, request: Request, user: Admin, conn: DbCo
     try:
         data = forms.loan_rules(typed)
     except InvalidInput as refused:
-        return _page(request, user, conn, form_id=f"pret-{kind}", typed=typed, error=refused.detail, status_code=422)
+        return _page(request, user, conn, form_id=f"pret-{kind}", typed=typed, error=refused, status_code=422)
     if not loan_repository.update_rules(conn, kind, turnaround_hours=data.turnaround_hours, max_days=data.max_days,
                                         now=now):
         raise NotFound("Aucune règle de prêt pour ce type de véhicule.")
@@ -87,7 +88,7 @@ def save_plan(kind: VehicleKind, task: TaskName, request: Request, user: Admin, 
     try:
         data = forms.maintenance_plan(typed, label=current.label, rule=current.rule)
     except InvalidInput as refused:
-        return _page(request, user, conn, form_id=form_id, typed=typed, error=refused.detail, status_code=422)
+        return _page(request, user, conn, form_id=form_id, typed=typed, error=refused, status_code=422)
     maintenance_repository.upsert_plan(conn, vehicle_kind=kind, vehicle_id=None, task=task, now=now,
                                        **data.model_dump())
     return _saved(form_id)
@@ -105,7 +106,7 @@ def save_thresholds(kind: VehicleKind, request: Request, user: Admin, conn: DbCo
     try:
         data = forms.alert_thresholds(typed)
     except InvalidInput as refused:
-        return _page(request, user, conn, form_id=f"alerte-{kind}", typed=typed, error=refused.detail, status_code=422)
+        return _page(request, user, conn, form_id=f"alerte-{kind}", typed=typed, error=refused, status_code=422)
     changes = {name: value for name, value in data.model_dump().items() if value is not None}
     if not geofence_repository.update_thresholds(conn, kind, now=now, **changes):
         raise NotFound("Aucun seuil d'alerte pour ce type de véhicule.")
