@@ -19,11 +19,12 @@ def record(conn: psycopg.Connection, *, user_id: int | None, action: str, subjec
 
 
 def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id: int | None = None,
-            participant_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
-            before_id: int | None = None, limit: int | None = 100) -> list[dict]:
+            participant_id: int | None = None, action: str | None = None, start: datetime | None = None,
+            end: datetime | None = None, before_id: int | None = None, limit: int | None = 100) -> list[dict]:
     """Entries newest first (by id: the order they were written), `limit` at most, older than
-    `before_id` when given. About a participant: their own record's entries, and those naming
-    one of their loans (`loan_ids` of a look at positions, `loan_id` of an incident's step)."""
+    `before_id` when given, of one `action` when given. About a participant: their own
+    record's entries, and those naming one of their loans (`loan_ids` of a look at positions,
+    `loan_id` of an incident's step)."""
     return conn.execute(
         "SELECT a.id, a.at, a.user_id, u.username, a.action, a.subject_type, a.subject_id, a.reason, a.details"
         " FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
@@ -34,10 +35,22 @@ def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id:
         "        OR ((a.details ? 'loan_ids' OR a.details ? 'loan_id') AND EXISTS (SELECT 1 FROM loans l"
         "            WHERE l.participant_id = %(participant)s::bigint"
         "              AND (a.details -> 'loan_ids' @> to_jsonb(l.id) OR a.details -> 'loan_id' = to_jsonb(l.id)))))"
+        "   AND (%(action)s::text IS NULL OR a.action = %(action)s)"
         "   AND (%(start)s::timestamptz IS NULL OR a.at >= %(start)s)"
         "   AND (%(end)s::timestamptz IS NULL OR a.at < %(end)s)"
         "   AND (%(before)s::bigint IS NULL OR a.id < %(before)s)"
         " ORDER BY a.id DESC LIMIT %(limit)s",
         {"user_id": user_id, "vehicle": None if vehicle_id is None else str(vehicle_id),
-         "participant": None if participant_id is None else str(participant_id),
+         "participant": None if participant_id is None else str(participant_id), "action": action,
          "start": start, "end": end, "before": before_id, "limit": limit}).fetchall()
+
+
+def actions(conn: psycopg.Connection) -> list[str]:
+    """The actions the log holds, for a filter's choices."""
+    return [row["action"] for row in conn.execute("SELECT DISTINCT action FROM audit_log ORDER BY action").fetchall()]
+
+
+def actors(conn: psycopg.Connection) -> list[dict]:
+    """Who acted at least once (id, username), for a filter's choices."""
+    return conn.execute("SELECT DISTINCT u.id, u.username FROM audit_log a JOIN users u ON u.id = a.user_id"
+                        " ORDER BY u.username").fetchall()

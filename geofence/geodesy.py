@@ -107,3 +107,10 @@ def corridor(line: shapely.LineString, width_m: float) -> shapely.Polygon:
 def geodesic_distance_m(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
     """Distance on the WGS 84 ellipsoid."""
     return WGS84.Inverse(lat_a, lon_a, lat_b, lon_b)["s12"]
+
+
+def area_m2(shape: shapely.Polygon | shapely.MultiPolygon) -> float:
+    """The ground area of a lon/lat shape, in square metres (in a frame centred on it: a zone
+    of the service is a few tens of kilometres across at most)."""
+    frame = LocalFrame(shape.centroid.x, shape.centroid.y)
+    return frame.project(shape).area

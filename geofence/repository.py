@@ -275,6 +275,22 @@ def list_events(conn: psycopg.Connection, *, vehicle_id: int | None, event_type:
     ).fetchall()
 
 
+@dataclass(frozen=True)
+class Site:
+    """A site of the association (where a depot zone is drawn)."""
+
+    id: int
+    name: str
+    municipality: str
+    lon: float
+    lat: float
+
+
+def list_sites(conn: psycopg.Connection) -> list[Site]:
+    with conn.cursor(row_factory=class_row(Site)) as cursor:
+        return cursor.execute("SELECT id, name, municipality, lon, lat FROM sites ORDER BY name").fetchall()
+
+
 def site_positions(conn: psycopg.Connection) -> dict[int, tuple[float, float]]:
     """Each site's (lon, lat), by id: where a depot zone and a service area must reach."""
     return {row["id"]: (row["lon"], row["lat"]) for row in conn.execute("SELECT id, lon, lat FROM sites").fetchall()}

@@ -31,10 +31,10 @@ def to_feature(zone: ZoneRow) -> dict[str, Any]:
 def _fields(feature: Any) -> dict[str, Any]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature" or not isinstance(
             feature.get("properties"), dict):
-        raise InvalidZone("not_geojson", "a zone is a GeoJSON Feature with a geometry and properties")
+        raise InvalidZone("not_geojson", "Une zone est une Feature GeoJSON, avec une géométrie et des propriétés.")
     unknown = set(feature["properties"]) - set(_EDITABLE)
     if unknown:
-        raise InvalidZone("not_geojson", f"unknown zone properties: {', '.join(sorted(unknown))}")
+        raise InvalidZone("not_geojson", f"Propriétés de zone inconnues : {', '.join(sorted(unknown))}.")
     return {**feature["properties"], "geometry": feature.get("geometry")}
 
 
@@ -42,17 +42,18 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     """Every field valid together, in the form the repository stores."""
     name = fields.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise InvalidZone("bad_name", "a zone needs a non-empty name")
+        raise InvalidZone("bad_name", "Donnez un nom à la zone.")
     kind = check_kind(fields.get("kind", "other"))
     site_id = fields.get("site_id")
     if site_id is not None and (isinstance(site_id, bool) or not isinstance(site_id, int) or site_id < 1):
-        raise InvalidZone("bad_kind", "site_id is the id of a site (a positive integer)")
+        raise InvalidZone("bad_kind", "Le site (site_id) est le numéro d'un site : un entier positif.")
     if (kind == "depot") != (site_id is not None):
-        raise InvalidZone("bad_kind", "a depot zone names its site (site_id); other zones do not")
+        raise InvalidZone("bad_kind", "Une zone de dépôt indique le site dont elle est le dépôt (site_id) ;"
+                                      " les autres zones n'en indiquent pas.")
     parse_shape(fields.get("geometry"), radius_m=fields.get("radius_m"), width_m=fields.get("width_m"))
     active = fields.get("active", True)
     if not isinstance(active, bool):
-        raise InvalidZone("not_geojson", "active is true or false")
+        raise InvalidZone("not_geojson", "« active » vaut true ou false.")
     return {"name": name.strip(), "kind": kind, "site_id": site_id, "geometry": fields["geometry"],
             "radius_m": fields.get("radius_m"), "width_m": fields.get("width_m"), "active": active}
 
@@ -68,11 +69,13 @@ def _check_operational(conn: psycopg.Connection, fields: dict[str, Any]) -> None
     if fields["kind"] == "depot":
         position = sites.get(fields["site_id"])
         if position is None:
-            raise InvalidZone("bad_kind", f"site {fields['site_id']} does not exist")
+            raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.")
         if not shape.covers(shapely.Point(position)):
-            raise InvalidZone("not_operational", "a depot zone must contain its site's position")
+            raise InvalidZone("not_operational", "Une zone de dépôt doit contenir l'adresse de son site :"
+                                                 " dessinez-la autour du site.")
     elif not any(shape.covers(shapely.Point(position)) for position in sites.values()):
-        raise InvalidZone("not_operational", "a service area must contain at least one of the association's sites")
+        raise InvalidZone("not_operational", "Une zone de service doit contenir au moins un des sites de"
+                                             " l'association.")
 
 
 def create_zone(conn: psycopg.Connection, feature: Any) -> ZoneRow:
@@ -83,19 +86,19 @@ def create_zone(conn: psycopg.Connection, feature: Any) -> ZoneRow:
         with conn.transaction():  # a savepoint: a taken name must not spoil the caller's transaction
             return repository.insert_zone(conn, **fields)
     except psycopg.errors.UniqueViolation:
-        raise Conflict(f"a zone is already named {fields['name']!r}") from None
+        raise Conflict(f"Une zone s'appelle déjà « {fields['name']} » : choisissez un autre nom.") from None
     except psycopg.errors.ForeignKeyViolation:
-        raise InvalidZone("bad_kind", f"site {fields['site_id']} does not exist") from None
+        raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.") from None
 
 
 def update_zone(conn: psycopg.Connection, zone_id: int, changes: dict[str, Any], *, now: datetime) -> ZoneRow:
     """Apply a PATCH (any of the Feature's properties, and `geometry`); the result is checked whole."""
     current = repository.get_zone(conn, zone_id)
     if current is None:
-        raise NotFound(f"no zone {zone_id}")
+        raise NotFound(f"Zone n° {zone_id} inconnue.")
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
-        raise InvalidZone("not_geojson", f"unknown zone fields: {', '.join(sorted(unknown))}")
+        raise InvalidZone("not_geojson", f"Champs de zone inconnus : {', '.join(sorted(unknown))}.")
     merged = {name: getattr(current, name) for name in _EDITABLE} | changes
     new_geometry = changes.get("geometry")
     if isinstance(new_geometry, dict) and new_geometry.get("type") != current.geometry.get("type"):
@@ -109,12 +112,12 @@ def update_zone(conn: psycopg.Connection, zone_id: int, changes: dict[str, Any],
         with conn.transaction():
             return repository.update_zone(conn, zone_id, **fields, now=now)
     except psycopg.errors.UniqueViolation:
-        raise Conflict(f"a zone is already named {fields['name']!r}") from None
+        raise Conflict(f"Une zone s'appelle déjà « {fields['name']} » : choisissez un autre nom.") from None
     except psycopg.errors.ForeignKeyViolation:
-        raise InvalidZone("bad_kind", f"site {fields['site_id']} does not exist") from None
+        raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.") from None
 
 
 def delete_zone(conn: psycopg.Connection, zone_id: int) -> None:
     """Delete a zone; its events keep their history with geofence_id set to NULL."""
     if not repository.delete_zone(conn, zone_id):
-        raise NotFound(f"no zone {zone_id}")
+        raise NotFound(f"Zone n° {zone_id} inconnue.")

@@ -1,4 +1,5 @@
-"""Zones: GeoJSON in, checked shapes out, with a typed reason for every refusal.
+"""Zones: GeoJSON in, checked shapes out, with a typed reason for every refusal (and a French
+sentence for the person who drew it: the zones page shows the API's `detail` as it is).
 
 A zone is a Polygon or MultiPolygon, a circle (a Point with `radius_m`, on the
 ground) or a corridor (a LineString with `width_m`, the line down its middle).
@@ -53,7 +54,8 @@ def check_kind(kind: str) -> str:
     if kind == "custom":
         return "other"
     if kind not in KINDS:
-        raise InvalidZone("bad_kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise InvalidZone("bad_kind", f"Le type de zone (kind) est depot (dépôt), service_area (zone de service)"
+                                  f" ou other (autre), et non {kind!r}.")
     return kind
 
 
@@ -61,39 +63,41 @@ def parse_shape(geometry: Any, *, radius_m: float | None = None,
                 width_m: float | None = None) -> shapely.Polygon | shapely.MultiPolygon:
     """The lon/lat area described by a GeoJSON geometry (and radius or width), or InvalidZone."""
     if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
-        raise InvalidZone("not_geojson", "a zone is a GeoJSON geometry object with a 'type'")
+        raise InvalidZone("not_geojson", "La forme d'une zone est une géométrie GeoJSON avec un « type ».")
     kind, coordinates = geometry["type"], geometry.get("coordinates")
     if kind != "Point" and radius_m is not None:
-        raise InvalidZone("bad_radius", "radius_m applies to a Point (a circle) only")
+        raise InvalidZone("bad_radius", "Un rayon (radius_m) ne s'applique qu'à un cercle (un Point).")
     if kind != "LineString" and width_m is not None:
-        raise InvalidZone("bad_width", "width_m applies to a LineString (a corridor) only")
+        raise InvalidZone("bad_width", "Une largeur (width_m) ne s'applique qu'à un couloir (une LineString).")
     if kind == "Point":
-        lon, lat = _position(coordinates, "Point")
-        return geodesy.geodesic_circle(lon, lat, _positive(radius_m, "radius_m", "bad_radius", MAX_RADIUS_M))
+        lon, lat = _position(coordinates, "Le centre du cercle")
+        return geodesy.geodesic_circle(lon, lat, _positive(radius_m, "Le rayon (radius_m)", "bad_radius", MAX_RADIUS_M))
     if kind == "LineString":
-        line = _line(coordinates, "LineString")
-        return geodesy.corridor(line, _positive(width_m, "width_m", "bad_width", MAX_WIDTH_M))
+        line = _line(coordinates, "Le couloir")
+        return geodesy.corridor(line, _positive(width_m, "La largeur (width_m)", "bad_width", MAX_WIDTH_M))
     if kind == "Polygon":
-        return _polygon(coordinates, "Polygon")
+        return _polygon(coordinates, "Le polygone")
     if kind == "MultiPolygon":
         if not isinstance(coordinates, list) or not coordinates:
-            raise InvalidZone("too_few_points", "a MultiPolygon needs at least one polygon")
-        parts = [_polygon(part, f"MultiPolygon part {number}") for number, part in enumerate(coordinates)]
+            raise InvalidZone("too_few_points", "Un MultiPolygon compte au moins un polygone.")
+        parts = [_polygon(part, f"Le polygone n° {number + 1}") for number, part in enumerate(coordinates)]
         shape = shapely.MultiPolygon(parts)
         if not shape.is_valid:
-            raise InvalidZone("invalid_polygon", f"MultiPolygon: {shapely.is_valid_reason(shape)}")
+            raise InvalidZone("invalid_polygon", f"Les polygones {_invalidity(shape)}.")
         return shape
-    raise InvalidZone("unknown_type", f"unsupported geometry type {kind!r}: use Polygon, "
-                                      "MultiPolygon, Point with radius_m or LineString with width_m")
+    raise InvalidZone("unknown_type", f"Forme {kind!r} non prise en charge : dessinez un polygone (Polygon,"
+                                      " MultiPolygon), un cercle (Point et radius_m) ou un couloir (LineString"
+                                      " et width_m).")
 
 
 def _positive(value: Any, name: str, reason: str, maximum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidZone(reason, f"{name} (metres) is required and must be a number")
+        raise InvalidZone(reason, f"{name} est requis : un nombre de mètres.")
     if value <= 0:
-        raise InvalidZone(reason, f"{name} must be greater than 0 m, not {value}")
+        raise InvalidZone(reason, f"{name} doit dépasser 0 m (et non {value:g}).")
     if value > maximum:
-        raise InvalidZone(reason, f"{name} must be at most {maximum:.0f} m, not {value}")
+        raise InvalidZone(reason, f"{name} vaut au plus {maximum:.0f} m (et non {value:g}) : au-delà, dessinez"
+                                  " un polygone.")
     return float(value)
 
 
@@ -101,43 +105,59 @@ def _position(value: Any, where: str) -> tuple[float, float]:
     if (not isinstance(value, list) or len(value) not in (2, 3)
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                        for v in value)):
-        raise InvalidZone("bad_position", f"{where}: a position is [lon, lat] in degrees, not {value!r}")
+        raise InvalidZone("bad_position", f"{where} : une position est [lon, lat] en degrés, et non {value!r}.")
     lon, lat = value[0], value[1]
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidZone("out_of_range", f"{where}: [{lon}, {lat}] is not a WGS 84 [lon, lat]")
+        raise InvalidZone("out_of_range", f"{where} : [{lon}, {lat}] n'est pas une position [lon, lat] WGS 84.")
     return float(lon), float(lat)
 
 
 def _line(value: Any, where: str) -> shapely.LineString:
     if not isinstance(value, list) or len(value) < 2:
-        raise InvalidZone("too_few_points", f"{where}: a line needs at least 2 positions")
+        raise InvalidZone("too_few_points", f"{where} : une ligne compte au moins 2 points.")
     points = [_position(position, where) for position in value]
     if len(set(points)) < 2:
-        raise InvalidZone("too_few_points", f"{where}: a line needs 2 distinct positions")
+        raise InvalidZone("too_few_points", f"{where} : une ligne compte au moins 2 points distincts.")
     return shapely.LineString(points)
 
 
 def _ring(value: Any, where: str) -> shapely.LinearRing:
     if not isinstance(value, list) or len(value) < 4:
-        raise InvalidZone("too_few_points", f"{where}: a ring needs at least 4 positions, the last equal to the first")
+        raise InvalidZone("too_few_points", f"{where} : un contour compte au moins 4 positions, la dernière"
+                                            " égale à la première.")
     points = [_position(position, where) for position in value]
     if points[0] != points[-1]:
-        raise InvalidZone("unclosed_ring", f"{where}: the ring's last position must repeat its first")
+        raise InvalidZone("unclosed_ring", f"{where} : la dernière position du contour doit répéter la première.")
     if len(set(points)) < 3:
-        raise InvalidZone("too_few_points", f"{where}: a ring needs at least 3 distinct positions")
+        raise InvalidZone("too_few_points", f"{where} : un contour compte au moins 3 points distincts.")
     ring = shapely.LinearRing(points)
     if not ring.is_simple:
-        raise InvalidZone("self_crossing", f"{where}: the ring crosses itself")
+        raise InvalidZone("self_crossing", f"{where} : son contour se croise lui-même (en nœud papillon) ;"
+                                           " redessinez-le sans que ses côtés se coupent.")
     return ring
 
 
 def _polygon(value: Any, where: str) -> shapely.Polygon:
     if not isinstance(value, list) or not value:
-        raise InvalidZone("too_few_points", f"{where}: a polygon needs an outer ring")
-    rings = [_ring(ring, f"{where} ring {number}") for number, ring in enumerate(value)]
+        raise InvalidZone("too_few_points", f"{where} : un polygone a un contour extérieur.")
+    rings = [_ring(ring, where if number == 0 else f"{where}, trou n° {number}") for number, ring in enumerate(value)]
     polygon = shapely.Polygon(rings[0], rings[1:])
     if polygon.area == 0:
-        raise InvalidZone("invalid_polygon", f"{where}: the ring encloses no area")
+        raise InvalidZone("invalid_polygon", f"{where} : son contour n'entoure aucune surface.")
     if not polygon.is_valid:
-        raise InvalidZone("invalid_polygon", f"{where}: {shapely.is_valid_reason(polygon)}")
+        raise InvalidZone("invalid_polygon", f"{where} : ses contours {_invalidity(polygon)}.")
     return polygon
+
+
+# GEOS's reasons (shapely.is_valid_reason) as people read them.
+_INVALIDITIES = {"Self-intersection": "se coupent", "Ring Self-intersection": "se touchent en un point",
+                 "Hole lies outside shell": "ont un trou hors du contour extérieur",
+                 "Holes are nested": "ont un trou dans un autre trou",
+                 "Interior is disconnected": "coupent la surface en morceaux",
+                 "Nested shells": "s'emboîtent (un polygone dans un autre)",
+                 "Too few points": "comptent trop peu de points"}
+
+
+def _invalidity(shape: shapely.Geometry) -> str:
+    reason = shapely.is_valid_reason(shape).split("[")[0].strip()
+    return _INVALIDITIES.get(reason, "ne forment pas une surface valide")

@@ -14,6 +14,7 @@ from fleet_api.web import vendor
 from fleet_api.web.admin import parc as admin_parc
 from fleet_api.web.admin import users as admin_users
 from fleet_api.web.alerts import pages as alert_pages
+from fleet_api.web.audit import pages as audit_pages
 from fleet_api.web.auth import pages as auth_pages
 from fleet_api.web.fleet import basemap
 from fleet_api.web.fleet import pages as fleet_pages
@@ -28,8 +29,10 @@ from fleet_api.web.planning import depot as planning_depot
 from fleet_api.web.planning import pages as planning_pages
 from fleet_api.web.reports import pages as report_pages
 from fleet_api.web.security import SecurityHeadersMiddleware
+from fleet_api.web.settings import pages as settings_pages
 from fleet_api.web.templating import make_templates, render
 from fleet_api.web.vehicles import pages as vehicle_pages
+from fleet_api.web.zones import pages as zone_pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -37,7 +40,8 @@ PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router, pre
                 queue_pages.router, planning_pages.router, planning_depot.router, planning_calendars.router,
                 inspection_pages.router, participant_pages.router, report_pages.router,
                 maintenance_pages.router, maintenance_displays.router,
-                admin_users.router, admin_parc.router, alert_pages.router)
+                admin_users.router, admin_parc.router, alert_pages.router,
+                zone_pages.router, settings_pages.router, audit_pages.router)
 HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
             405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
             429: "Trop de demandes"}

@@ -42,6 +42,9 @@ LINKS = (
     Link("Utilisateurs", "/utilisateurs", frozenset({Role.ADMIN})),
     Link("Véhicules et balises", "/parc", FLEET_WATCHERS),
     Link("Alertes", "/alertes", ALERTED),
+    Link("Zones", "/zones", FLEET_WATCHERS),
+    Link("Réglages", "/reglages", FLEET_WATCHERS),
+    Link("Journal d'audit", "/journal", frozenset({Role.ADMIN})),
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 

@@ -47,6 +47,7 @@ def test_an_administrator_reads_the_log_by_user_vehicle_participant_and_period(c
     assert entries(vehicle_id=car) == [("incident_opened", str(car), "manager"),
                                        ("view_positions", str(car), "manager")]
     assert entries(user_id=coordinator_id) == [("export_participant", str(person), "coordinator")]
+    assert entries(action="view_positions", vehicle_id=car) == [("view_positions", str(car), "manager")]
     assert entries(user_id=manager, **{"from": (clock.now - timedelta(days=4)).isoformat(),
                                        "to": (clock.now - timedelta(days=2)).isoformat()}) == [
         ("view_positions", str(car + 1), "manager")]

@@ -101,3 +101,13 @@ def test_each_kind_of_invalid_geojson_gets_its_typed_error_and_reason(reason, ge
     assert refused.value.reason == reason
     assert isinstance(refused.value, InvalidInput)  # the API maps it to 422
     assert refused.value.detail
+
+
+def test_a_bow_tie_is_refused_in_words_the_person_who_drew_it_reads():
+    bow_tie = [[-1.06, 43.70], [-1.04, 43.72], [-1.04, 43.70], [-1.06, 43.72], [-1.06, 43.70]]
+    with pytest.raises(InvalidZone) as refused:
+        parse_shape({"type": "Polygon", "coordinates": [bow_tie]})
+
+    assert refused.value.reason == "self_crossing"
+    assert refused.value.detail == ("Le polygone : son contour se croise lui-même (en nœud papillon) ;"
+                                    " redessinez-le sans que ses côtés se coupent.")
