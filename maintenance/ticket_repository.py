@@ -9,7 +9,8 @@ from datetime import datetime
 import psycopg
 
 TICKET_COLUMNS = (
-    "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, t.garage_id, g.name AS garage_name,"
+    "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, v.plate AS vehicle_plate,"
+    " v.make AS vehicle_make, v.model AS vehicle_model, t.garage_id, g.name AS garage_name,"
     " t.loan_id, t.opened_by, t.title, t.description, t.status, t.immobilised, t.immobilised_since,"
     " t.quote_cents, t.final_cost_cents, t.parts, t.tasks, t.service_record_id, t.created_at, t.updated_at,"
     " t.closed_at")
@@ -38,7 +39,8 @@ def list_tickets(conn: psycopg.Connection, *, garage_id: int | None, status: str
 
 def list_updates(conn: psycopg.Connection, ticket_id: int) -> list[dict]:
     return conn.execute(
-        "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at"
+        "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at,"
+        " r.accepted_quote_cents"
         " FROM repair_ticket_updates r LEFT JOIN users u ON u.id = r.by_user_id"
         " WHERE r.ticket_id = %(id)s ORDER BY r.at, r.id", {"id": ticket_id}).fetchall()
 
@@ -67,12 +69,14 @@ def update_ticket(conn: psycopg.Connection, ticket_id: int, *, now: datetime, **
 
 
 def insert_update(conn: psycopg.Connection, ticket_id: int, *, kind: str, status: str, note: str,
-                  by_user_id: int | None, author_role: str | None, now: datetime) -> None:
+                  by_user_id: int | None, author_role: str | None, now: datetime,
+                  accepted_quote_cents: int | None = None) -> None:
     conn.execute(
-        "INSERT INTO repair_ticket_updates (ticket_id, kind, status, note, by_user_id, author_role, at)"
-        " VALUES (%(id)s, %(kind)s, %(status)s, %(note)s, %(by)s, %(role)s, %(now)s)",
+        "INSERT INTO repair_ticket_updates (ticket_id, kind, status, note, by_user_id, author_role, at,"
+        " accepted_quote_cents) VALUES (%(id)s, %(kind)s, %(status)s, %(note)s, %(by)s, %(role)s, %(now)s,"
+        " %(quote)s)",
         {"id": ticket_id, "kind": kind, "status": status, "note": note, "by": by_user_id, "role": author_role,
-         "now": now})
+         "now": now, "quote": accepted_quote_cents})
 
 
 def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:

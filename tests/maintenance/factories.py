@@ -9,6 +9,8 @@ import psycopg
 
 from maintenance import tickets
 
+PUBLIC_URL = "https://flotte.example.org"  # FLEET_PUBLIC_URL: where the garage's e-mails link to
+
 
 def vehicle_id(conn: psycopg.Connection, label: str) -> int:
     return conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": label}).fetchone()["id"]
@@ -49,5 +51,5 @@ def ticket_sent_to_garage(conn: psycopg.Connection, *, label: str, title: str, n
     ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, label), garage_id=garage, title=title,
                             description="", immobilised=immobilised, tasks=[], now=now)
     tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note=note, final_cost_cents=None, now=now,
-                          zone=ZoneInfo("Europe/Paris"))
+                          zone=ZoneInfo("Europe/Paris"), public_url=PUBLIC_URL)
     return ticket
