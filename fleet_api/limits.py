@@ -3,11 +3,14 @@
 A body that announces its size (Content-Length) over the limit is refused before any of
 it is read; a streamed (chunked) body is cut off as soon as what arrived passes the
 limit, so no request holds more than the limit in memory. The limit is
-FLEET_API_BODY_MAX_BYTES, except for the photo upload route, which takes one image of at
-most FLEET_PHOTO_MAX_BYTES (plus the multipart envelope).
+FLEET_API_BODY_MAX_BYTES, except for the routes that take a photo (the inspections' upload,
+a repair ticket's photos, and the repair pages' forms that carry one), which take one image
+of at most FLEET_PHOTO_MAX_BYTES (plus the multipart envelope).
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -16,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Room for the multipart boundaries and part headers around one uploaded image.
 MULTIPART_ENVELOPE_BYTES = 16 * 1024
-PHOTO_UPLOAD_PATH = "/api/v1/photos"
+PHOTO_PATHS = re.compile(r"/api/v1/photos|/api/v1/repair-tickets/\d+/photos|/reparations/(nouvelle|\d+/photos)")
 
 
 class BodyTooLarge(HTTPException):
@@ -32,7 +35,7 @@ class BodyLimitMiddleware:
         self.photo_limit = photo_max_bytes + MULTIPART_ENVELOPE_BYTES
 
     def limit_for(self, scope: Scope) -> int:
-        return self.photo_limit if scope["path"] == PHOTO_UPLOAD_PATH else self.max_bytes
+        return self.photo_limit if PHOTO_PATHS.fullmatch(scope["path"]) else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -37,6 +37,27 @@ def list_tickets(conn: psycopg.Connection, *, garage_id: int | None, status: str
         {"garage": garage_id, "status": status, "vehicle": vehicle_id, "limit": limit}).fetchall()
 
 
+def ticket_board(conn: psycopg.Connection, *, garage_id: int | None, statuses: Sequence[str] | None,
+                 limit: int) -> list[dict]:
+    """Tickets as the repair pages list them: those not closed first (drafts among them), then
+    the most recent activity first; only `statuses` when given, only `garage_id`'s when given."""
+    return conn.execute(
+        f"SELECT {TICKET_COLUMNS}{FROM}"
+        " WHERE (%(garage)s::bigint IS NULL OR t.garage_id = %(garage)s)"
+        "   AND (%(statuses)s::text[] IS NULL OR t.status = ANY(%(statuses)s))"
+        " ORDER BY t.status IN ('done', 'cancelled'), t.updated_at DESC, t.id DESC LIMIT %(limit)s",
+        {"garage": garage_id, "statuses": list(statuses) if statuses is not None else None,
+         "limit": limit}).fetchall()
+
+
+def status_counts(conn: psycopg.Connection, *, garage_id: int | None) -> dict[str, int]:
+    """How many tickets of each status (within `garage_id`'s when given)."""
+    rows = conn.execute("SELECT status, count(*) AS n FROM repair_tickets"
+                        " WHERE (%(garage)s::bigint IS NULL OR garage_id = %(garage)s) GROUP BY status",
+                        {"garage": garage_id}).fetchall()
+    return {row["status"]: row["n"] for row in rows}
+
+
 def list_updates(conn: psycopg.Connection, ticket_id: int) -> list[dict]:
     return conn.execute(
         "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at,"

@@ -36,6 +36,8 @@ LINKS = (
     Link("Aujourd'hui au dépôt", "/depot", frozenset({Role.COORDINATOR, Role.ADMIN})),
     Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
     Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Réparations", "/reparations",
+         frozenset({Role.GARAGE_PARTNER, Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 

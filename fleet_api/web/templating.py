@@ -19,7 +19,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from fleet_api.web.nav import ROLE_TITLES, links_for
 
 WEB_DIR = Path(__file__).parent
-AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports")
+AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports",
+         "repairs")
 LOCALE = "fr_FR"
 
 
