@@ -116,6 +116,7 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
     garage.get_by_label("Prix unitaire (€)").fill("18,90")
     garage.get_by_role("button", name="Ajouter la pièce").click()
     expect(garage.get_by_role("row").filter(has_text="Plaquettes de frein avant")).to_contain_text("37,80 €")
+    garage.goto(f"/reparations/{ticket_id}")
     check_accessibility(garage)
     screenshots(garage, "reparation-fiche-garage")
     assert_no_participant(garage, people)
@@ -129,7 +130,7 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
         assert bytes(photo["content"]).startswith(b"\xff\xd8\xff")
         assert b"Exif" not in bytes(photo["content"]) and b"PhoneMaker" not in bytes(photo["content"])
 
-    mechanic.reload()
+    mechanic.goto(f"/reparations/{ticket_id}")
     expect(mechanic.get_by_text("Statut de la fiche : En cours")).to_be_visible()
     expect(mechanic.get_by_text("145,50 €", exact=True)).to_be_visible()
     expect(mechanic.get_by_text("Plaquettes commandées, livrées demain.")).to_be_visible()
