@@ -211,3 +211,9 @@ def test_staff_accept_the_quote_the_garage_gave(open_browser, web_db):
     expect(mechanic.get_by_text("Statut de la fiche : Acceptée")).to_be_visible()
     expect(mechanic.get_by_text(re.compile(r"^230,00 € par Mécanicien de la plateforme, le "))).to_be_visible()
     expect(mechanic.get_by_text("Devis de 230,00 € accepté.")).to_be_visible()
+
+    # The fleet manager finds it from the vehicle's page.
+    manager, _ = open_browser("fleet_manager")
+    manager.goto(f"/vehicules/{known['scooter']['id']}")
+    manager.get_by_role("link", name=f"Fiche n° {ticket['id']} : Courroie à changer").click()
+    expect(manager.get_by_text("Statut de la fiche : Acceptée")).to_be_visible()
