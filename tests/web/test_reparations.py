@@ -203,8 +203,14 @@ def test_staff_accept_the_quote_the_garage_gave(open_browser, web_db):
         tickets.set_costs(conn, ticket["id"], actor=tickets.Actor(garage_user, "garage_partner", known["garage"]),
                           now=now, public_url="http://x.example", quote_cents=23000)
 
-    mechanic, _ = open_browser("mechanic")
+    mechanic, watch = open_browser("mechanic")
     mechanic.goto(f"/reparations/{ticket['id']}")
+    expect(mechanic.get_by_text("Le garage propose un devis de 230,00 €.")).to_be_visible()
+    # An amount that is not one is refused in French, and nothing changes.
+    watch.expect_document(f"/reparations/{ticket['id']}/couts", 422)
+    mechanic.get_by_label("Coût final (€)").fill("deux cents")
+    mechanic.get_by_role("button", name="Enregistrer les montants").click()
+    expect(mechanic.get_by_role("alert")).to_have_text("Coût final : écrivez un montant en euros, par exemple 120,50.")
     expect(mechanic.get_by_text("Le garage propose un devis de 230,00 €.")).to_be_visible()
     mechanic.get_by_role("button", name="Accepter le devis de 230,00 €").click()
     expect(mechanic.get_by_role("status")).to_have_text("Devis accepté : le garage peut commencer.")

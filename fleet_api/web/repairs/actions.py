@@ -86,8 +86,10 @@ def edit_ticket(ticket_id: Id, request: Request, user: Staff, conn: DbConn, now:
     values = {"garage_id": garage_id, "title": title, "description": description, "immobilised": immobilised == "oui"}
 
     def work(who: Actor) -> None:
-        tickets.edit(conn, ticket_id, actor=who, now=now, public_url=settings.public_url,
-                     **forms.ticket_update(values, tasks=tasks))
+        current = tickets.get(conn, ticket_id, actor=who)
+        changes = {name: value for name, value in forms.ticket_update(values, tasks=tasks).items()
+                   if value != (sorted(current[name]) if name == "tasks" else current[name])}
+        tickets.edit(conn, ticket_id, actor=who, now=now, public_url=settings.public_url, **changes)
     return _act(request, user, conn, ticket_id, work, done="modifiee")
 
 
