@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fleetbase.db import connect
+from loans import repository as loans_repository
 from maintenance import tickets
 from tests.fleet_api.test_repair_ticket_photos import jpeg_with_exif
 from tests.web.conftest import check_accessibility, screenshots
@@ -223,3 +224,36 @@ def test_staff_accept_the_quote_the_garage_gave(open_browser, web_db):
     manager.goto(f"/vehicules/{known['scooter']['id']}")
     manager.get_by_role("link", name=f"Fiche n° {ticket['id']} : Courroie à changer").click()
     expect(manager.get_by_text("Statut de la fiche : Acceptée")).to_be_visible()
+
+
+def test_a_mechanic_completes_a_draft_from_a_check_in_opens_it_and_sends_it(open_browser, web_db, people):
+    known = ids(web_db)
+    with connect(web_db) as conn:
+        loan = conn.execute("SELECT min(id) AS id FROM loans").fetchone()["id"]
+        draft = loans_repository.insert_repair_draft(
+            conn, vehicle_id=known["scooter"]["id"], loan_id=loan, opened_by=known["mechanic"],
+            title="scooter-05 : rétroviseur gauche cassé", description="- rétroviseur gauche : cassé",
+            now=datetime.now(UTC))
+
+    mechanic, _ = open_browser("mechanic")
+    mechanic.goto("/reparations")
+    mechanic.get_by_label("Statut").select_option(label="Brouillon (1)")
+    mechanic.get_by_role("button", name="Filtrer").click()
+    expect(mechanic.get_by_role("caption")).to_have_text("1 fiche : brouillon")
+    mechanic.get_by_role("link", name="scooter-05 : rétroviseur gauche cassé").click()
+    expect(mechanic.get_by_text("Statut de la fiche : Brouillon")).to_be_visible()
+    expect(mechanic.get_by_role("button", name="Ouvrir la fiche")).to_have_count(0)  # no garage yet
+    mechanic.get_by_label("Garage", exact=True).select_option(label="Garage solidaire Sud Landes")
+    mechanic.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(mechanic.get_by_role("status")).to_have_text("Fiche modifiée.")
+    expect(mechanic.get_by_text("Fiche modifiée : garage")).to_be_visible()
+    mechanic.get_by_role("button", name="Ouvrir la fiche").click()
+    expect(mechanic.get_by_text("Statut de la fiche : Ouverte")).to_be_visible()
+    mechanic.get_by_label("Message au garage (facultatif, dans son e-mail)").fill("Pièce d'origine si possible.")
+    mechanic.get_by_role("button", name="Envoyer au garage").click()
+    expect(mechanic.get_by_text("Statut de la fiche : Envoyée au garage")).to_be_visible()
+    with connect(web_db) as conn:
+        [mail] = conn.execute("SELECT body FROM mail_outbox WHERE subject LIKE %(s)s",
+                              {"s": f"Nouvelle fiche de réparation n° {draft} %"}).fetchall()
+    assert "Commentaire : Pièce d'origine si possible." in mail["body"]
+    assert f"/reparations/{draft}\n" in mail["body"]
