@@ -3,8 +3,9 @@
 A body that announces its size (Content-Length) over the limit is refused before any of
 it is read; a streamed (chunked) body is cut off as soon as what arrived passes the
 limit, so no request holds more than the limit in memory. The limit is
-FLEET_API_BODY_MAX_BYTES, except for the photo upload route and the mechanics' service form
-(with its invoice photo), which take one image of at most FLEET_PHOTO_MAX_BYTES (plus the
+FLEET_API_BODY_MAX_BYTES, except for the routes that take a photo (the inspections' upload,
+a repair ticket's photos, the repair pages' forms that carry one, and the mechanics' service
+form with its invoice photo), which take one image of at most FLEET_PHOTO_MAX_BYTES (plus the
 multipart envelope).
 """
 
@@ -21,8 +22,8 @@ from fleetbase import formatting
 
 # Room for the multipart boundaries and part headers around one uploaded image.
 MULTIPART_ENVELOPE_BYTES = 16 * 1024
-PHOTO_UPLOAD_PATH = "/api/v1/photos"
-SERVICE_FORM_PATH = re.compile(r"^/entretien/vehicules/[0-9]{1,19}/enregistrer$")
+PHOTO_PATHS = re.compile(r"/api/v1/photos|/api/v1/repair-tickets/\d+/photos|/reparations/(nouvelle|\d+/photos)"
+                         r"|/entretien/vehicules/\d{1,19}/enregistrer")
 
 
 class BodyTooLarge(HTTPException):
@@ -38,8 +39,7 @@ class BodyLimitMiddleware:
         self.photo_limit = photo_max_bytes + MULTIPART_ENVELOPE_BYTES
 
     def limit_for(self, scope: Scope) -> int:
-        photo = scope["path"] == PHOTO_UPLOAD_PATH or SERVICE_FORM_PATH.match(scope["path"])
-        return self.photo_limit if photo else self.max_bytes
+        return self.photo_limit if PHOTO_PATHS.fullmatch(scope["path"]) else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -62,6 +62,9 @@ class FleetSettings(BaseSettings):
     audit_retention_days: int = Field(default=365, ge=30, le=3650)
     storage_backend: StorageBackend = StorageBackend.AUTO  # fleetbase/storage.py
     timezone: str = "Europe/Paris"
+    # The address people reach the service's pages at (behind its TLS proxy, if any): the
+    # links e-mails carry (a garage's ticket at <public_url>/reparations/<id>).
+    public_url: str = "http://127.0.0.1:8000"
 
     # A lent vehicle's position (fleetbase/location_policy.py, docs/PRIVACY.md); during an
     # open incident its history is shown from the incident's start and at most
@@ -82,6 +85,13 @@ class FleetSettings(BaseSettings):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_address(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+            raise ValueError("public_url must be an http:// or https:// address")
+        return value.rstrip("/")
 
     @field_validator("mqtt_url")
     @classmethod

@@ -51,16 +51,21 @@ def sniff_type(content: bytes) -> str | None:
     return None
 
 
-
-def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, user_id: int,
-                 now: datetime) -> dict:
-    """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
+def checked(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
+    """The photo's type and its bytes without metadata; PhotoTooLarge or NotAPhoto otherwise.
+    Every photo the service keeps goes through here (inspections', repair tickets')."""
     if len(content) > max_bytes:
         raise PhotoTooLarge(f"Photo trop lourde : {formatting.number(max_bytes)} octets au plus.")
     content_type = sniff_type(content)
     if content_type is None:
         raise NotAPhoto("Ce fichier n'est pas une photo JPEG, PNG ou WebP.")
-    content = without_metadata(content, content_type)
+    return content_type, without_metadata(content, content_type)
+
+
+def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, user_id: int,
+                 now: datetime) -> dict:
+    """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
+    content_type, content = checked(content, max_bytes=max_bytes)
     repository.delete_uploads_before(conn, now - UPLOAD_KEPT)
     upload_id = repository.insert_upload(conn, content_type=content_type, content=content, user_id=user_id, now=now)
     return {"id": upload_id, "content_type": content_type, "size_bytes": len(content),

@@ -1,6 +1,7 @@
 """What the garage solidaire is told about its tickets: a French e-mail, and a web hook
 event for a garage with a system of its own. Both are queued in the ticket's
-transaction (mail_outbox, webhook_deliveries) and sent by the scheduler."""
+transaction (mail_outbox, webhook_deliveries) and sent by the scheduler. Each e-mail links
+to the ticket's page, `<public_url>/reparations/<id>` (FLEET_PUBLIC_URL)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ SUBJECTS = {
 EMAILED = {"ticket.sent", "ticket.cancelled", "ticket.comment"}
 
 
-def tell_garage(conn: psycopg.Connection, ticket: dict, *, event: str, now: datetime, note: str = "") -> None:
+def tell_garage(conn: psycopg.Connection, ticket: dict, *, event: str, now: datetime, public_url: str,
+                note: str = "") -> None:
     """Queue the e-mail and the web hook delivery of `event` for the ticket's garage."""
     if ticket["garage_id"] is None:
         return
@@ -33,7 +35,8 @@ def tell_garage(conn: psycopg.Connection, ticket: dict, *, event: str, now: date
         repository.enqueue_webhook(conn, garage_id=garage["id"], ticket_id=ticket["id"], event=event,
                                    body=webhook_body(ticket, event=event, note=note, now=now), now=now)
     if garage["email"] and event in EMAILED:
-        subject, body = garage_email(ticket, event=event, note=note, garage_name=garage["name"])
+        subject, body = garage_email(ticket, event=event, note=note, garage_name=garage["name"],
+                                     link=ticket_link(public_url, ticket["id"]))
         repository.enqueue_mail(conn, recipients=[garage["email"]], subject=subject, body=body, now=now)
 
 
@@ -54,7 +57,12 @@ def webhook_body(ticket: dict, *, event: str, note: str, now: datetime) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
-def garage_email(ticket: dict, *, event: str, note: str, garage_name: str) -> tuple[str, str]:
+def ticket_link(public_url: str, ticket_id: int) -> str:
+    """The ticket's page in the web application (the garage signs in there)."""
+    return f"{public_url.rstrip('/')}/reparations/{ticket_id}"
+
+
+def garage_email(ticket: dict, *, event: str, note: str, garage_name: str, link: str) -> tuple[str, str]:
     vehicle = f"{french.KINDS.get(ticket['vehicle_kind'], 'Véhicule')} {ticket['vehicle_label']}"
     subject = f"{SUBJECTS[event]} n° {ticket['id']} — {vehicle} : {ticket['title']}"
     if event == "ticket.sent":
@@ -76,7 +84,7 @@ def garage_email(ticket: dict, *, event: str, note: str, garage_name: str) -> tu
         lines.append(f"Devis : {formatting.euros(ticket['quote_cents'])}")
     if note:
         lines += ["", f"Commentaire : {note}"]
-    lines += ["", "Vous pouvez indiquer votre devis, l'avancement et vos commentaires depuis votre espace garage.",
-              "", "Cordialement,", "La plateforme mobilité",
+    lines += ["", "Suivez la fiche, indiquez votre devis, l'avancement et vos commentaires sur sa page :",
+              link, "", "Cordialement,", "La plateforme mobilité",
               "", "-- ", "Message automatique, merci de ne pas y répondre."]
     return subject, "\n".join(lines)

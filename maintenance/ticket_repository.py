@@ -11,7 +11,8 @@ import psycopg
 from fleetbase.db import update_columns
 
 TICKET_COLUMNS = (
-    "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, t.garage_id, g.name AS garage_name,"
+    "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, v.plate AS vehicle_plate,"
+    " v.make AS vehicle_make, v.model AS vehicle_model, t.garage_id, g.name AS garage_name,"
     " t.loan_id, t.opened_by, t.title, t.description, t.status, t.immobilised, t.immobilised_since,"
     " t.quote_cents, t.final_cost_cents, t.parts, t.tasks, t.service_record_id, t.created_at, t.updated_at,"
     " t.closed_at")
@@ -38,9 +39,31 @@ def list_tickets(conn: psycopg.Connection, *, garage_id: int | None, status: str
         {"garage": garage_id, "status": status, "vehicle": vehicle_id, "limit": limit}).fetchall()
 
 
+def ticket_board(conn: psycopg.Connection, *, garage_id: int | None, statuses: Sequence[str] | None,
+                 limit: int) -> list[dict]:
+    """Tickets as the repair pages list them: those not closed first (drafts among them), then
+    the most recent activity first; only `statuses` when given, only `garage_id`'s when given."""
+    return conn.execute(
+        f"SELECT {TICKET_COLUMNS}{FROM}"
+        " WHERE (%(garage)s::bigint IS NULL OR t.garage_id = %(garage)s)"
+        "   AND (%(statuses)s::text[] IS NULL OR t.status = ANY(%(statuses)s))"
+        " ORDER BY t.status IN ('done', 'cancelled'), t.updated_at DESC, t.id DESC LIMIT %(limit)s",
+        {"garage": garage_id, "statuses": list(statuses) if statuses is not None else None,
+         "limit": limit}).fetchall()
+
+
+def status_counts(conn: psycopg.Connection, *, garage_id: int | None) -> dict[str, int]:
+    """How many tickets of each status (within `garage_id`'s when given)."""
+    rows = conn.execute("SELECT status, count(*) AS n FROM repair_tickets"
+                        " WHERE (%(garage)s::bigint IS NULL OR garage_id = %(garage)s) GROUP BY status",
+                        {"garage": garage_id}).fetchall()
+    return {row["status"]: row["n"] for row in rows}
+
+
 def list_updates(conn: psycopg.Connection, ticket_id: int) -> list[dict]:
     return conn.execute(
-        "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at"
+        "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at,"
+        " r.accepted_quote_cents"
         " FROM repair_ticket_updates r LEFT JOIN users u ON u.id = r.by_user_id"
         " WHERE r.ticket_id = %(id)s ORDER BY r.at, r.id", {"id": ticket_id}).fetchall()
 
@@ -69,12 +92,14 @@ def update_ticket(conn: psycopg.Connection, ticket_id: int, *, now: datetime, **
 
 
 def insert_update(conn: psycopg.Connection, ticket_id: int, *, kind: str, status: str, note: str,
-                  by_user_id: int | None, author_role: str | None, now: datetime) -> None:
+                  by_user_id: int | None, author_role: str | None, now: datetime,
+                  accepted_quote_cents: int | None = None) -> None:
     conn.execute(
-        "INSERT INTO repair_ticket_updates (ticket_id, kind, status, note, by_user_id, author_role, at)"
-        " VALUES (%(id)s, %(kind)s, %(status)s, %(note)s, %(by)s, %(role)s, %(now)s)",
+        "INSERT INTO repair_ticket_updates (ticket_id, kind, status, note, by_user_id, author_role, at,"
+        " accepted_quote_cents) VALUES (%(id)s, %(kind)s, %(status)s, %(note)s, %(by)s, %(role)s, %(now)s,"
+        " %(quote)s)",
         {"id": ticket_id, "kind": kind, "status": status, "note": note, "by": by_user_id, "role": author_role,
-         "now": now})
+         "now": now, "quote": accepted_quote_cents})
 
 
 def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:

@@ -77,7 +77,8 @@ def create(conn: psycopg.Connection, *, actor: Actor, vehicle_id: int, garage_id
     return get(conn, ticket_id, actor=actor)
 
 
-def edit(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, **changes) -> dict:
+def edit(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
+         **changes) -> dict:
     """Staff complete a draft or an open ticket (garage, title, description, tasks); whether the
     vehicle is immobilised may change until the ticket is closed."""
     before = get(conn, ticket_id, actor=actor, for_update=True)
@@ -98,12 +99,16 @@ def edit(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetim
     after = get(conn, ticket_id, actor=actor)
     _sync_immobilisation(conn, before, after, now=now)
     if after["status"] in ACTIVE and after["status"] != "open" and before["immobilised"] != after["immobilised"]:
-        tell_garage(conn, after, event="ticket.updated", now=now)
+        tell_garage(conn, after, event="ticket.updated", now=now, public_url=public_url)
     return after
 
 
 def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, status: str, note: str,
-                  final_cost_cents: int | None, now: datetime, zone: ZoneInfo) -> dict:
+                  final_cost_cents: int | None, now: datetime, zone: ZoneInfo, public_url: str,
+                  accepted_quote_cents: int | None = None) -> dict:
+    """Move the ticket along TRANSITIONS. Staff accepting the garage's quote pass the amount
+    they read (`accepted_quote_cents`, with status accepted): it must still be the ticket's
+    quote, and the update records who accepted which amount."""
     before = get(conn, ticket_id, actor=actor, for_update=True)
     allowed = TRANSITIONS.get((before["status"], status))
     if allowed is None:
@@ -113,6 +118,9 @@ def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, sta
         raise Forbidden("Votre rôle ne permet pas ce changement de statut.")
     if status in ACTIVE and before["garage_id"] is None:
         raise InvalidInput("Choisissez d'abord le garage (garage_id) de cette fiche.")
+    if accepted_quote_cents is not None:
+        _check_quote_accepted(before, actor=actor, status=status, amount=accepted_quote_cents)
+        note = f"Devis de {formatting.euros(accepted_quote_cents)} accepté." + (f" {note}" if note else "")
     changes: dict = {"status": status}
     if final_cost_cents is not None:
         if status != "done":
@@ -122,7 +130,7 @@ def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, sta
         changes["closed_at"] = now
     repository.update_ticket(conn, ticket_id, now=now, **changes)
     repository.insert_update(conn, ticket_id, kind="status", status=status, note=note, by_user_id=actor.user_id,
-                             author_role=actor.role, now=now)
+                             author_role=actor.role, now=now, accepted_quote_cents=accepted_quote_cents)
     if status in ("open", "cancelled"):
         resolve_alerts(conn, [f"repair_draft:{ticket_id}"], now=now)
     if status == "done":
@@ -130,25 +138,27 @@ def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, sta
     after = get(conn, ticket_id, actor=actor)
     _sync_immobilisation(conn, before, after, now=now)
     if status == "sent":
-        tell_garage(conn, after, event="ticket.sent", now=now, note=note)
+        tell_garage(conn, after, event="ticket.sent", now=now, note=note, public_url=public_url)
     elif status == "cancelled" and before["status"] not in ("draft", "open"):
-        tell_garage(conn, after, event="ticket.cancelled", now=now, note=note)
+        tell_garage(conn, after, event="ticket.cancelled", now=now, note=note, public_url=public_url)
     elif actor.role != GARAGE and before["status"] not in ("draft", "open"):
-        tell_garage(conn, after, event="ticket.status", now=now, note=note)
+        tell_garage(conn, after, event="ticket.status", now=now, note=note, public_url=public_url)
     return after
 
 
-def comment(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, text: str, now: datetime) -> dict:
+def comment(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, text: str, now: datetime,
+            public_url: str) -> dict:
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
     repository.insert_update(conn, ticket_id, kind="comment", status=ticket["status"], note=text,
                              by_user_id=actor.user_id, author_role=actor.role, now=now)
     repository.update_ticket(conn, ticket_id, now=now)
     if actor.role != GARAGE and ticket["status"] not in ("draft", "open"):
-        tell_garage(conn, ticket, event="ticket.comment", now=now, note=text)
+        tell_garage(conn, ticket, event="ticket.comment", now=now, note=text, public_url=public_url)
     return with_updates(conn, get(conn, ticket_id, actor=actor))
 
 
-def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, **costs) -> dict:
+def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
+              **costs) -> dict:
     """The garage's quote, the final cost and the parts (any of them)."""
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
     if ticket["status"] in FINAL:
@@ -162,7 +172,7 @@ def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: da
                              by_user_id=actor.user_id, author_role=actor.role, now=now)
     after = get(conn, ticket_id, actor=actor)
     if actor.role != GARAGE and after["status"] not in ("draft", "open"):
-        tell_garage(conn, after, event="ticket.updated", now=now)
+        tell_garage(conn, after, event="ticket.updated", now=now, public_url=public_url)
     return after
 
 
@@ -200,6 +210,18 @@ def _write_service_record(conn: psycopg.Connection, ticket: dict, *, actor: Acto
                                   f" {ticket['title']}",
                             by_user_id=actor.user_id, now=now, zone=zone)
     repository.update_ticket(conn, ticket["id"], now=now, service_record_id=record["id"])
+
+
+def _check_quote_accepted(ticket: dict, *, actor: Actor, status: str, amount: int) -> None:
+    if status != "accepted":
+        raise InvalidInput("Un devis s'accepte en passant la fiche au statut « accepté » (accepted).")
+    if actor.role not in STAFF:
+        raise Forbidden("Seule la plateforme accepte le devis du garage.")
+    if ticket["quote_cents"] is None:
+        raise Conflict("Le garage n'a pas encore donné de devis pour cette fiche.")
+    if ticket["quote_cents"] != amount:
+        raise Conflict(f"Le devis est à présent de {formatting.euros(ticket['quote_cents'])} :"
+                       " relisez-le avant de l'accepter.")
 
 
 def _check_garage(conn: psycopg.Connection, garage_id: int) -> None:

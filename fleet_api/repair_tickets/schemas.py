@@ -1,4 +1,5 @@
-"""RepairTicket, RepairTicketCreate, RepairTicketUpdate, StatusChange, CommentCreate, CostsUpdate."""
+"""RepairTicket, RepairTicketCreate, RepairTicketUpdate, StatusChange, CommentCreate, CostsUpdate,
+TicketPhoto."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class TicketUpdate(BaseModel):
     by_name: str | None
     author_role: str | None
     at: datetime
+    accepted_quote_cents: int | None = Field(default=None, description="the quote this status change accepted")
 
 
 class RepairTicket(BaseModel):
@@ -40,6 +42,9 @@ class RepairTicket(BaseModel):
     vehicle_id: int
     vehicle_label: str
     vehicle_kind: str
+    vehicle_plate: str | None = Field(default=None, description="registration (none for an e-bike)")
+    vehicle_make: str = ""
+    vehicle_model: str = ""
     garage_id: int | None
     garage_name: str | None
     loan_id: int | None
@@ -88,6 +93,9 @@ class StatusChange(BaseModel):
     status: Status
     note: LongText = ""
     final_cost_cents: Cents | None = Field(default=None, description="with status done")
+    accepted_quote_cents: Cents | None = Field(
+        default=None, description="staff accepting the garage's quote (with status accepted): the amount they read,"
+                                  " which must still be the ticket's quote (409 otherwise)")
 
 
 class CommentCreate(BaseModel):
@@ -102,3 +110,16 @@ class CostsUpdate(BaseModel):
     quote_cents: Cents | None = None
     final_cost_cents: Cents | None = None
     parts: list[Part] | None = Field(default=None, max_length=200)
+
+
+class TicketPhoto(BaseModel):
+    id: int
+    ticket_id: int
+    tag: Literal["fault", "repair"] = Field(description="what it shows: the fault, or the repair")
+    content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(description="from the content itself")
+    size_bytes: int
+    caption: str
+    uploaded_by: int | None
+    by_name: str | None
+    author_role: str
+    created_at: datetime

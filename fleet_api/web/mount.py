@@ -27,6 +27,8 @@ from fleet_api.web.participants import pages as participant_pages
 from fleet_api.web.planning import calendars as planning_calendars
 from fleet_api.web.planning import depot as planning_depot
 from fleet_api.web.planning import pages as planning_pages
+from fleet_api.web.repairs import actions as repair_actions
+from fleet_api.web.repairs import pages as repair_pages
 from fleet_api.web.reports import pages as report_pages
 from fleet_api.web.security import SecurityHeadersMiddleware
 from fleet_api.web.settings import pages as settings_pages
@@ -41,7 +43,8 @@ PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router, pre
                 inspection_pages.router, participant_pages.router, report_pages.router,
                 maintenance_pages.router, maintenance_displays.router,
                 admin_users.router, admin_parc.router, alert_pages.router,
-                zone_pages.router, settings_pages.router, audit_pages.router)
+                zone_pages.router, settings_pages.router, audit_pages.router,
+                repair_pages.router, repair_actions.router)
 HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
             405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
             429: "Trop de demandes"}

@@ -39,6 +39,8 @@ LINKS = (
     Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
     Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Entretien", "/entretien", frozenset({Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link("Réparations", "/reparations",
+         frozenset({Role.GARAGE_PARTNER, Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Utilisateurs", "/utilisateurs", frozenset({Role.ADMIN})),
     Link("Véhicules et balises", "/parc", FLEET_WATCHERS),
     Link("Alertes", "/alertes", ALERTED),

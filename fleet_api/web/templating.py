@@ -20,7 +20,7 @@ from fleetbase import formatting
 
 WEB_DIR = Path(__file__).parent
 AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports",
-         "maintenance", "admin", "alerts", "zones", "settings", "audit")
+         "maintenance", "admin", "alerts", "zones", "settings", "audit", "repairs")
 
 
 def make_templates(zone) -> Jinja2Templates:

@@ -55,6 +55,7 @@ NOT_POSITIONS = {
     ("geofences", "geometry"): "a zone drawn by staff, not a trip",
     ("inspection_photos", "content"): "a damage photo, stored without its metadata (loans/photos.py)",
     ("photo_uploads", "content"): "a photo waiting for its inspection, stored without its metadata",
+    ("repair_ticket_photos", "content"): "a fault's or a repair's photo, stored without its metadata",
     ("inspection_signatures", "content"): "a signature drawn on the tablet (a PNG the page makes: no place)",
     ("calendar_feeds", "token_sha256"): "SHA-256 of a calendar feed's secret",
     ("service_record_photos", "content"): "an invoice photo, stored without its metadata (maintenance/invoices.py)",

@@ -28,3 +28,12 @@ def test_demo_mode_accepts_default_secrets():
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="time zone"):
         FleetSettings(timezone="Europe/Dax")
+
+
+def test_the_public_address_is_a_web_address_without_its_trailing_slash(monkeypatch):
+    monkeypatch.setenv("FLEET_PUBLIC_URL", "https://flotte.example.org/")
+    assert FleetSettings.load(demo_mode=True).public_url == "https://flotte.example.org"
+    assert FleetSettings(demo_mode=True, public_url="http://127.0.0.1:8000").public_url == "http://127.0.0.1:8000"
+    for wrong in ("flotte.example.org", "ftp://flotte.example.org", "https://"):
+        with pytest.raises(ValueError, match="public_url"):
+            FleetSettings(public_url=wrong)

@@ -10,6 +10,8 @@ import psycopg
 from maintenance import tickets
 from tests.factories import vehicle_id
 
+PUBLIC_URL = "https://flotte.example.org"  # FLEET_PUBLIC_URL: where the garage's e-mails link to
+
 
 def drive_to(conn: psycopg.Connection, vehicle: int, *, odometer_km: float, at: datetime) -> None:
     """What the telemetry pipeline would leave: a position and the vehicle's latest state."""
@@ -46,5 +48,5 @@ def ticket_sent_to_garage(conn: psycopg.Connection, *, label: str, title: str, n
     ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, label), garage_id=garage, title=title,
                             description="", immobilised=immobilised, tasks=[], now=now)
     tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note=note, final_cost_cents=None, now=now,
-                          zone=ZoneInfo("Europe/Paris"))
+                          zone=ZoneInfo("Europe/Paris"), public_url=PUBLIC_URL)
     return ticket

@@ -13,7 +13,7 @@ from maintenance.records import record_service
 from maintenance.service import scan_due
 from tests.factories import vehicle_id
 from tests.maintenance.conftest import maintenance_settings
-from tests.maintenance.factories import drive_to, only_plans
+from tests.maintenance.factories import PUBLIC_URL, drive_to, only_plans
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
@@ -81,7 +81,7 @@ def test_the_garage_gets_a_french_email_when_a_ticket_is_sent(conn, smtp_server,
                             title="Frein avant inefficace", description="Le levier touche la poignée.",
                             immobilised=True, tasks=[], now=NOW)
     tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note="Urgent, merci.",
-                          final_cost_cents=None, now=NOW, zone=PARIS)
+                          final_cost_cents=None, now=NOW, zone=PARIS, public_url=PUBLIC_URL)
 
     assert send_queued_mail(conn, mailer=SmtpMailer(maintenance_settings(seeded_url, smtp_port=port)),
                             now=NOW) == {"sent": 1, "refused": 0, "given_up": 0, "pending": 0}
@@ -92,3 +92,29 @@ def test_the_garage_gets_a_french_email_when_a_ticket_is_sent(conn, smtp_server,
     assert "La plateforme mobilité vous adresse une nouvelle fiche de réparation." in mail.body
     assert "Véhicule immobilisé : oui, il ne peut pas être prêté" in mail.body
     assert "Commentaire : Urgent, merci." in mail.body
+    # The ticket's own page, at the service's public address: the garage signs in and acts there.
+    assert f"sur sa page :\n{PUBLIC_URL}/reparations/{ticket['id']}\n" in mail.body
+
+
+def test_every_email_to_the_garage_links_to_the_ticket_page(conn, smtp_server, seeded_url):
+    catcher, port = smtp_server
+    mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
+    garage = conn.execute("SELECT id FROM garages ORDER BY id LIMIT 1").fetchone()["id"]
+    actor = tickets.Actor(user_id=mechanic, role="mechanic")
+    ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, "car-02"), garage_id=garage,
+                            title="Voyant moteur allumé", description="", immobilised=False, tasks=[], now=NOW)
+    public_url = "https://mobilite.example.org/flotte/"  # a trailing slash is not doubled
+    tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note="", final_cost_cents=None,
+                          now=NOW, zone=PARIS, public_url=public_url)
+    tickets.comment(conn, ticket["id"], actor=actor, text="Le voyant clignote à froid.", now=NOW,
+                    public_url=public_url)
+    tickets.change_status(conn, ticket["id"], actor=actor, status="cancelled", note="Panne de capteur, réglée.",
+                          final_cost_cents=None, now=NOW, zone=PARIS, public_url=public_url)
+
+    assert send_queued_mail(conn, mailer=SmtpMailer(maintenance_settings(seeded_url, smtp_port=port)),
+                            now=NOW)["sent"] == 3
+    assert [mail.subject.split(" n° ")[0] for mail in catcher.messages] == [
+        "Nouvelle fiche de réparation", "Nouveau commentaire sur une fiche de réparation",
+        "Fiche de réparation annulée"]
+    for mail in catcher.messages:
+        assert f"\nhttps://mobilite.example.org/flotte/reparations/{ticket['id']}\n" in mail.body

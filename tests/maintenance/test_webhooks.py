@@ -13,6 +13,7 @@ from maintenance import tickets
 from maintenance.webhooks import deliver_due, sign, verify
 from tests.factories import vehicle_id
 from tests.maintenance.conftest import maintenance_settings
+from tests.maintenance.factories import PUBLIC_URL
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
@@ -29,7 +30,7 @@ def sent_ticket(conn, garage_system):
     ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, "car-02"), garage_id=garage,
                             title="Embrayage qui patine", description="", immobilised=False, tasks=[], now=NOW)
     tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note="", final_cost_cents=None, now=NOW,
-                          zone=PARIS)
+                          zone=PARIS, public_url=PUBLIC_URL)
     return ticket, actor
 
 
@@ -71,7 +72,8 @@ def test_a_failing_receiver_gets_retries_with_back_off_and_the_same_idempotency_
     settings = maintenance_settings(seeded_url)
     system.now = NOW
     deliver_due(conn, settings=settings, now=NOW)  # ticket.sent goes through
-    tickets.comment(conn, ticket["id"], actor=actor, text="Le client a signalé un bruit.", now=NOW)
+    tickets.comment(conn, ticket["id"], actor=actor, text="Le client a signalé un bruit.", now=NOW,
+                    public_url=PUBLIC_URL)
     system.fail_next = 2
 
     assert deliver_due(conn, settings=settings, now=NOW)["retried"] == 1      # 503
@@ -122,7 +124,7 @@ def test_each_delivery_is_signed_when_it_is_sent_not_when_the_run_began(conn, ga
     and the garage's system (whose clock says so) refuses a signature that old."""
     system, url = garage_system
     ticket, actor = sent_ticket
-    tickets.comment(conn, ticket["id"], actor=actor, text="Pièce commandée.", now=NOW)
+    tickets.comment(conn, ticket["id"], actor=actor, text="Pièce commandée.", now=NOW, public_url=PUBLIC_URL)
     sends = iter([NOW, NOW + timedelta(minutes=6)])
 
     def clock():

@@ -20,6 +20,7 @@ from fleet_api.deps import DbConn, Id, Now, Settings
 from fleet_api.live.service import live_vehicles_json, live_view
 from fleet_api.web.nav import FLEET_WATCHERS
 from fleet_api.web.pages import page_user
+from fleet_api.web.repairs import forms as repair_forms
 from fleet_api.web.templating import render
 from fleetbase.local_time import local_today
 from loans import repository as loans
@@ -56,5 +57,5 @@ def vehicle_page(vehicle_id: Id, request: Request, user: Viewer, conn: DbConn, n
         "alerts": alerts.list_alerts(conn, role=None, statuses=["open", "acknowledged"], kind=None,
                                      vehicle_id=vehicle_id, limit=20),
         "day": day, "today": today, "day_start": day_start.isoformat(), "day_end": day_end.isoformat(),
-        "loan_states": LOAN_STATES, "due_levels": DUE_LEVELS,
+        "loan_states": LOAN_STATES, "due_levels": DUE_LEVELS, "ticket_statuses": repair_forms.STATUS_LABELS,
     })
