@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleet_api.authz import ALL_ROLES, Role
+from fleet_api.authz import Role
 
 ROLE_TITLES = {
     Role.ADMIN: "administrateur·rice", Role.FLEET_MANAGER: "responsable de parc",
@@ -47,7 +47,6 @@ LINKS = (
     Link("Zones", "/zones", FLEET_WATCHERS),
     Link("Réglages", "/reglages", FLEET_WATCHERS),
     Link("Journal d'audit", "/journal", frozenset({Role.ADMIN})),
-    Link("Accueil", "/accueil", frozenset(ALL_ROLES) - FLEET_WATCHERS),
 )
 
 

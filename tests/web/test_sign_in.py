@@ -60,8 +60,6 @@ def test_each_role_lands_on_its_page_and_can_follow_every_link_it_sees(open_brow
         response = page.goto(path)
         assert response.status == 200, f"{role} sees a link to {path} that answers {response.status}"
         check_accessibility(page)
-    if role == "coordinator":
-        screenshots(page, "accueil")
 
 
 def test_on_a_phone_the_menu_opens_from_its_button(open_browser):

@@ -95,7 +95,3 @@ def sign_out(request: Request, user: Annotated[Principal, page_user(*ALL_ROLES)]
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
-
-@router.get("/accueil")
-def welcome(request: Request, user: Annotated[Principal, page_user(*ALL_ROLES)]) -> Response:
-    return render(request, "auth/accueil.html")
