@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from fleetbase.broker import free_port
 from fleetbase.db import connect
 from fleetbase.settings import FleetSettings
-from maintenance.demo import seed_demo_maintenance
+from maintenance.demo import seed_demo_maintenance, seed_demo_tickets
 
 
 class _WriteToFiles:
@@ -53,5 +53,7 @@ def prepare_maintenance(settings: FleetSettings, *, timeout: float = 90.0) -> in
                 break
             time.sleep(1)
         with conn.transaction():
-            return seed_demo_maintenance(conn, now=datetime.now(UTC), zone=settings.zone)
+            now = datetime.now(UTC)
+            seed_demo_tickets(conn, now=now, zone=settings.zone, public_url=settings.public_url)
+            return seed_demo_maintenance(conn, now=now, zone=settings.zone)
 

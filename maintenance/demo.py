@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from fleetbase.local_time import local_today
-from maintenance import repository
+from maintenance import repository, tickets
 from maintenance.plans import first_controle_technique
 
 # One vehicle in three is left this many km short of its service's "due soon" point: the
@@ -58,6 +58,50 @@ def seed_demo_maintenance(conn: psycopg.Connection, *, now: datetime, zone: Zone
             days = INSURANCE_SOON.get(vehicle["label"], 60 + (number * 37) % 300)
             repository.set_insurance_expiry(conn, vehicle["id"], expires_on=today + timedelta(days=days))
     return len(vehicles)
+
+
+# (vehicle, title, description, how far it went: open, sent or in_progress with a quote in cents)
+DEMO_TICKETS = (
+    ("scooter-07", "Frein arrière qui frotte", "Le participant signale un bruit au freinage et une roue qui"
+     " ralentit toute seule.", "sent", None),
+    ("car-04", "Voyant moteur allumé", "Voyant orange fixe depuis lundi, perte de puissance en côte.",
+     "in_progress", 18_500),
+    ("ebike-02", "Batterie qui ne tient plus la charge", "Autonomie tombée à 15 km : à faire diagnostiquer.",
+     "open", None),
+)
+
+
+def seed_demo_tickets(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo, public_url: str) -> int:
+    """A few repair tickets for the garage solidaire (one to accept, one under way with its quote,
+    one not yet sent), when there are none; how many were opened. No commit."""
+    if conn.execute("SELECT 1 FROM repair_tickets LIMIT 1").fetchone() is not None:
+        return 0
+    mechanic = conn.execute("SELECT id FROM users WHERE role = 'mechanic' AND disabled_at IS NULL"
+                            " ORDER BY id LIMIT 1").fetchone()
+    garage = conn.execute("SELECT id, garage_id FROM users WHERE role = 'garage_partner' AND disabled_at IS NULL"
+                          " AND garage_id IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    if mechanic is None or garage is None:
+        return 0
+    staff = tickets.Actor(mechanic["id"], "mechanic")
+    partner = tickets.Actor(garage["id"], "garage_partner", scope=garage["garage_id"])
+    opened = 0
+    for label, title, description, reached, quote_cents in DEMO_TICKETS:
+        vehicle = conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": label}).fetchone()
+        if vehicle is None:
+            continue
+        ticket = tickets.create(conn, actor=staff, vehicle_id=vehicle["id"], garage_id=garage["garage_id"],
+                                title=title, description=description, immobilised=reached == "in_progress",
+                                tasks=[], now=now)
+        opened += 1
+        steps = {"open": [], "sent": [(staff, "sent")],
+                 "in_progress": [(staff, "sent"), (partner, "accepted"), (partner, "in_progress")]}[reached]
+        for actor, status in steps:
+            if status == "in_progress" and quote_cents is not None:
+                tickets.set_costs(conn, ticket["id"], actor=partner, now=now, public_url=public_url,
+                                  quote_cents=quote_cents)
+            tickets.change_status(conn, ticket["id"], actor=actor, status=status, note="", final_cost_cents=None,
+                                  now=now, zone=zone, public_url=public_url)
+    return opened
 
 
 def _months_before(day: date, months: int) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from maintenance.demo import seed_demo_maintenance
+from maintenance.demo import seed_demo_maintenance, seed_demo_tickets
 from maintenance.service import compute_due, scan_due
 from tests.maintenance.factories import drive_to
 
@@ -35,3 +35,15 @@ def test_the_demo_history_leaves_the_fleet_quiet_and_a_few_km_from_due_soon(conn
     assert {vehicle for vehicle, task in crossed | before
             if task == 'service'} >= one_in_three and {task for _, task in crossed} == {"service"}
     assert len(opened) >= len(crossed)
+
+
+def test_the_demo_gives_the_garage_a_ticket_to_accept_and_one_under_way(conn):
+    assert seed_demo_tickets(conn, now=NOW, zone=PARIS, public_url="http://127.0.0.1:8000") == 3
+    assert seed_demo_tickets(conn, now=NOW, zone=PARIS, public_url="http://127.0.0.1:8000") == 0  # once
+    rows = conn.execute("SELECT v.label, t.status, t.quote_cents, t.immobilised, v.status AS vehicle_status"
+                        " FROM repair_tickets t JOIN vehicles v ON v.id = t.vehicle_id ORDER BY v.label").fetchall()
+    assert [(row["label"], row["status"], row["quote_cents"]) for row in rows] == [
+        ("car-04", "in_progress", 18_500), ("ebike-02", "open", None), ("scooter-07", "sent", None)]
+    assert rows[0]["immobilised"] and rows[0]["vehicle_status"] == "immobilised"
+    mails = conn.execute("SELECT body FROM mail_outbox WHERE body LIKE '%/reparations/%'").fetchall()
+    assert mails, "the garage is told, with the ticket's address"
