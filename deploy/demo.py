@@ -131,7 +131,7 @@ def main() -> int:
         if runnable("maintenance"):
             history = prepare_maintenance(settings)
             print(f"maintenance: history written for {history} vehicle(s)")
-            children.append(("scheduler", subprocess.Popen([sys.executable, "-m", "maintenance"], cwd=ROOT)))
+            children.append(("scheduler", subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT)))
         print("\n" + "=" * 72)
         print(f"Fleet service running: {base}  (API docs: {base}/docs)")
         print(f"web application: {base}/connexion  (sign in as manager for the live map, {base}/carte)")

@@ -27,7 +27,6 @@ from fleet_api.incidents import endpoints as incidents
 from fleet_api.limits import BodyLimitMiddleware
 from fleet_api.live import endpoints as live
 from fleet_api.live.hub import LiveHub
-from fleet_api.live.service import live_vehicles_json, live_view
 from fleet_api.maintenance import endpoints as maintenance
 from fleet_api.participants import endpoints as participants
 from fleet_api.photos import endpoints as photos
@@ -38,6 +37,7 @@ from fleet_api.trackers import endpoints as trackers
 from fleet_api.vehicles import endpoints as vehicles
 from fleet_api.web.mount import install_web
 from fleetbase.db import open_pool
+from tracking.live import live_vehicles_json, live_view
 
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
 ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,

@@ -19,10 +19,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from fleet_api.accounts.errors import Unauthenticated
-from fleet_api.accounts.repository import find_token_user, token_digest
+from accounts.errors import Unauthenticated
+from accounts.repository import find_token_user, token_digest
+from accounts.session_lookup import SESSION_COOKIE, session_user
 from fleet_api.deps import DbConn, Now, Settings
-from fleet_api.web.sessions.lookup import SESSION_COOKIE, session_user
 from fleetbase.errors import Forbidden
 
 TOKEN_URL = "/api/v1/auth/token"

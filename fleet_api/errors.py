@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fleet_api.accounts.errors import TooManyAttempts, Unauthenticated
+from accounts.errors import TooManyAttempts, Unauthenticated
 from fleet_api.web.pages import is_page
 from fleetbase.errors import Conflict, FleetError, Forbidden, InvalidInput, NotFound
 from fleetbase.integrity import REFUSALS, refusal_error

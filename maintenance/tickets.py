@@ -27,8 +27,8 @@ from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fleetbase.local_time import local_today
 from maintenance import french
 from maintenance import ticket_repository as repository
-from maintenance.garage_notices import tell_garage
 from maintenance.records import TASK_NAME, record_service
+from notifications.garage_notices import tell_garage
 
 STAFF = frozenset({"admin", "fleet_manager", "mechanic"})
 GARAGE = "garage_partner"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from fleet_api.accounts import repository, service
+from accounts import repository, service
 from fleet_api.accounts.schemas import Token, User, UserCreate, UserUpdate
 from fleet_api.authz import AnyUser, Principal, Role, require
 from fleet_api.deps import DbConn, Id, Now, Settings

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
+from fleet import garage_repository as repository
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Id, Now
-from fleet_api.garages import repository
 from fleet_api.garages.schemas import Garage, GarageUpdate, WebhookCredentials, WebhookSet
 from fleetbase.errors import NotFound
-from maintenance.webhooks import SIGNATURE_HEADER
+from notifications.webhooks import SIGNATURE_HEADER
 
 router = APIRouter(prefix="/api/v1", tags=["garages"])
 Reader = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR, Role.MECHANIC)]

@@ -16,11 +16,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fleet import vehicles as fleet_vehicles
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
-from fleet_api.history import service
 from fleet_api.history.export import attachment, track_csv, track_gpx
 from fleet_api.history.schemas import Track, TripsAndStops
 from fleet_api.schemas import to_json
 from fleetbase.errors import InvalidInput
+from tracking import history
 
 router = APIRouter(prefix="/api/v1", tags=["history"])
 Viewer = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR)]
@@ -38,8 +38,8 @@ def _look(request: Request, conn, vehicle_id, viewer: Principal, now, settings, 
         raise InvalidInput("Le paramètre « reason » n'existe plus : indiquez le numéro d'un incident ouvert "
                            "sur ce véhicule (paramètre « incident_id »).")
     vehicle = fleet_vehicles.get(conn, vehicle_id)
-    start, end = service.window(start, end, now=now)
-    start, end = service.authorize_look(
+    start, end = history.window(start, end, now=now)
+    start, end = history.authorize_look(
         conn, vehicle_id, start=start, end=end, incident_id=incident_id,
         follows_incidents=viewer.role in INCIDENT_ROLES, policy=settings.loan_location_policy,
         user_id=viewer.user_id, action=action, now=now,
@@ -54,7 +54,7 @@ def positions(request: Request, vehicle_id: Id, viewer: Viewer, conn: DbConn, no
               incident_id: IncidentId = None) -> Response:
     """The track of the window, downsampled to `max_points` keeping its shape and both ends."""
     _, start, end = _look(request, conn, vehicle_id, viewer, now, settings, start, end, incident_id, "view_positions")
-    points, total, returned = service.track_json(
+    points, total, returned = history.track_json(
         conn, vehicle_id, start=start, end=end, max_points=max_points or settings.history_default_points,
         max_fixes=settings.history_max_fixes)
     head = to_json({"vehicle_id": vehicle_id, "from": start, "to": end, "total_points": total,
@@ -66,7 +66,7 @@ def _export(request, conn, vehicle_id, viewer, now, settings, start, end, max_po
     """The audited look and the fixes both exports (CSV, GPX) are made of."""
     vehicle, start, end = _look(request, conn, vehicle_id, viewer, now, settings, start, end, incident_id,
                                 "export_positions")
-    points, _ = service.track(conn, vehicle_id, start=start, end=end, max_points=max_points,
+    points, _ = history.track(conn, vehicle_id, start=start, end=end, max_points=max_points,
                               max_fixes=settings.history_max_fixes)
     return vehicle, start, end, points
 
@@ -100,6 +100,6 @@ def trips(request: Request, vehicle_id: Id, viewer: Viewer, conn: DbConn, now: N
           start: From = None, end: To = None, incident_id: IncidentId = None):
     """Trips (from ignition and motion) with distance and duration, and the stops between them."""
     _, start, end = _look(request, conn, vehicle_id, viewer, now, settings, start, end, incident_id, "view_trips")
-    found, stops = service.trips(conn, vehicle_id, start=start, end=end, max_fixes=settings.history_max_fixes)
+    found, stops = history.trips(conn, vehicle_id, start=start, end=end, max_fixes=settings.history_max_fixes)
     return {"vehicle_id": vehicle_id, "trips": [asdict(trip) for trip in found],
             "stops": [asdict(stop) for stop in stops]}

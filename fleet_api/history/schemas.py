@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from fleet_api.history.trips import Stop, Trip
+from tracking.trips import Stop, Trip
 
 
 class TrackPoint(BaseModel):

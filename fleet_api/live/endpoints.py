@@ -18,7 +18,7 @@ from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.live.hub import DROPPED
 from fleet_api.live.schemas import LiveVehicle
-from fleet_api.live.service import INCIDENT_FOLLOWERS, live_fleet_json, live_view, record_looks
+from tracking.live import INCIDENT_FOLLOWERS, live_fleet_json, live_view, record_looks
 
 router = APIRouter(prefix="/api/v1", tags=["live fleet"])
 Watcher = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR, Role.MECHANIC)]

@@ -5,7 +5,7 @@ the stream works with any number of workers and API processes. For each notifica
 the hub reads the changed vehicles once and hands the rows to every subscriber. Zone
 events (`NOTIFY fleet_events, '{"events": [...]}'`, no positions in them) are passed on
 as they come. Subscribers receive lists of (SSE event name, JSON text, look): the look
-names a lent vehicle shown precisely (to be audited, `fleet_api.live.service`), else None.
+names a lent vehicle shown precisely (to be audited, `tracking.live`), else None.
 What a vehicle shows depends on whether the watcher follows incidents (`follows_incidents`):
 the hub reads the changed vehicles once for each kind of watcher it has. A
 subscriber too slow to keep up is dropped (its client reconnects and starts again from

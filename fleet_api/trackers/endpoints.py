@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from fleet import tracker_health as health
+from fleet import tracker_repository as repository
+from fleet import trackers as service
+from fleet.broker_sync import sync_broker_logins
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now, Settings, after_commit
-from fleet_api.trackers import health, repository, service
-from fleet_api.trackers.broker_sync import sync_broker_logins
 from fleet_api.trackers.schemas import (
     DeadLetter,
     Tracker,

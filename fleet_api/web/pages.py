@@ -12,10 +12,10 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
+from accounts.session_lookup import SESSION_COOKIE, session_user
 from fleet_api.authz import Principal, Role, _principal
 from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.web.nav import ROLE_TITLES
-from fleet_api.web.sessions.lookup import SESSION_COOKIE, session_user
 from fleetbase.errors import Forbidden
 
 API_PREFIXES = ("/api/", "/healthz", "/metrics", "/openapi.json", "/docs", "/redoc", "/static/", "/vendor/")

@@ -67,9 +67,9 @@ def compose() -> dict:
 def test_the_compose_files_settings_exist_and_its_secrets_are_files_git_ignores():
     from fleet_api.settings import ApiSettings
     from ingest.settings import IngestSettings
-    from maintenance.settings import MaintenanceSettings
+    from scheduler.settings import SchedulerSettings
 
-    known = {f"FLEET_{name.upper()}" for settings in (ApiSettings, IngestSettings, MaintenanceSettings)
+    known = {f"FLEET_{name.upper()}" for settings in (ApiSettings, IngestSettings, SchedulerSettings)
              for name in settings.model_fields} | {"FLEET_SECRETS_DIR", "FLEET_LOG_FORMAT", "FLEET_LOG_LEVEL"}
     services = compose()["services"]
     used = {name for service in services.values() for name in (service.get("environment") or {})

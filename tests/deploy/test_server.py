@@ -21,7 +21,7 @@ from fleetbase.broker import BrokerFiles, BrokerProcess, free_port, use_tls, wri
 from fleetbase.db import connect
 from fleetbase.settings import FleetSettings
 from ingest.settings import IngestSettings
-from maintenance.settings import MaintenanceSettings
+from scheduler.settings import SchedulerSettings
 from tests.conftest import database_url
 from tests.processes import running, wait_until
 
@@ -49,7 +49,7 @@ def test_each_process_has_its_unit_and_runs_a_module_that_exists():
     started = {re.search(r"-m (\w+)", line).group(1)
                for unit in UNITS for line in unit.read_text().splitlines()
                if line.startswith("ExecStart=") and " -m " in line}
-    assert started == {"fleet_api", "ingest", "maintenance", "fleetbase"}  # fleetbase: migrate
+    assert started == {"fleet_api", "ingest", "scheduler", "fleetbase"}  # fleetbase: migrate
     for module in started:
         assert (ROOT / module / "__main__.py").exists()
     assert "ExecStart=/usr/sbin/mosquitto" in (SERVER / "systemd" / "fleet-broker.service").read_text()
@@ -57,7 +57,7 @@ def test_each_process_has_its_unit_and_runs_a_module_that_exists():
 
 def test_the_environment_file_names_only_real_settings():
     known = set()
-    for settings in (ApiSettings, IngestSettings, MaintenanceSettings):
+    for settings in (ApiSettings, IngestSettings, SchedulerSettings):
         known |= {f"FLEET_{name.upper()}" for name in settings.model_fields}
     known.add("FLEET_BACKUP_KEEP")  # read by deploy/server/backup.sh
     names = {line.split("=", 1)[0] for line in (SERVER / "fleet.env.example").read_text().splitlines()

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from fleet_api.accounts.repository import token_digest
+from accounts.repository import token_digest
 from fleet_api.app import create_app
 from fleetbase.db import connect
 from fleetbase.passwords import hash_user_password

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fleetbase.db import connect
-from maintenance.webhooks import deliver_due
-from tests.maintenance.conftest import garage_system, maintenance_settings  # noqa: F401 (a fixture)
+from notifications.webhooks import deliver_due
+from tests.outside import garage_system, maintenance_settings  # noqa: F401 (a fixture)
 
 
 def test_an_admin_points_the_garage_at_its_system_and_the_secret_shown_once_signs_deliveries(

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from fleet_api.app import create_app
 from fleetbase.db import connect
-from maintenance.scheduler import Scheduler
+from scheduler.runner import Scheduler
 from tests.fleet_api.conftest import api_settings
 from tests.fleet_api.loan_helpers import active_loan, listed_vehicle_id, login, make_participant, request_loan
-from tests.maintenance.conftest import FakeClock, maintenance_settings
+from tests.outside import FakeClock, maintenance_settings
 
 
 def at(moment: str) -> datetime:

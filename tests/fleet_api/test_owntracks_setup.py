@@ -3,7 +3,7 @@
 import base64
 import json
 
-from fleet_api.trackers.owntracks_setup import CONFIG_URL, app_configuration, config_url, two_letter_tid
+from fleet.owntracks_setup import CONFIG_URL, app_configuration, config_url, two_letter_tid
 
 
 def test_the_link_holds_the_trackers_mqtt_login_in_base64_json():

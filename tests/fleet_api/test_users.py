@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fleet_api.accounts import service
+from accounts import service
 from fleet_api.accounts.schemas import UserUpdate
 from fleetbase.errors import Conflict
 from tests.fleet_api.conftest import bearer, token_for

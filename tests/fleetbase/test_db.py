@@ -49,7 +49,8 @@ def test_pool_sessions_are_in_utc(seeded_url):
 def test_every_partial_update_goes_through_it():
     """No repository builds its own `UPDATE … SET` from a list of column names any more."""
     root = Path(__file__).resolve().parents[2]
-    packages = ("fleetbase", "fleet_api", "ingest", "geofence", "maintenance", "loans", "incidents")
+    packages = ("fleetbase", "fleet", "accounts", "tracking", "fleet_api", "ingest", "geofence", "maintenance", "loans",
+                "incidents", "scheduler", "notifications")
     hand_made = [str(path.relative_to(root)) for package in packages for path in (root / package).rglob("*.py")
                  if path.name != "db.py" and ('sql.SQL("{} = {}")' in path.read_text()
                                               or '= %({name})s' in path.read_text())]

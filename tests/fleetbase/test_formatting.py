@@ -47,7 +47,8 @@ def test_a_csv_cell_keeps_its_decimals_and_never_writes_an_exponent():
 def test_no_other_module_formats_for_people_on_its_own():
     """babel is imported here only, and no module hand-builds French numbers or month names."""
     root = Path(__file__).resolve().parents[2]
-    packages = ("fleetbase", "fleet_api", "ingest", "geofence", "maintenance", "loans", "incidents", "device_sim")
+    packages = ("fleetbase", "fleet", "accounts", "tracking", "fleet_api", "ingest", "geofence", "maintenance", "loans",
+                "incidents", "scheduler", "notifications", "device_sim")
     offenders = []
     for package in packages:
         for path in (root / package).rglob("*.py"):

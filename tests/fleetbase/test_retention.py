@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from maintenance.jobs import JobContext, retention
+from scheduler.jobs import JobContext, retention
 from tests.factories import vehicle_id
 from tests.fleet_api.conftest import Clock
-from tests.maintenance.conftest import maintenance_settings
+from tests.outside import maintenance_settings
 
 RETENTION_DAYS = 60
 

@@ -16,8 +16,8 @@ import pytest
 import zxingcpp
 from playwright.sync_api import expect
 
+from fleet.owntracks_setup import CONFIG_URL
 from fleet_api.app import create_app
-from fleet_api.trackers.owntracks_setup import CONFIG_URL
 from ingest.settings import IngestSettings
 from tests.fleet_api.conftest import Server, api_settings
 from tests.ingest.conftest import Worker, scalar, worker_environment

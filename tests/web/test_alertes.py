@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from fleet_api.accounts import service
+from accounts import service
 from fleet_api.accounts.schemas import UserUpdate
 from fleet_api.app import create_app
 from fleetbase.alerts import AlertDraft, open_alerts

@@ -4,7 +4,7 @@ registers a tracker and disables or enables one; the fleet manager reads.
 
 Registering answers, on that page only, the tracker's MQTT login and password (the table
 keeps their hashes) with a QR code that sets up the OwnTracks app (its `owntracks:///config`
-link, `fleet_api.trackers.owntracks_setup`) and the URLs of the HTTP ingress. The broker's
+link, `fleet.owntracks_setup`) and the URLs of the HTTP ingress. The broker's
 password file is rewritten after the commit, as for the API's `/trackers` routes.
 """
 
@@ -17,13 +17,13 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from fleet import tracker_repository as trackers
+from fleet import trackers as tracker_service
 from fleet import vehicle_repository as vehicles
+from fleet.broker_sync import sync_broker_logins
+from fleet.owntracks_setup import app_configuration, config_url
 from fleet_api.authz import Principal, Role
 from fleet_api.deps import DbConn, Now, Settings, after_commit
-from fleet_api.trackers import repository as trackers
-from fleet_api.trackers import service as tracker_service
-from fleet_api.trackers.broker_sync import sync_broker_logins
-from fleet_api.trackers.owntracks_setup import app_configuration, config_url
 from fleet_api.trackers.schemas import TrackerId
 from fleet_api.web.admin import forms
 from fleet_api.web.nav import FLEET_WATCHERS

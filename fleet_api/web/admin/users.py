@@ -15,11 +15,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fleet_api.accounts import repository, service
+from accounts import repository, service
+from fleet.garage_repository import list_garages
 from fleet_api.accounts.schemas import UserUpdate
 from fleet_api.authz import Principal, Role
 from fleet_api.deps import DbConn, Id, Now
-from fleet_api.garages.repository import list_garages
 from fleet_api.web.admin import forms
 from fleet_api.web.nav import ROLE_TITLES
 from fleet_api.web.pages import check_csrf, page_user

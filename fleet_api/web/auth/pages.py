@@ -13,13 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fleet_api.accounts.errors import TooManyAttempts
+from accounts import sessions as service
+from accounts.errors import TooManyAttempts
+from accounts.session_lookup import SESSION_COOKIE
 from fleet_api.authz import ALL_ROLES, Principal
 from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.web.nav import landing_path
 from fleet_api.web.pages import check_csrf, find_web_user, is_safe_next, page_user
-from fleet_api.web.sessions import service
-from fleet_api.web.sessions.lookup import SESSION_COOKIE
 from fleet_api.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from fleet import tracker_health as health
 from fleet_api.authz import ALL_ROLES, Principal
 from fleet_api.deps import DbConn, Now, Settings
-from fleet_api.trackers import health
 from fleet_api.trackers.schemas import TrackerId
 from fleet_api.web import vendor
 from fleet_api.web.fleet.basemap import base_layer_json

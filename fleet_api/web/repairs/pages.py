@@ -14,10 +14,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from fleet import garage_repository as garages
 from fleet import vehicle_repository as vehicles
 from fleet_api.authz import Principal, Role
 from fleet_api.deps import MAX_ID, DbConn, Id
-from fleet_api.garages import repository as garages
 from fleet_api.repair_tickets.endpoints import actor
 from fleet_api.web.nav import FLEET_WATCHERS
 from fleet_api.web.pages import page_user

@@ -17,7 +17,6 @@ from fleet import vehicles as fleet_vehicles
 from fleet_api.alerts import repository as alerts
 from fleet_api.authz import Principal
 from fleet_api.deps import DbConn, Id, Now, Settings
-from fleet_api.live.service import live_vehicles_json, live_view
 from fleet_api.web.nav import FLEET_WATCHERS
 from fleet_api.web.pages import page_user
 from fleet_api.web.repairs import forms as repair_forms
@@ -26,6 +25,7 @@ from fleetbase.local_time import local_today
 from loans import repository as loans
 from maintenance import ticket_repository
 from maintenance.service import compute_due
+from tracking.live import live_vehicles_json, live_view
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, page_user(*FLEET_WATCHERS)]

@@ -1,0 +1,128 @@
+"""Signing in and out, and the administration of users. No FastAPI here; nothing commits.
+
+A failed login must be remembered even though the caller answers 401, so `log_in`
+returns the failure instead of raising it: the request's transaction then commits the
+count, and every API process sees the same count for a username and address. The count's
+row is locked before the block is checked, so concurrent attempts on one pair are decided
+one after the other (a burst of guesses cannot all pass the check before any is counted).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+
+from accounts import repository
+from accounts.errors import TooManyAttempts, Unauthenticated
+from fleet_api.accounts.schemas import UserCreate, UserUpdate
+from fleet_api.settings import ApiSettings
+from fleetbase.errors import Conflict, NotFound
+from fleetbase.integrity import refusals_as_errors
+from fleetbase.passwords import hash_user_password, verify_user_password
+
+# Dead tokens are kept this long (what a support question about a sign-in may need), then
+# deleted at the user's next login, so the table does not grow without end.
+STALE_TOKEN_KEPT = timedelta(days=7)
+# Verified against when the username is unknown, so both cases cost the same time.
+_DUMMY_HASH = hash_user_password(secrets.token_urlsafe(16))
+
+USER_CONSTRAINTS = {
+    "users_username_key": "Ce nom d'utilisateur existe déjà.",
+    "users_check": "Un compte « garage_partner » doit être rattaché à un garage (garage_id), et lui seul.",
+    "users_check1": "Un compte « prescriber » doit être rattaché à une structure (prescriber_id), et lui seul.",
+    "users_garage_id_fkey": "Ce garage n'existe pas.",
+    "users_prescriber_id_fkey": "Cette structure prescriptrice n'existe pas.",
+}
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str | None = None
+    expires_in: int = 0
+    failure: Unauthenticated | None = None
+
+
+def log_in(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+           now: datetime, settings: ApiSettings) -> LoginResult:
+    """A bearer token for these credentials, or the failure to answer (see the module's docstring)."""
+    user, failure = authenticate(conn, username=username, password=password, client_address=client_address,
+                                 now=now, settings=settings)
+    if failure is not None:
+        return LoginResult(failure=failure)
+    repository.delete_stale_tokens(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
+    token = secrets.token_urlsafe(32)
+    repository.insert_token(conn, token_hash=repository.token_digest(token), user_id=user["id"],
+                            now=now, expires_at=now + timedelta(seconds=settings.token_ttl_s))
+    return LoginResult(token=token, expires_in=settings.token_ttl_s)
+
+
+def authenticate(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+                 now: datetime, settings: ApiSettings) -> tuple[dict | None, Unauthenticated | None]:
+    """(user, None) for valid credentials, (None, failure) otherwise, the failure counted.
+
+    Shared by the API's tokens and the web application's sessions: one throttle for both.
+    Raises TooManyAttempts while this username and address are blocked.
+    """
+    attempts = repository.lock_login_attempts(conn, username=username, client_address=client_address, now=now)
+    blocked_until = attempts["blocked_until"]
+    if blocked_until is not None and blocked_until > now:
+        wait = math.ceil((blocked_until - now).total_seconds())
+        raise TooManyAttempts(f"Trop d'essais infructueux : réessayez dans {wait} s.", retry_after_s=wait)
+    user = repository.get_login_user(conn, username=username)
+    valid = verify_user_password(user["password_hash"] if user else _DUMMY_HASH, password)
+    if not valid or user is None or user["disabled_at"] is not None:
+        repository.record_login_failure(
+            conn, username=username, client_address=client_address, failures=attempts["failures"], now=now,
+            free_failures=settings.login_free_failures, block_s=settings.login_block_s,
+            block_max_s=settings.login_block_max_s)
+        return None, Unauthenticated("Identifiant ou mot de passe incorrect.")
+    repository.clear_login_failures(conn, username=username, client_address=client_address)
+    return user, None
+
+
+def log_out(conn: psycopg.Connection, *, token_hash: bytes, now: datetime) -> None:
+    repository.revoke_token(conn, token_hash=token_hash, now=now)
+
+
+def create_user(conn: psycopg.Connection, *, data: UserCreate) -> dict:
+    values = data.model_dump(exclude={"password"}) | {"password_hash": hash_user_password(data.password)}
+    with refusals_as_errors(USER_CONSTRAINTS):
+        return repository.insert_user(conn, values=values)
+
+
+def update_user(conn: psycopg.Connection, user_id: int, *, data: UserUpdate, by_user_id: int,
+                now: datetime) -> dict:
+    """Change a user; disabling revokes every token and web session they hold, at once.
+
+    Nobody disables themself or takes away their own administrator role, and the last
+    enabled administrator stays one (Conflict, in French)."""
+    current = repository.get_user(conn, user_id)
+    if current is None:
+        raise NotFound("Utilisateur inconnu.")
+    changes = data.model_dump(exclude_unset=True, exclude={"disabled", "password"})
+    if data.password is not None:
+        changes["password_hash"] = hash_user_password(data.password)
+    if data.disabled is not None:
+        if data.disabled and user_id == by_user_id:
+            raise Conflict("Vous ne pouvez pas désactiver votre propre compte.")
+        changes["disabled_at"] = now if data.disabled else None
+    if data.role is not None and data.role != "admin" and user_id == by_user_id:
+        raise Conflict("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+    stops_being_admin = bool(data.disabled) or (data.role is not None and data.role != "admin")
+    if (current["role"] == "admin" and current["disabled_at"] is None and stops_being_admin
+            and repository.other_enabled_admins(conn, user_id=user_id) == 0):
+        raise Conflict("C'est le dernier compte administrateur actif : nommez d'abord un autre administrateur.")
+    if data.role is not None:
+        # A new role leaves no binding of the old one behind.
+        changes.setdefault("garage_id", None)
+        changes.setdefault("prescriber_id", None)
+    with refusals_as_errors(USER_CONSTRAINTS):
+        user = repository.update_user(conn, user_id, changes=changes)
+    if data.disabled or data.password is not None:
+        repository.revoke_user_tokens(conn, user_id=user_id, now=now)
+        repository.revoke_user_sessions(conn, user_id=user_id, now=now)
+    return user

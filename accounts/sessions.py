@@ -1,0 +1,47 @@
+"""Web sessions: opened by signing in on /connexion, ended by logout, idleness or age.
+
+The browser keeps a random cookie; the server keeps its SHA-256, the user and the
+session's CSRF token, so a session can be revoked at once (logout, a disabled user).
+Signing in goes through `accounts.service.authenticate`: the same accounts,
+roles and failed-login throttle as the API's tokens. No FastAPI here; nothing commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+
+from accounts import session_repository as repository
+from accounts.errors import Unauthenticated
+from accounts.service import STALE_TOKEN_KEPT, authenticate
+from accounts.session_lookup import session_digest
+from fleet_api.settings import ApiSettings
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    cookie: str | None = None
+    role: str | None = None
+    failure: Unauthenticated | None = None
+
+
+def sign_in(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+            now: datetime, settings: ApiSettings) -> OpenedSession:
+    """A new session for these credentials, or the failure (returned: its count must commit)."""
+    user, failure = authenticate(conn, username=username, password=password, client_address=client_address,
+                                 now=now, settings=settings)
+    if failure is not None:
+        return OpenedSession(failure=failure)
+    repository.delete_stale_sessions(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
+    cookie = secrets.token_urlsafe(32)
+    repository.insert_session(conn, session_hash=session_digest(cookie), user_id=user["id"],
+                              csrf_token=secrets.token_urlsafe(32), now=now,
+                              expires_at=now + timedelta(seconds=settings.web_session_max_s))
+    return OpenedSession(cookie=cookie, role=user["role"])
+
+
+def sign_out(conn: psycopg.Connection, *, cookie: str, now: datetime) -> None:
+    repository.revoke_session(conn, session_hash=session_digest(cookie), now=now)
