@@ -6,7 +6,7 @@ from datetime import datetime
 
 import psycopg
 
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.db import update_columns
 
 GARAGE_COLUMNS = "id, name, address, email, phone, webhook_url, created_at"

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from fleetbase import alerts
-from fleetbase.alerts import AlertDraft
+from alerts import raising as alerts
+from alerts.raising import AlertDraft
 from fleetbase.location_policy import LocationPolicy, lent_zone_kinds
 from geofence import repository
 from geofence.index import ZoneIndex

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts.raising import AlertDraft
 from fleetbase import formatting
-from fleetbase.alerts import AlertDraft
 from geofence.repository import SilentTracker, Thresholds, VehicleContext
 from geofence.transitions import ENTER, EXIT, Fix, Transition
 

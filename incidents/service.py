@@ -15,9 +15,9 @@ from enum import StrEnum
 
 import psycopg
 
+from alerts.raising import AlertDraft, open_alerts
 from fleet import vehicles
-from fleetbase import audit
-from fleetbase.alerts import AlertDraft, open_alerts
+from fleetbase import audit_repository as audit
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from incidents import repository
 from incidents.repository import Incident

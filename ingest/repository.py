@@ -70,12 +70,12 @@ STATE_TYPES = ["int8", "timestamptz", "float8", "float8", "float4", "float4", "f
 
 
 def prepare_session(conn: psycopg.Connection) -> None:
-    """Per-connection staging tables that COPY fills and each commit (or rollback) empties."""
+    """Per-connection staging tables that COPY fills and each commit (or rollback) empties;
+    they exist once the caller commits (the worker does, before its first batch)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS positions_staging"
                  " (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS vehicle_state_staging"
                  " (LIKE vehicle_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-    conn.commit()
 
 
 def load_trackers(conn: psycopg.Connection, *, tracker_ids: list[str] | None = None) -> dict[str, TrackerInfo]:

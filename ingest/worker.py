@@ -350,6 +350,7 @@ class IngestWorker:
         if self.conn is None or self.conn.closed:
             self.conn = connect(self.settings.database_url, name=f"ingest:{self.settings.ingest_client_id}")
             repository.prepare_session(self.conn)
+            self.conn.commit()
             self.service.trackers.forget()
             if not self.counters.values:
                 self.counters = Counters(repository.load_counters(self.conn, self.settings.ingest_client_id))

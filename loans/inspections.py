@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
+from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput
 from fleetbase.local_time import local_today
 from loans import participant_repository, photos, repository, rules, signatures

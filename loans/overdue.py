@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from fleetbase.alerts import AlertDraft, open_alerts
+from alerts.raising import AlertDraft, open_alerts
 from loans import repository
 from loans.rules import when
 

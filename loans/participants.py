@@ -11,7 +11,7 @@ from datetime import datetime
 
 import psycopg
 
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from incidents import repository as incident_repository
 from loans import participant_repository as repository

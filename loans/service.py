@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from alerts.raising import resolve_alerts
 from fleet import vehicle_repository
-from fleetbase.alerts import resolve_alerts
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from fleetbase.local_time import local_today
 from loans import availability, participant_repository, repository, rules

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase import formatting
-from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.local_time import local_today
 from maintenance import french, repository
 from maintenance.due import LEVELS, RANK, DueState, due_state, urgency_key

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleet import vehicles
 from fleetbase import formatting
-from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fleetbase.local_time import local_today
 from maintenance import french

@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from alerts.raising import AlertDraft, open_alerts
 from fleetbase import formatting
-from fleetbase.alerts import AlertDraft, open_alerts
 from notifications import outbox_repository as repository
 from notifications.mail import MailNotSent, MessageRefused, ServerUnavailable
 from notifications.webhooks import backoff

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import httpx
 import psycopg
 
-from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
+from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from notifications import outbox_repository as repository
 from scheduler.settings import SchedulerSettings
 

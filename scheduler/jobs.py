@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase import formatting
-from fleetbase.alerts import AlertDraft, open_alerts, resolve_alerts
 from maintenance.service import scan_due
 from notifications import alert_mail, webhooks
 from scheduler import jobs_repository

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import psycopg
 
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.errors import Forbidden, InvalidInput
 from fleetbase.location_policy import LocationPolicy
 from incidents import service as incidents

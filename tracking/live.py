@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.location_policy import LocationPolicy
 from tracking import live_repository as repository
 

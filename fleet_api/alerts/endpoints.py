@@ -1,5 +1,5 @@
 """Routes: `/alerts` — each role sees the alerts meant for it (the administrator sees all),
-and acknowledges them. Alerts are opened by the product's rules (fleetbase.alerts)."""
+and acknowledges them. Alerts are opened by the product's rules (alerts.raising)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from fleet_api.alerts import repository, service
+from alerts import acknowledgement as service
+from alerts import repository
 from fleet_api.authz import AnyUser, Principal
 from fleet_api.deps import MAX_ID, DbConn, Id, Now
 from incidents.service import incident_offer

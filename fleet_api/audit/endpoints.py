@@ -12,7 +12,7 @@ from fleet_api.audit.schemas import AuditEntry
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import MAX_ID, DbConn
 from fleet_api.schemas import ServiceTime
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fleetbase.alerts import AlertDraft, open_alerts
+from alerts.raising import AlertDraft, open_alerts
 from tests.fleet_api.loan_factories import PNG
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 import pytest
 
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.db import connect
 from tests.fleet_api.loan_helpers import listed_vehicle_id, make_participant, validated_loan
 

@@ -26,6 +26,7 @@ class Tracker:
     def __init__(self, database_url: str, tracker_id: str) -> None:
         self.conn = connect(database_url)
         ingest_repository.prepare_session(self.conn)
+        self.conn.commit()
         self.service = IngestService(limits=Limits(), max_accuracy_m=100, trackers=TrackerDirectory(),
                                      zone=ZoneInfo("Europe/Paris"), geofences=ZoneCache())
         self.tracker_id = tracker_id

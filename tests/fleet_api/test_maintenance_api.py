@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fleetbase.alerts import AlertDraft, open_alerts
+from alerts.raising import AlertDraft, open_alerts
 from fleetbase.db import connect
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 from fleetbase.db import connect
 from tests.factories import SIGNED
 from tests.fleet_api.loan_helpers import listed_vehicle_id, login, make_participant, validated_loan

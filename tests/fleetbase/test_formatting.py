@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fleetbase import formatting
+from tests.factories import source_packages
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -47,8 +48,7 @@ def test_a_csv_cell_keeps_its_decimals_and_never_writes_an_exponent():
 def test_no_other_module_formats_for_people_on_its_own():
     """babel is imported here only, and no module hand-builds French numbers or month names."""
     root = Path(__file__).resolve().parents[2]
-    packages = ("fleetbase", "fleet", "accounts", "tracking", "fleet_api", "ingest", "geofence", "maintenance", "loans",
-                "incidents", "scheduler", "notifications", "device_sim")
+    packages = source_packages()
     offenders = []
     for package in packages:
         for path in (root / package).rglob("*.py"):

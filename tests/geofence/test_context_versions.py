@@ -77,6 +77,7 @@ def test_an_ingest_batch_opening_an_alert_does_not_wait_for_a_checkout_in_progre
 
         with session(url, lock_timeout="500ms") as ingest:
             ingest_repository.prepare_session(ingest)
+            ingest.commit()
             outcome = worker().store_batch(ingest, low_battery_batch("ebike-01"), now=datetime.now(UTC))
             ingest.commit()
 
@@ -92,6 +93,7 @@ def test_a_checkout_does_not_wait_for_an_ingest_batch_in_progress(url):
 
     with session(url) as ingest:
         ingest_repository.prepare_session(ingest)
+        ingest.commit()
         outcome = worker().store_batch(ingest, low_battery_batch("ebike-01"), now=datetime.now(UTC))
         assert outcome.alerts_opened == 1  # written, the batch not committed yet
 
@@ -141,6 +143,7 @@ def test_the_worker_reads_again_only_the_contexts_that_changed(url):
 
         with session(url) as other_worker:  # an alert opened elsewhere, then resolved, in one transaction each
             ingest_repository.prepare_session(other_worker)
+            other_worker.commit()
             worker().store_batch(other_worker, low_battery_batch("ebike-01"), now=datetime.now(UTC))
             other_worker.commit()
         alerted = contexts.get(ingest, [car, bike])

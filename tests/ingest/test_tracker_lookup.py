@@ -51,6 +51,7 @@ def test_a_batch_from_several_trackers_registered_after_the_cache_was_loaded_cos
                             max_accuracy_m=100.0, trackers=TrackerDirectory(), zone=ZoneInfo("Europe/Paris"))
     with connect(url) as conn:
         repository.prepare_session(conn)
+        conn.commit()
         assert service.store_batch(conn, [envelope("car-01", 0)], now=datetime.now(UTC)).stored == 1
         conn.commit()  # the cache is loaded: it knows car-01, not the trackers below
         with connect(url) as admin:

@@ -38,6 +38,7 @@ def envelope(tracker_id: str, seconds: int, *, lat: float) -> Envelope:
 def session(url: str):
     conn = connect(url)
     repository.prepare_session(conn)
+    conn.commit()
     return conn
 
 

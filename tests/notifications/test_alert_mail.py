@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from fleetbase.alerts import AlertDraft, open_alerts
+from alerts.raising import AlertDraft, open_alerts
 from maintenance import tickets
 from maintenance.records import record_service
 from maintenance.service import scan_due

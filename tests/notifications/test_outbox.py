@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from fleetbase.alerts import AlertDraft, open_alerts
+from alerts.raising import AlertDraft, open_alerts
 from fleetbase.db import connect
 from scheduler.runner import Scheduler
 from tests.factories import vehicle_id

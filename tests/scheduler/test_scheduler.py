@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fleetbase.alerts import AlertDraft, open_alerts
+from alerts.raising import AlertDraft, open_alerts
 from fleetbase.db import connect
 from notifications.mail import SmtpMailer
 from scheduler.runner import Scheduler, slot_of

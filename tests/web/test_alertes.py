@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts import service
+from alerts.raising import AlertDraft, open_alerts
 from fleet_api.accounts.schemas import UserUpdate
 from fleet_api.app import create_app
-from fleetbase.alerts import AlertDraft, open_alerts
 from fleetbase.db import connect
 from tests.fleet_api.conftest import Server, api_settings
 from tests.ingest.conftest import query

@@ -15,7 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fleet_api.alerts import repository, service
+from alerts import acknowledgement as service
+from alerts import repository
 from fleet_api.authz import Principal
 from fleet_api.deps import MAX_ID, DbConn, Now, Settings
 from fleet_api.web.nav import ALERTED, FLEET_WATCHERS

@@ -1,5 +1,5 @@
 """Journal d'audit (/journal), for the administrator: who looked at what, when and why —
-the entries of `fleetbase.audit` (the API's `GET /api/v1/audit`), newest first, filtered by
+the entries of `fleetbase.audit_repository` (the API's `GET /api/v1/audit`), newest first, filtered by
 who acted, the action, the vehicle or the participant, and a range of days, all in the
 address (GET parameters: the filters work without JavaScript); 50 entries a page, the
 next page after the last entry shown (`avant`).
@@ -19,7 +19,7 @@ from fleet_api.authz import Principal, Role
 from fleet_api.deps import MAX_ID, DbConn, Settings
 from fleet_api.web.pages import page_user
 from fleet_api.web.templating import render
-from fleetbase import audit
+from fleetbase import audit_repository as audit
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, page_user(Role.ADMIN)]

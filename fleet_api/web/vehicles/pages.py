@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from alerts import repository as alerts
 from fleet import vehicles as fleet_vehicles
-from fleet_api.alerts import repository as alerts
 from fleet_api.authz import Principal
 from fleet_api.deps import DbConn, Id, Now, Settings
 from fleet_api.web.nav import FLEET_WATCHERS

@@ -1,10 +1,16 @@
-"""SQL of the alert list and acknowledgement (alerts are opened through fleetbase.alerts)."""
+"""Every query on alerts: opening and resolving them (for `alerts.raising`), the list a role
+sees and its acknowledgement (for `alerts.acknowledgement`). Nothing here commits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import psycopg
+
+if TYPE_CHECKING:
+    from alerts.raising import AlertDraft
 
 ALERT_COLUMNS = ("a.id, a.kind, a.severity, a.target_role, a.vehicle_id, v.label AS vehicle_label, a.loan_id,"
                  " a.message, a.status, a.created_at, a.acknowledged_by, a.acknowledged_at, a.resolved_at,"
@@ -53,3 +59,29 @@ def get_alert(conn: psycopg.Connection, alert_id: int, *, role: str | None) -> d
 def acknowledge(conn: psycopg.Connection, alert_id: int, *, user_id: int, now: datetime) -> None:
     conn.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_by = %(user)s, acknowledged_at = %(now)s"
                  " WHERE id = %(id)s AND status = 'open'", {"id": alert_id, "user": user_id, "now": now})
+
+
+def insert_unless_open(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *, now: datetime) -> list[int]:
+    """Insert each draft unless its dedup_key is open or acknowledged, in one statement; the new ids."""
+    rows = conn.execute(
+        "INSERT INTO alerts (kind, severity, target_role, vehicle_id, loan_id, message, dedup_key, created_at)"
+        " SELECT DISTINCT ON (d.dedup_key) d.kind, d.severity, d.target_role, d.vehicle_id, d.loan_id,"
+        " d.message, d.dedup_key, %(now)s"
+        " FROM unnest(%(kinds)s::text[], %(severities)s::text[], %(roles)s::text[], %(vehicles)s::bigint[],"
+        " %(loans)s::bigint[], %(messages)s::text[], %(keys)s::text[])"
+        " AS d(kind, severity, target_role, vehicle_id, loan_id, message, dedup_key)"
+        " ORDER BY d.dedup_key"
+        " ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id",
+        {"kinds": [d.kind for d in drafts], "severities": [d.severity for d in drafts],
+         "roles": [d.target_role for d in drafts], "vehicles": [d.vehicle_id for d in drafts],
+         "loans": [d.loan_id for d in drafts], "messages": [d.message for d in drafts],
+         "keys": [d.dedup_key for d in drafts], "now": now}).fetchall()
+    return sorted(row["id"] for row in rows)
+
+
+def resolve(conn: psycopg.Connection, keys: list[str], *, now: datetime) -> list[str]:
+    """Close the alerts of these keys that are not closed yet; the keys closed."""
+    rows = conn.execute("UPDATE alerts SET status = 'resolved', resolved_at = %(now)s"
+                        " WHERE dedup_key = ANY(%(keys)s) AND status <> 'resolved' RETURNING dedup_key",
+                        {"keys": keys, "now": now}).fetchall()
+    return [row["dedup_key"] for row in rows]

@@ -1,4 +1,5 @@
-"""The one alert machinery: every part of the product opens and resolves alerts here.
+"""The one alert machinery: every part of the product opens and resolves alerts here
+(its SQL in `alerts.repository`).
 
 An alert is a French message for one role about one situation. `dedup_key` names the
 situation (``"maintenance:42:oil:due"``): while an alert with that key is open or
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+
+from alerts import repository
 
 
 @dataclass(frozen=True)
@@ -38,20 +41,7 @@ def open_alerts(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *, now: 
     """
     if not drafts:
         return []
-    rows = conn.execute(
-        "INSERT INTO alerts (kind, severity, target_role, vehicle_id, loan_id, message, dedup_key, created_at)"
-        " SELECT DISTINCT ON (d.dedup_key) d.kind, d.severity, d.target_role, d.vehicle_id, d.loan_id,"
-        " d.message, d.dedup_key, %(now)s"
-        " FROM unnest(%(kinds)s::text[], %(severities)s::text[], %(roles)s::text[], %(vehicles)s::bigint[],"
-        " %(loans)s::bigint[], %(messages)s::text[], %(keys)s::text[])"
-        " AS d(kind, severity, target_role, vehicle_id, loan_id, message, dedup_key)"
-        " ORDER BY d.dedup_key"
-        " ON CONFLICT (dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id",
-        {"kinds": [d.kind for d in drafts], "severities": [d.severity for d in drafts],
-         "roles": [d.target_role for d in drafts], "vehicles": [d.vehicle_id for d in drafts],
-         "loans": [d.loan_id for d in drafts], "messages": [d.message for d in drafts],
-         "keys": [d.dedup_key for d in drafts], "now": now}).fetchall()
-    return sorted(row["id"] for row in rows)
+    return repository.insert_unless_open(conn, drafts, now=now)
 
 
 def resolve_alerts(conn: psycopg.Connection, dedup_keys: Iterable[str], *, now: datetime) -> list[str]:
@@ -59,7 +49,4 @@ def resolve_alerts(conn: psycopg.Connection, dedup_keys: Iterable[str], *, now: 
     keys = list(dedup_keys)
     if not keys:
         return []
-    rows = conn.execute("UPDATE alerts SET status = 'resolved', resolved_at = %(now)s"
-                        " WHERE dedup_key = ANY(%(keys)s) AND status <> 'resolved' RETURNING dedup_key",
-                        {"keys": keys, "now": now}).fetchall()
-    return [row["dedup_key"] for row in rows]
+    return repository.resolve(conn, keys, now=now)

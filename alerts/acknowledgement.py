@@ -9,14 +9,13 @@ from datetime import datetime
 
 import psycopg
 
-from fleet_api.alerts import repository
-from fleet_api.authz import Role
+from alerts import repository
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 
 
-def target_role(role: Role) -> str | None:
+def target_role(role: str) -> str | None:
     """The alerts a role sees: those meant for it; the administrator's None means all."""
-    return None if role == Role.ADMIN else role.value
+    return None if role == "admin" else str(role)
 
 
 def acknowledge_alert(conn: psycopg.Connection, alert_id: int, *, role: str | None, user_id: int,
