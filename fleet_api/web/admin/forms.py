@@ -13,6 +13,7 @@ from fleet_api.accounts.schemas import UserCreate, UserUpdate
 from fleet_api.authz import Role
 from fleet_api.trackers.schemas import TrackerCreate
 from fleet_api.vehicles.schemas import VehicleCreate
+from fleet_api.web.forms import refusal
 from fleetbase.errors import InvalidInput
 
 KINDS = {"car": "Voiture", "ecar": "Voiture électrique", "scooter": "Scooter 50 cm³", "ebike": "Vélo électrique"}
@@ -34,14 +35,7 @@ def _parse(schema: type[Schema], values: dict) -> Schema:
     try:
         return schema.model_validate(values)
     except ValidationError as error:
-        names = []
-        for problem in error.errors():
-            for part in reversed(problem.get("loc", ())):
-                if isinstance(part, str) and part in FIELD_LABELS:
-                    names.append(FIELD_LABELS[part])
-                    break
-        fields = ", ".join(f"« {name} »" for name in dict.fromkeys(names)) or "du formulaire"
-        raise InvalidInput(f"Vérifiez le champ {fields} : la valeur saisie n'est pas acceptée.") from None
+        raise refusal(error, FIELD_LABELS) from None
 
 
 def _blank_is_none(value: str | None) -> str | None:

@@ -9,6 +9,7 @@ from datetime import date
 from pydantic import ValidationError
 
 from fleet_api.participants.schemas import ParticipantCreate, ParticipantUpdate
+from fleet_api.web.forms import refusal
 from fleetbase.errors import InvalidInput
 
 PURPOSES = {"job": "Emploi", "training": "Formation", "interview": "Entretien d'embauche",
@@ -21,14 +22,7 @@ FIELD_LABELS = {"first_name": "Prénom", "last_name": "Nom", "phone": "Télépho
 
 
 def _refusal(error: ValidationError) -> InvalidInput:
-    names = []
-    for problem in error.errors():
-        for part in reversed(problem.get("loc", ())):
-            if isinstance(part, str) and part in FIELD_LABELS:
-                names.append(FIELD_LABELS[part])
-                break
-    fields = ", ".join(f"« {name} »" for name in dict.fromkeys(names)) or "du formulaire"
-    return InvalidInput(f"Vérifiez le champ {fields} : la valeur saisie n'est pas acceptée.")
+    return refusal(error, FIELD_LABELS)
 
 
 FIELDS = ("first_name", "last_name", "phone", "email", "municipality", "intercommunality", "prescriber_id",

@@ -8,6 +8,7 @@ import re
 from pydantic import ValidationError
 
 from fleet_api.repair_tickets.schemas import Part, RepairTicketCreate, RepairTicketUpdate
+from fleet_api.web.forms import refusal
 from fleetbase.errors import InvalidInput
 
 STATUS_LABELS = {"draft": "Brouillon", "open": "Ouverte", "sent": "Envoyée au garage", "accepted": "Acceptée",
@@ -22,10 +23,7 @@ AMOUNT = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
 
 
 def _refusal(error: ValidationError) -> InvalidInput:
-    names = [FIELD_LABELS[part] for problem in error.errors() for part in problem.get("loc", ())
-             if isinstance(part, str) and part in FIELD_LABELS]
-    fields = ", ".join(f"« {name} »" for name in dict.fromkeys(names)) or "du formulaire"
-    return InvalidInput(f"Vérifiez le champ {fields} : la valeur saisie n'est pas acceptée.")
+    return refusal(error, FIELD_LABELS)
 
 
 def cents(text: str, *, label: str) -> int | None:
