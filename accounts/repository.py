@@ -142,3 +142,9 @@ def update_user(conn: psycopg.Connection, user_id: int, *, changes: dict) -> dic
     """Set the given columns (names from UPDATABLE_USER_COLUMNS only)."""
     return update_columns(conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS,
                           returning=USER_COLUMNS).fetchone()
+
+
+def first_active_user(conn: psycopg.Connection, role: str) -> dict | None:
+    """The oldest enabled account of `role` (its id and garage), or None."""
+    return conn.execute("SELECT id, garage_id FROM users WHERE role = %(role)s AND disabled_at IS NULL"
+                        " ORDER BY id LIMIT 1", {"role": role}).fetchone()

@@ -29,6 +29,7 @@ from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.seed_data import DEMO_USERS
+from tracking import live_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/fleet_demo"
@@ -59,7 +60,7 @@ def wait_for_health(url: str, *, timeout: float) -> str:
 def latest_fix(database_url: str) -> datetime | None:
     """The newest reading the service stored (None before the first run)."""
     with connect(database_url, name="demo") as conn:
-        return conn.execute("SELECT max(fix_time) AS latest FROM vehicle_state").fetchone()["latest"]
+        return live_repository.latest_fix_time(conn)
 
 
 def main() -> int:

@@ -61,3 +61,7 @@ def update_vehicle(conn: psycopg.Connection, vehicle_id: int, *, changes: dict, 
     The caller checks a status change (`fleet.vehicles.update`)."""
     with refusals_as_errors(CONSTRAINT_MESSAGES):
         return update_columns(conn, "vehicles", vehicle_id, changes, allowed=UPDATABLE_COLUMNS, now=now).rowcount == 1
+
+
+def find_by_label(conn: psycopg.Connection, label: str) -> dict | None:
+    return conn.execute(SELECT_VEHICLES + " WHERE v.label = %(label)s", {"label": label}).fetchone()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from fleetbase import login_repository
 from fleetbase.passwords import demo_tracker_password, hash_mqtt_password
 from fleetbase.settings import FleetSettings
 
@@ -94,9 +95,7 @@ def write_password_file(conn: psycopg.Connection, path: Path, *,
     """Write every enabled tracker's login and the service logins; return the line count."""
     lines = [f"{username}:{hash_mqtt_password(password)}"
              for username, password in sorted(service_logins.items())]
-    rows = conn.execute(
-        "SELECT tracker_id, mqtt_password_hash FROM trackers WHERE enabled ORDER BY tracker_id"
-    ).fetchall()
+    rows = login_repository.enabled_tracker_logins(conn, "mqtt_password_hash")
     # A tracker named like a service (registered before such ids were refused) never
     # replaces or doubles the service's own line.
     lines += [f"{row['tracker_id']}:{row['mqtt_password_hash']}" for row in rows

@@ -28,6 +28,7 @@ from pathlib import Path
 import bcrypt
 import psycopg
 
+from fleetbase import login_repository
 from fleetbase.broker import HTTP_INGRESS_LOGIN, SIMULATOR_LOGIN, TRACCAR_LOGIN
 from fleetbase.passwords import demo_tracker_password
 
@@ -138,8 +139,7 @@ def nats_users(conn: psycopg.Connection, *, service_logins: dict[str, str], inge
             permissions = {"publish": {"allow": SERVICE_PUBLISH.get(login, [])}, "subscribe": {"deny": [">"]}}
         lines.append(_user(login, hash_nats_password(password, rounds=rounds), permissions))
     skipped = []
-    rows = conn.execute("SELECT tracker_id, mqtt_password_bcrypt FROM trackers WHERE enabled"
-                        " ORDER BY tracker_id").fetchall()
+    rows = login_repository.enabled_tracker_logins(conn, "mqtt_password_bcrypt")
     for row in rows:
         tracker_id = row["tracker_id"]
         if tracker_id in service_logins:

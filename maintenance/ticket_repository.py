@@ -174,3 +174,7 @@ def immobilisations(conn: psycopg.Connection, *, start: datetime, end: datetime,
         " AND (t.status NOT IN ('done', 'cancelled') OR t.closed_at > %(start)s)"
         " ORDER BY t.vehicle_id, t.immobilised_since",
         {"vehicles": list(vehicle_ids), "start": start, "end": end}).fetchall()
+
+
+def any_ticket(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM repair_tickets LIMIT 1").fetchone() is not None

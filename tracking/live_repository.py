@@ -9,6 +9,7 @@ Times come out in RFC 3339 because the API's sessions run in UTC (`fleet_api.app
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import psycopg
 
@@ -72,3 +73,14 @@ def live_json_each(conn: psycopg.Connection, *, view: dict,
         f" FROM ({LIVE_ROWS}) r ORDER BY r.vehicle_id", view | {"ids": vehicle_ids}).fetchall()
     return [(row["vehicle"], (row["vehicle_id"], row["loan_id"], row["incident_id"]) if row["looked_at"] else None)
             for row in rows]
+
+
+def reporting_odometers(conn: psycopg.Connection) -> int:
+    """How many vehicles the telemetry has given an odometer."""
+    return conn.execute("SELECT count(*) AS n FROM vehicle_state WHERE effective_odometer_km IS NOT NULL"
+                        ).fetchone()["n"]
+
+
+def latest_fix_time(conn: psycopg.Connection) -> datetime | None:
+    """The newest fix of the whole fleet."""
+    return conn.execute("SELECT max(fix_time) AS latest FROM vehicle_state").fetchone()["latest"]

@@ -63,9 +63,6 @@ SQL_OUTSIDE_REPOSITORIES = {
     "fleetbase/seed.py": "the seeded rows", "fleetbase/__main__.py": "creating the database",
     "fleet_api/health.py": "SELECT 1, the health check", "fleet_api/live/hub.py": "LISTEN, the live stream",
     "scheduler/runner.py": "the advisory lock of the one active scheduler",
-    "fleetbase/broker.py": "the trackers' logins written to Mosquitto's password file (left to do)",
-    "fleetbase/nats.py": "the trackers' logins written to the NATS configuration (left to do)",
-    "maintenance/demo.py": "make demo's history and tickets (left to do: demo seeding belongs in deploy/)",
 }
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,13 +20,15 @@ from playwright.sync_api import Page, expect
 from fleet_api.app import create_app
 from fleetbase.db import connect
 from maintenance import tickets
-from maintenance.demo import seed_demo_maintenance
 from maintenance.records import record_service
 from tests.factories import vehicle_id
 from tests.fleet_api.conftest import Server, api_settings
 from tests.maintenance.factories import drive_to
 from tests.web.conftest import SCREENSHOTS, TABLET, check_accessibility, screenshots
 from tests.web.test_etat_des_lieux import phone_photo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
+from demo_maintenance import seed_demo_maintenance  # noqa: E402  (deploy/ holds the demo's scripts)
 
 PARIS = ZoneInfo("Europe/Paris")
 SERVICE = "Révision (vidange, filtres)"

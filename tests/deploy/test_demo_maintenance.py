@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from maintenance.demo import seed_demo_maintenance, seed_demo_tickets
 from maintenance.service import compute_due, scan_due
 from tests.maintenance.factories import drive_to
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
+from demo_maintenance import seed_demo_maintenance, seed_demo_tickets  # noqa: E402  (deploy/ holds the demo's scripts)
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
