@@ -2,7 +2,8 @@
 
 A body that announces its size (Content-Length) over the limit is refused before any of
 it is read; a streamed (chunked) body is cut off as soon as what arrived passes the
-limit, so no request holds more than the limit in memory. The limit is
+limit, so no request holds more than the limit in memory. A page's form gets the same refusal as a
+French page. The limit is
 FLEET_API_BODY_MAX_BYTES, except for the routes that take a photo (the inspections' upload,
 a repair ticket's photos, the repair pages' forms that carry one, and the mechanics' service
 form with its invoice photo), which take one image of at most FLEET_PHOTO_MAX_BYTES (plus the
@@ -11,15 +12,21 @@ multipart envelope).
 
 from __future__ import annotations
 
+import html
 import re
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetbase import formatting
 
+PAGE_REFUSAL = ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Envoi trop lourd</title>'
+                '<link rel="stylesheet" href="/vendor/pico/pico.classless.min.css"></head><body><main>'
+                "<h1>Envoi trop lourd</h1><p>{detail}</p><p>Revenez à la page précédente et choisissez une"
+                " photo plus légère (une photo prise par la page elle-même est réduite avant l'envoi).</p>"
+                "</main></body></html>")
 # Room for the multipart boundaries and part headers around one uploaded image.
 MULTIPART_ENVELOPE_BYTES = 16 * 1024
 PHOTO_PATHS = re.compile(r"/api/v1/photos|/api/v1/repair-tickets/\d+/photos|/reparations/(nouvelle|\d+/photos)"
@@ -76,6 +83,10 @@ class BodyLimitMiddleware:
 
 
 async def _refuse(error: BodyTooLarge, scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"error": "PayloadTooLarge", "detail": error.detail}, status_code=413,
-                            headers={"Connection": "close"})
+    if scope["path"].startswith("/api/"):
+        response = JSONResponse({"error": "PayloadTooLarge", "detail": error.detail}, status_code=413,
+                                headers={"Connection": "close"})
+    else:  # a page's form (a photo too heavy): a French page, not the API's JSON
+        response = HTMLResponse(PAGE_REFUSAL.format(detail=html.escape(error.detail)), status_code=413,
+                                headers={"Connection": "close"})
     await response(scope, receive, send)

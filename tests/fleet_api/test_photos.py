@@ -132,6 +132,14 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(small_body_serv
                              "detail": "Requête trop volumineuse : 20\u202f000 octets au plus."}
 
 
+def test_a_page_form_too_large_is_refused_with_a_french_page(small_body_server):
+    answer = httpx.post(f"{small_body_server.url}/participants/nouveau", content=b"x" * 30_000,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    assert answer.status_code == 413 and answer.headers["content-type"].startswith("text/html")
+    assert "<h1>Envoi trop lourd</h1>" in answer.text and "20\u202f000 octets au plus." in answer.text
+
+
 def test_a_streamed_body_is_cut_off_once_too_large(small_body_server):
     def chunks():
         for _ in range(100):
