@@ -13,16 +13,19 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from accounts import repository
 from accounts.errors import TooManyAttempts, Unauthenticated
-from fleet_api.accounts.schemas import UserCreate, UserUpdate
-from fleet_api.settings import ApiSettings
 from fleetbase.errors import Conflict, NotFound
 from fleetbase.integrity import refusals_as_errors
 from fleetbase.passwords import hash_user_password, verify_user_password
+
+if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
+    from fleet_api.accounts.schemas import UserCreate, UserUpdate
+    from fleet_api.settings import ApiSettings
 
 # Dead tokens are kept this long (what a support question about a sign-in may need), then
 # deleted at the user's next login, so the table does not grow without end.

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from accounts import session_repository as repository
-from fleet_api.settings import ApiSettings
+
+if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
+    from fleet_api.settings import ApiSettings
 
 SESSION_COOKIE = "fleet_session"
 # last_seen_at is written at most this often, not on every page and fetch.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -18,7 +19,9 @@ from accounts import session_repository as repository
 from accounts.errors import Unauthenticated
 from accounts.service import STALE_TOKEN_KEPT, authenticate
 from accounts.session_lookup import session_digest
-from fleet_api.settings import ApiSettings
+
+if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
+    from fleet_api.settings import ApiSettings
 
 
 @dataclass(frozen=True)

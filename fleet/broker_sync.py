@@ -18,12 +18,15 @@ import logging
 import os
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from psycopg_pool import ConnectionPool
 
 from fleet.tracker_repository import lock_password_file
-from fleet_api.settings import ApiSettings
 from fleetbase.broker import service_logins, write_password_file
+
+if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
+    from fleet_api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
 

@@ -8,16 +8,19 @@ The broker learns of the change only after the commit: the caller then runs
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from fleet import tracker_repository as repository
-from fleet_api.settings import ApiSettings
-from fleet_api.trackers.schemas import TrackerCreate
 from fleetbase.broker import reserved_logins
 from fleetbase.errors import InvalidInput, NotFound
 from fleetbase.nats import hash_nats_password
 from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
+
+if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
+    from fleet_api.settings import ApiSettings
+    from fleet_api.trackers.schemas import TrackerCreate
 
 
 def register_tracker(conn: psycopg.Connection, *, data: TrackerCreate, settings: ApiSettings,
