@@ -37,7 +37,7 @@ SIMULATION_RECORD = ROOT / "var" / "demo-simulation.json"
 BROKER_DIR = ROOT / "var" / "demo-broker"
 # (package, what it is); each runs with `python -m package` when it has a __main__.
 PARTS = (("fleet_api", "API"), ("ingest", "ingest worker"), ("ingest.http_ingress", "HTTP ingress"),
-         ("maintenance", "scheduler"), ("device_sim", "simulator"))
+         ("scheduler", "scheduler"), ("device_sim", "simulator"))
 
 
 def runnable(package: str) -> bool:
@@ -119,7 +119,7 @@ def main() -> int:
     children: list[tuple[str, subprocess.Popen]] = []
     try:
         for package, title in PARTS:
-            if package in ("maintenance", "device_sim"):
+            if package in ("scheduler", "device_sim"):
                 continue  # started below: the simulator books its loans through the API
             if runnable(package):
                 children.append((title, subprocess.Popen([sys.executable, "-m", package], cwd=ROOT)))
@@ -129,7 +129,7 @@ def main() -> int:
             # The simulated participants' loans are booked at the demo coordinator's desk (device_sim.desk).
             os.environ.setdefault("FLEET_SIM_DESK_URL", base)
             children.append(("simulator", subprocess.Popen([sys.executable, "-m", "device_sim"], cwd=ROOT)))
-        if runnable("maintenance"):
+        if runnable("scheduler"):
             history = prepare_maintenance(settings)
             print(f"maintenance: history written for {history} vehicle(s)")
             children.append(("scheduler", subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT)))

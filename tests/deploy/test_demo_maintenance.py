@@ -51,3 +51,10 @@ def test_the_demo_gives_the_garage_a_ticket_to_accept_and_one_under_way(conn):
     assert rows[0]["immobilised"] and rows[0]["vehicle_status"] == "immobilised"
     mails = conn.execute("SELECT body FROM mail_outbox WHERE body LIKE '%/reparations/%'").fetchall()
     assert mails, "the garage is told, with the ticket's address"
+
+
+def test_every_part_the_demo_starts_exists():
+    """A part renamed or moved must not silently drop out of `make demo` (the scheduler once did)."""
+    import demo  # deploy/demo.py, on the path above
+    assert {package for package, _ in demo.PARTS} >= {"fleet_api", "ingest", "scheduler", "device_sim"}
+    assert all(demo.runnable(package) for package, _ in demo.PARTS), demo.PARTS
