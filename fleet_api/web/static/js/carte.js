@@ -35,31 +35,7 @@
   let sort = { key: "label", direction: 1 };
   window.fleetMap = { map, vehicles, markers, unseen, firstDrawnAt: null, frames: 0 };
 
-  // Base layer: a tile server when configured, else our own (land, roads, towns).
-  if (mapElement.dataset.tileUrl) {
-    L.tileLayer(mapElement.dataset.tileUrl, { attribution: mapElement.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
-  } else {
-    map.attributionControl.addAttribution("Terres : Natural Earth ; routes et villes : plateforme");
-    // In a pane of its own, under the zones and the vehicles.
-    map.createPane("fond").style.zIndex = 350;
-    fetch("/carte/fond.geojson").then((r) => r.json()).then((layer) => {
-      L.geoJSON(layer, {
-        pane: "fond",
-        interactive: false,
-        style: (f) => f.properties.layer === "land"
-          ? { color: "#9ca3af", weight: 1, fillColor: "#f3f4e8", fillOpacity: 1 }
-          : { color: "#d97706", weight: 2, opacity: 0.6 },
-        pointToLayer: (f, latlng) => {
-          const dot = L.circleMarker(latlng, { pane: "fond", radius: f.properties.layer === "town" ? 3 : 2,
-                                               color: "#374151", weight: 1, fillOpacity: 0.8, interactive: false });
-          if (f.properties.layer === "town") {
-            dot.bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "town-label" });
-          }
-          return dot;
-        },
-      }).addTo(map);
-    });
-  }
+  window.fleetBasemap.add(map, mapElement);  // static/js/basemap.js
 
   // Zones: depots, the service area, circles and corridors, under the vehicles.
   fetch("/api/v1/geofences").then((r) => r.json()).then((zones) => {
