@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-import psycopg
-
-from fleetbase.db import update_columns
+from fleetbase.db import Conn, update_columns
 
 USER_COLUMNS = "id, username, full_name, email, role, garage_id, prescriber_id, disabled_at, created_at"
 UPDATABLE_USER_COLUMNS = ("full_name", "email", "role", "garage_id", "prescriber_id",
@@ -18,7 +16,7 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def find_token_user(conn: psycopg.Connection, *, token_hash: bytes, now: datetime) -> dict | None:
+def find_token_user(conn: Conn, *, token_hash: bytes, now: datetime) -> dict | None:
     """The enabled user holding this unrevoked, unexpired token."""
     return conn.execute(
         f"SELECT t.token_hash, {', '.join('u.' + c for c in USER_COLUMNS.split(', '))}"
@@ -29,7 +27,7 @@ def find_token_user(conn: psycopg.Connection, *, token_hash: bytes, now: datetim
     ).fetchone()
 
 
-def insert_token(conn: psycopg.Connection, *, token_hash: bytes, user_id: int,
+def insert_token(conn: Conn, *, token_hash: bytes, user_id: int,
                  now: datetime, expires_at: datetime) -> None:
     conn.execute(
         "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at)"
@@ -38,38 +36,38 @@ def insert_token(conn: psycopg.Connection, *, token_hash: bytes, user_id: int,
     )
 
 
-def delete_stale_tokens(conn: psycopg.Connection, *, user_id: int, before: datetime) -> int:
+def delete_stale_tokens(conn: Conn, *, user_id: int, before: datetime) -> int:
     """Forget a user's tokens that expired or were revoked before `before`."""
     return conn.execute("DELETE FROM api_tokens WHERE user_id = %(user_id)s"
                         " AND (expires_at < %(before)s OR revoked_at < %(before)s)",
                         {"user_id": user_id, "before": before}).rowcount
 
 
-def revoke_token(conn: psycopg.Connection, *, token_hash: bytes, now: datetime) -> None:
+def revoke_token(conn: Conn, *, token_hash: bytes, now: datetime) -> None:
     conn.execute("UPDATE api_tokens SET revoked_at = %(now)s"
                  " WHERE token_hash = %(token_hash)s AND revoked_at IS NULL",
                  {"token_hash": token_hash, "now": now})
 
 
-def revoke_user_tokens(conn: psycopg.Connection, *, user_id: int, now: datetime) -> int:
+def revoke_user_tokens(conn: Conn, *, user_id: int, now: datetime) -> int:
     return conn.execute("UPDATE api_tokens SET revoked_at = %(now)s"
                         " WHERE user_id = %(user_id)s AND revoked_at IS NULL",
                         {"user_id": user_id, "now": now}).rowcount
 
 
-def revoke_user_sessions(conn: psycopg.Connection, *, user_id: int, now: datetime) -> int:
+def revoke_user_sessions(conn: Conn, *, user_id: int, now: datetime) -> int:
     """End every web session of the user (accounts.sessions), like their tokens."""
     return conn.execute("UPDATE web_sessions SET revoked_at = %(now)s"
                         " WHERE user_id = %(user_id)s AND revoked_at IS NULL",
                         {"user_id": user_id, "now": now}).rowcount
 
 
-def get_login_user(conn: psycopg.Connection, *, username: str) -> dict | None:
+def get_login_user(conn: Conn, *, username: str) -> dict | None:
     return conn.execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = %(username)s",
                         {"username": username}).fetchone()
 
 
-def lock_login_attempts(conn: psycopg.Connection, *, username: str, client_address: str,
+def lock_login_attempts(conn: Conn, *, username: str, client_address: str,
                         now: datetime) -> dict:
     """Lock this username and address's failure count until the transaction ends; its failures
     and blocked_until.
@@ -89,7 +87,7 @@ def lock_login_attempts(conn: psycopg.Connection, *, username: str, client_addre
     ).fetchone()
 
 
-def record_login_failure(conn: psycopg.Connection, *, username: str, client_address: str, failures: int,
+def record_login_failure(conn: Conn, *, username: str, client_address: str, failures: int,
                          now: datetime, free_failures: int, block_s: float, block_max_s: float) -> int:
     """Count one more failure on the row `lock_login_attempts` locked (`failures` so far); the new count.
 
@@ -108,27 +106,27 @@ def record_login_failure(conn: psycopg.Connection, *, username: str, client_addr
     return failures
 
 
-def clear_login_failures(conn: psycopg.Connection, *, username: str, client_address: str) -> None:
+def clear_login_failures(conn: Conn, *, username: str, client_address: str) -> None:
     conn.execute("DELETE FROM login_failures WHERE username = %(username)s AND client_address = %(address)s",
                  {"username": username, "address": client_address})
 
 
-def list_users(conn: psycopg.Connection) -> list[dict]:
+def list_users(conn: Conn) -> list[dict]:
     return conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY id").fetchall()
 
 
-def other_enabled_admins(conn: psycopg.Connection, *, user_id: int) -> int:
+def other_enabled_admins(conn: Conn, *, user_id: int) -> int:
     """How many enabled administrators there are besides `user_id`; their rows stay locked until
     the transaction ends, so two administrators removed at once cannot both pass the check."""
     return len(conn.execute("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL"
                             " AND id <> %(id)s FOR UPDATE", {"id": user_id}).fetchall())
 
 
-def get_user(conn: psycopg.Connection, user_id: int) -> dict | None:
+def get_user(conn: Conn, user_id: int) -> dict | None:
     return conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = %(id)s", {"id": user_id}).fetchone()
 
 
-def insert_user(conn: psycopg.Connection, *, values: dict) -> dict:
+def insert_user(conn: Conn, *, values: dict) -> dict:
     return conn.execute(
         "INSERT INTO users (username, full_name, email, role, password_hash, garage_id, prescriber_id)"
         " VALUES (%(username)s, %(full_name)s, %(email)s, %(role)s, %(password_hash)s,"
@@ -138,13 +136,13 @@ def insert_user(conn: psycopg.Connection, *, values: dict) -> dict:
     ).fetchone()
 
 
-def update_user(conn: psycopg.Connection, user_id: int, *, changes: dict) -> dict | None:
+def update_user(conn: Conn, user_id: int, *, changes: dict) -> dict | None:
     """Set the given columns (names from UPDATABLE_USER_COLUMNS only)."""
     return update_columns(conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS,
                           returning=USER_COLUMNS).fetchone()
 
 
-def first_active_user(conn: psycopg.Connection, role: str) -> dict | None:
+def first_active_user(conn: Conn, role: str) -> dict | None:
     """The oldest enabled account of `role` (its id and garage), or None."""
     return conn.execute("SELECT id, garage_id FROM users WHERE role = %(role)s AND disabled_at IS NULL"
                         " ORDER BY id LIMIT 1", {"role": role}).fetchone()

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import psycopg
-
 from accounts import repository
 from accounts.errors import TooManyAttempts, Unauthenticated
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, NotFound
 from fleetbase.integrity import refusals_as_errors
 from fleetbase.passwords import hash_user_password, verify_user_password
@@ -49,7 +48,7 @@ class LoginResult:
     failure: Unauthenticated | None = None
 
 
-def log_in(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+def log_in(conn: Conn, *, username: str, password: str, client_address: str,
            now: datetime, settings: ApiSettings) -> LoginResult:
     """A bearer token for these credentials, or the failure to answer (see the module's docstring)."""
     user, failure = authenticate(conn, username=username, password=password, client_address=client_address,
@@ -63,7 +62,7 @@ def log_in(conn: psycopg.Connection, *, username: str, password: str, client_add
     return LoginResult(token=token, expires_in=settings.token_ttl_s)
 
 
-def authenticate(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+def authenticate(conn: Conn, *, username: str, password: str, client_address: str,
                  now: datetime, settings: ApiSettings) -> tuple[dict | None, Unauthenticated | None]:
     """(user, None) for valid credentials, (None, failure) otherwise, the failure counted.
 
@@ -87,17 +86,17 @@ def authenticate(conn: psycopg.Connection, *, username: str, password: str, clie
     return user, None
 
 
-def log_out(conn: psycopg.Connection, *, token_hash: bytes, now: datetime) -> None:
+def log_out(conn: Conn, *, token_hash: bytes, now: datetime) -> None:
     repository.revoke_token(conn, token_hash=token_hash, now=now)
 
 
-def create_user(conn: psycopg.Connection, *, data: UserCreate) -> dict:
+def create_user(conn: Conn, *, data: UserCreate) -> dict:
     values = data.model_dump(exclude={"password"}) | {"password_hash": hash_user_password(data.password)}
     with refusals_as_errors(USER_CONSTRAINTS):
         return repository.insert_user(conn, values=values)
 
 
-def update_user(conn: psycopg.Connection, user_id: int, *, data: UserUpdate, by_user_id: int,
+def update_user(conn: Conn, user_id: int, *, data: UserUpdate, by_user_id: int,
                 now: datetime) -> dict:
     """Change a user; disabling revokes every token and web session they hold, at once.
 

@@ -7,9 +7,8 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import psycopg
-
 from accounts import session_repository as repository
+from fleetbase.db import Conn
 
 if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
     from fleet_api.settings import ApiSettings
@@ -23,7 +22,7 @@ def session_digest(cookie: str) -> bytes:
     return hashlib.sha256(cookie.encode()).digest()
 
 
-def session_user(conn: psycopg.Connection, *, cookie: str, now: datetime, settings: ApiSettings) -> dict | None:
+def session_user(conn: Conn, *, cookie: str, now: datetime, settings: ApiSettings) -> dict | None:
     """The user row (with `csrf_token`, `session_hash`) of a live session; None when it ended."""
     row = repository.find_session_user(conn, session_hash=session_digest(cookie), now=now,
                                        idle_since=now - timedelta(seconds=settings.web_session_idle_s))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
 from accounts.repository import USER_COLUMNS
+from fleetbase.db import Conn
 
 
-def insert_session(conn: psycopg.Connection, *, session_hash: bytes, user_id: int, csrf_token: str,
+def insert_session(conn: Conn, *, session_hash: bytes, user_id: int, csrf_token: str,
                    now: datetime, expires_at: datetime) -> None:
     conn.execute(
         "INSERT INTO web_sessions (session_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)"
@@ -18,7 +17,7 @@ def insert_session(conn: psycopg.Connection, *, session_hash: bytes, user_id: in
     )
 
 
-def find_session_user(conn: psycopg.Connection, *, session_hash: bytes, now: datetime,
+def find_session_user(conn: Conn, *, session_hash: bytes, now: datetime,
                       idle_since: datetime) -> dict | None:
     """The enabled user of this unrevoked session, used after `idle_since` and not yet expired;
     with the session's csrf_token and last_seen_at."""
@@ -32,18 +31,18 @@ def find_session_user(conn: psycopg.Connection, *, session_hash: bytes, now: dat
     ).fetchone()
 
 
-def touch_session(conn: psycopg.Connection, *, session_hash: bytes, now: datetime) -> None:
+def touch_session(conn: Conn, *, session_hash: bytes, now: datetime) -> None:
     conn.execute("UPDATE web_sessions SET last_seen_at = %(now)s WHERE session_hash = %(hash)s",
                  {"hash": session_hash, "now": now})
 
 
-def revoke_session(conn: psycopg.Connection, *, session_hash: bytes, now: datetime) -> None:
+def revoke_session(conn: Conn, *, session_hash: bytes, now: datetime) -> None:
     conn.execute("UPDATE web_sessions SET revoked_at = %(now)s"
                  " WHERE session_hash = %(hash)s AND revoked_at IS NULL",
                  {"hash": session_hash, "now": now})
 
 
-def delete_stale_sessions(conn: psycopg.Connection, *, user_id: int, before: datetime) -> int:
+def delete_stale_sessions(conn: Conn, *, user_id: int, before: datetime) -> int:
     """Forget the user's sessions that ended (expired, revoked or idle) before `before`."""
     return conn.execute("DELETE FROM web_sessions WHERE user_id = %(user_id)s"
                         " AND (expires_at < %(before)s OR revoked_at < %(before)s OR last_seen_at < %(before)s)",

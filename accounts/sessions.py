@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import psycopg
-
 from accounts import session_repository as repository
 from accounts.errors import Unauthenticated
 from accounts.service import STALE_TOKEN_KEPT, authenticate
 from accounts.session_lookup import session_digest
+from fleetbase.db import Conn
 
 if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
     from fleet_api.settings import ApiSettings
@@ -31,7 +30,7 @@ class OpenedSession:
     failure: Unauthenticated | None = None
 
 
-def sign_in(conn: psycopg.Connection, *, username: str, password: str, client_address: str,
+def sign_in(conn: Conn, *, username: str, password: str, client_address: str,
             now: datetime, settings: ApiSettings) -> OpenedSession:
     """A new session for these credentials, or the failure (returned: its count must commit)."""
     user, failure = authenticate(conn, username=username, password=password, client_address=client_address,
@@ -46,5 +45,5 @@ def sign_in(conn: psycopg.Connection, *, username: str, password: str, client_ad
     return OpenedSession(cookie=cookie, role=user["role"])
 
 
-def sign_out(conn: psycopg.Connection, *, cookie: str, now: datetime) -> None:
+def sign_out(conn: Conn, *, cookie: str, now: datetime) -> None:
     repository.revoke_session(conn, session_hash=session_digest(cookie), now=now)

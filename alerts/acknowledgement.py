@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import psycopg
-
 from alerts import repository
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 
 
@@ -18,7 +17,7 @@ def target_role(role: str) -> str | None:
     return None if role == "admin" else str(role)
 
 
-def acknowledge_alert(conn: psycopg.Connection, alert_id: int, *, role: str | None, user_id: int,
+def acknowledge_alert(conn: Conn, alert_id: int, *, role: str | None, user_id: int,
                       now: datetime) -> dict:
     """Say the alert has been seen (again: no change); the alert. A resolved one is a Conflict."""
     alert = repository.get_alert(conn, alert_id, role=role)
@@ -30,7 +29,7 @@ def acknowledge_alert(conn: psycopg.Connection, alert_id: int, *, role: str | No
     return repository.get_alert(conn, alert_id, role=role)
 
 
-def acknowledge_alerts(conn: psycopg.Connection, alert_ids: Iterable[int], *, role: str | None, user_id: int,
+def acknowledge_alerts(conn: Conn, alert_ids: Iterable[int], *, role: str | None, user_id: int,
                        now: datetime) -> int:
     """Acknowledge each alert of `alert_ids` the role may see and still open; how many were.
 

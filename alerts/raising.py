@@ -17,9 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
-
 from alerts import repository
+from fleetbase.db import Conn
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class AlertDraft:
     dedup_key: str
 
 
-def open_alerts(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *, now: datetime) -> list[int]:
+def open_alerts(conn: Conn, drafts: Sequence[AlertDraft], *, now: datetime) -> list[int]:
     """Open each alert unless one with its dedup_key is still open or acknowledged; the new ids.
 
     One statement for the whole batch: most drafts repeat a situation already open
@@ -44,7 +43,7 @@ def open_alerts(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *, now: 
     return repository.insert_unless_open(conn, drafts, now=now)
 
 
-def resolve_alerts(conn: psycopg.Connection, dedup_keys: Iterable[str], *, now: datetime) -> list[str]:
+def resolve_alerts(conn: Conn, dedup_keys: Iterable[str], *, now: datetime) -> list[str]:
     """Close the open alerts of situations that are over; the keys actually closed."""
     keys = list(dedup_keys)
     if not keys:

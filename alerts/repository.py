@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import psycopg
+from fleetbase.db import Conn
 
 if TYPE_CHECKING:
     from alerts.raising import AlertDraft
@@ -19,7 +19,7 @@ ALERT_COLUMNS = ("a.id, a.kind, a.severity, a.target_role, a.vehicle_id, v.label
 OPEN_INCIDENT = " LEFT JOIN incidents inc ON inc.vehicle_id = a.vehicle_id AND inc.closed_at IS NULL"
 
 
-def list_alerts(conn: psycopg.Connection, *, role: str | None, statuses: list[str], kind: str | None,
+def list_alerts(conn: Conn, *, role: str | None, statuses: list[str], kind: str | None,
                 vehicle_id: int | None, limit: int) -> list[dict]:
     """Newest first; `role` None: every role's alerts (admin)."""
     return conn.execute(
@@ -31,7 +31,7 @@ def list_alerts(conn: psycopg.Connection, *, role: str | None, statuses: list[st
         {"role": role, "statuses": statuses, "kind": kind, "vehicle": vehicle_id, "limit": limit}).fetchall()
 
 
-def alerts_after(conn: psycopg.Connection, *, role: str | None, after_id: int, limit: int) -> list[dict]:
+def alerts_after(conn: Conn, *, role: str | None, after_id: int, limit: int) -> list[dict]:
     """The open alerts raised since alert `after_id` (a page's newest), newest first."""
     return conn.execute(
         f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
@@ -40,7 +40,7 @@ def alerts_after(conn: psycopg.Connection, *, role: str | None, after_id: int, l
         {"role": role, "after": after_id, "limit": limit}).fetchall()
 
 
-def count_alerts(conn: psycopg.Connection, *, role: str | None) -> dict:
+def count_alerts(conn: Conn, *, role: str | None) -> dict:
     """How many alerts are open and acknowledged (not yet resolved)."""
     return conn.execute(
         "SELECT count(*) FILTER (WHERE status = 'open') AS open,"
@@ -49,19 +49,19 @@ def count_alerts(conn: psycopg.Connection, *, role: str | None) -> dict:
         {"role": role}).fetchone()
 
 
-def get_alert(conn: psycopg.Connection, alert_id: int, *, role: str | None) -> dict | None:
+def get_alert(conn: Conn, alert_id: int, *, role: str | None) -> dict | None:
     return conn.execute(
         f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
         " WHERE a.id = %(id)s AND (%(role)s::text IS NULL OR a.target_role = %(role)s)",
         {"id": alert_id, "role": role}).fetchone()
 
 
-def acknowledge(conn: psycopg.Connection, alert_id: int, *, user_id: int, now: datetime) -> None:
+def acknowledge(conn: Conn, alert_id: int, *, user_id: int, now: datetime) -> None:
     conn.execute("UPDATE alerts SET status = 'acknowledged', acknowledged_by = %(user)s, acknowledged_at = %(now)s"
                  " WHERE id = %(id)s AND status = 'open'", {"id": alert_id, "user": user_id, "now": now})
 
 
-def insert_unless_open(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *, now: datetime) -> list[int]:
+def insert_unless_open(conn: Conn, drafts: Sequence[AlertDraft], *, now: datetime) -> list[int]:
     """Insert each draft unless its dedup_key is open or acknowledged, in one statement; the new ids."""
     rows = conn.execute(
         "INSERT INTO alerts (kind, severity, target_role, vehicle_id, loan_id, message, dedup_key, created_at)"
@@ -79,7 +79,7 @@ def insert_unless_open(conn: psycopg.Connection, drafts: Sequence[AlertDraft], *
     return sorted(row["id"] for row in rows)
 
 
-def resolve(conn: psycopg.Connection, keys: list[str], *, now: datetime) -> list[str]:
+def resolve(conn: Conn, keys: list[str], *, now: datetime) -> list[str]:
     """Close the alerts of these keys that are not closed yet; the keys closed."""
     rows = conn.execute("UPDATE alerts SET status = 'resolved', resolved_at = %(now)s"
                         " WHERE dedup_key = ANY(%(keys)s) AND status <> 'resolved' RETURNING dedup_key",

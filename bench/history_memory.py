@@ -20,10 +20,12 @@ import httpx
 import numpy as np
 import psycopg
 
+from fleetbase.db import Conn
+
 MONTH_DAYS = 31
 
 
-def write_month(conn: psycopg.Connection, *, start: datetime) -> None:
+def write_month(conn: Conn, *, start: datetime) -> None:
     """car-02: one fix a second for MONTH_DAYS days from `start`, along a winding road, with COPY."""
     vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-02'").fetchone()["id"]
     for day in range(MONTH_DAYS):

@@ -14,13 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import psycopg
 from aiosmtpd.controller import Controller
 
 from accounts import repository as accounts
 from fleet import vehicle_repository
 from fleetbase.broker import free_port
-from fleetbase.db import connect
+from fleetbase.db import Conn, connect
 from fleetbase.local_time import local_today
 from fleetbase.settings import FleetSettings
 from maintenance import repository, ticket_repository, tickets
@@ -75,7 +74,7 @@ ALMOST_DUE_MONTHS = {"car-02": 11, "scooter-03": 11}
 INSURANCE_SOON = {"car-03": 20}  # days left
 
 
-def seed_demo_maintenance(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> int:
+def seed_demo_maintenance(conn: Conn, *, now: datetime, zone: ZoneInfo) -> int:
     """Service records for the vehicles that have none; how many vehicles got a history. No commit."""
     today = local_today(now, zone)
     vehicles = repository.vehicles_without_records(conn)
@@ -123,7 +122,7 @@ DEMO_TICKETS = (
 )
 
 
-def seed_demo_tickets(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo, public_url: str) -> int:
+def seed_demo_tickets(conn: Conn, *, now: datetime, zone: ZoneInfo, public_url: str) -> int:
     """A few repair tickets for the garage solidaire (one to accept, one under way with its quote,
     one not yet sent), when there are none; how many were opened. No commit."""
     if ticket_repository.any_ticket(conn):

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
 from fleetbase import audit_repository as audit
-from fleetbase.db import update_columns
+from fleetbase.db import Conn, update_columns
 
 GARAGE_COLUMNS = "id, name, address, email, phone, webhook_url, created_at"
 CONTACT_COLUMNS = ("address", "email", "phone")
 
 
-def list_garages(conn: psycopg.Connection) -> list[dict]:
+def list_garages(conn: Conn) -> list[dict]:
     return conn.execute(f"SELECT {GARAGE_COLUMNS} FROM garages ORDER BY name").fetchall()
 
 
-def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:
+def get_garage(conn: Conn, garage_id: int) -> dict | None:
     return conn.execute(f"SELECT {GARAGE_COLUMNS} FROM garages WHERE id = %(id)s", {"id": garage_id}).fetchone()
 
 
-def update_contact(conn: psycopg.Connection, garage_id: int, *, changes: dict) -> bool:
+def update_contact(conn: Conn, garage_id: int, *, changes: dict) -> bool:
     """Set the given columns (from CONTACT_COLUMNS); False when the garage does not exist."""
     return update_columns(conn, "garages", garage_id, changes, allowed=CONTACT_COLUMNS).rowcount == 1
 
 
-def set_webhook(conn: psycopg.Connection, garage_id: int, *, url: str | None, secret: str | None,
+def set_webhook(conn: Conn, garage_id: int, *, url: str | None, secret: str | None,
                 now: datetime, user_id: int) -> bool:
     """Point the garage's notices at `url`, signed with `secret` (both None: e-mail only); audited."""
     updated = conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s WHERE id = %(id)s",

@@ -12,9 +12,8 @@ import json
 import re
 from datetime import datetime, timedelta
 
-import psycopg
-
 from fleet import tracker_health_repository as health_repository
+from fleetbase.db import Conn
 
 REASONS = {
     "bad_topic": "Sujet MQTT inattendu",
@@ -47,11 +46,11 @@ def reason_text(reason: str) -> str:
     return REASONS.get(reason, reason)
 
 
-def tracker_health(conn: psycopg.Connection, *, now: datetime) -> list[dict]:
+def tracker_health(conn: Conn, *, now: datetime) -> list[dict]:
     return health_repository.tracker_health(conn, since=now - timedelta(hours=24))
 
 
-def dead_letters(conn: psycopg.Connection, *, tracker_id: str | None = None, limit: int = 100) -> list[dict]:
+def dead_letters(conn: Conn, *, tracker_id: str | None = None, limit: int = 100) -> list[dict]:
     return [_readable(row) for row in health_repository.dead_letters(conn, tracker_id=tracker_id, limit=limit)]
 
 

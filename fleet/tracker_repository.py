@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.integrity import refusals_as_errors
 
 COLUMNS = ("tracker_id, vehicle_id, enabled, created_at, disabled_at,"
@@ -21,11 +20,11 @@ CONSTRAINT_MESSAGES = {
 PASSWORD_FILE_LOCK = 7412
 
 
-def list_trackers(conn: psycopg.Connection) -> list[dict]:
+def list_trackers(conn: Conn) -> list[dict]:
     return conn.execute(f"SELECT {COLUMNS} FROM trackers ORDER BY tracker_id").fetchall()
 
 
-def list_trackers_with_vehicles(conn: psycopg.Connection) -> list[dict]:
+def list_trackers_with_vehicles(conn: Conn) -> list[dict]:
     """Each tracker with its vehicle's label and its last message (for the administrators' page)."""
     return conn.execute(
         "SELECT t.tracker_id, t.vehicle_id, t.enabled, t.created_at, t.disabled_at, t.traccar_unique_id,"
@@ -34,7 +33,7 @@ def list_trackers_with_vehicles(conn: psycopg.Connection) -> list[dict]:
         " LEFT JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id ORDER BY t.tracker_id").fetchall()
 
 
-def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
+def insert_tracker(conn: Conn, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
                    http_token_sha256: bytes, mqtt_password_bcrypt: str | None = None, owntracks_key: str | None = None,
                    traccar_unique_id: str | None = None, now: datetime) -> dict:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
@@ -50,7 +49,7 @@ def insert_tracker(conn: psycopg.Connection, *, tracker_id: str, vehicle_id: int
         ).fetchone()
 
 
-def set_enabled(conn: psycopg.Connection, tracker_id: str, *, enabled: bool, now: datetime) -> dict | None:
+def set_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> dict | None:
     return conn.execute(
         "UPDATE trackers SET enabled = %(enabled)s,"
         " disabled_at = CASE WHEN %(enabled)s THEN NULL ELSE coalesce(disabled_at, %(now)s) END"
@@ -59,5 +58,5 @@ def set_enabled(conn: psycopg.Connection, tracker_id: str, *, enabled: bool, now
     ).fetchone()
 
 
-def lock_password_file(conn: psycopg.Connection) -> None:
+def lock_password_file(conn: Conn) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": PASSWORD_FILE_LOCK})

@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import psycopg
-
 from fleet import tracker_repository as repository
 from fleetbase.broker import reserved_logins
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput, NotFound
 from fleetbase.nats import hash_nats_password
 from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
@@ -23,7 +22,7 @@ if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types on
     from fleet_api.trackers.schemas import TrackerCreate
 
 
-def register_tracker(conn: psycopg.Connection, *, data: TrackerCreate, settings: ApiSettings,
+def register_tracker(conn: Conn, *, data: TrackerCreate, settings: ApiSettings,
                      now: datetime) -> dict:
     """The new tracker with its credentials: its MQTT password and HTTP secret exist only in
     this answer (the table keeps their hashes), to be shown once."""
@@ -45,7 +44,7 @@ def register_tracker(conn: psycopg.Connection, *, data: TrackerCreate, settings:
                       "owntracks_http_url": f"{ingress}/owntracks/{http_secret}"}
 
 
-def set_tracker_enabled(conn: psycopg.Connection, tracker_id: str, *, enabled: bool, now: datetime) -> dict:
+def set_tracker_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> dict:
     """Disable (the broker then refuses its login) or enable again a tracker."""
     tracker = repository.set_enabled(conn, tracker_id, enabled=enabled, now=now)
     if tracker is None:

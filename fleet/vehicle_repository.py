@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
-from fleetbase.db import update_columns
+from fleetbase.db import Conn, update_columns
 from fleetbase.integrity import refusals_as_errors
 
 # A vehicle as every package reads it: its row, its tracker, its home site's commune, and
@@ -30,11 +28,11 @@ CONSTRAINT_MESSAGES = {
 }
 
 
-def list_vehicles(conn: psycopg.Connection) -> list[dict]:
+def list_vehicles(conn: Conn) -> list[dict]:
     return conn.execute(SELECT_VEHICLES + " ORDER BY v.id").fetchall()
 
 
-def get_vehicle(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict | None:
+def get_vehicle(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict | None:
     """The vehicle (None: no such vehicle); `lock`: its row held until commit, so the
     validations, extensions, check-outs and status changes of one vehicle run one after the other."""
     # The lock on the vehicle row alone: FOR UPDATE over the joins would lock the site too.
@@ -44,7 +42,7 @@ def get_vehicle(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False
     return conn.execute(SELECT_VEHICLES + " WHERE v.id = %(id)s", {"id": vehicle_id}).fetchone()
 
 
-def insert_vehicle(conn: psycopg.Connection, *, values: dict, now: datetime) -> int:
+def insert_vehicle(conn: Conn, *, values: dict, now: datetime) -> int:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
         row = conn.execute(
             "INSERT INTO vehicles (label, kind, energy, plate, make, model, first_registered_on,"
@@ -56,12 +54,12 @@ def insert_vehicle(conn: psycopg.Connection, *, values: dict, now: datetime) -> 
     return row["id"]
 
 
-def update_vehicle(conn: psycopg.Connection, vehicle_id: int, *, changes: dict, now: datetime) -> bool:
+def update_vehicle(conn: Conn, vehicle_id: int, *, changes: dict, now: datetime) -> bool:
     """Set the given columns (from UPDATABLE_COLUMNS); False when the vehicle does not exist.
     The caller checks a status change (`fleet.vehicles.update`)."""
     with refusals_as_errors(CONSTRAINT_MESSAGES):
         return update_columns(conn, "vehicles", vehicle_id, changes, allowed=UPDATABLE_COLUMNS, now=now).rowcount == 1
 
 
-def find_by_label(conn: psycopg.Connection, label: str) -> dict | None:
+def find_by_label(conn: Conn, label: str) -> dict | None:
     return conn.execute(SELECT_VEHICLES + " WHERE v.label = %(label)s", {"label": label}).fetchone()

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
 from fleet import vehicle_repository as repository
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, NotFound
 
 SET_BY_PEOPLE = ("available", "maintenance", "out_of_service")
@@ -29,7 +28,7 @@ def check_status_change(current: str, wanted: str) -> None:
         raise Conflict(f"Ce véhicule est {DERIVED[current]}.")
 
 
-def get(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict:
+def get(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict:
     """The vehicle, or NotFound (« Véhicule inconnu. »), for every package and route."""
     vehicle = repository.get_vehicle(conn, vehicle_id, lock=lock)
     if vehicle is None:
@@ -37,7 +36,7 @@ def get(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dic
     return vehicle
 
 
-def update(conn: psycopg.Connection, vehicle_id: int, *, changes: dict, now: datetime) -> dict:
+def update(conn: Conn, vehicle_id: int, *, changes: dict, now: datetime) -> dict:
     """Change what people change on a vehicle; its status only between the ones people set."""
     if "status" in changes:
         check_status_change(get(conn, vehicle_id, lock=True)["status"], changes["status"])

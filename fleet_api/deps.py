@@ -19,10 +19,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-import psycopg
 from fastapi import Depends, Path, Request
 
 from fleet_api.settings import ApiSettings
+from fleetbase.db import Conn
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ async def database_slot(request: Request) -> AsyncIterator[None]:
 
 
 def get_conn(request: Request,
-             _slot: Annotated[None, Depends(database_slot, scope="function")]) -> Iterator[psycopg.Connection]:
+             _slot: Annotated[None, Depends(database_slot, scope="function")]) -> Iterator[Conn]:
     request.state.after_commit = []
     with request.app.state.pool.connection() as conn:
         yield conn  # the pool's context commits on a normal exit, rolls back on an error
@@ -62,7 +62,7 @@ async def get_now(request: Request) -> datetime:
     return request.app.state.clock()
 
 
-DbConn = Annotated[psycopg.Connection, Depends(get_conn, scope="function")]
+DbConn = Annotated[Conn, Depends(get_conn, scope="function")]
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 Now = Annotated[datetime, Depends(get_now)]
 # Path ids: anything outside PostgreSQL's bigint is simply not a valid id (422).

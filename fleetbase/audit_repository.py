@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from fleetbase.db import Conn
 
-def record(conn: psycopg.Connection, *, user_id: int | None, action: str, subject_type: str,
+
+def record(conn: Conn, *, user_id: int | None, action: str, subject_type: str,
            subject_id: int | str, now: datetime, reason: str | None = None, details: dict | None = None) -> None:
     conn.execute(
         "INSERT INTO audit_log (at, user_id, action, subject_type, subject_id, reason, details)"
@@ -18,7 +19,7 @@ def record(conn: psycopg.Connection, *, user_id: int | None, action: str, subjec
          "subject_id": str(subject_id), "reason": reason, "details": Jsonb(details or {})})
 
 
-def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id: int | None = None,
+def entries(conn: Conn, *, user_id: int | None = None, vehicle_id: int | None = None,
             participant_id: int | None = None, action: str | None = None, start: datetime | None = None,
             end: datetime | None = None, before_id: int | None = None, limit: int | None = 100) -> list[dict]:
     """Entries newest first (by id: the order they were written), `limit` at most, older than
@@ -45,12 +46,12 @@ def entries(conn: psycopg.Connection, *, user_id: int | None = None, vehicle_id:
          "start": start, "end": end, "before": before_id, "limit": limit}).fetchall()
 
 
-def actions(conn: psycopg.Connection) -> list[str]:
+def actions(conn: Conn) -> list[str]:
     """The actions the log holds, for a filter's choices."""
     return [row["action"] for row in conn.execute("SELECT DISTINCT action FROM audit_log ORDER BY action").fetchall()]
 
 
-def actors(conn: psycopg.Connection) -> list[dict]:
+def actors(conn: Conn) -> list[dict]:
     """Who acted at least once (id, username), for a filter's choices."""
     return conn.execute("SELECT DISTINCT u.id, u.username FROM audit_log a JOIN users u ON u.id = a.user_id"
                         " ORDER BY u.username").fetchall()

@@ -17,9 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from fleetbase import login_repository
+from fleetbase.db import Conn
 from fleetbase.passwords import demo_tracker_password, hash_mqtt_password
 from fleetbase.settings import FleetSettings
 
@@ -90,7 +89,7 @@ def write_config(files: BrokerFiles) -> None:
     shutil.copyfile(MOSQUITTO_DIR / "acl", files.acl_file)
 
 
-def write_password_file(conn: psycopg.Connection, path: Path, *,
+def write_password_file(conn: Conn, path: Path, *,
                         service_logins: dict[str, str]) -> int:
     """Write every enabled tracker's login and the service logins; return the line count."""
     lines = [f"{username}:{hash_mqtt_password(password)}"

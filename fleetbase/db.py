@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
-from fleetbase.settings import FleetSettings
+if TYPE_CHECKING:  # fleetbase.settings imports modules that import this one
+    from fleetbase.settings import FleetSettings
+
+# Every connection here answers rows as dicts (dict_row): the type the code is written for.
+Conn = psycopg.Connection[DictRow]
 
 
-def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool:
+def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool[Conn]:
     """Open the process's pool; the caller closes it (`with open_pool(...) as pool:`)."""
     pool = ConnectionPool(
         settings.database_url,
@@ -29,13 +34,13 @@ def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool:
     return pool
 
 
-def connect(database_url: str, *, autocommit: bool = False, name: str = "fleet") -> psycopg.Connection:
+def connect(database_url: str, *, autocommit: bool = False, name: str = "fleet") -> Conn:
     """One connection outside any pool, for workers, command-line tools and tests."""
     return psycopg.connect(database_url, autocommit=autocommit, row_factory=dict_row,
                            application_name=name, connect_timeout=10)
 
 
-def update_columns(conn: psycopg.Connection, table: str, row_id: int, changes: Mapping[str, object], *,
+def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, object], *,
                    allowed: Collection[str], now: datetime | None = None, returning: str | None = None
                    ) -> psycopg.Cursor:
     """`UPDATE table SET <changes> WHERE id = row_id`, with `updated_at` set to `now` when given.

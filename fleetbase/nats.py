@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
-import psycopg
 
 from fleetbase import login_repository
 from fleetbase.broker import HTTP_INGRESS_LOGIN, SIMULATOR_LOGIN, TRACCAR_LOGIN
+from fleetbase.db import Conn
 from fleetbase.passwords import demo_tracker_password
 
 BCRYPT_ROUNDS = 10  # 2^10 rounds: NATS checks it once per connection, not per message
@@ -127,7 +127,7 @@ class NatsUsers:
     skipped: list[str]  # trackers with no bcrypt hash: not in the configuration
 
 
-def nats_users(conn: psycopg.Connection, *, service_logins: dict[str, str], ingest_login: str,
+def nats_users(conn: Conn, *, service_logins: dict[str, str], ingest_login: str,
                demo_password: str | None, rounds: int = BCRYPT_ROUNDS) -> NatsUsers:
     """The `users` entries: every enabled tracker (publish on its own subjects only, read
     nothing) and the service logins (their ACL rights; the ingest login its JetStream ones)."""

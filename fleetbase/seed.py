@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from fleetbase import seed_data
+from fleetbase.db import Conn
 from fleetbase.errors import ConfigurationError
 from fleetbase.passwords import demo_tracker_password, hash_mqtt_password, hash_user_password
 from fleetbase.settings import FleetSettings
@@ -26,7 +26,7 @@ class SeedReport:
     users: int
 
 
-def seed_demo(conn: psycopg.Connection, *, settings: FleetSettings) -> SeedReport:
+def seed_demo(conn: Conn, *, settings: FleetSettings) -> SeedReport:
     """Insert what is missing of the demo data; return how many rows each table gained."""
     if not settings.demo_mode:
         raise ConfigurationError("the demo seed runs only with FLEET_DEMO_MODE=true")
@@ -54,12 +54,12 @@ def seed_demo(conn: psycopg.Connection, *, settings: FleetSettings) -> SeedRepor
     return SeedReport(vehicles=vehicles, trackers=trackers, geofences=geofences, users=users)
 
 
-def _insert_returning_id(conn: psycopg.Connection, select: str, insert: str, params: dict) -> int:
+def _insert_returning_id(conn: Conn, select: str, insert: str, params: dict) -> int:
     row = conn.execute(insert, params).fetchone() or conn.execute(select, params).fetchone()
     return row["id"]
 
 
-def _seed_sites(conn: psycopg.Connection) -> dict[str, int]:
+def _seed_sites(conn: Conn) -> dict[str, int]:
     ids = {}
     for site in seed_data.SITES:
         ids[site.code] = _insert_returning_id(
@@ -72,7 +72,7 @@ def _seed_sites(conn: psycopg.Connection) -> dict[str, int]:
     return ids
 
 
-def _seed_vehicles(conn: psycopg.Connection, *, site_ids: dict[str, int],
+def _seed_vehicles(conn: Conn, *, site_ids: dict[str, int],
                    demo_password: str) -> tuple[int, int]:
     added_vehicles = added_trackers = 0
     for vehicle in seed_data.fleet():
@@ -96,7 +96,7 @@ def _seed_vehicles(conn: psycopg.Connection, *, site_ids: dict[str, int],
     return added_vehicles, added_trackers
 
 
-def _seed_geofences(conn: psycopg.Connection, *, site_ids: dict[str, int]) -> int:
+def _seed_geofences(conn: Conn, *, site_ids: dict[str, int]) -> int:
     added = conn.execute(
         "INSERT INTO geofences (name, kind, geometry) VALUES (%(name)s, 'service_area', %(geometry)s)"
         " ON CONFLICT (name) DO NOTHING",
@@ -113,7 +113,7 @@ def _seed_geofences(conn: psycopg.Connection, *, site_ids: dict[str, int]) -> in
     return added
 
 
-def _seed_users(conn: psycopg.Connection, *, demo_password: str, garage_id: int,
+def _seed_users(conn: Conn, *, demo_password: str, garage_id: int,
                 prescriber_id: int) -> int:
     existing = {row["username"] for row in conn.execute("SELECT username FROM users")}
     added = 0

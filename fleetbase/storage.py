@@ -19,8 +19,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ def choose(setting: StorageBackend | str, offer: ServerOffer) -> StorageBackend:
     return StorageBackend.TIMESCALEDB
 
 
-def database_backend(conn: psycopg.Connection) -> StorageBackend | None:
+def database_backend(conn: Conn) -> StorageBackend | None:
     """What the migrated database holds (None before 0002_positions ran)."""
     if _scalar(conn, "SELECT to_regclass('positions_default')::text") is not None:
         return StorageBackend.PLAIN
@@ -105,7 +104,7 @@ def database_backend(conn: psycopg.Connection) -> StorageBackend | None:
     return StorageBackend.TIMESCALEDB
 
 
-def check_database(conn: psycopg.Connection, setting: StorageBackend | str) -> StorageBackend | None:
+def check_database(conn: Conn, setting: StorageBackend | str) -> StorageBackend | None:
     """At a process's start-up: the database's back end agrees with the setting and the
     server still offers it (a TimescaleDB database on a server that stopped preloading the
     extension would fail on the first chunk, far from the cause)."""
@@ -125,7 +124,7 @@ def check_database(conn: psycopg.Connection, setting: StorageBackend | str) -> S
     return present
 
 
-def announce_choice(conn: psycopg.Connection, setting: StorageBackend | str) -> StorageBackend:
+def announce_choice(conn: Conn, setting: StorageBackend | str) -> StorageBackend:
     """Choose for this server and leave the choice in the session for the migrations."""
     chosen = choose(setting, read_offer(conn))
     _scalar(conn, "SELECT set_config(%s, %s, false)", [CHOICE_SETTING, chosen.value])

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from alerts import raising as alerts
 from alerts.raising import AlertDraft
+from fleetbase.db import Conn
 from fleetbase.location_policy import LocationPolicy, lent_zone_kinds
 from geofence import repository
 from geofence.index import ZoneIndex
@@ -42,7 +41,7 @@ class ZoneCache:
         self._index = ZoneIndex([])
         self._shapes: dict[str, object] = {}
 
-    def index(self, conn: psycopg.Connection) -> ZoneIndex:
+    def index(self, conn: Conn) -> ZoneIndex:
         token = repository.get_revision(conn)
         if token != self._token:
             # Token first, zones second: a change committed in between only costs one more rebuild.
@@ -50,7 +49,7 @@ class ZoneCache:
             self._token = token
         return self._index
 
-    def _load(self, conn: psycopg.Connection) -> list[Zone]:
+    def _load(self, conn: Conn) -> list[Zone]:
         zones, shapes = [], {}
         for row in repository.list_zones(conn, active_only=True):
             key = json.dumps([row.geometry, row.radius_m, row.width_m], sort_keys=True)
@@ -81,7 +80,7 @@ class ContextCache:
         self._zones_token: str | None = None
         self._contexts: dict[int, tuple[str | None, VehicleContext]] = {}
 
-    def get(self, conn: psycopg.Connection, vehicle_ids: Sequence[int]) -> dict[int, VehicleContext]:
+    def get(self, conn: Conn, vehicle_ids: Sequence[int]) -> dict[int, VehicleContext]:
         token = repository.get_revision(conn)
         if token != self._zones_token:
             self._contexts, self._zones_token = {}, token
@@ -111,7 +110,7 @@ class Evaluation:
     states: dict[int, VehicleZones] = field(default_factory=dict)  # after the batch, per vehicle evaluated
 
 
-def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
+def evaluate(conn: Conn, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
              before: Mapping[int, VehicleZones], now: datetime, zone: ZoneInfo, zones: ZoneCache = DEFAULT_CACHE,
              contexts: ContextCache = DEFAULT_CONTEXTS,
              policy: LocationPolicy = LocationPolicy.COARSE) -> Evaluation:
@@ -204,7 +203,7 @@ def evaluate(conn: psycopg.Connection, readings_by_vehicle: Mapping[int, Sequenc
     return outcome
 
 
-def check_silent_trackers(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> list[int]:
+def check_silent_trackers(conn: Conn, *, now: datetime, zone: ZoneInfo) -> list[int]:
     """Open a tracker-silent alert for every vehicle quiet longer than its kind allows; new alert ids.
 
     For a scheduled job (every few minutes), in its own transaction.
@@ -212,7 +211,7 @@ def check_silent_trackers(conn: psycopg.Connection, *, now: datetime, zone: Zone
     return _open(conn, silent_tracker_alerts(repository.silent_trackers(conn, now=now), zone=zone), now=now)
 
 
-def _open(conn: psycopg.Connection, drafts: list[AlertDraft], *, now: datetime) -> list[int]:
+def _open(conn: Conn, drafts: list[AlertDraft], *, now: datetime) -> list[int]:
     return alerts.open_alerts(conn, drafts, now=now)
 
 

@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psycopg
 from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from fleetbase.db import id_array
+from fleetbase.db import Conn, id_array
 from geofence.transitions import VehicleZones, ZoneState
 
 
@@ -67,12 +66,12 @@ def default_thresholds(vehicle_kind: str) -> Thresholds:
 _ZONE_COLUMNS = "id, name, kind, site_id, geometry, radius_m, width_m, active, updated_at"
 
 
-def get_revision(conn: psycopg.Connection) -> str:
+def get_revision(conn: Conn) -> str:
     """The token that changes with every change to geofences (see migration 0008)."""
     return str(conn.execute("SELECT token FROM geofence_revision").fetchone()["token"])
 
 
-def get_context_versions(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> dict[int, str]:
+def get_context_versions(conn: Conn, vehicle_ids: Iterable[int]) -> dict[int, str]:
     """Each vehicle's context version (migration 0016): it changes with every change to what
     `get_vehicle_contexts` reads of that vehicle, depot zones apart (see `get_revision`)."""
     with conn.cursor(row_factory=tuple_row) as cursor:
@@ -81,20 +80,20 @@ def get_context_versions(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -
         return dict(cursor.fetchall())
 
 
-def list_zones(conn: psycopg.Connection, *, active_only: bool = False) -> list[ZoneRow]:
+def list_zones(conn: Conn, *, active_only: bool = False) -> list[ZoneRow]:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
         return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences"
                               " WHERE active OR NOT %(active_only)s ORDER BY id",
                               {"active_only": active_only}).fetchall()
 
 
-def get_zone(conn: psycopg.Connection, zone_id: int) -> ZoneRow | None:
+def get_zone(conn: Conn, zone_id: int) -> ZoneRow | None:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
         return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences WHERE id = %(id)s",
                               {"id": zone_id}).fetchone()
 
 
-def insert_zone(conn: psycopg.Connection, *, name: str, kind: str, site_id: int | None, geometry: dict,
+def insert_zone(conn: Conn, *, name: str, kind: str, site_id: int | None, geometry: dict,
                 radius_m: float | None, width_m: float | None, active: bool = True) -> ZoneRow:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
         return cursor.execute(
@@ -105,7 +104,7 @@ def insert_zone(conn: psycopg.Connection, *, name: str, kind: str, site_id: int 
              "radius_m": radius_m, "width_m": width_m, "active": active}).fetchone()
 
 
-def update_zone(conn: psycopg.Connection, zone_id: int, *, name: str, kind: str, site_id: int | None,
+def update_zone(conn: Conn, zone_id: int, *, name: str, kind: str, site_id: int | None,
                 geometry: dict, radius_m: float | None, width_m: float | None, active: bool,
                 now: datetime) -> ZoneRow | None:
     """Replace every field of a zone (the service merges a PATCH first)."""
@@ -119,11 +118,11 @@ def update_zone(conn: psycopg.Connection, zone_id: int, *, name: str, kind: str,
              "radius_m": radius_m, "width_m": width_m, "active": active, "now": now}).fetchone()
 
 
-def delete_zone(conn: psycopg.Connection, zone_id: int) -> bool:
+def delete_zone(conn: Conn, zone_id: int) -> bool:
     return conn.execute("DELETE FROM geofences WHERE id = %(id)s", {"id": zone_id}).rowcount == 1
 
 
-def get_thresholds(conn: psycopg.Connection) -> dict[str, Thresholds]:
+def get_thresholds(conn: Conn) -> dict[str, Thresholds]:
     with conn.cursor(row_factory=class_row(Thresholds)) as cursor:
         rows = cursor.execute(
             "SELECT vehicle_kind, confirm_fixes, confirm_seconds, theft_displacement_m,"
@@ -132,7 +131,7 @@ def get_thresholds(conn: psycopg.Connection) -> dict[str, Thresholds]:
     return {row.vehicle_kind: row for row in rows}
 
 
-def update_thresholds(conn: psycopg.Connection, vehicle_kind: str, *, now: datetime, **values: float) -> bool:
+def update_thresholds(conn: Conn, vehicle_kind: str, *, now: datetime, **values: float) -> bool:
     """Set some thresholds of a kind; unknown names are refused by the caller's schema."""
     current = get_thresholds(conn).get(vehicle_kind)
     if current is None:
@@ -146,7 +145,7 @@ def update_thresholds(conn: psycopg.Connection, vehicle_kind: str, *, now: datet
         " WHERE vehicle_kind = %(vehicle_kind)s", {**merged, "now": now}).rowcount == 1
 
 
-def get_vehicle_contexts(conn: psycopg.Connection,
+def get_vehicle_contexts(conn: Conn,
                          vehicle_ids: Iterable[int]) -> dict[int, tuple[str | None, VehicleContext]]:
     """Kind, home depot zone, current loan (active or overdue) and open alerts of each vehicle,
     with its context version read in the same statement (None: never changed since 0016)."""
@@ -171,7 +170,7 @@ def get_vehicle_contexts(conn: psycopg.Connection,
     return {row[1]: (row[0], VehicleContext(*row[1:])) for row in rows}
 
 
-def load_zone_states(conn: psycopg.Connection,
+def load_zone_states(conn: Conn,
                      last_fix_times: Mapping[int, datetime | None]) -> dict[int, VehicleZones]:
     """Each vehicle's zone states, with the latest fix time its caller knows of (for the
     ingest path, vehicle_state.fix_time before the batch); None means no fix yet."""
@@ -185,7 +184,7 @@ def load_zone_states(conn: psycopg.Connection,
     return states
 
 
-def save_zone_states(conn: psycopg.Connection, states: Iterable[VehicleZones]) -> None:
+def save_zone_states(conn: Conn, states: Iterable[VehicleZones]) -> None:
     """Replace the stored zone states of these vehicles (the caller holds their locks).
 
     Only vehicles whose zone states changed need passing: most batches move no vehicle
@@ -219,7 +218,7 @@ class EventRow:
     details: dict
 
 
-def insert_events(conn: psycopg.Connection, events: Iterable[EventRow]) -> None:
+def insert_events(conn: Conn, events: Iterable[EventRow]) -> None:
     rows = [{**event.__dict__, "details": Jsonb(event.details)} for event in events]
     if rows:
         with conn.cursor() as cursor:
@@ -237,7 +236,7 @@ class SilentTracker:
     silent_after: timedelta
 
 
-def silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[SilentTracker]:
+def silent_trackers(conn: Conn, *, now: datetime) -> list[SilentTracker]:
     """Vehicles in service whose enabled tracker has said nothing for longer than its kind allows."""
     with conn.cursor(row_factory=class_row(SilentTracker)) as cursor:
         return cursor.execute(
@@ -252,7 +251,7 @@ def silent_trackers(conn: psycopg.Connection, *, now: datetime) -> list[SilentTr
             " ORDER BY v.id", {"now": now}).fetchall()
 
 
-def list_events(conn: psycopg.Connection, *, vehicle_id: int | None, event_type: str | None,
+def list_events(conn: Conn, *, vehicle_id: int | None, event_type: str | None,
                 start: datetime, end: datetime, limit: int) -> list[dict]:
     """Events in [start, end), newest first. The position of an event that happened while
     the vehicle was lent is the participant's (docs/PRIVACY.md): it is left out."""
@@ -286,11 +285,11 @@ class Site:
     lat: float
 
 
-def list_sites(conn: psycopg.Connection) -> list[Site]:
+def list_sites(conn: Conn) -> list[Site]:
     with conn.cursor(row_factory=class_row(Site)) as cursor:
         return cursor.execute("SELECT id, name, municipality, lon, lat FROM sites ORDER BY name").fetchall()
 
 
-def site_positions(conn: psycopg.Connection) -> dict[int, tuple[float, float]]:
+def site_positions(conn: Conn) -> dict[int, tuple[float, float]]:
     """Each site's (lon, lat), by id: where a depot zone and a service area must reach."""
     return {row["id"]: (row["lon"], row["lat"]) for row in conn.execute("SELECT id, lon, lat FROM sites").fetchall()}

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import shapely
 
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, NotFound
 from geofence import repository
 from geofence.repository import ZoneRow
@@ -58,7 +59,7 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
             "radius_m": fields.get("radius_m"), "width_m": fields.get("width_m"), "active": active}
 
 
-def _check_operational(conn: psycopg.Connection, fields: dict[str, Any]) -> None:
+def _check_operational(conn: Conn, fields: dict[str, Any]) -> None:
     """A depot zone holds its site; a service area holds at least one of the association's
     sites. Only these two kinds may place a lent vehicle (docs/PRIVACY.md), so neither may be
     drawn around somewhere else, such as a participant's home."""
@@ -78,7 +79,7 @@ def _check_operational(conn: psycopg.Connection, fields: dict[str, Any]) -> None
                                              " l'association.")
 
 
-def create_zone(conn: psycopg.Connection, feature: Any) -> ZoneRow:
+def create_zone(conn: Conn, feature: Any) -> ZoneRow:
     """Store a new zone from a Feature; InvalidZone (422) or Conflict (name taken)."""
     fields = _checked(_fields(feature))
     _check_operational(conn, fields)
@@ -91,7 +92,7 @@ def create_zone(conn: psycopg.Connection, feature: Any) -> ZoneRow:
         raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.") from None
 
 
-def update_zone(conn: psycopg.Connection, zone_id: int, changes: dict[str, Any], *, now: datetime) -> ZoneRow:
+def update_zone(conn: Conn, zone_id: int, changes: dict[str, Any], *, now: datetime) -> ZoneRow:
     """Apply a PATCH (any of the Feature's properties, and `geometry`); the result is checked whole."""
     current = repository.get_zone(conn, zone_id)
     if current is None:
@@ -117,7 +118,7 @@ def update_zone(conn: psycopg.Connection, zone_id: int, changes: dict[str, Any],
         raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.") from None
 
 
-def delete_zone(conn: psycopg.Connection, zone_id: int) -> None:
+def delete_zone(conn: Conn, zone_id: int) -> None:
     """Delete a zone; its events keep their history with geofence_id set to NULL."""
     if not repository.delete_zone(conn, zone_id):
         raise NotFound(f"Zone n° {zone_id} inconnue.")

@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psycopg
 from psycopg.rows import class_row
+
+from fleetbase.db import Conn
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ SELECT_INCIDENTS = """
 """
 
 
-def get_incident(conn: psycopg.Connection, incident_id: int, *, auto_close_after: timedelta,
+def get_incident(conn: Conn, incident_id: int, *, auto_close_after: timedelta,
                  lock: bool = False) -> Incident | None:
     """One incident; `lock`: its row held until commit (renewals and closings one at a time)."""
     with conn.cursor(row_factory=class_row(Incident)) as cursor:
@@ -53,7 +54,7 @@ def get_incident(conn: psycopg.Connection, incident_id: int, *, auto_close_after
                               {"id": incident_id, "auto_close_after": auto_close_after}).fetchone()
 
 
-def list_incidents(conn: psycopg.Connection, *, status: str | None, vehicle_id: int | None, loan_id: int | None,
+def list_incidents(conn: Conn, *, status: str | None, vehicle_id: int | None, loan_id: int | None,
                    auto_close_after: timedelta, limit: int) -> list[Incident]:
     """Newest first."""
     with conn.cursor(row_factory=class_row(Incident)) as cursor:
@@ -67,7 +68,7 @@ def list_incidents(conn: psycopg.Connection, *, status: str | None, vehicle_id: 
              "limit": limit}).fetchall()
 
 
-def loan_incidents(conn: psycopg.Connection, loan_id: int) -> list[dict]:
+def loan_incidents(conn: Conn, loan_id: int) -> list[dict]:
     """A loan's incidents with their renewals, oldest first (a participant's export)."""
     return conn.execute(
         "SELECT i.id, i.kind, i.reason, i.opened_at, i.renewed_at, i.closed_at, i.outcome,"
@@ -76,12 +77,12 @@ def loan_incidents(conn: psycopg.Connection, loan_id: int) -> list[dict]:
         " FROM incidents i WHERE i.loan_id = %(loan_id)s ORDER BY i.opened_at, i.id", {"loan_id": loan_id}).fetchall()
 
 
-def renewals(conn: psycopg.Connection, incident_id: int) -> list[dict]:
+def renewals(conn: Conn, incident_id: int) -> list[dict]:
     return conn.execute("SELECT renewed_at, renewed_by, reason FROM incident_renewals"
                         " WHERE incident_id = %(id)s ORDER BY renewed_at, id", {"id": incident_id}).fetchall()
 
 
-def insert_incident(conn: psycopg.Connection, *, vehicle_id: int, loan_id: int | None, kind: str, reason: str,
+def insert_incident(conn: Conn, *, vehicle_id: int, loan_id: int | None, kind: str, reason: str,
                     alert_id: int | None, opened_by: int, now: datetime) -> int:
     """A new open incident's id; UniqueViolation when the vehicle has one open already."""
     return conn.execute(
@@ -92,7 +93,7 @@ def insert_incident(conn: psycopg.Connection, *, vehicle_id: int, loan_id: int |
          "opened_by": opened_by, "now": now}).fetchone()["id"]
 
 
-def insert_renewal(conn: psycopg.Connection, incident_id: int, *, renewed_by: int, reason: str,
+def insert_renewal(conn: Conn, incident_id: int, *, renewed_by: int, reason: str,
                    now: datetime) -> None:
     conn.execute("INSERT INTO incident_renewals (incident_id, renewed_by, renewed_at, reason)"
                  " VALUES (%(id)s, %(by)s, %(now)s, %(reason)s)",
@@ -100,14 +101,14 @@ def insert_renewal(conn: psycopg.Connection, incident_id: int, *, renewed_by: in
     conn.execute("UPDATE incidents SET renewed_at = %(now)s WHERE id = %(id)s", {"id": incident_id, "now": now})
 
 
-def close_incident(conn: psycopg.Connection, incident_id: int, *, closed_by: int | None, outcome: str,
+def close_incident(conn: Conn, incident_id: int, *, closed_by: int | None, outcome: str,
                    at: datetime) -> None:
     conn.execute("UPDATE incidents SET closed_at = %(at)s, closed_by = %(by)s, outcome = %(outcome)s"
                  " WHERE id = %(id)s AND closed_at IS NULL",
                  {"id": incident_id, "by": closed_by, "outcome": outcome, "at": at})
 
 
-def expired_open(conn: psycopg.Connection, *, now: datetime, auto_close_after: timedelta) -> list[Incident]:
+def expired_open(conn: Conn, *, now: datetime, auto_close_after: timedelta) -> list[Incident]:
     """Open incidents past their expiry, locked (another closing waits, then finds them closed)."""
     with conn.cursor(row_factory=class_row(Incident)) as cursor:
         return cursor.execute(
@@ -117,7 +118,7 @@ def expired_open(conn: psycopg.Connection, *, now: datetime, auto_close_after: t
             {"now": now, "auto_close_after": auto_close_after}).fetchall()
 
 
-def vehicle_loan(conn: psycopg.Connection, vehicle_id: int, *, loan_id: int | None) -> dict | None:
+def vehicle_loan(conn: Conn, vehicle_id: int, *, loan_id: int | None) -> dict | None:
     """The loan `loan_id` if it holds this vehicle, or (None) the vehicle's loan out now."""
     return conn.execute(
         "SELECT id, status FROM loans WHERE vehicle_id = %(vehicle_id)s"
@@ -125,11 +126,11 @@ def vehicle_loan(conn: psycopg.Connection, vehicle_id: int, *, loan_id: int | No
         " ORDER BY starts_at DESC LIMIT 1", {"vehicle_id": vehicle_id, "loan_id": loan_id}).fetchone()
 
 
-def alert_vehicle(conn: psycopg.Connection, alert_id: int) -> dict | None:
+def alert_vehicle(conn: Conn, alert_id: int) -> dict | None:
     return conn.execute("SELECT id, vehicle_id, kind FROM alerts WHERE id = %(id)s", {"id": alert_id}).fetchone()
 
 
-def notify_vehicle_changed(conn: psycopg.Connection, vehicle_ids: list[int]) -> None:
+def notify_vehicle_changed(conn: Conn, vehicle_ids: list[int]) -> None:
     """Tell the live stream (`fleet_api.live.hub`, channel vehicle_state) at commit: what it
     shows of these vehicles changes when an incident opens or closes."""
     if vehicle_ids:
@@ -137,7 +138,7 @@ def notify_vehicle_changed(conn: psycopg.Connection, vehicle_ids: list[int]) -> 
                      {"payload": json.dumps({"vehicle_ids": sorted(set(vehicle_ids))})})
 
 
-def loans_not_returned(conn: psycopg.Connection, *, ended_before: datetime) -> list[dict]:
+def loans_not_returned(conn: Conn, *, ended_before: datetime) -> list[dict]:
     """Overdue loans that ended before `ended_before`: their vehicle, label and end."""
     return conn.execute(
         "SELECT l.id, l.vehicle_id, v.label AS vehicle_label, l.ends_at FROM loans l"

@@ -18,6 +18,7 @@ import psycopg
 from alerts.raising import AlertDraft, open_alerts
 from fleet import vehicles
 from fleetbase import audit_repository as audit
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from incidents import repository
 from incidents.repository import Incident
@@ -49,7 +50,7 @@ def incident_offer(alert: dict) -> dict | None:
                      "alert_id": alert["id"], "reason": ""}}
 
 
-def not_returned_alerts(conn: psycopg.Connection, *, now: datetime, after: timedelta, zone) -> list[int]:
+def not_returned_alerts(conn: Conn, *, now: datetime, after: timedelta, zone) -> list[int]:
     """For the scheduler: one alert to the fleet manager per loan still overdue `after` its end,
     offering a "vehicle not returned" incident (the text names no place). Resolved at check-in."""
     drafts = [AlertDraft(
@@ -68,7 +69,7 @@ def _written(text: str, what: str) -> str:
     return text
 
 
-def open_incident(conn: psycopg.Connection, *, vehicle_id: int, kind: IncidentKind, reason: str,
+def open_incident(conn: Conn, *, vehicle_id: int, kind: IncidentKind, reason: str,
                   loan_id: int | None, alert_id: int | None, user_id: int, now: datetime,
                   auto_close_after: timedelta) -> Incident:
     """Open an incident on a vehicle (on its loan out now, unless `loan_id` names another of its loans).
@@ -102,7 +103,7 @@ def open_incident(conn: psycopg.Connection, *, vehicle_id: int, kind: IncidentKi
     return incident
 
 
-def renew_incident(conn: psycopg.Connection, incident_id: int, *, reason: str, user_id: int, now: datetime,
+def renew_incident(conn: Conn, incident_id: int, *, reason: str, user_id: int, now: datetime,
                    auto_close_after: timedelta) -> Incident:
     """Keep an open incident open for another `auto_close_after`, with a written reason."""
     reason = _written(reason, "Le motif du renouvellement")
@@ -113,7 +114,7 @@ def renew_incident(conn: psycopg.Connection, incident_id: int, *, reason: str, u
     return incident
 
 
-def close_incident(conn: psycopg.Connection, incident_id: int, *, outcome: str, user_id: int, now: datetime,
+def close_incident(conn: Conn, incident_id: int, *, outcome: str, user_id: int, now: datetime,
                    auto_close_after: timedelta) -> Incident:
     """Close an open incident with its outcome (vehicle found, participant reached…)."""
     outcome = _written(outcome, "L'issue de l'incident")
@@ -125,7 +126,7 @@ def close_incident(conn: psycopg.Connection, incident_id: int, *, outcome: str, 
     return closed
 
 
-def close_expired_incidents(conn: psycopg.Connection, *, now: datetime, auto_close_after: timedelta) -> list[int]:
+def close_expired_incidents(conn: Conn, *, now: datetime, auto_close_after: timedelta) -> list[int]:
     """The scheduler's job: close every incident neither renewed nor closed in time; their ids.
 
     Each is closed at its expiry (not at the job's run): from then on it showed nothing.
@@ -141,7 +142,7 @@ def close_expired_incidents(conn: psycopg.Connection, *, now: datetime, auto_clo
     return [incident.id for incident in expired]
 
 
-def get_incident(conn: psycopg.Connection, incident_id: int, *, auto_close_after: timedelta) -> Incident:
+def get_incident(conn: Conn, incident_id: int, *, auto_close_after: timedelta) -> Incident:
     incident = repository.get_incident(conn, incident_id, auto_close_after=auto_close_after)
     if incident is None:
         raise NotFound(f"Incident n° {incident_id} inconnu.")
@@ -153,7 +154,7 @@ def is_in_force(incident: Incident | None, *, now: datetime) -> bool:
     return incident is not None and incident.closed_at is None and incident.expires_at > now
 
 
-def _open_or_conflict(conn: psycopg.Connection, incident_id: int, *, now: datetime,
+def _open_or_conflict(conn: Conn, incident_id: int, *, now: datetime,
                       auto_close_after: timedelta) -> Incident:
     incident = repository.get_incident(conn, incident_id, auto_close_after=auto_close_after, lock=True)
     if incident is None:
@@ -163,7 +164,7 @@ def _open_or_conflict(conn: psycopg.Connection, incident_id: int, *, now: dateti
     return incident
 
 
-def _audit(conn: psycopg.Connection, incident: Incident, *, action: str, user_id: int | None, now: datetime,
+def _audit(conn: Conn, incident: Incident, *, action: str, user_id: int | None, now: datetime,
            reason: str, extra: dict | None = None) -> None:
     """On the vehicle (the audit log is read by vehicle), naming the incident and its loan."""
     audit.record(conn, user_id=user_id, action=action, subject_type="vehicle", subject_id=incident.vehicle_id,

@@ -8,10 +8,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
 
-import psycopg
 from psycopg.rows import class_row, tuple_row
 
-from fleetbase.db import id_array
+from fleetbase.db import Conn, id_array
 
 # Advisory-lock namespace for "this vehicle's state is being computed" (see lock_vehicles).
 VEHICLE_LOCK_NAMESPACE = 7411
@@ -69,7 +68,7 @@ STATE_TYPES = ["int8", "timestamptz", "float8", "float8", "float4", "float4", "f
                "timestamptz", "timestamptz", "float8", "float8", "timestamptz", "float8", "float8"]
 
 
-def prepare_session(conn: psycopg.Connection) -> None:
+def prepare_session(conn: Conn) -> None:
     """Per-connection staging tables that COPY fills and each commit (or rollback) empties;
     they exist once the caller commits (the worker does, before its first batch)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS positions_staging"
@@ -78,7 +77,7 @@ def prepare_session(conn: psycopg.Connection) -> None:
                  " (LIKE vehicle_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
 
 
-def load_trackers(conn: psycopg.Connection, *, tracker_ids: list[str] | None = None) -> dict[str, TrackerInfo]:
+def load_trackers(conn: Conn, *, tracker_ids: list[str] | None = None) -> dict[str, TrackerInfo]:
     """Every registered tracker, or those of `tracker_ids` that are registered."""
     with conn.cursor(row_factory=class_row(TrackerInfo)) as cursor:
         cursor.execute("SELECT t.tracker_id, t.vehicle_id, v.kind, t.enabled"
@@ -88,7 +87,7 @@ def load_trackers(conn: psycopg.Connection, *, tracker_ids: list[str] | None = N
         return {tracker.tracker_id: tracker for tracker in cursor}
 
 
-def lock_vehicles(conn: psycopg.Connection, vehicle_ids: list[int]) -> None:
+def lock_vehicles(conn: Conn, vehicle_ids: list[int]) -> None:
     """Serialise work on these vehicles across workers until commit.
 
     Shared subscriptions hand a vehicle's messages to any worker; taking the locks in
@@ -101,7 +100,7 @@ def lock_vehicles(conn: psycopg.Connection, vehicle_ids: list[int]) -> None:
     )
 
 
-def get_states(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, tuple[str, VehicleState]]:
+def get_states(conn: Conn, vehicle_ids: list[int]) -> dict[int, tuple[str, VehicleState]]:
     """Each vehicle's state row with its version (xmin: every write to the row changes it)."""
     # Plain tuples: building the dataclass positionally is several times cheaper per row
     # than class_row.
@@ -111,7 +110,7 @@ def get_states(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, tu
         return {row[1]: (row[0], VehicleState(*row[1:])) for row in cursor}
 
 
-def get_state_versions(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, str]:
+def get_state_versions(conn: Conn, vehicle_ids: list[int]) -> dict[int, str]:
     """The version (xmin) of each vehicle's state row: cheap to read, to check a copy against."""
     with conn.cursor(row_factory=tuple_row) as cursor:
         cursor.execute("SELECT vehicle_id, xmin::text FROM vehicle_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
@@ -119,20 +118,20 @@ def get_state_versions(conn: psycopg.Connection, vehicle_ids: list[int]) -> dict
         return dict(cursor.fetchall())
 
 
-def transaction_version(conn: psycopg.Connection) -> str:
+def transaction_version(conn: Conn) -> str:
     """The version that rows written by the current transaction carry (its xid, as xmin shows it)."""
     with conn.cursor(row_factory=tuple_row) as cursor:
         return cursor.execute("SELECT pg_current_xact_id()::xid::text").fetchone()[0]
 
 
-def maintain_partitions(conn: psycopg.Connection, *, days_ahead: int = 2) -> int:
+def maintain_partitions(conn: Conn, *, days_ahead: int = 2) -> int:
     """Create the coming days' partitions; give up (LockNotAvailable) rather than wait long."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
     row = conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created", {"days": days_ahead}).fetchone()
     return row["created"]
 
 
-def insert_positions(conn: psycopg.Connection, rows: list[tuple]) -> set[tuple[int, datetime]]:
+def insert_positions(conn: Conn, rows: list[tuple]) -> set[tuple[int, datetime]]:
     """COPY rows (POSITION_COLUMNS order) in; return the (vehicle, fix time) pairs that were new.
 
     COPY cannot skip conflicts, so rows go through a staging table and one
@@ -151,7 +150,7 @@ def insert_positions(conn: psycopg.Connection, rows: list[tuple]) -> set[tuple[i
         return set(cursor.fetchall())
 
 
-def save_states(conn: psycopg.Connection, states: list[VehicleState]) -> None:
+def save_states(conn: Conn, states: list[VehicleState]) -> None:
     """Write whole rows computed under the vehicles' locks (see lock_vehicles)."""
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in STATE_COLUMNS[1:])
     row_of = attrgetter(*STATE_COLUMNS)
@@ -167,7 +166,7 @@ def save_states(conn: psycopg.Connection, states: list[VehicleState]) -> None:
         )
 
 
-def insert_dead_letters(conn: psycopg.Connection, letters: list[tuple[str, str | None, bytes, str, str]]) -> None:
+def insert_dead_letters(conn: Conn, letters: list[tuple[str, str | None, bytes, str, str]]) -> None:
     """Rows of (topic, tracker_id, payload, reason, detail)."""
     if not letters:
         return
@@ -187,7 +186,7 @@ class AwaitingLetter:
     received_at: datetime
 
 
-def letters_of_registered_trackers(conn: psycopg.Connection, *, limit: int) -> list[AwaitingLetter]:
+def letters_of_registered_trackers(conn: Conn, *, limit: int) -> list[AwaitingLetter]:
     """`unknown_tracker` letters not replayed yet whose tracker now exists, oldest first,
     locked (another worker replaying at the same time skips them)."""
     with conn.cursor(row_factory=class_row(AwaitingLetter)) as cursor:
@@ -198,18 +197,18 @@ def letters_of_registered_trackers(conn: psycopg.Connection, *, limit: int) -> l
             " ORDER BY d.id LIMIT %(limit)s FOR UPDATE OF d SKIP LOCKED", {"limit": limit}).fetchall()
 
 
-def mark_replayed(conn: psycopg.Connection, letter_ids: list[int], *, now: datetime) -> None:
+def mark_replayed(conn: Conn, letter_ids: list[int], *, now: datetime) -> None:
     conn.execute("UPDATE dead_letters SET replayed_at = %(now)s WHERE id = ANY(%(ids)s::bigint[])",
                  {"now": now, "ids": id_array(letter_ids)})
 
 
-def expire_positions(conn: psycopg.Connection, *, retention_days: int) -> int:
+def expire_positions(conn: Conn, *, retention_days: int) -> int:
     """Roll up and drop the days past retention; return how many day partitions went."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
     return conn.execute("SELECT expire_positions(%(days)s) AS dropped", {"days": retention_days}).fetchone()["dropped"]
 
 
-def mark_silent_offline(conn: psycopg.Connection, *, silent_since: datetime, now: datetime) -> list[int]:
+def mark_silent_offline(conn: Conn, *, silent_since: datetime, now: datetime) -> list[int]:
     """Vehicles whose tracker has said nothing since `silent_since` go offline."""
     rows = conn.execute(
         "UPDATE vehicle_state SET online = false, online_changed_at = %(now)s, updated_at = %(now)s"
@@ -219,7 +218,7 @@ def mark_silent_offline(conn: psycopg.Connection, *, silent_since: datetime, now
     return [row["vehicle_id"] for row in rows]
 
 
-def notify_changed(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> None:
+def notify_changed(conn: Conn, vehicle_ids: Iterable[int]) -> None:
     """Tell live-stream listeners (any API process) which vehicles changed; sent at commit."""
     ids = sorted(set(vehicle_ids))
     for start in range(0, len(ids), 500):  # NOTIFY payloads stay well under 8,000 bytes
@@ -227,20 +226,20 @@ def notify_changed(conn: psycopg.Connection, vehicle_ids: Iterable[int]) -> None
                      {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"vehicle_ids": ids[start:start + 500]})})
 
 
-def notify_events(conn: psycopg.Connection, events: list[dict]) -> None:
+def notify_events(conn: Conn, events: list[dict]) -> None:
     """Tell live-stream listeners of the batch's zone events (without positions); sent at commit."""
     for start in range(0, len(events), 40):  # NOTIFY payloads stay well under 8,000 bytes
         conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
                      {"channel": EVENTS_CHANNEL, "payload": json.dumps({"events": events[start:start + 40]})})
 
 
-def load_counters(conn: psycopg.Connection, worker_id: str) -> dict[str, float]:
+def load_counters(conn: Conn, worker_id: str) -> dict[str, float]:
     rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = %(worker_id)s",
                         {"worker_id": worker_id}).fetchall()
     return {row["name"]: row["value"] for row in rows}
 
 
-def save_counters(conn: psycopg.Connection, worker_id: str, values: dict[str, float]) -> None:
+def save_counters(conn: Conn, worker_id: str, values: dict[str, float]) -> None:
     if not values:
         return
     names = list(values)
@@ -252,7 +251,7 @@ def save_counters(conn: psycopg.Connection, worker_id: str, values: dict[str, fl
     )
 
 
-def counters_over_workers(conn: psycopg.Connection) -> list[dict]:
+def counters_over_workers(conn: Conn) -> list[dict]:
     """Each counter summed over every ingest worker (what `/metrics` shows)."""
     return conn.execute("SELECT name, sum(value) AS value FROM ingest_counters GROUP BY name ORDER BY name").fetchall()
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from fleetbase.db import Conn
 from fleetbase.location_policy import LocationPolicy
 from geofence.evaluation import ContextCache, ZoneCache, evaluate
 from geofence.transitions import VehicleZones
@@ -81,7 +81,7 @@ class IngestService:
         self.contexts = ContextCache()
         self.protocols = ProtocolDirectory()  # OwnTracks keys, Traccar device ids
 
-    def store_batch(self, conn: psycopg.Connection, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
+    def store_batch(self, conn: Conn, envelopes: list[Envelope], *, now: datetime) -> BatchOutcome:
         outcome = BatchOutcome(messages=len(envelopes))
         items: dict[tuple[int, datetime], _Item] = {}
         statuses: list[tuple[StatusUpdate, TrackerInfo]] = []
@@ -139,7 +139,7 @@ class IngestService:
         repository.insert_dead_letters(conn, letters)
         return outcome
 
-    def replay_unknown_trackers(self, conn: psycopg.Connection, *, now: datetime,
+    def replay_unknown_trackers(self, conn: Conn, *, now: datetime,
                                 limit: int = 1000) -> BatchOutcome | None:
         """Store the messages dead-lettered as `unknown_tracker` whose tracker is registered
         now, as if they had just arrived (with their first receipt time); mark them replayed.
@@ -152,7 +152,7 @@ class IngestService:
         repository.mark_replayed(conn, [letter.id for letter in letters], now=now)
         return outcome
 
-    def _store_vehicles(self, conn: psycopg.Connection, vehicle_ids: list[int],
+    def _store_vehicles(self, conn: Conn, vehicle_ids: list[int],
                         items: dict[tuple[int, datetime], _Item], statuses: list[tuple[StatusUpdate, TrackerInfo]],
                         outcome: BatchOutcome, *, now: datetime) -> set[int]:
         repository.lock_vehicles(conn, vehicle_ids)
@@ -212,7 +212,7 @@ class IngestService:
                 state.online, state.online_changed_at = status.online, status.at
                 changed.add(tracker.vehicle_id)
 
-    def _evaluate_zones(self, conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
+    def _evaluate_zones(self, conn: Conn, items: dict[tuple[int, datetime], _Item],
                         inserted: set[tuple[int, datetime]], last_fix_times: dict[int, datetime | None],
                         outcome: BatchOutcome, *, now: datetime) -> dict[int, VehicleZones]:
         """Zone transitions, events and alerts for the readings stored (geofence.evaluate);
@@ -231,7 +231,7 @@ class IngestService:
         return evaluation.states
 
     @staticmethod
-    def _write_positions(conn: psycopg.Connection, items: dict[tuple[int, datetime], _Item],
+    def _write_positions(conn: Conn, items: dict[tuple[int, datetime], _Item],
                          outcome: BatchOutcome) -> set[tuple[int, datetime]]:
         rows = [_position_row(vehicle_id, item) for (vehicle_id, _), item in items.items()]
         inserted = repository.insert_positions(conn, rows)

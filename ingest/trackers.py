@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-import psycopg
-
+from fleetbase.db import Conn
 from ingest import repository
 from ingest.repository import TrackerInfo
 
@@ -22,7 +21,7 @@ class TrackerDirectory:
         self._trackers: dict[str, TrackerInfo] = {}
         self._loaded_at: datetime | None = None
 
-    def find(self, conn: psycopg.Connection, tracker_ids: Iterable[str], *,
+    def find(self, conn: Conn, tracker_ids: Iterable[str], *,
              now: datetime) -> dict[str, TrackerInfo]:
         """The registered trackers among `tracker_ids` (at most one query for those not cached)."""
         wanted = set(tracker_ids)

@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
-
+from fleetbase.db import Conn
 from geofence import repository as geofence_repository
 from geofence.transitions import VehicleZones, ZoneState
 from ingest import repository
@@ -35,7 +34,7 @@ class VehicleCache:
     def __init__(self) -> None:
         self._entries: dict[int, _Entry] = {}
 
-    def states(self, conn: psycopg.Connection, vehicle_ids: list[int]) -> dict[int, VehicleState]:
+    def states(self, conn: Conn, vehicle_ids: list[int]) -> dict[int, VehicleState]:
         """The current state of each vehicle that has one (call under the vehicles' locks).
 
         The objects are the cached ones: after changing them, call `written` once the
@@ -58,7 +57,7 @@ class VehicleCache:
                 states[vehicle_id] = state
         return states
 
-    def zones(self, conn: psycopg.Connection,
+    def zones(self, conn: Conn,
               last_fix_times: dict[int, datetime | None]) -> dict[int, VehicleZones]:
         """Zone states of these vehicles, as `geofence.evaluate` takes them: `last_fix_times`
         are their fix times before the batch (None: no fix yet)."""
@@ -74,7 +73,7 @@ class VehicleCache:
             result |= geofence_repository.load_zone_states(conn, missing)
         return result
 
-    def written(self, conn: psycopg.Connection, states: Iterable[VehicleState],
+    def written(self, conn: Conn, states: Iterable[VehicleState],
                 zones: dict[int, VehicleZones]) -> None:
         """These states (and zone states) were saved in the current transaction."""
         version = repository.transaction_version(conn)

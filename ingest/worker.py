@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from fleetbase.db import connect
+from fleetbase.db import Conn, connect
 from geofence.evaluation import ZoneCache, check_silent_trackers
 from ingest import repository
 from ingest.decoding import Limits
@@ -77,7 +77,7 @@ class IngestWorker:
         self._carried: list[Incoming] = []  # what the last batch left of its last chunk
         self.generation = 0  # the receiver's current broker connection; 0 before the first
         self.counters = Counters()
-        self.conn: psycopg.Connection | None = None
+        self.conn: Conn | None = None
         self._last_housekeeping = 0.0
         self._next_expiry = 0.0
         self._receiver: multiprocessing.process.BaseProcess | None = None
@@ -322,7 +322,7 @@ class IngestWorker:
                  self.counters.get("ingest_out_of_order_total"),
                  sum(v for k, v in self.counters.values.items() if k.startswith("ingest_rejected_total")))
 
-    def _replay_letters(self, conn: psycopg.Connection, *, now: datetime) -> bool:
+    def _replay_letters(self, conn: Conn, *, now: datetime) -> bool:
         """Store what was dead-lettered as `unknown_tracker` and whose tracker is registered
         now; False when the database went away."""
         trial = self.counters.copy()
@@ -346,7 +346,7 @@ class IngestWorker:
         return True
 
     # --- database connection ---------------------------------------------------------
-    def _connection(self) -> psycopg.Connection:
+    def _connection(self) -> Conn:
         if self.conn is None or self.conn.closed:
             self.conn = connect(self.settings.database_url, name=f"ingest:{self.settings.ingest_client_id}")
             repository.prepare_session(self.conn)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput
 from fleetbase.geo import haversine_km
 from loans import repository, rules
 
 
-def available_vehicles(conn: psycopg.Connection, *, kind: str | None, starts_at: datetime, ends_at: datetime,
+def available_vehicles(conn: Conn, *, kind: str | None, starts_at: datetime, ends_at: datetime,
                        site_id: int | None, max_distance_km: float | None) -> list[dict]:
     """Free vehicles over [starts_at, ends_at) (turnaround included), each with its depot's
     distance from `site_id` (nearest first), its energy level and pending requests."""

@@ -13,10 +13,10 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
 from icalendar import Calendar, Event
 
 from fleet import vehicle_repository
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput, NotFound
 from loans import calendar_repository, participant_repository, planning_repository, repository
 from loans.planning import MAX_LOANS, STATUS_WORDS, initials
@@ -31,7 +31,7 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def create_feed(conn: psycopg.Connection, *, site_id: int | None, vehicle_id: int | None, user_id: int,
+def create_feed(conn: Conn, *, site_id: int | None, vehicle_id: int | None, user_id: int,
                 now: datetime) -> tuple[dict, str]:
     """A new feed of a depot or a vehicle, and its token (to be shown once)."""
     if (site_id is None) == (vehicle_id is None):
@@ -46,12 +46,12 @@ def create_feed(conn: psycopg.Connection, *, site_id: int | None, vehicle_id: in
     return next(feed for feed in calendar_repository.live_feeds(conn) if feed["id"] == feed_id), token
 
 
-def revoke_feed(conn: psycopg.Connection, feed_id: int, *, user_id: int, now: datetime) -> None:
+def revoke_feed(conn: Conn, feed_id: int, *, user_id: int, now: datetime) -> None:
     if not calendar_repository.revoke_feed(conn, feed_id, by_user_id=user_id, now=now):
         raise NotFound("Ce calendrier n'existe pas ou a déjà été révoqué.")
 
 
-def feed_calendar(conn: psycopg.Connection, token: str, *, now: datetime, zone: ZoneInfo) -> bytes:
+def feed_calendar(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> bytes:
     """The feed's .ics document: its loans from two months ago to a year ahead."""
     feed = calendar_repository.feed_by_token(conn, token_hash(token))
     if feed is None:
@@ -92,5 +92,5 @@ def _event(loan: dict, vehicle: dict, name: tuple[str, str] | None, *, now: date
     return event
 
 
-def live_feeds(conn: psycopg.Connection) -> list[dict]:
+def live_feeds(conn: Conn) -> list[dict]:
     return calendar_repository.live_feeds(conn)

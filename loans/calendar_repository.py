@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
+from fleetbase.db import Conn
 
 SELECT_FEEDS = """
     SELECT f.id, f.site_id, s.name AS site_name, f.vehicle_id, v.label AS vehicle_label, f.created_by,
@@ -14,7 +14,7 @@ SELECT_FEEDS = """
 """
 
 
-def insert_feed(conn: psycopg.Connection, *, token_sha256: bytes, site_id: int | None, vehicle_id: int | None,
+def insert_feed(conn: Conn, *, token_sha256: bytes, site_id: int | None, vehicle_id: int | None,
                 created_by: int, now: datetime) -> int:
     return conn.execute(
         "INSERT INTO calendar_feeds (token_sha256, site_id, vehicle_id, created_by, created_at)"
@@ -23,17 +23,17 @@ def insert_feed(conn: psycopg.Connection, *, token_sha256: bytes, site_id: int |
     ).fetchone()["id"]
 
 
-def live_feeds(conn: psycopg.Connection) -> list[dict]:
+def live_feeds(conn: Conn) -> list[dict]:
     return conn.execute(SELECT_FEEDS + " WHERE f.revoked_at IS NULL ORDER BY f.created_at, f.id").fetchall()
 
 
-def feed_by_token(conn: psycopg.Connection, token_sha256: bytes) -> dict | None:
+def feed_by_token(conn: Conn, token_sha256: bytes) -> dict | None:
     """The live feed of this token (None when unknown or revoked)."""
     return conn.execute(SELECT_FEEDS + " WHERE f.token_sha256 = %(hash)s AND f.revoked_at IS NULL",
                         {"hash": token_sha256}).fetchone()
 
 
-def revoke_feed(conn: psycopg.Connection, feed_id: int, *, by_user_id: int, now: datetime) -> bool:
+def revoke_feed(conn: Conn, feed_id: int, *, by_user_id: int, now: datetime) -> bool:
     return conn.execute("UPDATE calendar_feeds SET revoked_at = %(now)s, revoked_by = %(by)s"
                         " WHERE id = %(id)s AND revoked_at IS NULL",
                         {"id": feed_id, "by": by_user_id, "now": now}).rowcount == 1

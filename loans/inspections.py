@@ -18,9 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, InvalidInput
 from fleetbase.local_time import local_today
 from loans import participant_repository, photos, repository, rules, signatures
@@ -39,7 +38,7 @@ KIND_NAMES = {"car": "voiture", "ecar": "voiture électrique", "scooter": "scoot
 ODOMETER_TOLERANCE_KM = 1.0
 
 
-def check_out(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
+def check_out(conn: Conn, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
               zone: ZoneInfo) -> dict:
     """The vehicle leaves: validated → active, vehicle on loan."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
@@ -67,7 +66,7 @@ def check_out(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def check_in(conn: psycopg.Connection, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
+def check_in(conn: Conn, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
              zone: ZoneInfo) -> dict:
     """The vehicle is back: active or overdue → returned, kilometres measured, new damages ticketed."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)

@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from alerts.raising import AlertDraft, open_alerts
+from fleetbase.db import Conn
 from loans import repository
 from loans.rules import when
 
 OVERDUE_REASON = "fin du prêt dépassée sans retour"
 
 
-def mark_overdue_loans(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo) -> list[int]:
+def mark_overdue_loans(conn: Conn, *, now: datetime, zone: ZoneInfo) -> list[int]:
     """Mark every active loan whose end has passed as overdue; the ids newly marked.
 
     Idempotent: a loan already overdue is left alone, and its alert (dedup key

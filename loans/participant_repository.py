@@ -8,9 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-import psycopg
-
-from fleetbase.db import update_columns
+from fleetbase.db import Conn, update_columns
 
 SELECT_PARTICIPANTS = """
     SELECT p.id, p.first_name, p.last_name, p.phone, p.email, p.municipality, p.intercommunality,
@@ -30,7 +28,7 @@ def _scope(scope: dict | None) -> dict:
     return {"scope_prescriber": (scope or {}).get("prescriber_id")}
 
 
-def get_participant(conn: psycopg.Connection, participant_id: int, *, scope: dict | None = None) -> dict | None:
+def get_participant(conn: Conn, participant_id: int, *, scope: dict | None = None) -> dict | None:
     return conn.execute(SELECT_PARTICIPANTS + " WHERE p.id = %(id)s AND" + SCOPE,
                         {"id": participant_id} | _scope(scope)).fetchone()
 
@@ -42,7 +40,7 @@ def _starts_with(text: str | None) -> str | None:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_participants(conn: psycopg.Connection, *, scope: dict | None, search: str | None,
+def list_participants(conn: Conn, *, scope: dict | None, search: str | None,
                       include_erased: bool, limit: int, municipality: str | None = None) -> list[dict]:
     """Participants in scope; `search` matches the start of a first or last name,
     `municipality` the start of the commune's name."""
@@ -56,7 +54,7 @@ def list_participants(conn: psycopg.Connection, *, scope: dict | None, search: s
          "municipality": municipality, "municipality_pattern": _starts_with(municipality)} | _scope(scope)).fetchall()
 
 
-def insert_participant(conn: psycopg.Connection, *, values: dict, now: datetime) -> int:
+def insert_participant(conn: Conn, *, values: dict, now: datetime) -> int:
     params = {column: values.get(column) for column in COLUMNS} | {"now": now}
     params["notes"] = params["notes"] or ""
     return conn.execute(
@@ -67,13 +65,13 @@ def insert_participant(conn: psycopg.Connection, *, values: dict, now: datetime)
         params).fetchone()["id"]
 
 
-def update_participant(conn: psycopg.Connection, participant_id: int, *, changes: dict, now: datetime) -> None:
+def update_participant(conn: Conn, participant_id: int, *, changes: dict, now: datetime) -> None:
     """Set the given columns (from COLUMNS, never from input names)."""
     update_columns(conn, "participants", participant_id, {column: changes[column] for column in COLUMNS
                                                           if column in changes}, allowed=COLUMNS, now=now)
 
 
-def replace_licences(conn: psycopg.Connection, participant_id: int, *, licences: list[dict]) -> None:
+def replace_licences(conn: Conn, participant_id: int, *, licences: list[dict]) -> None:
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
     for licence in licences:
         conn.execute("INSERT INTO participant_licences (participant_id, category, checked_on)"
@@ -81,14 +79,14 @@ def replace_licences(conn: psycopg.Connection, participant_id: int, *, licences:
                      {"id": participant_id, "category": licence["category"], "checked_on": licence["checked_on"]})
 
 
-def licences_held(conn: psycopg.Connection, participant_id: int, *, on: date) -> set[str]:
+def licences_held(conn: Conn, participant_id: int, *, on: date) -> set[str]:
     """Licence categories whose document was checked on or before the day `on` (the plateforme's date)."""
     rows = conn.execute("SELECT category FROM participant_licences WHERE participant_id = %(id)s"
                         " AND checked_on <= %(on)s", {"id": participant_id, "on": on}).fetchall()
     return {row["category"] for row in rows}
 
 
-def participant_loans(conn: psycopg.Connection, participant_id: int) -> list[dict]:
+def participant_loans(conn: Conn, participant_id: int) -> list[dict]:
     return conn.execute(
         "SELECT l.id, l.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, l.status, l.starts_at, l.ends_at,"
         " l.purpose, l.deposit_cents, l.checked_out_at, l.checked_in_at, l.odometer_km_driven"
@@ -96,7 +94,7 @@ def participant_loans(conn: psycopg.Connection, participant_id: int) -> list[dic
         {"id": participant_id}).fetchall()
 
 
-def positions_during_loan(conn: psycopg.Connection, loan_id: int) -> list[dict]:
+def positions_during_loan(conn: Conn, loan_id: int) -> list[dict]:
     """The loan's vehicle's positions still kept, from check-out to check-in (or now, still out)."""
     return conn.execute(
         "SELECT p.fix_time, p.lat, p.lon, p.speed_kmh, p.effective_odometer_km FROM loans l"
@@ -105,7 +103,7 @@ def positions_during_loan(conn: psycopg.Connection, loan_id: int) -> list[dict]:
         " WHERE l.id = %(id)s AND l.checked_out_at IS NOT NULL ORDER BY p.fix_time", {"id": loan_id}).fetchall()
 
 
-def participant_signatures(conn: psycopg.Connection, participant_id: int) -> list[dict]:
+def participant_signatures(conn: Conn, participant_id: int) -> list[dict]:
     """The signatures the person drew at their loans' inspections (PNG), oldest first."""
     return conn.execute(
         "SELECT i.loan_id, i.kind AS inspection_kind, s.created_at AS signed_at, s.content"
@@ -115,7 +113,7 @@ def participant_signatures(conn: psycopg.Connection, participant_id: int) -> lis
 
 
 
-def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: datetime) -> int:
+def erase_participant(conn: Conn, participant_id: int, *, now: datetime) -> int:
     """Blank the person, drop their licences, their inspections' photos and signatures, unlink
     their loans; how many loans were unlinked.
 
@@ -140,23 +138,23 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, now: dat
     return unlinked
 
 
-def list_prescribers(conn: psycopg.Connection) -> list[dict]:
+def list_prescribers(conn: Conn) -> list[dict]:
     """The referring structures, for a coordinator's choice."""
     return conn.execute("SELECT id, name FROM prescribers ORDER BY name").fetchall()
 
 
-def depot_intercommunalities(conn: psycopg.Connection) -> list[str]:
+def depot_intercommunalities(conn: Conn) -> list[str]:
     """The intercommunalités of the depots: the usual answers to where a participant lives."""
     return [row["intercommunality"] for row in
             conn.execute("SELECT DISTINCT intercommunality FROM sites WHERE intercommunality IS NOT NULL"
                          " ORDER BY intercommunality").fetchall()]
 
 
-def prescriber_exists(conn: psycopg.Connection, prescriber_id: int) -> bool:
+def prescriber_exists(conn: Conn, prescriber_id: int) -> bool:
     return conn.execute("SELECT 1 FROM prescribers WHERE id = %(id)s", {"id": prescriber_id}).fetchone() is not None
 
 
-def names(conn: psycopg.Connection, participant_ids: list[int]) -> dict[int, tuple[str, str]]:
+def names(conn: Conn, participant_ids: list[int]) -> dict[int, tuple[str, str]]:
     """First and last names of these participants (erased ones left out), by id."""
     rows = conn.execute("SELECT id, first_name, last_name FROM participants"
                         " WHERE id = ANY(%(ids)s) AND erased_at IS NULL", {"ids": participant_ids}).fetchall()

@@ -9,23 +9,22 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-import psycopg
-
 from fleetbase import audit_repository as audit
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from incidents import repository as incident_repository
 from loans import participant_repository as repository
 from loans import repository as loan_repository
 
 
-def participant_or_404(conn: psycopg.Connection, participant_id: int, *, scope: dict | None) -> dict:
+def participant_or_404(conn: Conn, participant_id: int, *, scope: dict | None) -> dict:
     participant = repository.get_participant(conn, participant_id, scope=scope)
     if participant is None:
         raise NotFound("Personne accompagnée inconnue.")
     return participant
 
 
-def create_participant(conn: psycopg.Connection, *, values: dict, scope: dict | None, user_id: int,
+def create_participant(conn: Conn, *, values: dict, scope: dict | None, user_id: int,
                        prescriber_user: bool, now: datetime) -> dict:
     """A new participant; a prescriber's are always of their own structure and referred by them."""
     values = dict(values)
@@ -40,7 +39,7 @@ def create_participant(conn: psycopg.Connection, *, values: dict, scope: dict | 
     return participant_or_404(conn, participant_id, scope=None)
 
 
-def update_participant(conn: psycopg.Connection, participant_id: int, *, changes: dict, scope: dict | None,
+def update_participant(conn: Conn, participant_id: int, *, changes: dict, scope: dict | None,
                        now: datetime) -> dict:
     participant = participant_or_404(conn, participant_id, scope=scope)
     if participant["erased_at"] is not None:
@@ -62,7 +61,7 @@ def update_participant(conn: psycopg.Connection, participant_id: int, *, changes
     return participant_or_404(conn, participant_id, scope=None)
 
 
-def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id: int, now: datetime) -> dict:
+def export_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> dict:
     """Everything held about the person (RGPD right of access), the look written to the audit log."""
     participant = participant_or_404(conn, participant_id, scope=None)
     audit.record(conn, user_id=user_id, action="export_participant", subject_type="participant",
@@ -81,7 +80,7 @@ def export_participant(conn: psycopg.Connection, participant_id: int, *, user_id
             "audit": audit.entries(conn, participant_id=participant_id, limit=None), "exported_at": now}
 
 
-def _with_photo_contents(conn: psycopg.Connection, loan_id: int, inspection: dict) -> dict:
+def _with_photo_contents(conn: Conn, loan_id: int, inspection: dict) -> dict:
     photos = []
     for photo in inspection["photos"]:
         stored = loan_repository.get_photo(conn, loan_id, photo["id"])
@@ -89,7 +88,7 @@ def _with_photo_contents(conn: psycopg.Connection, loan_id: int, inspection: dic
     return inspection | {"photos": photos}
 
 
-def erase_participant(conn: psycopg.Connection, participant_id: int, *, user_id: int, now: datetime) -> dict:
+def erase_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> dict:
     """Blank the person and unlink their loans (kept for the statistics); refused while a loan is pending or running."""
     participant = participant_or_404(conn, participant_id, scope=None)
     if participant["erased_at"] is not None:
@@ -105,6 +104,6 @@ def erase_participant(conn: psycopg.Connection, participant_id: int, *, user_id:
     return participant_or_404(conn, participant_id, scope=None)
 
 
-def _check_prescriber(conn: psycopg.Connection, prescriber_id: int | None) -> None:
+def _check_prescriber(conn: Conn, prescriber_id: int | None) -> None:
     if prescriber_id is not None and not repository.prescriber_exists(conn, prescriber_id):
         raise InvalidInput("Cette structure prescriptrice n'existe pas.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
+from fleetbase.db import Conn
 
 
-def insert_upload(conn: psycopg.Connection, *, content_type: str, content: bytes, user_id: int,
+def insert_upload(conn: Conn, *, content_type: str, content: bytes, user_id: int,
                   now: datetime) -> int:
     return conn.execute(
         "INSERT INTO photo_uploads (content_type, content, uploaded_by, created_at)"
@@ -15,12 +15,12 @@ def insert_upload(conn: psycopg.Connection, *, content_type: str, content: bytes
         {"type": content_type, "content": content, "user": user_id, "now": now}).fetchone()["id"]
 
 
-def delete_uploads_before(conn: psycopg.Connection, before: datetime) -> int:
+def delete_uploads_before(conn: Conn, before: datetime) -> int:
     """Forget the uploads no inspection named in time; how many."""
     return conn.execute("DELETE FROM photo_uploads WHERE created_at < %(before)s", {"before": before}).rowcount
 
 
-def claim_upload(conn: psycopg.Connection, upload_id: int, *, inspection_id: int, damage_index: int,
+def claim_upload(conn: Conn, upload_id: int, *, inspection_id: int, damage_index: int,
                  caption: str, uploaded_after: datetime, now: datetime) -> int | None:
     """Move an upload (made after `uploaded_after`) into the inspection's photos; the photo's id,
     or None when no such upload waits (unknown, already named, or expired)."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
-import psycopg
 from PIL import Image, ImageOps
 
 from fleetbase import formatting
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput
 from loans import photo_repository as repository
 
@@ -62,7 +62,7 @@ def checked(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
     return content_type, without_metadata(content, content_type)
 
 
-def store_upload(conn: psycopg.Connection, *, content: bytes, max_bytes: int, user_id: int,
+def store_upload(conn: Conn, *, content: bytes, max_bytes: int, user_id: int,
                  now: datetime) -> dict:
     """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
     content_type, content = checked(content, max_bytes=max_bytes)
@@ -94,7 +94,7 @@ def without_metadata(content: bytes, content_type: str) -> bytes:
         return content
 
 
-def claim(conn: psycopg.Connection, upload_id: int, *, inspection_id: int, damage_index: int, caption: str,
+def claim(conn: Conn, upload_id: int, *, inspection_id: int, damage_index: int, caption: str,
           now: datetime) -> int:
     """Make an upload one of the inspection's photos; InvalidInput when none waits under that id."""
     photo_id = repository.claim_upload(conn, upload_id, inspection_id=inspection_id, damage_index=damage_index,

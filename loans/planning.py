@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
+from fleetbase.db import Conn
 from loans import participant_repository, planning_repository, repository
 from loans.periods import Period, days_window, last_local_day, local_day
 from maintenance import ticket_repository
@@ -89,7 +88,7 @@ def _lanes(bars: list[Bar], days: list[date]) -> list[list[Cell]]:
     return rows
 
 
-def planning(conn: psycopg.Connection, *, period: Period, now: datetime, zone: ZoneInfo, site_id: int | None,
+def planning(conn: Conn, *, period: Period, now: datetime, zone: ZoneInfo, site_id: int | None,
              vehicle_id: int | None, with_names: bool) -> list[dict]:
     """Depots, each with its vehicles' rows: `{"site_name", "vehicles": [{"vehicle", "lanes"}]}`."""
     vehicles = planning_repository.planned_vehicles(conn, site_id=site_id, vehicle_id=vehicle_id)
@@ -121,7 +120,7 @@ def planning(conn: psycopg.Connection, *, period: Period, now: datetime, zone: Z
     return depots
 
 
-def depot_day(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo, site_id: int | None) -> list[dict]:
+def depot_day(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None) -> list[dict]:
     """Today at each depot: departures (validated loans starting today, or due earlier and not
     yet handed over) and returns (loans out that end today, or are overdue), earliest first."""
     today = local_day(now, zone)
@@ -148,9 +147,9 @@ def depot_day(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo, site_i
     return list(by_site.values())
 
 
-def depot_choices(conn: psycopg.Connection) -> list[dict]:
+def depot_choices(conn: Conn) -> list[dict]:
     return planning_repository.depots(conn)
 
 
-def vehicle_choices(conn: psycopg.Connection) -> list[dict]:
+def vehicle_choices(conn: Conn) -> list[dict]:
     return planning_repository.planned_vehicles(conn, site_id=None, vehicle_id=None)

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import psycopg
+from fleetbase.db import Conn
 
 
-def depots(conn: psycopg.Connection) -> list[dict]:
+def depots(conn: Conn) -> list[dict]:
     return conn.execute("SELECT id, name, municipality FROM sites ORDER BY name").fetchall()
 
 
-def planned_vehicles(conn: psycopg.Connection, *, site_id: int | None, vehicle_id: int | None) -> list[dict]:
+def planned_vehicles(conn: Conn, *, site_id: int | None, vehicle_id: int | None) -> list[dict]:
     """Vehicles by depot then label, of one depot or one vehicle when asked."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.status, v.home_site_id AS site_id, s.name AS site_name"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-import psycopg
 from fpdf import FPDF
 
 from fleetbase import formatting
+from fleetbase.db import Conn
 from fleetbase.errors import NotFound
 from loans import participant_repository, repository, rules
 from loans.inspections import CHECKLIST_BY_KIND, CHECKLIST_LABELS, KIND_NAMES
@@ -25,7 +25,7 @@ def energy_name(kind: str) -> str:
     return "Batterie" if kind in ELECTRIC_KINDS else "Carburant"
 
 
-def receipt_pdf(conn: psycopg.Connection, loan_id: int, *, kind: str, zone: ZoneInfo) -> bytes:
+def receipt_pdf(conn: Conn, loan_id: int, *, kind: str, zone: ZoneInfo) -> bytes:
     """The receipt of the loan's `kind` inspection ('checkout' or 'checkin'); NotFound before it is done."""
     loan = loan_or_404(conn, loan_id, scope=None)
     done = repository.inspections(conn, loan_id)

@@ -16,9 +16,8 @@ import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from fleetbase import formatting
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput
 from fleetbase.local_time import month_start
 from loans import report_repository
@@ -46,7 +45,7 @@ def month_bounds(first: date, last: date, *, zone: ZoneInfo) -> list[tuple[str, 
     return months
 
 
-def activity_report(conn: psycopg.Connection, *, first: date, last: date, now: datetime,
+def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
                     zone: ZoneInfo) -> list[dict]:
     """One row per month and intercommunality, then the month's total."""
     months = month_bounds(first, last, zone=zone)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
+from fleetbase.db import Conn
 
 MONTHS = ("WITH months AS (SELECT * FROM unnest(%(labels)s::text[], %(starts)s::timestamptz[],"
           " %(ends)s::timestamptz[]) AS m(month, starts, ends))")
@@ -20,7 +20,7 @@ def _params(months: list[tuple[str, datetime, datetime]], now: datetime) -> dict
             "now": now}
 
 
-def activity_by_intercommunality(conn: psycopg.Connection, *, months: list[tuple[str, datetime, datetime]],
+def activity_by_intercommunality(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
                                  now: datetime) -> list[dict]:
     """Per month and intercommunality (the participant's): people followed, loans started and
     ended, loan-days, kilometres. The loans of an erased person share a random key and still
@@ -42,7 +42,7 @@ def activity_by_intercommunality(conn: psycopg.Connection, *, months: list[tuple
         " GROUP BY m.month, r.intercommunality ORDER BY m.month, r.intercommunality", _params(months, now)).fetchall()
 
 
-def utilisation(conn: psycopg.Connection, *, months: list[tuple[str, datetime, datetime]],
+def utilisation(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
                 now: datetime) -> list[dict]:
     """Per month, intercommunality of the vehicles' depot and vehicle kind: vehicles and loan-days."""
     return conn.execute(

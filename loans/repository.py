@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from fleetbase.db import update_columns
+from fleetbase.db import Conn, update_columns
 from loans.rules import BLOCKING_STATUSES, HOLDING, LoanRules
 
 # "Back, awaiting check-in": the geofence rule's open alert for the loan (geofence/rules.py).
@@ -32,19 +31,19 @@ def _scope(scope: dict | None) -> dict:
     return {"scope_prescriber": (scope or {}).get("prescriber_id")}
 
 
-def get_loan(conn: psycopg.Connection, loan_id: int, *, scope: dict | None = None) -> dict | None:
+def get_loan(conn: Conn, loan_id: int, *, scope: dict | None = None) -> dict | None:
     return conn.execute(SELECT_LOANS + " WHERE l.id = %(id)s AND" + SCOPE,
                         {"id": loan_id} | _scope(scope)).fetchone()
 
 
-def lock_loan(conn: psycopg.Connection, loan_id: int, *, scope: dict | None = None) -> dict | None:
+def lock_loan(conn: Conn, loan_id: int, *, scope: dict | None = None) -> dict | None:
     """The loan row, locked until commit (transitions on one loan run one after the other)."""
     row = conn.execute("SELECT l.id FROM loans l WHERE l.id = %(id)s AND" + SCOPE + " FOR UPDATE",
                        {"id": loan_id} | _scope(scope)).fetchone()
     return get_loan(conn, loan_id) if row else None
 
 
-def list_loans(conn: psycopg.Connection, *, scope: dict | None, status: str | None, vehicle_id: int | None,
+def list_loans(conn: Conn, *, scope: dict | None, status: str | None, vehicle_id: int | None,
                start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
     """Loans whose period [starts_at, ends_at) meets [start, end), newest first."""
     return conn.execute(
@@ -58,13 +57,13 @@ def list_loans(conn: psycopg.Connection, *, scope: dict | None, status: str | No
     ).fetchall()
 
 
-def transitions(conn: psycopg.Connection, loan_id: int) -> list[dict]:
+def transitions(conn: Conn, loan_id: int) -> list[dict]:
     return conn.execute("SELECT t.from_status, t.to_status, t.by_user_id, u.username AS by_username, t.at, t.reason"
                         " FROM loan_transitions t LEFT JOIN users u ON u.id = t.by_user_id"
                         " WHERE t.loan_id = %(id)s ORDER BY t.at, t.id", {"id": loan_id}).fetchall()
 
 
-def insert_loan(conn: psycopg.Connection, *, values: dict, now: datetime) -> int:
+def insert_loan(conn: Conn, *, values: dict, now: datetime) -> int:
     return conn.execute(
         "INSERT INTO loans (vehicle_id, participant_id, prescriber_id, requested_by, status, starts_at, ends_at,"
         " held_until, purpose, intercommunality, created_at, updated_at)"
@@ -78,12 +77,12 @@ UPDATABLE = ("status", "vehicle_id", "starts_at", "ends_at", "held_until", "reje
              "telemetry_km_driven")
 
 
-def update_loan(conn: psycopg.Connection, loan_id: int, *, now: datetime, **changes) -> None:
+def update_loan(conn: Conn, loan_id: int, *, now: datetime, **changes) -> None:
     """Set some of the loan's columns (from UPDATABLE; names never come from input)."""
     update_columns(conn, "loans", loan_id, changes, allowed=UPDATABLE, now=now)
 
 
-def insert_transition(conn: psycopg.Connection, loan_id: int, *, from_status: str | None, to_status: str,
+def insert_transition(conn: Conn, loan_id: int, *, from_status: str | None, to_status: str,
                       by_user_id: int | None, reason: str | None, now: datetime) -> None:
     conn.execute("INSERT INTO loan_transitions (loan_id, from_status, to_status, by_user_id, at, reason)"
                  " VALUES (%(loan_id)s, %(from)s, %(to)s, %(by)s, %(now)s, %(reason)s)",
@@ -91,14 +90,14 @@ def insert_transition(conn: psycopg.Connection, loan_id: int, *, from_status: st
                   "reason": reason})
 
 
-def set_vehicle_status(conn: psycopg.Connection, vehicle_id: int, *, status: str, now: datetime,
+def set_vehicle_status(conn: Conn, vehicle_id: int, *, status: str, now: datetime,
                        unless: tuple[str, ...] = ()) -> None:
     conn.execute("UPDATE vehicles SET status = %(status)s, updated_at = %(now)s"
                  " WHERE id = %(id)s AND status <> ALL(%(unless)s)",
                  {"id": vehicle_id, "status": status, "now": now, "unless": list(unless)})
 
 
-def find_conflicts(conn: psycopg.Connection, *, vehicle_id: int, starts_at: datetime, held_until: datetime,
+def find_conflicts(conn: Conn, *, vehicle_id: int, starts_at: datetime, held_until: datetime,
                    exclude_loan_id: int | None = None, include_requested: bool = False) -> list[dict]:
     """Loans whose hold on the vehicle meets [starts_at, held_until) (requests too, if asked)."""
     statuses = list(HOLDING) + (["requested"] if include_requested else [])
@@ -110,13 +109,13 @@ def find_conflicts(conn: psycopg.Connection, *, vehicle_id: int, starts_at: date
                                 "starts_at": starts_at, "held_until": held_until}).fetchall()
 
 
-def get_rules(conn: psycopg.Connection) -> dict[str, LoanRules]:
+def get_rules(conn: Conn) -> dict[str, LoanRules]:
     with conn.cursor(row_factory=class_row(LoanRules)) as cursor:
         rows = cursor.execute("SELECT vehicle_kind, turnaround_hours, max_days FROM loan_rules").fetchall()
     return {rules.vehicle_kind: rules for rules in rows}
 
 
-def update_rules(conn: psycopg.Connection, vehicle_kind: str, *, turnaround_hours: float | None,
+def update_rules(conn: Conn, vehicle_kind: str, *, turnaround_hours: float | None,
                  max_days: int | None, now: datetime) -> bool:
     return conn.execute(
         "UPDATE loan_rules SET turnaround_hours = COALESCE(%(hours)s, turnaround_hours),"
@@ -124,7 +123,7 @@ def update_rules(conn: psycopg.Connection, vehicle_kind: str, *, turnaround_hour
         {"hours": turnaround_hours, "days": max_days, "now": now, "kind": vehicle_kind}).rowcount == 1
 
 
-def insert_inspection(conn: psycopg.Connection, loan_id: int, *, kind: str, values: dict, by_user_id: int,
+def insert_inspection(conn: Conn, loan_id: int, *, kind: str, values: dict, by_user_id: int,
                       now: datetime) -> int:
     return conn.execute(
         "INSERT INTO inspections (loan_id, kind, odometer_km, telemetry_odometer_km, odometer_correction_reason,"
@@ -139,7 +138,7 @@ def insert_inspection(conn: psycopg.Connection, loan_id: int, *, kind: str, valu
          "staff_signed_at": values["staff_signed_at"], "by": by_user_id, "now": now}).fetchone()["id"]
 
 
-def inspections(conn: psycopg.Connection, loan_id: int) -> dict[str, dict]:
+def inspections(conn: Conn, loan_id: int) -> dict[str, dict]:
     """The loan's inspections by kind, each with its photos' ids (not their content)."""
     rows = conn.execute(
         "SELECT i.id, i.kind, i.odometer_km, i.telemetry_odometer_km, i.odometer_correction_reason, i.energy_pct,"
@@ -151,28 +150,28 @@ def inspections(conn: psycopg.Connection, loan_id: int) -> dict[str, dict]:
     return {row["kind"]: row for row in rows}
 
 
-def insert_signature(conn: psycopg.Connection, inspection_id: int, *, signer: str, content: bytes,
+def insert_signature(conn: Conn, inspection_id: int, *, signer: str, content: bytes,
                      now: datetime) -> None:
     conn.execute("INSERT INTO inspection_signatures (inspection_id, signer, content, created_at)"
                  " VALUES (%(inspection)s, %(signer)s, %(content)s, %(now)s)",
                  {"inspection": inspection_id, "signer": signer, "content": content, "now": now})
 
 
-def signatures(conn: psycopg.Connection, inspection_id: int) -> dict[str, bytes]:
+def signatures(conn: Conn, inspection_id: int) -> dict[str, bytes]:
     """The PNG images of the inspection's drawn signatures, by signer ('participant', 'staff')."""
     rows = conn.execute("SELECT signer, content FROM inspection_signatures WHERE inspection_id = %(id)s",
                         {"id": inspection_id}).fetchall()
     return {row["signer"]: bytes(row["content"]) for row in rows}
 
 
-def get_photo(conn: psycopg.Connection, loan_id: int, photo_id: int) -> dict | None:
+def get_photo(conn: Conn, loan_id: int, photo_id: int) -> dict | None:
     return conn.execute("SELECT p.content_type, p.content FROM inspection_photos p"
                         " JOIN inspections i ON i.id = p.inspection_id"
                         " WHERE p.id = %(photo)s AND i.loan_id = %(loan)s",
                         {"photo": photo_id, "loan": loan_id}).fetchone()
 
 
-def insert_repair_draft(conn: psycopg.Connection, *, vehicle_id: int, loan_id: int, opened_by: int, title: str,
+def insert_repair_draft(conn: Conn, *, vehicle_id: int, loan_id: int, opened_by: int, title: str,
                         description: str, now: datetime) -> int:
     """A repair ticket draft for the mechanic (the ticket workflow lives in maintenance/)."""
     return conn.execute(
@@ -183,7 +182,7 @@ def insert_repair_draft(conn: psycopg.Connection, *, vehicle_id: int, loan_id: i
          "now": now}).fetchone()["id"]
 
 
-def overdue_candidates(conn: psycopg.Connection, *, now: datetime) -> list[dict]:
+def overdue_candidates(conn: Conn, *, now: datetime) -> list[dict]:
     """Active loans past their end, now marked overdue (locked rows skipped: they are busy)."""
     return conn.execute(
         "UPDATE loans l SET status = 'overdue', updated_at = %(now)s FROM vehicles v"
@@ -192,7 +191,7 @@ def overdue_candidates(conn: psycopg.Connection, *, now: datetime) -> list[dict]
         " RETURNING l.id, l.vehicle_id, v.label AS vehicle_label, l.ends_at", {"now": now}).fetchall()
 
 
-def free_vehicles(conn: psycopg.Connection, *, kind: str | None, starts_at: datetime,
+def free_vehicles(conn: Conn, *, kind: str | None, starts_at: datetime,
                   ends_at: datetime) -> list[dict]:
     """Vehicles (of `kind`) that could be lent over [starts_at, ends_at): not blocked for
     repair, and no loan holding them over that period plus their kind's turnaround."""
@@ -214,11 +213,11 @@ def free_vehicles(conn: psycopg.Connection, *, kind: str | None, starts_at: date
                               "blocking": list(BLOCKING_STATUSES), "holding": list(HOLDING)}).fetchall()
 
 
-def get_site(conn: psycopg.Connection, site_id: int) -> dict | None:
+def get_site(conn: Conn, site_id: int) -> dict | None:
     return conn.execute("SELECT id, name, lat, lon FROM sites WHERE id = %(id)s", {"id": site_id}).fetchone()
 
 
-def list_requests(conn: psycopg.Connection, *, scope: dict | None, statuses: list[str] | None, oldest_first: bool,
+def list_requests(conn: Conn, *, scope: dict | None, statuses: list[str] | None, oldest_first: bool,
                   limit: int, loan_id: int | None = None) -> list[dict]:
     """Loans with the person, their licences and the referring structure, for the request pages:
     a prescriber's list (newest first) and the coordinators' queue (oldest request first);

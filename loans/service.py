@@ -18,33 +18,34 @@ import psycopg
 
 from alerts.raising import resolve_alerts
 from fleet import vehicle_repository
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, InvalidInput, NotFound
 from fleetbase.local_time import local_today
 from loans import availability, participant_repository, repository, rules
 
 
-def loan_or_404(conn: psycopg.Connection, loan_id: int, *, scope: dict | None, lock: bool = False) -> dict:
+def loan_or_404(conn: Conn, loan_id: int, *, scope: dict | None, lock: bool = False) -> dict:
     loan = (repository.lock_loan if lock else repository.get_loan)(conn, loan_id, scope=scope)
     if loan is None:
         raise NotFound("Prêt inconnu.")
     return loan
 
 
-def loan_detail(conn: psycopg.Connection, loan_id: int, *, scope: dict | None) -> dict:
+def loan_detail(conn: Conn, loan_id: int, *, scope: dict | None) -> dict:
     """The loan with its transitions and inspections."""
     loan = loan_or_404(conn, loan_id, scope=scope)
     return loan | {"transitions": repository.transitions(conn, loan_id),
                    "inspections": repository.inspections(conn, loan_id)}
 
 
-def vehicle_or_error(conn: psycopg.Connection, vehicle_id: int, *, lock: bool = False) -> dict:
+def vehicle_or_error(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict:
     vehicle = vehicle_repository.get_vehicle(conn, vehicle_id, lock=lock)
     if vehicle is None:
         raise InvalidInput("Ce véhicule n'existe pas.")
     return vehicle
 
 
-def check_free(conn: psycopg.Connection, vehicle: dict, loan_rules: rules.LoanRules, *, starts_at: datetime,
+def check_free(conn: Conn, vehicle: dict, loan_rules: rules.LoanRules, *, starts_at: datetime,
                held_until: datetime, zone: ZoneInfo, exclude_loan_id: int | None = None,
                include_requested: bool = False) -> None:
     conflicts = repository.find_conflicts(conn, vehicle_id=vehicle["id"], starts_at=starts_at,
@@ -54,7 +55,7 @@ def check_free(conn: psycopg.Connection, vehicle: dict, loan_rules: rules.LoanRu
         raise Conflict(rules.overlap_message(vehicle["label"], loan_rules, conflicts[0], zone=zone))
 
 
-def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: int | None, starts_at: datetime,
+def request_loan(conn: Conn, *, participant_id: int, vehicle_id: int | None, starts_at: datetime,
                  ends_at: datetime, purpose: str | None, scope: dict | None, user_id: int, now: datetime,
                  zone: ZoneInfo, vehicle_kind: str | None = None) -> dict:
     """A new request (prescriber or coordinator), checked against every rule a request can break.
@@ -83,7 +84,7 @@ def request_loan(conn: psycopg.Connection, *, participant_id: int, vehicle_id: i
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def _free_vehicle_of_kind(conn: psycopg.Connection, kind: str | None, *, starts_at: datetime, ends_at: datetime,
+def _free_vehicle_of_kind(conn: Conn, kind: str | None, *, starts_at: datetime, ends_at: datetime,
                           zone: ZoneInfo) -> int:
     if kind not in rules.KIND_NAMES:
         raise InvalidInput("Choisissez un véhicule ou un type de véhicule.")
@@ -95,7 +96,7 @@ def _free_vehicle_of_kind(conn: psycopg.Connection, kind: str | None, *, starts_
     return min(free, key=lambda vehicle: (vehicle["pending_requests"], vehicle["label"]))["vehicle_id"]
 
 
-def validation_problem(conn: psycopg.Connection, loan: dict, *, vehicle_id: int, now: datetime,
+def validation_problem(conn: Conn, loan: dict, *, vehicle_id: int, now: datetime,
                        zone: ZoneInfo) -> str | None:
     """Why validating `loan` on `vehicle_id` would be refused now (the rule's French sentence), or None.
     Reads only: the coordinator sees the refusal beside the request before clicking."""
@@ -111,7 +112,7 @@ def validation_problem(conn: psycopg.Connection, loan: dict, *, vehicle_id: int,
     return None
 
 
-def validate_loan(conn: psycopg.Connection, loan_id: int, *, vehicle_id: int | None, user_id: int,
+def validate_loan(conn: Conn, loan_id: int, *, vehicle_id: int | None, user_id: int,
                   now: datetime, zone: ZoneInfo) -> dict:
     """Validate a request, on its vehicle or on another one the coordinator chose."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
@@ -131,7 +132,7 @@ def validate_loan(conn: psycopg.Connection, loan_id: int, *, vehicle_id: int | N
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def reject_loan(conn: psycopg.Connection, loan_id: int, *, reason: str, user_id: int, now: datetime) -> dict:
+def reject_loan(conn: Conn, loan_id: int, *, reason: str, user_id: int, now: datetime) -> dict:
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("reject", loan["status"], loan_id)
     repository.update_loan(conn, loan_id, now=now, status=target, rejection_reason=reason)
@@ -140,7 +141,7 @@ def reject_loan(conn: psycopg.Connection, loan_id: int, *, reason: str, user_id:
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def cancel_loan(conn: psycopg.Connection, loan_id: int, *, reason: str | None, scope: dict | None, user_id: int,
+def cancel_loan(conn: Conn, loan_id: int, *, reason: str | None, scope: dict | None, user_id: int,
                 now: datetime) -> dict:
     """Cancel a request or a validated loan (a prescriber: only their structure's)."""
     loan = loan_or_404(conn, loan_id, scope=scope, lock=True)
@@ -151,7 +152,7 @@ def cancel_loan(conn: psycopg.Connection, loan_id: int, *, reason: str | None, s
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def record_deposit(conn: psycopg.Connection, loan_id: int, *, amount_cents: int, method: str, user_id: int,
+def record_deposit(conn: Conn, loan_id: int, *, amount_cents: int, method: str, user_id: int,
                    now: datetime) -> dict:
     """The deposit received (or waived), required before check-out."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
@@ -167,7 +168,7 @@ def record_deposit(conn: psycopg.Connection, loan_id: int, *, amount_cents: int,
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, reason: str | None, user_id: int,
+def extend_loan(conn: Conn, loan_id: int, *, ends_at: datetime, reason: str | None, user_id: int,
                 now: datetime, zone: ZoneInfo) -> dict:
     """Move the end later, by at most the kind's maximum length, when nothing follows on the vehicle.
 
@@ -197,7 +198,7 @@ def extend_loan(conn: psycopg.Connection, loan_id: int, *, ends_at: datetime, re
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def _check_loan(conn: psycopg.Connection, vehicle: dict, loan_rules: rules.LoanRules, *, participant_id: int,
+def _check_loan(conn: Conn, vehicle: dict, loan_rules: rules.LoanRules, *, participant_id: int,
                 starts_at: datetime, ends_at: datetime, now: datetime, zone: ZoneInfo,
                 exclude_loan_id: int | None = None) -> None:
     rules.check_dates(starts_at, ends_at)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
+from fleetbase.db import Conn
 from maintenance import board_repository, french
 from maintenance.due import DueState
 from maintenance.service import compute_due
@@ -36,7 +35,7 @@ class BoardRow:
         return french.KINDS.get(self.state.vehicle_kind, "Véhicule")
 
 
-def due_board(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo, site_id: int | None = None,
+def due_board(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None = None,
               kind: str | None = None, urgent_only: bool = False) -> list[BoardRow]:
     """The board's rows, most urgent first; `urgent_only`: only due soon, due and overdue."""
     vehicles = {vehicle["id"]: vehicle for vehicle in
@@ -54,5 +53,5 @@ def counts(rows: list[BoardRow]) -> dict[str, int]:
             ("overdue", "due", "due_soon", "ok")}
 
 
-def depots(conn: psycopg.Connection) -> list[dict]:
+def depots(conn: Conn) -> list[dict]:
     return board_repository.depots(conn)

@@ -3,14 +3,14 @@ filter by. Nothing here commits."""
 
 from __future__ import annotations
 
-import psycopg
+from fleetbase.db import Conn
 
 
-def depots(conn: psycopg.Connection) -> list[dict]:
+def depots(conn: Conn) -> list[dict]:
     return conn.execute("SELECT id, name FROM sites ORDER BY name").fetchall()
 
 
-def board_vehicles(conn: psycopg.Connection, *, site_id: int | None, kind: str | None) -> list[dict]:
+def board_vehicles(conn: Conn, *, site_id: int | None, kind: str | None) -> list[dict]:
     """Vehicles in service (the due computation leaves out the others) of a depot and a kind."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.home_site_id AS site_id, s.name AS site_name"
@@ -21,7 +21,7 @@ def board_vehicles(conn: psycopg.Connection, *, site_id: int | None, kind: str |
         " ORDER BY v.label", {"site": site_id, "kind": kind}).fetchall()
 
 
-def vehicle_with_depot(conn: psycopg.Connection, vehicle_id: int) -> dict | None:
+def vehicle_with_depot(conn: Conn, vehicle_id: int) -> dict | None:
     """A vehicle's label, kind, status, depot and effective odometer (None before any telemetry)."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.status, v.plate, v.home_site_id AS site_id, s.name AS site_name,"

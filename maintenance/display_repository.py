@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
+from fleetbase.db import Conn
 
 SELECT_DISPLAYS = """
     SELECT d.id, d.name, d.created_by, u.username AS created_by_username, d.created_at, d.revoked_at
@@ -12,7 +12,7 @@ SELECT_DISPLAYS = """
 """
 
 
-def insert_display(conn: psycopg.Connection, *, token_sha256: bytes, name: str, created_by: int,
+def insert_display(conn: Conn, *, token_sha256: bytes, name: str, created_by: int,
                    now: datetime) -> int:
     return conn.execute(
         "INSERT INTO maintenance_displays (token_sha256, name, created_by, created_at)"
@@ -20,16 +20,16 @@ def insert_display(conn: psycopg.Connection, *, token_sha256: bytes, name: str, 
         {"hash": token_sha256, "name": name, "by": created_by, "now": now}).fetchone()["id"]
 
 
-def live_displays(conn: psycopg.Connection) -> list[dict]:
+def live_displays(conn: Conn) -> list[dict]:
     return conn.execute(SELECT_DISPLAYS + " WHERE d.revoked_at IS NULL ORDER BY d.created_at, d.id").fetchall()
 
 
-def display_by_token(conn: psycopg.Connection, token_sha256: bytes) -> dict | None:
+def display_by_token(conn: Conn, token_sha256: bytes) -> dict | None:
     """The display link of this token, live or revoked (None when unknown)."""
     return conn.execute(SELECT_DISPLAYS + " WHERE d.token_sha256 = %(hash)s", {"hash": token_sha256}).fetchone()
 
 
-def revoke_display(conn: psycopg.Connection, display_id: int, *, by_user_id: int, now: datetime) -> bool:
+def revoke_display(conn: Conn, display_id: int, *, by_user_id: int, now: datetime) -> bool:
     return conn.execute("UPDATE maintenance_displays SET revoked_at = %(now)s, revoked_by = %(by)s"
                         " WHERE id = %(id)s AND revoked_at IS NULL",
                         {"id": display_id, "by": by_user_id, "now": now}).rowcount == 1

@@ -15,8 +15,7 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput, NotFound
 from maintenance import display_repository, french, ticket_repository
 from maintenance.board import due_board
@@ -37,7 +36,7 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def create_display(conn: psycopg.Connection, *, name: str, user_id: int, now: datetime) -> tuple[dict, str]:
+def create_display(conn: Conn, *, name: str, user_id: int, now: datetime) -> tuple[dict, str]:
     """A new display link and its token (to be shown once)."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
@@ -48,16 +47,16 @@ def create_display(conn: psycopg.Connection, *, name: str, user_id: int, now: da
     return next(display for display in display_repository.live_displays(conn) if display["id"] == display_id), token
 
 
-def revoke_display(conn: psycopg.Connection, display_id: int, *, user_id: int, now: datetime) -> None:
+def revoke_display(conn: Conn, display_id: int, *, user_id: int, now: datetime) -> None:
     if not display_repository.revoke_display(conn, display_id, by_user_id=user_id, now=now):
         raise NotFound("Ce lien d'écran n'existe pas ou a déjà été révoqué.")
 
 
-def live_displays(conn: psycopg.Connection) -> list[dict]:
+def live_displays(conn: Conn) -> list[dict]:
     return display_repository.live_displays(conn)
 
 
-def display_for(conn: psycopg.Connection, token: str) -> dict:
+def display_for(conn: Conn, token: str) -> dict:
     """The live display link of the token; NotFound when unknown, DisplayRevoked when revoked."""
     display = display_repository.display_by_token(conn, token_hash(token)) if len(token) <= 200 else None
     if display is None:
@@ -67,7 +66,7 @@ def display_for(conn: psycopg.Connection, token: str) -> dict:
     return display
 
 
-def wall_board(conn: psycopg.Connection, token: str, *, now: datetime, zone: ZoneInfo) -> dict:
+def wall_board(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> dict:
     """What the screen of this link shows: the urgent due rows and the open repair tickets."""
     display = display_for(conn, token)
     tickets = [{"id": ticket["id"], "title": ticket["title"], "vehicle_label": ticket["vehicle_label"],

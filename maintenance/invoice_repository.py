@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import psycopg
+from fleetbase.db import Conn
 
 
-def insert_photo(conn: psycopg.Connection, *, service_record_id: int, content_type: str, content: bytes,
+def insert_photo(conn: Conn, *, service_record_id: int, content_type: str, content: bytes,
                  uploaded_by: int | None, now: datetime) -> int:
     return conn.execute(
         "INSERT INTO service_record_photos (service_record_id, content_type, content, uploaded_by, created_at)"
@@ -17,13 +17,13 @@ def insert_photo(conn: psycopg.Connection, *, service_record_id: int, content_ty
          "now": now}).fetchone()["id"]
 
 
-def photo_ids(conn: psycopg.Connection, record_ids: Sequence[int]) -> dict[int, int]:
+def photo_ids(conn: Conn, record_ids: Sequence[int]) -> dict[int, int]:
     """service record id → the id of its invoice photo, for the records that have one."""
     rows = conn.execute("SELECT id, service_record_id FROM service_record_photos"
                         " WHERE service_record_id = ANY(%(ids)s)", {"ids": list(record_ids)}).fetchall()
     return {row["service_record_id"]: row["id"] for row in rows}
 
 
-def get_photo(conn: psycopg.Connection, photo_id: int) -> dict | None:
+def get_photo(conn: Conn, photo_id: int) -> dict | None:
     return conn.execute("SELECT id, service_record_id, content_type, content FROM service_record_photos"
                         " WHERE id = %(id)s", {"id": photo_id}).fetchone()

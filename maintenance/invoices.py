@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput, NotFound
 from loans.photos import NotAPhoto, PhotoTooLarge, sniff_type, without_metadata
 from maintenance import invoice_repository, repository
@@ -30,7 +29,7 @@ def checked_photo(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
     return content_type, without_metadata(content, content_type)
 
 
-def record_with_invoice(conn: psycopg.Connection, *, vehicle_id: int, performed_on: date,
+def record_with_invoice(conn: Conn, *, vehicle_id: int, performed_on: date,
                         odometer_km: float | None, tasks: Sequence[str], cost_cents: int | None, notes: str,
                         by_user_id: int | None, photo: bytes | None, max_bytes: int, now: datetime,
                         zone: ZoneInfo) -> dict:
@@ -54,7 +53,7 @@ def record_with_invoice(conn: psycopg.Connection, *, vehicle_id: int, performed_
     return record
 
 
-def invoice_photo(conn: psycopg.Connection, photo_id: int) -> dict:
+def invoice_photo(conn: Conn, photo_id: int) -> dict:
     photo = invoice_repository.get_photo(conn, photo_id)
     if photo is None:
         raise NotFound("Photo de facture inconnue.")

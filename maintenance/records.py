@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from fleet import vehicles
+from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput
 from fleetbase.local_time import local_today
 from maintenance import repository
@@ -23,7 +22,7 @@ from maintenance.service import scan_due
 TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def record_service(conn: psycopg.Connection, *, vehicle_id: int, performed_on: date, odometer_km: float | None,
+def record_service(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_km: float | None,
                    tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
                    now: datetime, zone: ZoneInfo) -> dict:
     """Write a service record and refresh the vehicle's due states; the record as stored."""
@@ -44,7 +43,7 @@ def record_service(conn: psycopg.Connection, *, vehicle_id: int, performed_on: d
     return repository.get_service_record(conn, record_id)
 
 
-def history(conn: psycopg.Connection, *, vehicle_id: int) -> list[dict]:
+def history(conn: Conn, *, vehicle_id: int) -> list[dict]:
     """A vehicle's service records, newest first."""
     vehicles.get(conn, vehicle_id)
     return repository.list_service_records(conn, vehicle_id=vehicle_id)

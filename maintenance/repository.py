@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-import psycopg
 from psycopg.rows import class_row
 
+from fleetbase.db import Conn
 from maintenance.due import LastService, VehicleFacts
 from maintenance.plans import Plan
 
@@ -16,7 +16,7 @@ PLAN_COLUMNS = ("task, label, rule, every_km, every_months, soon_km, soon_days, 
 PACE_WINDOW = timedelta(days=14)
 
 
-def effective_plans(conn: psycopg.Connection, *, vehicle_ids: Sequence[int]) -> dict[int, list[Plan]]:
+def effective_plans(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[int, list[Plan]]:
     """Each vehicle's tasks: its kind's defaults, replaced task by task by its own overrides."""
     rows = conn.execute(
         "SELECT DISTINCT ON (v.id, p.task) v.id AS for_vehicle, p.task, p.label, p.rule, p.every_km,"
@@ -32,7 +32,7 @@ def effective_plans(conn: psycopg.Connection, *, vehicle_ids: Sequence[int]) -> 
     return plans
 
 
-def vehicle_facts(conn: psycopg.Connection, *, now: datetime, today: date, zone: str,
+def vehicle_facts(conn: Conn, *, now: datetime, today: date, zone: str,
                   vehicle_ids: Sequence[int] | None = None) -> list[VehicleFacts]:
     """Vehicles in service (not out_of_service) with their effective odometer and recent pace.
 
@@ -60,7 +60,7 @@ def vehicle_facts(conn: psycopg.Connection, *, now: datetime, today: date, zone:
              "ids": list(vehicle_ids) if vehicle_ids is not None else None}).fetchall()
 
 
-def last_services(conn: psycopg.Connection, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], LastService]:
+def last_services(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], LastService]:
     """The latest service record covering each (vehicle, task)."""
     rows = conn.execute(
         "SELECT DISTINCT ON (r.vehicle_id, task) r.vehicle_id, task, r.performed_on, r.odometer_km"
@@ -70,14 +70,14 @@ def last_services(conn: psycopg.Connection, *, vehicle_ids: Sequence[int]) -> di
     return {(row["vehicle_id"], row["task"]): LastService(row["performed_on"], row["odometer_km"]) for row in rows}
 
 
-def due_levels(conn: psycopg.Connection, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], str]:
+def due_levels(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], str]:
     """The level last acted upon per (vehicle, task), locked until the transaction ends."""
     rows = conn.execute("SELECT vehicle_id, task, level FROM maintenance_due_state"
                         " WHERE vehicle_id = ANY(%(ids)s) FOR UPDATE", {"ids": list(vehicle_ids)}).fetchall()
     return {(row["vehicle_id"], row["task"]): row["level"] for row in rows}
 
 
-def save_due_levels(conn: psycopg.Connection, changes: Sequence[tuple[int, str, str]], *, now: datetime) -> None:
+def save_due_levels(conn: Conn, changes: Sequence[tuple[int, str, str]], *, now: datetime) -> None:
     """Rows of (vehicle_id, task, level)."""
     if not changes:
         return
@@ -90,14 +90,14 @@ def save_due_levels(conn: psycopg.Connection, changes: Sequence[tuple[int, str, 
          "now": now})
 
 
-def lock_maintenance_scan(conn: psycopg.Connection) -> None:
+def lock_maintenance_scan(conn: Conn) -> None:
     """Serialise scans and service records (both compare and update due levels)."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('maintenance_due_scan'))")
 
 
 # --- plans ------------------------------------------------------------------------------
 
-def list_plans(conn: psycopg.Connection, *, vehicle_kind: str | None = None,
+def list_plans(conn: Conn, *, vehicle_kind: str | None = None,
                vehicle_id: int | None = None) -> list[Plan]:
     """Kind defaults (vehicle_id None) or one vehicle's overrides."""
     with conn.cursor(row_factory=class_row(Plan)) as cursor:
@@ -108,7 +108,7 @@ def list_plans(conn: psycopg.Connection, *, vehicle_kind: str | None = None,
             " ORDER BY vehicle_kind, task", {"kind": vehicle_kind, "vehicle": vehicle_id}).fetchall()
 
 
-def upsert_plan(conn: psycopg.Connection, *, vehicle_kind: str, vehicle_id: int | None, task: str, label: str,
+def upsert_plan(conn: Conn, *, vehicle_kind: str, vehicle_id: int | None, task: str, label: str,
                 rule: str, every_km: float | None, every_months: int | None, soon_km: float, soon_days: int,
                 grace_km: float, grace_days: int, now: datetime) -> Plan:
     """One statement, so that two first saves of a task at once cannot both insert."""
@@ -130,7 +130,7 @@ def upsert_plan(conn: psycopg.Connection, *, vehicle_kind: str, vehicle_id: int 
              "grace_km": grace_km, "grace_days": grace_days, "now": now}).fetchone()
 
 
-def delete_override(conn: psycopg.Connection, *, vehicle_id: int, task: str) -> bool:
+def delete_override(conn: Conn, *, vehicle_id: int, task: str) -> bool:
     return conn.execute("DELETE FROM maintenance_plans WHERE vehicle_id = %(vehicle)s AND task = %(task)s",
                         {"vehicle": vehicle_id, "task": task}).rowcount > 0
 
@@ -141,7 +141,7 @@ RECORD_COLUMNS = ("r.id, r.vehicle_id, r.performed_on, r.odometer_km, r.tasks, r
                   " r.by_user_id, u.full_name AS by_name, r.created_at")
 
 
-def insert_service_record(conn: psycopg.Connection, *, vehicle_id: int, performed_on: date, odometer_km: float,
+def insert_service_record(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_km: float,
                           tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
                           now: datetime) -> int:
     return conn.execute(
@@ -152,12 +152,12 @@ def insert_service_record(conn: psycopg.Connection, *, vehicle_id: int, performe
          "notes": notes, "by": by_user_id, "now": now}).fetchone()["id"]
 
 
-def get_service_record(conn: psycopg.Connection, record_id: int) -> dict | None:
+def get_service_record(conn: Conn, record_id: int) -> dict | None:
     return conn.execute(f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
                         " WHERE r.id = %(id)s", {"id": record_id}).fetchone()
 
 
-def list_service_records(conn: psycopg.Connection, *, vehicle_id: int) -> list[dict]:
+def list_service_records(conn: Conn, *, vehicle_id: int) -> list[dict]:
     """A vehicle's whole history, newest first."""
     return conn.execute(f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
                         " WHERE r.vehicle_id = %(vehicle)s ORDER BY r.performed_on DESC, r.id DESC",
@@ -166,7 +166,7 @@ def list_service_records(conn: psycopg.Connection, *, vehicle_id: int) -> list[d
 
 # --- demo data -------------------------------------------------------------------------------
 
-def vehicles_without_records(conn: psycopg.Connection) -> list[dict]:
+def vehicles_without_records(conn: Conn) -> list[dict]:
     """Vehicles no service was ever recorded for, with their effective odometer."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.first_registered_on, s.effective_odometer_km FROM vehicles v"
@@ -174,6 +174,6 @@ def vehicles_without_records(conn: psycopg.Connection) -> list[dict]:
         " WHERE NOT EXISTS (SELECT 1 FROM service_records r WHERE r.vehicle_id = v.id) ORDER BY v.label").fetchall()
 
 
-def set_insurance_expiry(conn: psycopg.Connection, vehicle_id: int, *, expires_on: date) -> None:
+def set_insurance_expiry(conn: Conn, vehicle_id: int, *, expires_on: date) -> None:
     conn.execute("UPDATE vehicles SET insurance_expires_on = %(on)s WHERE id = %(id)s",
                  {"on": expires_on, "id": vehicle_id})

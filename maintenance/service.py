@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase import formatting
+from fleetbase.db import Conn
 from fleetbase.local_time import local_today
 from maintenance import french, repository
 from maintenance.due import LEVELS, RANK, DueState, due_state, urgency_key
@@ -31,7 +30,7 @@ class ScanOutcome:
     resolved: list[str] = field(default_factory=list)
 
 
-def compute_due(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo,
+def compute_due(conn: Conn, *, now: datetime, zone: ZoneInfo,
                 vehicle_ids: Sequence[int] | None = None) -> list[DueState]:
     """Every applicable task of every vehicle in service, most urgent first."""
     today = local_today(now, zone)
@@ -49,7 +48,7 @@ def compute_due(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo,
     return sorted(states, key=urgency_key)
 
 
-def scan_due(conn: psycopg.Connection, *, now: datetime, zone: ZoneInfo,
+def scan_due(conn: Conn, *, now: datetime, zone: ZoneInfo,
              vehicle_ids: Sequence[int] | None = None) -> ScanOutcome:
     """Compare each task's level with the last one acted upon; alert on crossings. No commit."""
     repository.lock_maintenance_scan(conn)

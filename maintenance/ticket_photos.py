@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
 from loans import photos
 from maintenance import ticket_photo_repository as repository
@@ -21,7 +20,7 @@ TAGS = {"fault": "la panne", "repair": "la réparation"}
 MAX_PER_TICKET = 40
 
 
-def add(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, tag: str, content: bytes, caption: str,
+def add(conn: Conn, ticket_id: int, *, actor: Actor, tag: str, content: bytes, caption: str,
         max_bytes: int, now: datetime) -> dict:
     """Keep a photo of the fault or of the repair; the photo without its bytes."""
     ticket = tickets.get(conn, ticket_id, actor=actor, for_update=True)
@@ -42,12 +41,12 @@ def add(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, tag: str, con
     return get(conn, ticket_id, photo_id, actor=actor, with_content=False)
 
 
-def list_photos(conn: psycopg.Connection, ticket_id: int, *, actor: Actor) -> list[dict]:
+def list_photos(conn: Conn, ticket_id: int, *, actor: Actor) -> list[dict]:
     tickets.get(conn, ticket_id, actor=actor)
     return repository.list_photos(conn, ticket_id)
 
 
-def get(conn: psycopg.Connection, ticket_id: int, photo_id: int, *, actor: Actor,
+def get(conn: Conn, ticket_id: int, photo_id: int, *, actor: Actor,
         with_content: bool = True) -> dict:
     """One photo of a ticket the actor may see (NotFound otherwise, as for an unknown one)."""
     tickets.get(conn, ticket_id, actor=actor)

@@ -6,9 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-import psycopg
-
-from fleetbase.db import update_columns
+from fleetbase.db import Conn, update_columns
 
 TICKET_COLUMNS = (
     "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, v.plate AS vehicle_plate,"
@@ -19,7 +17,7 @@ TICKET_COLUMNS = (
 FROM = " FROM repair_tickets t JOIN vehicles v ON v.id = t.vehicle_id LEFT JOIN garages g ON g.id = t.garage_id"
 
 
-def get_ticket(conn: psycopg.Connection, ticket_id: int, *, garage_id: int | None = None,
+def get_ticket(conn: Conn, ticket_id: int, *, garage_id: int | None = None,
                for_update: bool = False) -> dict | None:
     """The ticket, or None when unknown or outside `garage_id` (a garage partner's scope)."""
     return conn.execute(
@@ -28,7 +26,7 @@ def get_ticket(conn: psycopg.Connection, ticket_id: int, *, garage_id: int | Non
         {"id": ticket_id, "garage": garage_id}).fetchone()
 
 
-def list_tickets(conn: psycopg.Connection, *, garage_id: int | None, status: str | None, vehicle_id: int | None,
+def list_tickets(conn: Conn, *, garage_id: int | None, status: str | None, vehicle_id: int | None,
                  limit: int) -> list[dict]:
     return conn.execute(
         f"SELECT {TICKET_COLUMNS}{FROM}"
@@ -39,7 +37,7 @@ def list_tickets(conn: psycopg.Connection, *, garage_id: int | None, status: str
         {"garage": garage_id, "status": status, "vehicle": vehicle_id, "limit": limit}).fetchall()
 
 
-def ticket_board(conn: psycopg.Connection, *, garage_id: int | None, statuses: Sequence[str] | None,
+def ticket_board(conn: Conn, *, garage_id: int | None, statuses: Sequence[str] | None,
                  limit: int) -> list[dict]:
     """Tickets as the repair pages list them: those not closed first (drafts among them), then
     the most recent activity first; only `statuses` when given, only `garage_id`'s when given."""
@@ -52,7 +50,7 @@ def ticket_board(conn: psycopg.Connection, *, garage_id: int | None, statuses: S
          "limit": limit}).fetchall()
 
 
-def status_counts(conn: psycopg.Connection, *, garage_id: int | None) -> dict[str, int]:
+def status_counts(conn: Conn, *, garage_id: int | None) -> dict[str, int]:
     """How many tickets of each status (within `garage_id`'s when given)."""
     rows = conn.execute("SELECT status, count(*) AS n FROM repair_tickets"
                         " WHERE (%(garage)s::bigint IS NULL OR garage_id = %(garage)s) GROUP BY status",
@@ -60,7 +58,7 @@ def status_counts(conn: psycopg.Connection, *, garage_id: int | None) -> dict[st
     return {row["status"]: row["n"] for row in rows}
 
 
-def list_updates(conn: psycopg.Connection, ticket_id: int) -> list[dict]:
+def list_updates(conn: Conn, ticket_id: int) -> list[dict]:
     return conn.execute(
         "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at,"
         " r.accepted_quote_cents"
@@ -68,7 +66,7 @@ def list_updates(conn: psycopg.Connection, ticket_id: int) -> list[dict]:
         " WHERE r.ticket_id = %(id)s ORDER BY r.at, r.id", {"id": ticket_id}).fetchall()
 
 
-def insert_ticket(conn: psycopg.Connection, *, vehicle_id: int, garage_id: int | None, opened_by: int | None,
+def insert_ticket(conn: Conn, *, vehicle_id: int, garage_id: int | None, opened_by: int | None,
                   title: str, description: str, immobilised: bool, tasks: Sequence[str], status: str,
                   now: datetime) -> int:
     return conn.execute(
@@ -84,14 +82,14 @@ UPDATABLE = ("garage_id", "title", "description", "immobilised", "immobilised_si
              "quote_cents", "final_cost_cents", "parts", "closed_at", "service_record_id")
 
 
-def update_ticket(conn: psycopg.Connection, ticket_id: int, *, now: datetime, **changes) -> None:
+def update_ticket(conn: Conn, ticket_id: int, *, now: datetime, **changes) -> None:
     """Set the given columns (names from the workflow's fixed list, never from input)."""
     if "parts" in changes:
         changes["parts"] = json.dumps(changes["parts"])
     update_columns(conn, "repair_tickets", ticket_id, changes, allowed=UPDATABLE, now=now)
 
 
-def insert_update(conn: psycopg.Connection, ticket_id: int, *, kind: str, status: str, note: str,
+def insert_update(conn: Conn, ticket_id: int, *, kind: str, status: str, note: str,
                   by_user_id: int | None, author_role: str | None, now: datetime,
                   accepted_quote_cents: int | None = None) -> None:
     conn.execute(
@@ -102,12 +100,12 @@ def insert_update(conn: psycopg.Connection, ticket_id: int, *, kind: str, status
          "now": now, "quote": accepted_quote_cents})
 
 
-def get_garage(conn: psycopg.Connection, garage_id: int) -> dict | None:
+def get_garage(conn: Conn, garage_id: int) -> dict | None:
     return conn.execute("SELECT id, name, email, webhook_url, webhook_secret FROM garages WHERE id = %(id)s",
                         {"id": garage_id}).fetchone()
 
 
-def current_odometer(conn: psycopg.Connection, vehicle_id: int) -> float:
+def current_odometer(conn: Conn, vehicle_id: int) -> float:
     """The effective odometer, else the last service record's, else 0 (a vehicle without tracker)."""
     return conn.execute(
         "SELECT coalesce((SELECT effective_odometer_km FROM vehicle_state WHERE vehicle_id = %(v)s),"
@@ -115,12 +113,12 @@ def current_odometer(conn: psycopg.Connection, vehicle_id: int) -> float:
         {"v": vehicle_id}).fetchone()["km"]
 
 
-def immobilise_vehicle(conn: psycopg.Connection, vehicle_id: int, *, now: datetime) -> None:
+def immobilise_vehicle(conn: Conn, vehicle_id: int, *, now: datetime) -> None:
     conn.execute("UPDATE vehicles SET status = 'immobilised', updated_at = %(now)s WHERE id = %(id)s"
                  " AND status <> 'out_of_service'", {"id": vehicle_id, "now": now})
 
 
-def release_vehicle(conn: psycopg.Connection, vehicle_id: int, *, now: datetime) -> None:
+def release_vehicle(conn: Conn, vehicle_id: int, *, now: datetime) -> None:
     """Back to 'on_loan' when a loan holds it, else 'available' — unless another open ticket
     still immobilises it."""
     conn.execute(
@@ -133,7 +131,7 @@ def release_vehicle(conn: psycopg.Connection, vehicle_id: int, *, now: datetime)
         {"id": vehicle_id, "now": now})
 
 
-def colliding_loans(conn: psycopg.Connection, vehicle_id: int, *, since: datetime) -> list[dict]:
+def colliding_loans(conn: Conn, vehicle_id: int, *, since: datetime) -> list[dict]:
     """Requested or validated loans of the vehicle still to come or under way after `since`."""
     return conn.execute(
         "SELECT id, starts_at, ends_at FROM loans WHERE vehicle_id = %(vehicle)s"
@@ -141,20 +139,20 @@ def colliding_loans(conn: psycopg.Connection, vehicle_id: int, *, since: datetim
         {"vehicle": vehicle_id, "since": since}).fetchall()
 
 
-def collision_keys(conn: psycopg.Connection, ticket_id: int) -> list[str]:
+def collision_keys(conn: Conn, ticket_id: int) -> list[str]:
     return [row["dedup_key"] for row in conn.execute(
         "SELECT dedup_key FROM alerts WHERE kind = 'loan_collides_repair' AND status <> 'resolved'"
         " AND dedup_key LIKE %(pattern)s", {"pattern": f"loan_collides_repair:%:{ticket_id}"})]
 
 
-def enqueue_mail(conn: psycopg.Connection, *, recipients: Sequence[str], subject: str, body: str,
+def enqueue_mail(conn: Conn, *, recipients: Sequence[str], subject: str, body: str,
                  now: datetime) -> int:
     return conn.execute("INSERT INTO mail_outbox (recipients, subject, body, created_at)"
                         " VALUES (%(to)s, %(subject)s, %(body)s, %(now)s) RETURNING id",
                         {"to": list(recipients), "subject": subject, "body": body, "now": now}).fetchone()["id"]
 
 
-def enqueue_webhook(conn: psycopg.Connection, *, garage_id: int, ticket_id: int, event: str, body: str,
+def enqueue_webhook(conn: Conn, *, garage_id: int, ticket_id: int, event: str, body: str,
                     now: datetime) -> int:
     return conn.execute("INSERT INTO webhook_deliveries (garage_id, ticket_id, event, body, next_attempt_at,"
                         " created_at) VALUES (%(garage)s, %(ticket)s, %(event)s, %(body)s, %(now)s, %(now)s)"
@@ -162,7 +160,7 @@ def enqueue_webhook(conn: psycopg.Connection, *, garage_id: int, ticket_id: int,
                                           "now": now}).fetchone()["id"]
 
 
-def immobilisations(conn: psycopg.Connection, *, start: datetime, end: datetime,
+def immobilisations(conn: Conn, *, start: datetime, end: datetime,
                     vehicle_ids: Sequence[int]) -> list[dict]:
     """Repair tickets that immobilised one of the vehicles during [start, end): from
     `immobilised_since` until the ticket closed (`ends_at` NULL: still immobilised)."""
@@ -176,5 +174,5 @@ def immobilisations(conn: psycopg.Connection, *, start: datetime, end: datetime,
         {"vehicles": list(vehicle_ids), "start": start, "end": end}).fetchall()
 
 
-def any_ticket(conn: psycopg.Connection) -> bool:
+def any_ticket(conn: Conn) -> bool:
     return conn.execute("SELECT 1 FROM repair_tickets LIMIT 1").fetchone() is not None

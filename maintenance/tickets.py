@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleet import vehicles
 from fleetbase import formatting
+from fleetbase.db import Conn
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fleetbase.local_time import local_today
 from maintenance import french
@@ -52,18 +51,18 @@ class Actor:
     scope: int | None = None
 
 
-def get(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, for_update: bool = False) -> dict:
+def get(conn: Conn, ticket_id: int, *, actor: Actor, for_update: bool = False) -> dict:
     ticket = repository.get_ticket(conn, ticket_id, garage_id=actor.scope, for_update=for_update)
     if ticket is None:
         raise NotFound("Fiche de réparation inconnue.")
     return ticket
 
 
-def with_updates(conn: psycopg.Connection, ticket: dict) -> dict:
+def with_updates(conn: Conn, ticket: dict) -> dict:
     return {**ticket, "updates": repository.list_updates(conn, ticket["id"])}
 
 
-def create(conn: psycopg.Connection, *, actor: Actor, vehicle_id: int, garage_id: int, title: str,
+def create(conn: Conn, *, actor: Actor, vehicle_id: int, garage_id: int, title: str,
            description: str, immobilised: bool, tasks: Sequence[str], now: datetime) -> dict:
     """A ticket opened directly by staff (status open)."""
     vehicles.get(conn, vehicle_id)
@@ -77,7 +76,7 @@ def create(conn: psycopg.Connection, *, actor: Actor, vehicle_id: int, garage_id
     return get(conn, ticket_id, actor=actor)
 
 
-def edit(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
+def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
          **changes) -> dict:
     """Staff complete a draft or an open ticket (garage, title, description, tasks); whether the
     vehicle is immobilised may change until the ticket is closed."""
@@ -103,7 +102,7 @@ def edit(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetim
     return after
 
 
-def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, status: str, note: str,
+def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note: str,
                   final_cost_cents: int | None, now: datetime, zone: ZoneInfo, public_url: str,
                   accepted_quote_cents: int | None = None) -> dict:
     """Move the ticket along TRANSITIONS. Staff accepting the garage's quote pass the amount
@@ -146,7 +145,7 @@ def change_status(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, sta
     return after
 
 
-def comment(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, text: str, now: datetime,
+def comment(conn: Conn, ticket_id: int, *, actor: Actor, text: str, now: datetime,
             public_url: str) -> dict:
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
     repository.insert_update(conn, ticket_id, kind="comment", status=ticket["status"], note=text,
@@ -157,7 +156,7 @@ def comment(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, text: str
     return with_updates(conn, get(conn, ticket_id, actor=actor))
 
 
-def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
+def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
               **costs) -> dict:
     """The garage's quote, the final cost and the parts (any of them)."""
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
@@ -178,7 +177,7 @@ def set_costs(conn: psycopg.Connection, ticket_id: int, *, actor: Actor, now: da
 
 # --- effects ---------------------------------------------------------------------------------
 
-def _sync_immobilisation(conn: psycopg.Connection, before: dict | None, after: dict, *, now: datetime) -> None:
+def _sync_immobilisation(conn: Conn, before: dict | None, after: dict, *, now: datetime) -> None:
     """Immobilise or release the vehicle when the ticket starts or stops holding it."""
     held_before = before is not None and before["immobilised"] and before["status"] in ACTIVE
     held_after = after["immobilised"] and after["status"] in ACTIVE
@@ -200,7 +199,7 @@ def _collision_alert(ticket: dict, loan: dict) -> AlertDraft:
         f"loan_collides_repair:{loan['id']}:{ticket['id']}")
 
 
-def _write_service_record(conn: psycopg.Connection, ticket: dict, *, actor: Actor, now: datetime,
+def _write_service_record(conn: Conn, ticket: dict, *, actor: Actor, now: datetime,
                           zone: ZoneInfo) -> None:
     odometer = repository.current_odometer(conn, ticket["vehicle_id"])
     record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=local_today(now, zone),
@@ -224,7 +223,7 @@ def _check_quote_accepted(ticket: dict, *, actor: Actor, status: str, amount: in
                        " relisez-le avant de l'accepter.")
 
 
-def _check_garage(conn: psycopg.Connection, garage_id: int) -> None:
+def _check_garage(conn: Conn, garage_id: int) -> None:
     if repository.get_garage(conn, garage_id) is None:
         raise NotFound("Garage inconnu.")
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
+from fleetbase.db import Conn
 from fleetbase.errors import NotFound
 from maintenance import board_repository, invoice_repository, records, repository
 from maintenance.service import compute_due
 
 
-def overview(conn: psycopg.Connection, vehicle_id: int, *, now: datetime, zone: ZoneInfo) -> dict:
+def overview(conn: Conn, vehicle_id: int, *, now: datetime, zone: ZoneInfo) -> dict:
     """The vehicle (with its depot and odometer), its plan tasks, their due states, its history."""
     vehicle = board_repository.vehicle_with_depot(conn, vehicle_id)
     if vehicle is None:

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from alerts.raising import AlertDraft, open_alerts
 from fleetbase import formatting
+from fleetbase.db import Conn
 from notifications import outbox_repository as repository
 from notifications.mail import MailNotSent, MessageRefused, ServerUnavailable
 from notifications.webhooks import backoff
@@ -79,7 +78,7 @@ def alert_email(alert: dict, *, zone: ZoneInfo) -> tuple[str, str]:
     return subject, body
 
 
-def notify_alerts(conn: psycopg.Connection, *, mailer: Mailer, now: datetime, zone: ZoneInfo,
+def notify_alerts(conn: Conn, *, mailer: Mailer, now: datetime, zone: ZoneInfo,
                   retry: Retry = Retry(), stop: threading.Event | None = None, limit: int = 200) -> dict:
     """E-mail the alerts due, one by one; counts of what happened. Commits each step."""
     counts = {"sent": 0, "skipped": 0, "refused": 0, "given_up": 0, "pending": 0}
@@ -112,7 +111,7 @@ def notify_alerts(conn: psycopg.Connection, *, mailer: Mailer, now: datetime, zo
     return counts
 
 
-def send_queued_mail(conn: psycopg.Connection, *, mailer: Mailer, now: datetime, retry: Retry = Retry(),
+def send_queued_mail(conn: Conn, *, mailer: Mailer, now: datetime, retry: Retry = Retry(),
                      stop: threading.Event | None = None, limit: int = 100) -> dict:
     """Send the queued e-mails (notices to garages), one by one; a notice given up alerts
     the fleet manager, who can phone instead. Commits each step."""
@@ -156,7 +155,7 @@ def _send(mailer: Mailer, recipients: Sequence[str], subject: str, body: str, *,
     return None
 
 
-def _tell_fleet_manager(conn: psycopg.Connection, mail: dict, failure: MailNotSent, *, now: datetime) -> None:
+def _tell_fleet_manager(conn: Conn, mail: dict, failure: MailNotSent, *, now: datetime) -> None:
     open_alerts(conn, [AlertDraft(
         "mail_failed", "warning", "fleet_manager", None, None,
         f"Le courriel « {mail['subject']} » à {', '.join(mail['recipients'])} n'a pas pu être envoyé"

@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import psycopg
-
 from fleetbase import formatting
+from fleetbase.db import Conn
 from maintenance import french
 from maintenance import ticket_repository as repository
 
@@ -25,7 +24,7 @@ SUBJECTS = {
 EMAILED = {"ticket.sent", "ticket.cancelled", "ticket.comment"}
 
 
-def tell_garage(conn: psycopg.Connection, ticket: dict, *, event: str, now: datetime, public_url: str,
+def tell_garage(conn: Conn, ticket: dict, *, event: str, now: datetime, public_url: str,
                 note: str = "") -> None:
     """Queue the e-mail and the web hook delivery of `event` for the ticket's garage."""
     if ticket["garage_id"] is None:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-import psycopg
+from fleetbase.db import Conn
 
 # Sending is claim → send → record, each step in its own transaction (see notifications.py).
 # A claim pushes the message's next attempt past a lease and commits: no lock is held
@@ -15,7 +15,7 @@ import psycopg
 CLAIM_LEASE = timedelta(minutes=10)  # longer than a send can take (SMTP and HTTP timeouts)
 
 
-def claimed(conn: psycopg.Connection, claim: Callable[[psycopg.Connection], dict | None], *,
+def claimed(conn: Conn, claim: Callable[[Conn], dict | None], *,
             stop: threading.Event | None, limit: int) -> Iterator[dict]:
     """Each message `claim` returns, claimed in a transaction of its own (the one commit made
     here: the claim must be visible before the message is sent), until none is due, `stop`
@@ -35,7 +35,7 @@ ALERT_DUE = ("notified_at IS NULL AND mail_failed_at IS NULL"
              " AND coalesce(mail_next_attempt_at, '-infinity') <= %(now)s")
 
 
-def claim_alert(conn: psycopg.Connection, *, now: datetime, lease_until: datetime) -> dict | None:
+def claim_alert(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | None:
     """The oldest committed alert due for its e-mail, claimed until `lease_until`; None when none is."""
     return conn.execute(
         "UPDATE alerts a SET mail_next_attempt_at = %(lease)s"
@@ -46,25 +46,25 @@ def claim_alert(conn: psycopg.Connection, *, now: datetime, lease_until: datetim
         {"now": now, "lease": lease_until}).fetchone()
 
 
-def alerts_due(conn: psycopg.Connection, *, now: datetime) -> int:
+def alerts_due(conn: Conn, *, now: datetime) -> int:
     """How many alerts wait for their e-mail and could go now."""
     return conn.execute(f"SELECT count(*) AS due FROM alerts WHERE {ALERT_DUE}", {"now": now}).fetchone()["due"]
 
 
-def role_addresses(conn: psycopg.Connection) -> dict[str, list[str]]:
+def role_addresses(conn: Conn) -> dict[str, list[str]]:
     """E-mail addresses of the enabled users, by role."""
     rows = conn.execute("SELECT role, array_agg(DISTINCT email ORDER BY email) AS emails FROM users"
                         " WHERE disabled_at IS NULL AND email IS NOT NULL AND email <> '' GROUP BY role").fetchall()
     return {row["role"]: row["emails"] for row in rows}
 
 
-def mark_notified(conn: psycopg.Connection, alert_ids: list[int], *, now: datetime) -> None:
+def mark_notified(conn: Conn, alert_ids: list[int], *, now: datetime) -> None:
     if alert_ids:
         conn.execute("UPDATE alerts SET notified_at = %(now)s, mail_next_attempt_at = NULL WHERE id = ANY(%(ids)s)",
                      {"ids": alert_ids, "now": now})
 
 
-def alert_mail_refused(conn: psycopg.Connection, alert_id: int, *, error: str, retry_at: datetime | None,
+def alert_mail_refused(conn: Conn, alert_id: int, *, error: str, retry_at: datetime | None,
                        now: datetime) -> None:
     """Count a refusal; try again at `retry_at`, or give up (`retry_at` None)."""
     conn.execute("UPDATE alerts SET mail_failures = mail_failures + 1, mail_last_error = %(error)s,"
@@ -73,7 +73,7 @@ def alert_mail_refused(conn: psycopg.Connection, alert_id: int, *, error: str, r
                  {"id": alert_id, "error": error[:500], "retry": retry_at, "now": now})
 
 
-def release_alert(conn: psycopg.Connection, alert_id: int, *, error: str) -> None:
+def release_alert(conn: Conn, alert_id: int, *, error: str) -> None:
     """The server was away: the alert keeps its turn for the next run, no attempt counted."""
     conn.execute("UPDATE alerts SET mail_next_attempt_at = NULL, mail_last_error = %(error)s WHERE id = %(id)s",
                  {"id": alert_id, "error": error[:500]})
@@ -84,7 +84,7 @@ def release_alert(conn: psycopg.Connection, alert_id: int, *, error: str) -> Non
 MAIL_DUE = "sent_at IS NULL AND failed_at IS NULL AND coalesce(next_attempt_at, '-infinity') <= %(now)s"
 
 
-def claim_mail(conn: psycopg.Connection, *, now: datetime, lease_until: datetime) -> dict | None:
+def claim_mail(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | None:
     """The oldest queued e-mail due, claimed until `lease_until`; None when none is."""
     return conn.execute(
         "UPDATE mail_outbox m SET next_attempt_at = %(lease)s"
@@ -93,16 +93,16 @@ def claim_mail(conn: psycopg.Connection, *, now: datetime, lease_until: datetime
         {"now": now, "lease": lease_until}).fetchone()
 
 
-def mails_due(conn: psycopg.Connection, *, now: datetime) -> int:
+def mails_due(conn: Conn, *, now: datetime) -> int:
     return conn.execute(f"SELECT count(*) AS due FROM mail_outbox WHERE {MAIL_DUE}", {"now": now}).fetchone()["due"]
 
 
-def mail_sent(conn: psycopg.Connection, mail_id: int, *, now: datetime) -> None:
+def mail_sent(conn: Conn, mail_id: int, *, now: datetime) -> None:
     conn.execute("UPDATE mail_outbox SET sent_at = %(now)s, attempts = attempts + 1, last_error = NULL,"
                  " next_attempt_at = NULL WHERE id = %(id)s", {"id": mail_id, "now": now})
 
 
-def mail_refused(conn: psycopg.Connection, mail_id: int, *, error: str, retry_at: datetime | None,
+def mail_refused(conn: Conn, mail_id: int, *, error: str, retry_at: datetime | None,
                  now: datetime) -> None:
     """Count the attempt; try again at `retry_at`, or give up (`retry_at` None)."""
     conn.execute("UPDATE mail_outbox SET attempts = attempts + 1, last_error = %(error)s, next_attempt_at = %(retry)s,"
@@ -110,14 +110,14 @@ def mail_refused(conn: psycopg.Connection, mail_id: int, *, error: str, retry_at
                  {"id": mail_id, "error": error[:500], "retry": retry_at, "now": now})
 
 
-def release_mail(conn: psycopg.Connection, mail_id: int, *, error: str) -> None:
+def release_mail(conn: Conn, mail_id: int, *, error: str) -> None:
     conn.execute("UPDATE mail_outbox SET next_attempt_at = NULL, last_error = %(error)s WHERE id = %(id)s",
                  {"id": mail_id, "error": error[:500]})
 
 
 # --- web hooks -----------------------------------------------------------------------------------
 
-def claim_delivery(conn: psycopg.Connection, *, now: datetime, lease_until: datetime) -> dict | None:
+def claim_delivery(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | None:
     """The next delivery due, with its garage's address and secret, claimed until `lease_until`."""
     return conn.execute(
         "UPDATE webhook_deliveries d SET next_attempt_at = %(lease)s FROM garages g,"
@@ -129,12 +129,12 @@ def claim_delivery(conn: psycopg.Connection, *, now: datetime, lease_until: date
         {"now": now, "lease": lease_until}).fetchone()
 
 
-def delivery_succeeded(conn: psycopg.Connection, delivery_id: int, *, now: datetime) -> None:
+def delivery_succeeded(conn: Conn, delivery_id: int, *, now: datetime) -> None:
     conn.execute("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = %(now)s,"
                  " last_error = NULL WHERE id = %(id)s", {"id": delivery_id, "now": now})
 
 
-def delivery_failed(conn: psycopg.Connection, delivery_id: int, *, error: str,
+def delivery_failed(conn: Conn, delivery_id: int, *, error: str,
                     next_attempt_at: datetime | None) -> None:
     """Count the attempt; retry at `next_attempt_at`, or give up when it is None."""
     conn.execute("UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = %(error)s,"
@@ -145,7 +145,7 @@ def delivery_failed(conn: psycopg.Connection, delivery_id: int, *, error: str,
 
 # --- scheduler job runs ----------------------------------------------------------------------------
 
-def claim_slot(conn: psycopg.Connection, *, job: str, slot: datetime, runner: str, now: datetime) -> bool:
+def claim_slot(conn: Conn, *, job: str, slot: datetime, runner: str, now: datetime) -> bool:
     """Claim the job's slot for this transaction; False when it ran (or is running) elsewhere.
 
     A concurrent claim of the same slot waits on the primary key until the first
@@ -156,11 +156,11 @@ def claim_slot(conn: psycopg.Connection, *, job: str, slot: datetime, runner: st
         " ON CONFLICT (job, slot) DO NOTHING", {"job": job, "slot": slot, "now": now, "runner": runner}).rowcount == 1
 
 
-def finish_slot(conn: psycopg.Connection, *, job: str, slot: datetime, outcome: str, now: datetime) -> None:
+def finish_slot(conn: Conn, *, job: str, slot: datetime, outcome: str, now: datetime) -> None:
     conn.execute("UPDATE scheduler_job_runs SET finished_at = %(now)s, outcome = %(outcome)s::jsonb"
                  " WHERE job = %(job)s AND slot = %(slot)s", {"job": job, "slot": slot, "outcome": outcome, "now": now})
 
 
-def last_slot(conn: psycopg.Connection, *, job: str) -> datetime | None:
+def last_slot(conn: Conn, *, job: str) -> datetime | None:
     return conn.execute("SELECT max(slot) AS slot FROM scheduler_job_runs WHERE job = %(job)s",
                         {"job": job}).fetchone()["slot"]

@@ -26,9 +26,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
-import psycopg
 
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
+from fleetbase.db import Conn
 from notifications import outbox_repository as repository
 from scheduler.settings import SchedulerSettings
 
@@ -77,7 +77,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> N
         raise DeliveryError(f"HTTP {response.status_code}{where}")
 
 
-def deliver_due(conn: psycopg.Connection, *, settings: SchedulerSettings, now: datetime, limit: int = 100,
+def deliver_due(conn: Conn, *, settings: SchedulerSettings, now: datetime, limit: int = 100,
                 stop: threading.Event | None = None, clock: Callable[[], datetime] | None = None) -> dict:
     """Try every delivery whose time has come, one by one; counts of delivered, retried and failed.
 
@@ -126,7 +126,7 @@ def _post(delivery: dict, *, settings: SchedulerSettings, now: datetime) -> Exce
     return None
 
 
-def _record_failure(conn: psycopg.Connection, delivery: dict, error: Exception, *, settings: SchedulerSettings,
+def _record_failure(conn: Conn, delivery: dict, error: Exception, *, settings: SchedulerSettings,
                     now: datetime) -> bool:
     """Count the failed attempt, schedule the next or give up (and alert); True when given up."""
     attempts = delivery["attempts"] + 1

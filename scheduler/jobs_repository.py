@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import psycopg
+from fleetbase.db import Conn
 
 
-def newest_telemetry(conn: psycopg.Connection) -> dict:
+def newest_telemetry(conn: Conn) -> dict:
     """When the fleet last said anything, and whether any enabled tracker should."""
     return conn.execute(
         "SELECT (SELECT max(last_seen_at) FROM vehicle_state) AS last_seen_at,"
@@ -16,7 +16,7 @@ def newest_telemetry(conn: psycopg.Connection) -> dict:
         "         WHERE t.enabled AND v.status <> 'out_of_service') AS expected").fetchone()
 
 
-def low_batteries_before_loans(conn: psycopg.Connection, *, now: datetime, lookahead: timedelta) -> list[dict]:
+def low_batteries_before_loans(conn: Conn, *, now: datetime, lookahead: timedelta) -> list[dict]:
     """Validated loans starting soon on an electric vehicle whose traction battery is below
     its kind's threshold."""
     return conn.execute(
@@ -29,7 +29,7 @@ def low_batteries_before_loans(conn: psycopg.Connection, *, now: datetime, looka
         {"now": now, "until": now + lookahead}).fetchall()
 
 
-def open_battery_alert_loans(conn: psycopg.Connection) -> list[dict]:
+def open_battery_alert_loans(conn: Conn) -> list[dict]:
     """Loans with an open low_battery_before_loan alert, and the battery and status now."""
     return conn.execute(
         "SELECT a.dedup_key, l.status, s.battery_pct, t.low_battery_pct FROM alerts a"
@@ -39,7 +39,7 @@ def open_battery_alert_loans(conn: psycopg.Connection) -> list[dict]:
         " WHERE a.kind = 'low_battery_before_loan' AND a.status <> 'resolved'").fetchall()
 
 
-def delete_expired(conn: psycopg.Connection, *, now: datetime, retention_days: int, keep_days: int,
+def delete_expired(conn: Conn, *, now: datetime, retention_days: int, keep_days: int,
                    audit_days: int) -> dict[str, int]:
     """Rows past their keep. Everything that holds a coordinate after `retention_days`
     (positions, zone events, rejected telemetry, the last fix of a silent vehicle, alerts and

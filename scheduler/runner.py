@@ -32,7 +32,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from fleetbase.db import connect, open_pool
+from fleetbase.db import Conn, connect, open_pool
 from notifications import outbox_repository as repository
 from notifications.mail import SmtpMailer
 from scheduler.jobs import SENDING, JobContext, job_table
@@ -93,7 +93,7 @@ class Scheduler:
         log.info("ran job %s slot %s: %s", name, slot.isoformat(), outcome)
         return True
 
-    def _finish(self, conn: psycopg.Connection, name: str, slot: datetime, outcome: dict) -> None:
+    def _finish(self, conn: Conn, name: str, slot: datetime, outcome: dict) -> None:
         repository.finish_slot(conn, job=name, slot=slot, outcome=json.dumps(outcome, default=str), now=self.clock())
 
     def catch_up(self) -> list[str]:

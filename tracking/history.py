@@ -14,9 +14,9 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import psycopg
 
 from fleetbase import audit_repository as audit
+from fleetbase.db import Conn
 from fleetbase.errors import Forbidden, InvalidInput
 from fleetbase.location_policy import LocationPolicy
 from incidents import service as incidents
@@ -47,7 +47,7 @@ def window(start: datetime | None, end: datetime | None, *, now: datetime) -> tu
     return start, end
 
 
-def authorize_look(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def authorize_look(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
                    incident_id: int | None, follows_incidents: bool, policy: LocationPolicy, user_id: int,
                    action: str, now: datetime, lookback: timedelta,
                    auto_close_after: timedelta) -> tuple[datetime, datetime]:
@@ -81,7 +81,7 @@ def authorize_look(conn: psycopg.Connection, vehicle_id: int, *, start: datetime
     return start, end
 
 
-def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
                max_points: int, max_fixes: int) -> tuple[str, int, int]:
     """The window's fixes downsampled to `max_points`, as a JSON array; the stored and returned counts.
 
@@ -96,7 +96,7 @@ def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, en
     return repository.track_json(conn, vehicle_id, start=start, end=end, times=kept), total, len(kept)
 
 
-def track(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def track(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
           max_points: int | None, max_fixes: int) -> tuple[list[dict], int]:
     """The fixes of the window as rows (downsampled to `max_points` if given), and the raw count.
 
@@ -113,7 +113,7 @@ def track(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: da
     return [dict(zip(repository.POSITION_COLUMNS, row)) for row in rows], total
 
 
-def trips(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def trips(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
           max_fixes: int) -> tuple[list[Trip], list[Stop]]:
     _check_fixes(repository.count_fixes(conn, vehicle_id, start=start, end=end), max_fixes)
     rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes)
@@ -126,7 +126,7 @@ def _check_fixes(total: int, max_fixes: int, *, hint: str = "") -> None:
         raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la{hint}.")
 
 
-def _downsampled_times(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def _downsampled_times(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
                        total: int, max_points: int, max_fixes: int) -> list[datetime]:
     """The fix times LTTB (`downsample.lttb_indices`) keeps, from every fix of the window when
     it holds at most `max_fixes`, else from the database's few candidates per run of the track:

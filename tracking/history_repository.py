@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
 from psycopg.rows import tuple_row
+
+from fleetbase.db import Conn
 
 POSITION_COLUMNS = ("fix_time", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "effective_odometer_km",
                     "battery_pct", "fuel_pct", "ignition")
 
 
-def positions(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def positions(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
               limit: int) -> list[tuple]:
     """Fixes in [start, end), oldest first, as tuples in POSITION_COLUMNS order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
@@ -24,7 +25,7 @@ def positions(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end
         return cursor.fetchall()
 
 
-def loans_during(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime) -> list[int]:
+def loans_during(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime) -> list[int]:
     """Loans that had the vehicle in a participant's hands at some time of [start, end).
 
     Out from check-out (or planned start) until check-in — or still out, for an active
@@ -52,7 +53,7 @@ POINT_JSON = """json_build_object(
     'ignition', ignition)"""
 
 
-def count_fixes(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime) -> int:
+def count_fixes(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime) -> int:
     """How many fixes the window holds (from the index, without reading them)."""
     with conn.cursor(row_factory=tuple_row) as cursor:
         cursor.execute(f"SELECT count(*) FROM positions WHERE {WINDOW}",
@@ -65,7 +66,7 @@ def count_fixes(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, e
 MICROSECONDS_AFTER_ORIGIN = "(date_part('epoch', fix_time) - %(origin)s) * 1000000"
 
 
-def track_shape(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
+def track_shape(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
                 limit: int) -> list[tuple[int, float, float]]:
     """Every fix of the window (at most `limit`) as (µs after `origin`, lat, lon), in time order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
@@ -75,7 +76,7 @@ def track_shape(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, e
         return cursor.fetchall()
 
 
-def track_candidates(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
+def track_candidates(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
                      total: int, buckets: int) -> list[tuple[int, float, float]]:
     """A few fixes per run of the track, chosen by the database: (µs after `origin`, lat, lon), in time order.
 
@@ -107,7 +108,7 @@ def track_candidates(conn: psycopg.Connection, vehicle_id: int, *, start: dateti
         return cursor.fetchall()
 
 
-def positions_at(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def positions_at(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
                  times: list[datetime]) -> list[tuple]:
     """The fixes at `times` (of the window), oldest first, as tuples in POSITION_COLUMNS order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
@@ -117,7 +118,7 @@ def positions_at(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, 
         return cursor.fetchall()
 
 
-def track_json(conn: psycopg.Connection, vehicle_id: int, *, start: datetime, end: datetime,
+def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
                times: list[datetime] | None) -> str:
     """The window's fixes as a JSON array built by PostgreSQL: all, or those at `times`."""
     params = {"vehicle_id": vehicle_id, "start": start, "end": end, "times": times}

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psycopg
-
 from fleetbase import audit_repository as audit
+from fleetbase.db import Conn
 from fleetbase.location_policy import LocationPolicy
 from tracking import live_repository as repository
 
@@ -48,16 +47,16 @@ def live_view(settings, *, follows_incidents: bool) -> LiveView:
                     auto_close_after=timedelta(days=settings.incident_auto_close_days))
 
 
-def live_fleet_json(conn: psycopg.Connection, *, view: LiveView, now: datetime) -> tuple[str, list[Look]]:
+def live_fleet_json(conn: Conn, *, view: LiveView, now: datetime) -> tuple[str, list[Look]]:
     return repository.live_json(conn, view=view.params(now))
 
 
-def live_vehicles_json(conn: psycopg.Connection, *, vehicle_ids: list[int] | None, view: LiveView,
+def live_vehicles_json(conn: Conn, *, vehicle_ids: list[int] | None, view: LiveView,
                        now: datetime) -> list[tuple[str, Look | None]]:
     return repository.live_json_each(conn, view=view.params(now), vehicle_ids=vehicle_ids)
 
 
-def record_looks(conn: psycopg.Connection, looks: list[Look], *, user_id: int, policy: LocationPolicy,
+def record_looks(conn: Conn, looks: list[Look], *, user_id: int, policy: LocationPolicy,
                  now: datetime) -> None:
     """One audit entry per lent vehicle shown precisely (`view_live`), with its loan and incident."""
     for vehicle_id, loan_id, incident_id in looks:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import psycopg
+from fleetbase.db import Conn
 
 # One row per vehicle: its latest state (if any fix yet), the loan it is on now (if any) and
 # the incident in force on it (if any). A vehicle on loan shows its position as the policy
@@ -53,7 +53,7 @@ LIVE_ROWS = """
 LOOKED_AT = "r.loan_id IS NOT NULL AND r.position_precision = 'precise'"
 
 
-def live_json(conn: psycopg.Connection, *, view: dict) -> tuple[str, list[tuple[int, int, int | None]]]:
+def live_json(conn: Conn, *, view: dict) -> tuple[str, list[tuple[int, int, int | None]]]:
     """Every vehicle, as one JSON array (id order) on one line (it goes into an SSE `data:` line),
     and the lent vehicles it shows precisely: (vehicle id, loan id, incident id)."""
     row = conn.execute(
@@ -64,7 +64,7 @@ def live_json(conn: psycopg.Connection, *, view: dict) -> tuple[str, list[tuple[
     return row["fleet"].replace("\n", ""), [tuple(look) for look in json.loads(row["looks"])]
 
 
-def live_json_each(conn: psycopg.Connection, *, view: dict,
+def live_json_each(conn: Conn, *, view: dict,
                    vehicle_ids: list[int] | None) -> list[tuple[str, tuple[int, int, int | None] | None]]:
     """One JSON object per vehicle (all when `vehicle_ids` is None), id order, each with its
     look (vehicle id, loan id, incident id) when it shows a lent vehicle precisely."""
@@ -75,12 +75,12 @@ def live_json_each(conn: psycopg.Connection, *, view: dict,
             for row in rows]
 
 
-def reporting_odometers(conn: psycopg.Connection) -> int:
+def reporting_odometers(conn: Conn) -> int:
     """How many vehicles the telemetry has given an odometer."""
     return conn.execute("SELECT count(*) AS n FROM vehicle_state WHERE effective_odometer_km IS NOT NULL"
                         ).fetchone()["n"]
 
 
-def latest_fix_time(conn: psycopg.Connection) -> datetime | None:
+def latest_fix_time(conn: Conn) -> datetime | None:
     """The newest fix of the whole fleet."""
     return conn.execute("SELECT max(fix_time) AS latest FROM vehicle_state").fetchone()["latest"]

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import psycopg
-
+from fleetbase.db import Conn
 from ingest.protocols import repository
 
 
@@ -49,7 +48,7 @@ class ProtocolDirectory:
         self._keys = NO_KEYS
         self._loaded_at: datetime | None = None
 
-    def bind(self, conn: psycopg.Connection, *, now: datetime) -> KeyLookup:
+    def bind(self, conn: Conn, *, now: datetime) -> KeyLookup:
         """The keys as of `now` for one batch, reading the table again when stale (or on a miss)."""
         if self._loaded_at is None or now - self._loaded_at >= self.refresh_every:
             self.reload(conn, now=now)
@@ -59,7 +58,7 @@ class ProtocolDirectory:
     def keys(self) -> TrackerKeys:
         return self._keys
 
-    def reload(self, conn: psycopg.Connection, *, now: datetime, on_miss: bool = False) -> TrackerKeys:
+    def reload(self, conn: Conn, *, now: datetime, on_miss: bool = False) -> TrackerKeys:
         """Read the table again (on a miss, at most every `miss_refresh_every`)."""
         if not on_miss or self._loaded_at is None or now - self._loaded_at >= self.miss_refresh_every:
             owntracks, traccar = repository.load_protocol_keys(conn)
@@ -73,7 +72,7 @@ class ProtocolDirectory:
 @dataclass
 class _BoundKeys:
     directory: ProtocolDirectory
-    conn: psycopg.Connection
+    conn: Conn
     now: datetime
 
     def owntracks_key(self, tracker_id: str) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
 from psycopg.rows import class_row
+
+from fleetbase.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +18,7 @@ class HttpTracker:
     owntracks_key: str | None
 
 
-def load_protocol_keys(conn: psycopg.Connection) -> tuple[dict[str, str], dict[str, str]]:
+def load_protocol_keys(conn: Conn) -> tuple[dict[str, str], dict[str, str]]:
     """(tracker id → OwnTracks key, Traccar uniqueId → tracker id); a disabled tracker's too,
     so that what it sends is refused as a disabled tracker's, not an unknown one's."""
     rows = conn.execute("SELECT tracker_id, owntracks_key, traccar_unique_id FROM trackers"
@@ -26,14 +27,14 @@ def load_protocol_keys(conn: psycopg.Connection) -> tuple[dict[str, str], dict[s
             {row["traccar_unique_id"]: row["tracker_id"] for row in rows if row["traccar_unique_id"] is not None})
 
 
-def get_http_tracker(conn: psycopg.Connection, *, token_sha256: bytes) -> HttpTracker | None:
+def get_http_tracker(conn: Conn, *, token_sha256: bytes) -> HttpTracker | None:
     """The tracker whose HTTP secret hashes to `token_sha256` (the secret itself is never stored)."""
     with conn.cursor(row_factory=class_row(HttpTracker)) as cursor:
         return cursor.execute("SELECT tracker_id, enabled, owntracks_key FROM trackers"
                               " WHERE http_token_sha256 = %(digest)s", {"digest": token_sha256}).fetchone()
 
 
-def count_rejection(conn: psycopg.Connection, *, worker_id: str, reason: str) -> None:
+def count_rejection(conn: Conn, *, worker_id: str, reason: str) -> None:
     """One more `ingest_rejected_total{reason=…}` for this HTTP ingress (kept beside the workers' counters)."""
     conn.execute(
         "INSERT INTO ingest_counters (worker_id, name, value) VALUES (%(worker_id)s, %(name)s, 1)"
