@@ -1,4 +1,4 @@
-// The maps' base layer, for the fleet map and the zones page: a tile server when one is
+// The maps' base layer, for the fleet map, the zones page and a vehicle's track: a tile server when one is
 // configured (data-tile-url on the map's element), else our own — Natural Earth's land and
 // the plateforme's roads and towns (/carte/fond.geojson) — in a pane under everything else.
 // Nothing the base draws reacts to the mouse, nor to geoman's editing (pmIgnore).

@@ -13,16 +13,7 @@
 
   const map = L.map(element, { minZoom: 8, maxZoom: 18, zoomControl: false }).setView([43.66, -1.2], 10);
   L.control.zoom({ zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" }).addTo(map);
-  map.attributionControl.addAttribution("Terres : Natural Earth ; routes et villes : plateforme");
-  map.createPane("fond").style.zIndex = 350;
-  fetch("/carte/fond.geojson").then((r) => r.json()).then((layer) => {
-    L.geoJSON(layer, {
-      pane: "fond", interactive: false,
-      style: (f) => f.properties.layer === "land" ? { color: "#9ca3af", weight: 1, fillColor: "#f3f4e8", fillOpacity: 1 }
-                                                  : { color: "#d97706", weight: 2, opacity: 0.5 },
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, { pane: "fond", radius: 2, color: "#374151", interactive: false }),
-    }).addTo(map);
-  });
+  fleetBasemap.add(map, element);
 
   const query = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
   const json = (path) => fetch(path).then(async (r) => {
