@@ -28,9 +28,8 @@ FleetWatcher = Annotated[Principal, page_user(*FLEET_WATCHERS)]
 
 
 @router.get("/carte")
-def fleet_map(request: Request, user: FleetWatcher, settings: Settings) -> Response:
-    return render(request, "fleet/carte.html", {"tile_url": settings.map_tile_url or "",
-                                                "tile_attribution": settings.map_tile_attribution})
+def fleet_map(request: Request, user: FleetWatcher) -> Response:
+    return render(request, "fleet/carte.html")
 
 
 @router.get("/carte/fond.geojson")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fleet_api.authz import Principal, Role
-from fleet_api.deps import DbConn, Settings
+from fleet_api.deps import DbConn
 from fleet_api.web.pages import page_user
 from fleet_api.web.templating import render
 from geofence import geodesy, repository
@@ -48,9 +48,8 @@ def _listing(conn) -> dict:
 
 
 @router.get("/zones")
-def zones_page(request: Request, user: Editor, conn: DbConn, settings: Settings) -> Response:
+def zones_page(request: Request, user: Editor, conn: DbConn) -> Response:
     return render(request, "zones/zones.html", _listing(conn) | {
-        "tile_url": settings.map_tile_url or "", "tile_attribution": settings.map_tile_attribution,
         "kinds": KIND_NAMES, "site_points": [{"id": site.id, "name": site.name, "lon": site.lon, "lat": site.lat}
                                              for site in repository.list_sites(conn)]})
 
