@@ -42,7 +42,7 @@ def connect(database_url: str, *, autocommit: bool = False, name: str = "fleet")
 
 def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, object], *,
                    allowed: Collection[str], now: datetime | None = None, returning: str | None = None
-                   ) -> psycopg.Cursor:
+                   ) -> psycopg.Cursor[DictRow]:
     """`UPDATE table SET <changes> WHERE id = row_id`, with `updated_at` set to `now` when given.
 
     Column names come from the caller's code, never from input: a name outside `allowed`
@@ -64,6 +64,18 @@ def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, ob
     if returning:
         query += sql.SQL(" RETURNING ") + sql.SQL(returning)
     return conn.execute(query, params)
+
+
+def one(cursor: psycopg.Cursor[DictRow]) -> DictRow:
+    """The row a statement always answers (`INSERT … RETURNING`, `SELECT count(*)`).
+
+    None there means the statement is not the one the code thinks it runs: an error, raised
+    here rather than as a TypeError on the caller's subscript.
+    """
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the statement answered no row")
+    return row
 
 
 def id_array(ids: Iterable[int]) -> str:
