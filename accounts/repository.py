@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
-from fleetbase.db import Conn, update_columns
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one, update_columns
 
 USER_COLUMNS = "id, username, full_name, email, role, garage_id, prescriber_id, disabled_at, created_at"
 UPDATABLE_USER_COLUMNS = ("full_name", "email", "role", "garage_id", "prescriber_id",
@@ -16,7 +19,7 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def find_token_user(conn: Conn, *, token_hash: bytes, now: datetime) -> dict | None:
+def find_token_user(conn: Conn, *, token_hash: bytes, now: datetime) -> DictRow | None:
     """The enabled user holding this unrevoked, unexpired token."""
     return conn.execute(
         f"SELECT t.token_hash, {', '.join('u.' + c for c in USER_COLUMNS.split(', '))}"
@@ -62,13 +65,13 @@ def revoke_user_sessions(conn: Conn, *, user_id: int, now: datetime) -> int:
                         {"user_id": user_id, "now": now}).rowcount
 
 
-def get_login_user(conn: Conn, *, username: str) -> dict | None:
+def get_login_user(conn: Conn, *, username: str) -> DictRow | None:
     return conn.execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = %(username)s",
                         {"username": username}).fetchone()
 
 
 def lock_login_attempts(conn: Conn, *, username: str, client_address: str,
-                        now: datetime) -> dict:
+                        now: datetime) -> DictRow:
     """Lock this username and address's failure count until the transaction ends; its failures
     and blocked_until.
 
@@ -76,7 +79,7 @@ def lock_login_attempts(conn: Conn, *, username: str, client_address: str,
     pair wait for each other: concurrent guesses are decided one after the other, each
     seeing what the previous one counted, in every API process alike.
     """
-    return conn.execute(
+    return one(conn.execute(
         """
         INSERT INTO login_failures AS f (username, client_address, failures, last_failed_at)
         VALUES (%(username)s, %(address)s, 0, %(now)s)
@@ -84,7 +87,7 @@ def lock_login_attempts(conn: Conn, *, username: str, client_address: str,
         RETURNING failures, blocked_until
         """,
         {"username": username, "address": client_address, "now": now},
-    ).fetchone()
+    ))
 
 
 def record_login_failure(conn: Conn, *, username: str, client_address: str, failures: int,
@@ -111,7 +114,7 @@ def clear_login_failures(conn: Conn, *, username: str, client_address: str) -> N
                  {"username": username, "address": client_address})
 
 
-def list_users(conn: Conn) -> list[dict]:
+def list_users(conn: Conn) -> list[DictRow]:
     return conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY id").fetchall()
 
 
@@ -122,27 +125,27 @@ def other_enabled_admins(conn: Conn, *, user_id: int) -> int:
                             " AND id <> %(id)s FOR UPDATE", {"id": user_id}).fetchall())
 
 
-def get_user(conn: Conn, user_id: int) -> dict | None:
+def get_user(conn: Conn, user_id: int) -> DictRow | None:
     return conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = %(id)s", {"id": user_id}).fetchone()
 
 
-def insert_user(conn: Conn, *, values: dict) -> dict:
-    return conn.execute(
+def insert_user(conn: Conn, *, values: dict[str, Any]) -> DictRow:
+    return one(conn.execute(
         "INSERT INTO users (username, full_name, email, role, password_hash, garage_id, prescriber_id)"
         " VALUES (%(username)s, %(full_name)s, %(email)s, %(role)s, %(password_hash)s,"
         " %(garage_id)s, %(prescriber_id)s)"
         f" RETURNING {USER_COLUMNS}",
         values,
-    ).fetchone()
+    ))
 
 
-def update_user(conn: Conn, user_id: int, *, changes: dict) -> dict | None:
+def update_user(conn: Conn, user_id: int, *, changes: dict[str, Any]) -> DictRow | None:
     """Set the given columns (names from UPDATABLE_USER_COLUMNS only)."""
     return update_columns(conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS,
                           returning=USER_COLUMNS).fetchone()
 
 
-def first_active_user(conn: Conn, role: str) -> dict | None:
+def first_active_user(conn: Conn, role: str) -> DictRow | None:
     """The oldest enabled account of `role` (its id and garage), or None."""
     return conn.execute("SELECT id, garage_id FROM users WHERE role = %(role)s AND disabled_at IS NULL"
                         " ORDER BY id LIMIT 1", {"role": role}).fetchone()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from psycopg.rows import DictRow
+
 from accounts import repository
 from accounts.errors import TooManyAttempts, Unauthenticated
 from fleetbase.db import Conn
@@ -51,10 +53,10 @@ class LoginResult:
 def log_in(conn: Conn, *, username: str, password: str, client_address: str,
            now: datetime, settings: ApiSettings) -> LoginResult:
     """A bearer token for these credentials, or the failure to answer (see the module's docstring)."""
-    user, failure = authenticate(conn, username=username, password=password, client_address=client_address,
-                                 now=now, settings=settings)
-    if failure is not None:
-        return LoginResult(failure=failure)
+    user = authenticate(conn, username=username, password=password, client_address=client_address,
+                        now=now, settings=settings)
+    if isinstance(user, Unauthenticated):
+        return LoginResult(failure=user)
     repository.delete_stale_tokens(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
     token = secrets.token_urlsafe(32)
     repository.insert_token(conn, token_hash=repository.token_digest(token), user_id=user["id"],
@@ -63,8 +65,8 @@ def log_in(conn: Conn, *, username: str, password: str, client_address: str,
 
 
 def authenticate(conn: Conn, *, username: str, password: str, client_address: str,
-                 now: datetime, settings: ApiSettings) -> tuple[dict | None, Unauthenticated | None]:
-    """(user, None) for valid credentials, (None, failure) otherwise, the failure counted.
+                 now: datetime, settings: ApiSettings) -> DictRow | Unauthenticated:
+    """The user for valid credentials, otherwise the failure to answer, counted.
 
     Shared by the API's tokens and the web application's sessions: one throttle for both.
     Raises TooManyAttempts while this username and address are blocked.
@@ -81,23 +83,23 @@ def authenticate(conn: Conn, *, username: str, password: str, client_address: st
             conn, username=username, client_address=client_address, failures=attempts["failures"], now=now,
             free_failures=settings.login_free_failures, block_s=settings.login_block_s,
             block_max_s=settings.login_block_max_s)
-        return None, Unauthenticated("Identifiant ou mot de passe incorrect.")
+        return Unauthenticated("Identifiant ou mot de passe incorrect.")
     repository.clear_login_failures(conn, username=username, client_address=client_address)
-    return user, None
+    return user
 
 
 def log_out(conn: Conn, *, token_hash: bytes, now: datetime) -> None:
     repository.revoke_token(conn, token_hash=token_hash, now=now)
 
 
-def create_user(conn: Conn, *, data: UserCreate) -> dict:
+def create_user(conn: Conn, *, data: UserCreate) -> DictRow:
     values = data.model_dump(exclude={"password"}) | {"password_hash": hash_user_password(data.password)}
     with refusals_as_errors(USER_CONSTRAINTS):
         return repository.insert_user(conn, values=values)
 
 
 def update_user(conn: Conn, user_id: int, *, data: UserUpdate, by_user_id: int,
-                now: datetime) -> dict:
+                now: datetime) -> DictRow:
     """Change a user; disabling revokes every token and web session they hold, at once.
 
     Nobody disables themself or takes away their own administrator role, and the last
@@ -124,6 +126,8 @@ def update_user(conn: Conn, user_id: int, *, data: UserUpdate, by_user_id: int,
         changes.setdefault("prescriber_id", None)
     with refusals_as_errors(USER_CONSTRAINTS):
         user = repository.update_user(conn, user_id, changes=changes)
+    if user is None:  # cannot be, users are never deleted: the row read above is there
+        raise NotFound("Utilisateur inconnu.")
     if data.disabled or data.password is not None:
         repository.revoke_user_tokens(conn, user_id=user_id, now=now)
         repository.revoke_user_sessions(conn, user_id=user_id, now=now)

@@ -7,6 +7,8 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from psycopg.rows import DictRow
+
 from accounts import session_repository as repository
 from fleetbase.db import Conn
 
@@ -22,7 +24,7 @@ def session_digest(cookie: str) -> bytes:
     return hashlib.sha256(cookie.encode()).digest()
 
 
-def session_user(conn: Conn, *, cookie: str, now: datetime, settings: ApiSettings) -> dict | None:
+def session_user(conn: Conn, *, cookie: str, now: datetime, settings: ApiSettings) -> DictRow | None:
     """The user row (with `csrf_token`, `session_hash`) of a live session; None when it ended."""
     row = repository.find_session_user(conn, session_hash=session_digest(cookie), now=now,
                                        idle_since=now - timedelta(seconds=settings.web_session_idle_s))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from psycopg.rows import DictRow
+
 from accounts.repository import USER_COLUMNS
 from fleetbase.db import Conn
 
@@ -18,7 +20,7 @@ def insert_session(conn: Conn, *, session_hash: bytes, user_id: int, csrf_token:
 
 
 def find_session_user(conn: Conn, *, session_hash: bytes, now: datetime,
-                      idle_since: datetime) -> dict | None:
+                      idle_since: datetime) -> DictRow | None:
     """The enabled user of this unrevoked session, used after `idle_since` and not yet expired;
     with the session's csrf_token and last_seen_at."""
     columns = ", ".join("u." + column for column in USER_COLUMNS.split(", "))

@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 
 from fleet.tracker_repository import lock_password_file
 from fleetbase.broker import service_logins, write_password_file
+from fleetbase.db import Conn
 
 if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
     from fleet_api.settings import ApiSettings
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types on
 log = logging.getLogger(__name__)
 
 
-def sync_broker_logins(pool: ConnectionPool, settings: ApiSettings) -> bool:
+def sync_broker_logins(pool: ConnectionPool[Conn], settings: ApiSettings) -> bool:
     """Rewrite the password file and reload the broker; False when not configured."""
     if settings.mqtt_password_file is None:
         log.warning("FLEET_MQTT_PASSWORD_FILE is not set: the broker was not told of the change")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from fleetbase import audit_repository as audit
 from fleetbase.db import Conn, update_columns
@@ -11,15 +14,15 @@ GARAGE_COLUMNS = "id, name, address, email, phone, webhook_url, created_at"
 CONTACT_COLUMNS = ("address", "email", "phone")
 
 
-def list_garages(conn: Conn) -> list[dict]:
+def list_garages(conn: Conn) -> list[DictRow]:
     return conn.execute(f"SELECT {GARAGE_COLUMNS} FROM garages ORDER BY name").fetchall()
 
 
-def get_garage(conn: Conn, garage_id: int) -> dict | None:
+def get_garage(conn: Conn, garage_id: int) -> DictRow | None:
     return conn.execute(f"SELECT {GARAGE_COLUMNS} FROM garages WHERE id = %(id)s", {"id": garage_id}).fetchone()
 
 
-def update_contact(conn: Conn, garage_id: int, *, changes: dict) -> bool:
+def update_contact(conn: Conn, garage_id: int, *, changes: dict[str, Any]) -> bool:
     """Set the given columns (from CONTACT_COLUMNS); False when the garage does not exist."""
     return update_columns(conn, "garages", garage_id, changes, allowed=CONTACT_COLUMNS).rowcount == 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 CONFIG_URL = "owntracks:///config?inline="
 
@@ -21,9 +22,9 @@ def two_letter_tid(tracker_id: str) -> str:
 
 
 def app_configuration(*, tracker_id: str, password: str, host: str, port: int, tls: bool,
-                      encryption_key: str | None = None) -> dict:
+                      encryption_key: str | None = None) -> dict[str, Any]:
     """The configuration object: MQTT mode (0), the tracker's login, QoS 1, nothing retained."""
-    configuration = {"_type": "configuration", "mode": 0, "host": host, "port": port, "tls": tls,
+    configuration: dict[str, Any] = {"_type": "configuration", "mode": 0, "host": host, "port": port, "tls": tls,
                      "auth": True, "username": tracker_id, "password": password, "deviceId": tracker_id,
                      "clientId": tracker_id, "tid": two_letter_tid(tracker_id), "pub": True, "pubQos": 1,
                      "pubRetain": False, "cleanSession": False}
@@ -32,7 +33,7 @@ def app_configuration(*, tracker_id: str, password: str, host: str, port: int, t
     return configuration
 
 
-def config_url(configuration: dict) -> str:
+def config_url(configuration: dict[str, Any]) -> str:
     """The `owntracks:///config?inline=` link of a configuration (standard base64, as documented)."""
     document = json.dumps(configuration, separators=(",", ":"), ensure_ascii=False).encode()
     return CONFIG_URL + base64.b64encode(document).decode("ascii")

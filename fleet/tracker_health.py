@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from fleet import tracker_health_repository as health_repository
 from fleetbase.db import Conn
@@ -46,15 +49,15 @@ def reason_text(reason: str) -> str:
     return REASONS.get(reason, reason)
 
 
-def tracker_health(conn: Conn, *, now: datetime) -> list[dict]:
+def tracker_health(conn: Conn, *, now: datetime) -> list[DictRow]:
     return health_repository.tracker_health(conn, since=now - timedelta(hours=24))
 
 
-def dead_letters(conn: Conn, *, tracker_id: str | None = None, limit: int = 100) -> list[dict]:
+def dead_letters(conn: Conn, *, tracker_id: str | None = None, limit: int = 100) -> list[DictRow]:
     return [_readable(row) for row in health_repository.dead_letters(conn, tracker_id=tracker_id, limit=limit)]
 
 
-def _readable(row: dict) -> dict:
+def _readable(row: DictRow) -> DictRow:
     payload = bytes(row.pop("payload"))
     text = payload.decode("utf-8", errors="replace")
     if row["lent"]:
@@ -72,7 +75,7 @@ def _masked(text: str) -> str:
     return json.dumps(_mask(document), ensure_ascii=False)
 
 
-def _mask(value):
+def _mask(value: Any) -> Any:
     if isinstance(value, list):
         return [_mask(item) for item in value]
     if isinstance(value, dict):

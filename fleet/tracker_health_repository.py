@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 
 # A loan holds a vehicle from check-out to check-in: what it sent then is the participant's.
@@ -11,7 +13,7 @@ LENT_AT = """EXISTS (SELECT 1 FROM loans l WHERE l.vehicle_id = t.vehicle_id
                      AND l.checked_out_at <= {moment} AND coalesce(l.checked_in_at, 'infinity') > {moment})"""
 
 
-def tracker_health(conn: Conn, *, since: datetime) -> list[dict]:
+def tracker_health(conn: Conn, *, since: datetime) -> list[DictRow]:
     """Each tracker: its vehicle, last message and fix, tracker battery, readings stored and
     messages refused since `since`. Positions are counted on the partitions of that period."""
     return conn.execute(
@@ -29,7 +31,7 @@ def tracker_health(conn: Conn, *, since: datetime) -> list[dict]:
         """, {"since": since}).fetchall()
 
 
-def dead_letters(conn: Conn, *, tracker_id: str | None, limit: int) -> list[dict]:
+def dead_letters(conn: Conn, *, tracker_id: str | None, limit: int) -> list[DictRow]:
     """The latest refused messages (of one tracker, or all), newest first, each with `lent`:
     whether its vehicle was on loan when it arrived (then its content is not shown)."""
     lent = LENT_AT.format(moment="d.received_at")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 from fleetbase.integrity import refusals_as_errors
 
 COLUMNS = ("tracker_id, vehicle_id, enabled, created_at, disabled_at,"
@@ -20,11 +22,11 @@ CONSTRAINT_MESSAGES = {
 PASSWORD_FILE_LOCK = 7412
 
 
-def list_trackers(conn: Conn) -> list[dict]:
+def list_trackers(conn: Conn) -> list[DictRow]:
     return conn.execute(f"SELECT {COLUMNS} FROM trackers ORDER BY tracker_id").fetchall()
 
 
-def list_trackers_with_vehicles(conn: Conn) -> list[dict]:
+def list_trackers_with_vehicles(conn: Conn) -> list[DictRow]:
     """Each tracker with its vehicle's label and its last message (for the administrators' page)."""
     return conn.execute(
         "SELECT t.tracker_id, t.vehicle_id, t.enabled, t.created_at, t.disabled_at, t.traccar_unique_id,"
@@ -35,9 +37,9 @@ def list_trackers_with_vehicles(conn: Conn) -> list[dict]:
 
 def insert_tracker(conn: Conn, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
                    http_token_sha256: bytes, mqtt_password_bcrypt: str | None = None, owntracks_key: str | None = None,
-                   traccar_unique_id: str | None = None, now: datetime) -> dict:
+                   traccar_unique_id: str | None = None, now: datetime) -> DictRow:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
-        return conn.execute(
+        return one(conn.execute(
             "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, mqtt_password_bcrypt, http_token_sha256,"
             " owntracks_key, traccar_unique_id, created_at)"
             " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(bcrypt)s, %(http)s, %(owntracks_key)s, %(traccar)s,"
@@ -46,10 +48,10 @@ def insert_tracker(conn: Conn, *, tracker_id: str, vehicle_id: int, mqtt_passwor
             {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash,
              "bcrypt": mqtt_password_bcrypt, "http": http_token_sha256, "owntracks_key": owntracks_key,
              "traccar": traccar_unique_id, "now": now},
-        ).fetchone()
+        ))
 
 
-def set_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> dict | None:
+def set_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> DictRow | None:
     return conn.execute(
         "UPDATE trackers SET enabled = %(enabled)s,"
         " disabled_at = CASE WHEN %(enabled)s THEN NULL ELSE coalesce(disabled_at, %(now)s) END"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from psycopg.rows import DictRow
+
 from fleet import tracker_repository as repository
 from fleetbase.broker import reserved_logins
 from fleetbase.db import Conn
@@ -23,7 +25,7 @@ if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types on
 
 
 def register_tracker(conn: Conn, *, data: TrackerCreate, settings: ApiSettings,
-                     now: datetime) -> dict:
+                     now: datetime) -> DictRow:
     """The new tracker with its credentials: its MQTT password and HTTP secret exist only in
     this answer (the table keeps their hashes), to be shown once."""
     if data.tracker_id in reserved_logins(settings):
@@ -44,7 +46,7 @@ def register_tracker(conn: Conn, *, data: TrackerCreate, settings: ApiSettings,
                       "owntracks_http_url": f"{ingress}/owntracks/{http_secret}"}
 
 
-def set_tracker_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> dict:
+def set_tracker_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> DictRow:
     """Disable (the broker then refuses its login) or enable again a tracker."""
     tracker = repository.set_enabled(conn, tracker_id, enabled=enabled, now=now)
     if tracker is None:

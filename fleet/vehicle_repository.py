@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from fleetbase.db import Conn, update_columns
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one, update_columns
 from fleetbase.integrity import refusals_as_errors
 
 # A vehicle as every package reads it: its row, its tracker, its home site's commune, and
@@ -28,11 +31,11 @@ CONSTRAINT_MESSAGES = {
 }
 
 
-def list_vehicles(conn: Conn) -> list[dict]:
+def list_vehicles(conn: Conn) -> list[DictRow]:
     return conn.execute(SELECT_VEHICLES + " ORDER BY v.id").fetchall()
 
 
-def get_vehicle(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict | None:
+def get_vehicle(conn: Conn, vehicle_id: int, *, lock: bool = False) -> DictRow | None:
     """The vehicle (None: no such vehicle); `lock`: its row held until commit, so the
     validations, extensions, check-outs and status changes of one vehicle run one after the other."""
     # The lock on the vehicle row alone: FOR UPDATE over the joins would lock the site too.
@@ -42,24 +45,24 @@ def get_vehicle(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict | No
     return conn.execute(SELECT_VEHICLES + " WHERE v.id = %(id)s", {"id": vehicle_id}).fetchone()
 
 
-def insert_vehicle(conn: Conn, *, values: dict, now: datetime) -> int:
+def insert_vehicle(conn: Conn, *, values: dict[str, Any], now: datetime) -> int:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
-        row = conn.execute(
+        row = one(conn.execute(
             "INSERT INTO vehicles (label, kind, energy, plate, make, model, first_registered_on,"
             " home_site_id, status, created_at, updated_at) VALUES (%(label)s, %(kind)s, %(energy)s,"
             " %(plate)s, %(make)s, %(model)s, %(first_registered_on)s, %(home_site_id)s, %(status)s,"
             " %(now)s, %(now)s) RETURNING id",
             values | {"now": now},
-        ).fetchone()
-    return row["id"]
+        ))
+    return int(row["id"])
 
 
-def update_vehicle(conn: Conn, vehicle_id: int, *, changes: dict, now: datetime) -> bool:
+def update_vehicle(conn: Conn, vehicle_id: int, *, changes: dict[str, Any], now: datetime) -> bool:
     """Set the given columns (from UPDATABLE_COLUMNS); False when the vehicle does not exist.
     The caller checks a status change (`fleet.vehicles.update`)."""
     with refusals_as_errors(CONSTRAINT_MESSAGES):
         return update_columns(conn, "vehicles", vehicle_id, changes, allowed=UPDATABLE_COLUMNS, now=now).rowcount == 1
 
 
-def find_by_label(conn: Conn, label: str) -> dict | None:
+def find_by_label(conn: Conn, label: str) -> DictRow | None:
     return conn.execute(SELECT_VEHICLES + " WHERE v.label = %(label)s", {"label": label}).fetchone()

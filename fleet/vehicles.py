@@ -10,6 +10,9 @@ either, or it would disagree with the loan or the ticket that holds it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from fleet import vehicle_repository as repository
 from fleetbase.db import Conn
@@ -28,7 +31,7 @@ def check_status_change(current: str, wanted: str) -> None:
         raise Conflict(f"Ce véhicule est {DERIVED[current]}.")
 
 
-def get(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict:
+def get(conn: Conn, vehicle_id: int, *, lock: bool = False) -> DictRow:
     """The vehicle, or NotFound (« Véhicule inconnu. »), for every package and route."""
     vehicle = repository.get_vehicle(conn, vehicle_id, lock=lock)
     if vehicle is None:
@@ -36,7 +39,7 @@ def get(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict:
     return vehicle
 
 
-def update(conn: Conn, vehicle_id: int, *, changes: dict, now: datetime) -> dict:
+def update(conn: Conn, vehicle_id: int, *, changes: dict[str, Any], now: datetime) -> DictRow:
     """Change what people change on a vehicle; its status only between the ones people set."""
     if "status" in changes:
         check_status_change(get(conn, vehicle_id, lock=True)["status"], changes["status"])
