@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psycopg.rows import DictRow
 
@@ -24,8 +25,7 @@ from fleetbase.errors import Conflict, NotFound
 from fleetbase.integrity import refusals_as_errors
 from fleetbase.passwords import hash_user_password, verify_user_password
 
-if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
-    from fleet_api.accounts.schemas import UserCreate, UserUpdate
+if TYPE_CHECKING:  # the API's settings, as a parameter type only
     from fleet_api.settings import ApiSettings
 
 # Dead tokens are kept this long (what a support question about a sign-in may need), then
@@ -34,6 +34,8 @@ STALE_TOKEN_KEPT = timedelta(days=7)
 # Verified against when the username is unknown, so both cases cost the same time.
 _DUMMY_HASH = hash_user_password(secrets.token_urlsafe(16))
 
+# What `update_user` changes: the columns, and `disabled` and `password` that it turns into theirs.
+USER_CHANGES = ("full_name", "email", "role", "garage_id", "prescriber_id", "disabled", "password")
 USER_CONSTRAINTS = {
     "users_username_key": "Ce nom d'utilisateur existe déjà.",
     "users_check": "Un compte « garage_partner » doit être rattaché à un garage (garage_id), et lui seul.",
@@ -92,35 +94,42 @@ def log_out(conn: Conn, *, token_hash: bytes, now: datetime) -> None:
     repository.revoke_token(conn, token_hash=token_hash, now=now)
 
 
-def create_user(conn: Conn, *, data: UserCreate) -> DictRow:
-    values = data.model_dump(exclude={"password"}) | {"password_hash": hash_user_password(data.password)}
+def create_user(conn: Conn, *, username: str, full_name: str, role: str, password: str, email: str | None = None,
+                garage_id: int | None = None, prescriber_id: int | None = None) -> DictRow:
+    values = {"username": username, "full_name": full_name, "email": email, "role": role,
+              "password_hash": hash_user_password(password), "garage_id": garage_id, "prescriber_id": prescriber_id}
     with refusals_as_errors(USER_CONSTRAINTS):
         return repository.insert_user(conn, values=values)
 
 
-def update_user(conn: Conn, user_id: int, *, data: UserUpdate, by_user_id: int,
+def update_user(conn: Conn, user_id: int, *, given: Mapping[str, Any], by_user_id: int,
                 now: datetime) -> DictRow:
-    """Change a user; disabling revokes every token and web session they hold, at once.
+    """Change a user by the fields `given` (among USER_CHANGES; a field left out keeps its
+    value); disabling revokes every token and web session they hold, at once.
 
     Nobody disables themself or takes away their own administrator role, and the last
     enabled administrator stays one (Conflict, in French)."""
+    unknown = set(given) - set(USER_CHANGES)
+    if unknown:
+        raise ValueError(f"not a change of a user: {sorted(unknown)}")
     current = repository.get_user(conn, user_id)
     if current is None:
         raise NotFound("Utilisateur inconnu.")
-    changes = data.model_dump(exclude_unset=True, exclude={"disabled", "password"})
-    if data.password is not None:
-        changes["password_hash"] = hash_user_password(data.password)
-    if data.disabled is not None:
-        if data.disabled and user_id == by_user_id:
+    changes = dict(given)
+    password, disabled, role = changes.pop("password", None), changes.pop("disabled", None), changes.get("role")
+    if password is not None:
+        changes["password_hash"] = hash_user_password(password)
+    if disabled is not None:
+        if disabled and user_id == by_user_id:
             raise Conflict("Vous ne pouvez pas désactiver votre propre compte.")
-        changes["disabled_at"] = now if data.disabled else None
-    if data.role is not None and data.role != "admin" and user_id == by_user_id:
+        changes["disabled_at"] = now if disabled else None
+    if role is not None and role != "admin" and user_id == by_user_id:
         raise Conflict("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
-    stops_being_admin = bool(data.disabled) or (data.role is not None and data.role != "admin")
+    stops_being_admin = bool(disabled) or (role is not None and role != "admin")
     if (current["role"] == "admin" and current["disabled_at"] is None and stops_being_admin
             and repository.other_enabled_admins(conn, user_id=user_id) == 0):
         raise Conflict("C'est le dernier compte administrateur actif : nommez d'abord un autre administrateur.")
-    if data.role is not None:
+    if role is not None:
         # A new role leaves no binding of the old one behind.
         changes.setdefault("garage_id", None)
         changes.setdefault("prescriber_id", None)
@@ -128,7 +137,7 @@ def update_user(conn: Conn, user_id: int, *, data: UserUpdate, by_user_id: int,
         user = repository.update_user(conn, user_id, changes=changes)
     if user is None:  # cannot be, users are never deleted: the row read above is there
         raise NotFound("Utilisateur inconnu.")
-    if data.disabled or data.password is not None:
+    if disabled or password is not None:
         repository.revoke_user_tokens(conn, user_id=user_id, now=now)
         repository.revoke_user_sessions(conn, user_id=user_id, now=now)
     return user

@@ -19,28 +19,27 @@ from fleetbase.errors import InvalidInput, NotFound
 from fleetbase.nats import hash_nats_password
 from fleetbase.passwords import hash_mqtt_password, http_token_digest, new_http_token, new_mqtt_password
 
-if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types only
+if TYPE_CHECKING:  # the API's settings, as a parameter type only
     from fleet_api.settings import ApiSettings
-    from fleet_api.trackers.schemas import TrackerCreate
 
 
-def register_tracker(conn: Conn, *, data: TrackerCreate, settings: ApiSettings,
-                     now: datetime) -> DictRow:
+def register_tracker(conn: Conn, *, tracker_id: str, vehicle_id: int, owntracks_key: str | None = None,
+                     traccar_unique_id: str | None = None, settings: ApiSettings, now: datetime) -> DictRow:
     """The new tracker with its credentials: its MQTT password and HTTP secret exist only in
     this answer (the table keeps their hashes), to be shown once."""
-    if data.tracker_id in reserved_logins(settings):
-        raise InvalidInput(f"« {data.tracker_id} » est un identifiant réservé aux services de la plateforme :"
+    if tracker_id in reserved_logins(settings):
+        raise InvalidInput(f"« {tracker_id} » est un identifiant réservé aux services de la plateforme :"
                            " choisissez-en un autre.")
     password, http_secret = new_mqtt_password(), new_http_token()
-    tracker = repository.insert_tracker(conn, tracker_id=data.tracker_id, vehicle_id=data.vehicle_id,
+    tracker = repository.insert_tracker(conn, tracker_id=tracker_id, vehicle_id=vehicle_id,
                                         mqtt_password_hash=hash_mqtt_password(password),
                                         mqtt_password_bcrypt=hash_nats_password(password),
                                         http_token_sha256=http_token_digest(http_secret),
-                                        owntracks_key=data.owntracks_key, traccar_unique_id=data.traccar_unique_id,
+                                        owntracks_key=owntracks_key, traccar_unique_id=traccar_unique_id,
                                         now=now)
     ingress = settings.http_ingress_public_url.rstrip("/")
     host, port, _tls = settings.tracker_broker
-    return tracker | {"mqtt_username": data.tracker_id, "mqtt_password": password,
+    return tracker | {"mqtt_username": tracker_id, "mqtt_password": password,
                       "mqtt_host": host, "mqtt_port": port, "http_secret": http_secret,
                       "osmand_url": f"{ingress}/osmand/{http_secret}",
                       "owntracks_http_url": f"{ingress}/owntracks/{http_secret}"}

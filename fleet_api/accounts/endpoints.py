@@ -52,7 +52,7 @@ def list_users(admin: Admin, conn: DbConn):
 
 @router.post("/users", response_model=User, status_code=201)
 def create_user(data: UserCreate, admin: Admin, conn: DbConn):
-    return service.create_user(conn, data=data)
+    return service.create_user(conn, **data.model_dump())
 
 
 @router.get("/users/{user_id}", response_model=User)
@@ -66,4 +66,5 @@ def get_user(user_id: Id, admin: Admin, conn: DbConn):
 @router.patch("/users/{user_id}", response_model=User)
 def update_user(user_id: Id, data: UserUpdate, admin: Admin, conn: DbConn, now: Now):
     """Change role, binding, name, password; `disabled: true` also revokes every token."""
-    return service.update_user(conn, user_id, data=data, by_user_id=admin.user_id, now=now)
+    return service.update_user(conn, user_id, given=data.model_dump(exclude_unset=True), by_user_id=admin.user_id,
+                               now=now)

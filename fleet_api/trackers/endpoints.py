@@ -57,7 +57,7 @@ def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: 
                      settings: Settings):
     """Register a tracker to a vehicle; the answer holds its MQTT password and its HTTP secret
     (in the OsmAnd and OwnTracks URLs), shown only this once."""
-    credentials = service.register_tracker(conn, data=data, settings=settings, now=now)
+    credentials = service.register_tracker(conn, **data.model_dump(), settings=settings, now=now)
     _sync_after_commit(request)
     return credentials
 

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts import service
-from fleet_api.accounts.schemas import UserUpdate
 from fleetbase.errors import Conflict
 from tests.fleet_api.conftest import bearer, token_for
 
@@ -77,8 +76,8 @@ def test_the_last_active_administrator_stays_one(conn):
     admin = conn.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()["id"]
     manager = conn.execute("SELECT id FROM users WHERE username = 'manager'").fetchone()["id"]
     now = datetime.now(UTC)
-    for change in (UserUpdate(role="mechanic"), UserUpdate(disabled=True)):
+    for change in ({"role": "mechanic"}, {"disabled": True}):
         with pytest.raises(Conflict, match="dernier compte administrateur actif"):
-            service.update_user(conn, admin, data=change, by_user_id=manager, now=now)
-    service.update_user(conn, manager, data=UserUpdate(role="admin"), by_user_id=admin, now=now)
-    service.update_user(conn, admin, data=UserUpdate(disabled=True), by_user_id=manager, now=now)  # one remains
+            service.update_user(conn, admin, given=change, by_user_id=manager, now=now)
+    service.update_user(conn, manager, given={"role": "admin"}, by_user_id=admin, now=now)
+    service.update_user(conn, admin, given={"disabled": True}, by_user_id=manager, now=now)  # one remains

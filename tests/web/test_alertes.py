@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from accounts import service
 from alerts.raising import AlertDraft, open_alerts
-from fleet_api.accounts.schemas import UserUpdate
 from fleet_api.app import create_app
 from fleetbase.db import connect
 from tests.fleet_api.conftest import Server, api_settings
@@ -99,7 +98,7 @@ def test_a_disabled_mechanics_open_alerts_page_goes_to_sign_in_by_itself(open_br
     with connect(web_db) as conn:  # what the administrator's « Désactiver le compte » does
         mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
         admin = conn.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()["id"]
-        service.update_user(conn, mechanic, data=UserUpdate(disabled=True), by_user_id=admin, now=datetime.now(UTC))
+        service.update_user(conn, mechanic, given={"disabled": True}, by_user_id=admin, now=datetime.now(UTC))
     # The page's next poll finds the session ended and sends the whole window to sign-in.
     expect(page).to_have_url(re.compile(r"/connexion\?suite=/alertes&expiree=1$"))
     expect(page.get_by_role("status")).to_have_text("Votre session a pris fin : connectez-vous à nouveau.")

@@ -111,7 +111,7 @@ def register_tracker(request: Request, user: Admin, conn: DbConn, now: Now, sett
     try:
         data = forms.tracker_create(values | {"owntracks_key": owntracks_key})
         with conn.transaction():
-            credentials = tracker_service.register_tracker(conn, data=data, settings=settings, now=now)
+            credentials = tracker_service.register_tracker(conn, **data.model_dump(), settings=settings, now=now)
     except (InvalidInput, Conflict) as refused:
         return _tracker_page(request, conn, values=values, error=refused.detail, status_code=422)
     after_commit(request, partial(sync_broker_logins, request.app.state.pool, settings))

@@ -69,7 +69,7 @@ def create_user(request: Request, user: Admin, conn: DbConn, csrf_token: Csrf = 
     try:
         data, generated = forms.user_create(values | {"password": password})
         with conn.transaction():
-            created = service.create_user(conn, data=data)
+            created = service.create_user(conn, **data.model_dump())
     except (InvalidInput, Conflict) as refused:
         return _new_user_page(request, conn, values=values, error=refused.detail, status_code=422)
     return render(request, "admin/utilisateur_cree.html", _choices(conn) | {
@@ -100,7 +100,8 @@ def _change(request: Request, conn, user_id: int, admin: Principal, now, data_of
     try:
         data: UserUpdate = data_of()
         with conn.transaction():
-            service.update_user(conn, user_id, data=data, by_user_id=admin.user_id, now=now)
+            service.update_user(conn, user_id, given=data.model_dump(exclude_unset=True), by_user_id=admin.user_id,
+                                now=now)
     except (InvalidInput, Conflict) as refused:
         return _user_page(request, conn, account, error=refused.detail,
                           status_code=409 if isinstance(refused, Conflict) else 422)
@@ -136,7 +137,7 @@ def reset_password(user_id: Id, request: Request, user: Admin, conn: DbConn, now
     check_csrf(request, csrf_token)
     _user_or_404(conn, user_id)
     password = forms.new_password()
-    account = service.update_user(conn, user_id, data=UserUpdate(password=password), by_user_id=user.user_id,
+    account = service.update_user(conn, user_id, given={"password": password}, by_user_id=user.user_id,
                                   now=now)
     return _user_page(request, conn, account, password=password,
                       notice="Nouveau mot de passe provisoire : ses sessions ouvertes sont fermées.")
