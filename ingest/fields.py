@@ -30,7 +30,7 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))  # JSON ints are finite
 
 
-def number(item: dict, key: str, field: str) -> float | None:
+def number(item: dict[str, Any], key: str, field: str) -> float | None:
     """`item[key]` as a float within `field`'s range; None when absent or null."""
     return checked(item.get(key), key, field)
 
@@ -64,7 +64,7 @@ def numeric_text(value: Any, key: str) -> Any:
     return int(parsed) if parsed.is_integer() and abs(parsed) < 2**53 else parsed
 
 
-def coordinates(item: dict, lat_key: str = "lat", lon_key: str = "lon") -> tuple[float, float]:
+def coordinates(item: dict[str, Any], lat_key: str = "lat", lon_key: str = "lon") -> tuple[float, float]:
     lat, lon = number(item, lat_key, "lat"), number(item, lon_key, "lon")
     if lat is None or lon is None:
         raise RejectedReading("missing_field", f"{lat_key} and {lon_key} are required")
@@ -75,7 +75,7 @@ def coordinates(item: dict, lat_key: str = "lat", lon_key: str = "lon") -> tuple
     return lat, lon
 
 
-def integer(item: dict, key: str) -> int | None:
+def integer(item: dict[str, Any], key: str) -> int | None:
     value = item.get(key)
     if value is None:
         return None
@@ -84,7 +84,7 @@ def integer(item: dict, key: str) -> int | None:
     return value
 
 
-def boolean(item: dict, key: str) -> bool | None:
+def boolean(item: dict[str, Any], key: str) -> bool | None:
     value = item.get(key)
     if value is not None and not isinstance(value, bool):
         raise RejectedReading("malformed_field", f"{key} must be true or false, not {show(value)}")
@@ -111,7 +111,7 @@ def time_value(value: Any, key: str) -> datetime:
     raise RejectedReading("malformed_field", f"{key} must be a time, not {show(value)}")
 
 
-def attributes(item: dict, known: set[str]) -> dict[str, Any]:
+def attributes(item: dict[str, Any], known: set[str]) -> dict[str, Any]:
     """Unknown keys are kept, provided PostgreSQL's jsonb can hold them."""
     extra = {key: value for key, value in item.items() if key not in known}
     for key, value in extra.items():

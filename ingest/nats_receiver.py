@@ -26,11 +26,15 @@ import asyncio
 import logging
 import signal
 import threading
+from collections.abc import Iterable
 from multiprocessing.connection import Connection
 
 import nats
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
@@ -54,7 +58,7 @@ class NatsReceiver:
         self.settings = settings
         self.to_storer, self.from_storer = to_storer, from_storer
         self.generation = first_generation
-        self.pending: dict[int, nats.aio.msg.Msg] = {}
+        self.pending: dict[int, Msg] = {}
         self.next_id = 0
 
     def run(self) -> None:
@@ -78,7 +82,7 @@ class NatsReceiver:
         if messages:
             asyncio.get_running_loop().create_task(self._send_acks(messages))
 
-    async def _send_acks(self, messages) -> None:
+    async def _send_acks(self, messages: list[Msg]) -> None:
         for message in messages:
             try:
                 await message.ack()
@@ -87,7 +91,7 @@ class NatsReceiver:
                 return
 
     # --- the NATS side ---------------------------------------------------------------
-    async def _connect(self, stopping: asyncio.Event):
+    async def _connect(self, stopping: asyncio.Event) -> NatsClient | None:
         servers = self.settings.nats_urls.split(",")
 
         async def on_error(error: Exception) -> None:
@@ -113,7 +117,8 @@ class NatsReceiver:
                 await self._pause(stopping)
         return None
 
-    async def _bind(self, js, stopping: asyncio.Event):
+    async def _bind(self, js: JetStreamContext,
+                    stopping: asyncio.Event) -> JetStreamContext.PullSubscription | None:
         """The shared durable consumer, created when missing (every worker asks for the same one)."""
         config = ConsumerConfig(durable_name=self.settings.nats_consumer, ack_policy=AckPolicy.EXPLICIT,
                                 deliver_policy=DeliverPolicy.ALL, filter_subject=f"{MQTT_STREAM_PREFIX}>",
@@ -157,7 +162,7 @@ class NatsReceiver:
                 except NatsError:
                     break
 
-    def _forward(self, messages) -> None:
+    def _forward(self, messages: Iterable[Msg]) -> None:
         batch = []
         for message in messages:
             self.next_id += 1

@@ -61,8 +61,10 @@ def advance(state: OdometerState, *, fix: Fix, acc_m: float | None, reported_km:
     if reported_km is not None:
         flag = flag or "implausible_odometer"
     # The ellipsoidal distance is costly (~60 µs): only for a step that counts.
+    # A step counts only from an anchor: `counted` implies one.
     gained_km = (Geodesic.WGS84.Inverse(state.anchor.lat, state.anchor.lon, fix.lat, fix.lon,
-                                        Geodesic.DISTANCE)["s12"] / 1000 if counted else 0.0)
+                                        Geodesic.DISTANCE)["s12"] / 1000
+                 if counted and state.anchor is not None else 0.0)
     effective = (state.effective_km or 0.0) + gained_km
     return Step(OdometerState(effective, state.reported_km, state.reported_at, anchor, suspect), effective, flag)
 

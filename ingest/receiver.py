@@ -26,10 +26,13 @@ import signal
 import threading
 import time
 from multiprocessing.connection import Connection
+from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from fleetbase.broker import use_tls
@@ -49,14 +52,14 @@ class Receiver:
         self.settings = settings
         self.to_storer, self.from_storer = to_storer, from_storer
         self.generation = first_generation - 1
-        self.pending: list[tuple] = []
+        self.pending: list[tuple[str, bytes | bytearray, float, int, int, int]] = []  # see the pipe protocol
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.waiting = threading.Event()  # set when `pending` stops being empty
         self.client = self._mqtt_client()
 
     def _mqtt_client(self) -> mqtt.Client:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.settings.ingest_client_id,
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.settings.ingest_client_id,
                              protocol=mqtt.MQTTv5, manual_ack=True)
         client.username_pw_set(self.settings.mqtt_username, self.settings.mqtt_password.get_secret_value())
         client.reconnect_delay_set(min_delay=1, max_delay=30)
@@ -66,7 +69,8 @@ class Receiver:
         client.on_message = self._on_message
         return client
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags, reason_code: ReasonCode,
+                    properties: Properties | None) -> None:
         if reason_code.is_failure:
             log.warning("broker refused the connection: %s", reason_code)
             return
@@ -79,10 +83,11 @@ class Receiver:
                           for topic in (*TOPICS, self.settings.ingest_traccar_topic)])
         log.info("connected to the broker (session present: %s)", flags.session_present)
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: mqtt.DisconnectFlags,
+                       reason_code: ReasonCode, properties: Properties | None) -> None:
         log.warning("disconnected from the broker: %s", reason_code)
 
-    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self.lock:
             self.pending.append((message.topic, message.payload, time.time(), message.mid, message.qos,
                                  self.generation))
@@ -111,7 +116,7 @@ class Receiver:
                     self.stopping.set()
 
     def run(self) -> None:
-        properties = Properties(PacketTypes.CONNECT)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho leaves __init__ unannotated
         properties.SessionExpiryInterval = self.settings.ingest_session_expiry_s
         properties.ReceiveMaximum = self.settings.ingest_receive_maximum
         # A generous keep-alive: under full load the network thread can wait for the GIL

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
+from typing import Any
 
-from psycopg.rows import class_row, tuple_row
+from psycopg.rows import DictRow, class_row, tuple_row
 
-from fleetbase.db import Conn, id_array
+from fleetbase.db import Conn, id_array, one
 
 # Advisory-lock namespace for "this vehicle's state is being computed" (see lock_vehicles).
 VEHICLE_LOCK_NAMESPACE = 7411
@@ -120,18 +121,19 @@ def get_state_versions(conn: Conn, vehicle_ids: list[int]) -> dict[int, str]:
 
 def transaction_version(conn: Conn) -> str:
     """The version that rows written by the current transaction carry (its xid, as xmin shows it)."""
-    with conn.cursor(row_factory=tuple_row) as cursor:
-        return cursor.execute("SELECT pg_current_xact_id()::xid::text").fetchone()[0]
+    version: str = one(conn.execute("SELECT pg_current_xact_id()::xid::text AS version"))["version"]
+    return version
 
 
 def maintain_partitions(conn: Conn, *, days_ahead: int = 2) -> int:
     """Create the coming days' partitions; give up (LockNotAvailable) rather than wait long."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
-    row = conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created", {"days": days_ahead}).fetchone()
-    return row["created"]
+    created: int = one(conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created",
+                                    {"days": days_ahead}))["created"]
+    return created
 
 
-def insert_positions(conn: Conn, rows: list[tuple]) -> set[tuple[int, datetime]]:
+def insert_positions(conn: Conn, rows: list[tuple[Any, ...]]) -> set[tuple[int, datetime]]:
     """COPY rows (POSITION_COLUMNS order) in; return the (vehicle, fix time) pairs that were new.
 
     COPY cannot skip conflicts, so rows go through a staging table and one
@@ -205,7 +207,9 @@ def mark_replayed(conn: Conn, letter_ids: list[int], *, now: datetime) -> None:
 def expire_positions(conn: Conn, *, retention_days: int) -> int:
     """Roll up and drop the days past retention; return how many day partitions went."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
-    return conn.execute("SELECT expire_positions(%(days)s) AS dropped", {"days": retention_days}).fetchone()["dropped"]
+    dropped: int = one(conn.execute("SELECT expire_positions(%(days)s) AS dropped",
+                                    {"days": retention_days}))["dropped"]
+    return dropped
 
 
 def mark_silent_offline(conn: Conn, *, silent_since: datetime, now: datetime) -> list[int]:
@@ -226,7 +230,7 @@ def notify_changed(conn: Conn, vehicle_ids: Iterable[int]) -> None:
                      {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"vehicle_ids": ids[start:start + 500]})})
 
 
-def notify_events(conn: Conn, events: list[dict]) -> None:
+def notify_events(conn: Conn, events: list[dict[str, Any]]) -> None:
     """Tell live-stream listeners of the batch's zone events (without positions); sent at commit."""
     for start in range(0, len(events), 40):  # NOTIFY payloads stay well under 8,000 bytes
         conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
@@ -251,7 +255,7 @@ def save_counters(conn: Conn, worker_id: str, values: dict[str, float]) -> None:
     )
 
 
-def counters_over_workers(conn: Conn) -> list[dict]:
+def counters_over_workers(conn: Conn) -> list[DictRow]:
     """Each counter summed over every ingest worker (what `/metrics` shows)."""
     return conn.execute("SELECT name, sum(value) AS value FROM ingest_counters GROUP BY name ORDER BY name").fetchall()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
@@ -48,9 +49,9 @@ class BatchOutcome:
     out_of_order: int = 0
     statuses: int = 0
     ignored: int = 0
-    ignored_types: Counter = field(default_factory=Counter)
-    rejected: Counter = field(default_factory=Counter)
-    flags: Counter = field(default_factory=Counter)
+    ignored_types: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
     zone_events: int = 0
     alerts_opened: int = 0
     stored_fix_times: list[datetime] = field(default_factory=list)
@@ -105,7 +106,7 @@ class IngestService:
             outcome.ignored += decoded.ignored
             outcome.ignored_types.update(decoded.ignored_types)
             usable = bool(decoded.readings or decoded.statuses)
-            tracker = trackers.get(decoded.tracker_id) if usable else None
+            tracker = trackers.get(decoded.tracker_id) if usable and decoded.tracker_id is not None else None
             if usable and tracker is None:
                 # Kept whole: should the tracker be registered after all, replay_unknown_trackers
                 # stores the message then, and only then judges its readings (no rejection twice).
@@ -165,7 +166,8 @@ class IngestService:
         if items:
             inserted = self._write_positions(conn, items, outcome)
             if self.geofences is not None and inserted:
-                zones = self._evaluate_zones(conn, items, inserted, last_fix_times, outcome, now=now)
+                zones = self._evaluate_zones(conn, items, inserted, last_fix_times, outcome,
+                                             geofences=self.geofences, now=now)
         if changed:
             for vehicle in changed:
                 states[vehicle].updated_at = now
@@ -214,14 +216,14 @@ class IngestService:
 
     def _evaluate_zones(self, conn: Conn, items: dict[tuple[int, datetime], _Item],
                         inserted: set[tuple[int, datetime]], last_fix_times: dict[int, datetime | None],
-                        outcome: BatchOutcome, *, now: datetime) -> dict[int, VehicleZones]:
+                        outcome: BatchOutcome, *, geofences: ZoneCache, now: datetime) -> dict[int, VehicleZones]:
         """Zone transitions, events and alerts for the readings stored (geofence.evaluate);
         the vehicles' zone states after them."""
         by_vehicle: dict[int, list[Reading]] = {}
         for key in inserted:
             by_vehicle.setdefault(key[0], []).append(items[key].reading)
         before = self.vehicles.zones(conn, {vehicle: last_fix_times[vehicle] for vehicle in by_vehicle})
-        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zone=self.zone, zones=self.geofences,
+        evaluation = evaluate(conn, by_vehicle, before=before, now=now, zone=self.zone, zones=geofences,
                               contexts=self.contexts, policy=self.location_policy)
         repository.notify_events(conn, [
             {"vehicle_id": transition.vehicle_id, "type": transition.type, "geofence_id": transition.zone_id,
@@ -245,10 +247,13 @@ class IngestService:
 
 
 def _odometer_state(state: VehicleState) -> OdometerState:
+    # The three columns of a fix are null together (_take_reading writes them so).
     anchor = (Fix(state.anchor_fix_time, state.anchor_lat, state.anchor_lon)
-              if state.anchor_fix_time is not None else None)
+              if state.anchor_fix_time is not None and state.anchor_lat is not None
+              and state.anchor_lon is not None else None)
     suspect = (Fix(state.suspect_fix_time, state.suspect_lat, state.suspect_lon)
-               if state.suspect_fix_time is not None else None)
+               if state.suspect_fix_time is not None and state.suspect_lat is not None
+               and state.suspect_lon is not None else None)
     return OdometerState(effective_km=state.effective_odometer_km, reported_km=state.odometer_km,
                          reported_at=state.fix_time if state.odometer_km is not None else None,
                          anchor=anchor, suspect=suspect)
@@ -271,7 +276,7 @@ def _take_reading(state: VehicleState, reading: Reading, odometer: OdometerState
         (odometer.suspect.fix_time, odometer.suspect.lat, odometer.suspect.lon) if odometer.suspect else (None,) * 3)
 
 
-def _position_row(vehicle_id: int, item: _Item) -> tuple:
+def _position_row(vehicle_id: int, item: _Item) -> tuple[Any, ...]:
     reading = item.reading
     attributes = dict(reading.attributes)
     if item.flag:
@@ -282,5 +287,5 @@ def _position_row(vehicle_id: int, item: _Item) -> tuple:
             reading.ignition, reading.seq, _json(attributes))
 
 
-def _json(attributes: dict) -> Jsonb | None:
+def _json(attributes: dict[str, Any]) -> Jsonb | None:
     return Jsonb(attributes) if attributes else None

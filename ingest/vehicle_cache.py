@@ -80,6 +80,7 @@ class VehicleCache:
         for state in states:
             entry = self._entries.get(state.vehicle_id)
             vehicle_zones = zones.get(state.vehicle_id)
+            known: dict[int, ZoneState] | None
             if vehicle_zones is not None:
                 known = vehicle_zones.zones
             else:

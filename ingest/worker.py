@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 
 import psycopg
 
@@ -81,7 +82,7 @@ class IngestWorker:
         self._last_housekeeping = 0.0
         self._next_expiry = 0.0
         self._receiver: multiprocessing.process.BaseProcess | None = None
-        self._to_receiver = None
+        self._to_receiver: Connection | None = None  # set with _receiver
 
     # --- the receiver process ------------------------------------------------------
     @property
@@ -103,7 +104,7 @@ class IngestWorker:
         threading.Thread(target=self._read_receiver, args=(messages_out,), name="from-receiver",
                          daemon=True).start()
 
-    def _read_receiver(self, pipe) -> None:
+    def _read_receiver(self, pipe: Connection) -> None:
         """Turn what the receiver forwards into the inbox, until its end of the pipe closes."""
         fromtimestamp = datetime.fromtimestamp
         while True:
@@ -119,8 +120,10 @@ class IngestWorker:
             elif message[0] == "connected":
                 self.generation = message[1]
 
-    def _send(self, command: tuple) -> None:
+    def _send(self, command: tuple[object, ...]) -> None:
         """Only the loop's thread sends (acks, stop): no lock needed on this pipe end."""
+        if self._to_receiver is None:
+            return  # no receiver started: nothing to tell
         try:
             self._to_receiver.send(command)
         except (BrokenPipeError, OSError):
@@ -129,7 +132,8 @@ class IngestWorker:
     def _watch_receiver(self, stop: threading.Event) -> None:
         if self._receiver is not None and not self._receiver.is_alive() and not stop.is_set():
             log.error("the receiver process exited (code %s); starting it again", self._receiver.exitcode)
-            self._to_receiver.close()
+            if self._to_receiver is not None:
+                self._to_receiver.close()
             self._start_receiver()
 
     def _stop_receiver(self) -> None:
@@ -140,7 +144,8 @@ class IngestWorker:
         if self._receiver.is_alive():
             self._receiver.kill()
             self._receiver.join()
-        self._to_receiver.close()
+        if self._to_receiver is not None:
+            self._to_receiver.close()
 
     def _acknowledge(self, batch: list[Incoming]) -> None:
         acks = [(incoming.mid, incoming.qos, incoming.generation) for incoming in batch if incoming.qos > 0]

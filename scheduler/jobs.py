@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase import formatting
@@ -37,12 +38,12 @@ class JobContext:
     stop: threading.Event = field(default_factory=threading.Event)  # set: the scheduler is stopping
 
 
-def due_scan(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def due_scan(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     outcome = scan_due(conn, now=now, zone=context.settings.zone)
     return {"states": outcome.states, "opened": len(outcome.opened), "resolved": len(outcome.resolved)}
 
 
-def overdue_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def overdue_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     from incidents.service import not_returned_alerts
     from loans.overdue import mark_overdue_loans  # the loans domain owns the rule and its alert
 
@@ -53,7 +54,7 @@ def overdue_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict:
     return {"marked": len(marked), "not_returned": len(not_returned)}
 
 
-def fleet_silence(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def fleet_silence(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     """One critical alert when no tracker at all has been heard for a while (ingest worker,
     broker or network down); the per-tracker silences are the ingest worker's."""
     state = jobs_repository.newest_telemetry(conn)
@@ -69,7 +70,7 @@ def fleet_silence(conn: Conn, *, now: datetime, context: JobContext) -> dict:
     return {"resolved": len(resolve_alerts(conn, [key], now=now))}
 
 
-def batteries_before_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def batteries_before_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     """An electric vehicle due out on a loan soon with a low traction battery: charge it first."""
     lookahead = timedelta(hours=context.settings.scheduler_battery_lookahead_h)
     drafts = [AlertDraft(
@@ -85,14 +86,14 @@ def batteries_before_loans(conn: Conn, *, now: datetime, context: JobContext) ->
     return {"resolved": len(resolve_alerts(conn, over, now=now)), "opened": len(open_alerts(conn, drafts, now=now))}
 
 
-def retention(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def retention(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     settings = context.settings
     return jobs_repository.delete_expired(conn, now=now, retention_days=settings.retention_days,
                                           keep_days=settings.scheduler_keep_operational_days,
                                           audit_days=settings.audit_retention_days)
 
 
-def incidents_auto_close(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def incidents_auto_close(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     """Incidents neither renewed nor closed in time close by themselves (docs/PRIVACY.md)."""
     from incidents.service import close_expired_incidents  # the incidents domain owns the rule
 
@@ -101,7 +102,7 @@ def incidents_auto_close(conn: Conn, *, now: datetime, context: JobContext) -> d
     return {"closed": len(closed)}
 
 
-def notify(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def notify(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     settings = context.settings
     retry = alert_mail.Retry(max_attempts=settings.mail_max_attempts, backoff_s=settings.mail_backoff_s)
     alerts = alert_mail.notify_alerts(conn, mailer=context.mailer, now=now, zone=settings.zone, retry=retry,
@@ -110,14 +111,14 @@ def notify(conn: Conn, *, now: datetime, context: JobContext) -> dict:
     return {"alerts": alerts, "mail": mail}
 
 
-def deliver_webhooks(conn: Conn, *, now: datetime, context: JobContext) -> dict:
+def deliver_webhooks(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     return webhooks.deliver_due(conn, settings=context.settings, now=now, stop=context.stop)
 
 
 SENDING = frozenset({"notify", "webhooks"})
 
 
-def job_table(settings: SchedulerSettings) -> dict[str, tuple[Callable[..., dict], int]]:
+def job_table(settings: SchedulerSettings) -> dict[str, tuple[Callable[..., dict[str, Any]], int]]:
     """Job name → (function, interval in seconds)."""
     return {
         "due_scan": (due_scan, settings.scheduler_due_scan_s),

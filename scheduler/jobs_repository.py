@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 
 
-def newest_telemetry(conn: Conn) -> dict:
+def newest_telemetry(conn: Conn) -> DictRow:
     """When the fleet last said anything, and whether any enabled tracker should."""
-    return conn.execute(
+    return one(conn.execute(
         "SELECT (SELECT max(last_seen_at) FROM vehicle_state) AS last_seen_at,"
         " EXISTS (SELECT 1 FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
-        "         WHERE t.enabled AND v.status <> 'out_of_service') AS expected").fetchone()
+        "         WHERE t.enabled AND v.status <> 'out_of_service') AS expected"))
 
 
-def low_batteries_before_loans(conn: Conn, *, now: datetime, lookahead: timedelta) -> list[dict]:
+def low_batteries_before_loans(conn: Conn, *, now: datetime, lookahead: timedelta) -> list[DictRow]:
     """Validated loans starting soon on an electric vehicle whose traction battery is below
     its kind's threshold."""
     return conn.execute(
@@ -29,7 +31,7 @@ def low_batteries_before_loans(conn: Conn, *, now: datetime, lookahead: timedelt
         {"now": now, "until": now + lookahead}).fetchall()
 
 
-def open_battery_alert_loans(conn: Conn) -> list[dict]:
+def open_battery_alert_loans(conn: Conn) -> list[DictRow]:
     """Loans with an open low_battery_before_loan alert, and the battery and status now."""
     return conn.execute(
         "SELECT a.dedup_key, l.status, s.battery_pct, t.low_battery_pct FROM alerts a"
@@ -47,10 +49,10 @@ def delete_expired(conn: Conn, *, now: datetime, retention_days: int, keep_days:
     `audit_days` (`expire_audit_log`, the only way past the log's append-only trigger, 0066);
     closed alerts, sent e-mails, finished deliveries, job runs, dead tokens after `keep_days`."""
     cutoff = now - timedelta(days=keep_days)
-    removed = dict(conn.execute("SELECT expire_positional_data(%(days)s, %(now)s) AS counts",
-                                {"days": retention_days, "now": now}).fetchone()["counts"])
-    removed["audit_log"] = conn.execute("SELECT expire_audit_log(%(days)s, %(now)s) AS n",
-                                        {"days": audit_days, "now": now}).fetchone()["n"]
+    removed: dict[str, int] = dict(one(conn.execute("SELECT expire_positional_data(%(days)s, %(now)s) AS counts",
+                                                    {"days": retention_days, "now": now}))["counts"])
+    removed["audit_log"] = one(conn.execute("SELECT expire_audit_log(%(days)s, %(now)s) AS n",
+                                            {"days": audit_days, "now": now}))["n"]
     statements = {
         "alerts": "DELETE FROM alerts a WHERE a.status = 'resolved' AND a.resolved_at < %(cutoff)s",
         "mail_outbox": "DELETE FROM mail_outbox WHERE sent_at < %(cutoff)s OR failed_at < %(cutoff)s",

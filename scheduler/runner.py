@@ -23,16 +23,19 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from psycopg_pool import ConnectionPool
 
-from fleetbase.db import Conn, connect, open_pool
+from fleetbase.db import Conn, connect, one, open_pool
 from notifications import outbox_repository as repository
 from notifications.mail import SmtpMailer
 from scheduler.jobs import SENDING, JobContext, job_table
@@ -54,13 +57,13 @@ def slot_of(moment: datetime, interval_s: int) -> datetime:
 
 class Scheduler:
     def __init__(self, settings: SchedulerSettings, *, clock: Callable[[], datetime] = utc_now,
-                 mailer: Callable | None = None) -> None:
+                 mailer: Callable[[Sequence[str], str, str], None] | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self.jobs = job_table(settings)
         self.context = JobContext(settings=settings, mailer=mailer or SmtpMailer(settings))
         self.runner = settings.scheduler_runner
-        self.pool = None
+        self.pool: ConnectionPool[Conn] | None = None  # while run() holds one
 
     # --- one run -------------------------------------------------------------------------
     def run_job(self, name: str) -> bool:
@@ -93,7 +96,7 @@ class Scheduler:
         log.info("ran job %s slot %s: %s", name, slot.isoformat(), outcome)
         return True
 
-    def _finish(self, conn: Conn, name: str, slot: datetime, outcome: dict) -> None:
+    def _finish(self, conn: Conn, name: str, slot: datetime, outcome: dict[str, Any]) -> None:
         repository.finish_slot(conn, job=name, slot=slot, outcome=json.dumps(outcome, default=str), now=self.clock())
 
     def catch_up(self) -> list[str]:
@@ -109,7 +112,8 @@ class Scheduler:
                     ran.append(name)
         return ran
 
-    def _connection(self):
+    def _connection(self) -> AbstractContextManager[Conn]:
+        """The pool's connection while running, else one of its own (closed on leaving `with`)."""
         if self.pool is not None:
             return self.pool.connection()
         return connect(self.settings.database_url, name="scheduler")
@@ -136,8 +140,8 @@ class Scheduler:
         with connect(self.settings.database_url, autocommit=True, name="scheduler-lock") as lock_conn:
             told = False
             while not stop.is_set():
-                if lock_conn.execute("SELECT pg_try_advisory_lock(hashtext(%(name)s)) AS held",
-                                     {"name": LOCK_NAME}).fetchone()["held"]:
+                if one(lock_conn.execute("SELECT pg_try_advisory_lock(hashtext(%(name)s)) AS held",
+                                         {"name": LOCK_NAME}))["held"]:
                     break
                 (log.debug if told else log.info)("scheduler %s stands by: another one is active", self.runner)
                 told = True

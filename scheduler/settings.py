@@ -52,6 +52,6 @@ class SchedulerSettings(FleetSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_backoff_s: float = Field(default=30.0, gt=0)
 
-    def secrets(self):
+    def secrets(self) -> dict[str, SecretStr]:
         """The scheduler signs nothing and reads no broker: only the SMTP password, when a login is set."""
         return {"smtp_password": self.smtp_password} if self.smtp_username else {}

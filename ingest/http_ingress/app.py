@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +23,7 @@ def utc_now() -> datetime:
 
 def create_app(settings: HttpIngressSettings, *, clock: Callable[[], datetime] = utc_now) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = Publisher(host=settings.mqtt_host, port=settings.mqtt_port, password=settings.broker_password,
                               client_id=settings.http_ingress_client_id)
         publisher.start()

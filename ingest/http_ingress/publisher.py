@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from fleetbase.broker import HTTP_INGRESS_LOGIN
 from fleetbase.errors import FleetError
@@ -21,13 +25,14 @@ class Publisher:
     """One MQTT 5 connection, shared by every request; reconnects on its own."""
 
     def __init__(self, *, host: str, port: int, password: str, client_id: str) -> None:
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
         self.client.username_pw_set(HTTP_INGRESS_LOGIN, password)
-        self.client.reconnect_delay_set(min_delay=0.2, max_delay=5)
+        # paho annotates the delays int; they are seconds it sleeps and compares, a float works.
+        self.client.reconnect_delay_set(min_delay=0.2, max_delay=5)  # type: ignore[arg-type]
         self.client.on_publish = self._on_publish
         self.client.on_connect = lambda c, u, f, reason, p: log.info("connected to the broker: %s", reason)
         self.client.on_disconnect = lambda c, u, f, reason, p: log.warning("disconnected from the broker: %s", reason)
-        self._refusals: dict[int, mqtt.ReasonCode] = {}
+        self._refusals: dict[int, ReasonCode] = {}
         self._lock = threading.Lock()
         self.host, self.port = host, port
 
@@ -63,7 +68,8 @@ class Publisher:
             log.error("the broker refused a message on %s: %s", topic, refusal)
             raise BrokerUnavailable("Le serveur de messages a refusé la position : réessayez plus tard.")
 
-    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason_code: ReasonCode,
+                    properties: Properties) -> None:
         # Called before the message is marked published, so publish() sees a refusal.
         if reason_code.is_failure:
             with self._lock:

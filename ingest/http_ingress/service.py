@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from fleetbase.db import Conn
 from fleetbase.passwords import http_token_digest
 from ingest import repository as ingest_repository
 from ingest.decoding import Limits, check_time, to_native
@@ -48,7 +49,7 @@ class Answer:
 
 
 class Ingress:
-    def __init__(self, *, pool: ConnectionPool, publisher: Publisher, limits: Limits, publish_timeout_s: float,
+    def __init__(self, *, pool: ConnectionPool[Conn], publisher: Publisher, limits: Limits, publish_timeout_s: float,
                  worker_id: str, clock: Callable[[], datetime]) -> None:
         self.pool, self.publisher, self.limits = pool, publisher, limits
         self.publish_timeout_s, self.worker_id, self.clock = publish_timeout_s, worker_id, clock

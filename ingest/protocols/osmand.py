@@ -137,11 +137,12 @@ def decode_json(tracker_id: str, document: Any, *, received_at: datetime) -> Osm
     return request
 
 
-def _json_location(tracker_id: str, location: dict, received_at: datetime) -> Reading | None:
+def _json_location(tracker_id: str, location: dict[str, Any], received_at: datetime) -> Reading | None:
     if "timestamp" not in location:
         raise RejectedReading("missing_field", "location.timestamp is required")
     fix_time = _timestamp(location["timestamp"], received_at)
-    battery = location.get("battery") if isinstance(location.get("battery"), dict) else {}
+    raw_battery = location.get("battery")
+    battery: dict[str, Any] = raw_battery if isinstance(raw_battery, dict) else {}
     attributes: dict[str, Any] = {}
     extras = location.get("extras")
     if isinstance(extras, dict):

@@ -18,7 +18,7 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import nacl.exceptions
 import nacl.secret
@@ -66,7 +66,7 @@ def decode(tracker_id: str, payload: bytes, *, received_at: datetime, keys: KeyL
     return decoded
 
 
-def location(tracker_id: str, item: dict) -> Reading:
+def location(tracker_id: str, item: dict[str, Any]) -> Reading:
     for key in ("tst", "lat", "lon"):
         if item.get(key) is None:
             raise RejectedReading("missing_field", f"{key} is required")
@@ -83,12 +83,13 @@ def location(tracker_id: str, item: dict) -> Reading:
     attributes = fields.attributes(item, KNOWN_KEYS)
     if trigger is not None and ignition is None:
         attributes["t"] = trigger
-    numbers = {field: fields.number(values, key, field) for key, field in NUMBERS.items()}
+    # Reading's float fields by name; Any, as mypy checks a ** mapping against every other field too.
+    numbers: dict[str, Any] = {field: fields.number(values, key, field) for key, field in NUMBERS.items()}
     return Reading(tracker_id=tracker_id, fix_time=fields.time_value(values["tst"], "tst"), lat=lat, lon=lon,
                    ignition=ignition, attributes=attributes, **numbers)
 
 
-def encrypt(key: str, document: dict, *, nonce: bytes | None = None) -> bytes:
+def encrypt(key: str, document: dict[str, Any], *, nonce: bytes | None = None) -> bytes:
     """The message an app with this key publishes for `document` (for tests and tools)."""
     box = nacl.secret.SecretBox(padded_key(key))
     sealed = box.encrypt(json.dumps(document).encode(), nonce)  # nonce + ciphertext, as the apps send it
@@ -102,7 +103,7 @@ def padded_key(key: str) -> bytes:
     return raw.ljust(KEY_BYTES, b"\0")
 
 
-def _decrypt(tracker_id: str, document: dict, keys: KeyLookup | None) -> bytes:
+def _decrypt(tracker_id: str, document: dict[str, Any], keys: KeyLookup | None) -> bytes:
     key = keys.owntracks_key(tracker_id) if keys is not None else None
     if key is None:
         raise RejectedReading("no_decryption_key",
@@ -122,7 +123,7 @@ def _decrypt(tracker_id: str, document: dict, keys: KeyLookup | None) -> bytes:
                                                    " (a different secret in the app?)") from None
 
 
-def _json_object(payload: bytes) -> dict:
+def _json_object(payload: bytes) -> dict[str, Any]:
     try:
         document = json.loads(payload)
     except (ValueError, RecursionError) as error:

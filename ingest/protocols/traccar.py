@@ -63,7 +63,7 @@ def decode(payload: bytes, *, keys: DeviceLookup) -> Decoded:
     return decoded
 
 
-def _reading(tracker_id: str, position: dict) -> Reading:
+def _reading(tracker_id: str, position: dict[str, Any]) -> Reading:
     if position.get("valid") is False:
         raise RejectedReading("invalid_fix", "Traccar marks this position invalid (no GPS fix)")
     for key in ("fixTime", "latitude", "longitude"):
@@ -97,19 +97,21 @@ def _knots(value: Any) -> Any:
     return value * KNOT_KMH if fields.is_number(value) else value
 
 
-def _odometer_km(raw: dict) -> float | None:
+def _odometer_km(raw: dict[str, Any]) -> float | None:
     for key in ("odometer", "io16"):  # metres, both
-        if raw.get(key) is not None:
-            metres = fields.checked(raw[key], key, "odometer_m")
+        metres = fields.checked(raw.get(key), key, "odometer_m")
+        if metres is not None:
             return fields.checked(metres / 1000, key, "odometer_km")
     return None
 
 
-def _ignition(raw: dict) -> bool | None:
-    if isinstance(raw.get("ignition"), bool):
-        return raw["ignition"]
+def _ignition(raw: dict[str, Any]) -> bool | None:
+    ignition = raw.get("ignition")
+    if isinstance(ignition, bool):
+        return ignition
     if raw.get("io239") in (0, 1):
-        return raw["io239"] == 1
+        ignition_on: bool = raw["io239"] == 1
+        return ignition_on
     return None
 
 
