@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 from maintenance import board_repository, french
 from maintenance.due import DueState
@@ -53,5 +55,5 @@ def counts(rows: list[BoardRow]) -> dict[str, int]:
             ("overdue", "due", "due_soon", "ok")}
 
 
-def depots(conn: Conn) -> list[dict]:
+def depots(conn: Conn) -> list[DictRow]:
     return board_repository.depots(conn)

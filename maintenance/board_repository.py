@@ -3,14 +3,16 @@ filter by. Nothing here commits."""
 
 from __future__ import annotations
 
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 
 
-def depots(conn: Conn) -> list[dict]:
+def depots(conn: Conn) -> list[DictRow]:
     return conn.execute("SELECT id, name FROM sites ORDER BY name").fetchall()
 
 
-def board_vehicles(conn: Conn, *, site_id: int | None, kind: str | None) -> list[dict]:
+def board_vehicles(conn: Conn, *, site_id: int | None, kind: str | None) -> list[DictRow]:
     """Vehicles in service (the due computation leaves out the others) of a depot and a kind."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.home_site_id AS site_id, s.name AS site_name"
@@ -21,7 +23,7 @@ def board_vehicles(conn: Conn, *, site_id: int | None, kind: str | None) -> list
         " ORDER BY v.label", {"site": site_id, "kind": kind}).fetchall()
 
 
-def vehicle_with_depot(conn: Conn, vehicle_id: int) -> dict | None:
+def vehicle_with_depot(conn: Conn, vehicle_id: int) -> DictRow | None:
     """A vehicle's label, kind, status, depot and effective odometer (None before any telemetry)."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.status, v.plate, v.home_site_id AS site_id, s.name AS site_name,"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 
 SELECT_DISPLAYS = """
     SELECT d.id, d.name, d.created_by, u.username AS created_by_username, d.created_at, d.revoked_at
@@ -14,17 +16,17 @@ SELECT_DISPLAYS = """
 
 def insert_display(conn: Conn, *, token_sha256: bytes, name: str, created_by: int,
                    now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO maintenance_displays (token_sha256, name, created_by, created_at)"
         " VALUES (%(hash)s, %(name)s, %(by)s, %(now)s) RETURNING id",
-        {"hash": token_sha256, "name": name, "by": created_by, "now": now}).fetchone()["id"]
+        {"hash": token_sha256, "name": name, "by": created_by, "now": now}))["id"])
 
 
-def live_displays(conn: Conn) -> list[dict]:
+def live_displays(conn: Conn) -> list[DictRow]:
     return conn.execute(SELECT_DISPLAYS + " WHERE d.revoked_at IS NULL ORDER BY d.created_at, d.id").fetchall()
 
 
-def display_by_token(conn: Conn, token_sha256: bytes) -> dict | None:
+def display_by_token(conn: Conn, token_sha256: bytes) -> DictRow | None:
     """The display link of this token, live or revoked (None when unknown)."""
     return conn.execute(SELECT_DISPLAYS + " WHERE d.token_sha256 = %(hash)s", {"hash": token_sha256}).fetchone()
 

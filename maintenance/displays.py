@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from psycopg.rows import DictRow
 
 from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput, NotFound
@@ -36,7 +39,7 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def create_display(conn: Conn, *, name: str, user_id: int, now: datetime) -> tuple[dict, str]:
+def create_display(conn: Conn, *, name: str, user_id: int, now: datetime) -> tuple[DictRow, str]:
     """A new display link and its token (to be shown once)."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
@@ -52,11 +55,11 @@ def revoke_display(conn: Conn, display_id: int, *, user_id: int, now: datetime) 
         raise NotFound("Ce lien d'écran n'existe pas ou a déjà été révoqué.")
 
 
-def live_displays(conn: Conn) -> list[dict]:
+def live_displays(conn: Conn) -> list[DictRow]:
     return display_repository.live_displays(conn)
 
 
-def display_for(conn: Conn, token: str) -> dict:
+def display_for(conn: Conn, token: str) -> DictRow:
     """The live display link of the token; NotFound when unknown, DisplayRevoked when revoked."""
     display = display_repository.display_by_token(conn, token_hash(token)) if len(token) <= 200 else None
     if display is None:
@@ -66,7 +69,7 @@ def display_for(conn: Conn, token: str) -> dict:
     return display
 
 
-def wall_board(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> dict:
+def wall_board(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     """What the screen of this link shows: the urgent due rows and the open repair tickets."""
     display = display_for(conn, token)
     tickets = [{"id": ticket["id"], "title": ticket["title"], "vehicle_label": ticket["vehicle_label"],

@@ -55,11 +55,11 @@ class DueState:
     last_done_km: float | None
 
 
-def worse(first: str, second: str) -> str:
+def worse(first: Level, second: Level) -> Level:
     return first if RANK[first] >= RANK[second] else second
 
 
-def level_for(remaining: float | None, *, soon: float, grace: float) -> str:
+def level_for(remaining: float | None, *, soon: float, grace: float) -> Level:
     """Level from what remains before the due point (negative: past it)."""
     if remaining is None:
         return "ok"
@@ -114,7 +114,7 @@ def forecast(remaining_km: float | None, due_on: date | None, *, daily_km: float
     return min(candidates) if candidates else None
 
 
-def urgency_key(state: DueState) -> tuple:
+def urgency_key(state: DueState) -> tuple[int, date, float, int, str]:
     """Most urgent first: worst level, then the earliest forecast, then fewest km left."""
     far = date.max
     return (-RANK[state.level], state.forecast_on or far,

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput, NotFound
 from loans.photos import NotAPhoto, PhotoTooLarge, sniff_type, without_metadata
@@ -32,7 +34,7 @@ def checked_photo(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
 def record_with_invoice(conn: Conn, *, vehicle_id: int, performed_on: date,
                         odometer_km: float | None, tasks: Sequence[str], cost_cents: int | None, notes: str,
                         by_user_id: int | None, photo: bytes | None, max_bytes: int, now: datetime,
-                        zone: ZoneInfo) -> dict:
+                        zone: ZoneInfo) -> DictRow:
     """Record a service of the vehicle's plan tasks (they show ok again), with its invoice photo."""
     planned = {plan.task for plan in repository.effective_plans(conn, vehicle_ids=[vehicle_id]).get(vehicle_id, [])}
     if not tasks:
@@ -53,7 +55,7 @@ def record_with_invoice(conn: Conn, *, vehicle_id: int, performed_on: date,
     return record
 
 
-def invoice_photo(conn: Conn, photo_id: int) -> dict:
+def invoice_photo(conn: Conn, photo_id: int) -> DictRow:
     photo = invoice_repository.get_photo(conn, photo_id)
     if photo is None:
         raise NotFound("Photo de facture inconnue.")

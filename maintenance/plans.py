@@ -87,8 +87,8 @@ def _same_day_in(day: date, year: int) -> date:
 def next_controle_technique(kind: str, first_registered_on: date | None, *, last_done_on: date | None,
                             every_months: int) -> date | None:
     """The next contrôle technique deadline: the first one, or `every_months` after the last."""
-    if first_registered_on is None and last_done_on is None:
-        return None
     if last_done_on is not None and kind in (*CAR_KINDS, *L_CATEGORY_KINDS):
         return add_months(last_done_on, every_months)
+    if first_registered_on is None:
+        return None
     return first_controle_technique(kind, first_registered_on)

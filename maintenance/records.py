@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from psycopg.rows import DictRow
+
 from fleet import vehicles
 from fleetbase.db import Conn
 from fleetbase.errors import InvalidInput
@@ -24,7 +26,7 @@ TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 def record_service(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_km: float | None,
                    tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
-                   now: datetime, zone: ZoneInfo) -> dict:
+                   now: datetime, zone: ZoneInfo) -> DictRow:
     """Write a service record and refresh the vehicle's due states; the record as stored."""
     vehicle = vehicles.get(conn, vehicle_id)
     tasks = sorted(set(tasks))
@@ -40,10 +42,13 @@ def record_service(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_
         conn, vehicle_id=vehicle_id, performed_on=performed_on, odometer_km=odometer_km, tasks=tasks,
         cost_cents=cost_cents, notes=notes, by_user_id=by_user_id, now=now)
     scan_due(conn, now=now, zone=zone, vehicle_ids=[vehicle_id])
-    return repository.get_service_record(conn, record_id)
+    record = repository.get_service_record(conn, record_id)
+    if record is None:  # inserted above, in this transaction
+        raise LookupError(f"service record {record_id} not found after its insert")
+    return record
 
 
-def history(conn: Conn, *, vehicle_id: int) -> list[dict]:
+def history(conn: Conn, *, vehicle_id: int) -> list[DictRow]:
     """A vehicle's service records, newest first."""
     vehicles.get(conn, vehicle_id)
     return repository.list_service_records(conn, vehicle_id=vehicle_id)

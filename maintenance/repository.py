@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from psycopg.rows import class_row
+from psycopg.rows import DictRow, class_row
 
-from fleetbase.db import Conn
+from fleetbase.db import Conn, one
 from maintenance.due import LastService, VehicleFacts
 from maintenance.plans import Plan
 
@@ -116,7 +116,7 @@ def upsert_plan(conn: Conn, *, vehicle_kind: str, vehicle_id: int | None, task: 
     target = ("(vehicle_kind, task) WHERE vehicle_id IS NULL" if vehicle_id is None
               else "(vehicle_id, task) WHERE vehicle_id IS NOT NULL")
     with conn.cursor(row_factory=class_row(Plan)) as cursor:
-        return cursor.execute(
+        plan = cursor.execute(
             "INSERT INTO maintenance_plans (vehicle_kind, vehicle_id, task, label, rule, every_km, every_months,"
             " soon_km, soon_days, grace_km, grace_days, created_at, updated_at)"
             " VALUES (%(kind)s, %(vehicle)s, %(task)s, %(label)s, %(rule)s, %(every_km)s, %(every_months)s,"
@@ -128,6 +128,9 @@ def upsert_plan(conn: Conn, *, vehicle_kind: str, vehicle_id: int | None, task: 
             {"kind": vehicle_kind, "vehicle": vehicle_id, "task": task, "label": label, "rule": rule,
              "every_km": every_km, "every_months": every_months, "soon_km": soon_km, "soon_days": soon_days,
              "grace_km": grace_km, "grace_days": grace_days, "now": now}).fetchone()
+    if plan is None:  # an upsert always answers its row
+        raise LookupError("the plan's upsert answered no row")
+    return plan
 
 
 def delete_override(conn: Conn, *, vehicle_id: int, task: str) -> bool:
@@ -144,20 +147,20 @@ RECORD_COLUMNS = ("r.id, r.vehicle_id, r.performed_on, r.odometer_km, r.tasks, r
 def insert_service_record(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_km: float,
                           tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
                           now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO service_records (vehicle_id, performed_on, odometer_km, tasks, cost_cents, notes,"
         " by_user_id, created_at) VALUES (%(vehicle)s, %(on)s, %(km)s, %(tasks)s, %(cost)s, %(notes)s,"
         " %(by)s, %(now)s) RETURNING id",
         {"vehicle": vehicle_id, "on": performed_on, "km": odometer_km, "tasks": list(tasks), "cost": cost_cents,
-         "notes": notes, "by": by_user_id, "now": now}).fetchone()["id"]
+         "notes": notes, "by": by_user_id, "now": now}))["id"])
 
 
-def get_service_record(conn: Conn, record_id: int) -> dict | None:
+def get_service_record(conn: Conn, record_id: int) -> DictRow | None:
     return conn.execute(f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
                         " WHERE r.id = %(id)s", {"id": record_id}).fetchone()
 
 
-def list_service_records(conn: Conn, *, vehicle_id: int) -> list[dict]:
+def list_service_records(conn: Conn, *, vehicle_id: int) -> list[DictRow]:
     """A vehicle's whole history, newest first."""
     return conn.execute(f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
                         " WHERE r.vehicle_id = %(vehicle)s ORDER BY r.performed_on DESC, r.id DESC",
@@ -166,7 +169,7 @@ def list_service_records(conn: Conn, *, vehicle_id: int) -> list[dict]:
 
 # --- demo data -------------------------------------------------------------------------------
 
-def vehicles_without_records(conn: Conn) -> list[dict]:
+def vehicles_without_records(conn: Conn) -> list[DictRow]:
     """Vehicles no service was ever recorded for, with their effective odometer."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.first_registered_on, s.effective_odometer_km FROM vehicles v"

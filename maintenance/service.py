@@ -84,7 +84,7 @@ def describe(state: DueState, *, today: date) -> str:
     """The French sentence of an alert: what, how urgent, by when, and at this pace."""
     vehicle = f"{french.KINDS.get(state.vehicle_kind, 'Véhicule')} {state.vehicle_label}"
     parts = []
-    if state.remaining_km is not None:
+    if state.remaining_km is not None and state.due_at_km is not None:  # one is known when the other is
         if state.remaining_km > 0:
             parts.append(f"dans {formatting.km(state.remaining_km)} (à {formatting.km(state.due_at_km)})")
         else:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 
 PHOTO_COLUMNS = ("p.id, p.ticket_id, p.tag, p.content_type, length(p.content) AS size_bytes, p.caption,"
                  " p.uploaded_by, u.full_name AS by_name, p.author_role, p.created_at")
@@ -12,22 +14,22 @@ PHOTO_COLUMNS = ("p.id, p.ticket_id, p.tag, p.content_type, length(p.content) AS
 
 def insert_photo(conn: Conn, ticket_id: int, *, tag: str, content_type: str, content: bytes,
                  caption: str, user_id: int | None, author_role: str, now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO repair_ticket_photos (ticket_id, tag, content_type, content, caption, uploaded_by,"
         " author_role, created_at) VALUES (%(ticket)s, %(tag)s, %(type)s, %(content)s, %(caption)s, %(by)s,"
         " %(role)s, %(now)s) RETURNING id",
         {"ticket": ticket_id, "tag": tag, "type": content_type, "content": content, "caption": caption,
-         "by": user_id, "role": author_role, "now": now}).fetchone()["id"]
+         "by": user_id, "role": author_role, "now": now}))["id"])
 
 
-def list_photos(conn: Conn, ticket_id: int) -> list[dict]:
+def list_photos(conn: Conn, ticket_id: int) -> list[DictRow]:
     """The ticket's photos without their bytes, oldest first."""
     return conn.execute(
         f"SELECT {PHOTO_COLUMNS} FROM repair_ticket_photos p LEFT JOIN users u ON u.id = p.uploaded_by"
         " WHERE p.ticket_id = %(ticket)s ORDER BY p.created_at, p.id", {"ticket": ticket_id}).fetchall()
 
 
-def get_photo(conn: Conn, ticket_id: int, photo_id: int) -> dict | None:
+def get_photo(conn: Conn, ticket_id: int, photo_id: int) -> DictRow | None:
     """One photo with its bytes, when it belongs to the ticket."""
     return conn.execute(
         f"SELECT {PHOTO_COLUMNS}, p.content FROM repair_ticket_photos p LEFT JOIN users u ON u.id = p.uploaded_by"
@@ -35,5 +37,5 @@ def get_photo(conn: Conn, ticket_id: int, photo_id: int) -> dict | None:
 
 
 def count_photos(conn: Conn, ticket_id: int) -> int:
-    return conn.execute("SELECT count(*) AS n FROM repair_ticket_photos WHERE ticket_id = %(ticket)s",
-                        {"ticket": ticket_id}).fetchone()["n"]
+    return int(one(conn.execute("SELECT count(*) AS n FROM repair_ticket_photos WHERE ticket_id = %(ticket)s",
+                                {"ticket": ticket_id}))["n"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 from fleetbase.errors import Conflict, Forbidden, InvalidInput, NotFound
 from loans import photos
@@ -21,7 +23,7 @@ MAX_PER_TICKET = 40
 
 
 def add(conn: Conn, ticket_id: int, *, actor: Actor, tag: str, content: bytes, caption: str,
-        max_bytes: int, now: datetime) -> dict:
+        max_bytes: int, now: datetime) -> DictRow:
     """Keep a photo of the fault or of the repair; the photo without its bytes."""
     ticket = tickets.get(conn, ticket_id, actor=actor, for_update=True)
     if tag not in TAGS:
@@ -41,13 +43,13 @@ def add(conn: Conn, ticket_id: int, *, actor: Actor, tag: str, content: bytes, c
     return get(conn, ticket_id, photo_id, actor=actor, with_content=False)
 
 
-def list_photos(conn: Conn, ticket_id: int, *, actor: Actor) -> list[dict]:
+def list_photos(conn: Conn, ticket_id: int, *, actor: Actor) -> list[DictRow]:
     tickets.get(conn, ticket_id, actor=actor)
     return repository.list_photos(conn, ticket_id)
 
 
 def get(conn: Conn, ticket_id: int, photo_id: int, *, actor: Actor,
-        with_content: bool = True) -> dict:
+        with_content: bool = True) -> DictRow:
     """One photo of a ticket the actor may see (NotFound otherwise, as for an unknown one)."""
     tickets.get(conn, ticket_id, actor=actor)
     photo = repository.get_photo(conn, ticket_id, photo_id)

@@ -6,7 +6,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from fleetbase.db import Conn, update_columns
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one, update_columns
 
 TICKET_COLUMNS = (
     "t.id, t.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, v.plate AS vehicle_plate,"
@@ -18,7 +20,7 @@ FROM = " FROM repair_tickets t JOIN vehicles v ON v.id = t.vehicle_id LEFT JOIN 
 
 
 def get_ticket(conn: Conn, ticket_id: int, *, garage_id: int | None = None,
-               for_update: bool = False) -> dict | None:
+               for_update: bool = False) -> DictRow | None:
     """The ticket, or None when unknown or outside `garage_id` (a garage partner's scope)."""
     return conn.execute(
         f"SELECT {TICKET_COLUMNS}{FROM} WHERE t.id = %(id)s"
@@ -27,7 +29,7 @@ def get_ticket(conn: Conn, ticket_id: int, *, garage_id: int | None = None,
 
 
 def list_tickets(conn: Conn, *, garage_id: int | None, status: str | None, vehicle_id: int | None,
-                 limit: int) -> list[dict]:
+                 limit: int) -> list[DictRow]:
     return conn.execute(
         f"SELECT {TICKET_COLUMNS}{FROM}"
         " WHERE (%(garage)s::bigint IS NULL OR t.garage_id = %(garage)s)"
@@ -38,7 +40,7 @@ def list_tickets(conn: Conn, *, garage_id: int | None, status: str | None, vehic
 
 
 def ticket_board(conn: Conn, *, garage_id: int | None, statuses: Sequence[str] | None,
-                 limit: int) -> list[dict]:
+                 limit: int) -> list[DictRow]:
     """Tickets as the repair pages list them: those not closed first (drafts among them), then
     the most recent activity first; only `statuses` when given, only `garage_id`'s when given."""
     return conn.execute(
@@ -58,7 +60,7 @@ def status_counts(conn: Conn, *, garage_id: int | None) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def list_updates(conn: Conn, ticket_id: int) -> list[dict]:
+def list_updates(conn: Conn, ticket_id: int) -> list[DictRow]:
     return conn.execute(
         "SELECT r.id, r.kind, r.status, r.note, r.by_user_id, u.full_name AS by_name, r.author_role, r.at,"
         " r.accepted_quote_cents"
@@ -69,12 +71,12 @@ def list_updates(conn: Conn, ticket_id: int) -> list[dict]:
 def insert_ticket(conn: Conn, *, vehicle_id: int, garage_id: int | None, opened_by: int | None,
                   title: str, description: str, immobilised: bool, tasks: Sequence[str], status: str,
                   now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO repair_tickets (vehicle_id, garage_id, opened_by, title, description, immobilised, tasks,"
         " status, created_at, updated_at) VALUES (%(vehicle)s, %(garage)s, %(by)s, %(title)s, %(description)s,"
         " %(immobilised)s, %(tasks)s, %(status)s, %(now)s, %(now)s) RETURNING id",
         {"vehicle": vehicle_id, "garage": garage_id, "by": opened_by, "title": title, "description": description,
-         "immobilised": immobilised, "tasks": list(tasks), "status": status, "now": now}).fetchone()["id"]
+         "immobilised": immobilised, "tasks": list(tasks), "status": status, "now": now}))["id"])
 
 
 # What the workflow may change on a ticket (names from code, never from input).
@@ -82,7 +84,7 @@ UPDATABLE = ("garage_id", "title", "description", "immobilised", "immobilised_si
              "quote_cents", "final_cost_cents", "parts", "closed_at", "service_record_id")
 
 
-def update_ticket(conn: Conn, ticket_id: int, *, now: datetime, **changes) -> None:
+def update_ticket(conn: Conn, ticket_id: int, *, now: datetime, **changes: object) -> None:
     """Set the given columns (names from the workflow's fixed list, never from input)."""
     if "parts" in changes:
         changes["parts"] = json.dumps(changes["parts"])
@@ -100,17 +102,17 @@ def insert_update(conn: Conn, ticket_id: int, *, kind: str, status: str, note: s
          "now": now, "quote": accepted_quote_cents})
 
 
-def get_garage(conn: Conn, garage_id: int) -> dict | None:
+def get_garage(conn: Conn, garage_id: int) -> DictRow | None:
     return conn.execute("SELECT id, name, email, webhook_url, webhook_secret FROM garages WHERE id = %(id)s",
                         {"id": garage_id}).fetchone()
 
 
 def current_odometer(conn: Conn, vehicle_id: int) -> float:
     """The effective odometer, else the last service record's, else 0 (a vehicle without tracker)."""
-    return conn.execute(
+    return float(one(conn.execute(
         "SELECT coalesce((SELECT effective_odometer_km FROM vehicle_state WHERE vehicle_id = %(v)s),"
         " (SELECT max(odometer_km) FROM service_records WHERE vehicle_id = %(v)s), 0) AS km",
-        {"v": vehicle_id}).fetchone()["km"]
+        {"v": vehicle_id}))["km"])
 
 
 def immobilise_vehicle(conn: Conn, vehicle_id: int, *, now: datetime) -> None:
@@ -131,7 +133,7 @@ def release_vehicle(conn: Conn, vehicle_id: int, *, now: datetime) -> None:
         {"id": vehicle_id, "now": now})
 
 
-def colliding_loans(conn: Conn, vehicle_id: int, *, since: datetime) -> list[dict]:
+def colliding_loans(conn: Conn, vehicle_id: int, *, since: datetime) -> list[DictRow]:
     """Requested or validated loans of the vehicle still to come or under way after `since`."""
     return conn.execute(
         "SELECT id, starts_at, ends_at FROM loans WHERE vehicle_id = %(vehicle)s"
@@ -147,21 +149,21 @@ def collision_keys(conn: Conn, ticket_id: int) -> list[str]:
 
 def enqueue_mail(conn: Conn, *, recipients: Sequence[str], subject: str, body: str,
                  now: datetime) -> int:
-    return conn.execute("INSERT INTO mail_outbox (recipients, subject, body, created_at)"
-                        " VALUES (%(to)s, %(subject)s, %(body)s, %(now)s) RETURNING id",
-                        {"to": list(recipients), "subject": subject, "body": body, "now": now}).fetchone()["id"]
+    return int(one(conn.execute("INSERT INTO mail_outbox (recipients, subject, body, created_at)"
+                                " VALUES (%(to)s, %(subject)s, %(body)s, %(now)s) RETURNING id",
+                                {"to": list(recipients), "subject": subject, "body": body, "now": now}))["id"])
 
 
 def enqueue_webhook(conn: Conn, *, garage_id: int, ticket_id: int, event: str, body: str,
                     now: datetime) -> int:
-    return conn.execute("INSERT INTO webhook_deliveries (garage_id, ticket_id, event, body, next_attempt_at,"
-                        " created_at) VALUES (%(garage)s, %(ticket)s, %(event)s, %(body)s, %(now)s, %(now)s)"
-                        " RETURNING id", {"garage": garage_id, "ticket": ticket_id, "event": event, "body": body,
-                                          "now": now}).fetchone()["id"]
+    return int(one(conn.execute("INSERT INTO webhook_deliveries (garage_id, ticket_id, event, body, next_attempt_at,"
+                                " created_at) VALUES (%(garage)s, %(ticket)s, %(event)s, %(body)s, %(now)s, %(now)s)"
+                                " RETURNING id", {"garage": garage_id, "ticket": ticket_id, "event": event,
+                                                  "body": body, "now": now}))["id"])
 
 
 def immobilisations(conn: Conn, *, start: datetime, end: datetime,
-                    vehicle_ids: Sequence[int]) -> list[dict]:
+                    vehicle_ids: Sequence[int]) -> list[DictRow]:
     """Repair tickets that immobilised one of the vehicles during [start, end): from
     `immobilised_since` until the ticket closed (`ends_at` NULL: still immobilised)."""
     return conn.execute(

@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from psycopg.rows import DictRow
 
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleet import vehicles
@@ -51,19 +54,19 @@ class Actor:
     scope: int | None = None
 
 
-def get(conn: Conn, ticket_id: int, *, actor: Actor, for_update: bool = False) -> dict:
+def get(conn: Conn, ticket_id: int, *, actor: Actor, for_update: bool = False) -> DictRow:
     ticket = repository.get_ticket(conn, ticket_id, garage_id=actor.scope, for_update=for_update)
     if ticket is None:
         raise NotFound("Fiche de réparation inconnue.")
     return ticket
 
 
-def with_updates(conn: Conn, ticket: dict) -> dict:
+def with_updates(conn: Conn, ticket: DictRow) -> dict[str, Any]:
     return {**ticket, "updates": repository.list_updates(conn, ticket["id"])}
 
 
 def create(conn: Conn, *, actor: Actor, vehicle_id: int, garage_id: int, title: str,
-           description: str, immobilised: bool, tasks: Sequence[str], now: datetime) -> dict:
+           description: str, immobilised: bool, tasks: Sequence[str], now: datetime) -> DictRow:
     """A ticket opened directly by staff (status open)."""
     vehicles.get(conn, vehicle_id)
     _check_garage(conn, garage_id)
@@ -77,7 +80,7 @@ def create(conn: Conn, *, actor: Actor, vehicle_id: int, garage_id: int, title: 
 
 
 def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
-         **changes) -> dict:
+         **changes: Any) -> DictRow:
     """Staff complete a draft or an open ticket (garage, title, description, tasks); whether the
     vehicle is immobilised may change until the ticket is closed."""
     before = get(conn, ticket_id, actor=actor, for_update=True)
@@ -104,7 +107,7 @@ def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url:
 
 def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note: str,
                   final_cost_cents: int | None, now: datetime, zone: ZoneInfo, public_url: str,
-                  accepted_quote_cents: int | None = None) -> dict:
+                  accepted_quote_cents: int | None = None) -> DictRow:
     """Move the ticket along TRANSITIONS. Staff accepting the garage's quote pass the amount
     they read (`accepted_quote_cents`, with status accepted): it must still be the ticket's
     quote, and the update records who accepted which amount."""
@@ -120,7 +123,7 @@ def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note
     if accepted_quote_cents is not None:
         _check_quote_accepted(before, actor=actor, status=status, amount=accepted_quote_cents)
         note = f"Devis de {formatting.euros(accepted_quote_cents)} accepté." + (f" {note}" if note else "")
-    changes: dict = {"status": status}
+    changes: dict[str, Any] = {"status": status}
     if final_cost_cents is not None:
         if status != "done":
             raise InvalidInput("Le coût final s'indique en terminant la fiche (statut done).")
@@ -146,7 +149,7 @@ def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note
 
 
 def comment(conn: Conn, ticket_id: int, *, actor: Actor, text: str, now: datetime,
-            public_url: str) -> dict:
+            public_url: str) -> dict[str, Any]:
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
     repository.insert_update(conn, ticket_id, kind="comment", status=ticket["status"], note=text,
                              by_user_id=actor.user_id, author_role=actor.role, now=now)
@@ -157,7 +160,7 @@ def comment(conn: Conn, ticket_id: int, *, actor: Actor, text: str, now: datetim
 
 
 def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
-              **costs) -> dict:
+              **costs: Any) -> DictRow:
     """The garage's quote, the final cost and the parts (any of them)."""
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
     if ticket["status"] in FINAL:
@@ -177,7 +180,7 @@ def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public
 
 # --- effects ---------------------------------------------------------------------------------
 
-def _sync_immobilisation(conn: Conn, before: dict | None, after: dict, *, now: datetime) -> None:
+def _sync_immobilisation(conn: Conn, before: DictRow | None, after: DictRow, *, now: datetime) -> None:
     """Immobilise or release the vehicle when the ticket starts or stops holding it."""
     held_before = before is not None and before["immobilised"] and before["status"] in ACTIVE
     held_after = after["immobilised"] and after["status"] in ACTIVE
@@ -191,7 +194,7 @@ def _sync_immobilisation(conn: Conn, before: dict | None, after: dict, *, now: d
         resolve_alerts(conn, repository.collision_keys(conn, after["id"]), now=now)
 
 
-def _collision_alert(ticket: dict, loan: dict) -> AlertDraft:
+def _collision_alert(ticket: DictRow, loan: DictRow) -> AlertDraft:
     return AlertDraft(
         "loan_collides_repair", "warning", "coordinator", ticket["vehicle_id"], loan["id"],
         f"Prêt n° {loan['id']} : le véhicule {ticket['vehicle_label']} est immobilisé pour réparation "
@@ -199,7 +202,7 @@ def _collision_alert(ticket: dict, loan: dict) -> AlertDraft:
         f"loan_collides_repair:{loan['id']}:{ticket['id']}")
 
 
-def _write_service_record(conn: Conn, ticket: dict, *, actor: Actor, now: datetime,
+def _write_service_record(conn: Conn, ticket: DictRow, *, actor: Actor, now: datetime,
                           zone: ZoneInfo) -> None:
     odometer = repository.current_odometer(conn, ticket["vehicle_id"])
     record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=local_today(now, zone),
@@ -211,7 +214,7 @@ def _write_service_record(conn: Conn, ticket: dict, *, actor: Actor, now: dateti
     repository.update_ticket(conn, ticket["id"], now=now, service_record_id=record["id"])
 
 
-def _check_quote_accepted(ticket: dict, *, actor: Actor, status: str, amount: int) -> None:
+def _check_quote_accepted(ticket: DictRow, *, actor: Actor, status: str, amount: int) -> None:
     if status != "accepted":
         raise InvalidInput("Un devis s'accepte en passant la fiche au statut « accepté » (accepted).")
     if actor.role not in STAFF:

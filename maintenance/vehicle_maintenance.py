@@ -4,6 +4,7 @@ history with the tasks' French labels, who did them and the invoice photos."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fleetbase.db import Conn
@@ -12,7 +13,7 @@ from maintenance import board_repository, invoice_repository, records, repositor
 from maintenance.service import compute_due
 
 
-def overview(conn: Conn, vehicle_id: int, *, now: datetime, zone: ZoneInfo) -> dict:
+def overview(conn: Conn, vehicle_id: int, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     """The vehicle (with its depot and odometer), its plan tasks, their due states, its history."""
     vehicle = board_repository.vehicle_with_depot(conn, vehicle_id)
     if vehicle is None:

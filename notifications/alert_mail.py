@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from psycopg.rows import DictRow
+
 from alerts.raising import AlertDraft, open_alerts
 from fleetbase import formatting
 from fleetbase.db import Conn
@@ -64,7 +66,7 @@ class Retry:
         return None if attempts >= self.max_attempts else now + backoff(attempts, base_s=self.backoff_s)
 
 
-def alert_email(alert: dict, *, zone: ZoneInfo) -> tuple[str, str]:
+def alert_email(alert: DictRow, *, zone: ZoneInfo) -> tuple[str, str]:
     """Subject and body of an alert's e-mail."""
     title = KIND_TITLES.get(alert["kind"], "Alerte")
     subject = f"[Plateforme mobilité] {title}" + (f" — {alert['vehicle_label']}" if alert["vehicle_label"] else "")
@@ -79,7 +81,7 @@ def alert_email(alert: dict, *, zone: ZoneInfo) -> tuple[str, str]:
 
 
 def notify_alerts(conn: Conn, *, mailer: Mailer, now: datetime, zone: ZoneInfo,
-                  retry: Retry = Retry(), stop: threading.Event | None = None, limit: int = 200) -> dict:
+                  retry: Retry = Retry(), stop: threading.Event | None = None, limit: int = 200) -> dict[str, int]:
     """E-mail the alerts due, one by one; counts of what happened. Commits each step."""
     counts = {"sent": 0, "skipped": 0, "refused": 0, "given_up": 0, "pending": 0}
     with conn.transaction():
@@ -112,7 +114,7 @@ def notify_alerts(conn: Conn, *, mailer: Mailer, now: datetime, zone: ZoneInfo,
 
 
 def send_queued_mail(conn: Conn, *, mailer: Mailer, now: datetime, retry: Retry = Retry(),
-                     stop: threading.Event | None = None, limit: int = 100) -> dict:
+                     stop: threading.Event | None = None, limit: int = 100) -> dict[str, int]:
     """Send the queued e-mails (notices to garages), one by one; a notice given up alerts
     the fleet manager, who can phone instead. Commits each step."""
     counts = {"sent": 0, "refused": 0, "given_up": 0, "pending": 0}
@@ -155,7 +157,7 @@ def _send(mailer: Mailer, recipients: Sequence[str], subject: str, body: str, *,
     return None
 
 
-def _tell_fleet_manager(conn: Conn, mail: dict, failure: MailNotSent, *, now: datetime) -> None:
+def _tell_fleet_manager(conn: Conn, mail: DictRow, failure: MailNotSent, *, now: datetime) -> None:
     open_alerts(conn, [AlertDraft(
         "mail_failed", "warning", "fleet_manager", None, None,
         f"Le courriel « {mail['subject']} » à {', '.join(mail['recipients'])} n'a pas pu être envoyé"

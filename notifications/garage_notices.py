@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from fleetbase import formatting
 from fleetbase.db import Conn
@@ -24,12 +27,14 @@ SUBJECTS = {
 EMAILED = {"ticket.sent", "ticket.cancelled", "ticket.comment"}
 
 
-def tell_garage(conn: Conn, ticket: dict, *, event: str, now: datetime, public_url: str,
+def tell_garage(conn: Conn, ticket: DictRow, *, event: str, now: datetime, public_url: str,
                 note: str = "") -> None:
     """Queue the e-mail and the web hook delivery of `event` for the ticket's garage."""
     if ticket["garage_id"] is None:
         return
     garage = repository.get_garage(conn, ticket["garage_id"])
+    if garage is None:  # the ticket's foreign key keeps its garage
+        raise LookupError(f"garage {ticket['garage_id']} of ticket {ticket['id']} not found")
     if garage["webhook_url"]:
         repository.enqueue_webhook(conn, garage_id=garage["id"], ticket_id=ticket["id"], event=event,
                                    body=webhook_body(ticket, event=event, note=note, now=now), now=now)
@@ -39,8 +44,8 @@ def tell_garage(conn: Conn, ticket: dict, *, event: str, now: datetime, public_u
         repository.enqueue_mail(conn, recipients=[garage["email"]], subject=subject, body=body, now=now)
 
 
-def webhook_body(ticket: dict, *, event: str, note: str, now: datetime) -> str:
-    payload = {
+def webhook_body(ticket: DictRow, *, event: str, note: str, now: datetime) -> str:
+    payload: dict[str, Any] = {
         "event": event,
         "occurred_at": now.isoformat(),
         "ticket": {
@@ -61,7 +66,7 @@ def ticket_link(public_url: str, ticket_id: int) -> str:
     return f"{public_url.rstrip('/')}/reparations/{ticket_id}"
 
 
-def garage_email(ticket: dict, *, event: str, note: str, garage_name: str, link: str) -> tuple[str, str]:
+def garage_email(ticket: DictRow, *, event: str, note: str, garage_name: str, link: str) -> tuple[str, str]:
     vehicle = f"{french.KINDS.get(ticket['vehicle_kind'], 'Véhicule')} {ticket['vehicle_label']}"
     subject = f"{SUBJECTS[event]} n° {ticket['id']} — {vehicle} : {ticket['title']}"
     if event == "ticket.sent":

@@ -6,7 +6,9 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 
 # Sending is claim → send → record, each step in its own transaction (see notifications.py).
 # A claim pushes the message's next attempt past a lease and commits: no lock is held
@@ -15,8 +17,8 @@ from fleetbase.db import Conn
 CLAIM_LEASE = timedelta(minutes=10)  # longer than a send can take (SMTP and HTTP timeouts)
 
 
-def claimed(conn: Conn, claim: Callable[[Conn], dict | None], *,
-            stop: threading.Event | None, limit: int) -> Iterator[dict]:
+def claimed(conn: Conn, claim: Callable[[Conn], DictRow | None], *,
+            stop: threading.Event | None, limit: int) -> Iterator[DictRow]:
     """Each message `claim` returns, claimed in a transaction of its own (the one commit made
     here: the claim must be visible before the message is sent), until none is due, `stop`
     is set or `limit` were claimed."""
@@ -35,7 +37,7 @@ ALERT_DUE = ("notified_at IS NULL AND mail_failed_at IS NULL"
              " AND coalesce(mail_next_attempt_at, '-infinity') <= %(now)s")
 
 
-def claim_alert(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | None:
+def claim_alert(conn: Conn, *, now: datetime, lease_until: datetime) -> DictRow | None:
     """The oldest committed alert due for its e-mail, claimed until `lease_until`; None when none is."""
     return conn.execute(
         "UPDATE alerts a SET mail_next_attempt_at = %(lease)s"
@@ -48,7 +50,7 @@ def claim_alert(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | N
 
 def alerts_due(conn: Conn, *, now: datetime) -> int:
     """How many alerts wait for their e-mail and could go now."""
-    return conn.execute(f"SELECT count(*) AS due FROM alerts WHERE {ALERT_DUE}", {"now": now}).fetchone()["due"]
+    return int(one(conn.execute(f"SELECT count(*) AS due FROM alerts WHERE {ALERT_DUE}", {"now": now}))["due"])
 
 
 def role_addresses(conn: Conn) -> dict[str, list[str]]:
@@ -84,7 +86,7 @@ def release_alert(conn: Conn, alert_id: int, *, error: str) -> None:
 MAIL_DUE = "sent_at IS NULL AND failed_at IS NULL AND coalesce(next_attempt_at, '-infinity') <= %(now)s"
 
 
-def claim_mail(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | None:
+def claim_mail(conn: Conn, *, now: datetime, lease_until: datetime) -> DictRow | None:
     """The oldest queued e-mail due, claimed until `lease_until`; None when none is."""
     return conn.execute(
         "UPDATE mail_outbox m SET next_attempt_at = %(lease)s"
@@ -94,7 +96,7 @@ def claim_mail(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | No
 
 
 def mails_due(conn: Conn, *, now: datetime) -> int:
-    return conn.execute(f"SELECT count(*) AS due FROM mail_outbox WHERE {MAIL_DUE}", {"now": now}).fetchone()["due"]
+    return int(one(conn.execute(f"SELECT count(*) AS due FROM mail_outbox WHERE {MAIL_DUE}", {"now": now}))["due"])
 
 
 def mail_sent(conn: Conn, mail_id: int, *, now: datetime) -> None:
@@ -117,7 +119,7 @@ def release_mail(conn: Conn, mail_id: int, *, error: str) -> None:
 
 # --- web hooks -----------------------------------------------------------------------------------
 
-def claim_delivery(conn: Conn, *, now: datetime, lease_until: datetime) -> dict | None:
+def claim_delivery(conn: Conn, *, now: datetime, lease_until: datetime) -> DictRow | None:
     """The next delivery due, with its garage's address and secret, claimed until `lease_until`."""
     return conn.execute(
         "UPDATE webhook_deliveries d SET next_attempt_at = %(lease)s FROM garages g,"
@@ -162,5 +164,6 @@ def finish_slot(conn: Conn, *, job: str, slot: datetime, outcome: str, now: date
 
 
 def last_slot(conn: Conn, *, job: str) -> datetime | None:
-    return conn.execute("SELECT max(slot) AS slot FROM scheduler_job_runs WHERE job = %(job)s",
-                        {"job": job}).fetchone()["slot"]
+    slot: datetime | None = one(conn.execute("SELECT max(slot) AS slot FROM scheduler_job_runs WHERE job = %(job)s",
+                                             {"job": job}))["slot"]
+    return slot

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
+from psycopg.rows import DictRow
 
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.db import Conn
@@ -78,7 +79,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> N
 
 
 def deliver_due(conn: Conn, *, settings: SchedulerSettings, now: datetime, limit: int = 100,
-                stop: threading.Event | None = None, clock: Callable[[], datetime] | None = None) -> dict:
+                stop: threading.Event | None = None, clock: Callable[[], datetime] | None = None) -> dict[str, int]:
     """Try every delivery whose time has come, one by one; counts of delivered, retried and failed.
 
     Claim, POST, record, each step in its own short transaction (as the e-mails are
@@ -112,7 +113,7 @@ def deliver_due(conn: Conn, *, settings: SchedulerSettings, now: datetime, limit
     return counts
 
 
-def _post(delivery: dict, *, settings: SchedulerSettings, now: datetime) -> Exception | None:
+def _post(delivery: DictRow, *, settings: SchedulerSettings, now: datetime) -> Exception | None:
     """POST one delivery, signed; the error, or None."""
     body = delivery["body"].encode()
     headers = {SIGNATURE_HEADER: sign(delivery["webhook_secret"] or "", body, timestamp=int(now.timestamp())),
@@ -126,10 +127,10 @@ def _post(delivery: dict, *, settings: SchedulerSettings, now: datetime) -> Exce
     return None
 
 
-def _record_failure(conn: Conn, delivery: dict, error: Exception, *, settings: SchedulerSettings,
+def _record_failure(conn: Conn, delivery: DictRow, error: Exception, *, settings: SchedulerSettings,
                     now: datetime) -> bool:
     """Count the failed attempt, schedule the next or give up (and alert); True when given up."""
-    attempts = delivery["attempts"] + 1
+    attempts: int = delivery["attempts"] + 1
     give_up = attempts >= settings.webhook_max_attempts
     repository.delivery_failed(conn, delivery["id"], error=str(error),
                                next_attempt_at=None if give_up else now + backoff(attempts,
