@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+from psycopg.rows import DictRow
 
 from fleet import vehicle_repository
 from fleetbase.db import Conn
@@ -32,7 +33,7 @@ def token_hash(token: str) -> bytes:
 
 
 def create_feed(conn: Conn, *, site_id: int | None, vehicle_id: int | None, user_id: int,
-                now: datetime) -> tuple[dict, str]:
+                now: datetime) -> tuple[DictRow, str]:
     """A new feed of a depot or a vehicle, and its token (to be shown once)."""
     if (site_id is None) == (vehicle_id is None):
         raise InvalidInput("Choisissez un dépôt ou un véhicule.")
@@ -71,10 +72,11 @@ def feed_calendar(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> b
     for loan in sorted(loans, key=lambda loan: (loan["starts_at"], loan["id"])):
         calendar.add_component(_event(loan, vehicles[loan["vehicle_id"]], names.get(loan["participant_id"]),
                                       now=now, zone=zone))
-    return calendar.to_ical()
+    document: bytes = calendar.to_ical()  # icalendar leaves to_ical unannotated
+    return document
 
 
-def _event(loan: dict, vehicle: dict, name: tuple[str, str] | None, *, now: datetime, zone: ZoneInfo) -> Event:
+def _event(loan: DictRow, vehicle: DictRow, name: tuple[str, str] | None, *, now: datetime, zone: ZoneInfo) -> Event:
     who = initials(*name) if name else "participant non renseigné"
     event = Event()
     event.add("uid", f"pret-{loan['id']}@plateforme-mobilite")
@@ -92,5 +94,5 @@ def _event(loan: dict, vehicle: dict, name: tuple[str, str] | None, *, now: date
     return event
 
 
-def live_feeds(conn: Conn) -> list[dict]:
+def live_feeds(conn: Conn) -> list[DictRow]:
     return calendar_repository.live_feeds(conn)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 
 SELECT_FEEDS = """
     SELECT f.id, f.site_id, s.name AS site_name, f.vehicle_id, v.label AS vehicle_label, f.created_by,
@@ -16,18 +18,18 @@ SELECT_FEEDS = """
 
 def insert_feed(conn: Conn, *, token_sha256: bytes, site_id: int | None, vehicle_id: int | None,
                 created_by: int, now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO calendar_feeds (token_sha256, site_id, vehicle_id, created_by, created_at)"
         " VALUES (%(hash)s, %(site)s, %(vehicle)s, %(by)s, %(now)s) RETURNING id",
         {"hash": token_sha256, "site": site_id, "vehicle": vehicle_id, "by": created_by, "now": now}
-    ).fetchone()["id"]
+    ))["id"])
 
 
-def live_feeds(conn: Conn) -> list[dict]:
+def live_feeds(conn: Conn) -> list[DictRow]:
     return conn.execute(SELECT_FEEDS + " WHERE f.revoked_at IS NULL ORDER BY f.created_at, f.id").fetchall()
 
 
-def feed_by_token(conn: Conn, token_sha256: bytes) -> dict | None:
+def feed_by_token(conn: Conn, token_sha256: bytes) -> DictRow | None:
     """The live feed of this token (None when unknown or revoked)."""
     return conn.execute(SELECT_FEEDS + " WHERE f.token_sha256 = %(hash)s AND f.revoked_at IS NULL",
                         {"hash": token_sha256}).fetchone()

@@ -16,7 +16,10 @@ uploaded first (`loans.photos`) and named here by its upload id.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from psycopg.rows import DictRow
 
 from alerts.raising import AlertDraft, open_alerts, resolve_alerts
 from fleetbase.db import Conn
@@ -38,8 +41,8 @@ KIND_NAMES = {"car": "voiture", "ecar": "voiture électrique", "scooter": "scoot
 ODOMETER_TOLERANCE_KM = 1.0
 
 
-def check_out(conn: Conn, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
-              zone: ZoneInfo) -> dict:
+def check_out(conn: Conn, loan_id: int, *, inspection: dict[str, Any], user_id: int, now: datetime,
+              zone: ZoneInfo) -> DictRow:
     """The vehicle leaves: validated → active, vehicle on loan."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("checkout", loan["status"], loan_id)
@@ -66,8 +69,8 @@ def check_out(conn: Conn, loan_id: int, *, inspection: dict, user_id: int, now: 
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def check_in(conn: Conn, loan_id: int, *, inspection: dict, user_id: int, now: datetime,
-             zone: ZoneInfo) -> dict:
+def check_in(conn: Conn, loan_id: int, *, inspection: dict[str, Any], user_id: int, now: datetime,
+             zone: ZoneInfo) -> DictRow:
     """The vehicle is back: active or overdue → returned, kilometres measured, new damages ticketed."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("checkin", loan["status"], loan_id)
@@ -96,7 +99,7 @@ def check_in(conn: Conn, loan_id: int, *, inspection: dict, user_id: int, now: d
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def _inspection_values(inspection: dict, vehicle: dict, *, now: datetime) -> dict:
+def _inspection_values(inspection: dict[str, Any], vehicle: DictRow, *, now: datetime) -> dict[str, Any]:
     if not (inspection["participant_signed"] and inspection["staff_signed"]):
         raise InvalidInput("L'état des lieux doit être signé par la personne et par la plateforme.")
     telemetry_km = vehicle["effective_odometer_km"]
@@ -116,8 +119,8 @@ def _inspection_values(inspection: dict, vehicle: dict, *, now: datetime) -> dic
             "participant_signed_at": now, "staff_signed_at": now}
 
 
-def _insert_inspection(conn, loan_id: int, *, kind: str, inspection: dict, values: dict, user_id: int,
-                       now: datetime) -> None:
+def _insert_inspection(conn: Conn, loan_id: int, *, kind: str, inspection: dict[str, Any],
+                       values: dict[str, Any], user_id: int, now: datetime) -> None:
     drawn = {signer: signatures.decode(inspection[f"{signer}_signature"], signer=signer)
              for signer in signatures.SIGNERS if inspection.get(f"{signer}_signature")}
     inspection_id = repository.insert_inspection(conn, loan_id, kind=kind, values=values, by_user_id=user_id, now=now)
@@ -129,7 +132,7 @@ def _insert_inspection(conn, loan_id: int, *, kind: str, inspection: dict, value
                          caption=photo.get("caption") or "", now=now)
 
 
-def _open_repair_draft(conn, loan_id: int, vehicle: dict, damages: list[dict], *, user_id: int,
+def _open_repair_draft(conn: Conn, loan_id: int, vehicle: DictRow, damages: list[dict[str, Any]], *, user_id: int,
                        now: datetime, zone: ZoneInfo) -> int:
     places = ", ".join(damage["location"] for damage in damages)
     title = f"{vehicle['label']} : dommage constaté au retour du prêt n° {loan_id} ({places})"[:200]

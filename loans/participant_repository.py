@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from fleetbase.db import Conn, update_columns
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one, update_columns
 
 SELECT_PARTICIPANTS = """
     SELECT p.id, p.first_name, p.last_name, p.phone, p.email, p.municipality, p.intercommunality,
@@ -24,11 +27,11 @@ COLUMNS = ("first_name", "last_name", "phone", "email", "municipality", "interco
            "referred_by_user_id", "purpose", "notes")
 
 
-def _scope(scope: dict | None) -> dict:
+def _scope(scope: dict[str, int] | None) -> dict[str, int | None]:
     return {"scope_prescriber": (scope or {}).get("prescriber_id")}
 
 
-def get_participant(conn: Conn, participant_id: int, *, scope: dict | None = None) -> dict | None:
+def get_participant(conn: Conn, participant_id: int, *, scope: dict[str, int] | None = None) -> DictRow | None:
     return conn.execute(SELECT_PARTICIPANTS + " WHERE p.id = %(id)s AND" + SCOPE,
                         {"id": participant_id} | _scope(scope)).fetchone()
 
@@ -40,8 +43,8 @@ def _starts_with(text: str | None) -> str | None:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_participants(conn: Conn, *, scope: dict | None, search: str | None,
-                      include_erased: bool, limit: int, municipality: str | None = None) -> list[dict]:
+def list_participants(conn: Conn, *, scope: dict[str, int] | None, search: str | None,
+                      include_erased: bool, limit: int, municipality: str | None = None) -> list[DictRow]:
     """Participants in scope; `search` matches the start of a first or last name,
     `municipality` the start of the commune's name."""
     return conn.execute(
@@ -54,24 +57,24 @@ def list_participants(conn: Conn, *, scope: dict | None, search: str | None,
          "municipality": municipality, "municipality_pattern": _starts_with(municipality)} | _scope(scope)).fetchall()
 
 
-def insert_participant(conn: Conn, *, values: dict, now: datetime) -> int:
+def insert_participant(conn: Conn, *, values: dict[str, Any], now: datetime) -> int:
     params = {column: values.get(column) for column in COLUMNS} | {"now": now}
     params["notes"] = params["notes"] or ""
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO participants (first_name, last_name, phone, email, municipality, intercommunality,"
         " prescriber_id, referred_by_user_id, purpose, notes, created_at, updated_at)"
         " VALUES (%(first_name)s, %(last_name)s, %(phone)s, %(email)s, %(municipality)s, %(intercommunality)s,"
         " %(prescriber_id)s, %(referred_by_user_id)s, %(purpose)s, %(notes)s, %(now)s, %(now)s) RETURNING id",
-        params).fetchone()["id"]
+        params))["id"])
 
 
-def update_participant(conn: Conn, participant_id: int, *, changes: dict, now: datetime) -> None:
+def update_participant(conn: Conn, participant_id: int, *, changes: dict[str, Any], now: datetime) -> None:
     """Set the given columns (from COLUMNS, never from input names)."""
     update_columns(conn, "participants", participant_id, {column: changes[column] for column in COLUMNS
                                                           if column in changes}, allowed=COLUMNS, now=now)
 
 
-def replace_licences(conn: Conn, participant_id: int, *, licences: list[dict]) -> None:
+def replace_licences(conn: Conn, participant_id: int, *, licences: list[dict[str, Any]]) -> None:
     conn.execute("DELETE FROM participant_licences WHERE participant_id = %(id)s", {"id": participant_id})
     for licence in licences:
         conn.execute("INSERT INTO participant_licences (participant_id, category, checked_on)"
@@ -86,7 +89,7 @@ def licences_held(conn: Conn, participant_id: int, *, on: date) -> set[str]:
     return {row["category"] for row in rows}
 
 
-def participant_loans(conn: Conn, participant_id: int) -> list[dict]:
+def participant_loans(conn: Conn, participant_id: int) -> list[DictRow]:
     return conn.execute(
         "SELECT l.id, l.vehicle_id, v.label AS vehicle_label, v.kind AS vehicle_kind, l.status, l.starts_at, l.ends_at,"
         " l.purpose, l.deposit_cents, l.checked_out_at, l.checked_in_at, l.odometer_km_driven"
@@ -94,7 +97,7 @@ def participant_loans(conn: Conn, participant_id: int) -> list[dict]:
         {"id": participant_id}).fetchall()
 
 
-def positions_during_loan(conn: Conn, loan_id: int) -> list[dict]:
+def positions_during_loan(conn: Conn, loan_id: int) -> list[DictRow]:
     """The loan's vehicle's positions still kept, from check-out to check-in (or now, still out)."""
     return conn.execute(
         "SELECT p.fix_time, p.lat, p.lon, p.speed_kmh, p.effective_odometer_km FROM loans l"
@@ -103,7 +106,7 @@ def positions_during_loan(conn: Conn, loan_id: int) -> list[dict]:
         " WHERE l.id = %(id)s AND l.checked_out_at IS NOT NULL ORDER BY p.fix_time", {"id": loan_id}).fetchall()
 
 
-def participant_signatures(conn: Conn, participant_id: int) -> list[dict]:
+def participant_signatures(conn: Conn, participant_id: int) -> list[DictRow]:
     """The signatures the person drew at their loans' inspections (PNG), oldest first."""
     return conn.execute(
         "SELECT i.loan_id, i.kind AS inspection_kind, s.created_at AS signed_at, s.content"
@@ -138,7 +141,7 @@ def erase_participant(conn: Conn, participant_id: int, *, now: datetime) -> int:
     return unlinked
 
 
-def list_prescribers(conn: Conn) -> list[dict]:
+def list_prescribers(conn: Conn) -> list[DictRow]:
     """The referring structures, for a coordinator's choice."""
     return conn.execute("SELECT id, name FROM prescribers ORDER BY name").fetchall()
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from fleetbase import audit_repository as audit
 from fleetbase.db import Conn
@@ -17,15 +20,15 @@ from loans import participant_repository as repository
 from loans import repository as loan_repository
 
 
-def participant_or_404(conn: Conn, participant_id: int, *, scope: dict | None) -> dict:
+def participant_or_404(conn: Conn, participant_id: int, *, scope: dict[str, int] | None) -> DictRow:
     participant = repository.get_participant(conn, participant_id, scope=scope)
     if participant is None:
         raise NotFound("Personne accompagnée inconnue.")
     return participant
 
 
-def create_participant(conn: Conn, *, values: dict, scope: dict | None, user_id: int,
-                       prescriber_user: bool, now: datetime) -> dict:
+def create_participant(conn: Conn, *, values: dict[str, Any], scope: dict[str, int] | None, user_id: int,
+                       prescriber_user: bool, now: datetime) -> DictRow:
     """A new participant; a prescriber's are always of their own structure and referred by them."""
     values = dict(values)
     licences = values.pop("licences", None) or []
@@ -39,8 +42,8 @@ def create_participant(conn: Conn, *, values: dict, scope: dict | None, user_id:
     return participant_or_404(conn, participant_id, scope=None)
 
 
-def update_participant(conn: Conn, participant_id: int, *, changes: dict, scope: dict | None,
-                       now: datetime) -> dict:
+def update_participant(conn: Conn, participant_id: int, *, changes: dict[str, Any], scope: dict[str, int] | None,
+                       now: datetime) -> DictRow:
     participant = participant_or_404(conn, participant_id, scope=scope)
     if participant["erased_at"] is not None:
         raise Conflict("Les données de cette personne ont été effacées : sa fiche ne peut plus changer.")
@@ -61,7 +64,7 @@ def update_participant(conn: Conn, participant_id: int, *, changes: dict, scope:
     return participant_or_404(conn, participant_id, scope=None)
 
 
-def export_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> dict:
+def export_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> dict[str, Any]:
     """Everything held about the person (RGPD right of access), the look written to the audit log."""
     participant = participant_or_404(conn, participant_id, scope=None)
     audit.record(conn, user_id=user_id, action="export_participant", subject_type="participant",
@@ -80,15 +83,17 @@ def export_participant(conn: Conn, participant_id: int, *, user_id: int, now: da
             "audit": audit.entries(conn, participant_id=participant_id, limit=None), "exported_at": now}
 
 
-def _with_photo_contents(conn: Conn, loan_id: int, inspection: dict) -> dict:
+def _with_photo_contents(conn: Conn, loan_id: int, inspection: DictRow) -> DictRow:
     photos = []
     for photo in inspection["photos"]:
         stored = loan_repository.get_photo(conn, loan_id, photo["id"])
+        if stored is None:
+            raise NotFound(f"Photo n° {photo['id']} inconnue.")
         photos.append(photo | {"content_base64": base64.b64encode(stored["content"]).decode("ascii")})
     return inspection | {"photos": photos}
 
 
-def erase_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> dict:
+def erase_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> DictRow:
     """Blank the person and unlink their loans (kept for the statistics); refused while a loan is pending or running."""
     participant = participant_or_404(conn, participant_id, scope=None)
     if participant["erased_at"] is not None:

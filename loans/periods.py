@@ -82,8 +82,10 @@ def parse_period(*, week: str | None, month: str | None, today: date) -> Period:
     if week:
         found = WEEK.match(week)
         try:
+            if found is None:
+                raise ValueError(week)
             return around("week", date.fromisocalendar(int(found[1]), int(found[2]), 1))
-        except (TypeError, ValueError):
+        except ValueError:
             raise InvalidInput("Semaine à écrire comme 2026-W49 (numéro de semaine ISO).") from None
     return around("week", today)
 

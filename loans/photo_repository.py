@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fleetbase.db import Conn
+from fleetbase.db import Conn, one
 
 
 def insert_upload(conn: Conn, *, content_type: str, content: bytes, user_id: int,
                   now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO photo_uploads (content_type, content, uploaded_by, created_at)"
         " VALUES (%(type)s, %(content)s, %(user)s, %(now)s) RETURNING id",
-        {"type": content_type, "content": content, "user": user_id, "now": now}).fetchone()["id"]
+        {"type": content_type, "content": content, "user": user_id, "now": now}))["id"])
 
 
 def delete_uploads_before(conn: Conn, before: datetime) -> int:

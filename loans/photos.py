@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -63,7 +64,7 @@ def checked(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
 
 
 def store_upload(conn: Conn, *, content: bytes, max_bytes: int, user_id: int,
-                 now: datetime) -> dict:
+                 now: datetime) -> dict[str, Any]:
     """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
     content_type, content = checked(content, max_bytes=max_bytes)
     repository.delete_uploads_before(conn, now - UPLOAD_KEPT)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from psycopg.rows import DictRow
 
 from fleetbase.db import Conn
 from loans import participant_repository, planning_repository, repository
@@ -57,7 +60,7 @@ def initials(first_name: str, last_name: str) -> str:
     return f"{first_name[:1].upper()}. {last_name[:1].upper()}."
 
 
-def _bar(period: Period, zone: ZoneInfo, starts_at: datetime, shown_end: datetime, **values) -> Bar:
+def _bar(period: Period, zone: ZoneInfo, starts_at: datetime, shown_end: datetime, **values: Any) -> Bar:
     first_day, last_day = local_day(starts_at, zone), last_local_day(shown_end, zone)
     first, last = max(first_day, period.first_day), min(last_day, period.last_day)
     return Bar(first=(first - period.first_day).days, span=(last - first).days + 1, starts_at=starts_at,
@@ -89,7 +92,7 @@ def _lanes(bars: list[Bar], days: list[date]) -> list[list[Cell]]:
 
 
 def planning(conn: Conn, *, period: Period, now: datetime, zone: ZoneInfo, site_id: int | None,
-             vehicle_id: int | None, with_names: bool) -> list[dict]:
+             vehicle_id: int | None, with_names: bool) -> list[dict[str, Any]]:
     """Depots, each with its vehicles' rows: `{"site_name", "vehicles": [{"vehicle", "lanes"}]}`."""
     vehicles = planning_repository.planned_vehicles(conn, site_id=site_id, vehicle_id=vehicle_id)
     ids = {vehicle["id"] for vehicle in vehicles}
@@ -112,7 +115,7 @@ def planning(conn: Conn, *, period: Period, now: datetime, zone: ZoneInfo, site_
         bars[repair["vehicle_id"]].append(_bar(period, zone, repair["starts_at"], shown_end, kind="repair",
                                                ref=repair["id"], status="immobilised", ends_at=repair["ends_at"],
                                                title=repair["title"]))
-    depots: list[dict] = []
+    depots: list[dict[str, Any]] = []
     for vehicle in vehicles:
         if not depots or depots[-1]["site_id"] != vehicle["site_id"]:
             depots.append({"site_id": vehicle["site_id"], "site_name": vehicle["site_name"], "vehicles": []})
@@ -120,7 +123,7 @@ def planning(conn: Conn, *, period: Period, now: datetime, zone: ZoneInfo, site_
     return depots
 
 
-def depot_day(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None) -> list[dict]:
+def depot_day(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None) -> list[dict[str, Any]]:
     """Today at each depot: departures (validated loans starting today, or due earlier and not
     yet handed over) and returns (loans out that end today, or are overdue), earliest first."""
     today = local_day(now, zone)
@@ -136,7 +139,7 @@ def depot_day(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None)
     names = participant_repository.names(conn, [loan["participant_id"] for loan in departures + returns
                                                 if loan["participant_id"]])
     sites = [site for site in planning_repository.depots(conn) if site_id is None or site["id"] == site_id]
-    by_site = {site["id"]: {"site": site, "departures": [], "returns": []} for site in sites}
+    by_site: dict[int, dict[str, Any]] = {site["id"]: {"site": site, "departures": [], "returns": []} for site in sites}
     for key, rows, order in (("departures", departures, "starts_at"), ("returns", returns, "ends_at")):
         for loan in sorted(rows, key=lambda loan: (loan[order], loan["id"])):
             if loan["vehicle_id"] in site_of:
@@ -147,9 +150,9 @@ def depot_day(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None)
     return list(by_site.values())
 
 
-def depot_choices(conn: Conn) -> list[dict]:
+def depot_choices(conn: Conn) -> list[DictRow]:
     return planning_repository.depots(conn)
 
 
-def vehicle_choices(conn: Conn) -> list[dict]:
+def vehicle_choices(conn: Conn) -> list[DictRow]:
     return planning_repository.planned_vehicles(conn, site_id=None, vehicle_id=None)

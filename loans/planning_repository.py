@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 
 
-def depots(conn: Conn) -> list[dict]:
+def depots(conn: Conn) -> list[DictRow]:
     return conn.execute("SELECT id, name, municipality FROM sites ORDER BY name").fetchall()
 
 
-def planned_vehicles(conn: Conn, *, site_id: int | None, vehicle_id: int | None) -> list[dict]:
+def planned_vehicles(conn: Conn, *, site_id: int | None, vehicle_id: int | None) -> list[DictRow]:
     """Vehicles by depot then label, of one depot or one vehicle when asked."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.status, v.home_site_id AS site_id, s.name AS site_name"

@@ -8,6 +8,7 @@ import io
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
+from psycopg.rows import DictRow
 
 from fleetbase import formatting
 from fleetbase.db import Conn
@@ -47,7 +48,7 @@ class _Receipt(FPDF):
         self.cell(0, 8, f"Page {self.page_no()}/{{nb}}", align="C")
 
 
-def _build(*, loan: dict, vehicle: dict, person: dict | None, inspection: dict, departure: dict | None,
+def _build(*, loan: DictRow, vehicle: DictRow, person: DictRow | None, inspection: DictRow, departure: DictRow | None,
            drawn: dict[str, bytes], zone: ZoneInfo) -> bytes:
     pdf = _Receipt(format="A4")
     pdf.add_font("DejaVu", fname=FONT_DIR + "DejaVuSans.ttf")
@@ -111,7 +112,7 @@ def _km(value: float) -> str:
     return formatting.km(value, digits=1)
 
 
-def _signatures(pdf: FPDF, drawn: dict[str, bytes], inspection: dict) -> None:
+def _signatures(pdf: FPDF, drawn: dict[str, bytes], inspection: DictRow) -> None:
     _heading(pdf, "Signatures")
     handed = "remis" if inspection["kind"] == "checkout" else "rendu"
     _line(pdf, f"La personne et la plateforme reconnaissent que cet état des lieux décrit le véhicule tel qu'il a"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fleetbase import formatting
@@ -46,14 +47,14 @@ def month_bounds(first: date, last: date, *, zone: ZoneInfo) -> list[tuple[str, 
 
 
 def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
-                    zone: ZoneInfo) -> list[dict]:
+                    zone: ZoneInfo) -> list[dict[str, Any]]:
     """One row per month and intercommunality, then the month's total."""
     months = month_bounds(first, last, zone=zone)
     activity = report_repository.activity_by_intercommunality(conn, months=months, now=now)
     fleet = report_repository.utilisation(conn, months=months, now=now)
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def row(month: str, place: str) -> dict:
+    def row(month: str, place: str) -> dict[str, Any]:
         return rows.setdefault((month, place), {
             "month": month, "intercommunality": place, "participants": 0, "loans_started": 0, "loans_ended": 0,
             "loan_days": 0.0, "km": 0.0, "utilisation": {}, "_use": {kind: [0, 0.0, 0.0] for kind in KINDS}})
@@ -63,8 +64,8 @@ def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
     for line in activity:
         for place in (line["intercommunality"], TOTAL):
             target = row(line["month"], place)
-            for key in ("participants", "loans_started", "loans_ended"):
-                target[key] += line[key]
+            for column in ("participants", "loans_started", "loans_ended"):
+                target[column] += line[column]
             target["loan_days"] += float(line["loan_days"])
             target["km"] += float(line["km"])
     for line in fleet:
@@ -84,7 +85,7 @@ def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
     return result
 
 
-def report_csv(rows: list[dict]) -> str:
+def report_csv(rows: list[dict[str, Any]]) -> str:
     """The report as CSV for a spreadsheet (semicolons, decimal commas, utilisation in %)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")

@@ -8,6 +8,9 @@ the participant's erasure, so these figures never need the person.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from fleetbase.db import Conn
 
@@ -15,13 +18,13 @@ MONTHS = ("WITH months AS (SELECT * FROM unnest(%(labels)s::text[], %(starts)s::
           " %(ends)s::timestamptz[]) AS m(month, starts, ends))")
 
 
-def _params(months: list[tuple[str, datetime, datetime]], now: datetime) -> dict:
+def _params(months: list[tuple[str, datetime, datetime]], now: datetime) -> dict[str, Any]:
     return {"labels": [m[0] for m in months], "starts": [m[1] for m in months], "ends": [m[2] for m in months],
             "now": now}
 
 
 def activity_by_intercommunality(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
-                                 now: datetime) -> list[dict]:
+                                 now: datetime) -> list[DictRow]:
     """Per month and intercommunality (the participant's): people followed, loans started and
     ended, loan-days, kilometres. The loans of an erased person share a random key and still
     count as one person; a loan with neither (kept from before that key) counts as one."""
@@ -43,7 +46,7 @@ def activity_by_intercommunality(conn: Conn, *, months: list[tuple[str, datetime
 
 
 def utilisation(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
-                now: datetime) -> list[dict]:
+                now: datetime) -> list[DictRow]:
     """Per month, intercommunality of the vehicles' depot and vehicle kind: vehicles and loan-days."""
     return conn.execute(
         MONTHS + " SELECT m.month, s.intercommunality, v.kind AS vehicle_kind, count(DISTINCT v.id) AS vehicles,"

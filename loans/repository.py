@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from psycopg.rows import class_row
+from psycopg.rows import DictRow, class_row
 from psycopg.types.json import Jsonb
 
-from fleetbase.db import Conn, update_columns
+from fleetbase.db import Conn, one, update_columns
 from loans.rules import BLOCKING_STATUSES, HOLDING, LoanRules
 
 # "Back, awaiting check-in": the geofence rule's open alert for the loan (geofence/rules.py).
@@ -27,24 +28,24 @@ SELECT_LOANS = """
 SCOPE = " (%(scope_prescriber)s::bigint IS NULL OR l.prescriber_id = %(scope_prescriber)s)"
 
 
-def _scope(scope: dict | None) -> dict:
+def _scope(scope: dict[str, int] | None) -> dict[str, int | None]:
     return {"scope_prescriber": (scope or {}).get("prescriber_id")}
 
 
-def get_loan(conn: Conn, loan_id: int, *, scope: dict | None = None) -> dict | None:
+def get_loan(conn: Conn, loan_id: int, *, scope: dict[str, int] | None = None) -> DictRow | None:
     return conn.execute(SELECT_LOANS + " WHERE l.id = %(id)s AND" + SCOPE,
                         {"id": loan_id} | _scope(scope)).fetchone()
 
 
-def lock_loan(conn: Conn, loan_id: int, *, scope: dict | None = None) -> dict | None:
+def lock_loan(conn: Conn, loan_id: int, *, scope: dict[str, int] | None = None) -> DictRow | None:
     """The loan row, locked until commit (transitions on one loan run one after the other)."""
     row = conn.execute("SELECT l.id FROM loans l WHERE l.id = %(id)s AND" + SCOPE + " FOR UPDATE",
                        {"id": loan_id} | _scope(scope)).fetchone()
     return get_loan(conn, loan_id) if row else None
 
 
-def list_loans(conn: Conn, *, scope: dict | None, status: str | None, vehicle_id: int | None,
-               start: datetime | None, end: datetime | None, limit: int) -> list[dict]:
+def list_loans(conn: Conn, *, scope: dict[str, int] | None, status: str | None, vehicle_id: int | None,
+               start: datetime | None, end: datetime | None, limit: int) -> list[DictRow]:
     """Loans whose period [starts_at, ends_at) meets [start, end), newest first."""
     return conn.execute(
         SELECT_LOANS + " WHERE" + SCOPE
@@ -57,19 +58,19 @@ def list_loans(conn: Conn, *, scope: dict | None, status: str | None, vehicle_id
     ).fetchall()
 
 
-def transitions(conn: Conn, loan_id: int) -> list[dict]:
+def transitions(conn: Conn, loan_id: int) -> list[DictRow]:
     return conn.execute("SELECT t.from_status, t.to_status, t.by_user_id, u.username AS by_username, t.at, t.reason"
                         " FROM loan_transitions t LEFT JOIN users u ON u.id = t.by_user_id"
                         " WHERE t.loan_id = %(id)s ORDER BY t.at, t.id", {"id": loan_id}).fetchall()
 
 
-def insert_loan(conn: Conn, *, values: dict, now: datetime) -> int:
-    return conn.execute(
+def insert_loan(conn: Conn, *, values: dict[str, Any], now: datetime) -> int:
+    return int(one(conn.execute(
         "INSERT INTO loans (vehicle_id, participant_id, prescriber_id, requested_by, status, starts_at, ends_at,"
         " held_until, purpose, intercommunality, created_at, updated_at)"
         " VALUES (%(vehicle_id)s, %(participant_id)s, %(prescriber_id)s, %(requested_by)s, 'requested',"
         " %(starts_at)s, %(ends_at)s, %(held_until)s, %(purpose)s, %(intercommunality)s,"
-        " %(now)s, %(now)s) RETURNING id", values | {"now": now}).fetchone()["id"]
+        " %(now)s, %(now)s) RETURNING id", values | {"now": now}))["id"])
 
 
 UPDATABLE = ("status", "vehicle_id", "starts_at", "ends_at", "held_until", "rejection_reason", "deposit_cents",
@@ -77,7 +78,7 @@ UPDATABLE = ("status", "vehicle_id", "starts_at", "ends_at", "held_until", "reje
              "telemetry_km_driven")
 
 
-def update_loan(conn: Conn, loan_id: int, *, now: datetime, **changes) -> None:
+def update_loan(conn: Conn, loan_id: int, *, now: datetime, **changes: object) -> None:
     """Set some of the loan's columns (from UPDATABLE; names never come from input)."""
     update_columns(conn, "loans", loan_id, changes, allowed=UPDATABLE, now=now)
 
@@ -98,7 +99,7 @@ def set_vehicle_status(conn: Conn, vehicle_id: int, *, status: str, now: datetim
 
 
 def find_conflicts(conn: Conn, *, vehicle_id: int, starts_at: datetime, held_until: datetime,
-                   exclude_loan_id: int | None = None, include_requested: bool = False) -> list[dict]:
+                   exclude_loan_id: int | None = None, include_requested: bool = False) -> list[DictRow]:
     """Loans whose hold on the vehicle meets [starts_at, held_until) (requests too, if asked)."""
     statuses = list(HOLDING) + (["requested"] if include_requested else [])
     return conn.execute(
@@ -123,9 +124,9 @@ def update_rules(conn: Conn, vehicle_kind: str, *, turnaround_hours: float | Non
         {"hours": turnaround_hours, "days": max_days, "now": now, "kind": vehicle_kind}).rowcount == 1
 
 
-def insert_inspection(conn: Conn, loan_id: int, *, kind: str, values: dict, by_user_id: int,
+def insert_inspection(conn: Conn, loan_id: int, *, kind: str, values: dict[str, Any], by_user_id: int,
                       now: datetime) -> int:
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO inspections (loan_id, kind, odometer_km, telemetry_odometer_km, odometer_correction_reason,"
         " energy_pct, checklist, damages, participant_signed_at, staff_signed_at, by_user_id, created_at)"
         " VALUES (%(loan_id)s, %(kind)s, %(odometer_km)s, %(telemetry_odometer_km)s, %(reason)s, %(energy_pct)s,"
@@ -135,10 +136,10 @@ def insert_inspection(conn: Conn, loan_id: int, *, kind: str, values: dict, by_u
          "telemetry_odometer_km": values["telemetry_odometer_km"], "reason": values["odometer_correction_reason"],
          "energy_pct": values["energy_pct"], "checklist": Jsonb(values["checklist"]),
          "damages": Jsonb(values["damages"]), "participant_signed_at": values["participant_signed_at"],
-         "staff_signed_at": values["staff_signed_at"], "by": by_user_id, "now": now}).fetchone()["id"]
+         "staff_signed_at": values["staff_signed_at"], "by": by_user_id, "now": now}))["id"])
 
 
-def inspections(conn: Conn, loan_id: int) -> dict[str, dict]:
+def inspections(conn: Conn, loan_id: int) -> dict[str, DictRow]:
     """The loan's inspections by kind, each with its photos' ids (not their content)."""
     rows = conn.execute(
         "SELECT i.id, i.kind, i.odometer_km, i.telemetry_odometer_km, i.odometer_correction_reason, i.energy_pct,"
@@ -164,7 +165,7 @@ def signatures(conn: Conn, inspection_id: int) -> dict[str, bytes]:
     return {row["signer"]: bytes(row["content"]) for row in rows}
 
 
-def get_photo(conn: Conn, loan_id: int, photo_id: int) -> dict | None:
+def get_photo(conn: Conn, loan_id: int, photo_id: int) -> DictRow | None:
     return conn.execute("SELECT p.content_type, p.content FROM inspection_photos p"
                         " JOIN inspections i ON i.id = p.inspection_id"
                         " WHERE p.id = %(photo)s AND i.loan_id = %(loan)s",
@@ -174,15 +175,15 @@ def get_photo(conn: Conn, loan_id: int, photo_id: int) -> dict | None:
 def insert_repair_draft(conn: Conn, *, vehicle_id: int, loan_id: int, opened_by: int, title: str,
                         description: str, now: datetime) -> int:
     """A repair ticket draft for the mechanic (the ticket workflow lives in maintenance/)."""
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO repair_tickets (vehicle_id, garage_id, loan_id, opened_by, title, description, status,"
         " created_at, updated_at) VALUES (%(vehicle)s, NULL, %(loan)s, %(by)s, %(title)s, %(description)s,"
         " 'draft', %(now)s, %(now)s) RETURNING id",
         {"vehicle": vehicle_id, "loan": loan_id, "by": opened_by, "title": title, "description": description,
-         "now": now}).fetchone()["id"]
+         "now": now}))["id"])
 
 
-def overdue_candidates(conn: Conn, *, now: datetime) -> list[dict]:
+def overdue_candidates(conn: Conn, *, now: datetime) -> list[DictRow]:
     """Active loans past their end, now marked overdue (locked rows skipped: they are busy)."""
     return conn.execute(
         "UPDATE loans l SET status = 'overdue', updated_at = %(now)s FROM vehicles v"
@@ -192,7 +193,7 @@ def overdue_candidates(conn: Conn, *, now: datetime) -> list[dict]:
 
 
 def free_vehicles(conn: Conn, *, kind: str | None, starts_at: datetime,
-                  ends_at: datetime) -> list[dict]:
+                  ends_at: datetime) -> list[DictRow]:
     """Vehicles (of `kind`) that could be lent over [starts_at, ends_at): not blocked for
     repair, and no loan holding them over that period plus their kind's turnaround."""
     return conn.execute(
@@ -213,12 +214,12 @@ def free_vehicles(conn: Conn, *, kind: str | None, starts_at: datetime,
                               "blocking": list(BLOCKING_STATUSES), "holding": list(HOLDING)}).fetchall()
 
 
-def get_site(conn: Conn, site_id: int) -> dict | None:
+def get_site(conn: Conn, site_id: int) -> DictRow | None:
     return conn.execute("SELECT id, name, lat, lon FROM sites WHERE id = %(id)s", {"id": site_id}).fetchone()
 
 
-def list_requests(conn: Conn, *, scope: dict | None, statuses: list[str] | None, oldest_first: bool,
-                  limit: int, loan_id: int | None = None) -> list[dict]:
+def list_requests(conn: Conn, *, scope: dict[str, int] | None, statuses: list[str] | None, oldest_first: bool,
+                  limit: int, loan_id: int | None = None) -> list[DictRow]:
     """Loans with the person, their licences and the referring structure, for the request pages:
     a prescriber's list (newest first) and the coordinators' queue (oldest request first);
     `loan_id`: only that one."""

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from fleet import vehicle_repository
+from psycopg.rows import DictRow
+
 from fleetbase.db import Conn
 from fleetbase.local_time import local_today
 from loans import availability, repository, rules, service
@@ -17,12 +18,12 @@ QUEUE_LIMIT = 100
 CHOICES_PER_REQUEST = 5
 
 
-def structure_requests(conn: Conn, *, scope: dict | None, limit: int = 200) -> list[dict]:
+def structure_requests(conn: Conn, *, scope: dict[str, int] | None, limit: int = 200) -> list[DictRow]:
     """The structure's requests and loans, newest first."""
     return repository.list_requests(conn, scope=scope, statuses=None, oldest_first=False, limit=limit)
 
 
-def request_queue(conn: Conn, *, now: datetime, zone: ZoneInfo) -> list[dict]:
+def request_queue(conn: Conn, *, now: datetime, zone: ZoneInfo) -> list[DictRow]:
     """Requests awaiting a coordinator, oldest first, each with `choices` (free vehicles of its
     kind, nearest its depot first), `problem` (why its own vehicle cannot be validated, or None)
     and `licence_ok` (the person holds a licence the kind needs, checked by today)."""
@@ -32,7 +33,7 @@ def request_queue(conn: Conn, *, now: datetime, zone: ZoneInfo) -> list[dict]:
     return queue
 
 
-def request_card(conn: Conn, loan_id: int, *, now: datetime, zone: ZoneInfo) -> dict | None:
+def request_card(conn: Conn, loan_id: int, *, now: datetime, zone: ZoneInfo) -> DictRow | None:
     """One loan as the queue shows it (`choices` and `problem` only while it is still a request)."""
     found = repository.list_requests(conn, scope=None, statuses=None, oldest_first=True, limit=1, loan_id=loan_id)
     if not found:
@@ -42,8 +43,8 @@ def request_card(conn: Conn, loan_id: int, *, now: datetime, zone: ZoneInfo) -> 
     return found[0]
 
 
-def _add_choices(conn: Conn, loan: dict, *, now: datetime, zone: ZoneInfo) -> None:
-    vehicle = vehicle_repository.get_vehicle(conn, loan["vehicle_id"])
+def _add_choices(conn: Conn, loan: DictRow, *, now: datetime, zone: ZoneInfo) -> None:
+    vehicle = service.vehicle_or_error(conn, loan["vehicle_id"])
     loan["site_name"] = vehicle["municipality"]
     loan["choices"] = _choices(conn, loan, site_id=vehicle["home_site_id"])
     loan["problem"] = service.validation_problem(conn, loan, vehicle_id=loan["vehicle_id"], now=now, zone=zone)
@@ -54,7 +55,7 @@ def _add_choices(conn: Conn, loan: dict, *, now: datetime, zone: ZoneInfo) -> No
     loan["licences_needed"] = sorted(needed)
 
 
-def _choices(conn: Conn, loan: dict, *, site_id: int) -> list[dict]:
+def _choices(conn: Conn, loan: DictRow, *, site_id: int) -> list[DictRow]:
     """Free vehicles of the request's kind over its dates (turnaround included), nearest first;
     the vehicle asked for first when it is among them."""
     free = availability.available_vehicles(conn, kind=loan["vehicle_kind"], starts_at=loan["starts_at"],

@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fleetbase import formatting
@@ -104,7 +105,7 @@ def held_until(rules: LoanRules, ends_at: datetime) -> datetime:
     return ends_at + rules.turnaround
 
 
-def overlap_message(label: str, rules: LoanRules, other: dict, *, zone: ZoneInfo) -> str:
+def overlap_message(label: str, rules: LoanRules, other: Mapping[str, Any], *, zone: ZoneInfo) -> str:
     """Why a vehicle is not free: the loan (or request) that holds it, with its buffer."""
     buffer = f", dont {rules.turnaround_hours:g} h de remise en état" if rules.turnaround_hours else ""
     what = "une demande en attente" if other["status"] == "requested" else "le prêt"
@@ -112,9 +113,9 @@ def overlap_message(label: str, rules: LoanRules, other: dict, *, zone: ZoneInfo
             f" par {what} n° {other['id']}{buffer}.")
 
 
-def new_damages(checkout: list[dict], checkin: list[dict]) -> list[dict]:
+def new_damages(checkout: list[dict[str, Any]], checkin: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Damages noted at check-in that the check-out did not record (same place, same description)."""
-    def key(damage: dict) -> tuple[str, str]:
+    def key(damage: dict[str, Any]) -> tuple[str, str]:
         return (" ".join(damage["location"].lower().split()), " ".join(damage["description"].lower().split()))
 
     known = {key(damage) for damage in checkout}

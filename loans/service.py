@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg.rows import DictRow
 
 from alerts.raising import resolve_alerts
 from fleet import vehicle_repository
@@ -24,28 +25,28 @@ from fleetbase.local_time import local_today
 from loans import availability, participant_repository, repository, rules
 
 
-def loan_or_404(conn: Conn, loan_id: int, *, scope: dict | None, lock: bool = False) -> dict:
+def loan_or_404(conn: Conn, loan_id: int, *, scope: dict[str, int] | None, lock: bool = False) -> DictRow:
     loan = (repository.lock_loan if lock else repository.get_loan)(conn, loan_id, scope=scope)
     if loan is None:
         raise NotFound("Prêt inconnu.")
     return loan
 
 
-def loan_detail(conn: Conn, loan_id: int, *, scope: dict | None) -> dict:
+def loan_detail(conn: Conn, loan_id: int, *, scope: dict[str, int] | None) -> DictRow:
     """The loan with its transitions and inspections."""
     loan = loan_or_404(conn, loan_id, scope=scope)
     return loan | {"transitions": repository.transitions(conn, loan_id),
                    "inspections": repository.inspections(conn, loan_id)}
 
 
-def vehicle_or_error(conn: Conn, vehicle_id: int, *, lock: bool = False) -> dict:
+def vehicle_or_error(conn: Conn, vehicle_id: int, *, lock: bool = False) -> DictRow:
     vehicle = vehicle_repository.get_vehicle(conn, vehicle_id, lock=lock)
     if vehicle is None:
         raise InvalidInput("Ce véhicule n'existe pas.")
     return vehicle
 
 
-def check_free(conn: Conn, vehicle: dict, loan_rules: rules.LoanRules, *, starts_at: datetime,
+def check_free(conn: Conn, vehicle: DictRow, loan_rules: rules.LoanRules, *, starts_at: datetime,
                held_until: datetime, zone: ZoneInfo, exclude_loan_id: int | None = None,
                include_requested: bool = False) -> None:
     conflicts = repository.find_conflicts(conn, vehicle_id=vehicle["id"], starts_at=starts_at,
@@ -56,8 +57,8 @@ def check_free(conn: Conn, vehicle: dict, loan_rules: rules.LoanRules, *, starts
 
 
 def request_loan(conn: Conn, *, participant_id: int, vehicle_id: int | None, starts_at: datetime,
-                 ends_at: datetime, purpose: str | None, scope: dict | None, user_id: int, now: datetime,
-                 zone: ZoneInfo, vehicle_kind: str | None = None) -> dict:
+                 ends_at: datetime, purpose: str | None, scope: dict[str, int] | None, user_id: int, now: datetime,
+                 zone: ZoneInfo, vehicle_kind: str | None = None) -> DictRow:
     """A new request (prescriber or coordinator), checked against every rule a request can break.
 
     Asked for a kind rather than a vehicle, the request takes the free vehicle of that kind
@@ -93,10 +94,10 @@ def _free_vehicle_of_kind(conn: Conn, kind: str | None, *, starts_at: datetime, 
     if not free:
         raise Conflict(f"Aucun véhicule ({rules.KIND_NAMES[kind]}) n'est libre du {rules.when(starts_at, zone)}"
                        f" au {rules.when(ends_at, zone)} : choisissez d'autres dates ou un autre type.")
-    return min(free, key=lambda vehicle: (vehicle["pending_requests"], vehicle["label"]))["vehicle_id"]
+    return int(min(free, key=lambda vehicle: (vehicle["pending_requests"], vehicle["label"]))["vehicle_id"])
 
 
-def validation_problem(conn: Conn, loan: dict, *, vehicle_id: int, now: datetime,
+def validation_problem(conn: Conn, loan: DictRow, *, vehicle_id: int, now: datetime,
                        zone: ZoneInfo) -> str | None:
     """Why validating `loan` on `vehicle_id` would be refused now (the rule's French sentence), or None.
     Reads only: the coordinator sees the refusal beside the request before clicking."""
@@ -113,7 +114,7 @@ def validation_problem(conn: Conn, loan: dict, *, vehicle_id: int, now: datetime
 
 
 def validate_loan(conn: Conn, loan_id: int, *, vehicle_id: int | None, user_id: int,
-                  now: datetime, zone: ZoneInfo) -> dict:
+                  now: datetime, zone: ZoneInfo) -> DictRow:
     """Validate a request, on its vehicle or on another one the coordinator chose."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("validate", loan["status"], loan_id)
@@ -132,7 +133,7 @@ def validate_loan(conn: Conn, loan_id: int, *, vehicle_id: int | None, user_id: 
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def reject_loan(conn: Conn, loan_id: int, *, reason: str, user_id: int, now: datetime) -> dict:
+def reject_loan(conn: Conn, loan_id: int, *, reason: str, user_id: int, now: datetime) -> DictRow:
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     target = rules.check_transition("reject", loan["status"], loan_id)
     repository.update_loan(conn, loan_id, now=now, status=target, rejection_reason=reason)
@@ -141,8 +142,8 @@ def reject_loan(conn: Conn, loan_id: int, *, reason: str, user_id: int, now: dat
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def cancel_loan(conn: Conn, loan_id: int, *, reason: str | None, scope: dict | None, user_id: int,
-                now: datetime) -> dict:
+def cancel_loan(conn: Conn, loan_id: int, *, reason: str | None, scope: dict[str, int] | None, user_id: int,
+                now: datetime) -> DictRow:
     """Cancel a request or a validated loan (a prescriber: only their structure's)."""
     loan = loan_or_404(conn, loan_id, scope=scope, lock=True)
     target = rules.check_transition("cancel", loan["status"], loan_id)
@@ -153,7 +154,7 @@ def cancel_loan(conn: Conn, loan_id: int, *, reason: str | None, scope: dict | N
 
 
 def record_deposit(conn: Conn, loan_id: int, *, amount_cents: int, method: str, user_id: int,
-                   now: datetime) -> dict:
+                   now: datetime) -> DictRow:
     """The deposit received (or waived), required before check-out."""
     loan = loan_or_404(conn, loan_id, scope=None, lock=True)
     if loan["status"] not in ("requested", "validated"):
@@ -169,7 +170,7 @@ def record_deposit(conn: Conn, loan_id: int, *, amount_cents: int, method: str, 
 
 
 def extend_loan(conn: Conn, loan_id: int, *, ends_at: datetime, reason: str | None, user_id: int,
-                now: datetime, zone: ZoneInfo) -> dict:
+                now: datetime, zone: ZoneInfo) -> DictRow:
     """Move the end later, by at most the kind's maximum length, when nothing follows on the vehicle.
 
     An overdue loan extended past now is running again (`active`) and its alert is closed.
@@ -198,7 +199,7 @@ def extend_loan(conn: Conn, loan_id: int, *, ends_at: datetime, reason: str | No
     return loan_or_404(conn, loan_id, scope=None)
 
 
-def _check_loan(conn: Conn, vehicle: dict, loan_rules: rules.LoanRules, *, participant_id: int,
+def _check_loan(conn: Conn, vehicle: DictRow, loan_rules: rules.LoanRules, *, participant_id: int,
                 starts_at: datetime, ends_at: datetime, now: datetime, zone: ZoneInfo,
                 exclude_loan_id: int | None = None) -> None:
     rules.check_dates(starts_at, ends_at)
