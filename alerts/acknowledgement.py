@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from psycopg.rows import DictRow
+
 from alerts import repository
 from fleetbase.db import Conn
 from fleetbase.errors import Conflict, InvalidInput, NotFound
@@ -18,7 +20,7 @@ def target_role(role: str) -> str | None:
 
 
 def acknowledge_alert(conn: Conn, alert_id: int, *, role: str | None, user_id: int,
-                      now: datetime) -> dict:
+                      now: datetime) -> DictRow:
     """Say the alert has been seen (again: no change); the alert. A resolved one is a Conflict."""
     alert = repository.get_alert(conn, alert_id, role=role)
     if alert is None:
@@ -26,7 +28,10 @@ def acknowledge_alert(conn: Conn, alert_id: int, *, role: str | None, user_id: i
     if alert["status"] == "resolved":
         raise Conflict("Cette alerte est déjà close.")
     repository.acknowledge(conn, alert_id, user_id=user_id, now=now)
-    return repository.get_alert(conn, alert_id, role=role)
+    acknowledged = repository.get_alert(conn, alert_id, role=role)
+    if acknowledged is None:
+        raise NotFound("Alerte inconnue.")
+    return acknowledged
 
 
 def acknowledge_alerts(conn: Conn, alert_ids: Iterable[int], *, role: str | None, user_id: int,

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from fleetbase.db import Conn
+from psycopg.rows import DictRow
+
+from fleetbase.db import Conn, one
 
 if TYPE_CHECKING:
     from alerts.raising import AlertDraft
@@ -20,7 +22,7 @@ OPEN_INCIDENT = " LEFT JOIN incidents inc ON inc.vehicle_id = a.vehicle_id AND i
 
 
 def list_alerts(conn: Conn, *, role: str | None, statuses: list[str], kind: str | None,
-                vehicle_id: int | None, limit: int) -> list[dict]:
+                vehicle_id: int | None, limit: int) -> list[DictRow]:
     """Newest first; `role` None: every role's alerts (admin)."""
     return conn.execute(
         f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
@@ -31,7 +33,7 @@ def list_alerts(conn: Conn, *, role: str | None, statuses: list[str], kind: str 
         {"role": role, "statuses": statuses, "kind": kind, "vehicle": vehicle_id, "limit": limit}).fetchall()
 
 
-def alerts_after(conn: Conn, *, role: str | None, after_id: int, limit: int) -> list[dict]:
+def alerts_after(conn: Conn, *, role: str | None, after_id: int, limit: int) -> list[DictRow]:
     """The open alerts raised since alert `after_id` (a page's newest), newest first."""
     return conn.execute(
         f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
@@ -40,16 +42,16 @@ def alerts_after(conn: Conn, *, role: str | None, after_id: int, limit: int) -> 
         {"role": role, "after": after_id, "limit": limit}).fetchall()
 
 
-def count_alerts(conn: Conn, *, role: str | None) -> dict:
+def count_alerts(conn: Conn, *, role: str | None) -> DictRow:
     """How many alerts are open and acknowledged (not yet resolved)."""
-    return conn.execute(
+    return one(conn.execute(
         "SELECT count(*) FILTER (WHERE status = 'open') AS open,"
         " count(*) FILTER (WHERE status = 'acknowledged') AS acknowledged FROM alerts"
         " WHERE (%(role)s::text IS NULL OR target_role = %(role)s) AND status <> 'resolved'",
-        {"role": role}).fetchone()
+        {"role": role}))
 
 
-def get_alert(conn: Conn, alert_id: int, *, role: str | None) -> dict | None:
+def get_alert(conn: Conn, alert_id: int, *, role: str | None) -> DictRow | None:
     return conn.execute(
         f"SELECT {ALERT_COLUMNS} FROM alerts a LEFT JOIN vehicles v ON v.id = a.vehicle_id{OPEN_INCIDENT}"
         " WHERE a.id = %(id)s AND (%(role)s::text IS NULL OR a.target_role = %(role)s)",

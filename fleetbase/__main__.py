@@ -21,7 +21,7 @@ from fleetbase.settings import FleetSettings
 def create_database(database_url: str) -> bool:
     """Create the database named in the URL when missing; return True if created."""
     info = psycopg.conninfo.conninfo_to_dict(database_url)
-    name = info.get("dbname") or "fleet"
+    name = str(info.get("dbname") or "fleet")
     admin_url = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():

@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from fleetbase.db import Conn
 
 
 def record(conn: Conn, *, user_id: int | None, action: str, subject_type: str,
-           subject_id: int | str, now: datetime, reason: str | None = None, details: dict | None = None) -> None:
+           subject_id: int | str, now: datetime, reason: str | None = None,
+           details: dict[str, Any] | None = None) -> None:
     conn.execute(
         "INSERT INTO audit_log (at, user_id, action, subject_type, subject_id, reason, details)"
         " VALUES (%(at)s, %(user_id)s, %(action)s, %(subject_type)s, %(subject_id)s, %(reason)s, %(details)s)",
@@ -21,7 +24,7 @@ def record(conn: Conn, *, user_id: int | None, action: str, subject_type: str,
 
 def entries(conn: Conn, *, user_id: int | None = None, vehicle_id: int | None = None,
             participant_id: int | None = None, action: str | None = None, start: datetime | None = None,
-            end: datetime | None = None, before_id: int | None = None, limit: int | None = 100) -> list[dict]:
+            end: datetime | None = None, before_id: int | None = None, limit: int | None = 100) -> list[DictRow]:
     """Entries newest first (by id: the order they were written), `limit` at most, older than
     `before_id` when given, of one `action` when given. About a participant: their own
     record's entries, and those naming one of their loans (`loan_ids` of a look at positions,
@@ -51,7 +54,7 @@ def actions(conn: Conn) -> list[str]:
     return [row["action"] for row in conn.execute("SELECT DISTINCT action FROM audit_log ORDER BY action").fetchall()]
 
 
-def actors(conn: Conn) -> list[dict]:
+def actors(conn: Conn) -> list[DictRow]:
     """Who acted at least once (id, username), for a filter's choices."""
     return conn.execute("SELECT DISTINCT u.id, u.username FROM audit_log a JOIN users u ON u.id = a.user_id"
                         " ORDER BY u.username").fetchall()

@@ -16,11 +16,15 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fleetbase import login_repository
 from fleetbase.db import Conn
 from fleetbase.passwords import demo_tracker_password, hash_mqtt_password
 from fleetbase.settings import FleetSettings
+
+if TYPE_CHECKING:
+    from paho.mqtt.client import Client
 
 MOSQUITTO_DIR = Path(__file__).resolve().parent.parent / "deploy" / "mosquitto"
 
@@ -60,7 +64,7 @@ class BrokerFiles:
         return self.directory / "mosquitto.log"
 
 
-def use_tls(client, settings: FleetSettings) -> None:
+def use_tls(client: Client, settings: FleetSettings) -> None:
     """An mqtts:// URL means TLS, with the broker's certificate checked (FLEET_MQTT_CA_FILE
     or the system's CAs): before, the scheme was accepted and then ignored."""
     if settings.mqtt_tls:
@@ -109,7 +113,7 @@ def write_password_file(conn: Conn, path: Path, *,
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 class BrokerProcess:
@@ -118,7 +122,7 @@ class BrokerProcess:
     def __init__(self, files: BrokerFiles, *, executable: str = "mosquitto") -> None:
         self.files = files
         self.executable = shutil.which(executable) or "/usr/sbin/mosquitto"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 10.0) -> None:
         self.process = subprocess.Popen(

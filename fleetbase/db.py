@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # fleetbase.settings imports modules that import this one
 
 # Every connection here answers rows as dicts (dict_row): the type the code is written for.
 Conn = psycopg.Connection[DictRow]
+R = TypeVar("R")  # a cursor's row type
 
 
 def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool[Conn]:
@@ -26,6 +27,7 @@ def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool[Conn]:
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
+        connection_class=Conn,
         kwargs={"application_name": name, "row_factory": dict_row, "options": "-c timezone=UTC"},
         name=name,
         open=False,
@@ -52,7 +54,8 @@ def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, ob
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValueError(f"{table}: not updatable: {sorted(unknown)}")
-    assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes]
+    assignments: list[sql.Composable] = [
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes]
     params = dict(changes) | {"id": row_id}
     if now is not None:
         assignments.append(sql.SQL("updated_at = %(now)s"))
@@ -66,8 +69,9 @@ def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, ob
     return conn.execute(query, params)
 
 
-def one(cursor: psycopg.Cursor[DictRow]) -> DictRow:
-    """The row a statement always answers (`INSERT … RETURNING`, `SELECT count(*)`).
+def one(cursor: psycopg.Cursor[R]) -> R:
+    """The row a statement always answers (`INSERT … RETURNING`, `SELECT count(*)`), of
+    whatever row factory the cursor has (dicts, `class_row`…).
 
     None there means the statement is not the one the code thinks it runs: an error, raised
     here rather than as a TypeError on the caller's subscript.

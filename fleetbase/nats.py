@@ -109,7 +109,7 @@ def _list(values: list[str]) -> str:
     return "[" + ", ".join(_quote(value) for value in values) + "]"
 
 
-def _user(name: str, password_hash: str, permissions: dict | None) -> str:
+def _user(name: str, password_hash: str, permissions: dict[str, dict[str, list[str]]] | None) -> str:
     line = f"    {{ user: {_quote(name)}, password: {_quote(password_hash)}"
     if permissions is not None:
         rules = []
@@ -197,7 +197,7 @@ class NatsProcess:
     def __init__(self, node: NatsNode, *, executable: str = "nats-server") -> None:
         self.node = node
         self.executable = shutil.which(executable) or "/usr/sbin/nats-server"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 20.0) -> None:
         self.process = subprocess.Popen([self.executable, "-c", str(self.node.config)],
@@ -219,14 +219,15 @@ class NatsProcess:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, *, kill: bool = False) -> None:
-        if not self.running:
+        process = self.process
+        if process is None or process.poll() is not None:  # not running
             return
         if kill:
-            self.process.kill()
+            process.kill()
         else:
-            self.process.terminate()
+            process.terminate()
         try:
-            self.process.wait(timeout=15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            process.kill()
+            process.wait()

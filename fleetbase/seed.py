@@ -8,11 +8,12 @@ run neither duplicates rows nor re-hashes passwords. Rows come as dicts (see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from fleetbase import seed_data
-from fleetbase.db import Conn
+from fleetbase.db import Conn, one
 from fleetbase.errors import ConfigurationError
 from fleetbase.passwords import demo_tracker_password, hash_mqtt_password, hash_user_password
 from fleetbase.settings import FleetSettings
@@ -54,9 +55,9 @@ def seed_demo(conn: Conn, *, settings: FleetSettings) -> SeedReport:
     return SeedReport(vehicles=vehicles, trackers=trackers, geofences=geofences, users=users)
 
 
-def _insert_returning_id(conn: Conn, select: str, insert: str, params: dict) -> int:
-    row = conn.execute(insert, params).fetchone() or conn.execute(select, params).fetchone()
-    return row["id"]
+def _insert_returning_id(conn: Conn, select: str, insert: str, params: dict[str, Any]) -> int:
+    row = conn.execute(insert, params).fetchone() or one(conn.execute(select, params))
+    return int(row["id"])
 
 
 def _seed_sites(conn: Conn) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -101,7 +101,7 @@ class FleetSettings(BaseSettings):
         return value
 
     @classmethod
-    def load(cls, **overrides: object) -> Self:
+    def load(cls, **overrides: Any) -> Self:
         """Read the environment (plus `overrides`) and refuse default secrets in production.
 
         Secrets may also come from files named like their variable (`FLEET_MQTT_PASSWORD`…)

@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from fleetbase.db import Conn
+import psycopg
+
 from fleetbase.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -56,18 +58,19 @@ class ServerOffer:
         return reasons
 
 
-def _scalar(conn, query: str, params: list | None = None):
-    """First column of the first row, whatever the connection's row factory (the
-    migrations get yoyo's tuple rows, the services dict rows)."""
+def _scalar(conn: psycopg.Connection[Any], query: str, params: list[str] | None = None) -> str | None:
+    """First column of the first row as text (None for no row or NULL), whatever the
+    connection's row factory (the migrations get yoyo's tuple rows, the services dict rows)."""
     cursor = conn.cursor()
     cursor.execute(query, params)
     row = cursor.fetchone()
     if row is None:
         return None
-    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+    value = next(iter(row.values())) if isinstance(row, dict) else row[0]
+    return None if value is None else str(value)
 
 
-def read_offer(conn) -> ServerOffer:
+def read_offer(conn: psycopg.Connection[Any]) -> ServerOffer:
     available = _scalar(conn, "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'") is not None
     libraries = _scalar(conn, "SELECT current_setting('shared_preload_libraries')") or ""
     preloaded = any(name.strip().strip('"').startswith("timescaledb") for name in libraries.split(","))
@@ -95,7 +98,7 @@ def choose(setting: StorageBackend | str, offer: ServerOffer) -> StorageBackend:
     return StorageBackend.TIMESCALEDB
 
 
-def database_backend(conn: Conn) -> StorageBackend | None:
+def database_backend(conn: psycopg.Connection[Any]) -> StorageBackend | None:
     """What the migrated database holds (None before 0002_positions ran)."""
     if _scalar(conn, "SELECT to_regclass('positions_default')::text") is not None:
         return StorageBackend.PLAIN
@@ -104,7 +107,7 @@ def database_backend(conn: Conn) -> StorageBackend | None:
     return StorageBackend.TIMESCALEDB
 
 
-def check_database(conn: Conn, setting: StorageBackend | str) -> StorageBackend | None:
+def check_database(conn: psycopg.Connection[Any], setting: StorageBackend | str) -> StorageBackend | None:
     """At a process's start-up: the database's back end agrees with the setting and the
     server still offers it (a TimescaleDB database on a server that stopped preloading the
     extension would fail on the first chunk, far from the cause)."""
@@ -124,14 +127,14 @@ def check_database(conn: Conn, setting: StorageBackend | str) -> StorageBackend 
     return present
 
 
-def announce_choice(conn: Conn, setting: StorageBackend | str) -> StorageBackend:
+def announce_choice(conn: psycopg.Connection[Any], setting: StorageBackend | str) -> StorageBackend:
     """Choose for this server and leave the choice in the session for the migrations."""
     chosen = choose(setting, read_offer(conn))
     _scalar(conn, "SELECT set_config(%s, %s, false)", [CHOICE_SETTING, chosen.value])
     return chosen
 
 
-def announced_choice(conn) -> StorageBackend:
+def announced_choice(conn: psycopg.Connection[Any]) -> StorageBackend:
     """For 0002_positions.py: the choice `announce_choice` left, or `auto`'s when migrations
     run without it (yoyo called directly)."""
     value = _scalar(conn, "SELECT current_setting(%s, true)", [CHOICE_SETTING])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from geographiclib.geodesic import Geodesic
 
@@ -56,7 +57,7 @@ class LocalFrame:
         self.radius = gaussian_radius_m(lat)
         self._sin0, self._cos0 = math.sin(math.radians(lat)), math.cos(math.radians(lat))
 
-    def forward(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    def forward(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Degrees → metres east and north of the centre."""
         phi, dlam = np.radians(lat), np.radians(np.asarray(lon) - self.lon0)
         sin_phi, cos_phi, cos_dlam = np.sin(phi), np.cos(phi), np.cos(dlam)
@@ -77,7 +78,7 @@ class LocalFrame:
         k = self.radius * (1.0 + c * c / 6 if c < 1e-6 else c / math.sin(c))
         return k * cos_phi * math.sin(dlam), k * (self._cos0 * sin_phi - self._sin0 * cos_phi * cos_dlam)
 
-    def inverse(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+    def inverse(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Metres east and north of the centre → degrees (lon, lat)."""
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         rho = np.hypot(x, y)
@@ -88,11 +89,11 @@ class LocalFrame:
         lon = self.lon0 + np.degrees(np.arctan2(x * sin_c, rho * self._cos0 * cos_c - y * self._sin0 * sin_c))
         return np.where(rho == 0, self.lon0, lon), np.where(rho == 0, self.lat0, np.degrees(lat))
 
-    def project(self, geometry):
+    def project(self, geometry: shapely.Geometry) -> shapely.Geometry:
         """A lon/lat shapely geometry in this frame's metres."""
         return shapely.transform(geometry, lambda coords: np.column_stack(self.forward(coords[:, 0], coords[:, 1])))
 
-    def unproject(self, geometry):
+    def unproject(self, geometry: shapely.Geometry) -> shapely.Geometry:
         """A shapely geometry in this frame's metres back to lon/lat."""
         return shapely.transform(geometry, lambda coords: np.column_stack(self.inverse(coords[:, 0], coords[:, 1])))
 
@@ -106,11 +107,11 @@ def corridor(line: shapely.LineString, width_m: float) -> shapely.Polygon:
 
 def geodesic_distance_m(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
     """Distance on the WGS 84 ellipsoid."""
-    return WGS84.Inverse(lat_a, lon_a, lat_b, lon_b)["s12"]
+    return float(WGS84.Inverse(lat_a, lon_a, lat_b, lon_b)["s12"])
 
 
 def area_m2(shape: shapely.Polygon | shapely.MultiPolygon) -> float:
     """The ground area of a lon/lat shape, in square metres (in a frame centred on it: a zone
     of the service is a few tens of kilometres across at most)."""
     frame = LocalFrame(shape.centroid.x, shape.centroid.y)
-    return frame.project(shape).area
+    return float(frame.project(shape).area)

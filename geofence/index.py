@@ -19,6 +19,10 @@ from geofence.zones import Zone
 
 INSIDE, OUTSIDE, UNCERTAIN = "inside", "outside", "uncertain"
 
+# A batch's longitudes or latitudes; its accuracy radii in metres (None or NaN: unknown).
+Coordinates = Sequence[float] | np.ndarray
+Accuracies = Sequence[float | None] | np.ndarray
+
 
 @dataclass(frozen=True, slots=True)
 class Placement:
@@ -74,7 +78,8 @@ class ZoneIndex:
     def __len__(self) -> int:
         return len(self.zones)
 
-    def locate_many(self, lons, lats, acc_m=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def locate_many(self, lons: Coordinates, lats: Coordinates,
+                    acc_m: Accuracies | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a batch of fixes: arrays (fix index, zone id, straddles) of every fix/zone pair
         where the fix is inside the zone or its accuracy circle reaches the border.
 
@@ -95,7 +100,7 @@ class ZoneIndex:
         keys = np.union1d(inside_keys, near_keys)
         return keys // zone_count, self.zone_ids[keys % zone_count], np.isin(keys, near_keys)
 
-    def _near_border_keys(self, boxes, x: np.ndarray, y: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    def _near_border_keys(self, boxes: np.ndarray, x: np.ndarray, y: np.ndarray, reach: np.ndarray) -> np.ndarray:
         """fix × zone keys of the pairs whose border lies within the fix's accuracy."""
         fix_index, segment_index = self.segment_tree.query(boxes[reach > 0])
         fix_index = np.flatnonzero(reach > 0)[fix_index]
@@ -114,7 +119,7 @@ class ZoneIndex:
         return Placement(inside=frozenset(int(z) for z, s in zip(zone_ids, straddles) if not s),
                          straddled=frozenset(int(z) for z, s in zip(zone_ids, straddles) if s))
 
-    def placements(self, lons, lats, acc_m=None) -> list[Placement]:
+    def placements(self, lons: Coordinates, lats: Coordinates, acc_m: Accuracies | None = None) -> list[Placement]:
         """`locate` for each fix of a batch, in one vectorised pass."""
         fix_index, zone_ids, straddles = self.locate_many(lons, lats, acc_m)
         inside: dict[int, set[int]] = {}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from psycopg.rows import class_row, tuple_row
+from psycopg.rows import DictRow, class_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from fleetbase.db import Conn, id_array
+from fleetbase.db import Conn, id_array, one
 from geofence.transitions import VehicleZones, ZoneState
 
 
@@ -19,7 +20,7 @@ class ZoneRow:
     name: str
     kind: str
     site_id: int | None
-    geometry: dict
+    geometry: dict[str, Any]
     radius_m: float | None
     width_m: float | None
     active: bool
@@ -68,7 +69,7 @@ _ZONE_COLUMNS = "id, name, kind, site_id, geometry, radius_m, width_m, active, u
 
 def get_revision(conn: Conn) -> str:
     """The token that changes with every change to geofences (see migration 0008)."""
-    return str(conn.execute("SELECT token FROM geofence_revision").fetchone()["token"])
+    return str(one(conn.execute("SELECT token FROM geofence_revision"))["token"])
 
 
 def get_context_versions(conn: Conn, vehicle_ids: Iterable[int]) -> dict[int, str]:
@@ -93,19 +94,19 @@ def get_zone(conn: Conn, zone_id: int) -> ZoneRow | None:
                               {"id": zone_id}).fetchone()
 
 
-def insert_zone(conn: Conn, *, name: str, kind: str, site_id: int | None, geometry: dict,
+def insert_zone(conn: Conn, *, name: str, kind: str, site_id: int | None, geometry: dict[str, Any],
                 radius_m: float | None, width_m: float | None, active: bool = True) -> ZoneRow:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
-        return cursor.execute(
+        return one(cursor.execute(
             "INSERT INTO geofences (name, kind, site_id, geometry, radius_m, width_m, active)"
             " VALUES (%(name)s, %(kind)s, %(site_id)s, %(geometry)s, %(radius_m)s, %(width_m)s, %(active)s)"
             f" RETURNING {_ZONE_COLUMNS}",
             {"name": name, "kind": kind, "site_id": site_id, "geometry": Jsonb(geometry),
-             "radius_m": radius_m, "width_m": width_m, "active": active}).fetchone()
+             "radius_m": radius_m, "width_m": width_m, "active": active}))
 
 
 def update_zone(conn: Conn, zone_id: int, *, name: str, kind: str, site_id: int | None,
-                geometry: dict, radius_m: float | None, width_m: float | None, active: bool,
+                geometry: dict[str, Any], radius_m: float | None, width_m: float | None, active: bool,
                 now: datetime) -> ZoneRow | None:
     """Replace every field of a zone (the service merges a PATCH first)."""
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
@@ -215,7 +216,7 @@ class EventRow:
     geofence_id: int | None
     lat: float | None
     lon: float | None
-    details: dict
+    details: dict[str, Any]
 
 
 def insert_events(conn: Conn, events: Iterable[EventRow]) -> None:
@@ -252,7 +253,7 @@ def silent_trackers(conn: Conn, *, now: datetime) -> list[SilentTracker]:
 
 
 def list_events(conn: Conn, *, vehicle_id: int | None, event_type: str | None,
-                start: datetime, end: datetime, limit: int) -> list[dict]:
+                start: datetime, end: datetime, limit: int) -> list[DictRow]:
     """Events in [start, end), newest first. The position of an event that happened while
     the vehicle was lent is the participant's (docs/PRIVACY.md): it is left out."""
     return conn.execute(

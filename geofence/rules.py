@@ -53,12 +53,13 @@ def vehicle_rules(context: VehicleContext, thresholds: Thresholds, *, fixes: Seq
                 "left_service_area", "warning", "coordinator", context.vehicle_id, context.loan_id,
                 f"{context.label} (prêt n° {context.loan_id}) a quitté sa zone de service le {_clock(when, zone)}.",
                 f"left_service_area:loan:{context.loan_id}"))
-        if (transition.type == ENTER and transition.zone_id == context.depot_zone_id and on_loan
-                and when >= context.loan_ends_at - timedelta(hours=thresholds.return_window_hours)):
+        ends_at = context.loan_ends_at  # None when not on loan
+        if (transition.type == ENTER and transition.zone_id == context.depot_zone_id and on_loan and ends_at is not None
+                and when >= ends_at - timedelta(hours=thresholds.return_window_hours)):
             outcome.open.append(AlertDraft(
                 "back_at_depot", "info", "coordinator", context.vehicle_id, context.loan_id,
                 f"{context.label} est de retour à son dépôt, en attente d'état des lieux "
-                f"(prêt n° {context.loan_id}, fin prévue le {_clock(context.loan_ends_at, zone)}).",
+                f"(prêt n° {context.loan_id}, fin prévue le {_clock(ends_at, zone)}).",
                 f"back_at_depot:loan:{context.loan_id}"))
     theft = _possible_theft(context, thresholds, fixes, outside_depot_since, distance_to_zone_m, zone)
     if theft:
@@ -83,16 +84,18 @@ def _possible_theft(context: VehicleContext, thresholds: Thresholds, fixes: Sequ
     for fix in fixes:
         if fix.fix_time < outside_depot_since:
             continue
-        ignition = getattr(fix, "ignition", None) is True
-        # The distance costs a projection: only worth it when the ignition says nothing.
-        away_m = None if ignition else distance_to_zone_m(context.depot_zone_id, fix)
-        if ignition or away_m >= thresholds.theft_displacement_m:
-            why = "contact mis" if ignition else f"à {away_m:.0f} m du dépôt"
-            return AlertDraft(
-                "possible_theft", "critical", "fleet_manager", context.vehicle_id, None,
-                f"Vol possible : {context.label} n'est pas en prêt et a quitté le {context.depot_name} "
-                f"({why}, le {_clock(fix.fix_time, zone)}).",
-                f"possible_theft:vehicle:{context.vehicle_id}")
+        if getattr(fix, "ignition", None) is True:
+            why = "contact mis"
+        else:  # the distance costs a projection: only worth it when the ignition says nothing
+            away_m = distance_to_zone_m(context.depot_zone_id, fix)
+            if away_m < thresholds.theft_displacement_m:
+                continue
+            why = f"à {away_m:.0f} m du dépôt"
+        return AlertDraft(
+            "possible_theft", "critical", "fleet_manager", context.vehicle_id, None,
+            f"Vol possible : {context.label} n'est pas en prêt et a quitté le {context.depot_name} "
+            f"({why}, le {_clock(fix.fix_time, zone)}).",
+            f"possible_theft:vehicle:{context.vehicle_id}")
     return None
 
 

@@ -111,11 +111,14 @@ def update_zone(conn: Conn, zone_id: int, changes: dict[str, Any], *, now: datet
     _check_operational(conn, fields)
     try:
         with conn.transaction():
-            return repository.update_zone(conn, zone_id, **fields, now=now)
+            updated = repository.update_zone(conn, zone_id, **fields, now=now)
     except psycopg.errors.UniqueViolation:
         raise Conflict(f"Une zone s'appelle déjà « {fields['name']} » : choisissez un autre nom.") from None
     except psycopg.errors.ForeignKeyViolation:
         raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.") from None
+    if updated is None:  # deleted since it was read
+        raise NotFound(f"Zone n° {zone_id} inconnue.")
+    return updated
 
 
 def delete_zone(conn: Conn, zone_id: int) -> None:

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from psycopg.rows import class_row
+from psycopg.rows import DictRow, class_row
 
-from fleetbase.db import Conn
+from fleetbase.db import Conn, one
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def list_incidents(conn: Conn, *, status: str | None, vehicle_id: int | None, lo
              "limit": limit}).fetchall()
 
 
-def loan_incidents(conn: Conn, loan_id: int) -> list[dict]:
+def loan_incidents(conn: Conn, loan_id: int) -> list[DictRow]:
     """A loan's incidents with their renewals, oldest first (a participant's export)."""
     return conn.execute(
         "SELECT i.id, i.kind, i.reason, i.opened_at, i.renewed_at, i.closed_at, i.outcome,"
@@ -77,7 +77,7 @@ def loan_incidents(conn: Conn, loan_id: int) -> list[dict]:
         " FROM incidents i WHERE i.loan_id = %(loan_id)s ORDER BY i.opened_at, i.id", {"loan_id": loan_id}).fetchall()
 
 
-def renewals(conn: Conn, incident_id: int) -> list[dict]:
+def renewals(conn: Conn, incident_id: int) -> list[DictRow]:
     return conn.execute("SELECT renewed_at, renewed_by, reason FROM incident_renewals"
                         " WHERE incident_id = %(id)s ORDER BY renewed_at, id", {"id": incident_id}).fetchall()
 
@@ -85,12 +85,12 @@ def renewals(conn: Conn, incident_id: int) -> list[dict]:
 def insert_incident(conn: Conn, *, vehicle_id: int, loan_id: int | None, kind: str, reason: str,
                     alert_id: int | None, opened_by: int, now: datetime) -> int:
     """A new open incident's id; UniqueViolation when the vehicle has one open already."""
-    return conn.execute(
+    return int(one(conn.execute(
         "INSERT INTO incidents (vehicle_id, loan_id, kind, reason, alert_id, opened_by, opened_at)"
         " VALUES (%(vehicle_id)s, %(loan_id)s, %(kind)s, %(reason)s, %(alert_id)s, %(opened_by)s, %(now)s)"
         " RETURNING id",
         {"vehicle_id": vehicle_id, "loan_id": loan_id, "kind": kind, "reason": reason, "alert_id": alert_id,
-         "opened_by": opened_by, "now": now}).fetchone()["id"]
+         "opened_by": opened_by, "now": now}))["id"])
 
 
 def insert_renewal(conn: Conn, incident_id: int, *, renewed_by: int, reason: str,
@@ -118,7 +118,7 @@ def expired_open(conn: Conn, *, now: datetime, auto_close_after: timedelta) -> l
             {"now": now, "auto_close_after": auto_close_after}).fetchall()
 
 
-def vehicle_loan(conn: Conn, vehicle_id: int, *, loan_id: int | None) -> dict | None:
+def vehicle_loan(conn: Conn, vehicle_id: int, *, loan_id: int | None) -> DictRow | None:
     """The loan `loan_id` if it holds this vehicle, or (None) the vehicle's loan out now."""
     return conn.execute(
         "SELECT id, status FROM loans WHERE vehicle_id = %(vehicle_id)s"
@@ -126,7 +126,7 @@ def vehicle_loan(conn: Conn, vehicle_id: int, *, loan_id: int | None) -> dict | 
         " ORDER BY starts_at DESC LIMIT 1", {"vehicle_id": vehicle_id, "loan_id": loan_id}).fetchone()
 
 
-def alert_vehicle(conn: Conn, alert_id: int) -> dict | None:
+def alert_vehicle(conn: Conn, alert_id: int) -> DictRow | None:
     return conn.execute("SELECT id, vehicle_id, kind FROM alerts WHERE id = %(id)s", {"id": alert_id}).fetchone()
 
 
@@ -138,7 +138,7 @@ def notify_vehicle_changed(conn: Conn, vehicle_ids: list[int]) -> None:
                      {"payload": json.dumps({"vehicle_ids": sorted(set(vehicle_ids))})})
 
 
-def loans_not_returned(conn: Conn, *, ended_before: datetime) -> list[dict]:
+def loans_not_returned(conn: Conn, *, ended_before: datetime) -> list[DictRow]:
     """Overdue loans that ended before `ended_before`: their vehicle, label and end."""
     return conn.execute(
         "SELECT l.id, l.vehicle_id, v.label AS vehicle_label, l.ends_at FROM loans l"

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg.rows import DictRow
 
 from alerts.raising import AlertDraft, open_alerts
 from fleet import vehicles
@@ -39,7 +42,7 @@ OFFERED_BY_ALERT = {"possible_theft": IncidentKind.THEFT_SUSPECTED, "vehicle_not
                     "loan_overdue": IncidentKind.NOT_RETURNED}
 
 
-def incident_offer(alert: dict) -> dict | None:
+def incident_offer(alert: DictRow) -> dict[str, Any] | None:
     """What to send to open the incident an alert suggests (None: it suggests none, is over,
     or its vehicle has an incident open already — `alert["incident_id"]`)."""
     kind = OFFERED_BY_ALERT.get(alert["kind"])
@@ -50,7 +53,7 @@ def incident_offer(alert: dict) -> dict | None:
                      "alert_id": alert["id"], "reason": ""}}
 
 
-def not_returned_alerts(conn: Conn, *, now: datetime, after: timedelta, zone) -> list[int]:
+def not_returned_alerts(conn: Conn, *, now: datetime, after: timedelta, zone: ZoneInfo) -> list[int]:
     """For the scheduler: one alert to the fleet manager per loan still overdue `after` its end,
     offering a "vehicle not returned" incident (the text names no place). Resolved at check-in."""
     drafts = [AlertDraft(
@@ -97,7 +100,7 @@ def open_incident(conn: Conn, *, vehicle_id: int, kind: IncidentKind, reason: st
                                             auto_close_after=auto_close_after, limit=1)
         number = f" (n° {current[0].id})" if current else ""
         raise Conflict(f"Un incident est déjà ouvert sur ce véhicule{number} : renouvelez-le ou closez-le.") from None
-    incident = repository.get_incident(conn, incident_id, auto_close_after=auto_close_after)
+    incident = get_incident(conn, incident_id, auto_close_after=auto_close_after)
     _audit(conn, incident, action="incident_opened", user_id=user_id, now=now, reason=reason)
     repository.notify_vehicle_changed(conn, [vehicle_id])
     return incident
@@ -109,7 +112,7 @@ def renew_incident(conn: Conn, incident_id: int, *, reason: str, user_id: int, n
     reason = _written(reason, "Le motif du renouvellement")
     incident = _open_or_conflict(conn, incident_id, now=now, auto_close_after=auto_close_after)
     repository.insert_renewal(conn, incident_id, renewed_by=user_id, reason=reason, now=now)
-    incident = repository.get_incident(conn, incident_id, auto_close_after=auto_close_after)
+    incident = get_incident(conn, incident_id, auto_close_after=auto_close_after)
     _audit(conn, incident, action="incident_renewed", user_id=user_id, now=now, reason=reason)
     return incident
 
@@ -120,7 +123,7 @@ def close_incident(conn: Conn, incident_id: int, *, outcome: str, user_id: int, 
     outcome = _written(outcome, "L'issue de l'incident")
     incident = _open_or_conflict(conn, incident_id, now=now, auto_close_after=auto_close_after)
     repository.close_incident(conn, incident_id, closed_by=user_id, outcome=outcome, at=now)
-    closed = repository.get_incident(conn, incident_id, auto_close_after=auto_close_after)
+    closed = get_incident(conn, incident_id, auto_close_after=auto_close_after)
     _audit(conn, closed, action="incident_closed", user_id=user_id, now=now, reason=outcome)
     repository.notify_vehicle_changed(conn, [incident.vehicle_id])
     return closed
@@ -135,7 +138,7 @@ def close_expired_incidents(conn: Conn, *, now: datetime, auto_close_after: time
     for incident in expired:
         repository.close_incident(conn, incident.id, closed_by=None, outcome=AUTO_CLOSE_OUTCOME,
                                   at=incident.expires_at)
-        closed = repository.get_incident(conn, incident.id, auto_close_after=auto_close_after)
+        closed = get_incident(conn, incident.id, auto_close_after=auto_close_after)
         _audit(conn, closed, action="incident_closed", user_id=None, now=now, reason=AUTO_CLOSE_OUTCOME,
                extra={"automatic": True})
     repository.notify_vehicle_changed(conn, [incident.vehicle_id for incident in expired])
@@ -165,7 +168,7 @@ def _open_or_conflict(conn: Conn, incident_id: int, *, now: datetime,
 
 
 def _audit(conn: Conn, incident: Incident, *, action: str, user_id: int | None, now: datetime,
-           reason: str, extra: dict | None = None) -> None:
+           reason: str, extra: dict[str, Any] | None = None) -> None:
     """On the vehicle (the audit log is read by vehicle), naming the incident and its loan."""
     audit.record(conn, user_id=user_id, action=action, subject_type="vehicle", subject_id=incident.vehicle_id,
                  now=now, reason=reason,

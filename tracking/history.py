@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
 
 
 def track(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-          max_points: int | None, max_fixes: int) -> tuple[list[dict], int]:
+          max_points: int | None, max_fixes: int) -> tuple[list[dict[str, Any]], int]:
     """The fixes of the window as rows (downsampled to `max_points` if given), and the raw count.
 
     Every fix (no `max_points`) only up to `max_fixes`, counted before any is read.

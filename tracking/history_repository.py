@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from psycopg.rows import tuple_row
+from psycopg.rows import TupleRow, tuple_row
 
-from fleetbase.db import Conn
+from fleetbase.db import Conn, one
 
 POSITION_COLUMNS = ("fix_time", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "effective_odometer_km",
                     "battery_pct", "fuel_pct", "ignition")
 
 
 def positions(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-              limit: int) -> list[tuple]:
+              limit: int) -> list[TupleRow]:
     """Fixes in [start, end), oldest first, as tuples in POSITION_COLUMNS order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
         cursor.execute(
@@ -58,7 +58,7 @@ def count_fixes(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime) 
     with conn.cursor(row_factory=tuple_row) as cursor:
         cursor.execute(f"SELECT count(*) FROM positions WHERE {WINDOW}",
                        {"vehicle_id": vehicle_id, "start": start, "end": end})
-        return cursor.fetchone()[0]
+        return int(one(cursor)[0])
 
 
 # A fix's time as microseconds after `origin` (whole epoch seconds), in float8: exact once
@@ -109,7 +109,7 @@ def track_candidates(conn: Conn, vehicle_id: int, *, start: datetime, end: datet
 
 
 def positions_at(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-                 times: list[datetime]) -> list[tuple]:
+                 times: list[datetime]) -> list[TupleRow]:
     """The fixes at `times` (of the window), oldest first, as tuples in POSITION_COLUMNS order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
         cursor.execute(f"SELECT {', '.join(POSITION_COLUMNS)} FROM positions"
@@ -126,4 +126,4 @@ def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
     with conn.cursor(row_factory=tuple_row) as cursor:
         cursor.execute(f"SELECT coalesce(json_agg({POINT_JSON} ORDER BY fix_time), '[]')::text"
                        f" FROM positions WHERE {WINDOW}{chosen}", params)
-        return cursor.fetchone()[0]
+        return str(one(cursor)[0])

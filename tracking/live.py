@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from fleetbase import audit_repository as audit
 from fleetbase.db import Conn
 from fleetbase.location_policy import LocationPolicy
+from fleetbase.settings import FleetSettings
 from tracking import live_repository as repository
 
 COARSE_DIGITS = 2
@@ -33,7 +35,7 @@ class LiveView:
     follows_incidents: bool
     auto_close_after: timedelta
 
-    def params(self, now: datetime) -> dict:
+    def params(self, now: datetime) -> dict[str, Any]:
         return {"digits": COARSE_DIGITS, "policy": str(self.policy), "follows_incidents": self.follows_incidents,
                 "auto_close_after": self.auto_close_after, "now": now}
 
@@ -41,7 +43,7 @@ class LiveView:
 INCIDENT_FOLLOWERS = frozenset({"admin", "fleet_manager"})
 
 
-def live_view(settings, *, follows_incidents: bool) -> LiveView:
+def live_view(settings: FleetSettings, *, follows_incidents: bool) -> LiveView:
     """A watcher's view under the process's settings; `follows_incidents`: their role is in INCIDENT_FOLLOWERS."""
     return LiveView(policy=settings.loan_location_policy, follows_incidents=follows_incidents,
                     auto_close_after=timedelta(days=settings.incident_auto_close_days))

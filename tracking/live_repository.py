@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
-from fleetbase.db import Conn
+from fleetbase.db import Conn, one
 
 # One row per vehicle: its latest state (if any fix yet), the loan it is on now (if any) and
 # the incident in force on it (if any). A vehicle on loan shows its position as the policy
@@ -53,18 +54,18 @@ LIVE_ROWS = """
 LOOKED_AT = "r.loan_id IS NOT NULL AND r.position_precision = 'precise'"
 
 
-def live_json(conn: Conn, *, view: dict) -> tuple[str, list[tuple[int, int, int | None]]]:
+def live_json(conn: Conn, *, view: dict[str, Any]) -> tuple[str, list[tuple[int, int, int | None]]]:
     """Every vehicle, as one JSON array (id order) on one line (it goes into an SSE `data:` line),
     and the lent vehicles it shows precisely: (vehicle id, loan id, incident id)."""
-    row = conn.execute(
+    row = one(conn.execute(
         "SELECT coalesce(json_agg(r ORDER BY r.vehicle_id), '[]')::text AS fleet,"
         f" coalesce(json_agg(json_build_array(r.vehicle_id, r.loan_id, r.incident_id)) FILTER (WHERE {LOOKED_AT}),"
-        f" '[]')::text AS looks FROM ({LIVE_ROWS}) r", view | {"ids": None}).fetchone()
+        f" '[]')::text AS looks FROM ({LIVE_ROWS}) r", view | {"ids": None}))
     # json_agg puts a newline between elements; JSON strings never hold a raw one.
     return row["fleet"].replace("\n", ""), [tuple(look) for look in json.loads(row["looks"])]
 
 
-def live_json_each(conn: Conn, *, view: dict,
+def live_json_each(conn: Conn, *, view: dict[str, Any],
                    vehicle_ids: list[int] | None) -> list[tuple[str, tuple[int, int, int | None] | None]]:
     """One JSON object per vehicle (all when `vehicle_ids` is None), id order, each with its
     look (vehicle id, loan id, incident id) when it shows a lent vehicle precisely."""
@@ -77,10 +78,11 @@ def live_json_each(conn: Conn, *, view: dict,
 
 def reporting_odometers(conn: Conn) -> int:
     """How many vehicles the telemetry has given an odometer."""
-    return conn.execute("SELECT count(*) AS n FROM vehicle_state WHERE effective_odometer_km IS NOT NULL"
-                        ).fetchone()["n"]
+    return int(one(conn.execute(
+        "SELECT count(*) AS n FROM vehicle_state WHERE effective_odometer_km IS NOT NULL"))["n"])
 
 
 def latest_fix_time(conn: Conn) -> datetime | None:
     """The newest fix of the whole fleet."""
-    return conn.execute("SELECT max(fix_time) AS latest FROM vehicle_state").fetchone()["latest"]
+    latest: datetime | None = one(conn.execute("SELECT max(fix_time) AS latest FROM vehicle_state"))["latest"]
+    return latest

@@ -62,7 +62,8 @@ def find_trips(fixes: Sequence[Fix], *, min_stop: timedelta = timedelta(minutes=
                max_gap: timedelta = timedelta(minutes=10)) -> tuple[list[Trip], list[Stop]]:
     """Trips and the stops between them, from fixes in time order."""
     spans: list[tuple[int, int]] = []
-    start = last_moving = None
+    start: int | None = None  # the current trip's first fix
+    last_moving = 0  # and its latest moving one (read only while a trip is open)
     for index, fix in enumerate(fixes):
         if start is not None and (fix.fix_time - fixes[index - 1].fix_time > max_gap
                                   or (not is_moving(fix) and fix.fix_time - fixes[last_moving].fix_time >= min_stop)):
