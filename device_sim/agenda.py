@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from device_sim.kinds import KindProfile
-from device_sim.roads import RoadNetwork, Spot, offset
+from device_sim.roads import RoadNetwork, Spot
+from fleetbase.landes import offset
 from fleetbase.local_time import local_today
 
 ON_LOAN_AT_START = 0.75
@@ -59,8 +60,7 @@ class Agenda:
         first_day = self.loan_ends_on
         self.start_spot = depot  # where the vehicle is when the run starts
         if rng.random() < ON_LOAN_AT_START:
-            self._start_loan(first_day)
-            self.start_spot = self.participant.home
+            self.start_spot = self._start_loan(first_day).home
         else:
             self.next_loan_on = first_day + timedelta(days=rng.randint(0, 3))
         self._planned_until = first_day
@@ -84,8 +84,8 @@ class Agenda:
         rng, person = self.rng, self.participant
         if person is None:
             if day >= self.next_loan_on:
-                self._start_loan(day)
-                self.legs.append(Leg(self._at(day, rng.uniform(570, 690)), self.participant.home, "pick_up"))
+                home = self._start_loan(day).home
+                self.legs.append(Leg(self._at(day, rng.uniform(570, 690)), home, "pick_up"))
             return
         if day >= self.loan_ends_on:
             self.legs.append(Leg(self._at(day, rng.uniform(540, 690)), self.depot, "return"))
@@ -99,21 +99,22 @@ class Agenda:
             self.legs.extend((Leg(leave, person.activity, "work"), Leg(back, person.home, "home")))
             if rng.random() < 0.25:
                 shop_at = back + _minutes(rng.uniform(60, 120))
-                self._round_trip(shop_at, person.shop, "errand", rng.uniform(25, 70))
+                self._round_trip(shop_at, person.shop, "errand", rng.uniform(25, 70), home=person.home)
         elif weekday == 5 and rng.random() < 0.7:
             saturday_shopping = self._at(day, rng.uniform(560, 690))
-            self._round_trip(saturday_shopping, person.shop, "errand", rng.uniform(40, 120))
+            self._round_trip(saturday_shopping, person.shop, "errand", rng.uniform(40, 120), home=person.home)
         elif weekday == 6 and rng.random() < 0.35:
             place = rng.choice(self._reachable(person.home.place, towns_only=False)[:12])
             visit = self._spot_in(place, f"{self.name}/visit-{day.isoformat()}", charger=False)
-            self._round_trip(self._at(day, rng.uniform(810, 930)), visit, "visit", rng.uniform(120, 240))
+            self._round_trip(self._at(day, rng.uniform(810, 930)), visit, "visit", rng.uniform(120, 240),
+                             home=person.home)
 
-    def _round_trip(self, depart_at: datetime, destination: Spot, purpose: str, stay_minutes: float) -> None:
+    def _round_trip(self, depart_at: datetime, destination: Spot, purpose: str, stay_minutes: float, *,
+                    home: Spot) -> None:
         self.legs.append(Leg(depart_at, destination, purpose))
-        home = self.participant.home
         self.legs.append(Leg(depart_at + _minutes(stay_minutes), home, "home"))
 
-    def _start_loan(self, day: date) -> None:
+    def _start_loan(self, day: date) -> Participant:
         rng = self.rng
         self.loans += 1
         label = f"{self.name}/participant-{self.loans}"
@@ -129,6 +130,7 @@ class Agenda:
             workdays=workdays, leave_minute=rng.randint(390, 525), activity_minutes=rng.randint(240, 570),
         )
         self.loan_ends_on = day + timedelta(days=rng.randint(7, 60))
+        return self.participant
 
     def _reachable(self, origin: str, *, towns_only: bool) -> list[str]:
         """Places within this kind's trip range of `origin`, nearest first; never empty."""

@@ -20,6 +20,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from device_sim.clock import Clock, system_clock
 from device_sim.faults import Message
@@ -57,12 +58,14 @@ class Link:
                  wall_clock: Clock = system_clock) -> None:
         self.username, self.options, self.wall_clock = username, options, wall_clock
         self.status_topic = f"fleet/{username}/status" if announce_status else None
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or username,
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id or username,
                                   protocol=mqtt.MQTTv5)
         self.client.username_pw_set(username, password)
         if options.tls:
             self.client.tls_set(ca_certs=options.ca_file)
-        self.client.reconnect_delay_set(options.reconnect_min_delay_s, options.reconnect_max_delay_s)
+        # paho annotates the delays `int`, but takes fractions of a second as they are (tests use 0.1 s).
+        self.client.reconnect_delay_set(options.reconnect_min_delay_s,  # type: ignore[arg-type]
+                                        options.reconnect_max_delay_s)  # type: ignore[arg-type]
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish

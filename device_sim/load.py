@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from fleetbase.broker import SIMULATOR_LOGIN, simulator_password
 from fleetbase.settings import FleetSettings
@@ -62,7 +63,7 @@ class _Connection:
     """
 
     def __init__(self, settings: FleetSettings, number: int, *, v311: bool = False) -> None:
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   protocol=mqtt.MQTTv311 if v311 else mqtt.MQTTv5,
                                   client_id=f"device-sim-load-{os.getpid()}-{number}")
         self.client.username_pw_set(SIMULATOR_LOGIN, simulator_password(settings))

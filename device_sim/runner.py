@@ -63,6 +63,8 @@ class FleetRunner:
         self.publisher.start()
 
     def _tell_desk(self, vehicle: VehicleModel, change: str, at: datetime) -> None:
+        if self.desk is None:  # no desk to tell: the callback is only hooked when there is one
+            return
         energy = vehicle.battery_pct if vehicle.battery_pct is not None else vehicle.fuel_pct
         if change == "lend":
             self.desk.lend(vehicle.tracker_id, starts_at=at, ends_on=vehicle.agenda.loan_ends_on,

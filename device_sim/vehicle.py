@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from device_sim.agenda import Agenda
 from device_sim.kinds import BRAKING_MS2, REFUEL_BELOW_PCT, profile_for
 from device_sim.reading import Reading
-from device_sim.roads import LatLon, RoadNetwork, Route, Spot, default_network, distance_m, offset
-from fleetbase.landes import DEPOT_PLACE
+from device_sim.roads import RoadNetwork, Route, Spot, default_network, distance_m
+from fleetbase.landes import DEPOT_PLACE, LatLon, offset
 from fleetbase.seed_data import SITES, VehicleSeed
 
 MIN_STOP = timedelta(minutes=2)  # between arriving somewhere and leaving again

@@ -26,13 +26,14 @@ def main() -> int:
     if (settings.api_tls_certfile is None) != (settings.api_tls_keyfile is None):
         print("error: set both FLEET_API_TLS_CERTFILE and FLEET_API_TLS_KEYFILE, or neither", file=sys.stderr)
         return 2
-    tls = {"ssl_certfile": settings.api_tls_certfile, "ssl_keyfile": settings.api_tls_keyfile}
+    certfile, keyfile = settings.api_tls_certfile, settings.api_tls_keyfile
     if settings.api_processes > 1:
         uvicorn.run("fleet_api.__main__:app_from_environment", factory=True, workers=settings.api_processes,
-                    host=settings.api_host, port=settings.api_port, log_config=None, access_log=False, **tls)
+                    host=settings.api_host, port=settings.api_port, log_config=None, access_log=False,
+                    ssl_certfile=certfile, ssl_keyfile=keyfile)
     else:
         uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None,
-                    access_log=False, **tls)
+                    access_log=False, ssl_certfile=certfile, ssl_keyfile=keyfile)
     return 0
 
 

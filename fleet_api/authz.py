@@ -12,6 +12,7 @@ resource the caller may see, and repositories apply it in their WHERE clause:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -95,6 +96,10 @@ def _principal(row: dict, token_hash: bytes) -> Principal:
                      garage_id=row["garage_id"], prescriber_id=row["prescriber_id"], token_hash=token_hash)
 
 
+# The roles each dependency made by `require` (and the pages' `page_user`) admits, for `declared_roles`.
+ROLES_BY_DEPENDENCY: dict[Callable[..., object], frozenset[Role]] = {}
+
+
 def require(*roles: Role):
     """A dependency admitting only `roles` (401 without a valid token, 403 for other roles)."""
     allowed = frozenset(roles)
@@ -104,7 +109,7 @@ def require(*roles: Role):
             raise Forbidden(f"Le rôle « {principal.role} » ne permet pas cette action.")
         return principal
 
-    dependency.roles = allowed  # read by the route table's consistency test
+    ROLES_BY_DEPENDENCY[dependency] = allowed  # read by the route table's consistency test
     return Depends(dependency)
 
 
@@ -116,7 +121,7 @@ def declared_roles(route) -> frozenset[Role] | None:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        roles = getattr(dependant.call, "roles", None)
+        roles = ROLES_BY_DEPENDENCY.get(dependant.call)
         if roles is not None:
             return roles
         pending.extend(dependant.dependencies)

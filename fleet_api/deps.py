@@ -50,7 +50,8 @@ def get_conn(request: Request,
             log.exception("after-commit task failed")
 
 
-def after_commit(request: Request, callback: Callable[[], None]) -> None:
+def after_commit(request: Request, callback: Callable[[], object]) -> None:
+    """Run `callback` once the request's transaction has committed (what it returns is ignored)."""
     request.state.after_commit.append(callback)
 
 

@@ -7,6 +7,7 @@ request validation errors and unknown routes included.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -50,8 +51,9 @@ class ErrorBody(BaseModel):
 
 
 # Documented on every route, so the OpenAPI schema tells clients (and schemathesis) the truth.
-ERROR_RESPONSES = {status: {"model": ErrorBody, "description": KIND_BY_STATUS[status]}
-                   for status in (400, 401, 403, 404, 409, 413, 422, 429)}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": KIND_BY_STATUS[status]}
+    for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def status_for(error: FleetError) -> int:
@@ -120,5 +122,6 @@ def install_error_handlers(app: FastAPI) -> None:
         log.info("refused by the database: %s: %s", type(error).__name__, error)
         return error_response(mapped)
 
+    # Registered as the handlers above are: add_exception_handler's type takes only a handler of any Exception.
     for refusal in REFUSALS:
-        app.add_exception_handler(refusal, database_refusal)
+        app.exception_handler(refusal)(database_refusal)

@@ -19,6 +19,7 @@ from typing import Annotated
 import paho.mqtt.client as mqtt
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import BaseModel, Field
 
 from fleet_api.authz import Principal, Role, require
@@ -47,7 +48,7 @@ def broker_reachable(settings: ApiSettings) -> tuple[bool, str]:
         outcome["reason"] = str(reason_code)
         answered.set()
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+    client = mqtt.Client(CallbackAPIVersion.VERSION2,
                          protocol=mqtt.MQTTv311 if settings.mqtt_protocol == "3.1.1" else mqtt.MQTTv5)
     client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
     client.on_connect = on_connect
@@ -96,14 +97,18 @@ class HealthProbe:
             return last
         # One request renews the probe; the others answer with the last one meanwhile
         # (or, before the first probe, wait for it).
-        if not self._renewing.acquire(blocking=last is None):
+        if last is None:
+            self._renewing.acquire()
+        elif not self._renewing.acquire(blocking=False):
             return last
         try:
-            if self._last is not last:  # renewed while this request waited
-                return self._last
+            renewed = self._last
+            if renewed is not None and renewed is not last:  # renewed while this request waited
+                return renewed
             database, broker = self._probe()
-            self._last, self._taken_at = Probe(self._clock(), database, broker), self._monotonic()
-            return self._last
+            probe = Probe(self._clock(), database, broker)
+            self._last, self._taken_at = probe, self._monotonic()
+            return probe
         finally:
             self._renewing.release()
 

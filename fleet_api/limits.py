@@ -17,7 +17,7 @@ import re
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetbase import formatting
@@ -83,6 +83,7 @@ class BodyLimitMiddleware:
 
 
 async def _refuse(error: BodyTooLarge, scope: Scope, receive: Receive, send: Send) -> None:
+    response: Response
     if scope["path"].startswith("/api/"):
         response = JSONResponse({"error": "PayloadTooLarge", "detail": error.detail}, status_code=413,
                                 headers={"Connection": "close"})

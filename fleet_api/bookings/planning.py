@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import StringConstraints
 
 from fleet_api.authz import Principal, Role, require
-from fleet_api.bookings.schemas import ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment, VehicleKind
+from fleet_api.bookings.schemas import ActivityReport, AvailableVehicle, LoanRules, LoanRulesUpdate, Moment
 from fleet_api.deps import MAX_ID, DbConn, Now, Settings
+from fleet_api.schemas import VehicleKind
 from fleetbase.errors import NotFound
 from fleetbase.local_time import local_today
 from loans import availability, report, repository

@@ -8,12 +8,13 @@ role the page does not admit gets the French 403 page, whatever links it was sho
 from __future__ import annotations
 
 import secrets
+from typing import TypeGuard
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
 from accounts.session_lookup import SESSION_COOKIE, session_user
-from fleet_api.authz import Principal, Role, _principal
+from fleet_api.authz import ROLES_BY_DEPENDENCY, Principal, Role, _principal
 from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.web.nav import ROLE_TITLES
 from fleetbase.errors import Forbidden
@@ -70,7 +71,7 @@ def page_user(*roles: Role):
             raise Forbidden(f"Cette page n'est pas ouverte aux comptes « {ROLE_TITLES[user.role]} ».")
         return user
 
-    dependency.roles = allowed
+    ROLES_BY_DEPENDENCY[dependency] = allowed
     return Depends(dependency)
 
 
@@ -81,8 +82,8 @@ def check_csrf(request: Request, submitted: str) -> None:
         raise Forbidden("Jeton anti-falsification (CSRF) absent ou incorrect : rechargez la page.")
 
 
-def is_safe_next(path: str | None) -> bool:
+def is_safe_next(path: str | None) -> TypeGuard[str]:
     """Only a path of this site may follow sign-in (never another address)."""
-    return bool(path) and path.startswith("/") and not path.startswith("//") and "\\" not in path
+    return path is not None and path.startswith("/") and not path.startswith("//") and "\\" not in path
 
 

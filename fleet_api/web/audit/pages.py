@@ -85,11 +85,10 @@ def audit_journal(request: Request, user: Admin, conn: DbConn, settings: Setting
     start = datetime.combine(first, time(), tzinfo=zone) if first else None
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone) if last else None
     error = "La date de fin précède la date de début." if start and end and start >= end else None
-    filters = {"utilisateur": _id(utilisateur), "action": action if action.replace("_", "").isalpha() else None,
-               "vehicule": _id(vehicule), "participant": _id(participant)}
+    known_action = action if action.replace("_", "").isalpha() else None
     rows = [] if error else audit.entries(
-        conn, user_id=filters["utilisateur"], action=filters["action"], vehicle_id=filters["vehicule"],
-        participant_id=filters["participant"], start=start, end=end, before_id=_id(avant), limit=PAGE_SIZE + 1)
+        conn, user_id=_id(utilisateur), action=known_action, vehicle_id=_id(vehicule),
+        participant_id=_id(participant), start=start, end=end, before_id=_id(avant), limit=PAGE_SIZE + 1)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     vehicle_rows = vehicles.list_vehicles(conn)

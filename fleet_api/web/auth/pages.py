@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from accounts import sessions as service
 from accounts.errors import TooManyAttempts
 from accounts.session_lookup import SESSION_COOKIE
-from fleet_api.authz import ALL_ROLES, Principal
+from fleet_api.authz import ALL_ROLES, Principal, Role
 from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.web.nav import landing_path
 from fleet_api.web.pages import check_csrf, find_web_user, is_safe_next, page_user
@@ -79,7 +79,9 @@ def sign_in(request: Request, conn: DbConn, now: Now, settings: Settings,
     if opened.failure is not None:
         return _sign_in_page(request, settings, suite=suite, username=username, error=opened.failure.detail,
                              status_code=401)
-    response = RedirectResponse(suite if is_safe_next(suite) else landing_path(opened.role), status_code=303)
+    if opened.cookie is None or opened.role is None:
+        raise RuntimeError("a session opened without its cookie or its role")
+    response = RedirectResponse(suite if is_safe_next(suite) else landing_path(Role(opened.role)), status_code=303)
     response.set_cookie(SESSION_COOKIE, opened.cookie, max_age=settings.web_session_max_s, httponly=True,
                         samesite="lax", secure=_secure(request, settings), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/connexion")

@@ -31,7 +31,7 @@ def _decoded_arcs(topology: dict) -> list[np.ndarray]:
 
 
 def _ring(arcs: list[np.ndarray], indexes: list[int]) -> np.ndarray:
-    parts = []
+    parts: list[np.ndarray] = []
     for index in indexes:
         arc = arcs[index] if index >= 0 else arcs[~index][::-1]
         parts.append(arc if not parts else arc[1:])  # each arc starts where the previous ended

@@ -22,7 +22,7 @@ from fleet_api.participants.schemas import ParticipantCreate
 from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
-from fleetbase.errors import Conflict, FleetError, InvalidInput
+from fleetbase.errors import Conflict, FleetError, InvalidInput, NotFound
 from fleetbase.local_time import local_today
 from loans import participant_repository, participants, requests, service
 
@@ -52,14 +52,14 @@ def referral_form(request: Request, user: Prescriber, conn: DbConn) -> Response:
 def refer_participant(request: Request, user: Prescriber, conn: DbConn, now: Now, csrf_token: FormText = "",
                       first_name: FormText = "", last_name: FormText = "", phone: FormText = "",
                       email: FormText = "", municipality: FormText = "", intercommunality: FormText = "",
-                      purpose: FormText = "", licence: Annotated[list[str], Form(max_length=3)] = (),
+                      purpose: FormText = "", licence: Annotated[tuple[str, ...], Form(max_length=3)] = (),
                       checked_on: FormText = "") -> Response:
     check_csrf(request, csrf_token)
-    values = {"first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
-              "municipality": municipality, "intercommunality": intercommunality, "purpose": purpose,
-              "licence": list(licence)}
+    typed = {"first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
+             "municipality": municipality, "intercommunality": intercommunality, "purpose": purpose}
+    values = {**typed, "licence": list(licence)}
     try:
-        data = ParticipantCreate(**{key: value.strip() or None for key, value in values.items() if key != "licence"},
+        data = ParticipantCreate(**{key: value.strip() or None for key, value in typed.items()},
                                  licences=[{"category": category, "checked_on": checked_on or now.date()}
                                            for category in licence])
     except ValidationError as error:
@@ -112,8 +112,11 @@ def request_page(loan_id: Id, request: Request, user: Prescriber, conn: DbConn) 
     loan = service.loan_detail(conn, loan_id, scope=user.row_scope("loans"))
     person = participant_repository.get_participant(conn, loan["participant_id"], scope=user.row_scope(
         "participants")) if loan["participant_id"] else None
-    depot = vehicles.get_vehicle(conn, loan["vehicle_id"])["municipality"]
-    return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person, "depot": depot})
+    vehicle = vehicles.get_vehicle(conn, loan["vehicle_id"])
+    if vehicle is None:
+        raise NotFound("Ce véhicule n'existe pas.")
+    return render(request, "loans/demande.html", LABELS | {"loan": loan, "person": person,
+                                                           "depot": vehicle["municipality"]})
 
 
 @router.post("/demandes/{loan_id}/annuler")

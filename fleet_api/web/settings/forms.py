@@ -45,10 +45,19 @@ def _bounds(model: type[BaseModel], name: str) -> str:
     return " et ".join(part for part in (low, high) if part)
 
 
-def _refusal(model: type[BaseModel], error: ValidationError, labels: dict) -> InvalidInput:
-    sentences, fields = [], []
+class FormRefused(InvalidInput):
+    """A settings form refused, with the fields to mark on it."""
+
+    def __init__(self, detail: str, *, fields: list[str]) -> None:
+        super().__init__(detail)
+        self.fields = fields
+
+
+def _refusal(model: type[BaseModel], error: ValidationError, labels: dict[str, tuple[str, str]]) -> FormRefused:
+    sentences: list[str] = []
+    fields: list[str] = []
     for problem in error.errors():
-        name = next((part for part in problem.get("loc", ()) if part in labels), None)
+        name = next((part for part in problem.get("loc", ()) if isinstance(part, str) and part in labels), None)
         if name is None:  # a rule across fields (a maintenance task's interval)
             sentences.append("Indiquez un intervalle : en kilomètres, en mois, ou les deux.")
             fields += ["every_km", "every_months"]
@@ -56,11 +65,10 @@ def _refusal(model: type[BaseModel], error: ValidationError, labels: dict) -> In
         fields.append(name)
         label, unit = labels[name]
         bounds = _bounds(model, name)
-        whole = " entier" if model.model_fields[name].annotation in (int, int | None) else ""
+        annotation: object = model.model_fields[name].annotation
+        whole = " entier" if annotation in (int, int | None) else ""
         sentences.append(f"« {label} ({unit}) » : saisissez un nombre{whole}" + (f", {bounds}." if bounds else "."))
-    refusal = InvalidInput(" ".join(dict.fromkeys(sentences)))
-    refusal.fields = fields  # the fields to mark on the form
-    return refusal
+    return FormRefused(" ".join(dict.fromkeys(sentences)), fields=fields)
 
 
 def _parse(model: type[BaseModel], values: dict, labels: dict):
