@@ -3,48 +3,20 @@ and acknowledges them. Alerts are opened by the product's rules (alerts.raising)
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import StringConstraints
 
 from alerts import acknowledgement as service
 from alerts import repository
+from fleet_api.alerts.schemas import Alert, Status
 from fleet_api.authz import AnyUser, Principal
 from fleet_api.deps import MAX_ID, DbConn, Id, Now
 from incidents.service import incident_offer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-Status = Literal["open", "acknowledged", "resolved"]
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-
-
-class IncidentOffer(BaseModel):
-    method: Literal["POST"]
-    href: str
-    body: dict
-
-
-class Alert(BaseModel):
-    id: int
-    kind: str
-    severity: Literal["info", "warning", "critical"]
-    target_role: str
-    vehicle_id: int | None
-    vehicle_label: str | None
-    loan_id: int | None
-    message: str
-    status: Status
-    created_at: datetime
-    acknowledged_by: int | None
-    acknowledged_at: datetime | None
-    resolved_at: datetime | None
-    notified_at: datetime | None
-    incident_id: int | None = Field(description="the incident open on the alert's vehicle, if any")
-    incident_offer: IncidentOffer | None = Field(
-        description="a possible theft or a vehicle not returned: the call that opens an incident on it "
-                    "(fleet manager, administrator; write the reason)")
 
 
 def _role_filter(principal: Principal) -> str | None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now
+from fleet_api.geofences.schemas import RuleThresholdsUpdate
 from fleet_api.schemas import VehicleKind
 from fleetbase.errors import NotFound
 from geofence import repository
@@ -19,17 +19,6 @@ from geofence.repository import Thresholds
 router = APIRouter(prefix="/api/v1", tags=["geofences"])
 Reader = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER, Role.COORDINATOR, Role.MECHANIC)]
 Editor = Annotated[Principal, require(Role.ADMIN, Role.FLEET_MANAGER)]
-
-
-class RuleThresholdsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    confirm_fixes: int | None = Field(default=None, ge=1, le=50)
-    confirm_seconds: int | None = Field(default=None, ge=0, le=3600)
-    theft_displacement_m: float | None = Field(default=None, ge=20, le=50_000)
-    return_window_hours: float | None = Field(default=None, ge=0, le=24 * 14)
-    low_battery_pct: float | None = Field(default=None, ge=0, le=100)
-    silent_after_minutes: int | None = Field(default=None, ge=5, le=60 * 24 * 30)
 
 
 @router.get("/geofence-rules", response_model=list[Thresholds])

@@ -1,4 +1,5 @@
-"""ZoneFeature, ZoneCreate, ZoneChanges, ZoneCollection, Event: zones as GeoJSON (RFC 7946).
+"""ZoneFeature, ZoneCreate, ZoneChanges, ZoneCollection, Event: zones as GeoJSON (RFC 7946);
+RuleThresholdsUpdate: a change of the alert thresholds of a vehicle kind.
 
 The geometries are described for clients (and the fuzzer); whether they enclose an area
 is checked by `geofence.zones.parse_shape`, which refuses a bad shape with its reason
@@ -122,3 +123,14 @@ class Event(BaseModel):
     lon: float | None
     during_loan: bool
     details: dict[str, Any]
+
+
+class RuleThresholdsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    confirm_fixes: int | None = Field(default=None, ge=1, le=50)
+    confirm_seconds: int | None = Field(default=None, ge=0, le=3600)
+    theft_displacement_m: float | None = Field(default=None, ge=20, le=50_000)
+    return_window_hours: float | None = Field(default=None, ge=0, le=24 * 14)
+    low_battery_pct: float | None = Field(default=None, ge=0, le=100)
+    silent_after_minutes: int | None = Field(default=None, ge=5, le=60 * 24 * 30)

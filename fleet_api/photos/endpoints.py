@@ -3,26 +3,20 @@ its content, at most FLEET_PHOTO_MAX_BYTES) and kept until an inspection names i
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
-from pydantic import BaseModel, Field
 
 from fleet_api.authz import Principal, Role, require
 from fleet_api.deps import DbConn, Now, Settings
 from fleet_api.errors import ErrorBody
+from fleet_api.photos.schemas import PhotoUpload
 from loans import photos
 
 router = APIRouter(prefix="/api/v1", tags=["bookings"])
 Inspector = Annotated[Principal, require(Role.ADMIN, Role.COORDINATOR)]
 
 
-class PhotoUpload(BaseModel):
-    id: int = Field(description="the upload id an inspection's damage names (photos: [{upload_id}])")
-    content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(description="from the content itself")
-    size_bytes: int
-    expires_at: datetime = Field(description="an upload no inspection names by then is deleted")
 
 
 @router.post("/photos", response_model=PhotoUpload, status_code=201,

@@ -7,7 +7,7 @@ from annotated_types import Ge, Gt, Le
 from pydantic import BaseModel, ValidationError
 
 from fleet_api.bookings.schemas import LoanRulesUpdate
-from fleet_api.geofences.rules import RuleThresholdsUpdate
+from fleet_api.geofences.schemas import RuleThresholdsUpdate
 from fleet_api.maintenance.schemas import MaintenancePlanUpdate
 from fleetbase.errors import InvalidInput
 
