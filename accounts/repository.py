@@ -11,8 +11,7 @@ from psycopg.rows import DictRow
 from fleetbase.db import Conn, one, update_columns
 
 USER_COLUMNS = "id, username, full_name, email, role, garage_id, prescriber_id, disabled_at, created_at"
-UPDATABLE_USER_COLUMNS = ("full_name", "email", "role", "garage_id", "prescriber_id",
-                          "disabled_at", "password_hash")
+UPDATABLE_USER_COLUMNS = ("full_name", "email", "role", "garage_id", "prescriber_id", "disabled_at", "password_hash")
 
 
 def token_digest(token: str) -> bytes:
@@ -30,8 +29,7 @@ def find_token_user(conn: Conn, *, token_hash: bytes, now: datetime) -> DictRow 
     ).fetchone()
 
 
-def insert_token(conn: Conn, *, token_hash: bytes, user_id: int,
-                 now: datetime, expires_at: datetime) -> None:
+def insert_token(conn: Conn, *, token_hash: bytes, user_id: int, now: datetime, expires_at: datetime) -> None:
     conn.execute(
         "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at)"
         " VALUES (%(token_hash)s, %(user_id)s, %(now)s, %(expires_at)s)",
@@ -41,37 +39,41 @@ def insert_token(conn: Conn, *, token_hash: bytes, user_id: int,
 
 def delete_stale_tokens(conn: Conn, *, user_id: int, before: datetime) -> int:
     """Forget a user's tokens that expired or were revoked before `before`."""
-    return conn.execute("DELETE FROM api_tokens WHERE user_id = %(user_id)s"
-                        " AND (expires_at < %(before)s OR revoked_at < %(before)s)",
-                        {"user_id": user_id, "before": before}).rowcount
+    return conn.execute(
+        "DELETE FROM api_tokens WHERE user_id = %(user_id)s AND (expires_at < %(before)s OR revoked_at < %(before)s)",
+        {"user_id": user_id, "before": before},
+    ).rowcount
 
 
 def revoke_token(conn: Conn, *, token_hash: bytes, now: datetime) -> None:
-    conn.execute("UPDATE api_tokens SET revoked_at = %(now)s"
-                 " WHERE token_hash = %(token_hash)s AND revoked_at IS NULL",
-                 {"token_hash": token_hash, "now": now})
+    conn.execute(
+        "UPDATE api_tokens SET revoked_at = %(now)s WHERE token_hash = %(token_hash)s AND revoked_at IS NULL",
+        {"token_hash": token_hash, "now": now},
+    )
 
 
 def revoke_user_tokens(conn: Conn, *, user_id: int, now: datetime) -> int:
-    return conn.execute("UPDATE api_tokens SET revoked_at = %(now)s"
-                        " WHERE user_id = %(user_id)s AND revoked_at IS NULL",
-                        {"user_id": user_id, "now": now}).rowcount
+    return conn.execute(
+        "UPDATE api_tokens SET revoked_at = %(now)s WHERE user_id = %(user_id)s AND revoked_at IS NULL",
+        {"user_id": user_id, "now": now},
+    ).rowcount
 
 
 def revoke_user_sessions(conn: Conn, *, user_id: int, now: datetime) -> int:
     """End every web session of the user (accounts.sessions), like their tokens."""
-    return conn.execute("UPDATE web_sessions SET revoked_at = %(now)s"
-                        " WHERE user_id = %(user_id)s AND revoked_at IS NULL",
-                        {"user_id": user_id, "now": now}).rowcount
+    return conn.execute(
+        "UPDATE web_sessions SET revoked_at = %(now)s WHERE user_id = %(user_id)s AND revoked_at IS NULL",
+        {"user_id": user_id, "now": now},
+    ).rowcount
 
 
 def get_login_user(conn: Conn, *, username: str) -> DictRow | None:
-    return conn.execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = %(username)s",
-                        {"username": username}).fetchone()
+    return conn.execute(
+        f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = %(username)s", {"username": username}
+    ).fetchone()
 
 
-def lock_login_attempts(conn: Conn, *, username: str, client_address: str,
-                        now: datetime) -> DictRow:
+def lock_login_attempts(conn: Conn, *, username: str, client_address: str, now: datetime) -> DictRow:
     """Lock this username and address's failure count until the transaction ends; its failures
     and blocked_until.
 
@@ -79,19 +81,30 @@ def lock_login_attempts(conn: Conn, *, username: str, client_address: str,
     pair wait for each other: concurrent guesses are decided one after the other, each
     seeing what the previous one counted, in every API process alike.
     """
-    return one(conn.execute(
-        """
+    return one(
+        conn.execute(
+            """
         INSERT INTO login_failures AS f (username, client_address, failures, last_failed_at)
         VALUES (%(username)s, %(address)s, 0, %(now)s)
         ON CONFLICT (username, client_address) DO UPDATE SET failures = f.failures
         RETURNING failures, blocked_until
         """,
-        {"username": username, "address": client_address, "now": now},
-    ))
+            {"username": username, "address": client_address, "now": now},
+        )
+    )
 
 
-def record_login_failure(conn: Conn, *, username: str, client_address: str, failures: int,
-                         now: datetime, free_failures: int, block_s: float, block_max_s: float) -> int:
+def record_login_failure(
+    conn: Conn,
+    *,
+    username: str,
+    client_address: str,
+    failures: int,
+    now: datetime,
+    free_failures: int,
+    block_s: float,
+    block_max_s: float,
+) -> int:
     """Count one more failure on the row `lock_login_attempts` locked (`failures` so far); the new count.
 
     Beyond `free_failures`, the pair is blocked for block_s × 2^(extra − 1), capped.
@@ -110,8 +123,10 @@ def record_login_failure(conn: Conn, *, username: str, client_address: str, fail
 
 
 def clear_login_failures(conn: Conn, *, username: str, client_address: str) -> None:
-    conn.execute("DELETE FROM login_failures WHERE username = %(username)s AND client_address = %(address)s",
-                 {"username": username, "address": client_address})
+    conn.execute(
+        "DELETE FROM login_failures WHERE username = %(username)s AND client_address = %(address)s",
+        {"username": username, "address": client_address},
+    )
 
 
 def list_users(conn: Conn) -> list[DictRow]:
@@ -121,8 +136,12 @@ def list_users(conn: Conn) -> list[DictRow]:
 def other_enabled_admins(conn: Conn, *, user_id: int) -> int:
     """How many enabled administrators there are besides `user_id`; their rows stay locked until
     the transaction ends, so two administrators removed at once cannot both pass the check."""
-    return len(conn.execute("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL"
-                            " AND id <> %(id)s FOR UPDATE", {"id": user_id}).fetchall())
+    return len(
+        conn.execute(
+            "SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> %(id)s FOR UPDATE",
+            {"id": user_id},
+        ).fetchall()
+    )
 
 
 def get_user(conn: Conn, user_id: int) -> DictRow | None:
@@ -130,22 +149,27 @@ def get_user(conn: Conn, user_id: int) -> DictRow | None:
 
 
 def insert_user(conn: Conn, *, values: dict[str, Any]) -> DictRow:
-    return one(conn.execute(
-        "INSERT INTO users (username, full_name, email, role, password_hash, garage_id, prescriber_id)"
-        " VALUES (%(username)s, %(full_name)s, %(email)s, %(role)s, %(password_hash)s,"
-        " %(garage_id)s, %(prescriber_id)s)"
-        f" RETURNING {USER_COLUMNS}",
-        values,
-    ))
+    return one(
+        conn.execute(
+            "INSERT INTO users (username, full_name, email, role, password_hash, garage_id, prescriber_id)"
+            " VALUES (%(username)s, %(full_name)s, %(email)s, %(role)s, %(password_hash)s,"
+            " %(garage_id)s, %(prescriber_id)s)"
+            f" RETURNING {USER_COLUMNS}",
+            values,
+        )
+    )
 
 
 def update_user(conn: Conn, user_id: int, *, changes: dict[str, Any]) -> DictRow | None:
     """Set the given columns (names from UPDATABLE_USER_COLUMNS only)."""
-    return update_columns(conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS,
-                          returning=USER_COLUMNS).fetchone()
+    return update_columns(
+        conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS, returning=USER_COLUMNS
+    ).fetchone()
 
 
 def first_active_user(conn: Conn, role: str) -> DictRow | None:
     """The oldest enabled account of `role` (its id and garage), or None."""
-    return conn.execute("SELECT id, garage_id FROM users WHERE role = %(role)s AND disabled_at IS NULL"
-                        " ORDER BY id LIMIT 1", {"role": role}).fetchone()
+    return conn.execute(
+        "SELECT id, garage_id FROM users WHERE role = %(role)s AND disabled_at IS NULL ORDER BY id LIMIT 1",
+        {"role": role},
+    ).fetchone()

@@ -52,22 +52,30 @@ class LoginResult:
     failure: Unauthenticated | None = None
 
 
-def log_in(conn: Conn, *, username: str, password: str, client_address: str,
-           now: datetime, settings: ApiSettings) -> LoginResult:
+def log_in(
+    conn: Conn, *, username: str, password: str, client_address: str, now: datetime, settings: ApiSettings
+) -> LoginResult:
     """A bearer token for these credentials, or the failure to answer (see the module's docstring)."""
-    user = authenticate(conn, username=username, password=password, client_address=client_address,
-                        now=now, settings=settings)
+    user = authenticate(
+        conn, username=username, password=password, client_address=client_address, now=now, settings=settings
+    )
     if isinstance(user, Unauthenticated):
         return LoginResult(failure=user)
     repository.delete_stale_tokens(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
     token = secrets.token_urlsafe(32)
-    repository.insert_token(conn, token_hash=repository.token_digest(token), user_id=user["id"],
-                            now=now, expires_at=now + timedelta(seconds=settings.token_ttl_s))
+    repository.insert_token(
+        conn,
+        token_hash=repository.token_digest(token),
+        user_id=user["id"],
+        now=now,
+        expires_at=now + timedelta(seconds=settings.token_ttl_s),
+    )
     return LoginResult(token=token, expires_in=settings.token_ttl_s)
 
 
-def authenticate(conn: Conn, *, username: str, password: str, client_address: str,
-                 now: datetime, settings: ApiSettings) -> DictRow | Unauthenticated:
+def authenticate(
+    conn: Conn, *, username: str, password: str, client_address: str, now: datetime, settings: ApiSettings
+) -> DictRow | Unauthenticated:
     """The user for valid credentials, otherwise the failure to answer, counted.
 
     Shared by the API's tokens and the web application's sessions: one throttle for both.
@@ -82,9 +90,15 @@ def authenticate(conn: Conn, *, username: str, password: str, client_address: st
     valid = verify_user_password(user["password_hash"] if user else _DUMMY_HASH, password)
     if not valid or user is None or user["disabled_at"] is not None:
         repository.record_login_failure(
-            conn, username=username, client_address=client_address, failures=attempts["failures"], now=now,
-            free_failures=settings.login_free_failures, block_s=settings.login_block_s,
-            block_max_s=settings.login_block_max_s)
+            conn,
+            username=username,
+            client_address=client_address,
+            failures=attempts["failures"],
+            now=now,
+            free_failures=settings.login_free_failures,
+            block_s=settings.login_block_s,
+            block_max_s=settings.login_block_max_s,
+        )
         return Unauthenticated("Identifiant ou mot de passe incorrect.")
     repository.clear_login_failures(conn, username=username, client_address=client_address)
     return user
@@ -94,16 +108,31 @@ def log_out(conn: Conn, *, token_hash: bytes, now: datetime) -> None:
     repository.revoke_token(conn, token_hash=token_hash, now=now)
 
 
-def create_user(conn: Conn, *, username: str, full_name: str, role: str, password: str, email: str | None = None,
-                garage_id: int | None = None, prescriber_id: int | None = None) -> DictRow:
-    values = {"username": username, "full_name": full_name, "email": email, "role": role,
-              "password_hash": hash_user_password(password), "garage_id": garage_id, "prescriber_id": prescriber_id}
+def create_user(
+    conn: Conn,
+    *,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    email: str | None = None,
+    garage_id: int | None = None,
+    prescriber_id: int | None = None,
+) -> DictRow:
+    values = {
+        "username": username,
+        "full_name": full_name,
+        "email": email,
+        "role": role,
+        "password_hash": hash_user_password(password),
+        "garage_id": garage_id,
+        "prescriber_id": prescriber_id,
+    }
     with refusals_as_errors(USER_CONSTRAINTS):
         return repository.insert_user(conn, values=values)
 
 
-def update_user(conn: Conn, user_id: int, *, given: Mapping[str, Any], by_user_id: int,
-                now: datetime) -> DictRow:
+def update_user(conn: Conn, user_id: int, *, given: Mapping[str, Any], by_user_id: int, now: datetime) -> DictRow:
     """Change a user by the fields `given` (among USER_CHANGES; a field left out keeps its
     value); disabling revokes every token and web session they hold, at once.
 
@@ -126,8 +155,12 @@ def update_user(conn: Conn, user_id: int, *, given: Mapping[str, Any], by_user_i
     if role is not None and role != "admin" and user_id == by_user_id:
         raise Conflict("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
     stops_being_admin = bool(disabled) or (role is not None and role != "admin")
-    if (current["role"] == "admin" and current["disabled_at"] is None and stops_being_admin
-            and repository.other_enabled_admins(conn, user_id=user_id) == 0):
+    if (
+        current["role"] == "admin"
+        and current["disabled_at"] is None
+        and stops_being_admin
+        and repository.other_enabled_admins(conn, user_id=user_id) == 0
+    ):
         raise Conflict("C'est le dernier compte administrateur actif : nommez d'abord un autre administrateur.")
     if role is not None:
         # A new role leaves no binding of the old one behind.

@@ -26,8 +26,12 @@ def session_digest(cookie: str) -> bytes:
 
 def session_user(conn: Conn, *, cookie: str, now: datetime, settings: ApiSettings) -> DictRow | None:
     """The user row (with `csrf_token`, `session_hash`) of a live session; None when it ended."""
-    row = repository.find_session_user(conn, session_hash=session_digest(cookie), now=now,
-                                       idle_since=now - timedelta(seconds=settings.web_session_idle_s))
+    row = repository.find_session_user(
+        conn,
+        session_hash=session_digest(cookie),
+        now=now,
+        idle_since=now - timedelta(seconds=settings.web_session_idle_s),
+    )
     if row is not None and now - row["last_seen_at"] >= TOUCH_EVERY:
         repository.touch_session(conn, session_hash=row["session_hash"], now=now)
     return row

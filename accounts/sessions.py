@@ -30,18 +30,25 @@ class OpenedSession:
     failure: Unauthenticated | None = None
 
 
-def sign_in(conn: Conn, *, username: str, password: str, client_address: str,
-            now: datetime, settings: ApiSettings) -> OpenedSession:
+def sign_in(
+    conn: Conn, *, username: str, password: str, client_address: str, now: datetime, settings: ApiSettings
+) -> OpenedSession:
     """A new session for these credentials, or the failure (returned: its count must commit)."""
-    user = authenticate(conn, username=username, password=password, client_address=client_address,
-                        now=now, settings=settings)
+    user = authenticate(
+        conn, username=username, password=password, client_address=client_address, now=now, settings=settings
+    )
     if isinstance(user, Unauthenticated):
         return OpenedSession(failure=user)
     repository.delete_stale_sessions(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
     cookie = secrets.token_urlsafe(32)
-    repository.insert_session(conn, session_hash=session_digest(cookie), user_id=user["id"],
-                              csrf_token=secrets.token_urlsafe(32), now=now,
-                              expires_at=now + timedelta(seconds=settings.web_session_max_s))
+    repository.insert_session(
+        conn,
+        session_hash=session_digest(cookie),
+        user_id=user["id"],
+        csrf_token=secrets.token_urlsafe(32),
+        now=now,
+        expires_at=now + timedelta(seconds=settings.web_session_max_s),
+    )
     return OpenedSession(cookie=cookie, role=user["role"])
 
 

@@ -19,8 +19,7 @@ def target_role(role: str) -> str | None:
     return None if role == "admin" else str(role)
 
 
-def acknowledge_alert(conn: Conn, alert_id: int, *, role: str | None, user_id: int,
-                      now: datetime) -> DictRow:
+def acknowledge_alert(conn: Conn, alert_id: int, *, role: str | None, user_id: int, now: datetime) -> DictRow:
     """Say the alert has been seen (again: no change); the alert. A resolved one is a Conflict."""
     alert = repository.get_alert(conn, alert_id, role=role)
     if alert is None:
@@ -34,8 +33,7 @@ def acknowledge_alert(conn: Conn, alert_id: int, *, role: str | None, user_id: i
     return acknowledged
 
 
-def acknowledge_alerts(conn: Conn, alert_ids: Iterable[int], *, role: str | None, user_id: int,
-                       now: datetime) -> int:
+def acknowledge_alerts(conn: Conn, alert_ids: Iterable[int], *, role: str | None, user_id: int, now: datetime) -> int:
     """Acknowledge each alert of `alert_ids` the role may see and still open; how many were.
 
     One closed meanwhile (its situation over) is passed over: nothing is left to see."""

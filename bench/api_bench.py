@@ -66,19 +66,26 @@ def build_database(name: str, *, vehicles: int) -> str:
     apply_migrations(url)
     with connect(url) as conn:
         seed_demo(conn, settings=FleetSettings(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD))
-        conn.execute("INSERT INTO vehicles (label, kind, energy, home_site_id)"
-                     " SELECT 'bench-' || i, 'ebike', 'electric', (SELECT min(id) FROM sites)"
-                     " FROM generate_series(1, %(extra)s) AS i", {"extra": max(0, vehicles - 42)})
-        conn.execute("INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, speed_kmh, heading_deg,"
-                     " effective_odometer_km, battery_pct, last_seen_at)"
-                     " SELECT id, now(), 43.7 + random() / 10, -1.1 + random() / 10, 20, 90, 1234.5, 80, now()"
-                     " FROM vehicles")
+        conn.execute(
+            "INSERT INTO vehicles (label, kind, energy, home_site_id)"
+            " SELECT 'bench-' || i, 'ebike', 'electric', (SELECT min(id) FROM sites)"
+            " FROM generate_series(1, %(extra)s) AS i",
+            {"extra": max(0, vehicles - 42)},
+        )
+        conn.execute(
+            "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, speed_kmh, heading_deg,"
+            " effective_odometer_km, battery_pct, last_seen_at)"
+            " SELECT id, now(), 43.7 + random() / 10, -1.1 + random() / 10, 20, 90, 1234.5, 80, now()"
+            " FROM vehicles"
+        )
         conn.execute("SELECT ensure_positions_partition(%(day)s::date)", {"day": DAY})
         conn.execute(
             "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon, speed_kmh, ignition)"
             " SELECT (SELECT id FROM vehicles WHERE label = 'car-01'), %(day)s + make_interval(secs => s),"
             " 'car-01', 43.7 + 0.03 * sin(s / 3000.0) + 0.002 * sin(s / 97.0), -1.2 + s * 0.000003, 30, true"
-            " FROM generate_series(0, 86399) AS s", {"day": DAY})
+            " FROM generate_series(0, 86399) AS s",
+            {"day": DAY},
+        )
         if vehicles == 42:
             history_memory.write_month(conn, start=MONTH_START)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -91,15 +98,18 @@ def serve(kind: str, port: int, url: str) -> None:
     import uvicorn
 
     if kind == "bare":
+
         async def app(scope, receive, send):
             if scope["type"] != "http":
                 return
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
             await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
     else:
         from fleet_api.app import create_app
         from fleet_api.settings import ApiSettings
+
         app = create_app(ApiSettings(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -108,8 +118,9 @@ class Running:
     def __init__(self, kind: str, url: str = "") -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(self.port),
-                                         "--database-url", url], cwd=ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind, "--port", str(self.port), "--database-url", url], cwd=ROOT
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -125,8 +136,9 @@ class Running:
         self.process.wait(timeout=15)
 
 
-def _load(url: str, method: str, headers: dict, data: dict | None, seconds: float, threads: int,
-          rate: float | None, out) -> None:
+def _load(
+    url: str, method: str, headers: dict, data: dict | None, seconds: float, threads: int, rate: float | None, out
+) -> None:
     """Child process: the load generator; sends (latencies, errors, elapsed) back."""
     latencies: list[float] = []
     errors = [0]
@@ -157,18 +169,31 @@ def _load(url: str, method: str, headers: dict, data: dict | None, seconds: floa
     out.send((latencies, errors[0], time.perf_counter() - started))
 
 
-def measure(url: str, *, method: str = "GET", headers: dict | None = None, data: dict | None = None,
-            seconds: float, threads: int, rate: float | None = None) -> dict:
+def measure(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict | None = None,
+    data: dict | None = None,
+    seconds: float,
+    threads: int,
+    rate: float | None = None,
+) -> dict:
     receiver, sender = multiprocessing.Pipe(duplex=False)
     process = multiprocessing.get_context("spawn").Process(
-        target=_load, args=(url, method, headers or {}, data, seconds, threads, rate, sender))
+        target=_load, args=(url, method, headers or {}, data, seconds, threads, rate, sender)
+    )
     process.start()
     latencies, errors, elapsed = receiver.recv()
     process.join()
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50_ms": 1000 * statistics.median(latencies),
-            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+    }
 
 
 def token(base: str) -> dict[str, str]:
@@ -180,16 +205,20 @@ def month_memory(url: str, *, repeats: int = 5) -> None:
     """A fresh API process serves car-02's month at 1 Hz, downsampled (bench/history_memory.py)."""
     api = Running("api", url)
     try:
-        history_memory.measure_month(api.base, token(api.base), start=MONTH_START, api_pid=api.process.pid,
-                                     database_url=url, repeats=repeats)
+        history_memory.measure_month(
+            api.base, token(api.base), start=MONTH_START, api_pid=api.process.pid, database_url=url, repeats=repeats
+        )
     finally:
         api.stop()
 
 
 def report(name: str, result: dict, baseline: dict, target: str = "") -> None:
-    print(f"{name:<44} {result['rps']:>8.0f} {result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f}"
-          f"   x{result['p50_ms'] / baseline['p50_ms']:>6.1f} p50, {result['rps'] / baseline['rps']:>5.2f} of rps"
-          f"  errors={result['errors']}  {target}", flush=True)
+    print(
+        f"{name:<44} {result['rps']:>8.0f} {result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f}"
+        f"   x{result['p50_ms'] / baseline['p50_ms']:>6.1f} p50, {result['rps'] / baseline['rps']:>5.2f} of rps"
+        f"  errors={result['errors']}  {target}",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -213,8 +242,10 @@ def main() -> int:
         drop_databases()
         return 0
     print("building databases (42 vehicles + a day and a month at 1 Hz; 10,000 vehicles)…", flush=True)
-    small, large = (build_database("fleet_bench_api", vehicles=42),
-                    build_database("fleet_bench_api_10k", vehicles=10_000))
+    small, large = (
+        build_database("fleet_bench_api", vehicles=42),
+        build_database("fleet_bench_api_10k", vehicles=10_000),
+    )
     seconds, threads = args.seconds, args.threads
     print(f"\n{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   vs baseline (bare ASGI app, same server)")
     bare = Running("bare")
@@ -229,22 +260,36 @@ def main() -> int:
     try:
         headers = token(api.base)
         live = api.base + "/api/v1/fleet/live"
-        report("GET /fleet/live, 42 vehicles, closed loop", measure(live, headers=headers, seconds=seconds,
-                                                                   threads=threads), baseline)
-        report("GET /fleet/live, 42 vehicles, 200 req/s", measure(live, headers=headers, seconds=seconds,
-                                                                 threads=4, rate=200), baseline_200,
-               "(target p99 < 10 ms)")
+        report(
+            "GET /fleet/live, 42 vehicles, closed loop",
+            measure(live, headers=headers, seconds=seconds, threads=threads),
+            baseline,
+        )
+        report(
+            "GET /fleet/live, 42 vehicles, 200 req/s",
+            measure(live, headers=headers, seconds=seconds, threads=4, rate=200),
+            baseline_200,
+            "(target p99 < 10 ms)",
+        )
         vehicle_id = httpx.get(api.base + "/api/v1/vehicles", headers=headers).json()[0]["id"]
-        day = (f"{api.base}/api/v1/vehicles/{vehicle_id}/positions?from={DAY:%Y-%m-%dT%H:%M:%SZ}"
-               f"&to={DAY + timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}&max_points=1000")
+        day = (
+            f"{api.base}/api/v1/vehicles/{vehicle_id}/positions?from={DAY:%Y-%m-%dT%H:%M:%SZ}"
+            f"&to={DAY + timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}&max_points=1000"
+        )
         check = httpx.get(day, headers=headers, timeout=30).json()
         assert check["total_points"] == 86_400 and len(check["positions"]) == 1000, check.get("total_points")
-        report("day at 1 Hz (86,400) → 1,000 points, 1 client", measure(day, headers=headers, seconds=seconds,
-                                                                        threads=1),
-               baseline, "(target < 200 ms)")
+        report(
+            "day at 1 Hz (86,400) → 1,000 points, 1 client",
+            measure(day, headers=headers, seconds=seconds, threads=1),
+            baseline,
+            "(target < 200 ms)",
+        )
         form = {"username": "manager", "password": DEMO_PASSWORD}
-        report("POST /auth/token (Argon2), 2 clients", measure(api.base + "/api/v1/auth/token", method="POST",
-                                                               data=form, seconds=seconds, threads=2), baseline)
+        report(
+            "POST /auth/token (Argon2), 2 clients",
+            measure(api.base + "/api/v1/auth/token", method="POST", data=form, seconds=seconds, threads=2),
+            baseline,
+        )
     finally:
         api.stop()
     month_memory(small)
@@ -252,10 +297,17 @@ def main() -> int:
     try:
         headers = token(api.base)
         live = api.base + "/api/v1/fleet/live"
-        report("GET /fleet/live, 10,000 vehicles, 1 client", measure(live, headers=headers, seconds=seconds,
-                                                                     threads=1), baseline, "(target p99 < 100 ms)")
-        report("GET /fleet/live, 10,000 vehicles, 4 clients", measure(live, headers=headers, seconds=seconds,
-                                                                      threads=4), baseline)
+        report(
+            "GET /fleet/live, 10,000 vehicles, 1 client",
+            measure(live, headers=headers, seconds=seconds, threads=1),
+            baseline,
+            "(target p99 < 100 ms)",
+        )
+        report(
+            "GET /fleet/live, 10,000 vehicles, 4 clients",
+            measure(live, headers=headers, seconds=seconds, threads=4),
+            baseline,
+        )
     finally:
         api.stop()
     print(f"end: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {history_memory.load_average()}", flush=True)

@@ -69,8 +69,15 @@ def main() -> int:
     client.disconnect(properties=goodbye)
     client.loop_stop()
     elapsed = last - first
-    print(json.dumps({"received": received, "seconds": round(elapsed, 3),
-                      "rate": round(received / elapsed, 1) if elapsed else 0.0}))
+    print(
+        json.dumps(
+            {
+                "received": received,
+                "seconds": round(elapsed, 3),
+                "rate": round(received / elapsed, 1) if elapsed else 0.0,
+            }
+        )
+    )
     return 0
 
 

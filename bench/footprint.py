@@ -105,8 +105,12 @@ def cpu_seconds(pid: int) -> float:
 
 def backends(database: str) -> list[int]:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        return [row[0] for row in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])]
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database]
+            )
+        ]
 
 
 def wait_healthy(url: str, timeout: float) -> None:
@@ -130,12 +134,24 @@ def main() -> int:
         conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     api_port, mqtt_port = free_port(), free_port()
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-    environment = {**os.environ, "FLEET_DATABASE_URL": url, "FLEET_API_PORT": str(api_port),
-                   "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{mqtt_port}", "FLEET_SIM_TIME_FACTOR": "1",
-                   "FLEET_SIM_MOVING_INTERVAL_S": "10", "FLEET_SIM_PARKED_INTERVAL_S": "10",
-                   "FLEET_SIM_SEED": "7"}
-    launcher = subprocess.Popen([sys.executable, "deploy/demo.py"], cwd=ROOT, env=environment,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    environment = {
+        **os.environ,
+        "FLEET_DATABASE_URL": url,
+        "FLEET_API_PORT": str(api_port),
+        "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{mqtt_port}",
+        "FLEET_SIM_TIME_FACTOR": "1",
+        "FLEET_SIM_MOVING_INTERVAL_S": "10",
+        "FLEET_SIM_PARKED_INTERVAL_S": "10",
+        "FLEET_SIM_SEED": "7",
+    }
+    launcher = subprocess.Popen(
+        [sys.executable, "deploy/demo.py"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_healthy(f"http://127.0.0.1:{api_port}/healthz", timeout=120)
         time.sleep(args.warmup)  # a benchmark's warm-up, not a test's wait
@@ -150,8 +166,9 @@ def main() -> int:
             pss, rss = memory_kib(pid)
             rows.append((name(pid), pid, pss, rss, cpu_seconds(pid) - before.get(pid, 0.0)))
         with psycopg.connect(url) as conn:
-            stored = conn.execute("SELECT count(*) FROM positions WHERE received_at > now() - %s * interval '1 second'",
-                                  [elapsed]).fetchone()[0]
+            stored = conn.execute(
+                "SELECT count(*) FROM positions WHERE received_at > now() - %s * interval '1 second'", [elapsed]
+            ).fetchone()[0]
     finally:
         os.killpg(launcher.pid, signal.SIGINT)
         try:
@@ -175,8 +192,10 @@ def main() -> int:
     cpu_total = 100 * sum(row[4] for row in rows) / elapsed
     print(f"{'whole stack':<20} {len(rows):>3} {pss_total:>9.1f} {rss_total:>9.1f} {cpu_total:>16.2f}")
     print(f"readings stored in the {elapsed:.0f} s window: {stored} ({stored / elapsed:.1f}/s)")
-    print(f"target: under 600 MB and under 5 % of one core -> "
-          f"{'met' if rss_total < 600 and cpu_total < 5 else 'NOT met'} (RSS sum, as the issue counts)")
+    print(
+        f"target: under 600 MB and under 5 % of one core -> "
+        f"{'met' if rss_total < 600 and cpu_total < 5 else 'NOT met'} (RSS sum, as the issue counts)"
+    )
     return 0
 
 

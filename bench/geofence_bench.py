@@ -48,14 +48,29 @@ def make_zones(count: int, rng: random.Random) -> list[Zone]:
         elif share < 0.96:
             vertices, size = rng.randint(8, 40), rng.uniform(0.005, 0.05)
             reach = [size * rng.uniform(0.6, 1.0) for _ in range(vertices)]  # star-shaped: never crosses
-            ring = [[lon + reach[k] * math.cos(2 * math.pi * k / vertices),
-                     lat + reach[k] * 0.7 * math.sin(2 * math.pi * k / vertices)] for k in range(vertices)]
+            ring = [
+                [
+                    lon + reach[k] * math.cos(2 * math.pi * k / vertices),
+                    lat + reach[k] * 0.7 * math.sin(2 * math.pi * k / vertices),
+                ]
+                for k in range(vertices)
+            ]
             geometry, radius_m, width_m = {"type": "Polygon", "coordinates": [ring + [ring[0]]]}, None, None
         else:
             line = [[lon + 0.01 * k, lat + rng.uniform(-0.01, 0.01)] for k in range(6)]
             geometry, radius_m, width_m = {"type": "LineString", "coordinates": line}, None, rng.uniform(20, 200)
-        zones.append(Zone(number + 1, f"zone-{number}", "other", None, geometry, radius_m, width_m,
-                          parse_shape(geometry, radius_m=radius_m, width_m=width_m)))
+        zones.append(
+            Zone(
+                number + 1,
+                f"zone-{number}",
+                "other",
+                None,
+                geometry,
+                radius_m,
+                width_m,
+                parse_shape(geometry, radius_m=radius_m, width_m=width_m),
+            )
+        )
     return zones
 
 
@@ -119,20 +134,30 @@ def main() -> None:
     known = set(index.zones)
     started = time.perf_counter()
     for start in range(0, args.points, args.batch):
-        batch = fixes[start:start + args.batch]
-        placements = index.placements(lons[start:start + args.batch], lats[start:start + args.batch],
-                                      acc[start:start + args.batch])
+        batch = fixes[start : start + args.batch]
+        placements = index.placements(
+            lons[start : start + args.batch], lats[start : start + args.batch], acc[start : start + args.batch]
+        )
         for vehicle in states:
             mine = range(vehicle, len(batch), 42)
-            states[vehicle] = advance(states[vehicle], [batch[k] for k in mine], [placements[k] for k in mine],
-                                      known_zones=known, confirmation=Confirmation()).state
+            states[vehicle] = advance(
+                states[vehicle],
+                [batch[k] for k in mine],
+                [placements[k] for k in mine],
+                known_zones=known,
+                confirmation=Confirmation(),
+            ).state
     with_transitions = rate(args.points, time.perf_counter() - started)
 
-    print(f"indexed, batches of {args.batch} (with accuracy straddle test): {indexed:,.0f} lookups/s"
-          f"  ({hits:,} fix/zone hits)")
+    print(
+        f"indexed, batches of {args.batch} (with accuracy straddle test): {indexed:,.0f} lookups/s"
+        f"  ({hits:,} fix/zone hits)"
+    )
     print(f"indexed, one fix per call:                 {single:,.0f} lookups/s")
-    print(f"baseline: vectorised contains_xy per prepared zone, no index: {baseline:,.0f} lookups/s"
-          f"  ({baseline_hits:,} hits, containment only)")
+    print(
+        f"baseline: vectorised contains_xy per prepared zone, no index: {baseline:,.0f} lookups/s"
+        f"  ({baseline_hits:,} hits, containment only)"
+    )
     print(f"naive per-point loop over prepared zones:  {naive:,.0f} lookups/s")
     print(f"lookups + transition logic (pure, no database): {with_transitions:,.0f} fixes/s")
     print(f"ratio indexed / baseline: {indexed / baseline:.1f}x; indexed / naive loop: {indexed / naive:.0f}x")

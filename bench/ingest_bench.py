@@ -109,8 +109,9 @@ class LoadResult:
 class Bench:
     def __init__(self, *, max_trackers: int, with_demo: bool = False) -> None:
         self.url = prepare_database(max_trackers, with_demo=with_demo)
-        self.settings = FleetSettings(database_url=self.url, demo_mode=True, mqtt_password=INGEST_PASSWORD,
-                                      demo_password=DEMO_PASSWORD)
+        self.settings = FleetSettings(
+            database_url=self.url, demo_mode=True, mqtt_password=INGEST_PASSWORD, demo_password=DEMO_PASSWORD
+        )
         directory = ROOT / "var" / "bench-broker"
         shutil.rmtree(directory, ignore_errors=True)
         files = BrokerFiles(directory, port=free_port())
@@ -132,20 +133,52 @@ class Bench:
 
     # --- processes -------------------------------------------------------------------
     def worker(self, *, client_id: str = WORKER_ID, extra: dict[str, str] | None = None) -> subprocess.Popen:
-        env = os.environ | {"FLEET_DATABASE_URL": self.url, "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{self.port}",
-                            "FLEET_MQTT_PASSWORD": INGEST_PASSWORD, "FLEET_DEMO_MODE": "true",
-                            "FLEET_INGEST_CLIENT_ID": client_id} | (extra or {})
+        env = (
+            os.environ
+            | {
+                "FLEET_DATABASE_URL": self.url,
+                "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{self.port}",
+                "FLEET_MQTT_PASSWORD": INGEST_PASSWORD,
+                "FLEET_DEMO_MODE": "true",
+                "FLEET_INGEST_CLIENT_ID": client_id,
+            }
+            | (extra or {})
+        )
         log = open(WORKER_LOG, "a")
         process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=log, stderr=log)
         self.processes.append(process)
         return process
 
-    def start_load(self, *, trackers: int, rate: float, duration: float, port: int | None = None,
-                   protocol: str = "5", connections: int = 1) -> subprocess.Popen:
-        command = [sys.executable, "-m", "device_sim", "--mqtt-url", f"mqtt://127.0.0.1:{port or self.port}",
-                   "load", "--trackers", str(trackers), "--rate", str(rate), "--duration", str(duration),
-                   "--report-every", str(max(duration, 1)), "--mqtt-protocol", protocol,
-                   "--connections", str(connections)]
+    def start_load(
+        self,
+        *,
+        trackers: int,
+        rate: float,
+        duration: float,
+        port: int | None = None,
+        protocol: str = "5",
+        connections: int = 1,
+    ) -> subprocess.Popen:
+        command = [
+            sys.executable,
+            "-m",
+            "device_sim",
+            "--mqtt-url",
+            f"mqtt://127.0.0.1:{port or self.port}",
+            "load",
+            "--trackers",
+            str(trackers),
+            "--rate",
+            str(rate),
+            "--duration",
+            str(duration),
+            "--report-every",
+            str(max(duration, 1)),
+            "--mqtt-protocol",
+            protocol,
+            "--connections",
+            str(connections),
+        ]
         env = os.environ | {"FLEET_DEMO_MODE": "true", "FLEET_DEMO_PASSWORD": DEMO_PASSWORD}
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
 
@@ -161,9 +194,19 @@ class Bench:
         return self.load_report(self.start_load(trackers=trackers, rate=rate, duration=duration))
 
     def bare(self, expected: int) -> dict:
-        output = subprocess.run([sys.executable, str(ROOT / "bench" / "bare_subscriber.py"), str(self.port),
-                                 INGEST_PASSWORD, str(expected), str(STALLED_S)], capture_output=True,
-                                text=True, check=True).stdout
+        output = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "bare_subscriber.py"),
+                str(self.port),
+                INGEST_PASSWORD,
+                str(expected),
+                str(STALLED_S),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return json.loads(output.strip().splitlines()[-1])
 
     # --- measurements ----------------------------------------------------------------
@@ -173,8 +216,11 @@ class Bench:
         The load publishes at 10,000/s for `messages / 10,000` s: on a slower day it
         publishes fewer, and what it says it had acknowledged is what is waited for."""
         report = self.load(trackers=DRAIN_TRACKERS, rate=10_000, duration=messages / 10_000)
-        print(f"backlog: the load published {report['published']:,} of {messages:,} messages"
-              f" ({report['rate']:,.0f}/s), the broker acknowledged {report['acknowledged']:,}", flush=True)
+        print(
+            f"backlog: the load published {report['published']:,} of {messages:,} messages"
+            f" ({report['rate']:,.0f}/s), the broker acknowledged {report['acknowledged']:,}",
+            flush=True,
+        )
         if not report["acknowledged"]:
             raise BenchError("the broker acknowledged none of the backlog's messages")
         return report["acknowledged"]
@@ -185,8 +231,10 @@ class Bench:
         queued = self.backlog(messages)
         bare = self.bare(queued)
         if bare["received"] < queued:
-            raise BenchError(f"the bare subscriber received {bare['received']:,} of the {queued:,} messages the"
-                             f" broker acknowledged, then nothing for {STALLED_S:g} s")
+            raise BenchError(
+                f"the bare subscriber received {bare['received']:,} of the {queued:,} messages the"
+                f" broker acknowledged, then nothing for {STALLED_S:g} s"
+            )
 
         worker = self.worker()
         self.wait_subscribed(worker)
@@ -194,13 +242,16 @@ class Bench:
         before = counter(self.url, "ingest_stored_total")
         queued = self.backlog(messages)
         worker = self.worker()
-        first = wait_for(lambda: self.stored_since(before, worker) > 0, 60,
-                         what="the worker's first reading of the backlog stored")
+        first = wait_for(
+            lambda: self.stored_since(before, worker) > 0, 60, what="the worker's first reading of the backlog stored"
+        )
         last, stored = wait_for_progress(lambda: self.stored_since(before, worker), queued)
         stop(worker)
         if stored < queued:
-            raise BenchError(f"the worker stored {stored:,} of the {queued:,} backlog readings the broker"
-                             f" acknowledged, then nothing for {STALLED_S:g} s (log: {WORKER_LOG})")
+            raise BenchError(
+                f"the worker stored {stored:,} of the {queued:,} backlog readings the broker"
+                f" acknowledged, then nothing for {STALLED_S:g} s (log: {WORKER_LOG})"
+            )
         return bare["rate"], stored / (last - first)
 
     def sustained(self, *, trackers: int, rate: float, duration: float) -> LoadResult:
@@ -211,22 +262,45 @@ class Bench:
         load = self.start_load(trackers=trackers, rate=rate, duration=duration)
         # From the first reading stored to the last: the load generator's own start-up is
         # not the worker's time.
-        started = wait_for(lambda: self.stored_since(stored_before, worker) > 0 or load.poll(), 60,
-                           what=f"the worker's first reading of the {trackers}-tracker load stored")
+        started = wait_for(
+            lambda: self.stored_since(stored_before, worker) > 0 or load.poll(),
+            60,
+            what=f"the worker's first reading of the {trackers}-tracker load stored",
+        )
         report = self.load_report(load)
-        finished, stored = wait_for_progress(lambda: self.stored_since(stored_before, worker),
-                                             report["acknowledged"])
+        finished, stored = wait_for_progress(lambda: self.stored_since(stored_before, worker), report["acknowledged"])
         peak = peak_memory_mb(worker.pid)
         stop(worker)
-        lag = {bound: count - lag_before.get(bound, 0)
-               for bound, count in histogram(self.url, "ingest_lag_seconds").items()}
-        return LoadResult(trackers=trackers, rate=rate, published=report["published"],
-                          acknowledged=report["acknowledged"], published_rate=report["rate"], stored=int(stored),
-                          stored_rate=stored / max(finished - started, 1e-9), p50_s=quantile(lag, 0.5),
-                          p99_s=quantile(lag, 0.99), peak_memory_mb=peak)
+        lag = {
+            bound: count - lag_before.get(bound, 0)
+            for bound, count in histogram(self.url, "ingest_lag_seconds").items()
+        }
+        return LoadResult(
+            trackers=trackers,
+            rate=rate,
+            published=report["published"],
+            acknowledged=report["acknowledged"],
+            published_rate=report["rate"],
+            stored=int(stored),
+            stored_rate=stored / max(finished - started, 1e-9),
+            p50_s=quantile(lag, 0.5),
+            p99_s=quantile(lag, 0.99),
+            peak_memory_mb=peak,
+        )
 
-    def with_workers(self, engine: str, count: int, *, port: int, protocol: str, extra: dict[str, str],
-                     trackers: int, rate: float, duration: float, connections: int = 1) -> WorkersResult:
+    def with_workers(
+        self,
+        engine: str,
+        count: int,
+        *,
+        port: int,
+        protocol: str,
+        extra: dict[str, str],
+        trackers: int,
+        rate: float,
+        duration: float,
+        connections: int = 1,
+    ) -> WorkersResult:
         """`count` workers on `engine`, the load through `port`; they are stopped at the end."""
         ids = [f"{WORKER_ID}-{engine}-{number}" for number in range(count)]  # the same ids run after run
         workers = [self.worker(client_id=client_id, extra=extra) for client_id in ids]
@@ -235,36 +309,49 @@ class Bench:
             before = {name: counter(self.url, name, ids) for name in ("ingest_stored_total", "ingest_duplicates_total")}
             lag_before = histogram(self.url, "ingest_lag_seconds", ids)
             started_at = datetime.now(UTC)
-            load = self.start_load(trackers=trackers, rate=rate, duration=duration, port=port, protocol=protocol,
-                                   connections=connections)
+            load = self.start_load(
+                trackers=trackers, rate=rate, duration=duration, port=port, protocol=protocol, connections=connections
+            )
 
             def stored() -> int:
                 for worker in workers:
                     if worker.poll() is not None:
                         raise BenchError(f"an ingest worker exited with code {worker.returncode} (log: {WORKER_LOG})")
                 with connect(self.url) as conn:
-                    return conn.execute("SELECT count(*) AS n FROM positions WHERE fix_time >= %(t)s"
-                                        " AND tracker_id LIKE 'load-%%'", {"t": started_at}).fetchone()["n"]
+                    return conn.execute(
+                        "SELECT count(*) AS n FROM positions WHERE fix_time >= %(t)s AND tracker_id LIKE 'load-%%'",
+                        {"t": started_at},
+                    ).fetchone()["n"]
 
-            first = wait_for(lambda: stored() > 0 or load.poll() is not None, 60,
-                             what=f"the first reading stored by {count} worker(s) on {engine}")
+            first = wait_for(
+                lambda: stored() > 0 or load.poll() is not None,
+                60,
+                what=f"the first reading stored by {count} worker(s) on {engine}",
+            )
             report = self.load_report(load)
             last, rows = wait_for_progress(stored, report["acknowledged"])
         finally:
             for worker in workers:
                 if worker.poll() is None:
                     stop(worker)
-        lag = {bound: value - lag_before.get(bound, 0)
-               for bound, value in histogram(self.url, "ingest_lag_seconds", ids).items()}
-        return WorkersResult(engine=engine, workers=count, published=report["published"],
-                             acknowledged=report["acknowledged"], published_rate=report["rate"], stored=int(rows),
-                             duplicates=int(counter(self.url, "ingest_duplicates_total", ids)
-                                            - before["ingest_duplicates_total"]),
-                             stored_rate=rows / max(last - first, 1e-9), p50_s=quantile(lag, 0.5),
-                             p99_s=quantile(lag, 0.99))
+        lag = {
+            bound: value - lag_before.get(bound, 0)
+            for bound, value in histogram(self.url, "ingest_lag_seconds", ids).items()
+        }
+        return WorkersResult(
+            engine=engine,
+            workers=count,
+            published=report["published"],
+            acknowledged=report["acknowledged"],
+            published_rate=report["rate"],
+            stored=int(rows),
+            duplicates=int(counter(self.url, "ingest_duplicates_total", ids) - before["ingest_duplicates_total"]),
+            stored_rate=rows / max(last - first, 1e-9),
+            p50_s=quantile(lag, 0.5),
+            p99_s=quantile(lag, 0.99),
+        )
 
-    def wait_all_consuming(self, workers: list[subprocess.Popen], ids: list[str], *, port: int,
-                           protocol: str) -> None:
+    def wait_all_consuming(self, workers: list[subprocess.Popen], ids: list[str], *, port: int, protocol: str) -> None:
         """Probe readings until every worker has stored one: all of them are consuming."""
         before = {client_id: counter(self.url, "ingest_stored_total", [client_id]) for client_id in ids}
         deadline = time.monotonic() + 120
@@ -328,12 +415,21 @@ class BenchCluster:
         base = ROOT / "var" / "bench-nats"
         shutil.rmtree(base, ignore_errors=True)
         with connect(url) as conn:  # the load publishes as the simulator: no tracker logins needed
-            users = nats_users(conn, service_logins=service_logins(settings), ingest_login=settings.mqtt_username,
-                               demo_password=None)
+            users = nats_users(
+                conn, service_logins=service_logins(settings), ingest_login=settings.mqtt_username, demo_password=None
+            )
         routes = [free_port() for _ in range(3)]
-        self.nodes = [NatsNode(f"bench-nats-{i}", base / f"node-{i}", client_port=free_port(), mqtt_port=free_port(),
-                               cluster_port=routes[i], routes=tuple(p for j, p in enumerate(routes) if j != i))
-                      for i in range(3)]
+        self.nodes = [
+            NatsNode(
+                f"bench-nats-{i}",
+                base / f"node-{i}",
+                client_port=free_port(),
+                mqtt_port=free_port(),
+                cluster_port=routes[i],
+                routes=tuple(p for j, p in enumerate(routes) if j != i),
+            )
+            for i in range(3)
+        ]
         self.processes = [NatsProcess(node) for node in self.nodes]
         for node, process in zip(self.nodes, self.processes):
             write_nats_config(node, users)
@@ -348,8 +444,16 @@ class BenchCluster:
             process.stop()
 
 
-def compare_workers(bench: Bench, *, engines: list[str], counts: list[int], trackers: int, rate: float,
-                    duration: float, connections: int = 1) -> list[WorkersResult]:
+def compare_workers(
+    bench: Bench,
+    *,
+    engines: list[str],
+    counts: list[int],
+    trackers: int,
+    rate: float,
+    duration: float,
+    connections: int = 1,
+) -> list[WorkersResult]:
     """The same load with 1, 2, 3 workers on Mosquitto (shared subscription) and on NATS."""
     results = []
     for engine in engines:
@@ -367,13 +471,26 @@ def compare_workers(bench: Bench, *, engines: list[str], counts: list[int], trac
         else:
             cluster = BenchCluster(bench.url, bench.settings)
             close, port, protocol = cluster.close, cluster.nodes[0].mqtt_port, "3.1.1"
-            extra = {"FLEET_MQTT_URL": f"mqtt://127.0.0.1:{port}", "FLEET_INGEST_SOURCE": "nats",
-                     "FLEET_NATS_URLS": cluster.urls}
+            extra = {
+                "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{port}",
+                "FLEET_INGEST_SOURCE": "nats",
+                "FLEET_NATS_URLS": cluster.urls,
+            }
         try:
             for count in counts:
-                results.append(bench.with_workers(engine, count, port=port, protocol=protocol, extra=extra,
-                                                  trackers=trackers, rate=rate, duration=duration,
-                                                  connections=connections))
+                results.append(
+                    bench.with_workers(
+                        engine,
+                        count,
+                        port=port,
+                        protocol=protocol,
+                        extra=extra,
+                        trackers=trackers,
+                        rate=rate,
+                        duration=duration,
+                        connections=connections,
+                    )
+                )
                 print_workers_result(results[-1])
         finally:
             close()
@@ -381,14 +498,19 @@ def compare_workers(bench: Bench, *, engines: list[str], counts: list[int], trac
 
 
 def print_workers_header() -> None:
-    print(f"{'engine':>9} {'workers':>7} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
-          f" {'again':>6} {'stored/s':>9} {'p50 s':>7} {'p99 s':>7}")
+    print(
+        f"{'engine':>9} {'workers':>7} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
+        f" {'again':>6} {'stored/s':>9} {'p50 s':>7} {'p99 s':>7}"
+    )
 
 
 def print_workers_result(result: WorkersResult) -> None:
-    print(f"{result.engine:>9} {result.workers:>7} {result.published:>10} {result.published_rate:>7.0f}"
-          f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.duplicates:>6}"
-          f" {result.stored_rate:>9.0f} {result.p50_s:>7.3f} {result.p99_s:>7.3f}", flush=True)
+    print(
+        f"{result.engine:>9} {result.workers:>7} {result.published:>10} {result.published_rate:>7.0f}"
+        f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.duplicates:>6}"
+        f" {result.stored_rate:>9.0f} {result.p50_s:>7.3f} {result.p99_s:>7.3f}",
+        flush=True,
+    )
 
 
 class BenchError(RuntimeError):
@@ -399,9 +521,30 @@ def publish_probe(port: int, settings: FleetSettings, *, protocol: str = "5") ->
     """One valid reading of the first load tracker, as the simulator's service login (`mosquitto_pub`)."""
     payload = json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05})
     version = "mqttv5" if protocol == "5" else "mqttv311"
-    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", version, "-q", "1",
-                    "-u", SIMULATOR_LOGIN, "-P", simulator_password(settings), "-t", "fleet/load-00001/telemetry",
-                    "-m", payload], check=True, timeout=30, capture_output=True)
+    subprocess.run(
+        [
+            "mosquitto_pub",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-V",
+            version,
+            "-q",
+            "1",
+            "-u",
+            SIMULATOR_LOGIN,
+            "-P",
+            simulator_password(settings),
+            "-t",
+            "fleet/load-00001/telemetry",
+            "-m",
+            payload,
+        ],
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
 
 
 def prepare_database(trackers: int, *, with_demo: bool = False) -> str:
@@ -412,20 +555,30 @@ def prepare_database(trackers: int, *, with_demo: bool = False) -> str:
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
     apply_migrations(url)
     with connect(url) as conn:
-        site = conn.execute("INSERT INTO sites (code, name, municipality, intercommunality, lat, lon)"
-                            " VALUES ('BENCH', 'Banc d''essai', 'Dax', 'Grand Dax', 43.7, -1.05) RETURNING id"
-                            ).fetchone()["id"]
-        conn.execute("INSERT INTO vehicles (label, kind, energy, plate, home_site_id)"
-                     " SELECT 'load-' || lpad(i::text, 5, '0'), 'car', 'petrol', 'LD-' || i, %(site)s"
-                     " FROM generate_series(1, %(n)s) AS i", {"site": site, "n": trackers})
-        conn.execute("INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
-                     " SELECT label, id, 'no-login' FROM vehicles")
+        site = conn.execute(
+            "INSERT INTO sites (code, name, municipality, intercommunality, lat, lon)"
+            " VALUES ('BENCH', 'Banc d''essai', 'Dax', 'Grand Dax', 43.7, -1.05) RETURNING id"
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO vehicles (label, kind, energy, plate, home_site_id)"
+            " SELECT 'load-' || lpad(i::text, 5, '0'), 'car', 'petrol', 'LD-' || i, %(site)s"
+            " FROM generate_series(1, %(n)s) AS i",
+            {"site": site, "n": trackers},
+        )
+        conn.execute(
+            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
+            " SELECT label, id, 'no-login' FROM vehicles"
+        )
         # Geofences on, as in production: the demo's service area and a depot circle.
-        conn.execute("INSERT INTO geofences (name, kind, geometry) VALUES (%(name)s, 'service_area', %(shape)s)",
-                     {"name": seed_data.SERVICE_AREA_NAME, "shape": Jsonb(seed_data.SERVICE_AREA)})
-        conn.execute("INSERT INTO geofences (name, kind, site_id, geometry, radius_m)"
-                     " VALUES ('Dépôt du banc', 'depot', %(site)s, %(shape)s, 150)",
-                     {"site": site, "shape": Jsonb({"type": "Point", "coordinates": [-1.05, 43.7]})})
+        conn.execute(
+            "INSERT INTO geofences (name, kind, geometry) VALUES (%(name)s, 'service_area', %(shape)s)",
+            {"name": seed_data.SERVICE_AREA_NAME, "shape": Jsonb(seed_data.SERVICE_AREA)},
+        )
+        conn.execute(
+            "INSERT INTO geofences (name, kind, site_id, geometry, radius_m)"
+            " VALUES ('Dépôt du banc', 'depot', %(site)s, %(shape)s, 150)",
+            {"site": site, "shape": Jsonb({"type": "Point", "coordinates": [-1.05, 43.7]})},
+        )
         if with_demo:  # the coordinators, participants' prescribers and vehicles of the loan loop
             seed_demo(conn, settings=FleetSettings(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD))
         conn.commit()
@@ -438,22 +591,31 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def print_results_header() -> None:
-    print(f"{'trackers':>8} {'rate/s':>8} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
-          f" {'stored/s':>9} {'p50 s':>7} {'p99 s':>7} {'peak MB':>8}")
+    print(
+        f"{'trackers':>8} {'rate/s':>8} {'published':>10} {'pub/s':>7} {'acked':>9} {'stored':>9} {'lost':>5}"
+        f" {'stored/s':>9} {'p50 s':>7} {'p99 s':>7} {'peak MB':>8}"
+    )
 
 
 def print_result(result: LoadResult, label: str = "") -> None:
-    print(f"{result.trackers:>8} {result.rate:>8.0f} {result.published:>10} {result.published_rate:>7.0f}"
-          f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.stored_rate:>9.0f}"
-          f" {result.p50_s:>7.3f} {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}{label}", flush=True)
+    print(
+        f"{result.trackers:>8} {result.rate:>8.0f} {result.published:>10} {result.published_rate:>7.0f}"
+        f" {result.acknowledged:>9} {result.stored:>9} {result.lost:>5} {result.stored_rate:>9.0f}"
+        f" {result.p50_s:>7.3f} {result.p99_s:>7.3f} {result.peak_memory_mb:>8.0f}{label}",
+        flush=True,
+    )
 
 
-def run_loads(bench: Bench, loads: list[tuple[float, float]], *, duration: float,
-              drain_messages: int) -> list[LoadResult]:
+def run_loads(
+    bench: Bench, loads: list[tuple[float, float]], *, duration: float, drain_messages: int
+) -> list[LoadResult]:
     """`make bench-ingest`: the backlog baseline, then each load."""
     bare_rate, worker_rate = bench.drain_rates(drain_messages)
-    print(f"baseline backlog: bare paho subscriber {bare_rate:,.0f} msg/s,"
-          f" ingest worker {worker_rate:,.0f} readings/s, ratio {worker_rate / bare_rate:.2f}", flush=True)
+    print(
+        f"baseline backlog: bare paho subscriber {bare_rate:,.0f} msg/s,"
+        f" ingest worker {worker_rate:,.0f} readings/s, ratio {worker_rate / bare_rate:.2f}",
+        flush=True,
+    )
     print_results_header()
     results = []
     for trackers, rate in loads:
@@ -462,8 +624,9 @@ def run_loads(bench: Bench, loads: list[tuple[float, float]], *, duration: float
     return results
 
 
-def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: float,
-                         clients: int) -> list[LoadResult]:
+def run_loans_comparison(
+    bench: Bench, trackers: int, rate: float, *, duration: float, clients: int
+) -> list[LoadResult]:
     """`make bench-ingest-loans`: the same load alone (baseline), then beside the API's loan loop."""
     print_results_header()
     with LockWaits(bench.url, application_name=f"ingest:{WORKER_ID}") as alone_waits:
@@ -478,64 +641,92 @@ def run_loans_comparison(bench: Bench, trackers: int, rate: float, *, duration: 
     finally:
         traffic.close()
     print_result(beside, f"  with the API's loan loop ({clients} coordinators)")
-    print(f"API loan loop during the second phase: {figures.loans:,} loans requested, validated, checked out and"
-          f" in ({figures.loans_per_s:.1f}/s), {figures.requests:,} requests,"
-          f" p50 {figures.quantile(0.5) * 1000:.0f} ms,"
-          f" p99 {figures.quantile(0.99) * 1000:.0f} ms, {figures.errors} refused"
-          + (f" (first: {figures.first_error})" if figures.first_error else ""))
-    print(f"worker's session waiting for a lock: {alone_waits.share:.1%} of samples alone,"
-          f" {beside_waits.share:.1%} beside the loans")
-    print(f"ingest p99: {alone.p99_s:.3f} s alone, {beside.p99_s:.3f} s beside the loans:"
-          f" ratio {beside.p99_s / alone.p99_s:.2f}; stored/s {alone.stored_rate:,.0f} alone,"
-          f" {beside.stored_rate:,.0f} beside (ratio {beside.stored_rate / alone.stored_rate:.2f})")
+    print(
+        f"API loan loop during the second phase: {figures.loans:,} loans requested, validated, checked out and"
+        f" in ({figures.loans_per_s:.1f}/s), {figures.requests:,} requests,"
+        f" p50 {figures.quantile(0.5) * 1000:.0f} ms,"
+        f" p99 {figures.quantile(0.99) * 1000:.0f} ms, {figures.errors} refused"
+        + (f" (first: {figures.first_error})" if figures.first_error else "")
+    )
+    print(
+        f"worker's session waiting for a lock: {alone_waits.share:.1%} of samples alone,"
+        f" {beside_waits.share:.1%} beside the loans"
+    )
+    print(
+        f"ingest p99: {alone.p99_s:.3f} s alone, {beside.p99_s:.3f} s beside the loans:"
+        f" ratio {beside.p99_s / alone.p99_s:.2f}; stored/s {alone.stored_rate:,.0f} alone,"
+        f" {beside.stored_rate:,.0f} beside (ratio {beside.stored_rate / alone.stored_rate:.2f})"
+    )
     for name, result in (("alone", alone), ("beside the loans", beside)):
         if result.published_rate < 0.95 * rate or result.stored_rate < 0.9 * result.published_rate:
-            print(f"note: {name}, the load reached {result.published_rate:,.0f}/s and the worker stored"
-                  f" {result.stored_rate:,.0f}/s of {rate:,.0f}/s offered: this machine was saturated, so the"
-                  f" latency is that of a growing backlog, not of the loans; compare at a rate it sustains"
-                  f" (--loads TRACKERS:RATE)")
+            print(
+                f"note: {name}, the load reached {result.published_rate:,.0f}/s and the worker stored"
+                f" {result.stored_rate:,.0f}/s of {rate:,.0f}/s offered: this machine was saturated, so the"
+                f" latency is that of a growing backlog, not of the loans; compare at a rate it sustains"
+                f" (--loads TRACKERS:RATE)"
+            )
     return [alone, beside]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--loads", help="trackers:messages-per-second, comma-separated"
-                                        " (default 42:42,1000:5000,10000:10000; with --api-loans 10000:10000)")
+    parser.add_argument(
+        "--loads",
+        help="trackers:messages-per-second, comma-separated"
+        " (default 42:42,1000:5000,10000:10000; with --api-loans 10000:10000)",
+    )
     parser.add_argument("--duration", type=float, help="seconds per load (default 120; with --api-loans 60)")
     parser.add_argument("--drain-messages", type=int, default=60_000, help="backlog for the baseline")
-    parser.add_argument("--api-loans", action="store_true",
-                        help="one load, alone then beside the API validating and checking out loans in a loop")
+    parser.add_argument(
+        "--api-loans",
+        action="store_true",
+        help="one load, alone then beside the API validating and checking out loans in a loop",
+    )
     parser.add_argument("--loans-clients", type=int, default=2, help="coordinators in the loan loop")
     parser.add_argument("--workers", default="1,2,3", help="worker counts compared on each engine ('' to skip)")
     parser.add_argument("--engines", default="mosquitto,nats", help="mosquitto (shared subscription), nats")
     parser.add_argument("--workers-load", default="1000:2000", help="trackers:rate of the workers comparison")
     parser.add_argument("--workers-duration", type=float, default=60.0, help="seconds per worker count")
-    parser.add_argument("--workers-connections", type=int, default=4,
-                        help="the load's MQTT connections in the workers comparison (NATS 2.9 stores each"
-                             " QoS 1 message before reading the connection's next one)")
+    parser.add_argument(
+        "--workers-connections",
+        type=int,
+        default=4,
+        help="the load's MQTT connections in the workers comparison (NATS 2.9 stores each"
+        " QoS 1 message before reading the connection's next one)",
+    )
     args = parser.parse_args()
     default_loads = "10000:10000" if args.api_loans else "42:42,1000:5000,10000:10000"
     loads = [tuple(float(part) for part in load.split(":")) for load in (args.loads or default_loads).split(",")]
     duration = args.duration or (60.0 if args.api_loans else 120.0)
 
-    print(f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()},"
-          f" load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}", flush=True)
+    print(
+        f"machine: {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}",
+        flush=True,
+    )
     workers_trackers = float(args.workers_load.split(":")[0]) if args.workers else 0
-    bench = Bench(max_trackers=int(max([DRAIN_TRACKERS, workers_trackers] + [trackers for trackers, _ in loads])),
-                  with_demo=args.api_loans)
+    bench = Bench(
+        max_trackers=int(max([DRAIN_TRACKERS, workers_trackers] + [trackers for trackers, _ in loads])),
+        with_demo=args.api_loans,
+    )
     try:
         if args.api_loans:
-            (trackers, rate), = loads
+            ((trackers, rate),) = loads
             results = run_loans_comparison(bench, int(trackers), rate, duration=duration, clients=args.loans_clients)
         else:
             results = run_loads(bench, loads, duration=duration, drain_messages=args.drain_messages)
             if args.workers:
                 trackers, rate = (float(part) for part in args.workers_load.split(":"))
                 print_workers_header()
-                results += compare_workers(bench, engines=args.engines.split(","),
-                                           counts=[int(count) for count in args.workers.split(",")],
-                                           trackers=int(trackers), rate=rate, duration=args.workers_duration,
-                                           connections=args.workers_connections)
+                results += compare_workers(
+                    bench,
+                    engines=args.engines.split(","),
+                    counts=[int(count) for count in args.workers.split(",")],
+                    trackers=int(trackers),
+                    rate=rate,
+                    duration=args.workers_duration,
+                    connections=args.workers_connections,
+                )
     except (BenchError, TimeoutError) as error:
         print(f"bench-ingest failed: {error}", file=sys.stderr)
         return 1
@@ -544,8 +735,11 @@ def main() -> int:
     print(f"load average at the end {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
     lost = sum(result.lost for result in results)
     if lost:
-        print(f"bench-ingest failed: {lost:,} readings acknowledged by the broker were not stored"
-              f" ({STALLED_S:g} s without progress; log: {WORKER_LOG})", file=sys.stderr)
+        print(
+            f"bench-ingest failed: {lost:,} readings acknowledged by the broker were not stored"
+            f" ({STALLED_S:g} s without progress; log: {WORKER_LOG})",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -19,16 +19,19 @@ WORKER_ID = f"bench-ingest-{os.getpid()}"  # the worker's FLEET_INGEST_CLIENT_ID
 def counter(url: str, name: str, worker_ids: list[str] | None = None) -> float:
     """The counter of the bench's worker, or summed over several workers' ids."""
     with connect(url) as conn:
-        row = conn.execute("SELECT coalesce(sum(value), 0) AS v FROM ingest_counters"
-                           " WHERE worker_id = ANY(%(w)s) AND name = %(n)s",
-                           {"w": worker_ids or [WORKER_ID], "n": name}).fetchone()
+        row = conn.execute(
+            "SELECT coalesce(sum(value), 0) AS v FROM ingest_counters WHERE worker_id = ANY(%(w)s) AND name = %(n)s",
+            {"w": worker_ids or [WORKER_ID], "n": name},
+        ).fetchone()
     return row["v"]
 
 
 def histogram(url: str, name: str, worker_ids: list[str] | None = None) -> dict[float, float]:
     with connect(url) as conn:
-        rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = ANY(%(w)s)"
-                            " AND name LIKE %(p)s", {"w": worker_ids or [WORKER_ID], "p": f"{name}_bucket%"}).fetchall()
+        rows = conn.execute(
+            "SELECT name, value FROM ingest_counters WHERE worker_id = ANY(%(w)s) AND name LIKE %(p)s",
+            {"w": worker_ids or [WORKER_ID], "p": f"{name}_bucket%"},
+        ).fetchall()
     buckets: dict[float, float] = {}
     for row in rows:
         bound = row["name"].split('le="')[1].rstrip('"}')
@@ -83,5 +86,3 @@ def wait_for_progress(read, target: float, *, stalled_after: float = STALLED_S) 
         if current > value:
             value, last_change = current, time.monotonic()
     return last_change, value
-
-

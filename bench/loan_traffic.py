@@ -57,13 +57,16 @@ class LoanTraffic:
     def __init__(self, database_url: str, *, demo_password: str, clients: int = 2) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {"FLEET_DATABASE_URL": database_url, "FLEET_DEMO_MODE": "true",
-                            "FLEET_DEMO_PASSWORD": demo_password, "FLEET_API_HOST": "127.0.0.1",
-                            "FLEET_API_PORT": str(self.port)}
+        env = os.environ | {
+            "FLEET_DATABASE_URL": database_url,
+            "FLEET_DEMO_MODE": "true",
+            "FLEET_DEMO_PASSWORD": demo_password,
+            "FLEET_API_HOST": "127.0.0.1",
+            "FLEET_API_PORT": str(self.port),
+        }
         API_LOG.parent.mkdir(exist_ok=True)
         log = open(API_LOG, "a")
-        self.process = subprocess.Popen([sys.executable, "-m", "fleet_api"], cwd=ROOT, env=env,
-                                        stdout=log, stderr=log)
+        self.process = subprocess.Popen([sys.executable, "-m", "fleet_api"], cwd=ROOT, env=env, stdout=log, stderr=log)
         self.demo_password, self.clients = demo_password, clients
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -78,26 +81,44 @@ class LoanTraffic:
             admin = self._headers(http, "admin")
             for kind in KINDS:
                 _ok(http.patch(f"/api/v1/loan-rules/{kind}", headers=admin, json={"turnaround_hours": 0}))
-            vehicles = [vehicle["id"] for vehicle in _ok(http.get("/api/v1/vehicles", headers=admin))
-                        if vehicle["kind"] in KINDS and vehicle["status"] == "available"]
+            vehicles = [
+                vehicle["id"]
+                for vehicle in _ok(http.get("/api/v1/vehicles", headers=admin))
+                if vehicle["kind"] in KINDS and vehicle["status"] == "available"
+            ]
             coordinator = self._headers(http, "coordinator")
-            participants = [_ok(http.post("/api/v1/participants", headers=coordinator, json={
-                "first_name": "Banc", "last_name": f"Essai {number}", "prescriber_id": 1, "purpose": "job",
-                "licences": [{"category": "B", "checked_on": datetime.now(UTC).date().isoformat()}]}))["id"]
-                for number in range(self.clients)]
+            participants = [
+                _ok(
+                    http.post(
+                        "/api/v1/participants",
+                        headers=coordinator,
+                        json={
+                            "first_name": "Banc",
+                            "last_name": f"Essai {number}",
+                            "prescriber_id": 1,
+                            "purpose": "job",
+                            "licences": [{"category": "B", "checked_on": datetime.now(UTC).date().isoformat()}],
+                        },
+                    )
+                )["id"]
+                for number in range(self.clients)
+            ]
         if len(vehicles) < self.clients:
             raise RuntimeError(f"only {len(vehicles)} vehicles to lend for {self.clients} clients")
         self._started = time.perf_counter()
         for number, participant in enumerate(participants):
-            thread = threading.Thread(target=self._loop, args=(participant, vehicles[number::self.clients]),
-                                      name=f"coordinator-{number}", daemon=True)
+            thread = threading.Thread(
+                target=self._loop,
+                args=(participant, vehicles[number :: self.clients]),
+                name=f"coordinator-{number}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
         deadline = time.monotonic() + 60
         while self._figures.loans == 0:
             if self._figures.first_error or time.monotonic() > deadline:
-                raise RuntimeError(f"no loan went round within 60 s: {self._figures.first_error}"
-                                   f" (API log: {API_LOG})")
+                raise RuntimeError(f"no loan went round within 60 s: {self._figures.first_error} (API log: {API_LOG})")
             time.sleep(0.05)
 
     def stop(self) -> TrafficFigures:
@@ -131,19 +152,32 @@ class LoanTraffic:
                     with self._lock:
                         self._figures.loans += 1
 
-    def _one_loan(self, http: httpx.Client, headers: dict, *, participant: int, vehicle: int,
-                  odometers: dict[int, float]) -> bool:
+    def _one_loan(
+        self, http: httpx.Client, headers: dict, *, participant: int, vehicle: int, odometers: dict[int, float]
+    ) -> bool:
         now = datetime.now(UTC)
-        loan = self._call(http, "POST", "/api/v1/bookings", headers, {
-            "participant_id": participant, "vehicle_id": vehicle,
-            "starts_at": (now + timedelta(minutes=1)).isoformat(), "ends_at": (now + timedelta(days=2)).isoformat()})
+        loan = self._call(
+            http,
+            "POST",
+            "/api/v1/bookings",
+            headers,
+            {
+                "participant_id": participant,
+                "vehicle_id": vehicle,
+                "starts_at": (now + timedelta(minutes=1)).isoformat(),
+                "ends_at": (now + timedelta(days=2)).isoformat(),
+            },
+        )
         if loan is None:
             return False
         path = f"/api/v1/bookings/{loan['id']}"
         odometer = odometers[vehicle]
-        steps = [("validate", None), ("deposit", {"amount_cents": 0, "method": "waived"}),
-                 ("checkout", {"odometer_km": odometer, "energy_pct": 80, **SIGNED}),
-                 ("checkin", {"odometer_km": odometer + 12, "energy_pct": 60, **SIGNED})]
+        steps = [
+            ("validate", None),
+            ("deposit", {"amount_cents": 0, "method": "waived"}),
+            ("checkout", {"odometer_km": odometer, "energy_pct": 80, **SIGNED}),
+            ("checkin", {"odometer_km": odometer + 12, "energy_pct": 60, **SIGNED}),
+        ]
         for step, body in steps:
             if self._call(http, "POST", f"{path}/{step}", headers, body) is None:
                 self._call(http, "POST", f"{path}/cancel", headers, None)  # free the vehicle if it can be
@@ -205,9 +239,11 @@ class LockWaits:
     def _sample(self) -> None:
         with connect(self.url, autocommit=True) as conn:
             while not self._stop.wait(0.02):
-                row = conn.execute("SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting"
-                                   " FROM pg_stat_activity WHERE application_name = %(name)s",
-                                   {"name": self.application_name}).fetchone()
+                row = conn.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting"
+                    " FROM pg_stat_activity WHERE application_name = %(name)s",
+                    {"name": self.application_name},
+                ).fetchone()
                 self.samples += 1
                 self.waiting += bool(row["waiting"])
 
@@ -218,6 +254,7 @@ class LockWaits:
 
 def _ok(response: httpx.Response):
     if not response.is_success:
-        raise RuntimeError(f"{response.request.method} {response.request.url.path}:"
-                           f" {response.status_code} {response.text[:300]}")
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text[:300]}"
+        )
     return response.json()

@@ -35,11 +35,13 @@ def main() -> int:
                 " SELECT v, date_trunc('day', now()) + s * interval '1 second', 'trk-' || lpad(v::text, 5, '0'),"
                 "        43.7 + random() / 10, -1.0 - random() / 10, (random() * 80)::real, (random() * 360)::real,"
                 "        20, 5, 12000 + s / 100.0, 12000 + s / 100.0, (100 - s / 1000.0)::real, 90, true, s"
-                " FROM generate_series(1, 100) v, generate_series(1, 10000) s")
+                " FROM generate_series(1, 100) v, generate_series(1, 10000) s"
+            )
             conn.execute("VACUUM ANALYZE positions")
             rows = conn.execute("SELECT count(*) FROM positions").fetchone()[0]
-            size = conn.execute("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
-                                " WHERE inhparent = 'positions'::regclass").fetchone()[0]
+            size = conn.execute(
+                "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'positions'::regclass"
+            ).fetchone()[0]
         print(f"{rows:,} readings, {size / 2**20:.1f} MiB with their indexes: {size / rows:.0f} bytes a reading")
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:

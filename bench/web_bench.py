@@ -47,8 +47,14 @@ from fleetbase.settings import FleetSettings  # noqa: E402
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "bench-web-password"
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-dev-shm-usage"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 LONG_TASKS = """
 window.__longTasks = [];
 new PerformanceObserver((list) => {
@@ -69,13 +75,18 @@ def build_database(name: str, *, vehicles: int) -> str:
     apply_migrations(url)
     with connect(url) as conn:
         seed_demo(conn, settings=FleetSettings(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD))
-        conn.execute("INSERT INTO vehicles (label, kind, energy, home_site_id)"
-                     " SELECT 'velo-' || i, 'ebike', 'electric', (SELECT min(id) FROM sites) + i %% 5"
-                     " FROM generate_series(1, %(extra)s) AS i", {"extra": max(0, vehicles - 42)})
-        conn.execute("INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, speed_kmh, battery_pct,"
-                     " effective_odometer_km, last_seen_at)"
-                     " SELECT v.id, now(), s.lat + (random() - 0.5) / 5, s.lon + (random() - 0.5) / 5, 0,"
-                     " 5 + random() * 95, 1000, now() FROM vehicles v JOIN sites s ON s.id = v.home_site_id")
+        conn.execute(
+            "INSERT INTO vehicles (label, kind, energy, home_site_id)"
+            " SELECT 'velo-' || i, 'ebike', 'electric', (SELECT min(id) FROM sites) + i %% 5"
+            " FROM generate_series(1, %(extra)s) AS i",
+            {"extra": max(0, vehicles - 42)},
+        )
+        conn.execute(
+            "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, speed_kmh, battery_pct,"
+            " effective_odometer_km, last_seen_at)"
+            " SELECT v.id, now(), s.lat + (random() - 0.5) / 5, s.lon + (random() - 0.5) / 5, 0,"
+            " 5 + random() * 95, 1000, now() FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
+        )
     return url
 
 
@@ -177,12 +188,16 @@ def changes(url: str, *, per_second: int, seconds: float, vehicle_count: int, st
         while time.monotonic() < deadline and not stop.is_set():
             chosen = random.sample(ids, batch)
             with conn.transaction():
-                conn.execute("UPDATE vehicle_state SET lat = lat + (random() - 0.5) / 500,"
-                             " lon = lon + (random() - 0.5) / 500, battery_pct = greatest(0, battery_pct - 0.1),"
-                             " last_seen_at = now() WHERE vehicle_id = ANY(%(ids)s)", {"ids": chosen})
-                conn.execute("SELECT pg_notify('vehicle_state',"
-                             " json_build_object('vehicle_ids', %(ids)s::bigint[])::text)",
-                             {"ids": chosen})
+                conn.execute(
+                    "UPDATE vehicle_state SET lat = lat + (random() - 0.5) / 500,"
+                    " lon = lon + (random() - 0.5) / 500, battery_pct = greatest(0, battery_pct - 0.1),"
+                    " last_seen_at = now() WHERE vehicle_id = ANY(%(ids)s)",
+                    {"ids": chosen},
+                )
+                conn.execute(
+                    "SELECT pg_notify('vehicle_state', json_build_object('vehicle_ids', %(ids)s::bigint[])::text)",
+                    {"ids": chosen},
+                )
             sent += batch
             tick += 0.1
             time.sleep(max(0.0, tick - time.monotonic()))
@@ -194,16 +209,20 @@ def busy_stream(browser, site: Site, url: str, *, vehicle_count: int, per_second
     context.add_init_script(LONG_TASKS)
     page = context.new_page()
     sign_in(page, site)
-    page.wait_for_function(f"() => window.fleetMap && window.fleetMap.vehicles.size === {vehicle_count}",
-                           timeout=120000)
+    page.wait_for_function(
+        f"() => window.fleetMap && window.fleetMap.vehicles.size === {vehicle_count}", timeout=120000
+    )
     page.wait_for_timeout(3000)  # let markercluster's chunked loading finish
     startup = page.evaluate("() => window.__longTasks.map(t => t.duration)")
     page.evaluate("() => { window.__longTasks = []; window.fleetMap.frames = 0; }")
     stop = threading.Event()
     sent = [0]
     if per_second:
-        writer = threading.Thread(target=lambda: sent.__setitem__(0, changes(
-            url, per_second=per_second, seconds=seconds, vehicle_count=vehicle_count, stop=stop)))
+        writer = threading.Thread(
+            target=lambda: sent.__setitem__(
+                0, changes(url, per_second=per_second, seconds=seconds, vehicle_count=vehicle_count, stop=stop)
+            )
+        )
         writer.start()
         writer.join()
         page.wait_for_timeout(1500)  # the last changes reach the page
@@ -212,8 +231,14 @@ def busy_stream(browser, site: Site, url: str, *, vehicle_count: int, per_second
     tasks = page.evaluate("() => window.__longTasks.map(t => t.duration)")
     frames = page.evaluate("() => window.fleetMap.frames")
     context.close()
-    return {"startup_max_ms": max(startup, default=0.0), "max_ms": max(tasks, default=0.0),
-            "count": len(tasks), "total_ms": sum(tasks), "frames": frames, "sent": sent[0]}
+    return {
+        "startup_max_ms": max(startup, default=0.0),
+        "max_ms": max(tasks, default=0.0),
+        "count": len(tasks),
+        "total_ms": sum(tasks),
+        "frames": frames,
+        "sent": sent[0],
+    }
 
 
 def main() -> None:
@@ -230,26 +255,36 @@ def main() -> None:
                 raw, packed, assets = page_weight(client, "/carte")
                 base_raw, base_packed, _ = page_weight(httpx.Client(base_url=site.url), "/connexion")
                 layer = client.get("/carte/fond.geojson").content
-                print(f"\n1. weight of /carte (HTML + {len(assets)} CSS/JS files): {raw / 1024:.0f} KiB raw, "
-                      f"{packed / 1024:.1f} KiB gzip (target <= 250 KB); sign-in page (baseline) "
-                      f"{base_packed / 1024:.1f} KiB gzip, ratio {packed / base_packed:.1f}")
-                print(f"   base layer /carte/fond.geojson: {len(layer) / 1024:.0f} KiB raw, "
-                      f"{gzip_size(layer) / 1024:.1f} KiB gzip")
+                print(
+                    f"\n1. weight of /carte (HTML + {len(assets)} CSS/JS files): {raw / 1024:.0f} KiB raw, "
+                    f"{packed / 1024:.1f} KiB gzip (target <= 250 KB); sign-in page (baseline) "
+                    f"{base_packed / 1024:.1f} KiB gzip, ratio {packed / base_packed:.1f}"
+                )
+                print(
+                    f"   base layer /carte/fond.geojson: {len(layer) / 1024:.0f} KiB raw, "
+                    f"{gzip_size(layer) / 1024:.1f} KiB gzip"
+                )
                 drawn, loaded = first_map_times(browser, site)
-                print(f"\n2. first map with 42 vehicles drawn: median {statistics.median(drawn):.0f} ms "
-                      f"after navigation "
-                      f"(min {min(drawn):.0f}, max {max(drawn):.0f}; target <= 1000 ms); DOMContentLoaded "
-                      f"(baseline) median {statistics.median(loaded):.0f} ms, ratio "
-                      f"{statistics.median(drawn) / statistics.median(loaded):.1f}")
+                print(
+                    f"\n2. first map with 42 vehicles drawn: median {statistics.median(drawn):.0f} ms "
+                    f"after navigation "
+                    f"(min {min(drawn):.0f}, max {max(drawn):.0f}; target <= 1000 ms); DOMContentLoaded "
+                    f"(baseline) median {statistics.median(loaded):.0f} ms, ratio "
+                    f"{statistics.median(drawn) / statistics.median(loaded):.1f}"
+                )
             with Site(big_url) as site:
                 idle = busy_stream(browser, site, big_url, vehicle_count=10_000, per_second=0, seconds=15)
                 busy = busy_stream(browser, site, big_url, vehicle_count=10_000, per_second=1000, seconds=15)
                 print(f"\n3. 10,000 vehicles, first drawing: longest task {busy['startup_max_ms']:.0f} ms")
-                print(f"   stream idle (baseline) for 15 s: longest task {idle['max_ms']:.0f} ms, "
-                      f"{idle['count']} long tasks")
-                print(f"   1,000 changes/s for 15 s ({busy['sent']} changes sent, {busy['frames']} frames applied): "
-                      f"longest task {busy['max_ms']:.0f} ms (target <= 200 ms), {busy['count']} long tasks "
-                      f"totalling {busy['total_ms']:.0f} ms")
+                print(
+                    f"   stream idle (baseline) for 15 s: longest task {idle['max_ms']:.0f} ms, "
+                    f"{idle['count']} long tasks"
+                )
+                print(
+                    f"   1,000 changes/s for 15 s ({busy['sent']} changes sent, {busy['frames']} frames applied): "
+                    f"longest task {busy['max_ms']:.0f} ms (target <= 200 ms), {busy['count']} long tasks "
+                    f"totalling {busy['total_ms']:.0f} ms"
+                )
             browser.close()
     finally:
         drop_database(demo_url)

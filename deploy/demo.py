@@ -36,8 +36,13 @@ DEMO_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/fleet_demo"
 SIMULATION_RECORD = ROOT / "var" / "demo-simulation.json"
 BROKER_DIR = ROOT / "var" / "demo-broker"
 # (package, what it is); each runs with `python -m package` when it has a __main__.
-PARTS = (("fleet_api", "API"), ("ingest", "ingest worker"), ("ingest.http_ingress", "HTTP ingress"),
-         ("scheduler", "scheduler"), ("device_sim", "simulator"))
+PARTS = (
+    ("fleet_api", "API"),
+    ("ingest", "ingest worker"),
+    ("ingest.http_ingress", "HTTP ingress"),
+    ("scheduler", "scheduler"),
+    ("device_sim", "simulator"),
+)
 
 
 def runnable(package: str) -> bool:
@@ -70,8 +75,11 @@ def main() -> int:
     own_database = "FLEET_DATABASE_URL" not in os.environ
     os.environ.setdefault("FLEET_DATABASE_URL", DEMO_DATABASE_URL)
     # The scheduler scans and mails often in the demo, so maintenance alerts show within minutes.
-    for name, value in (("FLEET_SCHEDULER_DUE_SCAN_S", "30"), ("FLEET_SCHEDULER_NOTIFY_S", "10"),
-                        ("FLEET_SCHEDULER_WEBHOOKS_S", "10")):
+    for name, value in (
+        ("FLEET_SCHEDULER_DUE_SCAN_S", "30"),
+        ("FLEET_SCHEDULER_NOTIFY_S", "10"),
+        ("FLEET_SCHEDULER_WEBHOOKS_S", "10"),
+    ):
         os.environ.setdefault(name, value)
     # Since this morning, a minute per simulated hour: the fleet is on the road at once and
     # maintenance comes due within minutes (FLEET_SIM_TIME_FACTOR=1 for real time).
@@ -84,9 +92,15 @@ def main() -> int:
     time_factor = float(os.environ["FLEET_SIM_TIME_FACTOR"])
     if time_factor > 1 and not {"FLEET_SIM_SEED", "FLEET_SIM_START"} & os.environ.keys():
         # The same simulated fleet as last time, going on where it stopped (deploy/demo_simulation.py).
-        plan = plan_simulation(record_path=SIMULATION_RECORD, database_url=settings.database_url,
-                               latest_fix=latest_fix(settings.database_url), now=datetime.now(UTC),
-                               zone=settings.zone, own_database=own_database, time_factor=time_factor)
+        plan = plan_simulation(
+            record_path=SIMULATION_RECORD,
+            database_url=settings.database_url,
+            latest_fix=latest_fix(settings.database_url),
+            now=datetime.now(UTC),
+            zone=settings.zone,
+            own_database=own_database,
+            time_factor=time_factor,
+        )
         if plan.note:
             print(plan.note)
         if plan.recreate_database:
@@ -138,11 +152,15 @@ def main() -> int:
         print(f"web application: {base}/connexion  (sign in as manager for the live map, {base}/carte)")
         print(f"health: {health}")
         print(f"broker: {settings.mqtt_url} (log: {files.log_file})")
-        print(f"phones over HTTP (Traccar Client, OwnTracks): {settings.http_ingress_public_url}"
-              " (README: « Un téléphone comme tracker »)")
+        print(
+            f"phones over HTTP (Traccar Client, OwnTracks): {settings.http_ingress_public_url}"
+            " (README: « Un téléphone comme tracker »)"
+        )
         print("running: " + ", ".join(title for title, _ in children))
-        print(f"demo logins (password: {settings.demo_password.get_secret_value()}): "
-              + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_USERS))
+        print(
+            f"demo logins (password: {settings.demo_password.get_secret_value()}): "
+            + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_USERS)
+        )
         print(f"e-mails (alerts, garage notices): {mail_dir}/*.eml (SMTP catcher on 127.0.0.1:{smtp_port})")
         print("Ctrl-C stops everything.")
         print("=" * 72 + "\n", flush=True)

@@ -96,15 +96,33 @@ def seed_demo_maintenance(conn: Conn, *, now: datetime, zone: ZoneInfo) -> int:
                 # Different tasks were done at different times: spread them over the interval.
                 done_km = max(odometer - (plan.every_km or 0) * (0.1 + 0.15 * (number % 4)), 0.0)
             repository.insert_service_record(
-                conn, vehicle_id=vehicle["id"], performed_on=performed_on, odometer_km=max(done_km, 0.0),
-                tasks=[plan.task], cost_cents=None, notes="Historique de démonstration", by_user_id=None, now=now)
-        first_ct = (first_controle_technique(vehicle["kind"], vehicle["first_registered_on"])
-                    if vehicle["first_registered_on"] else None)
+                conn,
+                vehicle_id=vehicle["id"],
+                performed_on=performed_on,
+                odometer_km=max(done_km, 0.0),
+                tasks=[plan.task],
+                cost_cents=None,
+                notes="Historique de démonstration",
+                by_user_id=None,
+                now=now,
+            )
+        first_ct = (
+            first_controle_technique(vehicle["kind"], vehicle["first_registered_on"])
+            if vehicle["first_registered_on"]
+            else None
+        )
         if first_ct is not None and first_ct <= today:
             repository.insert_service_record(
-                conn, vehicle_id=vehicle["id"], performed_on=_months_before(today, 2 + number % 9),
-                odometer_km=max(odometer - 500, 0.0), tasks=["controle_technique"], cost_cents=None,
-                notes="Contrôle technique favorable (démonstration)", by_user_id=None, now=now)
+                conn,
+                vehicle_id=vehicle["id"],
+                performed_on=_months_before(today, 2 + number % 9),
+                odometer_km=max(odometer - 500, 0.0),
+                tasks=["controle_technique"],
+                cost_cents=None,
+                notes="Contrôle technique favorable (démonstration)",
+                by_user_id=None,
+                now=now,
+            )
         if vehicle["kind"] != "ebike":
             days = INSURANCE_SOON.get(vehicle["label"], 60 + (number * 37) % 300)
             repository.set_insurance_expiry(conn, vehicle["id"], expires_on=today + timedelta(days=days))
@@ -113,12 +131,27 @@ def seed_demo_maintenance(conn: Conn, *, now: datetime, zone: ZoneInfo) -> int:
 
 # (vehicle, title, description, how far it went: open, sent or in_progress with a quote in cents)
 DEMO_TICKETS = (
-    ("scooter-07", "Frein arrière qui frotte", "Le participant signale un bruit au freinage et une roue qui"
-     " ralentit toute seule.", "sent", None),
-    ("car-04", "Voyant moteur allumé", "Voyant orange fixe depuis lundi, perte de puissance en côte.",
-     "in_progress", 18_500),
-    ("ebike-02", "Batterie qui ne tient plus la charge", "Autonomie tombée à 15 km : à faire diagnostiquer.",
-     "open", None),
+    (
+        "scooter-07",
+        "Frein arrière qui frotte",
+        "Le participant signale un bruit au freinage et une roue qui ralentit toute seule.",
+        "sent",
+        None,
+    ),
+    (
+        "car-04",
+        "Voyant moteur allumé",
+        "Voyant orange fixe depuis lundi, perte de puissance en côte.",
+        "in_progress",
+        18_500,
+    ),
+    (
+        "ebike-02",
+        "Batterie qui ne tient plus la charge",
+        "Autonomie tombée à 15 km : à faire diagnostiquer.",
+        "open",
+        None,
+    ),
 )
 
 
@@ -138,18 +171,39 @@ def seed_demo_tickets(conn: Conn, *, now: datetime, zone: ZoneInfo, public_url: 
         vehicle = vehicle_repository.find_by_label(conn, label)
         if vehicle is None:
             continue
-        ticket = tickets.create(conn, actor=staff, vehicle_id=vehicle["id"], garage_id=garage["garage_id"],
-                                title=title, description=description, immobilised=reached == "in_progress",
-                                tasks=[], now=now)
+        ticket = tickets.create(
+            conn,
+            actor=staff,
+            vehicle_id=vehicle["id"],
+            garage_id=garage["garage_id"],
+            title=title,
+            description=description,
+            immobilised=reached == "in_progress",
+            tasks=[],
+            now=now,
+        )
         opened += 1
-        steps = {"open": [], "sent": [(staff, "sent")],
-                 "in_progress": [(staff, "sent"), (partner, "accepted"), (partner, "in_progress")]}[reached]
+        steps = {
+            "open": [],
+            "sent": [(staff, "sent")],
+            "in_progress": [(staff, "sent"), (partner, "accepted"), (partner, "in_progress")],
+        }[reached]
         for actor, status in steps:
             if status == "in_progress" and quote_cents is not None:
-                tickets.set_costs(conn, ticket["id"], actor=partner, now=now, public_url=public_url,
-                                  quote_cents=quote_cents)
-            tickets.change_status(conn, ticket["id"], actor=actor, status=status, note="", final_cost_cents=None,
-                                  now=now, zone=zone, public_url=public_url)
+                tickets.set_costs(
+                    conn, ticket["id"], actor=partner, now=now, public_url=public_url, quote_cents=quote_cents
+                )
+            tickets.change_status(
+                conn,
+                ticket["id"],
+                actor=actor,
+                status=status,
+                note="",
+                final_cost_cents=None,
+                now=now,
+                zone=zone,
+                public_url=public_url,
+            )
     return opened
 
 

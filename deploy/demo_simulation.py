@@ -53,13 +53,25 @@ class SimulationPlan:
     def save(self, path: Path) -> None:
         """Keep the fleet's seed and start, for the next run to continue it."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"database_url": self.database_url, "seed": self.seed,
-                                    "start": self.start.isoformat()}, indent=2) + "\n")
+        path.write_text(
+            json.dumps(
+                {"database_url": self.database_url, "seed": self.seed, "start": self.start.isoformat()}, indent=2
+            )
+            + "\n"
+        )
 
 
-def plan_simulation(*, record_path: Path, database_url: str, latest_fix: datetime | None, now: datetime,
-                    zone: ZoneInfo, own_database: bool, time_factor: float = 60.0,
-                    max_replay: timedelta = MAX_REPLAY) -> SimulationPlan:
+def plan_simulation(
+    *,
+    record_path: Path,
+    database_url: str,
+    latest_fix: datetime | None,
+    now: datetime,
+    zone: ZoneInfo,
+    own_database: bool,
+    time_factor: float = 60.0,
+    max_replay: timedelta = MAX_REPLAY,
+) -> SimulationPlan:
     """Resume the recorded fleet at `latest_fix` (the newest reading stored) when that is
     consistent; otherwise a fresh fleet from this morning, on a fresh database if it is ours."""
     record = _read(record_path)
@@ -69,17 +81,30 @@ def plan_simulation(*, record_path: Path, database_url: str, latest_fix: datetim
     if record is not None and record["database_url"] == database_url and record["start"] <= latest_fix:
         if now - latest_fix <= max_replay:
             minutes = (now - latest_fix).total_seconds() / time_factor / 60
-            return SimulationPlan(database_url, record["seed"], record["start"], resume_at=latest_fix, note=(
-                f"simulated fleet: going on from {latest_fix:%Y-%m-%d %H:%M} UTC, where the last run stopped"
-                f" (caught up with the present in about {max(minutes, 0.1):.1f} min)"))
+            return SimulationPlan(
+                database_url,
+                record["seed"],
+                record["start"],
+                resume_at=latest_fix,
+                note=(
+                    f"simulated fleet: going on from {latest_fix:%Y-%m-%d %H:%M} UTC, where the last run stopped"
+                    f" (caught up with the present in about {max(minutes, 0.1):.1f} min)"
+                ),
+            )
         why = f"its last reading is from {latest_fix:%Y-%m-%d %H:%M} UTC, over {max_replay} ago"
     else:
         why = f"no record in {record_path} of the simulated fleet that wrote its readings"
     if own_database:
-        return SimulationPlan(database_url, fresh.seed, fresh.start, recreate_database=True,
-                              note=f"simulated fleet: {why}; the demo database starts afresh")
-    return SimulationPlan(database_url, fresh.seed, fresh.start,
-                          note=f"simulated fleet: {why}; a new one starts over the database's data")
+        return SimulationPlan(
+            database_url,
+            fresh.seed,
+            fresh.start,
+            recreate_database=True,
+            note=f"simulated fleet: {why}; the demo database starts afresh",
+        )
+    return SimulationPlan(
+        database_url, fresh.seed, fresh.start, note=f"simulated fleet: {why}; a new one starts over the database's data"
+    )
 
 
 def morning_start(now: datetime, zone: ZoneInfo) -> datetime:
@@ -103,7 +128,10 @@ def drop_database(database_url: str) -> None:
 def _read(path: Path) -> dict | None:
     try:
         record = json.loads(path.read_text())
-        return {"database_url": str(record["database_url"]), "seed": int(record["seed"]),
-                "start": datetime.fromisoformat(record["start"])}
+        return {
+            "database_url": str(record["database_url"]),
+            "seed": int(record["seed"]),
+            "start": datetime.fromisoformat(record["start"]),
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return None

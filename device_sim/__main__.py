@@ -16,22 +16,32 @@ from device_sim.settings import FAULT_NAMES, SimulatorSettings
 from fleetbase.logs import setup_logging
 from fleetbase.signals import exit_when_stuck, stop_on_signals
 
-FAULT_FLAGS = {"gps_jump": "--gps-jumps", "duplicate": "--duplicates", "out_of_order": "--out-of-order",
-               "clock_skew": "--clock-skew", "malformed": "--malformed",
-               "unknown_tracker": "--unknown-tracker"}
+FAULT_FLAGS = {
+    "gps_jump": "--gps-jumps",
+    "duplicate": "--duplicates",
+    "out_of_order": "--out-of-order",
+    "clock_skew": "--clock-skew",
+    "malformed": "--malformed",
+    "unknown_tracker": "--unknown-tracker",
+}
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="python -m device_sim", description=(
-        "Simulated trackers of the demo fleet publishing over MQTT (default), or a load run."))
+    main = argparse.ArgumentParser(
+        prog="python -m device_sim",
+        description=("Simulated trackers of the demo fleet publishing over MQTT (default), or a load run."),
+    )
     main.add_argument("--mqtt-url", help="broker, e.g. mqtt://127.0.0.1:1884 (FLEET_MQTT_URL)")
     main.add_argument("--seed", type=int, help="same seed, same readings (FLEET_SIM_SEED)")
-    main.add_argument("--time-factor", type=float,
-                      help="simulated seconds per second (FLEET_SIM_TIME_FACTOR)")
-    main.add_argument("--start", type=datetime.fromisoformat,
-                      help="simulated start, e.g. 2026-11-25T05:00:00Z (FLEET_SIM_START)")
-    main.add_argument("--resume-at", type=datetime.fromisoformat,
-                      help="continue a run of the same --seed and --start from this moment (FLEET_SIM_RESUME_AT)")
+    main.add_argument("--time-factor", type=float, help="simulated seconds per second (FLEET_SIM_TIME_FACTOR)")
+    main.add_argument(
+        "--start", type=datetime.fromisoformat, help="simulated start, e.g. 2026-11-25T05:00:00Z (FLEET_SIM_START)"
+    )
+    main.add_argument(
+        "--resume-at",
+        type=datetime.fromisoformat,
+        help="continue a run of the same --seed and --start from this moment (FLEET_SIM_RESUME_AT)",
+    )
     main.add_argument("--only", help="comma-separated tracker ids (default: the whole fleet)")
     main.add_argument("--moving-interval", type=float, help="seconds between fixes while moving")
     main.add_argument("--parked-interval", type=float, help="seconds between fixes while parked")
@@ -49,8 +59,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--tracker-prefix", default="load-", help="virtual tracker ids: PREFIX00001…")
     load.add_argument("--connections", type=int, default=1, help="MQTT connections (default 1)")
     load.add_argument("--report-every", type=float, default=5.0, help="seconds between JSON lines")
-    load.add_argument("--mqtt-protocol", choices=("5", "3.1.1"), default="5",
-                      help="3.1.1 for NATS 2.9's MQTT listener (default 5)")
+    load.add_argument(
+        "--mqtt-protocol", choices=("5", "3.1.1"), default="5", help="3.1.1 for NATS 2.9's MQTT listener (default 5)"
+    )
     # Also accepted after `load`; SUPPRESS keeps a value given before `load`.
     load.add_argument("--mqtt-url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return main
@@ -58,10 +69,18 @@ def parser() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace) -> SimulatorSettings:
     """The environment's settings with the flags that were given on top."""
-    overrides = {"mqtt_url": args.mqtt_url, "sim_seed": args.seed, "sim_time_factor": args.time_factor,
-                 "sim_start": args.start, "sim_resume_at": args.resume_at, "sim_trackers": args.only,
-                 "sim_moving_interval_s": args.moving_interval, "sim_parked_interval_s": args.parked_interval,
-                 "sim_report_interval_s": args.report_interval, "sim_fault_rate": args.fault_rate}
+    overrides = {
+        "mqtt_url": args.mqtt_url,
+        "sim_seed": args.seed,
+        "sim_time_factor": args.time_factor,
+        "sim_start": args.start,
+        "sim_resume_at": args.resume_at,
+        "sim_trackers": args.only,
+        "sim_moving_interval_s": args.moving_interval,
+        "sim_parked_interval_s": args.parked_interval,
+        "sim_report_interval_s": args.report_interval,
+        "sim_fault_rate": args.fault_rate,
+    }
     for name in FAULT_NAMES:
         if args.all_faults or getattr(args, f"fault_{name}"):
             overrides[f"sim_fault_{name}"] = True
@@ -73,19 +92,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging("simulator", level=logging.DEBUG if args.verbose else None)
     settings = settings_from(args)
     stop = stop_on_signals()
-    exit_when_stuck(stop, grace_s=settings.sim_stop_grace_s, log=logging.getLogger("device_sim"),
-                    what="the simulator")
+    exit_when_stuck(stop, grace_s=settings.sim_stop_grace_s, log=logging.getLogger("device_sim"), what="the simulator")
     if args.command == "load":
         from device_sim.load import run_load
 
         def print_line(report) -> None:
             print(json.dumps(report.to_json()), flush=True)
 
-        report = run_load(settings, trackers=args.trackers, rate=args.rate, duration=args.duration,
-                          tracker_prefix=args.tracker_prefix, connections=args.connections,
-                          mqtt_v311=args.mqtt_protocol == "3.1.1",
-                          report_interval_s=args.report_every, on_report=print_line, stop=stop,
-                          stop_drain_s=settings.sim_stop_grace_s / 2)
+        report = run_load(
+            settings,
+            trackers=args.trackers,
+            rate=args.rate,
+            duration=args.duration,
+            tracker_prefix=args.tracker_prefix,
+            connections=args.connections,
+            mqtt_v311=args.mqtt_protocol == "3.1.1",
+            report_interval_s=args.report_every,
+            on_report=print_line,
+            stop=stop,
+            stop_drain_s=settings.sim_stop_grace_s / 2,
+        )
         return 0 if report.error is None else 1
     from device_sim.runner import FleetRunner
 

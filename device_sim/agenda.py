@@ -49,8 +49,17 @@ class Participant:
 class Agenda:
     """Plans the legs of one vehicle, day after day, from a random number generator."""
 
-    def __init__(self, *, name: str, profile: KindProfile, depot: Spot, network: RoadNetwork,
-                 rng: random.Random, zone: ZoneInfo, start: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        profile: KindProfile,
+        depot: Spot,
+        network: RoadNetwork,
+        rng: random.Random,
+        zone: ZoneInfo,
+        start: datetime,
+    ) -> None:
         self.name, self.profile, self.depot = name, profile, depot
         self.network, self.rng, self.zone = network, rng, zone
         self.legs: deque[Leg] = deque()
@@ -106,11 +115,13 @@ class Agenda:
         elif weekday == 6 and rng.random() < 0.35:
             place = rng.choice(self._reachable(person.home.place, towns_only=False)[:12])
             visit = self._spot_in(place, f"{self.name}/visit-{day.isoformat()}", charger=False)
-            self._round_trip(self._at(day, rng.uniform(810, 930)), visit, "visit", rng.uniform(120, 240),
-                             home=person.home)
+            self._round_trip(
+                self._at(day, rng.uniform(810, 930)), visit, "visit", rng.uniform(120, 240), home=person.home
+            )
 
-    def _round_trip(self, depart_at: datetime, destination: Spot, purpose: str, stay_minutes: float, *,
-                    home: Spot) -> None:
+    def _round_trip(
+        self, depart_at: datetime, destination: Spot, purpose: str, stay_minutes: float, *, home: Spot
+    ) -> None:
         self.legs.append(Leg(depart_at, destination, purpose))
         self.legs.append(Leg(depart_at + _minutes(stay_minutes), home, "home"))
 
@@ -126,8 +137,12 @@ class Agenda:
         shop_place = towns[0]
         workdays = rng.choice((frozenset(range(5)), frozenset(range(4)), frozenset({0, 1, 3})))
         self.participant = Participant(
-            home=home, activity=activity, shop=self._spot_in(shop_place, f"{label}/shop", charger=False),
-            workdays=workdays, leave_minute=rng.randint(390, 525), activity_minutes=rng.randint(240, 570),
+            home=home,
+            activity=activity,
+            shop=self._spot_in(shop_place, f"{label}/shop", charger=False),
+            workdays=workdays,
+            leave_minute=rng.randint(390, 525),
+            activity_minutes=rng.randint(240, 570),
         )
         self.loan_ends_on = day + timedelta(days=rng.randint(7, 60))
         return self.participant
@@ -136,8 +151,11 @@ class Agenda:
         """Places within this kind's trip range of `origin`, nearest first; never empty."""
         limit_m = self.profile.max_trip_km * 1000 * 0.85
         distances = self.network.road_distances_m(origin)
-        names = [name for name, metres in sorted(distances.items(), key=lambda item: item[1])
-                 if metres <= limit_m and (not towns_only or self.network.places[name].town)]
+        names = [
+            name
+            for name, metres in sorted(distances.items(), key=lambda item: item[1])
+            if metres <= limit_m and (not towns_only or self.network.places[name].town)
+        ]
         return names or [origin]
 
     def _spot_in(self, place_name: str, name: str, *, charger: bool) -> Spot:
@@ -145,6 +163,7 @@ class Agenda:
         place = self.network.places[place_name]
         distance = self.rng.uniform(0.15, 0.7) * place.radius_m
         bearing = self.rng.uniform(0, 2 * math.pi)
-        lat, lon = offset((place.lat, place.lon), east_m=distance * math.sin(bearing),
-                          north_m=distance * math.cos(bearing))
+        lat, lon = offset(
+            (place.lat, place.lon), east_m=distance * math.sin(bearing), north_m=distance * math.cos(bearing)
+        )
         return Spot(name, lat, lon, place_name, charger=charger)

@@ -29,10 +29,12 @@ log = logging.getLogger("device_sim.desk")
 
 LICENCE = {"car": "B", "ecar": "B", "scooter": "AM"}  # an e-bike needs none
 DEPOSIT_CENTS = {"car": 30000, "ecar": 30000, "scooter": 15000, "ebike": 10000}
-CHECKLIST = {"car": {"keys": True, "documents": True, "insurance_card": True},
-             "ecar": {"keys": True, "charger": True, "documents": True, "insurance_card": True},
-             "scooter": {"keys": True, "helmet": True, "lock": True, "documents": True, "insurance_card": True},
-             "ebike": {"keys": True, "helmet": True, "lock": True, "charger": True}}
+CHECKLIST = {
+    "car": {"keys": True, "documents": True, "insurance_card": True},
+    "ecar": {"keys": True, "charger": True, "documents": True, "insurance_card": True},
+    "scooter": {"keys": True, "helmet": True, "lock": True, "documents": True, "insurance_card": True},
+    "ebike": {"keys": True, "helmet": True, "lock": True, "charger": True},
+}
 FIRST_NAMES = ("Camille", "Nadia", "Julien", "Sofiane", "Léa", "Mathis", "Inès", "Thomas", "Aïcha", "Hugo")
 LAST_NAMES = ("Duprat", "Lafitte", "Bordes", "Dufau", "Labat", "Lacoste", "Darrigade", "Castets", "Pémartin")
 RETURN_HOUR = time(12, 0)  # the simulated participants bring vehicles back in the morning
@@ -45,8 +47,7 @@ class DeskError(Exception):
 class LoanDesk:
     """The demo coordinator, at the API of `base_url`."""
 
-    def __init__(self, base_url: str, *, username: str, password: str, zone: ZoneInfo,
-                 timeout_s: float = 10.0) -> None:
+    def __init__(self, base_url: str, *, username: str, password: str, zone: ZoneInfo, timeout_s: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.username, self.password, self.zone = username, password, zone
         self.timeout_s = timeout_s
@@ -55,8 +56,9 @@ class LoanDesk:
         self._people = 0
 
     # --- what the simulator tells the desk ---------------------------------------------
-    def lend(self, tracker_id: str, *, starts_at: datetime, ends_on: date, odometer_km: float,
-             energy_pct: float | None) -> int | None:
+    def lend(
+        self, tracker_id: str, *, starts_at: datetime, ends_on: date, odometer_km: float, energy_pct: float | None
+    ) -> int | None:
         """A participant takes the vehicle: its loan, from request to check-out; the loan id."""
         try:
             vehicle = self._vehicle(tracker_id)
@@ -64,14 +66,27 @@ class LoanDesk:
                 return None  # already lent (a restarted demo): nothing to do
             ends_at = datetime.combine(ends_on, RETURN_HOUR, tzinfo=self.zone)
             participant = self._participant(vehicle["kind"], starts_at)
-            loan = self._call("POST", "/api/v1/bookings", {
-                "participant_id": participant, "vehicle_id": vehicle["id"],
-                "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
+            loan = self._call(
+                "POST",
+                "/api/v1/bookings",
+                {
+                    "participant_id": participant,
+                    "vehicle_id": vehicle["id"],
+                    "starts_at": starts_at.isoformat(),
+                    "ends_at": ends_at.isoformat(),
+                },
+            )
             self._call("POST", f"/api/v1/bookings/{loan['id']}/validate", {})
-            self._call("POST", f"/api/v1/bookings/{loan['id']}/deposit",
-                       {"amount_cents": DEPOSIT_CENTS[vehicle["kind"]], "method": "cheque"})
-            self._call("POST", f"/api/v1/bookings/{loan['id']}/checkout",
-                       self._inspection(vehicle["kind"], odometer_km, energy_pct))
+            self._call(
+                "POST",
+                f"/api/v1/bookings/{loan['id']}/deposit",
+                {"amount_cents": DEPOSIT_CENTS[vehicle["kind"]], "method": "cheque"},
+            )
+            self._call(
+                "POST",
+                f"/api/v1/bookings/{loan['id']}/checkout",
+                self._inspection(vehicle["kind"], odometer_km, energy_pct),
+            )
         except DeskError as error:
             log.warning("desk: %s not lent: %s", tracker_id, error)
             return None
@@ -85,8 +100,11 @@ class LoanDesk:
             loan_id = self._active_loan(vehicle["id"])
             if loan_id is None:
                 return None
-            self._call("POST", f"/api/v1/bookings/{loan_id}/checkin",
-                       self._inspection(vehicle["kind"], odometer_km, energy_pct))
+            self._call(
+                "POST",
+                f"/api/v1/bookings/{loan_id}/checkin",
+                self._inspection(vehicle["kind"], odometer_km, energy_pct),
+            )
         except DeskError as error:
             log.warning("desk: %s not checked in: %s", tracker_id, error)
             return None
@@ -96,8 +114,11 @@ class LoanDesk:
     # --- the API -----------------------------------------------------------------------
     def _vehicle(self, tracker_id: str) -> dict:
         if not self._vehicles:
-            self._vehicles = {vehicle["tracker_id"]: vehicle for vehicle in self._call("GET", "/api/v1/vehicles")
-                              if vehicle["tracker_id"]}
+            self._vehicles = {
+                vehicle["tracker_id"]: vehicle
+                for vehicle in self._call("GET", "/api/v1/vehicles")
+                if vehicle["tracker_id"]
+            }
         if tracker_id not in self._vehicles:
             raise DeskError(f"no vehicle has the tracker {tracker_id}")
         return self._vehicles[tracker_id]
@@ -109,27 +130,47 @@ class LoanDesk:
 
     def _participant(self, kind: str, on: datetime) -> int:
         self._people += 1
-        licences = [{"category": LICENCE[kind],
-                     "checked_on": (local_today(on, self.zone) - timedelta(days=30)).isoformat()}
-                    ] if kind in LICENCE else []
-        return self._call("POST", "/api/v1/participants", {
-            "first_name": FIRST_NAMES[self._people % len(FIRST_NAMES)],
-            "last_name": f"{LAST_NAMES[self._people % len(LAST_NAMES)]} (démo {self._people})",
-            "purpose": "job", "licences": licences,
-            "notes": "Personne fictive créée par le simulateur de démonstration."})["id"]
+        licences = (
+            [{"category": LICENCE[kind], "checked_on": (local_today(on, self.zone) - timedelta(days=30)).isoformat()}]
+            if kind in LICENCE
+            else []
+        )
+        return self._call(
+            "POST",
+            "/api/v1/participants",
+            {
+                "first_name": FIRST_NAMES[self._people % len(FIRST_NAMES)],
+                "last_name": f"{LAST_NAMES[self._people % len(LAST_NAMES)]} (démo {self._people})",
+                "purpose": "job",
+                "licences": licences,
+                "notes": "Personne fictive créée par le simulateur de démonstration.",
+            },
+        )["id"]
 
     @staticmethod
     def _inspection(kind: str, odometer_km: float, energy_pct: float | None) -> dict:
-        return {"odometer_km": round(odometer_km, 1), "energy_pct": None if energy_pct is None else round(energy_pct),
-                "checklist": CHECKLIST[kind], "participant_signed": True, "staff_signed": True}
+        return {
+            "odometer_km": round(odometer_km, 1),
+            "energy_pct": None if energy_pct is None else round(energy_pct),
+            "checklist": CHECKLIST[kind],
+            "participant_signed": True,
+            "staff_signed": True,
+        }
 
-    def _call(self, method: str, path: str, body: dict | None = None, *, params: dict | None = None,
-              retry: bool = True):
+    def _call(
+        self, method: str, path: str, body: dict | None = None, *, params: dict | None = None, retry: bool = True
+    ):
         if self._token is None:
             self._token = self._sign_in()
         try:
-            response = httpx.request(method, self.base_url + path, json=body, params=params, timeout=self.timeout_s,
-                                     headers={"Authorization": f"Bearer {self._token}"})
+            response = httpx.request(
+                method,
+                self.base_url + path,
+                json=body,
+                params=params,
+                timeout=self.timeout_s,
+                headers={"Authorization": f"Bearer {self._token}"},
+            )
         except httpx.HTTPError as error:
             raise DeskError(f"{method} {path}: {error}") from None
         if response.status_code == 401 and retry:  # the token expired: sign in again, once
@@ -141,8 +182,11 @@ class LoanDesk:
 
     def _sign_in(self) -> str:
         try:
-            response = httpx.post(self.base_url + "/api/v1/auth/token", timeout=self.timeout_s,
-                                  data={"username": self.username, "password": self.password})
+            response = httpx.post(
+                self.base_url + "/api/v1/auth/token",
+                timeout=self.timeout_s,
+                data={"username": self.username, "password": self.password},
+            )
         except httpx.HTTPError as error:
             raise DeskError(f"sign-in as {self.username}: {error}") from None
         if not response.is_success:

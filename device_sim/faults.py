@@ -67,8 +67,7 @@ class FaultInjector:
             return [Message(tracker_id, reading), Message(tracker_id, dict(reading), fault)]
         if fault == "unknown_tracker":
             ghost = self.rng.choice(GHOST_IDS)
-            return [Message(tracker_id, reading),
-                    Message(ghost, dict(reading), fault, via_service=True)]
+            return [Message(tracker_id, reading), Message(ghost, dict(reading), fault, via_service=True)]
         if fault == "gps_jump":
             return [Message(tracker_id, self._jump(reading), fault)]
         if fault == "clock_skew":
@@ -90,8 +89,11 @@ class FaultInjector:
         if self.rng.random() < 0.3:
             return dict(reading, lat=0.0, lon=0.0)
         north, east = self.rng.uniform(2.0, 5.0), self.rng.uniform(-4.0, 4.0)
-        return dict(reading, lat=round(reading["lat"] + north * self.rng.choice((-1, 1)), 6),
-                    lon=round(reading["lon"] + east, 6))
+        return dict(
+            reading,
+            lat=round(reading["lat"] + north * self.rng.choice((-1, 1)), 6),
+            lon=round(reading["lon"] + east, 6),
+        )
 
     def _skew(self, reading: dict) -> dict:
         fix_time = datetime.fromisoformat(reading["ts"])

@@ -25,18 +25,39 @@ class KindProfile:
 
 
 PROFILES: dict[str, KindProfile] = {
-    "car": KindProfile(max_speed_kmh=90.0, rural_speed_kmh=80.0, urban_speed_kmh=45.0,
-                       acceleration_ms2=1.8, max_trip_km=45.0, fuel_pct_per_km=6.0 / 45,
-                       battery_pct_per_km=0.34, charge_pct_per_h=14.0,
-                       odometer_km_range=(25_000.0, 140_000.0)),
-    "scooter": KindProfile(max_speed_kmh=45.0, rural_speed_kmh=42.0, urban_speed_kmh=32.0,
-                           acceleration_ms2=1.2, max_trip_km=30.0, fuel_pct_per_km=2.5 / 7,
-                           battery_pct_per_km=1.2, charge_pct_per_h=25.0,
-                           odometer_km_range=(2_000.0, 25_000.0)),
-    "ebike": KindProfile(max_speed_kmh=25.0, rural_speed_kmh=22.0, urban_speed_kmh=17.0,
-                         acceleration_ms2=0.6, max_trip_km=13.0, fuel_pct_per_km=0.0,
-                         battery_pct_per_km=1.6, charge_pct_per_h=22.0,
-                         odometer_km_range=(300.0, 6_000.0)),
+    "car": KindProfile(
+        max_speed_kmh=90.0,
+        rural_speed_kmh=80.0,
+        urban_speed_kmh=45.0,
+        acceleration_ms2=1.8,
+        max_trip_km=45.0,
+        fuel_pct_per_km=6.0 / 45,
+        battery_pct_per_km=0.34,
+        charge_pct_per_h=14.0,
+        odometer_km_range=(25_000.0, 140_000.0),
+    ),
+    "scooter": KindProfile(
+        max_speed_kmh=45.0,
+        rural_speed_kmh=42.0,
+        urban_speed_kmh=32.0,
+        acceleration_ms2=1.2,
+        max_trip_km=30.0,
+        fuel_pct_per_km=2.5 / 7,
+        battery_pct_per_km=1.2,
+        charge_pct_per_h=25.0,
+        odometer_km_range=(2_000.0, 25_000.0),
+    ),
+    "ebike": KindProfile(
+        max_speed_kmh=25.0,
+        rural_speed_kmh=22.0,
+        urban_speed_kmh=17.0,
+        acceleration_ms2=0.6,
+        max_trip_km=13.0,
+        fuel_pct_per_km=0.0,
+        battery_pct_per_km=1.6,
+        charge_pct_per_h=22.0,
+        odometer_km_range=(300.0, 6_000.0),
+    ),
 }
 
 BRAKING_MS2 = 2.0

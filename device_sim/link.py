@@ -53,19 +53,27 @@ def encode(payload: dict | list[dict] | bytes) -> bytes:
 class Link:
     """A paho client (MQTT 5, QoS 1) with an explicit offline buffer."""
 
-    def __init__(self, username: str, password: str, *, options: LinkOptions,
-                 client_id: str | None = None, announce_status: bool = True,
-                 wall_clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        *,
+        options: LinkOptions,
+        client_id: str | None = None,
+        announce_status: bool = True,
+        wall_clock: Clock = system_clock,
+    ) -> None:
         self.username, self.options, self.wall_clock = username, options, wall_clock
         self.status_topic = f"fleet/{username}/status" if announce_status else None
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id or username,
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id or username, protocol=mqtt.MQTTv5)
         self.client.username_pw_set(username, password)
         if options.tls:
             self.client.tls_set(ca_certs=options.ca_file)
         # paho annotates the delays `int`, but takes fractions of a second as they are (tests use 0.1 s).
-        self.client.reconnect_delay_set(options.reconnect_min_delay_s,  # type: ignore[arg-type]
-                                        options.reconnect_max_delay_s)  # type: ignore[arg-type]
+        self.client.reconnect_delay_set(
+            options.reconnect_min_delay_s,  # type: ignore[arg-type]
+            options.reconnect_max_delay_s,  # type: ignore[arg-type]
+        )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish

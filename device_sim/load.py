@@ -63,9 +63,11 @@ class _Connection:
     """
 
     def __init__(self, settings: FleetSettings, number: int, *, v311: bool = False) -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                  protocol=mqtt.MQTTv311 if v311 else mqtt.MQTTv5,
-                                  client_id=f"device-sim-load-{os.getpid()}-{number}")
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            protocol=mqtt.MQTTv311 if v311 else mqtt.MQTTv5,
+            client_id=f"device-sim-load-{os.getpid()}-{number}",
+        )
         self.client.username_pw_set(SIMULATOR_LOGIN, simulator_password(settings))
         self.client.max_inflight_messages_set(0)  # the window below does the limiting
         self.client.on_connect = self._on_connect
@@ -117,8 +119,7 @@ class _VirtualTrackers:
         self.topics = [f"fleet/{prefix}{number:05d}/telemetry" for number in range(1, count + 1)]
         self.seq = [0] * count
         # Spread over the south of the Landes: 43.55–43.75 N, 1.40–1.10 W.
-        self.base = [(43.55 + 0.2 * ((n * 0.618034) % 1), -1.40 + 0.3 * ((n * 0.414214) % 1))
-                     for n in range(count)]
+        self.base = [(43.55 + 0.2 * ((n * 0.618034) % 1), -1.40 + 0.3 * ((n * 0.414214) % 1)) for n in range(count)]
         self._second, self._prefix = -1, ""
 
     def payload(self, index: int, wall: float) -> bytes:
@@ -129,17 +130,26 @@ class _VirtualTrackers:
         seq = self.seq[index]
         lat, lon = self.base[index]
         lon += (seq % 400) * 0.05 / (111.32 * math.cos(math.radians(lat)))  # 50 m per reading
-        return (f'{{"ts":"{self._prefix}.{int((wall - second) * 1e6):06d}Z","lat":{lat:.6f},'
-                f'"lon":{lon:.6f},"speed_kmh":18.0,"heading_deg":90,"alt_m":20,"acc_m":5,'
-                f'"odometer_km":{1000 + seq * 0.05:.3f},"ignition":true,"seq":{seq},'
-                f'"sent_at":{wall:.6f}}}').encode()
+        return (
+            f'{{"ts":"{self._prefix}.{int((wall - second) * 1e6):06d}Z","lat":{lat:.6f},'
+            f'"lon":{lon:.6f},"speed_kmh":18.0,"heading_deg":90,"alt_m":20,"acc_m":5,'
+            f'"odometer_km":{1000 + seq * 0.05:.3f},"ignition":true,"seq":{seq},'
+            f'"sent_at":{wall:.6f}}}'
+        ).encode()
 
 
 class _LoadRun:
     """The state of one run: connections, virtual trackers, counters."""
 
-    def __init__(self, links: list[_Connection], virtual: _VirtualTrackers, *, rate: float,
-                 duration: float, on_report: Callable[[LoadReport], None] | None) -> None:
+    def __init__(
+        self,
+        links: list[_Connection],
+        virtual: _VirtualTrackers,
+        *,
+        rate: float,
+        duration: float,
+        on_report: Callable[[LoadReport], None] | None,
+    ) -> None:
         self.links, self.virtual, self.rate, self.duration = links, virtual, rate, duration
         self.on_report = on_report
         self.sent = 0
@@ -150,11 +160,16 @@ class _LoadRun:
     def report(self, *, final: bool) -> LoadReport:
         elapsed = self.publishing_s if final else time.perf_counter() - self.started
         result = LoadReport(
-            trackers=len(self.virtual.topics), target_rate=self.rate, duration_s=self.duration,
-            elapsed_s=round(elapsed, 3), published=self.sent,
+            trackers=len(self.virtual.topics),
+            target_rate=self.rate,
+            duration_s=self.duration,
+            elapsed_s=round(elapsed, 3),
+            published=self.sent,
             acknowledged=sum(link.acknowledged for link in self.links),
-            rejected=sum(link.rejected for link in self.links), final=final,
-            drain_s=round(self.drain_s, 3), error=self.error,
+            rejected=sum(link.rejected for link in self.links),
+            final=final,
+            drain_s=round(self.drain_s, 3),
+            error=self.error,
         )
         if self.on_report:
             self.on_report(result)
@@ -204,11 +219,21 @@ class _LoadRun:
         self.drain_s = time.perf_counter() - end_of_publishing
 
 
-def run_load(settings: FleetSettings, *, trackers: int, rate: float, duration: float,
-             tracker_prefix: str = "load-", connections: int = 1, report_interval_s: float = 5.0,
-             on_report: Callable[[LoadReport], None] | None = None, drain_timeout_s: float = 15.0,
-             stop: threading.Event | None = None, stop_drain_s: float = 5.0,
-             mqtt_v311: bool = False) -> LoadReport:
+def run_load(
+    settings: FleetSettings,
+    *,
+    trackers: int,
+    rate: float,
+    duration: float,
+    tracker_prefix: str = "load-",
+    connections: int = 1,
+    report_interval_s: float = 5.0,
+    on_report: Callable[[LoadReport], None] | None = None,
+    drain_timeout_s: float = 15.0,
+    stop: threading.Event | None = None,
+    stop_drain_s: float = 5.0,
+    mqtt_v311: bool = False,
+) -> LoadReport:
     """Publish `rate` readings/s for `duration` s as `trackers` virtual trackers; report
     (`mqtt_v311`: MQTT 3.1.1, for NATS 2.9's MQTT listener).
 
@@ -220,8 +245,7 @@ def run_load(settings: FleetSettings, *, trackers: int, rate: float, duration: f
     if trackers < 1 or rate <= 0 or duration <= 0 or connections < 1:
         raise ValueError("trackers, rate, duration and connections must be positive")
     links = [_Connection(settings, number, v311=mqtt_v311) for number in range(connections)]
-    run = _LoadRun(links, _VirtualTrackers(trackers, tracker_prefix), rate=rate, duration=duration,
-                   on_report=on_report)
+    run = _LoadRun(links, _VirtualTrackers(trackers, tracker_prefix), rate=rate, duration=duration, on_report=on_report)
     stop = stop or threading.Event()
     try:
         for link in links:

@@ -19,22 +19,28 @@ from fleetbase.seed_data import VehicleSeed, fleet
 class FleetModel:
     """Every simulated vehicle, keyed by tracker id."""
 
-    def __init__(self, vehicles: Iterable[VehicleSeed], *, start: datetime, seed: int | str,
-                 zone: ZoneInfo, config: ModelConfig = ModelConfig(),
-                 network: RoadNetwork | None = None) -> None:
+    def __init__(
+        self,
+        vehicles: Iterable[VehicleSeed],
+        *,
+        start: datetime,
+        seed: int | str,
+        zone: ZoneInfo,
+        config: ModelConfig = ModelConfig(),
+        network: RoadNetwork | None = None,
+    ) -> None:
         if start.tzinfo is None:
             raise ValueError("start must be an aware datetime")
         self.vehicles = {
-            vehicle.tracker_id: VehicleModel(vehicle, start=start, seed=seed, zone=zone,
-                                             config=config, network=network)
+            vehicle.tracker_id: VehicleModel(vehicle, start=start, seed=seed, zone=zone, config=config, network=network)
             for vehicle in vehicles
         }
 
     def advance(self, until: datetime) -> list[tuple[str, Reading]]:
         """Every reading of every vehicle up to `until`, as (tracker id, reading) pairs."""
-        return [(tracker_id, reading)
-                for tracker_id, vehicle in self.vehicles.items()
-                for reading in vehicle.advance(until)]
+        return [
+            (tracker_id, reading) for tracker_id, vehicle in self.vehicles.items() for reading in vehicle.advance(until)
+        ]
 
     def moving_count(self) -> int:
         """How many vehicles had the ignition on at their last reading."""

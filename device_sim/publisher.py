@@ -24,30 +24,46 @@ from fleetbase.passwords import demo_tracker_password
 def link_options(settings: SimulatorSettings) -> LinkOptions:
     """Connection options of every link, from the settings."""
     return LinkOptions(
-        host=settings.mqtt_host, port=settings.mqtt_port, keepalive_s=settings.sim_keepalive_s,
+        host=settings.mqtt_host,
+        port=settings.mqtt_port,
+        keepalive_s=settings.sim_keepalive_s,
         reconnect_min_delay_s=settings.sim_reconnect_min_delay_s,
         reconnect_max_delay_s=settings.sim_reconnect_max_delay_s,
-        buffer_limit=settings.sim_buffer_limit, batch_max=settings.sim_batch_max,
-        tls=settings.mqtt_tls, ca_file=settings.mqtt_ca_file,
+        buffer_limit=settings.sim_buffer_limit,
+        batch_max=settings.sim_batch_max,
+        tls=settings.mqtt_tls,
+        ca_file=settings.mqtt_ca_file,
     )
 
 
 class FleetPublisher:
     """Publishes the readings of many trackers, each through its own MQTT login."""
 
-    def __init__(self, settings: SimulatorSettings, tracker_ids: Iterable[str], *,
-                 rng: random.Random, wall_clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        settings: SimulatorSettings,
+        tracker_ids: Iterable[str],
+        *,
+        rng: random.Random,
+        wall_clock: Clock = system_clock,
+    ) -> None:
         options = link_options(settings)
         demo_password = settings.demo_password.get_secret_value()
         self.links = {
-            tracker_id: Link(tracker_id, demo_tracker_password(demo_password, tracker_id),
-                             options=options, wall_clock=wall_clock)
+            tracker_id: Link(
+                tracker_id, demo_tracker_password(demo_password, tracker_id), options=options, wall_clock=wall_clock
+            )
             for tracker_id in tracker_ids
         }
         self.service: Link | None = None
         if "unknown_tracker" in settings.enabled_faults:
-            self.service = Link(SIMULATOR_LOGIN, simulator_password(settings), options=options,
-                                client_id="device-sim-faults", announce_status=False)
+            self.service = Link(
+                SIMULATOR_LOGIN,
+                simulator_password(settings),
+                options=options,
+                client_id="device-sim-faults",
+                announce_status=False,
+            )
         self.injector = FaultInjector(settings.enabled_faults, rate=settings.sim_fault_rate, rng=rng)
         self.faults: Counter[str] = Counter()
         self.readings = 0

@@ -34,9 +34,13 @@ class Reading:
     def to_json(self) -> dict:
         """The payload object; absent energy levels are left out, as the contract allows."""
         payload = {
-            "ts": rfc3339(self.ts), "lat": round(self.lat, 6), "lon": round(self.lon, 6),
-            "speed_kmh": round(self.speed_kmh, 1), "heading_deg": round(self.heading_deg) % 360,
-            "alt_m": round(self.alt_m), "acc_m": round(self.acc_m),
+            "ts": rfc3339(self.ts),
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "speed_kmh": round(self.speed_kmh, 1),
+            "heading_deg": round(self.heading_deg) % 360,
+            "alt_m": round(self.alt_m),
+            "acc_m": round(self.acc_m),
             "odometer_km": round(self.odometer_km, 3),
         }
         if self.battery_pct is not None:

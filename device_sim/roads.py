@@ -73,8 +73,7 @@ class Route:
 class RoadNetwork:
     """The graph of places and roads, with shortest paths and bent road shapes."""
 
-    def __init__(self, places: tuple[Place, ...] = PLACES,
-                 roads: tuple[tuple[str, str], ...] = ROADS) -> None:
+    def __init__(self, places: tuple[Place, ...] = PLACES, roads: tuple[tuple[str, str], ...] = ROADS) -> None:
         self.places = {place.name: place for place in places}
         self._shapes: dict[tuple[str, str], tuple[list[LatLon], list[float]]] = {}
         self._neighbours: dict[str, list[tuple[str, float]]] = {name: [] for name in self.places}
@@ -135,8 +134,9 @@ class RoadNetwork:
         for piece, piece_lengths in (
             _street(origin.point, (first.lat, first.lon), key=origin.name),
             *(self._shape(a, b) for a, b in zip(places, places[1:])),
-            _street((self.places[places[-1]].lat, self.places[places[-1]].lon),
-                    destination.point, key=destination.name),
+            _street(
+                (self.places[places[-1]].lat, self.places[places[-1]].lon), destination.point, key=destination.name
+            ),
         ):
             if not piece_lengths:
                 continue
@@ -159,8 +159,17 @@ def _street(start: LatLon, end: LatLon, *, key: str) -> tuple[list[LatLon], list
     east, north = _flat_vector(start, end)
     if math.hypot(east, north) < 5.0:
         return [start], []
-    points = bent_line(start, end, key=f"street|{key}", spacing_m=50.0, bend=0.08, max_bend_m=120.0,
-                       curve_m=15.0, curve_wavelength_m=(200.0, 400.0), kink_m=3.0)
+    points = bent_line(
+        start,
+        end,
+        key=f"street|{key}",
+        spacing_m=50.0,
+        bend=0.08,
+        max_bend_m=120.0,
+        curve_m=15.0,
+        curve_wavelength_m=(200.0, 400.0),
+        kink_m=3.0,
+    )
     return points, [distance_m(p, q) for p, q in zip(points, points[1:])]
 
 
@@ -169,8 +178,7 @@ def _midpoint(a: LatLon, b: LatLon) -> LatLon:
 
 
 def _built_up(point: LatLon, places: list[Place]) -> bool:
-    return any(math.hypot(*_flat_vector(point, (place.lat, place.lon))) <= place.radius_m
-               for place in places)
+    return any(math.hypot(*_flat_vector(point, (place.lat, place.lon))) <= place.radius_m for place in places)
 
 
 @lru_cache(maxsize=4096)

@@ -31,10 +31,12 @@ class FleetRunner:
         if self.seed is None:  # logged at start, so that the run can be repeated
             self.seed = random.SystemRandom().randrange(2**31)
         start = settings.sim_start or default_start(wall_clock(), settings.sim_time_factor)
-        config = ModelConfig(moving_interval_s=settings.sim_moving_interval_s,
-                             parked_interval_s=settings.sim_parked_interval_s)
-        self.model = FleetModel(demo_vehicles(settings.tracker_ids), start=start, seed=self.seed,
-                                zone=settings.zone, config=config)
+        config = ModelConfig(
+            moving_interval_s=settings.sim_moving_interval_s, parked_interval_s=settings.sim_parked_interval_s
+        )
+        self.model = FleetModel(
+            demo_vehicles(settings.tracker_ids), start=start, seed=self.seed, zone=settings.zone, config=config
+        )
         resume_at = settings.sim_resume_at
         if resume_at is not None:  # an earlier run published the readings up to then, and told the desk
             if resume_at < start:
@@ -42,21 +44,31 @@ class FleetRunner:
             self.model.advance(resume_at)
             start = resume_at
         self.clock = SimulatedClock(start=start, factor=settings.sim_time_factor, wall=wall_clock)
-        self.publisher = FleetPublisher(settings, self.model.vehicles, wall_clock=wall_clock,
-                                        rng=random.Random(f"{self.seed}:faults"))
+        self.publisher = FleetPublisher(
+            settings, self.model.vehicles, wall_clock=wall_clock, rng=random.Random(f"{self.seed}:faults")
+        )
         self.simulated_now: datetime = start
         self.desk: LoanDesk | None = None
         if settings.sim_desk_url:
-            self.desk = LoanDesk(settings.sim_desk_url, username=settings.sim_desk_username,
-                                 password=settings.demo_password.get_secret_value(), zone=settings.zone)
+            self.desk = LoanDesk(
+                settings.sim_desk_url,
+                username=settings.sim_desk_username,
+                password=settings.demo_password.get_secret_value(),
+                zone=settings.zone,
+            )
             for vehicle in self.model.vehicles.values():
                 vehicle.on_loan_change = self._tell_desk
 
     def start(self) -> None:
         """Book the loans already running (demo desk), then connect every tracker (in the background)."""
-        log.info("simulating %d trackers from %s, time x%g, seed %d, broker %s",
-                 len(self.model.vehicles), self.simulated_now.isoformat(), self.settings.sim_time_factor,
-                 self.seed, self.settings.mqtt_url)
+        log.info(
+            "simulating %d trackers from %s, time x%g, seed %d, broker %s",
+            len(self.model.vehicles),
+            self.simulated_now.isoformat(),
+            self.settings.sim_time_factor,
+            self.seed,
+            self.settings.mqtt_url,
+        )
         if self.desk is not None:
             for vehicle in self.model.vehicles.values():
                 self._tell_desk(vehicle, "lend" if vehicle.lent else "return", self.simulated_now)
@@ -67,8 +79,13 @@ class FleetRunner:
             return
         energy = vehicle.battery_pct if vehicle.battery_pct is not None else vehicle.fuel_pct
         if change == "lend":
-            self.desk.lend(vehicle.tracker_id, starts_at=at, ends_on=vehicle.agenda.loan_ends_on,
-                           odometer_km=vehicle.odometer_km, energy_pct=energy)
+            self.desk.lend(
+                vehicle.tracker_id,
+                starts_at=at,
+                ends_on=vehicle.agenda.loan_ends_on,
+                odometer_km=vehicle.odometer_km,
+                energy_pct=energy,
+            )
         else:
             self.desk.take_back(vehicle.tracker_id, odometer_km=vehicle.odometer_km, energy_pct=energy)
 
@@ -83,10 +100,12 @@ class FleetRunner:
     def status_line(self) -> str:
         totals = self.publisher.totals()
         faults = ", ".join(f"{name} {count}" for name, count in sorted(self.publisher.faults.items()))
-        return (f"sim {self.simulated_now:%Y-%m-%d %H:%M:%S}Z | {self.publisher.online_count()}/"
-                f"{len(self.model.vehicles)} online, {self.model.moving_count()} moving | readings "
-                f"{self.publisher.readings}, messages {totals['published']}, acked {totals['acknowledged']}, "
-                f"kept offline {totals['kept_offline']}" + (f" | faults: {faults}" if faults else ""))
+        return (
+            f"sim {self.simulated_now:%Y-%m-%d %H:%M:%S}Z | {self.publisher.online_count()}/"
+            f"{len(self.model.vehicles)} online, {self.model.moving_count()} moving | readings "
+            f"{self.publisher.readings}, messages {totals['published']}, acked {totals['acknowledged']}, "
+            f"kept offline {totals['kept_offline']}" + (f" | faults: {faults}" if faults else "")
+        )
 
     def close(self) -> None:
         self.publisher.close(timeout=self.settings.sim_stop_grace_s / 2)

@@ -50,17 +50,33 @@ def bearing_deg(a: LatLon, b: LatLon) -> float:
 class VehicleModel:
     """The simulated vehicle behind one tracker; pure, time comes in as arguments."""
 
-    def __init__(self, vehicle: VehicleSeed, *, start: datetime, seed: int | str, zone: ZoneInfo,
-                 config: ModelConfig = ModelConfig(), network: RoadNetwork | None = None,
-                 fuel_pct: float | None = None, battery_pct: float | None = None) -> None:
+    def __init__(
+        self,
+        vehicle: VehicleSeed,
+        *,
+        start: datetime,
+        seed: int | str,
+        zone: ZoneInfo,
+        config: ModelConfig = ModelConfig(),
+        network: RoadNetwork | None = None,
+        fuel_pct: float | None = None,
+        battery_pct: float | None = None,
+    ) -> None:
         self.tracker_id, self.kind = vehicle.tracker_id, vehicle.kind
         self.profile = profile_for(vehicle.kind)
         self.config, self.network = config, network or default_network()
         self.rng = random.Random(f"{seed}:{vehicle.tracker_id}")
         site = next(site for site in SITES if site.code == vehicle.site_code)
         depot = Spot(f"depot-{site.code}", site.lat, site.lon, DEPOT_PLACE[site.code], charger=True)
-        self.agenda = Agenda(name=vehicle.tracker_id, profile=self.profile, depot=depot,
-                             network=self.network, rng=self.rng, zone=zone, start=start)
+        self.agenda = Agenda(
+            name=vehicle.tracker_id,
+            profile=self.profile,
+            depot=depot,
+            network=self.network,
+            rng=self.rng,
+            zone=zone,
+            start=start,
+        )
         electric = vehicle.energy == "electric"
         self.now = start
         self.spot = self.agenda.start_spot
@@ -140,8 +156,9 @@ class VehicleModel:
             cruise = (profile.urban_speed_kmh if urban else profile.rural_speed_kmh) * pace
             stopping_speed = math.sqrt(2 * BRAKING_MS2 * remaining)  # to stop at the destination
             target = min((cruise + rng.gauss(0, 1.5)) / 3.6, max_speed, stopping_speed)
-            new_speed = min(max(target, speed - BRAKING_MS2 * interval, 0.5),
-                            speed + profile.acceleration_ms2 * interval, max_speed)
+            new_speed = min(
+                max(target, speed - BRAKING_MS2 * interval, 0.5), speed + profile.acceleration_ms2 * interval, max_speed
+            )
             mean_speed = (speed + new_speed) / 2
             seconds, step = interval, mean_speed * interval
             if step >= remaining:  # arrives within this interval
@@ -151,8 +168,13 @@ class VehicleModel:
             speed, self.speed_kmh = new_speed, new_speed * 3.6
             self.ignition = travelled < route.length_m
             yield self._reading()
-            if (self.fuel_pct is not None and self.fuel_pct < REFUEL_BELOW_PCT and not refuelled
-                    and urban and self.ignition):
+            if (
+                self.fuel_pct is not None
+                and self.fuel_pct < REFUEL_BELOW_PCT
+                and not refuelled
+                and urban
+                and self.ignition
+            ):
                 yield from self._refuel()
                 speed, refuelled = 0.0, True
 
@@ -185,11 +207,19 @@ class VehicleModel:
         accuracy = round(rng.uniform(3, 8) if self.ignition else rng.uniform(5, 15))
         error = min(abs(rng.gauss(0, accuracy / 2)), 0.95 * accuracy)  # within the stated accuracy
         direction = rng.uniform(0, 2 * math.pi)
-        lat, lon = offset(self.position, east_m=error * math.sin(direction),
-                          north_m=error * math.cos(direction))
+        lat, lon = offset(self.position, east_m=error * math.sin(direction), north_m=error * math.cos(direction))
         self.seq += 1
         return Reading(
-            ts=self.now, lat=lat, lon=lon, speed_kmh=self.speed_kmh, heading_deg=self.heading_deg,
-            alt_m=altitude_m(lat, lon) + rng.uniform(-2, 2), acc_m=accuracy, odometer_km=self.odometer_km,
-            battery_pct=self.battery_pct, fuel_pct=self.fuel_pct, ignition=self.ignition, seq=self.seq,
+            ts=self.now,
+            lat=lat,
+            lon=lon,
+            speed_kmh=self.speed_kmh,
+            heading_deg=self.heading_deg,
+            alt_m=altitude_m(lat, lon) + rng.uniform(-2, 2),
+            acc_m=accuracy,
+            odometer_km=self.odometer_km,
+            battery_pct=self.battery_pct,
+            fuel_pct=self.fuel_pct,
+            ignition=self.ignition,
+            seq=self.seq,
         )

@@ -56,8 +56,9 @@ def broker_pid(pid_file: Path, *, password_file: Path) -> int | None:
         return None
     config = _mosquitto_config(pid)
     if config is None or _password_file_of(config) != password_file.resolve():
-        log.warning("pid %s in %s is not the broker reading %s (stale pid file?): not signalled",
-                    pid, pid_file, password_file)
+        log.warning(
+            "pid %s in %s is not the broker reading %s (stale pid file?): not signalled", pid, pid_file, password_file
+        )
         return None
     return pid
 

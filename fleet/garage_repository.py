@@ -27,12 +27,25 @@ def update_contact(conn: Conn, garage_id: int, *, changes: dict[str, Any]) -> bo
     return update_columns(conn, "garages", garage_id, changes, allowed=CONTACT_COLUMNS).rowcount == 1
 
 
-def set_webhook(conn: Conn, garage_id: int, *, url: str | None, secret: str | None,
-                now: datetime, user_id: int) -> bool:
+def set_webhook(
+    conn: Conn, garage_id: int, *, url: str | None, secret: str | None, now: datetime, user_id: int
+) -> bool:
     """Point the garage's notices at `url`, signed with `secret` (both None: e-mail only); audited."""
-    updated = conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s WHERE id = %(id)s",
-                           {"id": garage_id, "url": url, "secret": secret}).rowcount == 1
+    updated = (
+        conn.execute(
+            "UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s WHERE id = %(id)s",
+            {"id": garage_id, "url": url, "secret": secret},
+        ).rowcount
+        == 1
+    )
     if updated:
-        audit.record(conn, user_id=user_id, action="webhook_set" if url else "webhook_removed",
-                     subject_type="garage", subject_id=garage_id, details={"url": url}, now=now)
+        audit.record(
+            conn,
+            user_id=user_id,
+            action="webhook_set" if url else "webhook_removed",
+            subject_type="garage",
+            subject_id=garage_id,
+            details={"url": url},
+            now=now,
+        )
     return updated

@@ -21,13 +21,27 @@ def two_letter_tid(tracker_id: str) -> str:
     return "".join(characters[-2:]).upper() or "FL"
 
 
-def app_configuration(*, tracker_id: str, password: str, host: str, port: int, tls: bool,
-                      encryption_key: str | None = None) -> dict[str, Any]:
+def app_configuration(
+    *, tracker_id: str, password: str, host: str, port: int, tls: bool, encryption_key: str | None = None
+) -> dict[str, Any]:
     """The configuration object: MQTT mode (0), the tracker's login, QoS 1, nothing retained."""
-    configuration: dict[str, Any] = {"_type": "configuration", "mode": 0, "host": host, "port": port, "tls": tls,
-                     "auth": True, "username": tracker_id, "password": password, "deviceId": tracker_id,
-                     "clientId": tracker_id, "tid": two_letter_tid(tracker_id), "pub": True, "pubQos": 1,
-                     "pubRetain": False, "cleanSession": False}
+    configuration: dict[str, Any] = {
+        "_type": "configuration",
+        "mode": 0,
+        "host": host,
+        "port": port,
+        "tls": tls,
+        "auth": True,
+        "username": tracker_id,
+        "password": password,
+        "deviceId": tracker_id,
+        "clientId": tracker_id,
+        "tid": two_letter_tid(tracker_id),
+        "pub": True,
+        "pubQos": 1,
+        "pubRetain": False,
+        "cleanSession": False,
+    }
     if encryption_key:
         configuration["encryptionKey"] = encryption_key
     return configuration

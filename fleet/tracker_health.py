@@ -36,13 +36,25 @@ REASONS = {
     "disabled_tracker": "Balise désactivée",
     "processing_error": "Erreur de traitement (message conservé)",
 }
-COORDINATE_KEYS = {"lat", "lon", "latitude", "longitude", "alt", "alt_m", "lng", "speed_kmh", "vel", "heading_deg",
-                   "cog"}
+COORDINATE_KEYS = {
+    "lat",
+    "lon",
+    "latitude",
+    "longitude",
+    "alt",
+    "alt_m",
+    "lng",
+    "speed_kmh",
+    "vel",
+    "heading_deg",
+    "cog",
+}
 MASK = "masqué : véhicule en prêt"
 PAYLOAD_SHOWN = 4000
 # In the worker's detail text: `lat=43.65`, `lon: -1.2`, and any number precise enough to be a coordinate.
-COORDINATES_IN_TEXT = re.compile(r"\b(lat|lon|latitude|longitude|lng)\b\s*[=:]\s*-?\d+(\.\d+)?|-?\d+\.\d{3,}",
-                                 re.IGNORECASE)
+COORDINATES_IN_TEXT = re.compile(
+    r"\b(lat|lon|latitude|longitude|lng)\b\s*[=:]\s*-?\d+(\.\d+)?|-?\d+\.\d{3,}", re.IGNORECASE
+)
 
 
 def reason_text(reason: str) -> str:
@@ -63,8 +75,11 @@ def _readable(row: DictRow) -> DictRow:
     if row["lent"]:
         text = _masked(text)
         row["detail"] = COORDINATES_IN_TEXT.sub(lambda match: f"{match.group(1) or 'valeur'}=(masqué)", row["detail"])
-    return row | {"reason_text": reason_text(row["reason"]), "payload_text": text[:PAYLOAD_SHOWN],
-                  "payload_bytes": len(payload)}
+    return row | {
+        "reason_text": reason_text(row["reason"]),
+        "payload_text": text[:PAYLOAD_SHOWN],
+        "payload_bytes": len(payload),
+    }
 
 
 def _masked(text: str) -> str:

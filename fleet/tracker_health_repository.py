@@ -28,7 +28,9 @@ def tracker_health(conn: Conn, *, since: datetime) -> list[DictRow]:
         JOIN vehicles v ON v.id = t.vehicle_id
         LEFT JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id
         ORDER BY t.tracker_id
-        """, {"since": since}).fetchall()
+        """,
+        {"since": since},
+    ).fetchall()
 
 
 def dead_letters(conn: Conn, *, tracker_id: str | None, limit: int) -> list[DictRow]:
@@ -44,4 +46,6 @@ def dead_letters(conn: Conn, *, tracker_id: str | None, limit: int) -> list[Dict
         WHERE %(tracker_id)s::text IS NULL OR d.tracker_id = %(tracker_id)s
         ORDER BY d.received_at DESC, d.id DESC
         LIMIT %(limit)s
-        """, {"tracker_id": tracker_id, "limit": limit}).fetchall()
+        """,
+        {"tracker_id": tracker_id, "limit": limit},
+    ).fetchall()

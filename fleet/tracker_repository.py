@@ -9,8 +9,10 @@ from psycopg.rows import DictRow
 from fleetbase.db import Conn, one
 from fleetbase.integrity import refusals_as_errors
 
-COLUMNS = ("tracker_id, vehicle_id, enabled, created_at, disabled_at,"
-           " owntracks_key IS NOT NULL AS owntracks_encrypted, traccar_unique_id")
+COLUMNS = (
+    "tracker_id, vehicle_id, enabled, created_at, disabled_at,"
+    " owntracks_key IS NOT NULL AS owntracks_encrypted, traccar_unique_id"
+)
 CONSTRAINT_MESSAGES = {
     "trackers_pkey": "Ce tracker est déjà enregistré.",
     "trackers_vehicle_id_key": "Ce véhicule a déjà un tracker.",
@@ -32,23 +34,44 @@ def list_trackers_with_vehicles(conn: Conn) -> list[DictRow]:
         "SELECT t.tracker_id, t.vehicle_id, t.enabled, t.created_at, t.disabled_at, t.traccar_unique_id,"
         " t.owntracks_key IS NOT NULL AS owntracks_encrypted, v.label AS vehicle_label, s.last_seen_at"
         " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
-        " LEFT JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id ORDER BY t.tracker_id").fetchall()
+        " LEFT JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id ORDER BY t.tracker_id"
+    ).fetchall()
 
 
-def insert_tracker(conn: Conn, *, tracker_id: str, vehicle_id: int, mqtt_password_hash: str,
-                   http_token_sha256: bytes, mqtt_password_bcrypt: str | None = None, owntracks_key: str | None = None,
-                   traccar_unique_id: str | None = None, now: datetime) -> DictRow:
+def insert_tracker(
+    conn: Conn,
+    *,
+    tracker_id: str,
+    vehicle_id: int,
+    mqtt_password_hash: str,
+    http_token_sha256: bytes,
+    mqtt_password_bcrypt: str | None = None,
+    owntracks_key: str | None = None,
+    traccar_unique_id: str | None = None,
+    now: datetime,
+) -> DictRow:
     with refusals_as_errors(CONSTRAINT_MESSAGES):
-        return one(conn.execute(
-            "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, mqtt_password_bcrypt, http_token_sha256,"
-            " owntracks_key, traccar_unique_id, created_at)"
-            " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(bcrypt)s, %(http)s, %(owntracks_key)s, %(traccar)s,"
-            " %(now)s)"
-            f" RETURNING {COLUMNS}",
-            {"tracker_id": tracker_id, "vehicle_id": vehicle_id, "hash": mqtt_password_hash,
-             "bcrypt": mqtt_password_bcrypt, "http": http_token_sha256, "owntracks_key": owntracks_key,
-             "traccar": traccar_unique_id, "now": now},
-        ))
+        return one(
+            conn.execute(
+                "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash, mqtt_password_bcrypt, "
+                "http_token_sha256,"
+                " owntracks_key, traccar_unique_id, created_at)"
+                " VALUES (%(tracker_id)s, %(vehicle_id)s, %(hash)s, %(bcrypt)s, %(http)s, %(owntracks_key)s, "
+                "%(traccar)s,"
+                " %(now)s)"
+                f" RETURNING {COLUMNS}",
+                {
+                    "tracker_id": tracker_id,
+                    "vehicle_id": vehicle_id,
+                    "hash": mqtt_password_hash,
+                    "bcrypt": mqtt_password_bcrypt,
+                    "http": http_token_sha256,
+                    "owntracks_key": owntracks_key,
+                    "traccar": traccar_unique_id,
+                    "now": now,
+                },
+            )
+        )
 
 
 def set_enabled(conn: Conn, tracker_id: str, *, enabled: bool, now: datetime) -> DictRow | None:

@@ -19,8 +19,10 @@ from fleetbase.db import Conn
 from fleetbase.errors import Conflict, NotFound
 
 SET_BY_PEOPLE = ("available", "maintenance", "out_of_service")
-DERIVED = {"on_loan": "en prêt : il redevient disponible au retour du véhicule",
-           "immobilised": "immobilisé par une fiche de réparation : il change quand elle est close"}
+DERIVED = {
+    "on_loan": "en prêt : il redevient disponible au retour du véhicule",
+    "immobilised": "immobilisé par une fiche de réparation : il change quand elle est close",
+}
 
 
 def check_status_change(current: str, wanted: str) -> None:

@@ -28,12 +28,27 @@ def main() -> int:
         return 2
     certfile, keyfile = settings.api_tls_certfile, settings.api_tls_keyfile
     if settings.api_processes > 1:
-        uvicorn.run("fleet_api.__main__:app_from_environment", factory=True, workers=settings.api_processes,
-                    host=settings.api_host, port=settings.api_port, log_config=None, access_log=False,
-                    ssl_certfile=certfile, ssl_keyfile=keyfile)
+        uvicorn.run(
+            "fleet_api.__main__:app_from_environment",
+            factory=True,
+            workers=settings.api_processes,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            access_log=False,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
     else:
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None,
-                    access_log=False, ssl_certfile=certfile, ssl_keyfile=keyfile)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            access_log=False,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
     return 0
 
 

@@ -40,11 +40,27 @@ from fleetbase.db import open_pool
 from tracking.live import live_vehicles_json, live_view
 
 # Every router of the API, in the order they are matched; `fleet_api/ROUTES.md` lists their roles.
-ROUTERS = (health.router, metrics.router, accounts.router, vehicles.router, trackers.router, live.router,
-           history.router, incidents.router, geofences.router, geofence_rules.router,
-           participants.router, bookings.router, bookings_planning.router, photos.router,
-           maintenance.router, alerts.router, repair_tickets.router, garages.router,
-           audit.router)
+ROUTERS = (
+    health.router,
+    metrics.router,
+    accounts.router,
+    vehicles.router,
+    trackers.router,
+    live.router,
+    history.router,
+    incidents.router,
+    geofences.router,
+    geofence_rules.router,
+    participants.router,
+    bookings.router,
+    bookings_planning.router,
+    photos.router,
+    maintenance.router,
+    alerts.router,
+    repair_tickets.router,
+    garages.router,
+    audit.router,
+)
 for _router in ROUTERS:
     document_roles(_router)
 
@@ -56,8 +72,9 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     async def lifespan(app: FastAPI):
         app.state.pool = open_pool(settings, name="fleet_api")
         app.state.database_slots = asyncio.Semaphore(settings.db_pool_max)  # see fleet_api.deps
-        app.state.live_hub = LiveHub(database_url=settings.database_url,
-                                     fetch=lambda ids, follows: _fetch_live(app, ids, follows))
+        app.state.live_hub = LiveHub(
+            database_url=settings.database_url, fetch=lambda ids, follows: _fetch_live(app, ids, follows)
+        )
         listener = asyncio.create_task(app.state.live_hub.run())
         try:
             yield
@@ -73,8 +90,9 @@ def create_app(settings: ApiSettings, *, clock: Callable[[], datetime] = system_
     app.state.health = health.health_probe(app)
     app.state.metrics = metrics.RequestMetrics()
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_body_max_bytes,
-                       photo_max_bytes=settings.photo_max_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.api_body_max_bytes, photo_max_bytes=settings.photo_max_bytes
+    )
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer has its id, every line its request
     install_error_handlers(app)
     for router in ROUTERS:

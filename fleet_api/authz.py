@@ -67,8 +67,9 @@ class Principal:
         return {column: getattr(self, column)}
 
 
-def current_principal(request: Request, conn: DbConn, now: Now, settings: Settings,
-                      token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+def current_principal(
+    request: Request, conn: DbConn, now: Now, settings: Settings, token: Annotated[str | None, Depends(_bearer)]
+) -> Principal:
     """The caller, by bearer token or else by the web application's session cookie.
 
     With the cookie, a request that changes something must carry the session's CSRF token
@@ -80,7 +81,8 @@ def current_principal(request: Request, conn: DbConn, now: Now, settings: Settin
         if row is None:
             raise Unauthenticated("Session terminée : reconnectez-vous.")
         if request.method not in SAFE_METHODS and not secrets.compare_digest(
-                request.headers.get("x-csrf-token", ""), row["csrf_token"]):
+            request.headers.get("x-csrf-token", ""), row["csrf_token"]
+        ):
             raise Forbidden("Jeton anti-falsification (CSRF) absent ou incorrect : rechargez la page.")
         return _principal(row, row["session_hash"])
     if not token:
@@ -92,8 +94,14 @@ def current_principal(request: Request, conn: DbConn, now: Now, settings: Settin
 
 
 def _principal(row: dict, token_hash: bytes) -> Principal:
-    return Principal(user_id=row["id"], username=row["username"], role=Role(row["role"]),
-                     garage_id=row["garage_id"], prescriber_id=row["prescriber_id"], token_hash=token_hash)
+    return Principal(
+        user_id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        garage_id=row["garage_id"],
+        prescriber_id=row["prescriber_id"],
+        token_hash=token_hash,
+    )
 
 
 # The roles each dependency made by `require` (and the pages' `page_user`) admits, for `declared_roles`.

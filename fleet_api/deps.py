@@ -38,8 +38,7 @@ async def database_slot(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def get_conn(request: Request,
-             _slot: Annotated[None, Depends(database_slot, scope="function")]) -> Iterator[Conn]:
+def get_conn(request: Request, _slot: Annotated[None, Depends(database_slot, scope="function")]) -> Iterator[Conn]:
     request.state.after_commit = []
     with request.app.state.pool.connection() as conn:
         yield conn  # the pool's context commits on a normal exit, rolls back on an error

@@ -35,9 +35,18 @@ STATUS_BY_ERROR: dict[type[FleetError], int] = {
     TooManyAttempts: 429,
 }
 
-KIND_BY_STATUS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-                  405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
-                  415: "UnsupportedMediaType", 422: "InvalidInput", 429: "TooManyRequests"}
+KIND_BY_STATUS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    422: "InvalidInput",
+    429: "TooManyRequests",
+}
 
 
 PAGE_DETAILS = {404: "Cette page n'existe pas.", 405: "Cette action n'est pas possible sur cette page."}
@@ -53,7 +62,8 @@ class ErrorBody(BaseModel):
 # Documented on every route, so the OpenAPI schema tells clients (and schemathesis) the truth.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": KIND_BY_STATUS[status]}
-    for status in (400, 401, 403, 404, 409, 413, 422, 429)}
+    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+}
 
 
 def status_for(error: FleetError) -> int:
@@ -74,8 +84,7 @@ def error_response(error: FleetError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after_s)
-    return JSONResponse(error_body(type(error).__name__, error.detail), status_code=status_for(error),
-                        headers=headers)
+    return JSONResponse(error_body(type(error).__name__, error.detail), status_code=status_for(error), headers=headers)
 
 
 def _page_error(request: Request, status_code: int, detail: str):
@@ -110,8 +119,9 @@ def install_error_handlers(app: FastAPI) -> None:
         page = _page_error(request, error.status_code, PAGE_DETAILS.get(error.status_code, detail))
         if page is not None:
             return page
-        return JSONResponse(error_body(kind, detail), status_code=error.status_code,
-                            headers=getattr(error, "headers", None))
+        return JSONResponse(
+            error_body(kind, detail), status_code=error.status_code, headers=getattr(error, "headers", None)
+        )
 
     async def database_refusal(request: Request, error: psycopg.Error) -> JSONResponse:
         # A value the database cannot hold, a broken constraint, a concurrent change: the

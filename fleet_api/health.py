@@ -48,8 +48,9 @@ def broker_reachable(settings: ApiSettings) -> tuple[bool, str]:
         outcome["reason"] = str(reason_code)
         answered.set()
 
-    client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                         protocol=mqtt.MQTTv311 if settings.mqtt_protocol == "3.1.1" else mqtt.MQTTv5)
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311 if settings.mqtt_protocol == "3.1.1" else mqtt.MQTTv5
+    )
     client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
     client.on_connect = on_connect
     use_tls(client, settings)
@@ -84,8 +85,14 @@ class HealthProbe:
     `monotonic` measures the age (tests pass their own); `clock` stamps `checked_at`.
     """
 
-    def __init__(self, probe: Callable[[], tuple[tuple[bool, str], tuple[bool, str]]], *, max_age_s: float,
-                 clock: Callable[[], datetime], monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        probe: Callable[[], tuple[tuple[bool, str], tuple[bool, str]]],
+        *,
+        max_age_s: float,
+        clock: Callable[[], datetime],
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._probe, self._max_age_s, self._clock, self._monotonic = probe, max_age_s, clock, monotonic
         self._last: Probe | None = None
         self._taken_at = 0.0
@@ -118,8 +125,7 @@ def health_probe(app) -> HealthProbe:
     settings: ApiSettings = app.state.settings
 
     def probe():
-        return (database_reachable(app.state.pool, timeout=settings.health_timeout_s),
-                broker_reachable(settings))
+        return (database_reachable(app.state.pool, timeout=settings.health_timeout_s), broker_reachable(settings))
 
     return HealthProbe(probe, max_age_s=settings.health_cache_s, clock=app.state.clock)
 
@@ -140,14 +146,16 @@ class HealthDetails(BaseModel):
 def healthz(request: Request) -> JSONResponse:
     """Up (200, `{"status": "ok"}`) or not (503, `{"status": "degraded"}`); nothing more."""
     probe = request.app.state.health.current()
-    return JSONResponse({"status": "ok" if probe.healthy else "degraded"},
-                        status_code=200 if probe.healthy else 503)
+    return JSONResponse({"status": "ok" if probe.healthy else "degraded"}, status_code=200 if probe.healthy else 503)
 
 
 @router.get("/api/v1/health", tags=["health"], response_model=HealthDetails)
 def health_details(admin: Admin, request: Request):
     """What the last probe found, part by part, and when (always 200: this is a report)."""
     probe = request.app.state.health.current()
-    return {"status": "ok" if probe.healthy else "degraded", "checked_at": probe.checked_at.astimezone(UTC),
-            "database": {"reachable": probe.database[0], "detail": probe.database[1]},
-            "broker": {"reachable": probe.broker[0], "detail": probe.broker[1]}}
+    return {
+        "status": "ok" if probe.healthy else "degraded",
+        "checked_at": probe.checked_at.astimezone(UTC),
+        "database": {"reachable": probe.database[0], "detail": probe.database[1]},
+        "broker": {"reachable": probe.broker[0], "detail": probe.broker[1]},
+    }

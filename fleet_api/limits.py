@@ -22,15 +22,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetbase import formatting
 
-PAGE_REFUSAL = ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Envoi trop lourd</title>'
-                '<link rel="stylesheet" href="/vendor/pico/pico.classless.min.css"></head><body><main>'
-                "<h1>Envoi trop lourd</h1><p>{detail}</p><p>Revenez à la page précédente et choisissez une"
-                " photo plus légère (une photo prise par la page elle-même est réduite avant l'envoi).</p>"
-                "</main></body></html>")
+PAGE_REFUSAL = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Envoi trop lourd</title>'
+    '<link rel="stylesheet" href="/vendor/pico/pico.classless.min.css"></head><body><main>'
+    "<h1>Envoi trop lourd</h1><p>{detail}</p><p>Revenez à la page précédente et choisissez une"
+    " photo plus légère (une photo prise par la page elle-même est réduite avant l'envoi).</p>"
+    "</main></body></html>"
+)
 # Room for the multipart boundaries and part headers around one uploaded image.
 MULTIPART_ENVELOPE_BYTES = 16 * 1024
-PHOTO_PATHS = re.compile(r"/api/v1/photos|/api/v1/repair-tickets/\d+/photos|/reparations/(nouvelle|\d+/photos)"
-                         r"|/entretien/vehicules/\d{1,19}/enregistrer")
+PHOTO_PATHS = re.compile(
+    r"/api/v1/photos|/api/v1/repair-tickets/\d+/photos|/reparations/(nouvelle|\d+/photos)"
+    r"|/entretien/vehicules/\d{1,19}/enregistrer"
+)
 
 
 class BodyTooLarge(HTTPException):
@@ -85,9 +89,11 @@ class BodyLimitMiddleware:
 async def _refuse(error: BodyTooLarge, scope: Scope, receive: Receive, send: Send) -> None:
     response: Response
     if scope["path"].startswith("/api/"):
-        response = JSONResponse({"error": "PayloadTooLarge", "detail": error.detail}, status_code=413,
-                                headers={"Connection": "close"})
+        response = JSONResponse(
+            {"error": "PayloadTooLarge", "detail": error.detail}, status_code=413, headers={"Connection": "close"}
+        )
     else:  # a page's form (a photo too heavy): a French page, not the API's JSON
-        response = HTMLResponse(PAGE_REFUSAL.format(detail=html.escape(error.detail)), status_code=413,
-                                headers={"Connection": "close"})
+        response = HTMLResponse(
+            PAGE_REFUSAL.format(detail=html.escape(error.detail)), status_code=413, headers={"Connection": "close"}
+        )
     await response(scope, receive, send)

@@ -35,10 +35,19 @@ class RequestMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter("fleet_api_requests", "HTTP requests answered by this API process.",
-                                ["method", "route", "status"], registry=self.registry)
-        self.durations = Histogram("fleet_api_request_duration_seconds", "Time to answer, by route.",
-                                   ["method", "route"], buckets=BUCKETS, registry=self.registry)
+        self.requests = Counter(
+            "fleet_api_requests",
+            "HTTP requests answered by this API process.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.durations = Histogram(
+            "fleet_api_request_duration_seconds",
+            "Time to answer, by route.",
+            ["method", "route"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
 
     def record(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -72,7 +81,7 @@ class MetricsMiddleware:
             self.metrics.record(scope["method"], route, status, time.perf_counter() - started)
 
 
-SAMPLE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?$')
+SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?$")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 HISTOGRAM_PARTS = ("_bucket", "_sum", "_count")
 
@@ -93,8 +102,14 @@ class IngestCounters(Collector):
         histograms = {name.removesuffix("_bucket") for name, _, _ in parsed if name.endswith("_bucket")}
         families: dict[str, Metric] = {}
         for name, labels, value in parsed:
-            family = next((name.removesuffix(part) for part in HISTOGRAM_PARTS
-                           if name.endswith(part) and name.removesuffix(part) in histograms), None)
+            family = next(
+                (
+                    name.removesuffix(part)
+                    for part in HISTOGRAM_PARTS
+                    if name.endswith(part) and name.removesuffix(part) in histograms
+                ),
+                None,
+            )
             if family is not None:
                 kind = "histogram"
             elif name.endswith("_total"):
@@ -110,6 +125,7 @@ class IngestCounters(Collector):
 def metrics(request: Request, conn: DbConn) -> Response:
     ingest = CollectorRegistry(auto_describe=False)
     ingest.register(IngestCounters(ingest_repository.counters_over_workers(conn)))
-    body = (prometheus_client.generate_latest(request.app.state.metrics.registry)
-            + prometheus_client.generate_latest(ingest))
+    body = prometheus_client.generate_latest(request.app.state.metrics.registry) + prometheus_client.generate_latest(
+        ingest
+    )
     return Response(body, media_type=prometheus_client.CONTENT_TYPE_LATEST)

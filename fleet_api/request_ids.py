@@ -39,9 +39,18 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
-            log.info("%s %s %s", scope["method"], logged_path(scope), status["code"],
-                     extra={"method": scope["method"], "path": getattr(route, "path", scope["path"]),
-                            "status": status["code"], "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                logged_path(scope),
+                status["code"],
+                extra={
+                    "method": scope["method"],
+                    "path": getattr(route, "path", scope["path"]),
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
             request_id.reset(token)
 
 

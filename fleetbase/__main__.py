@@ -39,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     broker = commands.add_parser("broker-config", help="write a Mosquitto configuration and password file")
     broker.add_argument("directory", type=Path)
     broker.add_argument("--port", type=int, default=None)
-    broker.add_argument("--log-to", choices=("file", "stderr"), default="file",
-                        help="stderr under systemd, whose journal keeps and rotates it")
+    broker.add_argument(
+        "--log-to",
+        choices=("file", "stderr"),
+        default="file",
+        help="stderr under systemd, whose journal keeps and rotates it",
+    )
     node = commands.add_parser("nats-config", help="write one NATS node's configuration (users from the trackers)")
     node.add_argument("directory", type=Path)
     node.add_argument("--name", default="fleet-nats-1", help="this node's server_name, unique in the cluster")
@@ -48,8 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     node.add_argument("--mqtt-port", type=int, default=None, help="the trackers' port (default: FLEET_MQTT_URL's)")
     node.add_argument("--bind", default="127.0.0.1")
     node.add_argument("--cluster-port", type=int, default=None, help="this node's route port (a cluster)")
-    node.add_argument("--route", action="append", default=[], metavar="nats-route://HOST:PORT",
-                      help="another node of the cluster (repeat for each)")
+    node.add_argument(
+        "--route",
+        action="append",
+        default=[],
+        metavar="nats-route://HOST:PORT",
+        help="another node of the cluster (repeat for each)",
+    )
     node.add_argument("--log-to", choices=("file", "stderr"), default="file")
     args = parser.parse_args(argv)
 
@@ -60,41 +69,57 @@ def main(argv: list[str] | None = None) -> int:
             print("database created" if created else "database already exists")
         elif args.command == "migrate":
             applied = apply_migrations(settings.database_url, storage_backend=settings.storage_backend)
-            print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied
-                  else "schema up to date")
+            print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "schema up to date")
         elif args.command == "seed":
             with connect(settings.database_url) as conn:
                 report = seed_demo(conn, settings=settings)
-            print(f"seed added {report.vehicles} vehicles, {report.trackers} trackers,"
-                  f" {report.geofences} geofences, {report.users} users")
+            print(
+                f"seed added {report.vehicles} vehicles, {report.trackers} trackers,"
+                f" {report.geofences} geofences, {report.users} users"
+            )
         elif args.command == "broker-config":
             if (settings.broker_tls_certfile is None) != (settings.broker_tls_keyfile is None):
                 raise ConfigurationError("set both FLEET_BROKER_TLS_CERTFILE and FLEET_BROKER_TLS_KEYFILE, or neither")
             files = BrokerFiles(
-                args.directory.resolve(), port=args.port or settings.mqtt_port, log_to=args.log_to,
+                args.directory.resolve(),
+                port=args.port or settings.mqtt_port,
+                log_to=args.log_to,
                 tls_port=settings.broker_tls_port,
                 tls_certfile=Path(settings.broker_tls_certfile) if settings.broker_tls_certfile else None,
-                tls_keyfile=Path(settings.broker_tls_keyfile) if settings.broker_tls_keyfile else None)
+                tls_keyfile=Path(settings.broker_tls_keyfile) if settings.broker_tls_keyfile else None,
+            )
             write_config(files)
             with connect(settings.database_url) as conn:
-                count = write_password_file(conn, files.password_file,
-                                            service_logins=service_logins(settings))
+                count = write_password_file(conn, files.password_file, service_logins=service_logins(settings))
             print(f"wrote {files.config} with {count} logins")
         elif args.command == "nats-config":
             if args.route and args.cluster_port is None:
                 raise ConfigurationError("--route needs --cluster-port (this node's own route port)")
-            nats_node = NatsNode(args.name, args.directory.resolve(), client_port=args.client_port,
-                                 mqtt_port=args.mqtt_port or settings.mqtt_port, bind_address=args.bind,
-                                 cluster_port=args.cluster_port, route_urls=tuple(args.route), log_to=args.log_to)
+            nats_node = NatsNode(
+                args.name,
+                args.directory.resolve(),
+                client_port=args.client_port,
+                mqtt_port=args.mqtt_port or settings.mqtt_port,
+                bind_address=args.bind,
+                cluster_port=args.cluster_port,
+                route_urls=tuple(args.route),
+                log_to=args.log_to,
+            )
             with connect(settings.database_url) as conn:
-                users = nats_users(conn, service_logins=service_logins(settings), ingest_login=settings.mqtt_username,
-                                   demo_password=settings.demo_password.get_secret_value()
-                                   if settings.demo_mode else None)
+                users = nats_users(
+                    conn,
+                    service_logins=service_logins(settings),
+                    ingest_login=settings.mqtt_username,
+                    demo_password=settings.demo_password.get_secret_value() if settings.demo_mode else None,
+                )
             write_nats_config(nats_node, users)
             print(f"wrote {nats_node.config} with {len(users.lines)} logins (stream replicas {nats_node.replicas})")
             if users.skipped:
-                print(f"{len(users.skipped)} tracker(s) left out, registered before NATS support (no bcrypt"
-                      f" hash; set their password again): {', '.join(users.skipped)}", file=sys.stderr)
+                print(
+                    f"{len(users.skipped)} tracker(s) left out, registered before NATS support (no bcrypt"
+                    f" hash; set their password again): {', '.join(users.skipped)}",
+                    file=sys.stderr,
+                )
     except FleetError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2

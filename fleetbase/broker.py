@@ -74,35 +74,42 @@ def use_tls(client: Client, settings: FleetSettings) -> None:
 def tls_listener(files: BrokerFiles) -> str:
     if files.tls_certfile is None:
         return ""
-    return (f"\n# Trackers outside the server connect here, encrypted (certificate from files).\n"
-            f"listener {files.tls_port} {files.tls_bind_address}\n"
-            f"certfile {files.tls_certfile}\nkeyfile {files.tls_keyfile}\n")
+    return (
+        f"\n# Trackers outside the server connect here, encrypted (certificate from files).\n"
+        f"listener {files.tls_port} {files.tls_bind_address}\n"
+        f"certfile {files.tls_certfile}\nkeyfile {files.tls_keyfile}\n"
+    )
 
 
 def write_config(files: BrokerFiles) -> None:
     """Render the template and copy the ACL into `files.directory`."""
     files.data_dir.mkdir(parents=True, exist_ok=True)
     template = (MOSQUITTO_DIR / "mosquitto.conf.in").read_text()
-    files.config.write_text(template.format(
-        port=files.port, bind_address=files.bind_address,
-        password_file=files.password_file, acl_file=files.acl_file,
-        data_dir=files.data_dir, autosave_interval=files.autosave_interval,
-        log_dest=f"file {files.log_file}" if files.log_to == "file" else "stderr",
-        run_as=getpass.getuser(),
-    ) + tls_listener(files))
+    files.config.write_text(
+        template.format(
+            port=files.port,
+            bind_address=files.bind_address,
+            password_file=files.password_file,
+            acl_file=files.acl_file,
+            data_dir=files.data_dir,
+            autosave_interval=files.autosave_interval,
+            log_dest=f"file {files.log_file}" if files.log_to == "file" else "stderr",
+            run_as=getpass.getuser(),
+        )
+        + tls_listener(files)
+    )
     shutil.copyfile(MOSQUITTO_DIR / "acl", files.acl_file)
 
 
-def write_password_file(conn: Conn, path: Path, *,
-                        service_logins: dict[str, str]) -> int:
+def write_password_file(conn: Conn, path: Path, *, service_logins: dict[str, str]) -> int:
     """Write every enabled tracker's login and the service logins; return the line count."""
-    lines = [f"{username}:{hash_mqtt_password(password)}"
-             for username, password in sorted(service_logins.items())]
+    lines = [f"{username}:{hash_mqtt_password(password)}" for username, password in sorted(service_logins.items())]
     rows = login_repository.enabled_tracker_logins(conn, "mqtt_password_hash")
     # A tracker named like a service (registered before such ids were refused) never
     # replaces or doubles the service's own line.
-    lines += [f"{row['tracker_id']}:{row['mqtt_password_hash']}" for row in rows
-              if row["tracker_id"] not in service_logins]
+    lines += [
+        f"{row['tracker_id']}:{row['mqtt_password_hash']}" for row in rows if row["tracker_id"] not in service_logins
+    ]
     temporary = path.with_suffix(".tmp")
     temporary.write_text("\n".join(lines) + "\n")
     temporary.chmod(0o600)
@@ -127,7 +134,8 @@ class BrokerProcess:
     def start(self, *, timeout: float = 10.0) -> None:
         self.process = subprocess.Popen(
             [self.executable, "-c", str(self.files.config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -170,8 +178,24 @@ HTTP_INGRESS_LOGIN = "http-ingress"  # publishes what phones send over HTTP (ing
 TRACCAR_LOGIN = "traccar"  # a Traccar server forwarding the positions it decodes
 # Ids no tracker may take: the service logins (whatever the settings say) and the names
 # an operator would read as the broker's or the platform's own.
-RESERVED_LOGINS = frozenset({"ingest", SIMULATOR_LOGIN, HTTP_INGRESS_LOGIN, TRACCAR_LOGIN, "mosquitto", "broker",
-                             "admin", "root", "api", "fleet", "scheduler", "service", "system", "anonymous"})
+RESERVED_LOGINS = frozenset(
+    {
+        "ingest",
+        SIMULATOR_LOGIN,
+        HTTP_INGRESS_LOGIN,
+        TRACCAR_LOGIN,
+        "mosquitto",
+        "broker",
+        "admin",
+        "root",
+        "api",
+        "fleet",
+        "scheduler",
+        "service",
+        "system",
+        "anonymous",
+    }
+)
 
 
 def reserved_logins(settings: FleetSettings) -> frozenset[str]:
@@ -194,8 +218,10 @@ def service_logins(settings: FleetSettings) -> dict[str, str]:
 
 def service_password(settings: FleetSettings, login: str) -> str | None:
     """The HTTP ingress's or Traccar's broker password: set, or derived in demo mode."""
-    configured = {HTTP_INGRESS_LOGIN: settings.http_ingress_mqtt_password,
-                  TRACCAR_LOGIN: settings.traccar_mqtt_password}[login]
+    configured = {
+        HTTP_INGRESS_LOGIN: settings.http_ingress_mqtt_password,
+        TRACCAR_LOGIN: settings.traccar_mqtt_password,
+    }[login]
     if configured is not None and configured.get_secret_value():
         return configured.get_secret_value()
     if settings.demo_mode:

@@ -38,13 +38,21 @@ def open_pool(settings: FleetSettings, *, name: str) -> ConnectionPool[Conn]:
 
 def connect(database_url: str, *, autocommit: bool = False, name: str = "fleet") -> Conn:
     """One connection outside any pool, for workers, command-line tools and tests."""
-    return psycopg.connect(database_url, autocommit=autocommit, row_factory=dict_row,
-                           application_name=name, connect_timeout=10)
+    return psycopg.connect(
+        database_url, autocommit=autocommit, row_factory=dict_row, application_name=name, connect_timeout=10
+    )
 
 
-def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, object], *,
-                   allowed: Collection[str], now: datetime | None = None, returning: str | None = None
-                   ) -> psycopg.Cursor[DictRow]:
+def update_columns(
+    conn: Conn,
+    table: str,
+    row_id: int,
+    changes: Mapping[str, object],
+    *,
+    allowed: Collection[str],
+    now: datetime | None = None,
+    returning: str | None = None,
+) -> psycopg.Cursor[DictRow]:
     """`UPDATE table SET <changes> WHERE id = row_id`, with `updated_at` set to `now` when given.
 
     Column names come from the caller's code, never from input: a name outside `allowed`
@@ -55,14 +63,17 @@ def update_columns(conn: Conn, table: str, row_id: int, changes: Mapping[str, ob
     if unknown:
         raise ValueError(f"{table}: not updatable: {sorted(unknown)}")
     assignments: list[sql.Composable] = [
-        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes]
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes
+    ]
     params = dict(changes) | {"id": row_id}
     if now is not None:
         assignments.append(sql.SQL("updated_at = %(now)s"))
         params["now"] = now
     if not assignments:
-        return conn.execute(sql.SQL("SELECT {} FROM {} WHERE id = %(id)s").format(
-            sql.SQL(returning or "id"), sql.Identifier(table)), params)
+        return conn.execute(
+            sql.SQL("SELECT {} FROM {} WHERE id = %(id)s").format(sql.SQL(returning or "id"), sql.Identifier(table)),
+            params,
+        )
     query = sql.SQL("UPDATE {} SET {} WHERE id = %(id)s").format(sql.Identifier(table), sql.SQL(", ").join(assignments))
     if returning:
         query += sql.SQL(" RETURNING ") + sql.SQL(returning)

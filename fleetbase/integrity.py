@@ -21,8 +21,12 @@ from fleetbase.errors import Conflict, FleetError, InvalidInput
 # What bad input or a concurrent request can make the database refuse; anything else
 # (a lost connection, a bug in a query) stays a server error.
 REFUSALS: tuple[type[psycopg.Error], ...] = (
-    psycopg.IntegrityError, psycopg.DataError, errors.ProgramLimitExceeded,
-    errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable,
+    psycopg.IntegrityError,
+    psycopg.DataError,
+    errors.ProgramLimitExceeded,
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,
 )
 # (refusal, error class, French sentence when the constraint has no message of its own), first match wins.
 _TABLE: tuple[tuple[type[psycopg.Error], type[FleetError], str], ...] = (

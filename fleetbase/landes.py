@@ -84,35 +84,66 @@ PLACES: tuple[Place, ...] = (
 
 # Pairs of places joined by a road (each pair once; roads run both ways).
 ROADS: tuple[tuple[str, str], ...] = (
-    ("Dax", "Saint-Paul-lès-Dax"), ("Dax", "Narrosse"), ("Dax", "Saint-Pandelon"),
-    ("Dax", "Oeyreluy"), ("Saint-Paul-lès-Dax", "Saint-Vincent-de-Paul"),
-    ("Saint-Paul-lès-Dax", "Mées"), ("Saint-Paul-lès-Dax", "Magescq"),
-    ("Narrosse", "Saint-Vincent-de-Paul"), ("Saint-Pandelon", "Heugas"),
-    ("Oeyreluy", "Tercis-les-Bains"), ("Tercis-les-Bains", "Rivière-Saas-et-Gourby"),
-    ("Mées", "Angoumé"), ("Angoumé", "Rivière-Saas-et-Gourby"),
-    ("Rivière-Saas-et-Gourby", "Saubusse"), ("Saubusse", "Saint-Geours-de-Maremne"),
+    ("Dax", "Saint-Paul-lès-Dax"),
+    ("Dax", "Narrosse"),
+    ("Dax", "Saint-Pandelon"),
+    ("Dax", "Oeyreluy"),
+    ("Saint-Paul-lès-Dax", "Saint-Vincent-de-Paul"),
+    ("Saint-Paul-lès-Dax", "Mées"),
+    ("Saint-Paul-lès-Dax", "Magescq"),
+    ("Narrosse", "Saint-Vincent-de-Paul"),
+    ("Saint-Pandelon", "Heugas"),
+    ("Oeyreluy", "Tercis-les-Bains"),
+    ("Tercis-les-Bains", "Rivière-Saas-et-Gourby"),
+    ("Mées", "Angoumé"),
+    ("Angoumé", "Rivière-Saas-et-Gourby"),
+    ("Rivière-Saas-et-Gourby", "Saubusse"),
+    ("Saubusse", "Saint-Geours-de-Maremne"),
     ("Saint-Geours-de-Maremne", "Saint-Vincent-de-Tyrosse"),
-    ("Saint-Geours-de-Maremne", "Magescq"), ("Saint-Geours-de-Maremne", "Josse"),
-    ("Josse", "Saint-Jean-de-Marsacq"), ("Saint-Jean-de-Marsacq", "Saint-Vincent-de-Tyrosse"),
+    ("Saint-Geours-de-Maremne", "Magescq"),
+    ("Saint-Geours-de-Maremne", "Josse"),
+    ("Josse", "Saint-Jean-de-Marsacq"),
+    ("Saint-Jean-de-Marsacq", "Saint-Vincent-de-Tyrosse"),
     ("Saint-Jean-de-Marsacq", "Saint-Martin-de-Hinx"),
     ("Saint-Jean-de-Marsacq", "Saint-Étienne-d'Orthe"),
-    ("Saint-Étienne-d'Orthe", "Port-de-Lanne"), ("Port-de-Lanne", "Orthevielle"),
-    ("Orthevielle", "Peyrehorade"), ("Port-de-Lanne", "Sainte-Marie-de-Gosse"),
-    ("Sainte-Marie-de-Gosse", "Saint-Martin-de-Hinx"), ("Sainte-Marie-de-Gosse", "Biaudos"),
-    ("Saint-Martin-de-Hinx", "Biaudos"), ("Saint-Martin-de-Hinx", "Orx"),
+    ("Saint-Étienne-d'Orthe", "Port-de-Lanne"),
+    ("Port-de-Lanne", "Orthevielle"),
+    ("Orthevielle", "Peyrehorade"),
+    ("Port-de-Lanne", "Sainte-Marie-de-Gosse"),
+    ("Sainte-Marie-de-Gosse", "Saint-Martin-de-Hinx"),
+    ("Sainte-Marie-de-Gosse", "Biaudos"),
+    ("Saint-Martin-de-Hinx", "Biaudos"),
+    ("Saint-Martin-de-Hinx", "Orx"),
     ("Biaudos", "Saint-André-de-Seignanx"),
     ("Saint-André-de-Seignanx", "Saint-Martin-de-Seignanx"),
-    ("Saint-Martin-de-Seignanx", "Tarnos"), ("Saint-Martin-de-Seignanx", "Ondres"),
-    ("Ondres", "Tarnos"), ("Ondres", "Labenne"), ("Labenne", "Capbreton"), ("Labenne", "Orx"),
-    ("Orx", "Bénesse-Maremne"), ("Bénesse-Maremne", "Saint-Vincent-de-Tyrosse"),
-    ("Bénesse-Maremne", "Capbreton"), ("Capbreton", "Angresse"),
-    ("Angresse", "Saint-Vincent-de-Tyrosse"), ("Angresse", "Saubion"),
-    ("Saubion", "Seignosse"), ("Saubion", "Tosse"), ("Tosse", "Saint-Vincent-de-Tyrosse"),
-    ("Tosse", "Soustons"), ("Seignosse", "Soustons"), ("Soustons", "Vieux-Boucau-les-Bains"),
-    ("Soustons", "Azur"), ("Azur", "Magescq"), ("Peyrehorade", "Hastingues"),
-    ("Peyrehorade", "Labatut"), ("Labatut", "Pouillon"), ("Pouillon", "Heugas"),
-    ("Heugas", "Saint-Lon-les-Mines"), ("Saint-Lon-les-Mines", "Cagnotte"),
-    ("Cagnotte", "Pouillon"), ("Saint-Lon-les-Mines", "Orthevielle"),
+    ("Saint-Martin-de-Seignanx", "Tarnos"),
+    ("Saint-Martin-de-Seignanx", "Ondres"),
+    ("Ondres", "Tarnos"),
+    ("Ondres", "Labenne"),
+    ("Labenne", "Capbreton"),
+    ("Labenne", "Orx"),
+    ("Orx", "Bénesse-Maremne"),
+    ("Bénesse-Maremne", "Saint-Vincent-de-Tyrosse"),
+    ("Bénesse-Maremne", "Capbreton"),
+    ("Capbreton", "Angresse"),
+    ("Angresse", "Saint-Vincent-de-Tyrosse"),
+    ("Angresse", "Saubion"),
+    ("Saubion", "Seignosse"),
+    ("Saubion", "Tosse"),
+    ("Tosse", "Saint-Vincent-de-Tyrosse"),
+    ("Tosse", "Soustons"),
+    ("Seignosse", "Soustons"),
+    ("Soustons", "Vieux-Boucau-les-Bains"),
+    ("Soustons", "Azur"),
+    ("Azur", "Magescq"),
+    ("Peyrehorade", "Hastingues"),
+    ("Peyrehorade", "Labatut"),
+    ("Labatut", "Pouillon"),
+    ("Pouillon", "Heugas"),
+    ("Heugas", "Saint-Lon-les-Mines"),
+    ("Saint-Lon-les-Mines", "Cagnotte"),
+    ("Cagnotte", "Pouillon"),
+    ("Saint-Lon-les-Mines", "Orthevielle"),
 )
 
 PLACES_BY_NAME = {place.name: place for place in PLACES}
@@ -126,8 +157,7 @@ METRES_PER_DEGREE = 111_320.0
 def offset(point: LatLon, *, east_m: float, north_m: float) -> LatLon:
     """The point `east_m`/`north_m` metres away (flat approximation, fine under 50 km)."""
     lat, lon = point
-    return (lat + north_m / METRES_PER_DEGREE,
-            lon + east_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
+    return (lat + north_m / METRES_PER_DEGREE, lon + east_m / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
 
 
 def _flat_vector(a: LatLon, b: LatLon) -> tuple[float, float]:
@@ -135,10 +165,18 @@ def _flat_vector(a: LatLon, b: LatLon) -> tuple[float, float]:
     return east, (b[0] - a[0]) * METRES_PER_DEGREE
 
 
-def bent_line(start: LatLon, end: LatLon, *, key: str, spacing_m: float = 200.0,
-              bend: float = 0.06, max_bend_m: float = 900.0, curve_m: float = 150.0,
-              curve_wavelength_m: tuple[float, float] = (1500.0, 3000.0),
-              kink_m: float = 10.0) -> list[LatLon]:
+def bent_line(
+    start: LatLon,
+    end: LatLon,
+    *,
+    key: str,
+    spacing_m: float = 200.0,
+    bend: float = 0.06,
+    max_bend_m: float = 900.0,
+    curve_m: float = 150.0,
+    curve_wavelength_m: tuple[float, float] = (1500.0, 3000.0),
+    kink_m: float = 10.0,
+) -> list[LatLon]:
     """A road-like polyline from `start` to `end`, the same for the same `key`.
 
     Three shapes add up: a wide sweep over the whole road (`bend` of its length),
@@ -151,8 +189,11 @@ def bent_line(start: LatLon, end: LatLon, *, key: str, spacing_m: float = 200.0,
         return [start, end]
     count = max(2, math.ceil(length / spacing_m))
     side_east, side_north = -north / length, east / length
-    sweeps = [rng.choice((-1, 1)) * rng.uniform(0.4, 1.0) * bend * length,
-              rng.uniform(-0.5, 0.5) * bend * length, rng.uniform(-0.3, 0.3) * bend * length]
+    sweeps = [
+        rng.choice((-1, 1)) * rng.uniform(0.4, 1.0) * bend * length,
+        rng.uniform(-0.5, 0.5) * bend * length,
+        rng.uniform(-0.3, 0.3) * bend * length,
+    ]
     scale = min(1.0, max_bend_m / sum(abs(a) for a in sweeps))
     curve = rng.uniform(0.6, 1.0) * min(curve_m, 0.1 * length)
     wavelength, phase = rng.uniform(*curve_wavelength_m), rng.uniform(0, 2 * math.pi)
@@ -163,8 +204,7 @@ def bent_line(start: LatLon, end: LatLon, *, key: str, spacing_m: float = 200.0,
         # The curves fade out at both ends, where the road enters a village square.
         lateral += curve * math.sin(math.pi * t) * math.sin(2 * math.pi * t * length / wavelength + phase)
         lateral += rng.gauss(0.0, kink_m)
-        points.append(offset(start, east_m=east * t + side_east * lateral,
-                             north_m=north * t + side_north * lateral))
+        points.append(offset(start, east_m=east * t + side_east * lateral, north_m=north * t + side_north * lateral))
     points.append(end)
     return points
 

@@ -14,5 +14,4 @@ def enabled_tracker_logins(conn: Conn, hash_column: str) -> list[DictRow]:
     """`tracker_id` and `hash_column`'s value of every enabled tracker, by tracker id."""
     if hash_column not in HASH_COLUMNS:
         raise ValueError(f"not a password hash column: {hash_column}")
-    return conn.execute(f"SELECT tracker_id, {hash_column} FROM trackers WHERE enabled ORDER BY tracker_id"
-                        ).fetchall()
+    return conn.execute(f"SELECT tracker_id, {hash_column} FROM trackers WHERE enabled ORDER BY tracker_id").fetchall()

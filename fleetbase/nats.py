@@ -127,8 +127,14 @@ class NatsUsers:
     skipped: list[str]  # trackers with no bcrypt hash: not in the configuration
 
 
-def nats_users(conn: Conn, *, service_logins: dict[str, str], ingest_login: str,
-               demo_password: str | None, rounds: int = BCRYPT_ROUNDS) -> NatsUsers:
+def nats_users(
+    conn: Conn,
+    *,
+    service_logins: dict[str, str],
+    ingest_login: str,
+    demo_password: str | None,
+    rounds: int = BCRYPT_ROUNDS,
+) -> NatsUsers:
     """The `users` entries: every enabled tracker (publish on its own subjects only, read
     nothing) and the service logins (their ACL rights; the ingest login its JetStream ones)."""
     lines = []
@@ -150,8 +156,13 @@ def nats_users(conn: Conn, *, service_logins: dict[str, str], ingest_login: str,
         if password_hash is None:
             skipped.append(tracker_id)
             continue
-        lines.append(_user(tracker_id, password_hash,
-                           {"publish": {"allow": tracker_subjects(tracker_id)}, "subscribe": {"deny": [">"]}}))
+        lines.append(
+            _user(
+                tracker_id,
+                password_hash,
+                {"publish": {"allow": tracker_subjects(tracker_id)}, "subscribe": {"deny": [">"]}},
+            )
+        )
     return NatsUsers(lines, skipped)
 
 
@@ -159,10 +170,12 @@ def render_config(node: NatsNode, users: NatsUsers) -> str:
     routes = [f"nats-route://{node.bind_address}:{port}" for port in node.routes] + list(node.route_urls)
     cluster = ""
     if node.cluster_port is not None:
-        cluster = (f"\n# The other nodes: JetStream replicates the MQTT streams over these routes.\n"
-                   f"cluster {{\n  name: {_quote(node.cluster_name)}\n"
-                   f"  listen: {_quote(f'{node.bind_address}:{node.cluster_port}')}\n"
-                   f"  routes: {_list(routes)}\n}}\n")
+        cluster = (
+            f"\n# The other nodes: JetStream replicates the MQTT streams over these routes.\n"
+            f"cluster {{\n  name: {_quote(node.cluster_name)}\n"
+            f"  listen: {_quote(f'{node.bind_address}:{node.cluster_port}')}\n"
+            f"  routes: {_list(routes)}\n}}\n"
+        )
     monitor = f"http: {_quote(f'{node.bind_address}:{node.monitor_port}')}\n" if node.monitor_port else ""
     log = f"log_file: {_quote(str(node.log_file))}\n" if node.log_to == "file" else ""
     return (
@@ -200,8 +213,9 @@ class NatsProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 20.0) -> None:
-        self.process = subprocess.Popen([self.executable, "-c", str(self.node.config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [self.executable, "-c", str(self.node.config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -34,14 +34,16 @@ def seed_demo(conn: Conn, *, settings: FleetSettings) -> SeedReport:
     demo_password = settings.demo_password.get_secret_value()
     site_ids = _seed_sites(conn)
     garage_id = _insert_returning_id(
-        conn, "SELECT id FROM garages WHERE name = %(name)s",
+        conn,
+        "SELECT id FROM garages WHERE name = %(name)s",
         "INSERT INTO garages (name, address, email, phone)"
         " VALUES (%(name)s, %(address)s, %(email)s, %(phone)s) ON CONFLICT (name) DO NOTHING RETURNING id",
         seed_data.GARAGE,
     )
     prescriber_ids = [
         _insert_returning_id(
-            conn, "SELECT id FROM prescribers WHERE name = %(name)s",
+            conn,
+            "SELECT id FROM prescribers WHERE name = %(name)s",
             "INSERT INTO prescribers (name, kind, email) VALUES (%(name)s, %(kind)s, %(email)s)"
             " ON CONFLICT (name) DO NOTHING RETURNING id",
             {"name": name, "kind": kind, "email": email},
@@ -50,8 +52,7 @@ def seed_demo(conn: Conn, *, settings: FleetSettings) -> SeedReport:
     ]
     vehicles, trackers = _seed_vehicles(conn, site_ids=site_ids, demo_password=demo_password)
     geofences = _seed_geofences(conn, site_ids=site_ids)
-    users = _seed_users(conn, demo_password=demo_password, garage_id=garage_id,
-                        prescriber_id=prescriber_ids[0])
+    users = _seed_users(conn, demo_password=demo_password, garage_id=garage_id, prescriber_id=prescriber_ids[0])
     return SeedReport(vehicles=vehicles, trackers=trackers, geofences=geofences, users=users)
 
 
@@ -64,7 +65,8 @@ def _seed_sites(conn: Conn) -> dict[str, int]:
     ids = {}
     for site in seed_data.SITES:
         ids[site.code] = _insert_returning_id(
-            conn, "SELECT id FROM sites WHERE code = %(code)s",
+            conn,
+            "SELECT id FROM sites WHERE code = %(code)s",
             "INSERT INTO sites (code, name, municipality, intercommunality, lat, lon)"
             " VALUES (%(code)s, %(name)s, %(municipality)s, %(intercommunality)s, %(lat)s, %(lon)s)"
             " ON CONFLICT (code) DO NOTHING RETURNING id",
@@ -73,8 +75,7 @@ def _seed_sites(conn: Conn) -> dict[str, int]:
     return ids
 
 
-def _seed_vehicles(conn: Conn, *, site_ids: dict[str, int],
-                   demo_password: str) -> tuple[int, int]:
+def _seed_vehicles(conn: Conn, *, site_ids: dict[str, int], demo_password: str) -> tuple[int, int]:
     added_vehicles = added_trackers = 0
     for vehicle in seed_data.fleet():
         params = vars(vehicle) | {"label": vehicle.tracker_id, "site_id": site_ids[vehicle.site_code]}
@@ -91,8 +92,7 @@ def _seed_vehicles(conn: Conn, *, site_ids: dict[str, int],
             "INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
             " SELECT %(tracker_id)s, id, %(hash)s FROM vehicles WHERE label = %(label)s"
             " ON CONFLICT DO NOTHING",
-            {"tracker_id": vehicle.tracker_id, "label": vehicle.tracker_id,
-             "hash": hash_mqtt_password(password)},
+            {"tracker_id": vehicle.tracker_id, "label": vehicle.tracker_id, "hash": hash_mqtt_password(password)},
         ).rowcount
     return added_vehicles, added_trackers
 
@@ -108,14 +108,17 @@ def _seed_geofences(conn: Conn, *, site_ids: dict[str, int]) -> int:
             "INSERT INTO geofences (name, kind, site_id, geometry, radius_m)"
             " VALUES (%(name)s, 'depot', %(site_id)s, %(geometry)s, %(radius_m)s)"
             " ON CONFLICT (name) DO NOTHING",
-            {"name": site.name, "site_id": site_ids[site.code], "radius_m": seed_data.DEPOT_RADIUS_M,
-             "geometry": Jsonb({"type": "Point", "coordinates": [site.lon, site.lat]})},
+            {
+                "name": site.name,
+                "site_id": site_ids[site.code],
+                "radius_m": seed_data.DEPOT_RADIUS_M,
+                "geometry": Jsonb({"type": "Point", "coordinates": [site.lon, site.lat]}),
+            },
         ).rowcount
     return added
 
 
-def _seed_users(conn: Conn, *, demo_password: str, garage_id: int,
-                prescriber_id: int) -> int:
+def _seed_users(conn: Conn, *, demo_password: str, garage_id: int, prescriber_id: int) -> int:
     existing = {row["username"] for row in conn.execute("SELECT username FROM users")}
     added = 0
     for username, role, full_name in seed_data.DEMO_USERS:
@@ -125,10 +128,14 @@ def _seed_users(conn: Conn, *, demo_password: str, garage_id: int,
             "INSERT INTO users (username, full_name, email, role, password_hash, garage_id,"
             " prescriber_id) VALUES (%(username)s, %(full_name)s, %(email)s, %(role)s, %(hash)s,"
             " %(garage_id)s, %(prescriber_id)s) ON CONFLICT (username) DO NOTHING",
-            {"username": username, "full_name": full_name, "role": role,
-             "email": f"{username}@plateforme-mobilite.example.org",
-             "hash": hash_user_password(demo_password),
-             "garage_id": garage_id if role == "garage_partner" else None,
-             "prescriber_id": prescriber_id if role == "prescriber" else None},
+            {
+                "username": username,
+                "full_name": full_name,
+                "role": role,
+                "email": f"{username}@plateforme-mobilite.example.org",
+                "hash": hash_user_password(demo_password),
+                "garage_id": garage_id if role == "garage_partner" else None,
+                "prescriber_id": prescriber_id if role == "prescriber" else None,
+            },
         ).rowcount
     return added

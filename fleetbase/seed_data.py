@@ -33,13 +33,24 @@ class VehicleSeed:
 
 SITES = (
     Site("DAX", "Dépôt de Dax", "Dax", "Communauté d'agglomération du Grand Dax", 43.7089, -1.0496),
-    Site("SVT", "Dépôt de Saint-Vincent-de-Tyrosse", "Saint-Vincent-de-Tyrosse",
-         "Communauté de communes Maremne Adour Côte Sud", 43.6601, -1.3047),
-    Site("PEY", "Dépôt de Peyrehorade", "Peyrehorade",
-         "Communauté de communes du Pays d'Orthe et Arrigans", 43.5453, -1.1040),
+    Site(
+        "SVT",
+        "Dépôt de Saint-Vincent-de-Tyrosse",
+        "Saint-Vincent-de-Tyrosse",
+        "Communauté de communes Maremne Adour Côte Sud",
+        43.6601,
+        -1.3047,
+    ),
+    Site(
+        "PEY",
+        "Dépôt de Peyrehorade",
+        "Peyrehorade",
+        "Communauté de communes du Pays d'Orthe et Arrigans",
+        43.5453,
+        -1.1040,
+    ),
     Site("TAR", "Dépôt de Tarnos", "Tarnos", "Communauté de communes du Seignanx", 43.5385, -1.4628),
-    Site("SOU", "Dépôt de Soustons", "Soustons",
-         "Communauté de communes Maremne Adour Côte Sud", 43.7510, -1.3262),
+    Site("SOU", "Dépôt de Soustons", "Soustons", "Communauté de communes Maremne Adour Côte Sud", 43.7510, -1.3262),
 )
 
 DEPOT_RADIUS_M = 150.0
@@ -47,10 +58,19 @@ DEPOT_RADIUS_M = 150.0
 # Lon/lat ring around the five towns, from the Seignanx coast to the Pays d'Orthe.
 SERVICE_AREA = {
     "type": "Polygon",
-    "coordinates": [[
-        [-1.52, 43.49], [-1.05, 43.47], [-0.93, 43.55], [-0.90, 43.75], [-1.00, 43.82],
-        [-1.25, 43.86], [-1.42, 43.82], [-1.48, 43.70], [-1.52, 43.49],
-    ]],
+    "coordinates": [
+        [
+            [-1.52, 43.49],
+            [-1.05, 43.47],
+            [-0.93, 43.55],
+            [-0.90, 43.75],
+            [-1.00, 43.82],
+            [-1.25, 43.86],
+            [-1.42, 43.82],
+            [-1.48, 43.70],
+            [-1.52, 43.49],
+        ]
+    ],
 }
 SERVICE_AREA_NAME = "Zone d'intervention Sud Landes"
 
@@ -78,18 +98,38 @@ def _vehicle(kind: str, number: int, site_code: str) -> VehicleSeed:
     tracker_id = f"{kind}-{number:02d}"
     if kind == "car":
         make, model = CAR_MODELS[number % len(CAR_MODELS)]
-        return VehicleSeed(tracker_id, kind, "petrol", f"GA-{100 + number:03d}-LD", make, model,
-                           date(2016 + number % 6, 1 + number % 12, 15), site_code)
+        return VehicleSeed(
+            tracker_id,
+            kind,
+            "petrol",
+            f"GA-{100 + number:03d}-LD",
+            make,
+            model,
+            date(2016 + number % 6, 1 + number % 12, 15),
+            site_code,
+        )
     if kind == "scooter":
         make, model = SCOOTER_MODELS[number % len(SCOOTER_MODELS)]
-        return VehicleSeed(tracker_id, kind, "petrol", f"GB-{200 + number:03d}-LD", make, model,
-                           date(2018 + number % 6, 1 + number % 12, 1), site_code)
+        return VehicleSeed(
+            tracker_id,
+            kind,
+            "petrol",
+            f"GB-{200 + number:03d}-LD",
+            make,
+            model,
+            date(2018 + number % 6, 1 + number % 12, 1),
+            site_code,
+        )
     make, model = EBIKE_MODEL
     return VehicleSeed(tracker_id, kind, "electric", None, make, model, None, site_code)
 
 
-GARAGE = {"name": "Garage solidaire Sud Landes", "address": "12 avenue de la Gare, 40100 Dax",
-          "email": "atelier@garage-solidaire.example.org", "phone": "05 58 00 00 00"}
+GARAGE = {
+    "name": "Garage solidaire Sud Landes",
+    "address": "12 avenue de la Gare, 40100 Dax",
+    "email": "atelier@garage-solidaire.example.org",
+    "phone": "05 58 00 00 00",
+}
 
 PRESCRIBERS = (
     ("France Travail – agence de Dax", "france_travail", "dax@francetravail.example.org"),

@@ -122,14 +122,11 @@ class FleetSettings(BaseSettings):
         if self.demo_mode:
             return
         defaults = sorted(
-            name for name, value in self.secrets().items()
-            if value.get_secret_value() in ("", DEFAULT_SECRET)
+            name for name, value in self.secrets().items() if value.get_secret_value() in ("", DEFAULT_SECRET)
         )
         if defaults:
             names = ", ".join(f"FLEET_{name.upper()}" for name in defaults)
-            raise ConfigurationError(
-                f"refusing to start outside demo mode with default secrets: {names}"
-            )
+            raise ConfigurationError(f"refusing to start outside demo mode with default secrets: {names}")
 
     @property
     def mqtt_host(self) -> str:

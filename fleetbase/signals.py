@@ -18,6 +18,7 @@ def exit_when_stuck(stop: threading.Event, *, grace_s: float, log: logging.Logge
     """Once `stop` is set, give the process `grace_s` to end cleanly, then end it (exit code 3).
 
     A daemon thread: a clean stop that comes first ends the process, and the thread with it."""
+
     def watch() -> None:
         stop.wait()
         threading.Event().wait(grace_s)

@@ -87,13 +87,14 @@ def choose(setting: StorageBackend | str, offer: ServerOffer) -> StorageBackend:
     if setting is StorageBackend.TIMESCALEDB:
         if missing:
             raise ConfigurationError(
-                "FLEET_STORAGE_BACKEND=timescaledb but " + "; ".join(missing)
-                + " (set FLEET_STORAGE_BACKEND=plain, or install and preload TimescaleDB)")
+                "FLEET_STORAGE_BACKEND=timescaledb but "
+                + "; ".join(missing)
+                + " (set FLEET_STORAGE_BACKEND=plain, or install and preload TimescaleDB)"
+            )
         return StorageBackend.TIMESCALEDB
     if missing:
         if offer.available:  # worth saying: it looks usable but is not
-            log.warning("TimescaleDB not used: %s; positions use plain PostgreSQL partitions",
-                        "; ".join(missing))
+            log.warning("TimescaleDB not used: %s; positions use plain PostgreSQL partitions", "; ".join(missing))
         return StorageBackend.PLAIN
     return StorageBackend.TIMESCALEDB
 
@@ -118,12 +119,12 @@ def check_database(conn: psycopg.Connection[Any], setting: StorageBackend | str)
     if setting is not StorageBackend.AUTO and present is not setting:
         raise ConfigurationError(
             f"FLEET_STORAGE_BACKEND={setting.value} but the database's positions use {present.value}"
-            " (a back end is chosen when the database is first migrated)")
+            " (a back end is chosen when the database is first migrated)"
+        )
     if present is StorageBackend.TIMESCALEDB:
         missing = read_offer(conn).missing()
         if missing:
-            raise ConfigurationError("the database's positions are a TimescaleDB hypertable but "
-                                     + "; ".join(missing))
+            raise ConfigurationError("the database's positions are a TimescaleDB hypertable but " + "; ".join(missing))
     return present
 
 

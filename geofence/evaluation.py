@@ -54,14 +54,12 @@ class ZoneCache:
         for row in repository.list_zones(conn, active_only=True):
             key = json.dumps([row.geometry, row.radius_m, row.width_m], sort_keys=True)
             try:
-                shape = self._shapes.get(key) or parse_shape(row.geometry, radius_m=row.radius_m,
-                                                             width_m=row.width_m)
+                shape = self._shapes.get(key) or parse_shape(row.geometry, radius_m=row.radius_m, width_m=row.width_m)
             except InvalidZone as error:  # written around the API: skip it rather than stop ingest
                 log.warning("geofence %s (%s) ignored: %s", row.id, row.name, error.detail)
                 continue
             shapes[key] = shape
-            zones.append(Zone(row.id, row.name, row.kind, row.site_id, row.geometry, row.radius_m,
-                              row.width_m, shape))
+            zones.append(Zone(row.id, row.name, row.kind, row.site_id, row.geometry, row.radius_m, row.width_m, shape))
         self._shapes = shapes
         return zones
 
@@ -86,8 +84,11 @@ class ContextCache:
             self._contexts, self._zones_token = {}, token
         versions = repository.get_context_versions(conn, vehicle_ids)
         contexts = self._contexts
-        stale = [vehicle for vehicle in vehicle_ids
-                 if (cached := contexts.get(vehicle)) is None or cached[0] != versions.get(vehicle)]
+        stale = [
+            vehicle
+            for vehicle in vehicle_ids
+            if (cached := contexts.get(vehicle)) is None or cached[0] != versions.get(vehicle)
+        ]
         if stale:
             for vehicle in stale:
                 contexts.pop(vehicle, None)  # gone, if it is not read back
@@ -110,10 +111,17 @@ class Evaluation:
     states: dict[int, VehicleZones] = field(default_factory=dict)  # after the batch, per vehicle evaluated
 
 
-def evaluate(conn: Conn, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
-             before: Mapping[int, VehicleZones], now: datetime, zone: ZoneInfo, zones: ZoneCache = DEFAULT_CACHE,
-             contexts: ContextCache = DEFAULT_CONTEXTS,
-             policy: LocationPolicy = LocationPolicy.COARSE) -> Evaluation:
+def evaluate(
+    conn: Conn,
+    readings_by_vehicle: Mapping[int, Sequence[Fix]],
+    *,
+    before: Mapping[int, VehicleZones],
+    now: datetime,
+    zone: ZoneInfo,
+    zones: ZoneCache = DEFAULT_CACHE,
+    contexts: ContextCache = DEFAULT_CONTEXTS,
+    policy: LocationPolicy = LocationPolicy.COARSE,
+) -> Evaluation:
     """Advance zone states with a committed-to-be batch of readings; write events and alerts.
 
     Contract for the ingest path:
@@ -148,8 +156,11 @@ def evaluate(conn: Conn, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
     vehicle_contexts = contexts.get(conn, vehicle_ids)
     thresholds = repository.get_thresholds(conn)
     batch = [(vehicle, fix) for vehicle in vehicle_ids for fix in readings_by_vehicle[vehicle]]
-    placements = index.placements([fix.lon for _, fix in batch], [fix.lat for _, fix in batch],
-                                  [fix.acc_m if fix.acc_m is not None else float("nan") for _, fix in batch])
+    placements = index.placements(
+        [fix.lon for _, fix in batch],
+        [fix.lat for _, fix in batch],
+        [fix.acc_m if fix.acc_m is not None else float("nan") for _, fix in batch],
+    )
     per_vehicle: dict[int, list[int]] = {}
     for position, (vehicle, _) in enumerate(batch):
         per_vehicle.setdefault(vehicle, []).append(position)
@@ -172,11 +183,17 @@ def evaluate(conn: Conn, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
         confirmation = confirmations.get(context.kind)
         if confirmation is None:
             confirmation = confirmations[context.kind] = Confirmation(
-                limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds))
+                limits.confirm_fixes, timedelta(seconds=limits.confirm_seconds)
+            )
         fixes = [batch[position][1] for position in per_vehicle[vehicle]]
         lent = context.loan_id is not None
-        step = advance(before_state, fixes, [placements[position] for position in per_vehicle[vehicle]],
-                       known_zones=lent_known if lent else known_zones, confirmation=confirmation)
+        step = advance(
+            before_state,
+            fixes,
+            [placements[position] for position in per_vehicle[vehicle]],
+            known_zones=lent_known if lent else known_zones,
+            confirmation=confirmation,
+        )
         if step.state.zones != before_state.zones:
             zones_changed.append(step.state)
         outcome.states[vehicle] = step.state
@@ -187,13 +204,23 @@ def evaluate(conn: Conn, readings_by_vehicle: Mapping[int, Sequence[Fix]], *,
         fresh = sorted((fix for fix in fixes if last is None or fix.fix_time > last), key=lambda fix: fix.fix_time)
         inside_kinds = {zone_kinds[zone] for zone, state in step.state.zones.items() if state.inside}
         at_a_depot = "depot" in inside_kinds
-        outside_since = None if at_a_depot else _outside_depot_since(context.depot_zone_id, before_state,
-                                                                     step.state, step.transitions)
+        outside_since = (
+            None
+            if at_a_depot
+            else _outside_depot_since(context.depot_zone_id, before_state, step.state, step.transitions)
+        )
         rules = vehicle_rules(
-            context, limits, fixes=fresh, transitions=step.transitions, zone_kinds=zone_kinds,
-            zone_names=zone_names, outside_depot_since=outside_since,
+            context,
+            limits,
+            fixes=fresh,
+            transitions=step.transitions,
+            zone_kinds=zone_kinds,
+            zone_names=zone_names,
+            outside_depot_since=outside_since,
             in_a_service_area="service_area" in inside_kinds,
-            distance_to_zone_m=lambda zone_id, fix: index.distance_m(zone_id, fix.lon, fix.lat), zone=zone)
+            distance_to_zone_m=lambda zone_id, fix: index.distance_m(zone_id, fix.lon, fix.lat),
+            zone=zone,
+        )
         drafts += rules.open
         resolve += rules.resolve
     repository.save_zone_states(conn, zones_changed)
@@ -215,8 +242,9 @@ def _open(conn: Conn, drafts: list[AlertDraft], *, now: datetime) -> list[int]:
     return alerts.open_alerts(conn, drafts, now=now)
 
 
-def _outside_depot_since(depot_zone_id: int | None, before: VehicleZones, after: VehicleZones,
-                         transitions: list[Transition]) -> datetime | None:
+def _outside_depot_since(
+    depot_zone_id: int | None, before: VehicleZones, after: VehicleZones, transitions: list[Transition]
+) -> datetime | None:
     """From which fix time this batch's fixes count as outside the depot (None: they do not)."""
     if depot_zone_id is None or after.inside(depot_zone_id):
         return None
@@ -229,8 +257,18 @@ def _outside_depot_since(depot_zone_id: int | None, before: VehicleZones, after:
 def _event(transition: Transition, zone_names: dict[int, str], zone_kinds: dict[int, str], *, lent: bool) -> EventRow:
     """The deciding fix's position is kept only for a vehicle not on loan."""
     fix = transition.fix
-    return EventRow(transition.vehicle_id, transition.type, fix.fix_time, transition.zone_id,
-                    None if lent else fix.lat, None if lent else fix.lon,
-                    {"zone": zone_names[transition.zone_id], "zone_kind": zone_kinds[transition.zone_id],
-                     "acc_m": fix.acc_m, "crossed_at": transition.crossed_at.isoformat(),
-                     "agreeing_fixes": transition.fixes})
+    return EventRow(
+        transition.vehicle_id,
+        transition.type,
+        fix.fix_time,
+        transition.zone_id,
+        None if lent else fix.lat,
+        None if lent else fix.lon,
+        {
+            "zone": zone_names[transition.zone_id],
+            "zone_kind": zone_kinds[transition.zone_id],
+            "acc_m": fix.acc_m,
+            "crossed_at": transition.crossed_at.isoformat(),
+            "agreeing_fixes": transition.fixes,
+        },
+    )

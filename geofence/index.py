@@ -73,13 +73,15 @@ class ZoneIndex:
         self.segment_ends = np.concatenate(ends) if ends else np.empty((0, 2))
         self.segment_owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int64)
         self.segment_tree = shapely.STRtree(
-            shapely.linestrings(np.stack([self.segment_starts, self.segment_ends], axis=1)) if starts else [])
+            shapely.linestrings(np.stack([self.segment_starts, self.segment_ends], axis=1)) if starts else []
+        )
 
     def __len__(self) -> int:
         return len(self.zones)
 
-    def locate_many(self, lons: Coordinates, lats: Coordinates,
-                    acc_m: Accuracies | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def locate_many(
+        self, lons: Coordinates, lats: Coordinates, acc_m: Accuracies | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a batch of fixes: arrays (fix index, zone id, straddles) of every fix/zone pair
         where the fix is inside the zone or its accuracy circle reaches the border.
 
@@ -116,8 +118,10 @@ class ZoneIndex:
     def locate(self, lon: float, lat: float, acc_m: float | None = None) -> Placement:
         """Where one fix lies (a batch through `locate_many` is much faster per fix)."""
         _, zone_ids, straddles = self.locate_many([lon], [lat], None if acc_m is None else [acc_m])
-        return Placement(inside=frozenset(int(z) for z, s in zip(zone_ids, straddles) if not s),
-                         straddled=frozenset(int(z) for z, s in zip(zone_ids, straddles) if s))
+        return Placement(
+            inside=frozenset(int(z) for z, s in zip(zone_ids, straddles) if not s),
+            straddled=frozenset(int(z) for z, s in zip(zone_ids, straddles) if s),
+        )
 
     def placements(self, lons: Coordinates, lats: Coordinates, acc_m: Accuracies | None = None) -> list[Placement]:
         """`locate` for each fix of a batch, in one vectorised pass."""

@@ -60,8 +60,15 @@ class VehicleContext:
 
 def default_thresholds(vehicle_kind: str) -> Thresholds:
     """The migration's defaults, for a kind whose row was deleted."""
-    return Thresholds(vehicle_kind, confirm_fixes=3, confirm_seconds=120, theft_displacement_m=200.0,
-                      return_window_hours=24.0, low_battery_pct=20.0, silent_after_minutes=360)
+    return Thresholds(
+        vehicle_kind,
+        confirm_fixes=3,
+        confirm_seconds=120,
+        theft_displacement_m=200.0,
+        return_window_hours=24.0,
+        low_battery_pct=20.0,
+        silent_after_minutes=360,
+    )
 
 
 _ZONE_COLUMNS = "id, name, kind, site_id, geometry, radius_m, width_m, active, updated_at"
@@ -76,38 +83,70 @@ def get_context_versions(conn: Conn, vehicle_ids: Iterable[int]) -> dict[int, st
     """Each vehicle's context version (migration 0016): it changes with every change to what
     `get_vehicle_contexts` reads of that vehicle, depot zones apart (see `get_revision`)."""
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute("SELECT vehicle_id, xmin::text || ':' || version FROM vehicle_context_versions"
-                       " WHERE vehicle_id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)})
+        cursor.execute(
+            "SELECT vehicle_id, xmin::text || ':' || version FROM vehicle_context_versions"
+            " WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+            {"ids": id_array(vehicle_ids)},
+        )
         return dict(cursor.fetchall())
 
 
 def list_zones(conn: Conn, *, active_only: bool = False) -> list[ZoneRow]:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
-        return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences"
-                              " WHERE active OR NOT %(active_only)s ORDER BY id",
-                              {"active_only": active_only}).fetchall()
+        return cursor.execute(
+            f"SELECT {_ZONE_COLUMNS} FROM geofences WHERE active OR NOT %(active_only)s ORDER BY id",
+            {"active_only": active_only},
+        ).fetchall()
 
 
 def get_zone(conn: Conn, zone_id: int) -> ZoneRow | None:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
-        return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences WHERE id = %(id)s",
-                              {"id": zone_id}).fetchone()
+        return cursor.execute(f"SELECT {_ZONE_COLUMNS} FROM geofences WHERE id = %(id)s", {"id": zone_id}).fetchone()
 
 
-def insert_zone(conn: Conn, *, name: str, kind: str, site_id: int | None, geometry: dict[str, Any],
-                radius_m: float | None, width_m: float | None, active: bool = True) -> ZoneRow:
+def insert_zone(
+    conn: Conn,
+    *,
+    name: str,
+    kind: str,
+    site_id: int | None,
+    geometry: dict[str, Any],
+    radius_m: float | None,
+    width_m: float | None,
+    active: bool = True,
+) -> ZoneRow:
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
-        return one(cursor.execute(
-            "INSERT INTO geofences (name, kind, site_id, geometry, radius_m, width_m, active)"
-            " VALUES (%(name)s, %(kind)s, %(site_id)s, %(geometry)s, %(radius_m)s, %(width_m)s, %(active)s)"
-            f" RETURNING {_ZONE_COLUMNS}",
-            {"name": name, "kind": kind, "site_id": site_id, "geometry": Jsonb(geometry),
-             "radius_m": radius_m, "width_m": width_m, "active": active}))
+        return one(
+            cursor.execute(
+                "INSERT INTO geofences (name, kind, site_id, geometry, radius_m, width_m, active)"
+                " VALUES (%(name)s, %(kind)s, %(site_id)s, %(geometry)s, %(radius_m)s, %(width_m)s, %(active)s)"
+                f" RETURNING {_ZONE_COLUMNS}",
+                {
+                    "name": name,
+                    "kind": kind,
+                    "site_id": site_id,
+                    "geometry": Jsonb(geometry),
+                    "radius_m": radius_m,
+                    "width_m": width_m,
+                    "active": active,
+                },
+            )
+        )
 
 
-def update_zone(conn: Conn, zone_id: int, *, name: str, kind: str, site_id: int | None,
-                geometry: dict[str, Any], radius_m: float | None, width_m: float | None, active: bool,
-                now: datetime) -> ZoneRow | None:
+def update_zone(
+    conn: Conn,
+    zone_id: int,
+    *,
+    name: str,
+    kind: str,
+    site_id: int | None,
+    geometry: dict[str, Any],
+    radius_m: float | None,
+    width_m: float | None,
+    active: bool,
+    now: datetime,
+) -> ZoneRow | None:
     """Replace every field of a zone (the service merges a PATCH first)."""
     with conn.cursor(row_factory=class_row(ZoneRow)) as cursor:
         return cursor.execute(
@@ -115,8 +154,18 @@ def update_zone(conn: Conn, zone_id: int, *, name: str, kind: str, site_id: int 
             " geometry = %(geometry)s, radius_m = %(radius_m)s, width_m = %(width_m)s,"
             " active = %(active)s, updated_at = %(now)s"
             f" WHERE id = %(id)s RETURNING {_ZONE_COLUMNS}",
-            {"id": zone_id, "name": name, "kind": kind, "site_id": site_id, "geometry": Jsonb(geometry),
-             "radius_m": radius_m, "width_m": width_m, "active": active, "now": now}).fetchone()
+            {
+                "id": zone_id,
+                "name": name,
+                "kind": kind,
+                "site_id": site_id,
+                "geometry": Jsonb(geometry),
+                "radius_m": radius_m,
+                "width_m": width_m,
+                "active": active,
+                "now": now,
+            },
+        ).fetchone()
 
 
 def delete_zone(conn: Conn, zone_id: int) -> bool:
@@ -138,16 +187,20 @@ def update_thresholds(conn: Conn, vehicle_kind: str, *, now: datetime, **values:
     if current is None:
         return False
     merged = {name: values.get(name, getattr(current, name)) for name in Thresholds.__dataclass_fields__}
-    return conn.execute(
-        "UPDATE geofence_rule_thresholds SET confirm_fixes = %(confirm_fixes)s,"
-        " confirm_seconds = %(confirm_seconds)s, theft_displacement_m = %(theft_displacement_m)s,"
-        " return_window_hours = %(return_window_hours)s, low_battery_pct = %(low_battery_pct)s,"
-        " silent_after_minutes = %(silent_after_minutes)s, updated_at = %(now)s"
-        " WHERE vehicle_kind = %(vehicle_kind)s", {**merged, "now": now}).rowcount == 1
+    return (
+        conn.execute(
+            "UPDATE geofence_rule_thresholds SET confirm_fixes = %(confirm_fixes)s,"
+            " confirm_seconds = %(confirm_seconds)s, theft_displacement_m = %(theft_displacement_m)s,"
+            " return_window_hours = %(return_window_hours)s, low_battery_pct = %(low_battery_pct)s,"
+            " silent_after_minutes = %(silent_after_minutes)s, updated_at = %(now)s"
+            " WHERE vehicle_kind = %(vehicle_kind)s",
+            {**merged, "now": now},
+        ).rowcount
+        == 1
+    )
 
 
-def get_vehicle_contexts(conn: Conn,
-                         vehicle_ids: Iterable[int]) -> dict[int, tuple[str | None, VehicleContext]]:
+def get_vehicle_contexts(conn: Conn, vehicle_ids: Iterable[int]) -> dict[int, tuple[str | None, VehicleContext]]:
     """Kind, home depot zone, current loan (active or overdue) and open alerts of each vehicle,
     with its context version read in the same statement (None: never changed since 0016)."""
     # Plain tuples: after a change, the ingest worker reads thousands of them at once (see ContextCache).
@@ -167,19 +220,22 @@ def get_vehicle_contexts(conn: Conn,
             "                    AND site_id = v.home_site_id ORDER BY id LIMIT 1) depot ON true"
             " LEFT JOIN LATERAL (SELECT id, ends_at FROM loans WHERE vehicle_id = v.id"
             "                    AND status IN ('active', 'overdue') ORDER BY starts_at DESC LIMIT 1) loan ON true"
-            " WHERE v.id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)}).fetchall()
+            " WHERE v.id = ANY(%(ids)s::bigint[])",
+            {"ids": id_array(vehicle_ids)},
+        ).fetchall()
     return {row[1]: (row[0], VehicleContext(*row[1:])) for row in rows}
 
 
-def load_zone_states(conn: Conn,
-                     last_fix_times: Mapping[int, datetime | None]) -> dict[int, VehicleZones]:
+def load_zone_states(conn: Conn, last_fix_times: Mapping[int, datetime | None]) -> dict[int, VehicleZones]:
     """Each vehicle's zone states, with the latest fix time its caller knows of (for the
     ingest path, vehicle_state.fix_time before the batch); None means no fix yet."""
     states = {vehicle_id: VehicleZones(vehicle_id, last) for vehicle_id, last in last_fix_times.items()}
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute("SELECT vehicle_id, geofence_id, inside, since, pending_first_time, pending_count"
-                       " FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
-                       {"ids": id_array(states)})
+        cursor.execute(
+            "SELECT vehicle_id, geofence_id, inside, since, pending_first_time, pending_count"
+            " FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+            {"ids": id_array(states)},
+        )
         for vehicle_id, zone_id, inside, since, pending_first_time, pending_count in cursor:
             states[vehicle_id].zones[zone_id] = ZoneState(inside, since, pending_first_time, pending_count)
     return states
@@ -194,18 +250,30 @@ def save_zone_states(conn: Conn, states: Iterable[VehicleZones]) -> None:
     states = list(states)
     if not states:
         return
-    conn.execute("DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
-                 {"ids": id_array(state.vehicle_id for state in states)})
-    rows = [(state.vehicle_id, zone_id, zone.inside, zone.since, zone.pending_first_time, zone.pending_count)
-            for state in states for zone_id, zone in state.zones.items()]
+    conn.execute(
+        "DELETE FROM geofence_zone_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+        {"ids": id_array(state.vehicle_id for state in states)},
+    )
+    rows = [
+        (state.vehicle_id, zone_id, zone.inside, zone.since, zone.pending_first_time, zone.pending_count)
+        for state in states
+        for zone_id, zone in state.zones.items()
+    ]
     if rows:
         columns = list(zip(*rows))
         conn.execute(
             "INSERT INTO geofence_zone_state (vehicle_id, geofence_id, inside, since, pending_first_time,"
             " pending_count) SELECT * FROM unnest(%(vehicles)s::bigint[], %(zones)s::bigint[],"
             " %(inside)s::boolean[], %(since)s::timestamptz[], %(pending)s::timestamptz[], %(counts)s::int[])",
-            {"vehicles": list(columns[0]), "zones": list(columns[1]), "inside": list(columns[2]),
-             "since": list(columns[3]), "pending": list(columns[4]), "counts": list(columns[5])})
+            {
+                "vehicles": list(columns[0]),
+                "zones": list(columns[1]),
+                "inside": list(columns[2]),
+                "since": list(columns[3]),
+                "pending": list(columns[4]),
+                "counts": list(columns[5]),
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -226,7 +294,9 @@ def insert_events(conn: Conn, events: Iterable[EventRow]) -> None:
             cursor.executemany(
                 "INSERT INTO events (vehicle_id, type, occurred_at, geofence_id, lat, lon, details)"
                 " VALUES (%(vehicle_id)s, %(type)s, %(occurred_at)s, %(geofence_id)s, %(lat)s, %(lon)s,"
-                " %(details)s)", rows)
+                " %(details)s)",
+                rows,
+            )
 
 
 @dataclass(frozen=True)
@@ -249,11 +319,14 @@ def silent_trackers(conn: Conn, *, now: datetime) -> list[SilentTracker]:
             " JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
             " WHERE v.status <> 'out_of_service'"
             "   AND s.last_seen_at < %(now)s - make_interval(mins => t.silent_after_minutes)"
-            " ORDER BY v.id", {"now": now}).fetchall()
+            " ORDER BY v.id",
+            {"now": now},
+        ).fetchall()
 
 
-def list_events(conn: Conn, *, vehicle_id: int | None, event_type: str | None,
-                start: datetime, end: datetime, limit: int) -> list[DictRow]:
+def list_events(
+    conn: Conn, *, vehicle_id: int | None, event_type: str | None, start: datetime, end: datetime, limit: int
+) -> list[DictRow]:
     """Events in [start, end), newest first. The position of an event that happened while
     the vehicle was lent is the participant's (docs/PRIVACY.md): it is left out."""
     return conn.execute(

@@ -23,15 +23,28 @@ _EDITABLE = ("name", "kind", "site_id", "geometry", "radius_m", "width_m", "acti
 
 def to_feature(zone: ZoneRow) -> dict[str, Any]:
     """A stored zone as a GeoJSON Feature."""
-    return {"type": "Feature", "id": zone.id, "geometry": zone.geometry,
-            "properties": {"name": zone.name, "kind": zone.kind, "site_id": zone.site_id,
-                           "radius_m": zone.radius_m, "width_m": zone.width_m, "active": zone.active,
-                           "updated_at": zone.updated_at.isoformat()}}
+    return {
+        "type": "Feature",
+        "id": zone.id,
+        "geometry": zone.geometry,
+        "properties": {
+            "name": zone.name,
+            "kind": zone.kind,
+            "site_id": zone.site_id,
+            "radius_m": zone.radius_m,
+            "width_m": zone.width_m,
+            "active": zone.active,
+            "updated_at": zone.updated_at.isoformat(),
+        },
+    }
 
 
 def _fields(feature: Any) -> dict[str, Any]:
-    if not isinstance(feature, dict) or feature.get("type") != "Feature" or not isinstance(
-            feature.get("properties"), dict):
+    if (
+        not isinstance(feature, dict)
+        or feature.get("type") != "Feature"
+        or not isinstance(feature.get("properties"), dict)
+    ):
         raise InvalidZone("not_geojson", "Une zone est une Feature GeoJSON, avec une géométrie et des propriétés.")
     unknown = set(feature["properties"]) - set(_EDITABLE)
     if unknown:
@@ -49,14 +62,23 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     if site_id is not None and (isinstance(site_id, bool) or not isinstance(site_id, int) or site_id < 1):
         raise InvalidZone("bad_kind", "Le site (site_id) est le numéro d'un site : un entier positif.")
     if (kind == "depot") != (site_id is not None):
-        raise InvalidZone("bad_kind", "Une zone de dépôt indique le site dont elle est le dépôt (site_id) ;"
-                                      " les autres zones n'en indiquent pas.")
+        raise InvalidZone(
+            "bad_kind",
+            "Une zone de dépôt indique le site dont elle est le dépôt (site_id) ; les autres zones n'en indiquent pas.",
+        )
     parse_shape(fields.get("geometry"), radius_m=fields.get("radius_m"), width_m=fields.get("width_m"))
     active = fields.get("active", True)
     if not isinstance(active, bool):
         raise InvalidZone("not_geojson", "« active » vaut true ou false.")
-    return {"name": name.strip(), "kind": kind, "site_id": site_id, "geometry": fields["geometry"],
-            "radius_m": fields.get("radius_m"), "width_m": fields.get("width_m"), "active": active}
+    return {
+        "name": name.strip(),
+        "kind": kind,
+        "site_id": site_id,
+        "geometry": fields["geometry"],
+        "radius_m": fields.get("radius_m"),
+        "width_m": fields.get("width_m"),
+        "active": active,
+    }
 
 
 def _check_operational(conn: Conn, fields: dict[str, Any]) -> None:
@@ -72,11 +94,13 @@ def _check_operational(conn: Conn, fields: dict[str, Any]) -> None:
         if position is None:
             raise InvalidZone("bad_kind", f"Le site n° {fields['site_id']} n'existe pas.")
         if not shape.covers(shapely.Point(position)):
-            raise InvalidZone("not_operational", "Une zone de dépôt doit contenir l'adresse de son site :"
-                                                 " dessinez-la autour du site.")
+            raise InvalidZone(
+                "not_operational", "Une zone de dépôt doit contenir l'adresse de son site : dessinez-la autour du site."
+            )
     elif not any(shape.covers(shapely.Point(position)) for position in sites.values()):
-        raise InvalidZone("not_operational", "Une zone de service doit contenir au moins un des sites de"
-                                             " l'association.")
+        raise InvalidZone(
+            "not_operational", "Une zone de service doit contenir au moins un des sites de l'association."
+        )
 
 
 def create_zone(conn: Conn, feature: Any) -> ZoneRow:

@@ -79,15 +79,24 @@ class Advance:
     late: int
 
 
-def advance(state: VehicleZones, fixes: Sequence[Fix], placements: Sequence[Placement], *,
-            known_zones: Collection[int], confirmation: Confirmation = Confirmation()) -> Advance:
+def advance(
+    state: VehicleZones,
+    fixes: Sequence[Fix],
+    placements: Sequence[Placement],
+    *,
+    known_zones: Collection[int],
+    confirmation: Confirmation = Confirmation(),
+) -> Advance:
     """Move `state` through new fixes (any order) and their placements; return the new state.
 
     `known_zones` are the zones that exist now: states of deleted zones are dropped
     without an exit. `state` is not modified.
     """
-    current = VehicleZones(state.vehicle_id, state.last_fix_time,
-                           {zone: zone_state for zone, zone_state in state.zones.items() if zone in known_zones})
+    current = VehicleZones(
+        state.vehicle_id,
+        state.last_fix_time,
+        {zone: zone_state for zone, zone_state in state.zones.items() if zone in known_zones},
+    )
     transitions: list[Transition] = []
     late = 0
     pairs = list(zip(fixes, placements))
@@ -111,12 +120,23 @@ def advance(state: VehicleZones, fixes: Sequence[Fix], placements: Sequence[Plac
                 continue
             if status == UNCERTAIN:
                 continue
-            zone_state, transition = _observe(current.zones.get(zone_id, ZoneState(inside=False)),
-                                              fix, observed_inside=status == INSIDE,
-                                              confirmation=confirmation)
+            zone_state, transition = _observe(
+                current.zones.get(zone_id, ZoneState(inside=False)),
+                fix,
+                observed_inside=status == INSIDE,
+                confirmation=confirmation,
+            )
             if transition:
-                transitions.append(Transition(state.vehicle_id, zone_id, ENTER if zone_state.inside else EXIT,
-                                              fix, crossed_at=transition[0], fixes=transition[1]))
+                transitions.append(
+                    Transition(
+                        state.vehicle_id,
+                        zone_id,
+                        ENTER if zone_state.inside else EXIT,
+                        fix,
+                        crossed_at=transition[0],
+                        fixes=transition[1],
+                    )
+                )
             if zone_state.inside or zone_state.pending_count:
                 current.zones[zone_id] = zone_state
             else:
@@ -129,8 +149,9 @@ def _settled_in(zones: dict[int, ZoneState], inside: frozenset[int]) -> bool:
     return zones.keys() == inside and all(state.inside and not state.pending_count for state in zones.values())
 
 
-def _observe(zone_state: ZoneState, fix: Fix, *, observed_inside: bool,
-             confirmation: Confirmation) -> tuple[ZoneState, tuple[datetime, int] | None]:
+def _observe(
+    zone_state: ZoneState, fix: Fix, *, observed_inside: bool, confirmation: Confirmation
+) -> tuple[ZoneState, tuple[datetime, int] | None]:
     """One clear fix: extend or break the disagreeing run, flip when it is long enough."""
     if observed_inside == zone_state.inside:
         if not zone_state.pending_count:
@@ -140,7 +161,8 @@ def _observe(zone_state: ZoneState, fix: Fix, *, observed_inside: bool,
     count = zone_state.pending_count + 1
     lasted = fix.fix_time - first_time
     confirmed = count >= confirmation.min_fixes or (
-        count >= 2 and confirmation.min_duration > timedelta(0) and lasted >= confirmation.min_duration)
+        count >= 2 and confirmation.min_duration > timedelta(0) and lasted >= confirmation.min_duration
+    )
     if confirmed:
         return ZoneState(inside=observed_inside, since=fix.fix_time), (first_time, count)
     return replace(zone_state, pending_first_time=first_time, pending_count=count), None

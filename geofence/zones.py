@@ -54,13 +54,17 @@ def check_kind(kind: str) -> str:
     if kind == "custom":
         return "other"
     if kind not in KINDS:
-        raise InvalidZone("bad_kind", f"Le type de zone (kind) est depot (dépôt), service_area (zone de service)"
-                                  f" ou other (autre), et non {kind!r}.")
+        raise InvalidZone(
+            "bad_kind",
+            f"Le type de zone (kind) est depot (dépôt), service_area (zone de service)"
+            f" ou other (autre), et non {kind!r}.",
+        )
     return kind
 
 
-def parse_shape(geometry: Any, *, radius_m: float | None = None,
-                width_m: float | None = None) -> shapely.Polygon | shapely.MultiPolygon:
+def parse_shape(
+    geometry: Any, *, radius_m: float | None = None, width_m: float | None = None
+) -> shapely.Polygon | shapely.MultiPolygon:
     """The lon/lat area described by a GeoJSON geometry (and radius or width), or InvalidZone."""
     if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
         raise InvalidZone("not_geojson", "La forme d'une zone est une géométrie GeoJSON avec un « type ».")
@@ -85,9 +89,12 @@ def parse_shape(geometry: Any, *, radius_m: float | None = None,
         if not shape.is_valid:
             raise InvalidZone("invalid_polygon", f"Les polygones {_invalidity(shape)}.")
         return shape
-    raise InvalidZone("unknown_type", f"Forme {kind!r} non prise en charge : dessinez un polygone (Polygon,"
-                                      " MultiPolygon), un cercle (Point et radius_m) ou un couloir (LineString"
-                                      " et width_m).")
+    raise InvalidZone(
+        "unknown_type",
+        f"Forme {kind!r} non prise en charge : dessinez un polygone (Polygon,"
+        " MultiPolygon), un cercle (Point et radius_m) ou un couloir (LineString"
+        " et width_m).",
+    )
 
 
 def _positive(value: Any, name: str, reason: str, maximum: float) -> float:
@@ -96,15 +103,18 @@ def _positive(value: Any, name: str, reason: str, maximum: float) -> float:
     if value <= 0:
         raise InvalidZone(reason, f"{name} doit dépasser 0 m (et non {value:g}).")
     if value > maximum:
-        raise InvalidZone(reason, f"{name} vaut au plus {maximum:.0f} m (et non {value:g}) : au-delà, dessinez"
-                                  " un polygone.")
+        raise InvalidZone(
+            reason, f"{name} vaut au plus {maximum:.0f} m (et non {value:g}) : au-delà, dessinez un polygone."
+        )
     return float(value)
 
 
 def _position(value: Any, where: str) -> tuple[float, float]:
-    if (not isinstance(value, list) or len(value) not in (2, 3)
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                       for v in value)):
+    if (
+        not isinstance(value, list)
+        or len(value) not in (2, 3)
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+    ):
         raise InvalidZone("bad_position", f"{where} : une position est [lon, lat] en degrés, et non {value!r}.")
     lon, lat = value[0], value[1]
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -123,8 +133,9 @@ def _line(value: Any, where: str) -> shapely.LineString:
 
 def _ring(value: Any, where: str) -> shapely.LinearRing:
     if not isinstance(value, list) or len(value) < 4:
-        raise InvalidZone("too_few_points", f"{where} : un contour compte au moins 4 positions, la dernière"
-                                            " égale à la première.")
+        raise InvalidZone(
+            "too_few_points", f"{where} : un contour compte au moins 4 positions, la dernière égale à la première."
+        )
     points = [_position(position, where) for position in value]
     if points[0] != points[-1]:
         raise InvalidZone("unclosed_ring", f"{where} : la dernière position du contour doit répéter la première.")
@@ -132,8 +143,11 @@ def _ring(value: Any, where: str) -> shapely.LinearRing:
         raise InvalidZone("too_few_points", f"{where} : un contour compte au moins 3 points distincts.")
     ring = shapely.LinearRing(points)
     if not ring.is_simple:
-        raise InvalidZone("self_crossing", f"{where} : son contour se croise lui-même (en nœud papillon) ;"
-                                           " redessinez-le sans que ses côtés se coupent.")
+        raise InvalidZone(
+            "self_crossing",
+            f"{where} : son contour se croise lui-même (en nœud papillon) ;"
+            " redessinez-le sans que ses côtés se coupent.",
+        )
     return ring
 
 
@@ -150,12 +164,15 @@ def _polygon(value: Any, where: str) -> shapely.Polygon:
 
 
 # GEOS's reasons (shapely.is_valid_reason) as people read them.
-_INVALIDITIES = {"Self-intersection": "se coupent", "Ring Self-intersection": "se touchent en un point",
-                 "Hole lies outside shell": "ont un trou hors du contour extérieur",
-                 "Holes are nested": "ont un trou dans un autre trou",
-                 "Interior is disconnected": "coupent la surface en morceaux",
-                 "Nested shells": "s'emboîtent (un polygone dans un autre)",
-                 "Too few points": "comptent trop peu de points"}
+_INVALIDITIES = {
+    "Self-intersection": "se coupent",
+    "Ring Self-intersection": "se touchent en un point",
+    "Hole lies outside shell": "ont un trou hors du contour extérieur",
+    "Holes are nested": "ont un trou dans un autre trou",
+    "Interior is disconnected": "coupent la surface en morceaux",
+    "Nested shells": "s'emboîtent (un polygone dans un autre)",
+    "Too few points": "comptent trop peu de points",
+}
 
 
 def _invalidity(shape: shapely.Geometry) -> str:

@@ -38,8 +38,11 @@ class IncidentKind(StrEnum):
 
 
 # The alerts that offer to open an incident, and the kind they suggest.
-OFFERED_BY_ALERT = {"possible_theft": IncidentKind.THEFT_SUSPECTED, "vehicle_not_returned": IncidentKind.NOT_RETURNED,
-                    "loan_overdue": IncidentKind.NOT_RETURNED}
+OFFERED_BY_ALERT = {
+    "possible_theft": IncidentKind.THEFT_SUSPECTED,
+    "vehicle_not_returned": IncidentKind.NOT_RETURNED,
+    "loan_overdue": IncidentKind.NOT_RETURNED,
+}
 
 
 def incident_offer(alert: DictRow) -> dict[str, Any] | None:
@@ -48,20 +51,35 @@ def incident_offer(alert: DictRow) -> dict[str, Any] | None:
     kind = OFFERED_BY_ALERT.get(alert["kind"])
     if kind is None or alert["status"] == "resolved" or alert.get("incident_id") is not None:
         return None
-    return {"method": "POST", "href": "/api/v1/incidents",
-            "body": {"vehicle_id": alert["vehicle_id"], "loan_id": alert["loan_id"], "kind": str(kind),
-                     "alert_id": alert["id"], "reason": ""}}
+    return {
+        "method": "POST",
+        "href": "/api/v1/incidents",
+        "body": {
+            "vehicle_id": alert["vehicle_id"],
+            "loan_id": alert["loan_id"],
+            "kind": str(kind),
+            "alert_id": alert["id"],
+            "reason": "",
+        },
+    }
 
 
 def not_returned_alerts(conn: Conn, *, now: datetime, after: timedelta, zone: ZoneInfo) -> list[int]:
     """For the scheduler: one alert to the fleet manager per loan still overdue `after` its end,
     offering a "vehicle not returned" incident (the text names no place). Resolved at check-in."""
-    drafts = [AlertDraft(
-        "vehicle_not_returned", "critical", "fleet_manager", loan["vehicle_id"], loan["id"],
-        f"Véhicule non rendu : {loan['vehicle_label']} (prêt n° {loan['id']}) devait être rendu le "
-        f"{when(loan['ends_at'], zone)}. Vous pouvez ouvrir un incident « véhicule non rendu » pour le localiser.",
-        f"vehicle_not_returned:{loan['id']}")
-        for loan in repository.loans_not_returned(conn, ended_before=now - after)]
+    drafts = [
+        AlertDraft(
+            "vehicle_not_returned",
+            "critical",
+            "fleet_manager",
+            loan["vehicle_id"],
+            loan["id"],
+            f"Véhicule non rendu : {loan['vehicle_label']} (prêt n° {loan['id']}) devait être rendu le "
+            f"{when(loan['ends_at'], zone)}. Vous pouvez ouvrir un incident « véhicule non rendu » pour le localiser.",
+            f"vehicle_not_returned:{loan['id']}",
+        )
+        for loan in repository.loans_not_returned(conn, ended_before=now - after)
+    ]
     return open_alerts(conn, drafts, now=now)
 
 
@@ -72,9 +90,18 @@ def _written(text: str, what: str) -> str:
     return text
 
 
-def open_incident(conn: Conn, *, vehicle_id: int, kind: IncidentKind, reason: str,
-                  loan_id: int | None, alert_id: int | None, user_id: int, now: datetime,
-                  auto_close_after: timedelta) -> Incident:
+def open_incident(
+    conn: Conn,
+    *,
+    vehicle_id: int,
+    kind: IncidentKind,
+    reason: str,
+    loan_id: int | None,
+    alert_id: int | None,
+    user_id: int,
+    now: datetime,
+    auto_close_after: timedelta,
+) -> Incident:
     """Open an incident on a vehicle (on its loan out now, unless `loan_id` names another of its loans).
 
     A vehicle not returned is one whose loan is overdue. One open incident per vehicle.
@@ -93,11 +120,19 @@ def open_incident(conn: Conn, *, vehicle_id: int, kind: IncidentKind, reason: st
     try:
         with conn.transaction():  # a savepoint: a second open incident must not spoil the caller's transaction
             incident_id = repository.insert_incident(
-                conn, vehicle_id=vehicle_id, loan_id=loan["id"] if loan else None, kind=kind, reason=reason,
-                alert_id=alert_id, opened_by=user_id, now=now)
+                conn,
+                vehicle_id=vehicle_id,
+                loan_id=loan["id"] if loan else None,
+                kind=kind,
+                reason=reason,
+                alert_id=alert_id,
+                opened_by=user_id,
+                now=now,
+            )
     except psycopg.errors.UniqueViolation:
-        current = repository.list_incidents(conn, status="open", vehicle_id=vehicle_id, loan_id=None,
-                                            auto_close_after=auto_close_after, limit=1)
+        current = repository.list_incidents(
+            conn, status="open", vehicle_id=vehicle_id, loan_id=None, auto_close_after=auto_close_after, limit=1
+        )
         number = f" (n° {current[0].id})" if current else ""
         raise Conflict(f"Un incident est déjà ouvert sur ce véhicule{number} : renouvelez-le ou closez-le.") from None
     incident = get_incident(conn, incident_id, auto_close_after=auto_close_after)
@@ -106,8 +141,9 @@ def open_incident(conn: Conn, *, vehicle_id: int, kind: IncidentKind, reason: st
     return incident
 
 
-def renew_incident(conn: Conn, incident_id: int, *, reason: str, user_id: int, now: datetime,
-                   auto_close_after: timedelta) -> Incident:
+def renew_incident(
+    conn: Conn, incident_id: int, *, reason: str, user_id: int, now: datetime, auto_close_after: timedelta
+) -> Incident:
     """Keep an open incident open for another `auto_close_after`, with a written reason."""
     reason = _written(reason, "Le motif du renouvellement")
     incident = _open_or_conflict(conn, incident_id, now=now, auto_close_after=auto_close_after)
@@ -117,8 +153,9 @@ def renew_incident(conn: Conn, incident_id: int, *, reason: str, user_id: int, n
     return incident
 
 
-def close_incident(conn: Conn, incident_id: int, *, outcome: str, user_id: int, now: datetime,
-                   auto_close_after: timedelta) -> Incident:
+def close_incident(
+    conn: Conn, incident_id: int, *, outcome: str, user_id: int, now: datetime, auto_close_after: timedelta
+) -> Incident:
     """Close an open incident with its outcome (vehicle found, participant reached…)."""
     outcome = _written(outcome, "L'issue de l'incident")
     incident = _open_or_conflict(conn, incident_id, now=now, auto_close_after=auto_close_after)
@@ -136,11 +173,17 @@ def close_expired_incidents(conn: Conn, *, now: datetime, auto_close_after: time
     """
     expired = repository.expired_open(conn, now=now, auto_close_after=auto_close_after)
     for incident in expired:
-        repository.close_incident(conn, incident.id, closed_by=None, outcome=AUTO_CLOSE_OUTCOME,
-                                  at=incident.expires_at)
+        repository.close_incident(conn, incident.id, closed_by=None, outcome=AUTO_CLOSE_OUTCOME, at=incident.expires_at)
         closed = get_incident(conn, incident.id, auto_close_after=auto_close_after)
-        _audit(conn, closed, action="incident_closed", user_id=None, now=now, reason=AUTO_CLOSE_OUTCOME,
-               extra={"automatic": True})
+        _audit(
+            conn,
+            closed,
+            action="incident_closed",
+            user_id=None,
+            now=now,
+            reason=AUTO_CLOSE_OUTCOME,
+            extra={"automatic": True},
+        )
     repository.notify_vehicle_changed(conn, [incident.vehicle_id for incident in expired])
     return [incident.id for incident in expired]
 
@@ -157,8 +200,7 @@ def is_in_force(incident: Incident | None, *, now: datetime) -> bool:
     return incident is not None and incident.closed_at is None and incident.expires_at > now
 
 
-def _open_or_conflict(conn: Conn, incident_id: int, *, now: datetime,
-                      auto_close_after: timedelta) -> Incident:
+def _open_or_conflict(conn: Conn, incident_id: int, *, now: datetime, auto_close_after: timedelta) -> Incident:
     incident = repository.get_incident(conn, incident_id, auto_close_after=auto_close_after, lock=True)
     if incident is None:
         raise NotFound(f"Incident n° {incident_id} inconnu.")
@@ -167,10 +209,30 @@ def _open_or_conflict(conn: Conn, incident_id: int, *, now: datetime,
     return incident
 
 
-def _audit(conn: Conn, incident: Incident, *, action: str, user_id: int | None, now: datetime,
-           reason: str, extra: dict[str, Any] | None = None) -> None:
+def _audit(
+    conn: Conn,
+    incident: Incident,
+    *,
+    action: str,
+    user_id: int | None,
+    now: datetime,
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """On the vehicle (the audit log is read by vehicle), naming the incident and its loan."""
-    audit.record(conn, user_id=user_id, action=action, subject_type="vehicle", subject_id=incident.vehicle_id,
-                 now=now, reason=reason,
-                 details={"incident_id": incident.id, "loan_id": incident.loan_id, "kind": incident.kind,
-                          "expires_at": incident.expires_at.isoformat()} | (extra or {}))
+    audit.record(
+        conn,
+        user_id=user_id,
+        action=action,
+        subject_type="vehicle",
+        subject_id=incident.vehicle_id,
+        now=now,
+        reason=reason,
+        details={
+            "incident_id": incident.id,
+            "loan_id": incident.loan_id,
+            "kind": incident.kind,
+            "expires_at": incident.expires_at.isoformat(),
+        }
+        | (extra or {}),
+    )

@@ -23,8 +23,16 @@ from ingest.readings import Decoded, Reading, RejectedReading, StatusUpdate
 TRACKER_ID = re.compile(r"[a-z0-9][a-z0-9_-]{1,63}")
 
 # The optional numbers of a native reading, in the units of the MQTT contract (docs/ARCHITECTURE.md).
-NATIVE_NUMBERS = ("speed_kmh", "heading_deg", "alt_m", "acc_m", "odometer_km", "battery_pct", "fuel_pct",
-                  "tracker_battery_pct")
+NATIVE_NUMBERS = (
+    "speed_kmh",
+    "heading_deg",
+    "alt_m",
+    "acc_m",
+    "odometer_km",
+    "battery_pct",
+    "fuel_pct",
+    "tracker_battery_pct",
+)
 NATIVE_KEYS = {"ts", "lat", "lon", "ignition", "seq", *NATIVE_NUMBERS}
 _NUMBER_KEYS = frozenset(NATIVE_NUMBERS)
 TRACCAR_PREFIX = "traccar/"
@@ -37,8 +45,9 @@ class Limits:
     max_batch: int = 5000
 
 
-def decode_message(topic: str, payload: bytes, *, received_at: datetime, limits: Limits,
-                   keys: KeyLookup = NO_KEYS) -> Decoded:
+def decode_message(
+    topic: str, payload: bytes, *, received_at: datetime, limits: Limits, keys: KeyLookup = NO_KEYS
+) -> Decoded:
     """Decode a message on one of the topic families of the MQTT contract (docs/ARCHITECTURE.md).
 
     `keys` tells the OwnTracks key of a tracker and which tracker a Traccar device is
@@ -58,8 +67,7 @@ def decode_message(topic: str, payload: bytes, *, received_at: datetime, limits:
     if not TRACKER_ID.fullmatch(tracker_id):
         return _rejected(None, "bad_topic", f"not a tracker id: {tracker_id!r}", payload)
     if family == "owntracks":
-        return _checked(owntracks.decode(tracker_id, payload, received_at=received_at, keys=keys),
-                        received_at, limits)
+        return _checked(owntracks.decode(tracker_id, payload, received_at=received_at, keys=keys), received_at, limits)
     try:
         document = json.loads(payload)
     except (ValueError, RecursionError) as error:
@@ -76,8 +84,12 @@ def decode_message(topic: str, payload: bytes, *, received_at: datetime, limits:
         if not document:
             return _rejected(tracker_id, "empty_batch", "the batch holds no reading", payload)
         if len(document) > limits.max_batch:
-            return _rejected(tracker_id, "batch_too_large",
-                             f"{len(document)} readings in one message (at most {limits.max_batch})", payload)
+            return _rejected(
+                tracker_id,
+                "batch_too_large",
+                f"{len(document)} readings in one message (at most {limits.max_batch})",
+                payload,
+            )
         items = document
     else:
         items = [document]
@@ -104,9 +116,15 @@ def native(tracker_id: str, item: Any) -> Reading:
         if item.get(key) is None:
             raise RejectedReading("missing_field", f"{key} is required")
     lat, lon = fields.coordinates(item)
-    reading = Reading(tracker_id, fields.time_value(item["ts"], "ts"), lat, lon,
-                      ignition=fields.boolean(item, "ignition"), seq=fields.integer(item, "seq"),
-                      attributes=fields.attributes(item, NATIVE_KEYS))
+    reading = Reading(
+        tracker_id,
+        fields.time_value(item["ts"], "ts"),
+        lat,
+        lon,
+        ignition=fields.boolean(item, "ignition"),
+        seq=fields.integer(item, "seq"),
+        attributes=fields.attributes(item, NATIVE_KEYS),
+    )
     # Only the keys present are checked: most trackers send a few of the optional fields.
     for name in item.keys() & _NUMBER_KEYS:
         setattr(reading, name, fields.number(item, name, name))  # still being built: not yet a value
@@ -130,8 +148,9 @@ def to_native(reading: Reading) -> dict[str, Any]:
 
 def check_time(fix_time: datetime, received_at: datetime, limits: Limits) -> None:
     if fix_time > received_at + limits.future_tolerance:
-        raise RejectedReading("future_fix", f"fix time {fix_time.isoformat()} is ahead of the receive time"
-                                            f" {received_at.isoformat()}")
+        raise RejectedReading(
+            "future_fix", f"fix time {fix_time.isoformat()} is ahead of the receive time {received_at.isoformat()}"
+        )
     if fix_time < received_at - limits.max_age:
         raise RejectedReading("too_old", f"fix time {fix_time.isoformat()} is older than the retention period")
 

@@ -17,9 +17,14 @@ from ingest.readings import RejectedReading
 
 # field: (low, high), inclusive, in the units of the MQTT contract.
 RANGES = {
-    "speed_kmh": (0.0, 400.0), "heading_deg": (0.0, 360.0), "alt_m": (-500.0, 9000.0),
-    "acc_m": (0.0, 100_000.0), "odometer_km": (0.0, 5_000_000.0),
-    "battery_pct": (0.0, 100.0), "fuel_pct": (0.0, 100.0), "tracker_battery_pct": (0.0, 100.0),
+    "speed_kmh": (0.0, 400.0),
+    "heading_deg": (0.0, 360.0),
+    "alt_m": (-500.0, 9000.0),
+    "acc_m": (0.0, 100_000.0),
+    "odometer_km": (0.0, 5_000_000.0),
+    "battery_pct": (0.0, 100.0),
+    "fuel_pct": (0.0, 100.0),
+    "tracker_battery_pct": (0.0, 100.0),
 }
 _ANY = (-math.inf, math.inf)
 

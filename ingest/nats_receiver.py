@@ -53,8 +53,9 @@ def mqtt_topic(subject: str) -> str:
 
 
 class NatsReceiver:
-    def __init__(self, settings: IngestSettings, *, to_storer: Connection, from_storer: Connection,
-                 first_generation: int) -> None:
+    def __init__(
+        self, settings: IngestSettings, *, to_storer: Connection, from_storer: Connection, first_generation: int
+    ) -> None:
         self.settings = settings
         self.to_storer, self.from_storer = to_storer, from_storer
         self.generation = first_generation
@@ -106,25 +107,36 @@ class NatsReceiver:
         while not stopping.is_set():
             try:
                 nc = await nats.connect(
-                    servers=servers, user=self.settings.mqtt_username,
-                    password=self.settings.mqtt_password.get_secret_value(), name=self.settings.ingest_client_id,
-                    allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=RETRY_S,
-                    connect_timeout=2, error_cb=on_error, disconnected_cb=on_disconnected,
-                    reconnected_cb=on_reconnected)
+                    servers=servers,
+                    user=self.settings.mqtt_username,
+                    password=self.settings.mqtt_password.get_secret_value(),
+                    name=self.settings.ingest_client_id,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=RETRY_S,
+                    connect_timeout=2,
+                    error_cb=on_error,
+                    disconnected_cb=on_disconnected,
+                    reconnected_cb=on_reconnected,
+                )
                 return nc
             except (TimeoutError, NatsError, OSError) as error:
                 log.warning("no NATS server reachable (%s); trying again", error)
                 await self._pause(stopping)
         return None
 
-    async def _bind(self, js: JetStreamContext,
-                    stopping: asyncio.Event) -> JetStreamContext.PullSubscription | None:
+    async def _bind(self, js: JetStreamContext, stopping: asyncio.Event) -> JetStreamContext.PullSubscription | None:
         """The shared durable consumer, created when missing (every worker asks for the same one)."""
-        config = ConsumerConfig(durable_name=self.settings.nats_consumer, ack_policy=AckPolicy.EXPLICIT,
-                                deliver_policy=DeliverPolicy.ALL, filter_subject=f"{MQTT_STREAM_PREFIX}>",
-                                ack_wait=self.settings.nats_ack_wait_s,
-                                max_ack_pending=self.settings.nats_max_ack_pending,
-                                max_deliver=-1, max_waiting=512)
+        config = ConsumerConfig(
+            durable_name=self.settings.nats_consumer,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subject=f"{MQTT_STREAM_PREFIX}>",
+            ack_wait=self.settings.nats_ack_wait_s,
+            max_ack_pending=self.settings.nats_max_ack_pending,
+            max_deliver=-1,
+            max_waiting=512,
+        )
         while not stopping.is_set():
             try:
                 try:
@@ -167,8 +179,16 @@ class NatsReceiver:
         for message in messages:
             self.next_id += 1
             self.pending[self.next_id] = message
-            batch.append((mqtt_topic(message.subject), message.data, message.metadata.timestamp.timestamp(),
-                          self.next_id, 1, self.generation))
+            batch.append(
+                (
+                    mqtt_topic(message.subject),
+                    message.data,
+                    message.metadata.timestamp.timestamp(),
+                    self.next_id,
+                    1,
+                    self.generation,
+                )
+            )
         self.to_storer.send(("messages", batch))
 
     async def _main(self) -> None:
@@ -204,8 +224,9 @@ class NatsReceiver:
             await nc.close()  # unacknowledged messages stay the consumer's, for the next delivery
 
 
-def run_nats_receiver(settings: IngestSettings, to_storer: Connection, from_storer: Connection,
-                      first_generation: int) -> None:
+def run_nats_receiver(
+    settings: IngestSettings, to_storer: Connection, from_storer: Connection, first_generation: int
+) -> None:
     """Entry point of the receiver process when FLEET_INGEST_SOURCE=nats (multiprocessing target)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as ingest/receiver.py: the storer stops this one
     setup_logging("ingest-receiver")

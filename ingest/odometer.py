@@ -51,8 +51,9 @@ class Step:
     flag: str | None = None  # gps_jump, poor_accuracy, relocated, implausible_odometer
 
 
-def advance(state: OdometerState, *, fix: Fix, acc_m: float | None, reported_km: float | None,
-            kind: str, max_accuracy_m: float) -> Step:
+def advance(
+    state: OdometerState, *, fix: Fix, acc_m: float | None, reported_km: float | None, kind: str, max_accuracy_m: float
+) -> Step:
     """Move the odometer forward by one reading newer than every reading already counted."""
     max_speed = MAX_SPEED_KMH.get(kind, 200.0)
     anchor, suspect, counted, flag = _follow_position(state, fix, acc_m, max_speed, max_accuracy_m)
@@ -62,15 +63,18 @@ def advance(state: OdometerState, *, fix: Fix, acc_m: float | None, reported_km:
         flag = flag or "implausible_odometer"
     # The ellipsoidal distance is costly (~60 µs): only for a step that counts.
     # A step counts only from an anchor: `counted` implies one.
-    gained_km = (Geodesic.WGS84.Inverse(state.anchor.lat, state.anchor.lon, fix.lat, fix.lon,
-                                        Geodesic.DISTANCE)["s12"] / 1000
-                 if counted and state.anchor is not None else 0.0)
+    gained_km = (
+        Geodesic.WGS84.Inverse(state.anchor.lat, state.anchor.lon, fix.lat, fix.lon, Geodesic.DISTANCE)["s12"] / 1000
+        if counted and state.anchor is not None
+        else 0.0
+    )
     effective = (state.effective_km or 0.0) + gained_km
     return Step(OdometerState(effective, state.reported_km, state.reported_at, anchor, suspect), effective, flag)
 
 
-def _follow_position(state: OdometerState, fix: Fix, acc_m: float | None, max_speed: float,
-                     max_accuracy_m: float) -> tuple[Fix | None, Fix | None, bool, str | None]:
+def _follow_position(
+    state: OdometerState, fix: Fix, acc_m: float | None, max_speed: float, max_accuracy_m: float
+) -> tuple[Fix | None, Fix | None, bool, str | None]:
     """Where the vehicle is now (anchor, suspect); True when the step from the anchor to `fix` counts."""
     if acc_m is not None and acc_m > max_accuracy_m:
         return state.anchor, state.suspect, False, "poor_accuracy"

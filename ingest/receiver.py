@@ -47,8 +47,9 @@ FORWARD_AT_MOST = 2000
 
 
 class Receiver:
-    def __init__(self, settings: IngestSettings, *, to_storer: Connection, from_storer: Connection,
-                 first_generation: int) -> None:
+    def __init__(
+        self, settings: IngestSettings, *, to_storer: Connection, from_storer: Connection, first_generation: int
+    ) -> None:
         self.settings = settings
         self.to_storer, self.from_storer = to_storer, from_storer
         self.generation = first_generation - 1
@@ -59,8 +60,9 @@ class Receiver:
         self.client = self._mqtt_client()
 
     def _mqtt_client(self) -> mqtt.Client:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.settings.ingest_client_id,
-                             protocol=mqtt.MQTTv5, manual_ack=True)
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=self.settings.ingest_client_id, protocol=mqtt.MQTTv5, manual_ack=True
+        )
         client.username_pw_set(self.settings.mqtt_username, self.settings.mqtt_password.get_secret_value())
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         use_tls(client, self.settings)
@@ -69,8 +71,14 @@ class Receiver:
         client.on_message = self._on_message
         return client
 
-    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags, reason_code: ReasonCode,
-                    properties: Properties | None) -> None:
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             log.warning("broker refused the connection: %s", reason_code)
             return
@@ -79,18 +87,29 @@ class Receiver:
             self._forward_locked()
             self.to_storer.send(("connected", self.generation, bool(flags.session_present)))
         group = self.settings.ingest_share_group
-        client.subscribe([(f"$share/{group}/{topic}" if group else topic, SubscribeOptions(qos=1))
-                          for topic in (*TOPICS, self.settings.ingest_traccar_topic)])
+        client.subscribe(
+            [
+                (f"$share/{group}/{topic}" if group else topic, SubscribeOptions(qos=1))
+                for topic in (*TOPICS, self.settings.ingest_traccar_topic)
+            ]
+        )
         log.info("connected to the broker (session present: %s)", flags.session_present)
 
-    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: mqtt.DisconnectFlags,
-                       reason_code: ReasonCode, properties: Properties | None) -> None:
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         log.warning("disconnected from the broker: %s", reason_code)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         with self.lock:
-            self.pending.append((message.topic, message.payload, time.time(), message.mid, message.qos,
-                                 self.generation))
+            self.pending.append(
+                (message.topic, message.payload, time.time(), message.mid, message.qos, self.generation)
+            )
             if len(self.pending) == 1:
                 self.waiting.set()
             if len(self.pending) >= FORWARD_AT_MOST:
@@ -121,8 +140,9 @@ class Receiver:
         properties.ReceiveMaximum = self.settings.ingest_receive_maximum
         # A generous keep-alive: under full load the network thread can wait for the GIL
         # long enough to miss a 30 s ping (seen in the benchmark), forcing a redelivery.
-        self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, keepalive=90,
-                                  clean_start=False, properties=properties)
+        self.client.connect_async(
+            self.settings.mqtt_host, self.settings.mqtt_port, keepalive=90, clean_start=False, properties=properties
+        )
         self.client.loop_start()
         forwarder = threading.Thread(target=self._forward_loop, name="forward", daemon=True)
         forwarder.start()
@@ -145,8 +165,9 @@ class Receiver:
             forwarder.join(timeout=1)
 
 
-def run_receiver(settings: IngestSettings, to_storer: Connection, from_storer: Connection,
-                 first_generation: int) -> None:
+def run_receiver(
+    settings: IngestSettings, to_storer: Connection, from_storer: Connection, first_generation: int
+) -> None:
     """Entry point of the receiver process (multiprocessing target)."""
     # Ctrl-C reaches the whole process group: the storing process stops this one (or its
     # pipe closes), after its last batch, instead of a KeyboardInterrupt mid-read.

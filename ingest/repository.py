@@ -58,33 +58,96 @@ class VehicleState:
 
 
 STATE_COLUMNS = [field.name for field in fields(VehicleState)]
-POSITION_COLUMNS = ["vehicle_id", "fix_time", "received_at", "tracker_id", "lat", "lon", "speed_kmh",
-                    "heading_deg", "alt_m", "acc_m", "odometer_km", "effective_odometer_km",
-                    "battery_pct", "fuel_pct", "tracker_battery_pct", "ignition", "seq", "attributes"]
+POSITION_COLUMNS = [
+    "vehicle_id",
+    "fix_time",
+    "received_at",
+    "tracker_id",
+    "lat",
+    "lon",
+    "speed_kmh",
+    "heading_deg",
+    "alt_m",
+    "acc_m",
+    "odometer_km",
+    "effective_odometer_km",
+    "battery_pct",
+    "fuel_pct",
+    "tracker_battery_pct",
+    "ignition",
+    "seq",
+    "attributes",
+]
 # Binary COPY (the fastest path here) needs each column's type spelled out.
-POSITION_TYPES = ["int8", "timestamptz", "timestamptz", "text", "float8", "float8", "float4", "float4",
-                  "float4", "float4", "float8", "float8", "float4", "float4", "float4", "bool", "int8", "jsonb"]
-STATE_TYPES = ["int8", "timestamptz", "float8", "float8", "float4", "float4", "float4", "float4", "float8",
-               "float8", "float4", "float4", "float4", "bool", "timestamptz", "bool", "timestamptz",
-               "timestamptz", "timestamptz", "float8", "float8", "timestamptz", "float8", "float8"]
+POSITION_TYPES = [
+    "int8",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "float8",
+    "float8",
+    "float4",
+    "float4",
+    "float4",
+    "float4",
+    "float8",
+    "float8",
+    "float4",
+    "float4",
+    "float4",
+    "bool",
+    "int8",
+    "jsonb",
+]
+STATE_TYPES = [
+    "int8",
+    "timestamptz",
+    "float8",
+    "float8",
+    "float4",
+    "float4",
+    "float4",
+    "float4",
+    "float8",
+    "float8",
+    "float4",
+    "float4",
+    "float4",
+    "bool",
+    "timestamptz",
+    "bool",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "float8",
+    "float8",
+    "timestamptz",
+    "float8",
+    "float8",
+]
 
 
 def prepare_session(conn: Conn) -> None:
     """Per-connection staging tables that COPY fills and each commit (or rollback) empties;
     they exist once the caller commits (the worker does, before its first batch)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS positions_staging"
-                 " (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS vehicle_state_staging"
-                 " (LIKE vehicle_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS positions_staging (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS vehicle_state_staging"
+        " (LIKE vehicle_state INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
 
 
 def load_trackers(conn: Conn, *, tracker_ids: list[str] | None = None) -> dict[str, TrackerInfo]:
     """Every registered tracker, or those of `tracker_ids` that are registered."""
     with conn.cursor(row_factory=class_row(TrackerInfo)) as cursor:
-        cursor.execute("SELECT t.tracker_id, t.vehicle_id, v.kind, t.enabled"
-                       " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
-                       " WHERE %(ids)s::text[] IS NULL OR t.tracker_id = ANY(%(ids)s::text[])",
-                       {"ids": tracker_ids})
+        cursor.execute(
+            "SELECT t.tracker_id, t.vehicle_id, v.kind, t.enabled"
+            " FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
+            " WHERE %(ids)s::text[] IS NULL OR t.tracker_id = ANY(%(ids)s::text[])",
+            {"ids": tracker_ids},
+        )
         return {tracker.tracker_id: tracker for tracker in cursor}
 
 
@@ -106,16 +169,21 @@ def get_states(conn: Conn, vehicle_ids: list[int]) -> dict[int, tuple[str, Vehic
     # Plain tuples: building the dataclass positionally is several times cheaper per row
     # than class_row.
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute(f"SELECT xmin::text, {', '.join(STATE_COLUMNS)} FROM vehicle_state"
-                       " WHERE vehicle_id = ANY(%(ids)s::bigint[])", {"ids": id_array(vehicle_ids)})
+        cursor.execute(
+            f"SELECT xmin::text, {', '.join(STATE_COLUMNS)} FROM vehicle_state"
+            " WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+            {"ids": id_array(vehicle_ids)},
+        )
         return {row[1]: (row[0], VehicleState(*row[1:])) for row in cursor}
 
 
 def get_state_versions(conn: Conn, vehicle_ids: list[int]) -> dict[int, str]:
     """The version (xmin) of each vehicle's state row: cheap to read, to check a copy against."""
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute("SELECT vehicle_id, xmin::text FROM vehicle_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
-                       {"ids": id_array(vehicle_ids)})
+        cursor.execute(
+            "SELECT vehicle_id, xmin::text FROM vehicle_state WHERE vehicle_id = ANY(%(ids)s::bigint[])",
+            {"ids": id_array(vehicle_ids)},
+        )
         return dict(cursor.fetchall())
 
 
@@ -128,8 +196,9 @@ def transaction_version(conn: Conn) -> str:
 def maintain_partitions(conn: Conn, *, days_ahead: int = 2) -> int:
     """Create the coming days' partitions; give up (LockNotAvailable) rather than wait long."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
-    created: int = one(conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created",
-                                    {"days": days_ahead}))["created"]
+    created: int = one(conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created", {"days": days_ahead}))[
+        "created"
+    ]
     return created
 
 
@@ -196,19 +265,24 @@ def letters_of_registered_trackers(conn: Conn, *, limit: int) -> list[AwaitingLe
             "SELECT d.id, d.topic, d.payload, d.received_at FROM dead_letters d"
             " WHERE d.reason = 'unknown_tracker' AND d.replayed_at IS NULL"
             "   AND EXISTS (SELECT 1 FROM trackers t WHERE t.tracker_id = d.tracker_id)"
-            " ORDER BY d.id LIMIT %(limit)s FOR UPDATE OF d SKIP LOCKED", {"limit": limit}).fetchall()
+            " ORDER BY d.id LIMIT %(limit)s FOR UPDATE OF d SKIP LOCKED",
+            {"limit": limit},
+        ).fetchall()
 
 
 def mark_replayed(conn: Conn, letter_ids: list[int], *, now: datetime) -> None:
-    conn.execute("UPDATE dead_letters SET replayed_at = %(now)s WHERE id = ANY(%(ids)s::bigint[])",
-                 {"now": now, "ids": id_array(letter_ids)})
+    conn.execute(
+        "UPDATE dead_letters SET replayed_at = %(now)s WHERE id = ANY(%(ids)s::bigint[])",
+        {"now": now, "ids": id_array(letter_ids)},
+    )
 
 
 def expire_positions(conn: Conn, *, retention_days: int) -> int:
     """Roll up and drop the days past retention; return how many day partitions went."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
-    dropped: int = one(conn.execute("SELECT expire_positions(%(days)s) AS dropped",
-                                    {"days": retention_days}))["dropped"]
+    dropped: int = one(conn.execute("SELECT expire_positions(%(days)s) AS dropped", {"days": retention_days}))[
+        "dropped"
+    ]
     return dropped
 
 
@@ -226,20 +300,25 @@ def notify_changed(conn: Conn, vehicle_ids: Iterable[int]) -> None:
     """Tell live-stream listeners (any API process) which vehicles changed; sent at commit."""
     ids = sorted(set(vehicle_ids))
     for start in range(0, len(ids), 500):  # NOTIFY payloads stay well under 8,000 bytes
-        conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
-                     {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"vehicle_ids": ids[start:start + 500]})})
+        conn.execute(
+            "SELECT pg_notify(%(channel)s, %(payload)s)",
+            {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"vehicle_ids": ids[start : start + 500]})},
+        )
 
 
 def notify_events(conn: Conn, events: list[dict[str, Any]]) -> None:
     """Tell live-stream listeners of the batch's zone events (without positions); sent at commit."""
     for start in range(0, len(events), 40):  # NOTIFY payloads stay well under 8,000 bytes
-        conn.execute("SELECT pg_notify(%(channel)s, %(payload)s)",
-                     {"channel": EVENTS_CHANNEL, "payload": json.dumps({"events": events[start:start + 40]})})
+        conn.execute(
+            "SELECT pg_notify(%(channel)s, %(payload)s)",
+            {"channel": EVENTS_CHANNEL, "payload": json.dumps({"events": events[start : start + 40]})},
+        )
 
 
 def load_counters(conn: Conn, worker_id: str) -> dict[str, float]:
-    rows = conn.execute("SELECT name, value FROM ingest_counters WHERE worker_id = %(worker_id)s",
-                        {"worker_id": worker_id}).fetchall()
+    rows = conn.execute(
+        "SELECT name, value FROM ingest_counters WHERE worker_id = %(worker_id)s", {"worker_id": worker_id}
+    ).fetchall()
     return {row["name"]: row["value"] for row in rows}
 
 

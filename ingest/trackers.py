@@ -21,8 +21,7 @@ class TrackerDirectory:
         self._trackers: dict[str, TrackerInfo] = {}
         self._loaded_at: datetime | None = None
 
-    def find(self, conn: Conn, tracker_ids: Iterable[str], *,
-             now: datetime) -> dict[str, TrackerInfo]:
+    def find(self, conn: Conn, tracker_ids: Iterable[str], *, now: datetime) -> dict[str, TrackerInfo]:
         """The registered trackers among `tracker_ids` (at most one query for those not cached)."""
         wanted = set(tracker_ids)
         if self._loaded_at is None or now - self._loaded_at >= self.refresh_every:

@@ -57,8 +57,7 @@ class VehicleCache:
                 states[vehicle_id] = state
         return states
 
-    def zones(self, conn: Conn,
-              last_fix_times: dict[int, datetime | None]) -> dict[int, VehicleZones]:
+    def zones(self, conn: Conn, last_fix_times: dict[int, datetime | None]) -> dict[int, VehicleZones]:
         """Zone states of these vehicles, as `geofence.evaluate` takes them: `last_fix_times`
         are their fix times before the batch (None: no fix yet)."""
         result: dict[int, VehicleZones] = {}
@@ -73,8 +72,7 @@ class VehicleCache:
             result |= geofence_repository.load_zone_states(conn, missing)
         return result
 
-    def written(self, conn: Conn, states: Iterable[VehicleState],
-                zones: dict[int, VehicleZones]) -> None:
+    def written(self, conn: Conn, states: Iterable[VehicleState], zones: dict[int, VehicleZones]) -> None:
         """These states (and zone states) were saved in the current transaction."""
         version = repository.transaction_version(conn)
         for state in states:

@@ -43,8 +43,12 @@ from ingest.trackers import TrackerDirectory
 
 log = logging.getLogger("ingest")
 
-TRANSIENT_DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError,
-                       psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+TRANSIENT_DB_ERRORS = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+)
 
 
 RECEIVER_STOP_S = 5.0  # to send its last acknowledgements and disconnect; killed after
@@ -67,12 +71,17 @@ class IngestWorker:
         self.settings = settings
         self.clock = clock
         self.service = IngestService(
-            limits=Limits(future_tolerance=timedelta(seconds=settings.ingest_future_tolerance_s),
-                          max_age=timedelta(days=settings.retention_days),
-                          max_batch=settings.ingest_max_batch_readings),
-            max_accuracy_m=settings.ingest_max_accuracy_m, trackers=TrackerDirectory(),
-            geofences=ZoneCache() if settings.ingest_geofences else None, zone=settings.zone,
-            location_policy=settings.loan_location_policy)
+            limits=Limits(
+                future_tolerance=timedelta(seconds=settings.ingest_future_tolerance_s),
+                max_age=timedelta(days=settings.retention_days),
+                max_batch=settings.ingest_max_batch_readings,
+            ),
+            max_accuracy_m=settings.ingest_max_accuracy_m,
+            trackers=TrackerDirectory(),
+            geofences=ZoneCache() if settings.ingest_geofences else None,
+            zone=settings.zone,
+            location_policy=settings.loan_location_policy,
+        )
         # Messages in the chunks the receiver forwarded them in (one queue operation per chunk).
         self.inbox: queue.Queue[list[Incoming]] = queue.Queue()
         self._carried: list[Incoming] = []  # what the last batch left of its last chunk
@@ -96,13 +105,14 @@ class IngestWorker:
         self._receiver = context.Process(
             target=run_nats_receiver if self.settings.ingest_source == "nats" else run_receiver,
             args=(self.settings, messages_in, commands_out, self.generation + 1),
-            name="ingest-receiver", daemon=True)
+            name="ingest-receiver",
+            daemon=True,
+        )
         self._receiver.start()
         messages_in.close()
         commands_out.close()
         self._to_receiver = commands_in
-        threading.Thread(target=self._read_receiver, args=(messages_out,), name="from-receiver",
-                         daemon=True).start()
+        threading.Thread(target=self._read_receiver, args=(messages_out,), name="from-receiver", daemon=True).start()
 
     def _read_receiver(self, pipe: Connection) -> None:
         """Turn what the receiver forwards into the inbox, until its end of the pipe closes."""
@@ -114,9 +124,12 @@ class IngestWorker:
                 pipe.close()
                 return
             if message[0] == "messages":
-                self.inbox.put([Incoming(Envelope(topic, payload, fromtimestamp(received_ts, UTC)), mid, qos,
-                                         generation)
-                                for topic, payload, received_ts, mid, qos, generation in message[1]])
+                self.inbox.put(
+                    [
+                        Incoming(Envelope(topic, payload, fromtimestamp(received_ts, UTC)), mid, qos, generation)
+                        for topic, payload, received_ts, mid, qos, generation in message[1]
+                    ]
+                )
             elif message[0] == "connected":
                 self.generation = message[1]
 
@@ -156,8 +169,9 @@ class IngestWorker:
     def run(self, stop: threading.Event) -> None:
         self._start_receiver()
         finished = threading.Event()
-        threading.Thread(target=self._cancel_when_stuck, args=(stop, finished), name="stop-watchdog",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._cancel_when_stuck, args=(stop, finished), name="stop-watchdog", daemon=True
+        ).start()
         try:
             while not stop.is_set():
                 batch = self._collect(stop)
@@ -178,8 +192,11 @@ class IngestWorker:
                 return
         if finished.wait(self.settings.ingest_stop_grace_s):
             return
-        log.warning("still busy in the database %g s after being told to stop: cancelling;"
-                    " the broker will deliver what was not committed again", self.settings.ingest_stop_grace_s)
+        log.warning(
+            "still busy in the database %g s after being told to stop: cancelling;"
+            " the broker will deliver what was not committed again",
+            self.settings.ingest_stop_grace_s,
+        )
         while True:  # until the loop is out (a statement may start between two cancels)
             conn = self.conn
             if conn is not None and not conn.closed:
@@ -223,8 +240,9 @@ class IngestWorker:
                 break
             except TRANSIENT_DB_ERRORS as error:
                 if stop.is_set():
-                    log.warning("batch of %d messages not committed at shutdown (%s): not acknowledged",
-                                len(batch), error)
+                    log.warning(
+                        "batch of %d messages not committed at shutdown (%s): not acknowledged", len(batch), error
+                    )
                     self._drop_connection()
                     return
                 log.warning("database unavailable (%s); retrying the batch in %.1f s", error, delay)
@@ -261,8 +279,18 @@ class IngestWorker:
         try:
             conn = self._connection()
             with conn.transaction():
-                repository.insert_dead_letters(conn, [(envelope.topic, None, envelope.payload, "processing_error",
-                                                       "the worker failed on this message; see its log")])
+                repository.insert_dead_letters(
+                    conn,
+                    [
+                        (
+                            envelope.topic,
+                            None,
+                            envelope.payload,
+                            "processing_error",
+                            "the worker failed on this message; see its log",
+                        )
+                    ],
+                )
             self.counters.inc("ingest_rejected_total", reason="processing_error")
         except TRANSIENT_DB_ERRORS:
             self._drop_connection()
@@ -281,7 +309,8 @@ class IngestWorker:
             conn = self._connection()
             with conn.transaction():
                 silent = repository.mark_silent_offline(
-                    conn, silent_since=now - timedelta(seconds=self.settings.ingest_offline_after_s), now=now)
+                    conn, silent_since=now - timedelta(seconds=self.settings.ingest_offline_after_s), now=now
+                )
                 repository.notify_changed(conn, silent)
                 self.counters.inc("ingest_marked_offline_total", len(silent))
                 if self.settings.ingest_geofences:  # silence has no reading to react to: checked here
@@ -322,10 +351,13 @@ class IngestWorker:
             outcome = "failed"
         # Rounds by outcome: a housekeeping that keeps failing shows in the metrics.
         self.counters.inc("ingest_housekeeping_total", outcome=outcome)
-        log.info("stored %d, duplicates %d, out of order %d, rejected %d",
-                 self.counters.get("ingest_stored_total"), self.counters.get("ingest_duplicates_total"),
-                 self.counters.get("ingest_out_of_order_total"),
-                 sum(v for k, v in self.counters.values.items() if k.startswith("ingest_rejected_total")))
+        log.info(
+            "stored %d, duplicates %d, out of order %d, rejected %d",
+            self.counters.get("ingest_stored_total"),
+            self.counters.get("ingest_duplicates_total"),
+            self.counters.get("ingest_out_of_order_total"),
+            sum(v for k, v in self.counters.values.items() if k.startswith("ingest_rejected_total")),
+        )
 
     def _replay_letters(self, conn: Conn, *, now: datetime) -> bool:
         """Store what was dead-lettered as `unknown_tracker` and whose tracker is registered

@@ -12,8 +12,15 @@ from fleetbase.geo import haversine_km
 from loans import repository, rules
 
 
-def available_vehicles(conn: Conn, *, kind: str | None, starts_at: datetime, ends_at: datetime,
-                       site_id: int | None, max_distance_km: float | None) -> list[DictRow]:
+def available_vehicles(
+    conn: Conn,
+    *,
+    kind: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    site_id: int | None,
+    max_distance_km: float | None,
+) -> list[DictRow]:
     """Free vehicles over [starts_at, ends_at) (turnaround included), each with its depot's
     distance from `site_id` (nearest first), its energy level and pending requests."""
     rules.check_dates(starts_at, ends_at)

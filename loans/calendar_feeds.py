@@ -32,8 +32,9 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def create_feed(conn: Conn, *, site_id: int | None, vehicle_id: int | None, user_id: int,
-                now: datetime) -> tuple[DictRow, str]:
+def create_feed(
+    conn: Conn, *, site_id: int | None, vehicle_id: int | None, user_id: int, now: datetime
+) -> tuple[DictRow, str]:
     """A new feed of a depot or a vehicle, and its token (to be shown once)."""
     if (site_id is None) == (vehicle_id is None):
         raise InvalidInput("Choisissez un dépôt ou un véhicule.")
@@ -42,8 +43,9 @@ def create_feed(conn: Conn, *, site_id: int | None, vehicle_id: int | None, user
     if vehicle_id is not None and vehicle_repository.get_vehicle(conn, vehicle_id) is None:
         raise InvalidInput("Ce véhicule n'existe pas.")
     token = secrets.token_urlsafe(32)
-    feed_id = calendar_repository.insert_feed(conn, token_sha256=token_hash(token), site_id=site_id,
-                                              vehicle_id=vehicle_id, created_by=user_id, now=now)
+    feed_id = calendar_repository.insert_feed(
+        conn, token_sha256=token_hash(token), site_id=site_id, vehicle_id=vehicle_id, created_by=user_id, now=now
+    )
     return next(feed for feed in calendar_repository.live_feeds(conn) if feed["id"] == feed_id), token
 
 
@@ -57,11 +59,25 @@ def feed_calendar(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> b
     feed = calendar_repository.feed_by_token(conn, token_hash(token))
     if feed is None:
         raise NotFound("Ce calendrier n'existe pas ou a été révoqué.")
-    vehicles = {vehicle["id"]: vehicle for vehicle in
-                planning_repository.planned_vehicles(conn, site_id=feed["site_id"], vehicle_id=feed["vehicle_id"])}
-    loans = [loan for loan in repository.list_loans(conn, scope=None, status=None, vehicle_id=feed["vehicle_id"],
-                                                    start=now - PAST, end=now + AHEAD, limit=MAX_LOANS)
-             if loan["status"] in FEED_STATUSES and loan["vehicle_id"] in vehicles]
+    vehicles = {
+        vehicle["id"]: vehicle
+        for vehicle in planning_repository.planned_vehicles(
+            conn, site_id=feed["site_id"], vehicle_id=feed["vehicle_id"]
+        )
+    }
+    loans = [
+        loan
+        for loan in repository.list_loans(
+            conn,
+            scope=None,
+            status=None,
+            vehicle_id=feed["vehicle_id"],
+            start=now - PAST,
+            end=now + AHEAD,
+            limit=MAX_LOANS,
+        )
+        if loan["status"] in FEED_STATUSES and loan["vehicle_id"] in vehicles
+    ]
     names = participant_repository.names(conn, [loan["participant_id"] for loan in loans if loan["participant_id"]])
     where = feed["site_name"] or feed["vehicle_label"]
     calendar = Calendar()
@@ -70,8 +86,9 @@ def feed_calendar(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> b
     calendar.add("x-wr-calname", f"Prêts — {where}")
     calendar.add("x-wr-timezone", str(zone))
     for loan in sorted(loans, key=lambda loan: (loan["starts_at"], loan["id"])):
-        calendar.add_component(_event(loan, vehicles[loan["vehicle_id"]], names.get(loan["participant_id"]),
-                                      now=now, zone=zone))
+        calendar.add_component(
+            _event(loan, vehicles[loan["vehicle_id"]], names.get(loan["participant_id"]), now=now, zone=zone)
+        )
     document: bytes = calendar.to_ical()  # icalendar leaves to_ical unannotated
     return document
 
@@ -86,9 +103,12 @@ def _event(loan: DictRow, vehicle: DictRow, name: tuple[str, str] | None, *, now
     event.add("dtend", loan["ends_at"])
     event.add("summary", f"Prêt n° {loan['id']} · {vehicle['label']} · {who} ({STATUS_WORDS[loan['status']]})")
     event.add("location", vehicle["site_name"])
-    event.add("description", f"Prêt n° {loan['id']} du véhicule {vehicle['label']} ({vehicle['site_name']}),"
-                             f" du {when(loan['starts_at'], zone)} au {when(loan['ends_at'], zone)}."
-                             f" Participant : {who}. État : {STATUS_WORDS[loan['status']].lower()}.")
+    event.add(
+        "description",
+        f"Prêt n° {loan['id']} du véhicule {vehicle['label']} ({vehicle['site_name']}),"
+        f" du {when(loan['starts_at'], zone)} au {when(loan['ends_at'], zone)}."
+        f" Participant : {who}. État : {STATUS_WORDS[loan['status']].lower()}.",
+    )
     if loan["status"] == "returned":
         event.add("status", "CONFIRMED")
     return event

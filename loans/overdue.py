@@ -22,11 +22,25 @@ def mark_overdue_loans(conn: Conn, *, now: datetime, zone: ZoneInfo) -> list[int
     """
     marked = repository.overdue_candidates(conn, now=now)
     for loan in marked:
-        repository.insert_transition(conn, loan["id"], from_status="active", to_status="overdue", by_user_id=None,
-                                     reason=OVERDUE_REASON, now=now)
-    open_alerts(conn, [AlertDraft(
-        "loan_overdue", "warning", "coordinator", loan["vehicle_id"], loan["id"],
-        f"Prêt n° {loan['id']} en retard : {loan['vehicle_label']} devait être rendu le {when(loan['ends_at'], zone)}"
-        " et n'a pas fait l'objet d'un état des lieux de retour.", f"loan_overdue:{loan['id']}")
-        for loan in marked], now=now)
+        repository.insert_transition(
+            conn, loan["id"], from_status="active", to_status="overdue", by_user_id=None, reason=OVERDUE_REASON, now=now
+        )
+    open_alerts(
+        conn,
+        [
+            AlertDraft(
+                "loan_overdue",
+                "warning",
+                "coordinator",
+                loan["vehicle_id"],
+                loan["id"],
+                f"Prêt n° {loan['id']} en retard : {loan['vehicle_label']} devait être rendu le "
+                f"{when(loan['ends_at'], zone)}"
+                " et n'a pas fait l'objet d'un état des lieux de retour.",
+                f"loan_overdue:{loan['id']}",
+            )
+            for loan in marked
+        ],
+        now=now,
+    )
     return sorted(loan["id"] for loan in marked)

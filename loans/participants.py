@@ -27,8 +27,15 @@ def participant_or_404(conn: Conn, participant_id: int, *, scope: dict[str, int]
     return participant
 
 
-def create_participant(conn: Conn, *, values: dict[str, Any], scope: dict[str, int] | None, user_id: int,
-                       prescriber_user: bool, now: datetime) -> DictRow:
+def create_participant(
+    conn: Conn,
+    *,
+    values: dict[str, Any],
+    scope: dict[str, int] | None,
+    user_id: int,
+    prescriber_user: bool,
+    now: datetime,
+) -> DictRow:
     """A new participant; a prescriber's are always of their own structure and referred by them."""
     values = dict(values)
     licences = values.pop("licences", None) or []
@@ -42,8 +49,9 @@ def create_participant(conn: Conn, *, values: dict[str, Any], scope: dict[str, i
     return participant_or_404(conn, participant_id, scope=None)
 
 
-def update_participant(conn: Conn, participant_id: int, *, changes: dict[str, Any], scope: dict[str, int] | None,
-                       now: datetime) -> DictRow:
+def update_participant(
+    conn: Conn, participant_id: int, *, changes: dict[str, Any], scope: dict[str, int] | None, now: datetime
+) -> DictRow:
     participant = participant_or_404(conn, participant_id, scope=scope)
     if participant["erased_at"] is not None:
         raise Conflict("Les données de cette personne ont été effacées : sa fiche ne peut plus changer.")
@@ -67,20 +75,38 @@ def update_participant(conn: Conn, participant_id: int, *, changes: dict[str, An
 def export_participant(conn: Conn, participant_id: int, *, user_id: int, now: datetime) -> dict[str, Any]:
     """Everything held about the person (RGPD right of access), the look written to the audit log."""
     participant = participant_or_404(conn, participant_id, scope=None)
-    audit.record(conn, user_id=user_id, action="export_participant", subject_type="participant",
-                 subject_id=participant_id, now=now)
+    audit.record(
+        conn,
+        user_id=user_id,
+        action="export_participant",
+        subject_type="participant",
+        subject_id=participant_id,
+        now=now,
+    )
     loans = repository.participant_loans(conn, participant_id)
     for loan in loans:
         loan["transitions"] = loan_repository.transitions(conn, loan["id"])
-        loan["inspections"] = [_with_photo_contents(conn, loan["id"], inspection)
-                               for inspection in loan_repository.inspections(conn, loan["id"]).values()]
+        loan["inspections"] = [
+            _with_photo_contents(conn, loan["id"], inspection)
+            for inspection in loan_repository.inspections(conn, loan["id"]).values()
+        ]
         loan["positions"] = repository.positions_during_loan(conn, loan["id"])
         loan["incidents"] = incident_repository.loan_incidents(conn, loan["id"])
-    return {"participant": participant, "loans": loans,
-            "signatures": [{"loan_id": row["loan_id"], "inspection_kind": row["inspection_kind"],
-                            "signed_at": row["signed_at"], "png_base64": base64.b64encode(row["content"]).decode()}
-                           for row in repository.participant_signatures(conn, participant_id)],
-            "audit": audit.entries(conn, participant_id=participant_id, limit=None), "exported_at": now}
+    return {
+        "participant": participant,
+        "loans": loans,
+        "signatures": [
+            {
+                "loan_id": row["loan_id"],
+                "inspection_kind": row["inspection_kind"],
+                "signed_at": row["signed_at"],
+                "png_base64": base64.b64encode(row["content"]).decode(),
+            }
+            for row in repository.participant_signatures(conn, participant_id)
+        ],
+        "audit": audit.entries(conn, participant_id=participant_id, limit=None),
+        "exported_at": now,
+    }
 
 
 def _with_photo_contents(conn: Conn, loan_id: int, inspection: DictRow) -> DictRow:
@@ -98,14 +124,26 @@ def erase_participant(conn: Conn, participant_id: int, *, user_id: int, now: dat
     participant = participant_or_404(conn, participant_id, scope=None)
     if participant["erased_at"] is not None:
         raise Conflict("Les données de cette personne sont déjà effacées.")
-    running = [loan for loan in repository.participant_loans(conn, participant_id)
-               if loan["status"] in ("requested", "validated", "active", "overdue")]
+    running = [
+        loan
+        for loan in repository.participant_loans(conn, participant_id)
+        if loan["status"] in ("requested", "validated", "active", "overdue")
+    ]
     if running:
-        raise Conflict(f"Le prêt n° {running[0]['id']} n'est pas terminé : annulez-le, ou attendez le retour"
-                       " du véhicule, avant d'effacer les données.")
+        raise Conflict(
+            f"Le prêt n° {running[0]['id']} n'est pas terminé : annulez-le, ou attendez le retour"
+            " du véhicule, avant d'effacer les données."
+        )
     unlinked = repository.erase_participant(conn, participant_id, now=now)
-    audit.record(conn, user_id=user_id, action="erase_participant", subject_type="participant",
-                 subject_id=participant_id, details={"loans_unlinked": unlinked}, now=now)
+    audit.record(
+        conn,
+        user_id=user_id,
+        action="erase_participant",
+        subject_type="participant",
+        subject_id=participant_id,
+        details={"loans_unlinked": unlinked},
+        now=now,
+    )
     return participant_or_404(conn, participant_id, scope=None)
 
 

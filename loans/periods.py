@@ -53,8 +53,10 @@ class Period:
 
 def days_window(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """[midnight starting `first_day`, midnight ending `last_day`) in the zone (23 or 25 hours on a DST day)."""
-    return (datetime.combine(first_day, time(0), tzinfo=zone),
-            datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone))
+    return (
+        datetime.combine(first_day, time(0), tzinfo=zone),
+        datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone),
+    )
 
 
 def day_text(day: date, *, year: bool = False) -> str:

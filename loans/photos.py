@@ -63,14 +63,12 @@ def checked(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
     return content_type, without_metadata(content, content_type)
 
 
-def store_upload(conn: Conn, *, content: bytes, max_bytes: int, user_id: int,
-                 now: datetime) -> dict[str, Any]:
+def store_upload(conn: Conn, *, content: bytes, max_bytes: int, user_id: int, now: datetime) -> dict[str, Any]:
     """Check and keep an uploaded photo; its id, type, size and when it expires unclaimed."""
     content_type, content = checked(content, max_bytes=max_bytes)
     repository.delete_uploads_before(conn, now - UPLOAD_KEPT)
     upload_id = repository.insert_upload(conn, content_type=content_type, content=content, user_id=user_id, now=now)
-    return {"id": upload_id, "content_type": content_type, "size_bytes": len(content),
-            "expires_at": now + UPLOAD_KEPT}
+    return {"id": upload_id, "content_type": content_type, "size_bytes": len(content), "expires_at": now + UPLOAD_KEPT}
 
 
 def without_metadata(content: bytes, content_type: str) -> bytes:
@@ -90,17 +88,26 @@ def without_metadata(content: bytes, content_type: str) -> bytes:
             return cleaned.getvalue()
     except Exception as error:  # noqa: BLE001 — any bytes may come in; Pillow raises many kinds on bad ones
         if any(marker in content for marker in METADATA_MARKERS):
-            raise NotAPhoto("Cette photo est illisible et porte des métadonnées (position possible) :"
-                            " reprenez-la.") from error
+            raise NotAPhoto(
+                "Cette photo est illisible et porte des métadonnées (position possible) : reprenez-la."
+            ) from error
         return content
 
 
-def claim(conn: Conn, upload_id: int, *, inspection_id: int, damage_index: int, caption: str,
-          now: datetime) -> int:
+def claim(conn: Conn, upload_id: int, *, inspection_id: int, damage_index: int, caption: str, now: datetime) -> int:
     """Make an upload one of the inspection's photos; InvalidInput when none waits under that id."""
-    photo_id = repository.claim_upload(conn, upload_id, inspection_id=inspection_id, damage_index=damage_index,
-                                       caption=caption, uploaded_after=now - UPLOAD_KEPT, now=now)
+    photo_id = repository.claim_upload(
+        conn,
+        upload_id,
+        inspection_id=inspection_id,
+        damage_index=damage_index,
+        caption=caption,
+        uploaded_after=now - UPLOAD_KEPT,
+        now=now,
+    )
     if photo_id is None:
-        raise InvalidInput(f"La photo n° {upload_id} est inconnue, déjà utilisée ou expirée : envoyez-la de nouveau"
-                           " (POST /api/v1/photos).")
+        raise InvalidInput(
+            f"La photo n° {upload_id} est inconnue, déjà utilisée ou expirée : envoyez-la de nouveau"
+            " (POST /api/v1/photos)."
+        )
     return photo_id

@@ -19,4 +19,6 @@ def planned_vehicles(conn: Conn, *, site_id: int | None, vehicle_id: int | None)
         " FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
         " WHERE (%(site)s::bigint IS NULL OR v.home_site_id = %(site)s)"
         " AND (%(vehicle)s::bigint IS NULL OR v.id = %(vehicle)s)"
-        " ORDER BY s.name, v.kind, v.label", {"site": site_id, "vehicle": vehicle_id}).fetchall()
+        " ORDER BY s.name, v.kind, v.label",
+        {"site": site_id, "vehicle": vehicle_id},
+    ).fetchall()

@@ -33,12 +33,21 @@ def receipt_pdf(conn: Conn, loan_id: int, *, kind: str, zone: ZoneInfo) -> bytes
     if kind not in done:
         raise NotFound(f"{TITLES[kind]} pas encore fait pour le prêt n° {loan_id}.")
     vehicle = vehicle_or_error(conn, loan["vehicle_id"])
-    person = (participant_repository.get_participant(conn, loan["participant_id"])
-              if loan["participant_id"] is not None else None)
+    person = (
+        participant_repository.get_participant(conn, loan["participant_id"])
+        if loan["participant_id"] is not None
+        else None
+    )
     inspection = done[kind]
-    return _build(loan=loan, vehicle=vehicle, person=person, inspection=inspection,
-                  departure=done.get("checkout") if kind == "checkin" else None,
-                  drawn=repository.signatures(conn, inspection["id"]), zone=zone)
+    return _build(
+        loan=loan,
+        vehicle=vehicle,
+        person=person,
+        inspection=inspection,
+        departure=done.get("checkout") if kind == "checkin" else None,
+        drawn=repository.signatures(conn, inspection["id"]),
+        zone=zone,
+    )
 
 
 class _Receipt(FPDF):
@@ -48,8 +57,16 @@ class _Receipt(FPDF):
         self.cell(0, 8, f"Page {self.page_no()}/{{nb}}", align="C")
 
 
-def _build(*, loan: DictRow, vehicle: DictRow, person: DictRow | None, inspection: DictRow, departure: DictRow | None,
-           drawn: dict[str, bytes], zone: ZoneInfo) -> bytes:
+def _build(
+    *,
+    loan: DictRow,
+    vehicle: DictRow,
+    person: DictRow | None,
+    inspection: DictRow,
+    departure: DictRow | None,
+    drawn: dict[str, bytes],
+    zone: ZoneInfo,
+) -> bytes:
     pdf = _Receipt(format="A4")
     pdf.add_font("DejaVu", fname=FONT_DIR + "DejaVuSans.ttf")
     pdf.add_font("DejaVu", style="B", fname=FONT_DIR + "DejaVuSans-Bold.ttf")
@@ -59,19 +76,31 @@ def _build(*, loan: DictRow, vehicle: DictRow, person: DictRow | None, inspectio
     pdf.set_font("DejaVu", "B", 16)
     pdf.cell(0, 10, TITLES[inspection["kind"]], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=11)
-    name = (f"{person['first_name']} {person['last_name']}" if person and person.get("first_name")
-            else "(données de la personne effacées)")
-    lines = [f"Plateforme mobilité — prêt n° {loan['id']}",
-             f"Véhicule : {vehicle['label']} ({KIND_NAMES.get(vehicle['kind'], vehicle['kind'])})",
-             f"Personne : {name}",
-             f"Prêt du {rules.when(loan['starts_at'], zone)} au {rules.when(loan['ends_at'], zone)}",
-             f"Fait le {rules.when(inspection['created_at'], zone)}"]
+    name = (
+        f"{person['first_name']} {person['last_name']}"
+        if person and person.get("first_name")
+        else "(données de la personne effacées)"
+    )
+    lines = [
+        f"Plateforme mobilité — prêt n° {loan['id']}",
+        f"Véhicule : {vehicle['label']} ({KIND_NAMES.get(vehicle['kind'], vehicle['kind'])})",
+        f"Personne : {name}",
+        f"Prêt du {rules.when(loan['starts_at'], zone)} au {rules.when(loan['ends_at'], zone)}",
+        f"Fait le {rules.when(inspection['created_at'], zone)}",
+    ]
     for line in lines:
         pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, "Compteur et énergie")
-    _line(pdf, f"Compteur : {_km(inspection['odometer_km'])}"
-          + (f" (au départ : {_km(departure['odometer_km'])}, soit"
-             f" {_km(inspection['odometer_km'] - departure['odometer_km'])} parcourus)" if departure else ""))
+    _line(
+        pdf,
+        f"Compteur : {_km(inspection['odometer_km'])}"
+        + (
+            f" (au départ : {_km(departure['odometer_km'])}, soit"
+            f" {_km(inspection['odometer_km'] - departure['odometer_km'])} parcourus)"
+            if departure
+            else ""
+        ),
+    )
     if inspection["telemetry_odometer_km"] is not None:
         _line(pdf, f"Compteur d'après la balise : {_km(inspection['telemetry_odometer_km'])}")
     if inspection["odometer_correction_reason"]:
@@ -87,8 +116,10 @@ def _build(*, loan: DictRow, vehicle: DictRow, person: DictRow | None, inspectio
     new = rules.new_damages(departure["damages"], inspection["damages"]) if departure else []
     if not inspection["damages"]:
         _line(pdf, "Aucun dommage noté.")
-    photo_counts = [sum(1 for photo in inspection["photos"] if photo["damage_index"] == index)
-                    for index in range(len(inspection["damages"]))]
+    photo_counts = [
+        sum(1 for photo in inspection["photos"] if photo["damage_index"] == index)
+        for index in range(len(inspection["damages"]))
+    ]
     for damage, photo_count in zip(inspection["damages"], photo_counts):
         mark = " — nouveau depuis le départ" if damage in new else ""
         photos = f" ({photo_count} photo{'s' if photo_count > 1 else ''})" if photo_count else ""
@@ -115,14 +146,20 @@ def _km(value: float) -> str:
 def _signatures(pdf: FPDF, drawn: dict[str, bytes], inspection: DictRow) -> None:
     _heading(pdf, "Signatures")
     handed = "remis" if inspection["kind"] == "checkout" else "rendu"
-    _line(pdf, f"La personne et la plateforme reconnaissent que cet état des lieux décrit le véhicule tel qu'il a"
-          f" été {handed}.")
+    _line(
+        pdf,
+        f"La personne et la plateforme reconnaissent que cet état des lieux décrit le véhicule tel qu'il a"
+        f" été {handed}.",
+    )
     if pdf.get_y() > pdf.h - 70:
         pdf.add_page()
     top, width = pdf.get_y(), (pdf.w - pdf.l_margin - pdf.r_margin - 10) / 2
-    for column, (signer, caption, signed_at) in enumerate((
+    for column, (signer, caption, signed_at) in enumerate(
+        (
             ("participant", "La personne", inspection["participant_signed_at"]),
-            ("staff", "Pour la plateforme", inspection["staff_signed_at"]))):
+            ("staff", "Pour la plateforme", inspection["staff_signed_at"]),
+        )
+    ):
         x = pdf.l_margin + column * (width + 10)
         pdf.set_xy(x, top)
         pdf.cell(width, 6, caption + (" (signé)" if signed_at else ""))

@@ -26,9 +26,19 @@ from loans import report_repository
 KINDS = ("car", "scooter", "ebike", "ecar")
 TOTAL = "Total"
 MAX_MONTHS = 36
-CSV_HEADER = ("mois", "intercommunalité", "personnes suivies", "prêts commencés", "prêts terminés",
-              "jours de prêt", "km parcourus", "utilisation voitures (%)", "utilisation scooters (%)",
-              "utilisation vélos électriques (%)", "utilisation voitures électriques (%)")
+CSV_HEADER = (
+    "mois",
+    "intercommunalité",
+    "personnes suivies",
+    "prêts commencés",
+    "prêts terminés",
+    "jours de prêt",
+    "km parcourus",
+    "utilisation voitures (%)",
+    "utilisation scooters (%)",
+    "utilisation vélos électriques (%)",
+    "utilisation voitures électriques (%)",
+)
 
 
 def month_bounds(first: date, last: date, *, zone: ZoneInfo) -> list[tuple[str, datetime, datetime]]:
@@ -38,16 +48,14 @@ def month_bounds(first: date, last: date, *, zone: ZoneInfo) -> list[tuple[str, 
     months, year, month = [], first.year, first.month
     while (year, month) <= (last.year, last.month):
         following = (year + month // 12, month % 12 + 1)
-        months.append((f"{year:04d}-{month:02d}", month_start(year, month, zone),
-                       month_start(*following, zone)))
+        months.append((f"{year:04d}-{month:02d}", month_start(year, month, zone), month_start(*following, zone)))
         year, month = following
         if len(months) > MAX_MONTHS:
             raise InvalidInput(f"Le rapport couvre au plus {MAX_MONTHS} mois.")
     return months
 
 
-def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
-                    zone: ZoneInfo) -> list[dict[str, Any]]:
+def activity_report(conn: Conn, *, first: date, last: date, now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
     """One row per month and intercommunality, then the month's total."""
     months = month_bounds(first, last, zone=zone)
     activity = report_repository.activity_by_intercommunality(conn, months=months, now=now)
@@ -55,9 +63,20 @@ def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(month: str, place: str) -> dict[str, Any]:
-        return rows.setdefault((month, place), {
-            "month": month, "intercommunality": place, "participants": 0, "loans_started": 0, "loans_ended": 0,
-            "loan_days": 0.0, "km": 0.0, "utilisation": {}, "_use": {kind: [0, 0.0, 0.0] for kind in KINDS}})
+        return rows.setdefault(
+            (month, place),
+            {
+                "month": month,
+                "intercommunality": place,
+                "participants": 0,
+                "loans_started": 0,
+                "loans_ended": 0,
+                "loan_days": 0.0,
+                "km": 0.0,
+                "utilisation": {},
+                "_use": {kind: [0, 0.0, 0.0] for kind in KINDS},
+            },
+        )
 
     for month, *_ in months:
         row(month, TOTAL)
@@ -78,8 +97,10 @@ def activity_report(conn: Conn, *, first: date, last: date, now: datetime,
     for key in sorted(rows, key=lambda key: (key[0], key[1] == TOTAL, key[1])):
         item = rows[key]
         use = item.pop("_use")
-        item["utilisation"] = {kind: round(days / (vehicles * span), 4) if vehicles else None
-                               for kind, (vehicles, days, span) in use.items()}
+        item["utilisation"] = {
+            kind: round(days / (vehicles * span), 4) if vehicles else None
+            for kind, (vehicles, days, span) in use.items()
+        }
         item["loan_days"], item["km"] = round(item["loan_days"], 2), round(item["km"], 1)
         result.append(item)
     return result
@@ -95,8 +116,19 @@ def report_csv(rows: list[dict[str, Any]]) -> str:
         return "" if value is None else formatting.decimal(value)
 
     for row in rows:
-        writer.writerow([row["month"], row["intercommunality"], row["participants"], row["loans_started"],
-                         row["loans_ended"], number(row["loan_days"]), number(row["km"]),
-                         *(number(None if row["utilisation"][kind] is None
-                                  else round(row["utilisation"][kind] * 100, 1)) for kind in KINDS)])
+        writer.writerow(
+            [
+                row["month"],
+                row["intercommunality"],
+                row["participants"],
+                row["loans_started"],
+                row["loans_ended"],
+                number(row["loan_days"]),
+                number(row["km"]),
+                *(
+                    number(None if row["utilisation"][kind] is None else round(row["utilisation"][kind] * 100, 1))
+                    for kind in KINDS
+                ),
+            ]
+        )
     return out.getvalue()

@@ -14,17 +14,24 @@ from psycopg.rows import DictRow
 
 from fleetbase.db import Conn
 
-MONTHS = ("WITH months AS (SELECT * FROM unnest(%(labels)s::text[], %(starts)s::timestamptz[],"
-          " %(ends)s::timestamptz[]) AS m(month, starts, ends))")
+MONTHS = (
+    "WITH months AS (SELECT * FROM unnest(%(labels)s::text[], %(starts)s::timestamptz[],"
+    " %(ends)s::timestamptz[]) AS m(month, starts, ends))"
+)
 
 
 def _params(months: list[tuple[str, datetime, datetime]], now: datetime) -> dict[str, Any]:
-    return {"labels": [m[0] for m in months], "starts": [m[1] for m in months], "ends": [m[2] for m in months],
-            "now": now}
+    return {
+        "labels": [m[0] for m in months],
+        "starts": [m[1] for m in months],
+        "ends": [m[2] for m in months],
+        "now": now,
+    }
 
 
-def activity_by_intercommunality(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
-                                 now: datetime) -> list[DictRow]:
+def activity_by_intercommunality(
+    conn: Conn, *, months: list[tuple[str, datetime, datetime]], now: datetime
+) -> list[DictRow]:
     """Per month and intercommunality (the participant's): people followed, loans started and
     ended, loan-days, kilometres. The loans of an erased person share a random key and still
     count as one person; a loan with neither (kept from before that key) counts as one."""
@@ -42,11 +49,12 @@ def activity_by_intercommunality(conn: Conn, *, months: list[tuple[str, datetime
         "   AS loan_days,"
         " COALESCE(sum(r.km) FILTER (WHERE r.checked_in_at >= m.starts AND r.checked_in_at < m.ends), 0) AS km"
         " FROM months m JOIN ran r ON r.checked_out_at < m.ends AND r.back_at > m.starts"
-        " GROUP BY m.month, r.intercommunality ORDER BY m.month, r.intercommunality", _params(months, now)).fetchall()
+        " GROUP BY m.month, r.intercommunality ORDER BY m.month, r.intercommunality",
+        _params(months, now),
+    ).fetchall()
 
 
-def utilisation(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
-                now: datetime) -> list[DictRow]:
+def utilisation(conn: Conn, *, months: list[tuple[str, datetime, datetime]], now: datetime) -> list[DictRow]:
     """Per month, intercommunality of the vehicles' depot and vehicle kind: vehicles and loan-days."""
     return conn.execute(
         MONTHS + " SELECT m.month, s.intercommunality, v.kind AS vehicle_kind, count(DISTINCT v.id) AS vehicles,"
@@ -57,4 +65,6 @@ def utilisation(conn: Conn, *, months: list[tuple[str, datetime, datetime]],
         "   AND COALESCE(l.checked_in_at, %(now)s) > m.starts)), 0) / 86400.0 AS loan_days"
         " FROM months m CROSS JOIN vehicles v JOIN sites s ON s.id = v.home_site_id"
         " GROUP BY m.month, m.starts, m.ends, s.intercommunality, v.kind"
-        " ORDER BY m.month, s.intercommunality, v.kind", _params(months, now)).fetchall()
+        " ORDER BY m.month, s.intercommunality, v.kind",
+        _params(months, now),
+    ).fetchall()

@@ -58,7 +58,13 @@ def _add_choices(conn: Conn, loan: DictRow, *, now: datetime, zone: ZoneInfo) ->
 def _choices(conn: Conn, loan: DictRow, *, site_id: int) -> list[DictRow]:
     """Free vehicles of the request's kind over its dates (turnaround included), nearest first;
     the vehicle asked for first when it is among them."""
-    free = availability.available_vehicles(conn, kind=loan["vehicle_kind"], starts_at=loan["starts_at"],
-                                           ends_at=loan["ends_at"], site_id=site_id, max_distance_km=None)
+    free = availability.available_vehicles(
+        conn,
+        kind=loan["vehicle_kind"],
+        starts_at=loan["starts_at"],
+        ends_at=loan["ends_at"],
+        site_id=site_id,
+        max_distance_km=None,
+    )
     free.sort(key=lambda vehicle: vehicle["vehicle_id"] != loan["vehicle_id"])  # stable: keeps nearest first
     return free[:CHOICES_PER_REQUEST]

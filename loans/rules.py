@@ -1,10 +1,10 @@
 """The loan rules themselves, pure: no database, no clock. Each refusal is a French sentence.
 
-    licence      the participant must hold one licence the vehicle kind needs
-    vehicle      no loan on a vehicle in maintenance, immobilised or out of service
-    length       a loan (or one extension) lasts at most `max_days` of its kind
-    turnaround   a vehicle stays held `turnaround_hours` after a loan ends
-    transitions  which status may follow which
+licence      the participant must hold one licence the vehicle kind needs
+vehicle      no loan on a vehicle in maintenance, immobilised or out of service
+length       a loan (or one extension) lasts at most `max_days` of its kind
+turnaround   a vehicle stays held `turnaround_hours` after a loan ends
+transitions  which status may follow which
 """
 
 from __future__ import annotations
@@ -25,10 +25,17 @@ LICENCES_NEEDED: dict[str, frozenset[str]] = {
     "scooter": frozenset({"AM", "BSR", "B"}),
     "ebike": frozenset(),
 }
-KIND_NAMES = {"car": "une voiture", "ecar": "une voiture électrique", "scooter": "un scooter 50 cm³",
-              "ebike": "un vélo électrique"}
-BLOCKING_STATUSES = {"maintenance": "en maintenance", "immobilised": "immobilisé pour réparation",
-                     "out_of_service": "hors service"}
+KIND_NAMES = {
+    "car": "une voiture",
+    "ecar": "une voiture électrique",
+    "scooter": "un scooter 50 cm³",
+    "ebike": "un vélo électrique",
+}
+BLOCKING_STATUSES = {
+    "maintenance": "en maintenance",
+    "immobilised": "immobilisé pour réparation",
+    "out_of_service": "hors service",
+}
 # Statuses that hold the vehicle (the database's loans_no_overlap constraint).
 HOLDING = ("validated", "active", "overdue")
 # Transition name → statuses it may start from, and the status it leads to.
@@ -39,10 +46,23 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "checkout": (frozenset({"validated"}), "active"),
     "checkin": (frozenset({"active", "overdue"}), "returned"),
 }
-STATUS_NAMES = {"requested": "demandé", "validated": "validé", "active": "en cours", "returned": "rendu",
-                "rejected": "refusé", "cancelled": "annulé", "overdue": "en retard"}
-ACTION_NAMES = {"validate": "valider", "reject": "refuser", "cancel": "annuler", "checkout": "remettre (départ)",
-                "checkin": "réceptionner (retour)", "extend": "prolonger"}
+STATUS_NAMES = {
+    "requested": "demandé",
+    "validated": "validé",
+    "active": "en cours",
+    "returned": "rendu",
+    "rejected": "refusé",
+    "cancelled": "annulé",
+    "overdue": "en retard",
+}
+ACTION_NAMES = {
+    "validate": "valider",
+    "reject": "refuser",
+    "cancel": "annuler",
+    "checkout": "remettre (départ)",
+    "checkin": "réceptionner (retour)",
+    "extend": "prolonger",
+}
 
 
 @dataclass(frozen=True)
@@ -71,16 +91,20 @@ def check_transition(action: str, status: str, loan_id: int) -> str:
 def check_allowed(action: str, status: str, allowed_from: Collection[str], loan_id: int) -> None:
     """Conflict, in French, when `action` (a key of ACTION_NAMES) cannot start from `status`."""
     if status not in allowed_from:
-        raise Conflict(f"Impossible de {ACTION_NAMES[action]} le prêt n° {loan_id} : il est "
-                       f"« {STATUS_NAMES.get(status, status)} ».")
+        raise Conflict(
+            f"Impossible de {ACTION_NAMES[action]} le prêt n° {loan_id} : il est "
+            f"« {STATUS_NAMES.get(status, status)} »."
+        )
 
 
 def check_licence(vehicle_kind: str, held: set[str]) -> None:
     needed = LICENCES_NEEDED[vehicle_kind]
     if needed and not (needed & held):
         names = " ou ".join(sorted(needed))
-        raise Conflict(f"Pour {KIND_NAMES[vehicle_kind]}, la personne doit détenir le permis {names}"
-                       " (vérifié par un·e conseiller·ère) ; aucun n'est enregistré.")
+        raise Conflict(
+            f"Pour {KIND_NAMES[vehicle_kind]}, la personne doit détenir le permis {names}"
+            " (vérifié par un·e conseiller·ère) ; aucun n'est enregistré."
+        )
 
 
 def check_vehicle_status(label: str, status: str) -> None:
@@ -96,8 +120,10 @@ def check_dates(starts_at: datetime, ends_at: datetime) -> None:
 def check_length(rules: LoanRules, starts_at: datetime, ends_at: datetime, *, extension: bool = False) -> None:
     if ends_at - starts_at > timedelta(days=rules.max_days):
         what = "Une prolongation" if extension else "Un prêt"
-        raise Conflict(f"{what} de {KIND_NAMES[rules.vehicle_kind]} dure au plus {rules.max_days} jours ;"
-                       " au-delà, prolongez le prêt ensuite.")
+        raise Conflict(
+            f"{what} de {KIND_NAMES[rules.vehicle_kind]} dure au plus {rules.max_days} jours ;"
+            " au-delà, prolongez le prêt ensuite."
+        )
 
 
 def held_until(rules: LoanRules, ends_at: datetime) -> datetime:
@@ -109,12 +135,15 @@ def overlap_message(label: str, rules: LoanRules, other: Mapping[str, Any], *, z
     """Why a vehicle is not free: the loan (or request) that holds it, with its buffer."""
     buffer = f", dont {rules.turnaround_hours:g} h de remise en état" if rules.turnaround_hours else ""
     what = "une demande en attente" if other["status"] == "requested" else "le prêt"
-    return (f"Le véhicule {label} est pris du {when(other['starts_at'], zone)} au {when(other['held_until'], zone)}"
-            f" par {what} n° {other['id']}{buffer}.")
+    return (
+        f"Le véhicule {label} est pris du {when(other['starts_at'], zone)} au {when(other['held_until'], zone)}"
+        f" par {what} n° {other['id']}{buffer}."
+    )
 
 
 def new_damages(checkout: list[dict[str, Any]], checkin: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Damages noted at check-in that the check-out did not record (same place, same description)."""
+
     def key(damage: dict[str, Any]) -> tuple[str, str]:
         return (" ".join(damage["location"].lower().split()), " ".join(damage["description"].lower().split()))
 

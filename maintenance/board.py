@@ -37,22 +37,30 @@ class BoardRow:
         return french.KINDS.get(self.state.vehicle_kind, "Véhicule")
 
 
-def due_board(conn: Conn, *, now: datetime, zone: ZoneInfo, site_id: int | None = None,
-              kind: str | None = None, urgent_only: bool = False) -> list[BoardRow]:
+def due_board(
+    conn: Conn,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    site_id: int | None = None,
+    kind: str | None = None,
+    urgent_only: bool = False,
+) -> list[BoardRow]:
     """The board's rows, most urgent first; `urgent_only`: only due soon, due and overdue."""
-    vehicles = {vehicle["id"]: vehicle for vehicle in
-                board_repository.board_vehicles(conn, site_id=site_id, kind=kind)}
+    vehicles = {vehicle["id"]: vehicle for vehicle in board_repository.board_vehicles(conn, site_id=site_id, kind=kind)}
     if not vehicles:
         return []
     states = compute_due(conn, now=now, zone=zone, vehicle_ids=list(vehicles))
-    return [BoardRow(state, vehicles[state.vehicle_id]["site_id"], vehicles[state.vehicle_id]["site_name"])
-            for state in states if not urgent_only or state.level in URGENT]
+    return [
+        BoardRow(state, vehicles[state.vehicle_id]["site_id"], vehicles[state.vehicle_id]["site_name"])
+        for state in states
+        if not urgent_only or state.level in URGENT
+    ]
 
 
 def counts(rows: list[BoardRow]) -> dict[str, int]:
     """How many rows of each level, worst first."""
-    return {level: sum(1 for row in rows if row.state.level == level) for level in
-            ("overdue", "due", "due_soon", "ok")}
+    return {level: sum(1 for row in rows if row.state.level == level) for level in ("overdue", "due", "due_soon", "ok")}
 
 
 def depots(conn: Conn) -> list[DictRow]:

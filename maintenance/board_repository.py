@@ -20,7 +20,9 @@ def board_vehicles(conn: Conn, *, site_id: int | None, kind: str | None) -> list
         " WHERE v.status <> 'out_of_service'"
         "   AND (%(site)s::bigint IS NULL OR v.home_site_id = %(site)s)"
         "   AND (%(kind)s::text IS NULL OR v.kind = %(kind)s)"
-        " ORDER BY v.label", {"site": site_id, "kind": kind}).fetchall()
+        " ORDER BY v.label",
+        {"site": site_id, "kind": kind},
+    ).fetchall()
 
 
 def vehicle_with_depot(conn: Conn, vehicle_id: int) -> DictRow | None:
@@ -28,4 +30,6 @@ def vehicle_with_depot(conn: Conn, vehicle_id: int) -> DictRow | None:
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.status, v.plate, v.home_site_id AS site_id, s.name AS site_name,"
         " st.effective_odometer_km FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
-        " LEFT JOIN vehicle_state st ON st.vehicle_id = v.id WHERE v.id = %(id)s", {"id": vehicle_id}).fetchone()
+        " LEFT JOIN vehicle_state st ON st.vehicle_id = v.id WHERE v.id = %(id)s",
+        {"id": vehicle_id},
+    ).fetchone()

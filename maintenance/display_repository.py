@@ -14,12 +14,16 @@ SELECT_DISPLAYS = """
 """
 
 
-def insert_display(conn: Conn, *, token_sha256: bytes, name: str, created_by: int,
-                   now: datetime) -> int:
-    return int(one(conn.execute(
-        "INSERT INTO maintenance_displays (token_sha256, name, created_by, created_at)"
-        " VALUES (%(hash)s, %(name)s, %(by)s, %(now)s) RETURNING id",
-        {"hash": token_sha256, "name": name, "by": created_by, "now": now}))["id"])
+def insert_display(conn: Conn, *, token_sha256: bytes, name: str, created_by: int, now: datetime) -> int:
+    return int(
+        one(
+            conn.execute(
+                "INSERT INTO maintenance_displays (token_sha256, name, created_by, created_at)"
+                " VALUES (%(hash)s, %(name)s, %(by)s, %(now)s) RETURNING id",
+                {"hash": token_sha256, "name": name, "by": created_by, "now": now},
+            )
+        )["id"]
+    )
 
 
 def live_displays(conn: Conn) -> list[DictRow]:
@@ -32,6 +36,11 @@ def display_by_token(conn: Conn, token_sha256: bytes) -> DictRow | None:
 
 
 def revoke_display(conn: Conn, display_id: int, *, by_user_id: int, now: datetime) -> bool:
-    return conn.execute("UPDATE maintenance_displays SET revoked_at = %(now)s, revoked_by = %(by)s"
-                        " WHERE id = %(id)s AND revoked_at IS NULL",
-                        {"id": display_id, "by": by_user_id, "now": now}).rowcount == 1
+    return (
+        conn.execute(
+            "UPDATE maintenance_displays SET revoked_at = %(now)s, revoked_by = %(by)s"
+            " WHERE id = %(id)s AND revoked_at IS NULL",
+            {"id": display_id, "by": by_user_id, "now": now},
+        ).rowcount
+        == 1
+    )

@@ -45,8 +45,9 @@ def create_display(conn: Conn, *, name: str, user_id: int, now: datetime) -> tup
     if not 1 <= len(name) <= 80:
         raise InvalidInput("Donnez un nom à l'écran (80 caractères au plus), par exemple « Atelier de Dax ».")
     token = secrets.token_urlsafe(32)
-    display_id = display_repository.insert_display(conn, token_sha256=token_hash(token), name=name,
-                                                   created_by=user_id, now=now)
+    display_id = display_repository.insert_display(
+        conn, token_sha256=token_hash(token), name=name, created_by=user_id, now=now
+    )
     return next(display for display in display_repository.live_displays(conn) if display["id"] == display_id), token
 
 
@@ -72,13 +73,25 @@ def display_for(conn: Conn, token: str) -> DictRow:
 def wall_board(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     """What the screen of this link shows: the urgent due rows and the open repair tickets."""
     display = display_for(conn, token)
-    tickets = [{"id": ticket["id"], "title": ticket["title"], "vehicle_label": ticket["vehicle_label"],
-                "vehicle_kind": french.KINDS.get(ticket["vehicle_kind"], "Véhicule"), "status": ticket["status"],
-                "status_words": french.TICKET_STATUSES[ticket["status"]], "immobilised": ticket["immobilised"],
-                "updated_at": ticket["updated_at"]}
-               for ticket in ticket_repository.list_tickets(conn, garage_id=None, status=None, vehicle_id=None,
-                                                            limit=500)
-               if ticket["status"] in ACTIVE]
+    tickets = [
+        {
+            "id": ticket["id"],
+            "title": ticket["title"],
+            "vehicle_label": ticket["vehicle_label"],
+            "vehicle_kind": french.KINDS.get(ticket["vehicle_kind"], "Véhicule"),
+            "status": ticket["status"],
+            "status_words": french.TICKET_STATUSES[ticket["status"]],
+            "immobilised": ticket["immobilised"],
+            "updated_at": ticket["updated_at"],
+        }
+        for ticket in ticket_repository.list_tickets(conn, garage_id=None, status=None, vehicle_id=None, limit=500)
+        if ticket["status"] in ACTIVE
+    ]
     due = due_board(conn, now=now, zone=zone, urgent_only=True)
-    return {"display": display, "due": due[:WALL_DUE_ROWS], "due_total": len(due),
-            "tickets": tickets[:WALL_TICKETS], "tickets_total": len(tickets)}
+    return {
+        "display": display,
+        "due": due[:WALL_DUE_ROWS],
+        "due_total": len(due),
+        "tickets": tickets[:WALL_TICKETS],
+        "tickets_total": len(tickets),
+    }

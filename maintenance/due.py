@@ -83,26 +83,43 @@ def due_state(plan: Plan, vehicle: VehicleFacts, last: LastService | None, *, to
         if plan.every_months is not None:
             due_on = add_months(base_day, plan.every_months)
     elif plan.rule == "controle_technique":
-        due_on = next_controle_technique(vehicle.kind, vehicle.first_registered_on,
-                                         last_done_on=last.performed_on if last else None,
-                                         every_months=plan.every_months or 24)
+        due_on = next_controle_technique(
+            vehicle.kind,
+            vehicle.first_registered_on,
+            last_done_on=last.performed_on if last else None,
+            every_months=plan.every_months or 24,
+        )
     elif plan.rule == "insurance":
         due_on = vehicle.insurance_expires_on
     if due_at_km is None and due_on is None:
         return None
-    remaining_km = (due_at_km - vehicle.odometer_km
-                    if due_at_km is not None and vehicle.odometer_km is not None else None)
+    remaining_km = (
+        due_at_km - vehicle.odometer_km if due_at_km is not None and vehicle.odometer_km is not None else None
+    )
     remaining_days = (due_on - today).days if due_on is not None else None
-    level = worse(level_for(remaining_km, soon=plan.soon_km, grace=plan.grace_km),
-                  level_for(remaining_days, soon=plan.soon_days, grace=plan.grace_days))
-    return DueState(vehicle.vehicle_id, vehicle.label, vehicle.kind, plan.task, plan.label, level,
-                    due_at_km, due_on, remaining_km, remaining_days,
-                    forecast(remaining_km, due_on, daily_km=vehicle.daily_km, today=today),
-                    last.performed_on if last else None, last.odometer_km if last else None)
+    level = worse(
+        level_for(remaining_km, soon=plan.soon_km, grace=plan.grace_km),
+        level_for(remaining_days, soon=plan.soon_days, grace=plan.grace_days),
+    )
+    return DueState(
+        vehicle.vehicle_id,
+        vehicle.label,
+        vehicle.kind,
+        plan.task,
+        plan.label,
+        level,
+        due_at_km,
+        due_on,
+        remaining_km,
+        remaining_days,
+        forecast(remaining_km, due_on, daily_km=vehicle.daily_km, today=today),
+        last.performed_on if last else None,
+        last.odometer_km if last else None,
+    )
 
 
 def forecast(remaining_km: float | None, due_on: date | None, *, daily_km: float | None, today: date) -> date | None:
-    """"At this pace, due around …": the day the kilometres run out, or the due date if sooner."""
+    """ "At this pace, due around …": the day the kilometres run out, or the due date if sooner."""
     by_km = None
     if remaining_km is not None:
         if remaining_km <= 0:
@@ -117,5 +134,10 @@ def forecast(remaining_km: float | None, due_on: date | None, *, daily_km: float
 def urgency_key(state: DueState) -> tuple[int, date, float, int, str]:
     """Most urgent first: worst level, then the earliest forecast, then fewest km left."""
     far = date.max
-    return (-RANK[state.level], state.forecast_on or far,
-            state.remaining_km if state.remaining_km is not None else math.inf, state.vehicle_id, state.task)
+    return (
+        -RANK[state.level],
+        state.forecast_on or far,
+        state.remaining_km if state.remaining_km is not None else math.inf,
+        state.vehicle_id,
+        state.task,
+    )

@@ -5,5 +5,12 @@ from __future__ import annotations
 
 KINDS = {"car": "Voiture", "ecar": "Voiture électrique", "scooter": "Scooter", "ebike": "Vélo électrique"}
 LEVELS = {"due_soon": "à prévoir bientôt", "due": "à faire maintenant", "overdue": "en retard"}
-TICKET_STATUSES = {"draft": "brouillon", "open": "ouvert", "sent": "envoyé au garage", "accepted": "accepté",
-                   "in_progress": "en cours", "done": "terminé", "cancelled": "annulé"}
+TICKET_STATUSES = {
+    "draft": "brouillon",
+    "open": "ouvert",
+    "sent": "envoyé au garage",
+    "accepted": "accepté",
+    "in_progress": "en cours",
+    "done": "terminé",
+    "cancelled": "annulé",
+}

@@ -31,10 +31,21 @@ def checked_photo(content: bytes, *, max_bytes: int) -> tuple[str, bytes]:
     return content_type, without_metadata(content, content_type)
 
 
-def record_with_invoice(conn: Conn, *, vehicle_id: int, performed_on: date,
-                        odometer_km: float | None, tasks: Sequence[str], cost_cents: int | None, notes: str,
-                        by_user_id: int | None, photo: bytes | None, max_bytes: int, now: datetime,
-                        zone: ZoneInfo) -> DictRow:
+def record_with_invoice(
+    conn: Conn,
+    *,
+    vehicle_id: int,
+    performed_on: date,
+    odometer_km: float | None,
+    tasks: Sequence[str],
+    cost_cents: int | None,
+    notes: str,
+    by_user_id: int | None,
+    photo: bytes | None,
+    max_bytes: int,
+    now: datetime,
+    zone: ZoneInfo,
+) -> DictRow:
     """Record a service of the vehicle's plan tasks (they show ok again), with its invoice photo."""
     planned = {plan.task for plan in repository.effective_plans(conn, vehicle_ids=[vehicle_id]).get(vehicle_id, [])}
     if not tasks:
@@ -46,12 +57,27 @@ def record_with_invoice(conn: Conn, *, vehicle_id: int, performed_on: date,
     if cost_cents is not None and not 0 <= cost_cents <= 100_000_000:
         raise InvalidInput("Le coût doit être compris entre 0 et 1 000 000 €.")
     checked = checked_photo(photo, max_bytes=max_bytes) if photo else None
-    record = record_service(conn, vehicle_id=vehicle_id, performed_on=performed_on, odometer_km=odometer_km,
-                            tasks=tasks, cost_cents=cost_cents, notes=notes, by_user_id=by_user_id, now=now,
-                            zone=zone)
+    record = record_service(
+        conn,
+        vehicle_id=vehicle_id,
+        performed_on=performed_on,
+        odometer_km=odometer_km,
+        tasks=tasks,
+        cost_cents=cost_cents,
+        notes=notes,
+        by_user_id=by_user_id,
+        now=now,
+        zone=zone,
+    )
     if checked is not None:
-        invoice_repository.insert_photo(conn, service_record_id=record["id"], content_type=checked[0],
-                                        content=checked[1], uploaded_by=by_user_id, now=now)
+        invoice_repository.insert_photo(
+            conn,
+            service_record_id=record["id"],
+            content_type=checked[0],
+            content=checked[1],
+            uploaded_by=by_user_id,
+            now=now,
+        )
     return record
 
 

@@ -84,8 +84,9 @@ def _same_day_in(day: date, year: int) -> date:
     return add_months(day, 12 * (year - day.year))
 
 
-def next_controle_technique(kind: str, first_registered_on: date | None, *, last_done_on: date | None,
-                            every_months: int) -> date | None:
+def next_controle_technique(
+    kind: str, first_registered_on: date | None, *, last_done_on: date | None, every_months: int
+) -> date | None:
     """The next contrôle technique deadline: the first one, or `every_months` after the last."""
     if last_done_on is not None and kind in (*CAR_KINDS, *L_CATEGORY_KINDS):
         return add_months(last_done_on, every_months)

@@ -24,9 +24,19 @@ from maintenance.service import scan_due
 TASK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def record_service(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_km: float | None,
-                   tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
-                   now: datetime, zone: ZoneInfo) -> DictRow:
+def record_service(
+    conn: Conn,
+    *,
+    vehicle_id: int,
+    performed_on: date,
+    odometer_km: float | None,
+    tasks: Sequence[str],
+    cost_cents: int | None,
+    notes: str,
+    by_user_id: int | None,
+    now: datetime,
+    zone: ZoneInfo,
+) -> DictRow:
     """Write a service record and refresh the vehicle's due states; the record as stored."""
     vehicle = vehicles.get(conn, vehicle_id)
     tasks = sorted(set(tasks))
@@ -39,8 +49,16 @@ def record_service(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_
         if odometer_km is None:
             raise InvalidInput("Kilométrage inconnu pour ce véhicule : indiquez odometer_km.")
     record_id = repository.insert_service_record(
-        conn, vehicle_id=vehicle_id, performed_on=performed_on, odometer_km=odometer_km, tasks=tasks,
-        cost_cents=cost_cents, notes=notes, by_user_id=by_user_id, now=now)
+        conn,
+        vehicle_id=vehicle_id,
+        performed_on=performed_on,
+        odometer_km=odometer_km,
+        tasks=tasks,
+        cost_cents=cost_cents,
+        notes=notes,
+        by_user_id=by_user_id,
+        now=now,
+    )
     scan_due(conn, now=now, zone=zone, vehicle_ids=[vehicle_id])
     record = repository.get_service_record(conn, record_id)
     if record is None:  # inserted above, in this transaction

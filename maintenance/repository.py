@@ -11,8 +11,9 @@ from fleetbase.db import Conn, one
 from maintenance.due import LastService, VehicleFacts
 from maintenance.plans import Plan
 
-PLAN_COLUMNS = ("task, label, rule, every_km, every_months, soon_km, soon_days, grace_km, grace_days,"
-                " vehicle_kind, vehicle_id")
+PLAN_COLUMNS = (
+    "task, label, rule, every_km, every_months, soon_km, soon_days, grace_km, grace_days, vehicle_kind, vehicle_id"
+)
 PACE_WINDOW = timedelta(days=14)
 
 
@@ -24,7 +25,9 @@ def effective_plans(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[int, list
         " FROM vehicles v JOIN maintenance_plans p"
         "   ON p.vehicle_kind = v.kind AND (p.vehicle_id IS NULL OR p.vehicle_id = v.id)"
         " WHERE v.id = ANY(%(ids)s)"
-        " ORDER BY v.id, p.task, p.vehicle_id NULLS LAST", {"ids": list(vehicle_ids)}).fetchall()
+        " ORDER BY v.id, p.task, p.vehicle_id NULLS LAST",
+        {"ids": list(vehicle_ids)},
+    ).fetchall()
     plans: dict[int, list[Plan]] = {vehicle_id: [] for vehicle_id in vehicle_ids}
     for row in rows:
         vehicle_id = row.pop("for_vehicle")
@@ -32,8 +35,9 @@ def effective_plans(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[int, list
     return plans
 
 
-def vehicle_facts(conn: Conn, *, now: datetime, today: date, zone: str,
-                  vehicle_ids: Sequence[int] | None = None) -> list[VehicleFacts]:
+def vehicle_facts(
+    conn: Conn, *, now: datetime, today: date, zone: str, vehicle_ids: Sequence[int] | None = None
+) -> list[VehicleFacts]:
     """Vehicles in service (not out_of_service) with their effective odometer and recent pace.
 
     The pace is the distance since the first fix of the last 14 days, per day; once raw
@@ -56,8 +60,14 @@ def vehicle_facts(conn: Conn, *, now: datetime, today: date, zone: str,
             "    ORDER BY p.fix_time LIMIT 1) AS first_fix ON true"
             " WHERE v.status <> 'out_of_service' AND (%(ids)s::bigint[] IS NULL OR v.id = ANY(%(ids)s))"
             " ORDER BY v.id",
-            {"now": now, "today": today, "zone": zone, "since": now - PACE_WINDOW,
-             "ids": list(vehicle_ids) if vehicle_ids is not None else None}).fetchall()
+            {
+                "now": now,
+                "today": today,
+                "zone": zone,
+                "since": now - PACE_WINDOW,
+                "ids": list(vehicle_ids) if vehicle_ids is not None else None,
+            },
+        ).fetchall()
 
 
 def last_services(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], LastService]:
@@ -66,14 +76,18 @@ def last_services(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, 
         "SELECT DISTINCT ON (r.vehicle_id, task) r.vehicle_id, task, r.performed_on, r.odometer_km"
         " FROM service_records r, unnest(r.tasks) AS task"
         " WHERE r.vehicle_id = ANY(%(ids)s)"
-        " ORDER BY r.vehicle_id, task, r.performed_on DESC, r.id DESC", {"ids": list(vehicle_ids)}).fetchall()
+        " ORDER BY r.vehicle_id, task, r.performed_on DESC, r.id DESC",
+        {"ids": list(vehicle_ids)},
+    ).fetchall()
     return {(row["vehicle_id"], row["task"]): LastService(row["performed_on"], row["odometer_km"]) for row in rows}
 
 
 def due_levels(conn: Conn, *, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], str]:
     """The level last acted upon per (vehicle, task), locked until the transaction ends."""
-    rows = conn.execute("SELECT vehicle_id, task, level FROM maintenance_due_state"
-                        " WHERE vehicle_id = ANY(%(ids)s) FOR UPDATE", {"ids": list(vehicle_ids)}).fetchall()
+    rows = conn.execute(
+        "SELECT vehicle_id, task, level FROM maintenance_due_state WHERE vehicle_id = ANY(%(ids)s) FOR UPDATE",
+        {"ids": list(vehicle_ids)},
+    ).fetchall()
     return {(row["vehicle_id"], row["task"]): row["level"] for row in rows}
 
 
@@ -86,8 +100,13 @@ def save_due_levels(conn: Conn, changes: Sequence[tuple[int, str, str]], *, now:
         " SELECT vehicle_id, task, level, %(now)s"
         " FROM unnest(%(vehicles)s::bigint[], %(tasks)s::text[], %(levels)s::text[]) AS c(vehicle_id, task, level)"
         " ON CONFLICT (vehicle_id, task) DO UPDATE SET level = EXCLUDED.level, changed_at = EXCLUDED.changed_at",
-        {"vehicles": [c[0] for c in changes], "tasks": [c[1] for c in changes], "levels": [c[2] for c in changes],
-         "now": now})
+        {
+            "vehicles": [c[0] for c in changes],
+            "tasks": [c[1] for c in changes],
+            "levels": [c[2] for c in changes],
+            "now": now,
+        },
+    )
 
 
 def lock_maintenance_scan(conn: Conn) -> None:
@@ -97,24 +116,42 @@ def lock_maintenance_scan(conn: Conn) -> None:
 
 # --- plans ------------------------------------------------------------------------------
 
-def list_plans(conn: Conn, *, vehicle_kind: str | None = None,
-               vehicle_id: int | None = None) -> list[Plan]:
+
+def list_plans(conn: Conn, *, vehicle_kind: str | None = None, vehicle_id: int | None = None) -> list[Plan]:
     """Kind defaults (vehicle_id None) or one vehicle's overrides."""
     with conn.cursor(row_factory=class_row(Plan)) as cursor:
         return cursor.execute(
             f"SELECT {PLAN_COLUMNS} FROM maintenance_plans"
             " WHERE (%(kind)s::text IS NULL OR vehicle_kind = %(kind)s)"
             "   AND vehicle_id IS NOT DISTINCT FROM %(vehicle)s::bigint"
-            " ORDER BY vehicle_kind, task", {"kind": vehicle_kind, "vehicle": vehicle_id}).fetchall()
+            " ORDER BY vehicle_kind, task",
+            {"kind": vehicle_kind, "vehicle": vehicle_id},
+        ).fetchall()
 
 
-def upsert_plan(conn: Conn, *, vehicle_kind: str, vehicle_id: int | None, task: str, label: str,
-                rule: str, every_km: float | None, every_months: int | None, soon_km: float, soon_days: int,
-                grace_km: float, grace_days: int, now: datetime) -> Plan:
+def upsert_plan(
+    conn: Conn,
+    *,
+    vehicle_kind: str,
+    vehicle_id: int | None,
+    task: str,
+    label: str,
+    rule: str,
+    every_km: float | None,
+    every_months: int | None,
+    soon_km: float,
+    soon_days: int,
+    grace_km: float,
+    grace_days: int,
+    now: datetime,
+) -> Plan:
     """One statement, so that two first saves of a task at once cannot both insert."""
     # The two partial unique indexes of migration 0004: kind defaults, vehicle overrides.
-    target = ("(vehicle_kind, task) WHERE vehicle_id IS NULL" if vehicle_id is None
-              else "(vehicle_id, task) WHERE vehicle_id IS NOT NULL")
+    target = (
+        "(vehicle_kind, task) WHERE vehicle_id IS NULL"
+        if vehicle_id is None
+        else "(vehicle_id, task) WHERE vehicle_id IS NOT NULL"
+    )
     with conn.cursor(row_factory=class_row(Plan)) as cursor:
         plan = cursor.execute(
             "INSERT INTO maintenance_plans (vehicle_kind, vehicle_id, task, label, rule, every_km, every_months,"
@@ -125,58 +162,106 @@ def upsert_plan(conn: Conn, *, vehicle_kind: str, vehicle_id: int | None, task: 
             " every_km = excluded.every_km, every_months = excluded.every_months, soon_km = excluded.soon_km,"
             " soon_days = excluded.soon_days, grace_km = excluded.grace_km, grace_days = excluded.grace_days,"
             f" updated_at = excluded.updated_at RETURNING {PLAN_COLUMNS}",
-            {"kind": vehicle_kind, "vehicle": vehicle_id, "task": task, "label": label, "rule": rule,
-             "every_km": every_km, "every_months": every_months, "soon_km": soon_km, "soon_days": soon_days,
-             "grace_km": grace_km, "grace_days": grace_days, "now": now}).fetchone()
+            {
+                "kind": vehicle_kind,
+                "vehicle": vehicle_id,
+                "task": task,
+                "label": label,
+                "rule": rule,
+                "every_km": every_km,
+                "every_months": every_months,
+                "soon_km": soon_km,
+                "soon_days": soon_days,
+                "grace_km": grace_km,
+                "grace_days": grace_days,
+                "now": now,
+            },
+        ).fetchone()
     if plan is None:  # an upsert always answers its row
         raise LookupError("the plan's upsert answered no row")
     return plan
 
 
 def delete_override(conn: Conn, *, vehicle_id: int, task: str) -> bool:
-    return conn.execute("DELETE FROM maintenance_plans WHERE vehicle_id = %(vehicle)s AND task = %(task)s",
-                        {"vehicle": vehicle_id, "task": task}).rowcount > 0
+    return (
+        conn.execute(
+            "DELETE FROM maintenance_plans WHERE vehicle_id = %(vehicle)s AND task = %(task)s",
+            {"vehicle": vehicle_id, "task": task},
+        ).rowcount
+        > 0
+    )
 
 
 # --- service records ---------------------------------------------------------------------
 
-RECORD_COLUMNS = ("r.id, r.vehicle_id, r.performed_on, r.odometer_km, r.tasks, r.cost_cents, r.notes,"
-                  " r.by_user_id, u.full_name AS by_name, r.created_at")
+RECORD_COLUMNS = (
+    "r.id, r.vehicle_id, r.performed_on, r.odometer_km, r.tasks, r.cost_cents, r.notes,"
+    " r.by_user_id, u.full_name AS by_name, r.created_at"
+)
 
 
-def insert_service_record(conn: Conn, *, vehicle_id: int, performed_on: date, odometer_km: float,
-                          tasks: Sequence[str], cost_cents: int | None, notes: str, by_user_id: int | None,
-                          now: datetime) -> int:
-    return int(one(conn.execute(
-        "INSERT INTO service_records (vehicle_id, performed_on, odometer_km, tasks, cost_cents, notes,"
-        " by_user_id, created_at) VALUES (%(vehicle)s, %(on)s, %(km)s, %(tasks)s, %(cost)s, %(notes)s,"
-        " %(by)s, %(now)s) RETURNING id",
-        {"vehicle": vehicle_id, "on": performed_on, "km": odometer_km, "tasks": list(tasks), "cost": cost_cents,
-         "notes": notes, "by": by_user_id, "now": now}))["id"])
+def insert_service_record(
+    conn: Conn,
+    *,
+    vehicle_id: int,
+    performed_on: date,
+    odometer_km: float,
+    tasks: Sequence[str],
+    cost_cents: int | None,
+    notes: str,
+    by_user_id: int | None,
+    now: datetime,
+) -> int:
+    return int(
+        one(
+            conn.execute(
+                "INSERT INTO service_records (vehicle_id, performed_on, odometer_km, tasks, cost_cents, notes,"
+                " by_user_id, created_at) VALUES (%(vehicle)s, %(on)s, %(km)s, %(tasks)s, %(cost)s, %(notes)s,"
+                " %(by)s, %(now)s) RETURNING id",
+                {
+                    "vehicle": vehicle_id,
+                    "on": performed_on,
+                    "km": odometer_km,
+                    "tasks": list(tasks),
+                    "cost": cost_cents,
+                    "notes": notes,
+                    "by": by_user_id,
+                    "now": now,
+                },
+            )
+        )["id"]
+    )
 
 
 def get_service_record(conn: Conn, record_id: int) -> DictRow | None:
-    return conn.execute(f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
-                        " WHERE r.id = %(id)s", {"id": record_id}).fetchone()
+    return conn.execute(
+        f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id WHERE r.id = %(id)s",
+        {"id": record_id},
+    ).fetchone()
 
 
 def list_service_records(conn: Conn, *, vehicle_id: int) -> list[DictRow]:
     """A vehicle's whole history, newest first."""
-    return conn.execute(f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
-                        " WHERE r.vehicle_id = %(vehicle)s ORDER BY r.performed_on DESC, r.id DESC",
-                        {"vehicle": vehicle_id}).fetchall()
+    return conn.execute(
+        f"SELECT {RECORD_COLUMNS} FROM service_records r LEFT JOIN users u ON u.id = r.by_user_id"
+        " WHERE r.vehicle_id = %(vehicle)s ORDER BY r.performed_on DESC, r.id DESC",
+        {"vehicle": vehicle_id},
+    ).fetchall()
 
 
 # --- demo data -------------------------------------------------------------------------------
+
 
 def vehicles_without_records(conn: Conn) -> list[DictRow]:
     """Vehicles no service was ever recorded for, with their effective odometer."""
     return conn.execute(
         "SELECT v.id, v.label, v.kind, v.first_registered_on, s.effective_odometer_km FROM vehicles v"
         " LEFT JOIN vehicle_state s ON s.vehicle_id = v.id"
-        " WHERE NOT EXISTS (SELECT 1 FROM service_records r WHERE r.vehicle_id = v.id) ORDER BY v.label").fetchall()
+        " WHERE NOT EXISTS (SELECT 1 FROM service_records r WHERE r.vehicle_id = v.id) ORDER BY v.label"
+    ).fetchall()
 
 
 def set_insurance_expiry(conn: Conn, vehicle_id: int, *, expires_on: date) -> None:
-    conn.execute("UPDATE vehicles SET insurance_expires_on = %(on)s WHERE id = %(id)s",
-                 {"on": expires_on, "id": vehicle_id})
+    conn.execute(
+        "UPDATE vehicles SET insurance_expires_on = %(on)s WHERE id = %(id)s", {"on": expires_on, "id": vehicle_id}
+    )

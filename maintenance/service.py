@@ -30,12 +30,12 @@ class ScanOutcome:
     resolved: list[str] = field(default_factory=list)
 
 
-def compute_due(conn: Conn, *, now: datetime, zone: ZoneInfo,
-                vehicle_ids: Sequence[int] | None = None) -> list[DueState]:
+def compute_due(
+    conn: Conn, *, now: datetime, zone: ZoneInfo, vehicle_ids: Sequence[int] | None = None
+) -> list[DueState]:
     """Every applicable task of every vehicle in service, most urgent first."""
     today = local_today(now, zone)
-    vehicles = repository.vehicle_facts(conn, now=now, today=today, zone=zone.key,
-                                        vehicle_ids=vehicle_ids)
+    vehicles = repository.vehicle_facts(conn, now=now, today=today, zone=zone.key, vehicle_ids=vehicle_ids)
     ids = [vehicle.vehicle_id for vehicle in vehicles]
     plans = repository.effective_plans(conn, vehicle_ids=ids)
     last = repository.last_services(conn, vehicle_ids=ids)
@@ -48,8 +48,7 @@ def compute_due(conn: Conn, *, now: datetime, zone: ZoneInfo,
     return sorted(states, key=urgency_key)
 
 
-def scan_due(conn: Conn, *, now: datetime, zone: ZoneInfo,
-             vehicle_ids: Sequence[int] | None = None) -> ScanOutcome:
+def scan_due(conn: Conn, *, now: datetime, zone: ZoneInfo, vehicle_ids: Sequence[int] | None = None) -> ScanOutcome:
     """Compare each task's level with the last one acted upon; alert on crossings. No commit."""
     repository.lock_maintenance_scan(conn)
     states = compute_due(conn, now=now, zone=zone, vehicle_ids=vehicle_ids)
@@ -76,8 +75,15 @@ def dedup_key(state: DueState, level: str) -> str:
 
 
 def alert_for(state: DueState, *, today: date) -> AlertDraft:
-    return AlertDraft(f"maintenance_{state.level}", ALERT_SEVERITY[state.level], "mechanic", state.vehicle_id, None,
-                      describe(state, today=today), dedup_key(state, state.level))
+    return AlertDraft(
+        f"maintenance_{state.level}",
+        ALERT_SEVERITY[state.level],
+        "mechanic",
+        state.vehicle_id,
+        None,
+        describe(state, today=today),
+        dedup_key(state, state.level),
+    )
 
 
 def describe(state: DueState, *, today: date) -> str:
@@ -90,10 +96,16 @@ def describe(state: DueState, *, today: date) -> str:
         else:
             parts.append(f"dépassé de {formatting.km(-state.remaining_km)} (prévu à {formatting.km(state.due_at_km)})")
     if state.due_on is not None:
-        parts.append(f"{'échéance le' if state.due_on >= today else 'échéance dépassée depuis le'} "
-                     f"{formatting.day(state.due_on)}")
+        parts.append(
+            f"{'échéance le' if state.due_on >= today else 'échéance dépassée depuis le'} "
+            f"{formatting.day(state.due_on)}"
+        )
     text = f"{vehicle} : {state.label} {french.LEVELS[state.level]} — {' ; '.join(parts)}."
-    if state.forecast_on is not None and state.remaining_km is not None and state.remaining_km > 0 \
-            and (state.due_on is None or state.forecast_on < state.due_on):
+    if (
+        state.forecast_on is not None
+        and state.remaining_km is not None
+        and state.remaining_km > 0
+        and (state.due_on is None or state.forecast_on < state.due_on)
+    ):
         text += f" À ce rythme, vers le {formatting.day(state.forecast_on)}."
     return text

@@ -38,8 +38,10 @@ ACTIVE = frozenset({"open", "sent", "accepted", "in_progress"})
 FINAL = frozenset({"done", "cancelled"})
 # (from, to) → who may do it.
 TRANSITIONS = {
-    ("draft", "open"): STAFF, ("open", "sent"): STAFF,
-    ("sent", "accepted"): STAFF | {GARAGE}, ("accepted", "in_progress"): STAFF | {GARAGE},
+    ("draft", "open"): STAFF,
+    ("open", "sent"): STAFF,
+    ("sent", "accepted"): STAFF | {GARAGE},
+    ("accepted", "in_progress"): STAFF | {GARAGE},
     ("in_progress", "done"): STAFF | {GARAGE},
     **{(status, "cancelled"): STAFF for status in ("draft", "open", "sent", "accepted", "in_progress")},
 }
@@ -65,22 +67,48 @@ def with_updates(conn: Conn, ticket: DictRow) -> dict[str, Any]:
     return {**ticket, "updates": repository.list_updates(conn, ticket["id"])}
 
 
-def create(conn: Conn, *, actor: Actor, vehicle_id: int, garage_id: int, title: str,
-           description: str, immobilised: bool, tasks: Sequence[str], now: datetime) -> DictRow:
+def create(
+    conn: Conn,
+    *,
+    actor: Actor,
+    vehicle_id: int,
+    garage_id: int,
+    title: str,
+    description: str,
+    immobilised: bool,
+    tasks: Sequence[str],
+    now: datetime,
+) -> DictRow:
     """A ticket opened directly by staff (status open)."""
     vehicles.get(conn, vehicle_id)
     _check_garage(conn, garage_id)
-    ticket_id = repository.insert_ticket(conn, vehicle_id=vehicle_id, garage_id=garage_id, opened_by=actor.user_id,
-                                         title=title, description=description, immobilised=immobilised,
-                                         tasks=_tasks(tasks), status="open", now=now)
-    repository.insert_update(conn, ticket_id, kind="status", status="open", note="", by_user_id=actor.user_id,
-                             author_role=actor.role, now=now)
+    ticket_id = repository.insert_ticket(
+        conn,
+        vehicle_id=vehicle_id,
+        garage_id=garage_id,
+        opened_by=actor.user_id,
+        title=title,
+        description=description,
+        immobilised=immobilised,
+        tasks=_tasks(tasks),
+        status="open",
+        now=now,
+    )
+    repository.insert_update(
+        conn,
+        ticket_id,
+        kind="status",
+        status="open",
+        note="",
+        by_user_id=actor.user_id,
+        author_role=actor.role,
+        now=now,
+    )
     _sync_immobilisation(conn, None, get(conn, ticket_id, actor=actor), now=now)
     return get(conn, ticket_id, actor=actor)
 
 
-def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
-         **changes: Any) -> DictRow:
+def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str, **changes: Any) -> DictRow:
     """Staff complete a draft or an open ticket (garage, title, description, tasks); whether the
     vehicle is immobilised may change until the ticket is closed."""
     before = get(conn, ticket_id, actor=actor, for_update=True)
@@ -95,9 +123,16 @@ def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url:
     if not changes:
         return before
     repository.update_ticket(conn, ticket_id, now=now, **changes)
-    repository.insert_update(conn, ticket_id, kind="edit", status=before["status"],
-                             note=", ".join(sorted(changes)), by_user_id=actor.user_id, author_role=actor.role,
-                             now=now)
+    repository.insert_update(
+        conn,
+        ticket_id,
+        kind="edit",
+        status=before["status"],
+        note=", ".join(sorted(changes)),
+        by_user_id=actor.user_id,
+        author_role=actor.role,
+        now=now,
+    )
     after = get(conn, ticket_id, actor=actor)
     _sync_immobilisation(conn, before, after, now=now)
     if after["status"] in ACTIVE and after["status"] != "open" and before["immobilised"] != after["immobilised"]:
@@ -105,17 +140,29 @@ def edit(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url:
     return after
 
 
-def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note: str,
-                  final_cost_cents: int | None, now: datetime, zone: ZoneInfo, public_url: str,
-                  accepted_quote_cents: int | None = None) -> DictRow:
+def change_status(
+    conn: Conn,
+    ticket_id: int,
+    *,
+    actor: Actor,
+    status: str,
+    note: str,
+    final_cost_cents: int | None,
+    now: datetime,
+    zone: ZoneInfo,
+    public_url: str,
+    accepted_quote_cents: int | None = None,
+) -> DictRow:
     """Move the ticket along TRANSITIONS. Staff accepting the garage's quote pass the amount
     they read (`accepted_quote_cents`, with status accepted): it must still be the ticket's
     quote, and the update records who accepted which amount."""
     before = get(conn, ticket_id, actor=actor, for_update=True)
     allowed = TRANSITIONS.get((before["status"], status))
     if allowed is None:
-        raise Conflict(f"Passage impossible de « {french.TICKET_STATUSES[before['status']]} » à "
-                       f"« {french.TICKET_STATUSES.get(status, status)} ».")
+        raise Conflict(
+            f"Passage impossible de « {french.TICKET_STATUSES[before['status']]} » à "
+            f"« {french.TICKET_STATUSES.get(status, status)} »."
+        )
     if actor.role not in allowed:
         raise Forbidden("Votre rôle ne permet pas ce changement de statut.")
     if status in ACTIVE and before["garage_id"] is None:
@@ -131,8 +178,17 @@ def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note
     if status in FINAL:
         changes["closed_at"] = now
     repository.update_ticket(conn, ticket_id, now=now, **changes)
-    repository.insert_update(conn, ticket_id, kind="status", status=status, note=note, by_user_id=actor.user_id,
-                             author_role=actor.role, now=now, accepted_quote_cents=accepted_quote_cents)
+    repository.insert_update(
+        conn,
+        ticket_id,
+        kind="status",
+        status=status,
+        note=note,
+        by_user_id=actor.user_id,
+        author_role=actor.role,
+        now=now,
+        accepted_quote_cents=accepted_quote_cents,
+    )
     if status in ("open", "cancelled"):
         resolve_alerts(conn, [f"repair_draft:{ticket_id}"], now=now)
     if status == "done":
@@ -148,19 +204,25 @@ def change_status(conn: Conn, ticket_id: int, *, actor: Actor, status: str, note
     return after
 
 
-def comment(conn: Conn, ticket_id: int, *, actor: Actor, text: str, now: datetime,
-            public_url: str) -> dict[str, Any]:
+def comment(conn: Conn, ticket_id: int, *, actor: Actor, text: str, now: datetime, public_url: str) -> dict[str, Any]:
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
-    repository.insert_update(conn, ticket_id, kind="comment", status=ticket["status"], note=text,
-                             by_user_id=actor.user_id, author_role=actor.role, now=now)
+    repository.insert_update(
+        conn,
+        ticket_id,
+        kind="comment",
+        status=ticket["status"],
+        note=text,
+        by_user_id=actor.user_id,
+        author_role=actor.role,
+        now=now,
+    )
     repository.update_ticket(conn, ticket_id, now=now)
     if actor.role != GARAGE and ticket["status"] not in ("draft", "open"):
         tell_garage(conn, ticket, event="ticket.comment", now=now, note=text, public_url=public_url)
     return with_updates(conn, get(conn, ticket_id, actor=actor))
 
 
-def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str,
-              **costs: Any) -> DictRow:
+def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public_url: str, **costs: Any) -> DictRow:
     """The garage's quote, the final cost and the parts (any of them)."""
     ticket = get(conn, ticket_id, actor=actor, for_update=True)
     if ticket["status"] in FINAL:
@@ -168,10 +230,20 @@ def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public
     if not costs:
         return ticket
     repository.update_ticket(conn, ticket_id, now=now, **costs)
-    summary = "; ".join(f"{name} = {formatting.euros(value) if name.endswith('_cents') else len(value)}"
-                        for name, value in sorted(costs.items()))
-    repository.insert_update(conn, ticket_id, kind="costs", status=ticket["status"], note=summary,
-                             by_user_id=actor.user_id, author_role=actor.role, now=now)
+    summary = "; ".join(
+        f"{name} = {formatting.euros(value) if name.endswith('_cents') else len(value)}"
+        for name, value in sorted(costs.items())
+    )
+    repository.insert_update(
+        conn,
+        ticket_id,
+        kind="costs",
+        status=ticket["status"],
+        note=summary,
+        by_user_id=actor.user_id,
+        author_role=actor.role,
+        now=now,
+    )
     after = get(conn, ticket_id, actor=actor)
     if actor.role != GARAGE and after["status"] not in ("draft", "open"):
         tell_garage(conn, after, event="ticket.updated", now=now, public_url=public_url)
@@ -180,6 +252,7 @@ def set_costs(conn: Conn, ticket_id: int, *, actor: Actor, now: datetime, public
 
 # --- effects ---------------------------------------------------------------------------------
 
+
 def _sync_immobilisation(conn: Conn, before: DictRow | None, after: DictRow, *, now: datetime) -> None:
     """Immobilise or release the vehicle when the ticket starts or stops holding it."""
     held_before = before is not None and before["immobilised"] and before["status"] in ACTIVE
@@ -187,8 +260,14 @@ def _sync_immobilisation(conn: Conn, before: DictRow | None, after: DictRow, *, 
     if held_after and not held_before:
         repository.update_ticket(conn, after["id"], now=now, immobilised_since=now)
         repository.immobilise_vehicle(conn, after["vehicle_id"], now=now)
-        open_alerts(conn, [_collision_alert(after, loan) for loan in
-                           repository.colliding_loans(conn, after["vehicle_id"], since=now)], now=now)
+        open_alerts(
+            conn,
+            [
+                _collision_alert(after, loan)
+                for loan in repository.colliding_loans(conn, after["vehicle_id"], since=now)
+            ],
+            now=now,
+        )
     elif held_before and not held_after:
         repository.release_vehicle(conn, after["vehicle_id"], now=now)
         resolve_alerts(conn, repository.collision_keys(conn, after["id"]), now=now)
@@ -196,21 +275,31 @@ def _sync_immobilisation(conn: Conn, before: DictRow | None, after: DictRow, *, 
 
 def _collision_alert(ticket: DictRow, loan: DictRow) -> AlertDraft:
     return AlertDraft(
-        "loan_collides_repair", "warning", "coordinator", ticket["vehicle_id"], loan["id"],
+        "loan_collides_repair",
+        "warning",
+        "coordinator",
+        ticket["vehicle_id"],
+        loan["id"],
         f"Prêt n° {loan['id']} : le véhicule {ticket['vehicle_label']} est immobilisé pour réparation "
         f"(fiche n° {ticket['id']} : {ticket['title']}). Proposez un autre véhicule ou décalez le prêt.",
-        f"loan_collides_repair:{loan['id']}:{ticket['id']}")
+        f"loan_collides_repair:{loan['id']}:{ticket['id']}",
+    )
 
 
-def _write_service_record(conn: Conn, ticket: DictRow, *, actor: Actor, now: datetime,
-                          zone: ZoneInfo) -> None:
+def _write_service_record(conn: Conn, ticket: DictRow, *, actor: Actor, now: datetime, zone: ZoneInfo) -> None:
     odometer = repository.current_odometer(conn, ticket["vehicle_id"])
-    record = record_service(conn, vehicle_id=ticket["vehicle_id"], performed_on=local_today(now, zone),
-                            odometer_km=odometer, tasks=ticket["tasks"] or ["repair"],
-                            cost_cents=ticket["final_cost_cents"],
-                            notes=f"Fiche de réparation n° {ticket['id']} ({ticket['garage_name']}) :"
-                                  f" {ticket['title']}",
-                            by_user_id=actor.user_id, now=now, zone=zone)
+    record = record_service(
+        conn,
+        vehicle_id=ticket["vehicle_id"],
+        performed_on=local_today(now, zone),
+        odometer_km=odometer,
+        tasks=ticket["tasks"] or ["repair"],
+        cost_cents=ticket["final_cost_cents"],
+        notes=f"Fiche de réparation n° {ticket['id']} ({ticket['garage_name']}) : {ticket['title']}",
+        by_user_id=actor.user_id,
+        now=now,
+        zone=zone,
+    )
     repository.update_ticket(conn, ticket["id"], now=now, service_record_id=record["id"])
 
 
@@ -222,8 +311,9 @@ def _check_quote_accepted(ticket: DictRow, *, actor: Actor, status: str, amount:
     if ticket["quote_cents"] is None:
         raise Conflict("Le garage n'a pas encore donné de devis pour cette fiche.")
     if ticket["quote_cents"] != amount:
-        raise Conflict(f"Le devis est à présent de {formatting.euros(ticket['quote_cents'])} :"
-                       " relisez-le avant de l'accepter.")
+        raise Conflict(
+            f"Le devis est à présent de {formatting.euros(ticket['quote_cents'])} : relisez-le avant de l'accepter."
+        )
 
 
 def _check_garage(conn: Conn, garage_id: int) -> None:

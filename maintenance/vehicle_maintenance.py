@@ -25,5 +25,9 @@ def overview(conn: Conn, vehicle_id: int, *, now: datetime, zone: ZoneInfo) -> d
     for record in history:
         record["task_labels"] = [labels.get(task, task.replace("_", " ")) for task in record["tasks"]]
         record["invoice_photo_id"] = photos.get(record["id"])
-    return {"vehicle": vehicle, "plans": plans, "history": history,
-            "due": compute_due(conn, now=now, zone=zone, vehicle_ids=[vehicle_id])}
+    return {
+        "vehicle": vehicle,
+        "plans": plans,
+        "history": history,
+        "due": compute_due(conn, now=now, zone=zone, vehicle_ids=[vehicle_id]),
+    }

@@ -42,14 +42,22 @@ log = logging.getLogger(__name__)
 Mailer = Callable[[Sequence[str], str, str], None]
 
 KIND_TITLES = {
-    "maintenance_due_soon": "Entretien à prévoir", "maintenance_due": "Entretien à faire",
-    "maintenance_overdue": "Entretien en retard", "tracker_silent": "Traceur silencieux",
-    "low_battery": "Batterie faible", "low_battery_before_loan": "Batterie à recharger avant un prêt",
-    "loan_overdue": "Prêt en retard", "repair_draft": "Fiche de réparation à compléter",
-    "loan_collides_repair": "Prêt sur un véhicule immobilisé", "webhook_failed": "Notifications au garage en échec",
-    "ingest_stalled": "Réception des données arrêtée", "possible_theft": "Vol possible",
-    "left_service_area": "Sortie de la zone d'intervention", "back_at_depot": "Retour au dépôt",
-    "mail_failed": "Courriel non envoyé", "vehicle_not_returned": "Véhicule non rendu",
+    "maintenance_due_soon": "Entretien à prévoir",
+    "maintenance_due": "Entretien à faire",
+    "maintenance_overdue": "Entretien en retard",
+    "tracker_silent": "Traceur silencieux",
+    "low_battery": "Batterie faible",
+    "low_battery_before_loan": "Batterie à recharger avant un prêt",
+    "loan_overdue": "Prêt en retard",
+    "repair_draft": "Fiche de réparation à compléter",
+    "loan_collides_repair": "Prêt sur un véhicule immobilisé",
+    "webhook_failed": "Notifications au garage en échec",
+    "ingest_stalled": "Réception des données arrêtée",
+    "possible_theft": "Vol possible",
+    "left_service_area": "Sortie de la zone d'intervention",
+    "back_at_depot": "Retour au dépôt",
+    "mail_failed": "Courriel non envoyé",
+    "vehicle_not_returned": "Véhicule non rendu",
 }
 SEVERITIES = {"info": "information", "warning": "attention", "critical": "urgent"}
 
@@ -70,25 +78,41 @@ def alert_email(alert: DictRow, *, zone: ZoneInfo) -> tuple[str, str]:
     """Subject and body of an alert's e-mail."""
     title = KIND_TITLES.get(alert["kind"], "Alerte")
     subject = f"[Plateforme mobilité] {title}" + (f" — {alert['vehicle_label']}" if alert["vehicle_label"] else "")
-    body = "\n".join([
-        "Bonjour,", "", alert["message"], "",
-        f"Alerte n° {alert['id']} ({SEVERITIES.get(alert['severity'], alert['severity'])}), ouverte le "
-        f"{formatting.moment(alert['created_at'], zone)}.",
-        "Retrouvez-la dans la liste des alertes de l'application pour en accuser réception.",
-        "", "-- ", "Plateforme mobilité — message automatique, merci de ne pas y répondre.",
-    ])
+    body = "\n".join(
+        [
+            "Bonjour,",
+            "",
+            alert["message"],
+            "",
+            f"Alerte n° {alert['id']} ({SEVERITIES.get(alert['severity'], alert['severity'])}), ouverte le "
+            f"{formatting.moment(alert['created_at'], zone)}.",
+            "Retrouvez-la dans la liste des alertes de l'application pour en accuser réception.",
+            "",
+            "-- ",
+            "Plateforme mobilité — message automatique, merci de ne pas y répondre.",
+        ]
+    )
     return subject, body
 
 
-def notify_alerts(conn: Conn, *, mailer: Mailer, now: datetime, zone: ZoneInfo,
-                  retry: Retry = Retry(), stop: threading.Event | None = None, limit: int = 200) -> dict[str, int]:
+def notify_alerts(
+    conn: Conn,
+    *,
+    mailer: Mailer,
+    now: datetime,
+    zone: ZoneInfo,
+    retry: Retry = Retry(),
+    stop: threading.Event | None = None,
+    limit: int = 200,
+) -> dict[str, int]:
     """E-mail the alerts due, one by one; counts of what happened. Commits each step."""
     counts = {"sent": 0, "skipped": 0, "refused": 0, "given_up": 0, "pending": 0}
     with conn.transaction():
         addresses = repository.role_addresses(conn)
     lease_until = now + repository.CLAIM_LEASE
-    for alert in repository.claimed(conn, lambda c: repository.claim_alert(c, now=now, lease_until=lease_until),
-                                    stop=stop, limit=limit):
+    for alert in repository.claimed(
+        conn, lambda c: repository.claim_alert(c, now=now, lease_until=lease_until), stop=stop, limit=limit
+    ):
         recipients = addresses.get(alert["target_role"], [])
         if alert["status"] == "resolved" or not recipients:
             with conn.transaction():  # over before it could be sent, or nobody to tell
@@ -113,14 +137,22 @@ def notify_alerts(conn: Conn, *, mailer: Mailer, now: datetime, zone: ZoneInfo,
     return counts
 
 
-def send_queued_mail(conn: Conn, *, mailer: Mailer, now: datetime, retry: Retry = Retry(),
-                     stop: threading.Event | None = None, limit: int = 100) -> dict[str, int]:
+def send_queued_mail(
+    conn: Conn,
+    *,
+    mailer: Mailer,
+    now: datetime,
+    retry: Retry = Retry(),
+    stop: threading.Event | None = None,
+    limit: int = 100,
+) -> dict[str, int]:
     """Send the queued e-mails (notices to garages), one by one; a notice given up alerts
     the fleet manager, who can phone instead. Commits each step."""
     counts = {"sent": 0, "refused": 0, "given_up": 0, "pending": 0}
     lease_until = now + repository.CLAIM_LEASE
-    for mail in repository.claimed(conn, lambda c: repository.claim_mail(c, now=now, lease_until=lease_until),
-                                   stop=stop, limit=limit):
+    for mail in repository.claimed(
+        conn, lambda c: repository.claim_mail(c, now=now, lease_until=lease_until), stop=stop, limit=limit
+    ):
         failure = _send(mailer, mail["recipients"], mail["subject"], mail["body"], what=f"queued mail {mail['id']}")
         with conn.transaction():
             if failure is None:
@@ -158,7 +190,19 @@ def _send(mailer: Mailer, recipients: Sequence[str], subject: str, body: str, *,
 
 
 def _tell_fleet_manager(conn: Conn, mail: DictRow, failure: MailNotSent, *, now: datetime) -> None:
-    open_alerts(conn, [AlertDraft(
-        "mail_failed", "warning", "fleet_manager", None, None,
-        f"Le courriel « {mail['subject']} » à {', '.join(mail['recipients'])} n'a pas pu être envoyé"
-        f" ({failure.detail[:200]}). Prévenez le destinataire par téléphone.", f"mail_failed:{mail['id']}")], now=now)
+    open_alerts(
+        conn,
+        [
+            AlertDraft(
+                "mail_failed",
+                "warning",
+                "fleet_manager",
+                None,
+                None,
+                f"Le courriel « {mail['subject']} » à {', '.join(mail['recipients'])} n'a pas pu être envoyé"
+                f" ({failure.detail[:200]}). Prévenez le destinataire par téléphone.",
+                f"mail_failed:{mail['id']}",
+            )
+        ],
+        now=now,
+    )

@@ -27,8 +27,7 @@ SUBJECTS = {
 EMAILED = {"ticket.sent", "ticket.cancelled", "ticket.comment"}
 
 
-def tell_garage(conn: Conn, ticket: DictRow, *, event: str, now: datetime, public_url: str,
-                note: str = "") -> None:
+def tell_garage(conn: Conn, ticket: DictRow, *, event: str, now: datetime, public_url: str, note: str = "") -> None:
     """Queue the e-mail and the web hook delivery of `event` for the ticket's garage."""
     if ticket["garage_id"] is None:
         return
@@ -36,11 +35,18 @@ def tell_garage(conn: Conn, ticket: DictRow, *, event: str, now: datetime, publi
     if garage is None:  # the ticket's foreign key keeps its garage
         raise LookupError(f"garage {ticket['garage_id']} of ticket {ticket['id']} not found")
     if garage["webhook_url"]:
-        repository.enqueue_webhook(conn, garage_id=garage["id"], ticket_id=ticket["id"], event=event,
-                                   body=webhook_body(ticket, event=event, note=note, now=now), now=now)
+        repository.enqueue_webhook(
+            conn,
+            garage_id=garage["id"],
+            ticket_id=ticket["id"],
+            event=event,
+            body=webhook_body(ticket, event=event, note=note, now=now),
+            now=now,
+        )
     if garage["email"] and event in EMAILED:
-        subject, body = garage_email(ticket, event=event, note=note, garage_name=garage["name"],
-                                     link=ticket_link(public_url, ticket["id"]))
+        subject, body = garage_email(
+            ticket, event=event, note=note, garage_name=garage["name"], link=ticket_link(public_url, ticket["id"])
+        )
         repository.enqueue_mail(conn, recipients=[garage["email"]], subject=subject, body=body, now=now)
 
 
@@ -49,11 +55,16 @@ def webhook_body(ticket: DictRow, *, event: str, note: str, now: datetime) -> st
         "event": event,
         "occurred_at": now.isoformat(),
         "ticket": {
-            "id": ticket["id"], "status": ticket["status"], "title": ticket["title"],
-            "description": ticket["description"], "immobilised": ticket["immobilised"],
+            "id": ticket["id"],
+            "status": ticket["status"],
+            "title": ticket["title"],
+            "description": ticket["description"],
+            "immobilised": ticket["immobilised"],
             "vehicle": {"id": ticket["vehicle_id"], "label": ticket["vehicle_label"], "kind": ticket["vehicle_kind"]},
-            "quote_cents": ticket["quote_cents"], "final_cost_cents": ticket["final_cost_cents"],
-            "parts": ticket["parts"], "tasks": ticket["tasks"],
+            "quote_cents": ticket["quote_cents"],
+            "final_cost_cents": ticket["final_cost_cents"],
+            "parts": ticket["parts"],
+            "tasks": ticket["tasks"],
         },
     }
     if note:
@@ -76,7 +87,10 @@ def garage_email(ticket: DictRow, *, event: str, note: str, garage_name: str, li
     else:
         opening = "Un nouveau commentaire a été ajouté à la fiche de réparation ci-dessous."
     lines = [
-        f"Bonjour {garage_name},", "", opening, "",
+        f"Bonjour {garage_name},",
+        "",
+        opening,
+        "",
         f"Fiche n° {ticket['id']} — statut : {french.TICKET_STATUSES[ticket['status']]}",
         f"Véhicule : {vehicle}",
         f"Objet : {ticket['title']}",
@@ -88,7 +102,15 @@ def garage_email(ticket: DictRow, *, event: str, note: str, garage_name: str, li
         lines.append(f"Devis : {formatting.euros(ticket['quote_cents'])}")
     if note:
         lines += ["", f"Commentaire : {note}"]
-    lines += ["", "Suivez la fiche, indiquez votre devis, l'avancement et vos commentaires sur sa page :",
-              link, "", "Cordialement,", "La plateforme mobilité",
-              "", "-- ", "Message automatique, merci de ne pas y répondre."]
+    lines += [
+        "",
+        "Suivez la fiche, indiquez votre devis, l'avancement et vos commentaires sur sa page :",
+        link,
+        "",
+        "Cordialement,",
+        "La plateforme mobilité",
+        "",
+        "-- ",
+        "Message automatique, merci de ne pas y répondre.",
+    ]
     return subject, "\n".join(lines)

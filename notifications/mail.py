@@ -74,8 +74,12 @@ class SmtpMailer:
         except (ValueError, TypeError) as error:  # an address the e-mail library cannot write
             raise MessageRefused(f"message impossible à composer : {error}") from error
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, local_hostname=settings.smtp_helo_name,
-                              timeout=settings.smtp_timeout_s) as smtp:
+            with smtplib.SMTP(
+                settings.smtp_host,
+                settings.smtp_port,
+                local_hostname=settings.smtp_helo_name,
+                timeout=settings.smtp_timeout_s,
+            ) as smtp:
                 if settings.smtp_starttls:
                     smtp.starttls()
                 if settings.smtp_username:

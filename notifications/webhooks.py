@@ -71,15 +71,27 @@ class DeliveryError(Exception):
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> None:
     """POST or raise: an answer outside 2xx is a failure, a redirection included (never followed)."""
-    response = httpx.post(url, content=body, timeout=timeout, follow_redirects=False,
-                          headers={"Content-Type": "application/json; charset=utf-8", **headers})
+    response = httpx.post(
+        url,
+        content=body,
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"Content-Type": "application/json; charset=utf-8", **headers},
+    )
     if not response.is_success:
         where = f" vers {response.headers.get('location', '?')}" if response.is_redirect else ""
         raise DeliveryError(f"HTTP {response.status_code}{where}")
 
 
-def deliver_due(conn: Conn, *, settings: SchedulerSettings, now: datetime, limit: int = 100,
-                stop: threading.Event | None = None, clock: Callable[[], datetime] | None = None) -> dict[str, int]:
+def deliver_due(
+    conn: Conn,
+    *,
+    settings: SchedulerSettings,
+    now: datetime,
+    limit: int = 100,
+    stop: threading.Event | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> dict[str, int]:
     """Try every delivery whose time has come, one by one; counts of delivered, retried and failed.
 
     Claim, POST, record, each step in its own short transaction (as the e-mails are
@@ -98,8 +110,9 @@ def deliver_due(conn: Conn, *, settings: SchedulerSettings, now: datetime, limit
         clock = lambda: now + timedelta(seconds=time.monotonic() - started)  # noqa: E731
     counts = {"delivered": 0, "retried": 0, "failed": 0}
     lease_until = now + repository.CLAIM_LEASE
-    for delivery in repository.claimed(conn, lambda c: repository.claim_delivery(c, now=now, lease_until=lease_until),
-                                       stop=stop, limit=limit):
+    for delivery in repository.claimed(
+        conn, lambda c: repository.claim_delivery(c, now=now, lease_until=lease_until), stop=stop, limit=limit
+    ):
         error = _post(delivery, settings=settings, now=clock())
         with conn.transaction():
             if error is None:
@@ -116,8 +129,11 @@ def deliver_due(conn: Conn, *, settings: SchedulerSettings, now: datetime, limit
 def _post(delivery: DictRow, *, settings: SchedulerSettings, now: datetime) -> Exception | None:
     """POST one delivery, signed; the error, or None."""
     body = delivery["body"].encode()
-    headers = {SIGNATURE_HEADER: sign(delivery["webhook_secret"] or "", body, timestamp=int(now.timestamp())),
-               "Idempotency-Key": str(delivery["idempotency_key"]), "Fleet-Event": delivery["event"]}
+    headers = {
+        SIGNATURE_HEADER: sign(delivery["webhook_secret"] or "", body, timestamp=int(now.timestamp())),
+        "Idempotency-Key": str(delivery["idempotency_key"]),
+        "Fleet-Event": delivery["event"],
+    }
     try:
         if not delivery["webhook_url"]:
             raise ValueError("the garage no longer has a web hook address")
@@ -127,19 +143,34 @@ def _post(delivery: DictRow, *, settings: SchedulerSettings, now: datetime) -> E
     return None
 
 
-def _record_failure(conn: Conn, delivery: DictRow, error: Exception, *, settings: SchedulerSettings,
-                    now: datetime) -> bool:
+def _record_failure(
+    conn: Conn, delivery: DictRow, error: Exception, *, settings: SchedulerSettings, now: datetime
+) -> bool:
     """Count the failed attempt, schedule the next or give up (and alert); True when given up."""
     attempts: int = delivery["attempts"] + 1
     give_up = attempts >= settings.webhook_max_attempts
-    repository.delivery_failed(conn, delivery["id"], error=str(error),
-                               next_attempt_at=None if give_up else now + backoff(attempts,
-                                                                                  base_s=settings.webhook_backoff_s))
+    repository.delivery_failed(
+        conn,
+        delivery["id"],
+        error=str(error),
+        next_attempt_at=None if give_up else now + backoff(attempts, base_s=settings.webhook_backoff_s),
+    )
     log.warning("web hook %s to %s failed (attempt %d): %s", delivery["id"], delivery["garage_name"], attempts, error)
     if give_up:
-        open_alerts(conn, [AlertDraft(
-            "webhook_failed", "warning", "fleet_manager", None, None,
-            f"Le système du garage « {delivery['garage_name']} » ne reçoit plus nos notifications "
-            f"(dernière erreur : {str(error)[:200]}). Prévenez le garage par téléphone.",
-            f"webhook_failed:{delivery['garage_id']}")], now=now)
+        open_alerts(
+            conn,
+            [
+                AlertDraft(
+                    "webhook_failed",
+                    "warning",
+                    "fleet_manager",
+                    None,
+                    None,
+                    f"Le système du garage « {delivery['garage_name']} » ne reçoit plus nos notifications "
+                    f"(dernière erreur : {str(error)[:200]}). Prévenez le garage par téléphone.",
+                    f"webhook_failed:{delivery['garage_id']}",
+                )
+            ],
+            now=now,
+        )
     return give_up

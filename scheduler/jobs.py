@@ -49,8 +49,9 @@ def overdue_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict[str
 
     settings = context.settings
     marked = mark_overdue_loans(conn, now=now, zone=settings.zone)
-    not_returned = not_returned_alerts(conn, now=now, after=timedelta(days=settings.incident_not_returned_days),
-                                       zone=settings.zone)
+    not_returned = not_returned_alerts(
+        conn, now=now, after=timedelta(days=settings.incident_not_returned_days), zone=settings.zone
+    )
     return {"marked": len(marked), "not_returned": len(not_returned)}
 
 
@@ -61,11 +62,24 @@ def fleet_silence(conn: Conn, *, now: datetime, context: JobContext) -> dict[str
     key = "ingest_stalled:fleet"
     stale = timedelta(seconds=context.settings.scheduler_ingest_stale_s)
     if state["expected"] and state["last_seen_at"] is not None and state["last_seen_at"] < now - stale:
-        opened = open_alerts(conn, [AlertDraft(
-            "ingest_stalled", "critical", "fleet_manager", None, None,
-            "Aucune donnée reçue de la flotte depuis le "
-            f"{formatting.moment(state['last_seen_at'], context.settings.zone)} : vérifiez le serveur MQTT et le"
-            " service de réception (ingest).", key)], now=now)
+        opened = open_alerts(
+            conn,
+            [
+                AlertDraft(
+                    "ingest_stalled",
+                    "critical",
+                    "fleet_manager",
+                    None,
+                    None,
+                    "Aucune donnée reçue de la flotte depuis le "
+                    f"{formatting.moment(state['last_seen_at'], context.settings.zone)} : vérifiez le serveur "
+                    "MQTT et le"
+                    " service de réception (ingest).",
+                    key,
+                )
+            ],
+            now=now,
+        )
         return {"opened": len(opened)}
     return {"resolved": len(resolve_alerts(conn, [key], now=now))}
 
@@ -73,40 +87,60 @@ def fleet_silence(conn: Conn, *, now: datetime, context: JobContext) -> dict[str
 def batteries_before_loans(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     """An electric vehicle due out on a loan soon with a low traction battery: charge it first."""
     lookahead = timedelta(hours=context.settings.scheduler_battery_lookahead_h)
-    drafts = [AlertDraft(
-        "low_battery_before_loan", "warning", "fleet_manager", row["vehicle_id"], row["loan_id"],
-        f"{row['label']} part en prêt le {formatting.moment(row['starts_at'], context.settings.zone)} avec une batterie"
-        f" à {row['battery_pct']:.0f} % (seuil {row['low_battery_pct']:.0f} %) : à recharger avant le départ.",
-        f"low_battery_before_loan:{row['loan_id']}")
-        for row in jobs_repository.low_batteries_before_loans(conn, now=now, lookahead=lookahead)]
-    over = [row["dedup_key"] for row in jobs_repository.open_battery_alert_loans(conn)
-            if row["status"] != "validated"
-               or (row["battery_pct"] is not None and row["low_battery_pct"] is not None
-                   and row["battery_pct"] >= row["low_battery_pct"] + BATTERY_RECOVERY_PCT)]
+    drafts = [
+        AlertDraft(
+            "low_battery_before_loan",
+            "warning",
+            "fleet_manager",
+            row["vehicle_id"],
+            row["loan_id"],
+            f"{row['label']} part en prêt le {formatting.moment(row['starts_at'], context.settings.zone)} avec "
+            "une batterie"
+            f" à {row['battery_pct']:.0f} % (seuil {row['low_battery_pct']:.0f} %) : à recharger avant le départ.",
+            f"low_battery_before_loan:{row['loan_id']}",
+        )
+        for row in jobs_repository.low_batteries_before_loans(conn, now=now, lookahead=lookahead)
+    ]
+    over = [
+        row["dedup_key"]
+        for row in jobs_repository.open_battery_alert_loans(conn)
+        if row["status"] != "validated"
+        or (
+            row["battery_pct"] is not None
+            and row["low_battery_pct"] is not None
+            and row["battery_pct"] >= row["low_battery_pct"] + BATTERY_RECOVERY_PCT
+        )
+    ]
     return {"resolved": len(resolve_alerts(conn, over, now=now)), "opened": len(open_alerts(conn, drafts, now=now))}
 
 
 def retention(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     settings = context.settings
-    return jobs_repository.delete_expired(conn, now=now, retention_days=settings.retention_days,
-                                          keep_days=settings.scheduler_keep_operational_days,
-                                          audit_days=settings.audit_retention_days)
+    return jobs_repository.delete_expired(
+        conn,
+        now=now,
+        retention_days=settings.retention_days,
+        keep_days=settings.scheduler_keep_operational_days,
+        audit_days=settings.audit_retention_days,
+    )
 
 
 def incidents_auto_close(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     """Incidents neither renewed nor closed in time close by themselves (docs/PRIVACY.md)."""
     from incidents.service import close_expired_incidents  # the incidents domain owns the rule
 
-    closed = close_expired_incidents(conn, now=now,
-                                     auto_close_after=timedelta(days=context.settings.incident_auto_close_days))
+    closed = close_expired_incidents(
+        conn, now=now, auto_close_after=timedelta(days=context.settings.incident_auto_close_days)
+    )
     return {"closed": len(closed)}
 
 
 def notify(conn: Conn, *, now: datetime, context: JobContext) -> dict[str, Any]:
     settings = context.settings
     retry = alert_mail.Retry(max_attempts=settings.mail_max_attempts, backoff_s=settings.mail_backoff_s)
-    alerts = alert_mail.notify_alerts(conn, mailer=context.mailer, now=now, zone=settings.zone, retry=retry,
-                                         stop=context.stop)
+    alerts = alert_mail.notify_alerts(
+        conn, mailer=context.mailer, now=now, zone=settings.zone, retry=retry, stop=context.stop
+    )
     mail = alert_mail.send_queued_mail(conn, mailer=context.mailer, now=now, retry=retry, stop=context.stop)
     return {"alerts": alerts, "mail": mail}
 

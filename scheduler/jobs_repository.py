@@ -12,10 +12,13 @@ from fleetbase.db import Conn, one
 
 def newest_telemetry(conn: Conn) -> DictRow:
     """When the fleet last said anything, and whether any enabled tracker should."""
-    return one(conn.execute(
-        "SELECT (SELECT max(last_seen_at) FROM vehicle_state) AS last_seen_at,"
-        " EXISTS (SELECT 1 FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
-        "         WHERE t.enabled AND v.status <> 'out_of_service') AS expected"))
+    return one(
+        conn.execute(
+            "SELECT (SELECT max(last_seen_at) FROM vehicle_state) AS last_seen_at,"
+            " EXISTS (SELECT 1 FROM trackers t JOIN vehicles v ON v.id = t.vehicle_id"
+            "         WHERE t.enabled AND v.status <> 'out_of_service') AS expected"
+        )
+    )
 
 
 def low_batteries_before_loans(conn: Conn, *, now: datetime, lookahead: timedelta) -> list[DictRow]:
@@ -28,7 +31,8 @@ def low_batteries_before_loans(conn: Conn, *, now: datetime, lookahead: timedelt
         " JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
         " WHERE l.status = 'validated' AND l.starts_at BETWEEN %(now)s AND %(until)s"
         "   AND s.battery_pct < t.low_battery_pct ORDER BY l.starts_at",
-        {"now": now, "until": now + lookahead}).fetchall()
+        {"now": now, "until": now + lookahead},
+    ).fetchall()
 
 
 def open_battery_alert_loans(conn: Conn) -> list[DictRow]:
@@ -38,26 +42,33 @@ def open_battery_alert_loans(conn: Conn) -> list[DictRow]:
         " JOIN loans l ON l.id = a.loan_id JOIN vehicles v ON v.id = l.vehicle_id"
         " LEFT JOIN vehicle_state s ON s.vehicle_id = v.id"
         " LEFT JOIN geofence_rule_thresholds t ON t.vehicle_kind = v.kind"
-        " WHERE a.kind = 'low_battery_before_loan' AND a.status <> 'resolved'").fetchall()
+        " WHERE a.kind = 'low_battery_before_loan' AND a.status <> 'resolved'"
+    ).fetchall()
 
 
-def delete_expired(conn: Conn, *, now: datetime, retention_days: int, keep_days: int,
-                   audit_days: int) -> dict[str, int]:
+def delete_expired(
+    conn: Conn, *, now: datetime, retention_days: int, keep_days: int, audit_days: int
+) -> dict[str, int]:
     """Rows past their keep. Everything that holds a coordinate after `retention_days`
     (positions, zone events, rejected telemetry, the last fix of a silent vehicle, alerts and
     e-mails telling where a vehicle was: `expire_positional_data`, 0065); audit entries after
     `audit_days` (`expire_audit_log`, the only way past the log's append-only trigger, 0066);
     closed alerts, sent e-mails, finished deliveries, job runs, dead tokens after `keep_days`."""
     cutoff = now - timedelta(days=keep_days)
-    removed: dict[str, int] = dict(one(conn.execute("SELECT expire_positional_data(%(days)s, %(now)s) AS counts",
-                                                    {"days": retention_days, "now": now}))["counts"])
-    removed["audit_log"] = one(conn.execute("SELECT expire_audit_log(%(days)s, %(now)s) AS n",
-                                            {"days": audit_days, "now": now}))["n"]
+    removed: dict[str, int] = dict(
+        one(
+            conn.execute(
+                "SELECT expire_positional_data(%(days)s, %(now)s) AS counts", {"days": retention_days, "now": now}
+            )
+        )["counts"]
+    )
+    removed["audit_log"] = one(
+        conn.execute("SELECT expire_audit_log(%(days)s, %(now)s) AS n", {"days": audit_days, "now": now})
+    )["n"]
     statements = {
         "alerts": "DELETE FROM alerts a WHERE a.status = 'resolved' AND a.resolved_at < %(cutoff)s",
         "mail_outbox": "DELETE FROM mail_outbox WHERE sent_at < %(cutoff)s OR failed_at < %(cutoff)s",
-        "webhook_deliveries": "DELETE FROM webhook_deliveries WHERE status <> 'pending'"
-                               " AND created_at < %(cutoff)s",
+        "webhook_deliveries": "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < %(cutoff)s",
         "scheduler_job_runs": "DELETE FROM scheduler_job_runs WHERE slot < %(cutoff)s",
         "api_tokens": "DELETE FROM api_tokens WHERE expires_at < %(cutoff)s",
         "login_failures": "DELETE FROM login_failures WHERE last_failed_at < %(cutoff)s",

@@ -56,8 +56,13 @@ def slot_of(moment: datetime, interval_s: int) -> datetime:
 
 
 class Scheduler:
-    def __init__(self, settings: SchedulerSettings, *, clock: Callable[[], datetime] = utc_now,
-                 mailer: Callable[[Sequence[str], str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: SchedulerSettings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        mailer: Callable[[Sequence[str], str, str], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.jobs = job_table(settings)
@@ -140,8 +145,9 @@ class Scheduler:
         with connect(self.settings.database_url, autocommit=True, name="scheduler-lock") as lock_conn:
             told = False
             while not stop.is_set():
-                if one(lock_conn.execute("SELECT pg_try_advisory_lock(hashtext(%(name)s)) AS held",
-                                         {"name": LOCK_NAME}))["held"]:
+                if one(
+                    lock_conn.execute("SELECT pg_try_advisory_lock(hashtext(%(name)s)) AS held", {"name": LOCK_NAME})
+                )["held"]:
                     break
                 (log.debug if told else log.info)("scheduler %s stands by: another one is active", self.runner)
                 told = True
@@ -159,14 +165,21 @@ class Scheduler:
                 log.info("scheduler %s stopped its jobs", self.runner)
 
     def _start_jobs(self) -> BackgroundScheduler:
-        scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(2)},
-                                        job_defaults={"coalesce": True, "max_instances": 1,
-                                                      "misfire_grace_time": None})
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
         now = utc_now()
         for name, (_, interval) in self.jobs.items():
             # Wake just after each slot starts, so the slot computed from the clock is the new one.
             first = slot_of(now, interval) + timedelta(seconds=interval, milliseconds=200)
-            scheduler.add_job(self.run_job, IntervalTrigger(seconds=interval, start_date=first, timezone=UTC),
-                              args=[name], id=name, name=name)
+            scheduler.add_job(
+                self.run_job,
+                IntervalTrigger(seconds=interval, start_date=first, timezone=UTC),
+                args=[name],
+                id=name,
+                name=name,
+            )
         scheduler.start()
         return scheduler

@@ -35,8 +35,13 @@ def database_url(name: str) -> str:
 
 
 def demo_settings(url: str, **overrides) -> FleetSettings:
-    return FleetSettings(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD,
-                         mqtt_password="ingest-password-for-tests", **overrides)
+    return FleetSettings(
+        database_url=url,
+        demo_mode=True,
+        demo_password=DEMO_PASSWORD,
+        mqtt_password="ingest-password-for-tests",
+        **overrides,
+    )
 
 
 class Databases:
@@ -60,8 +65,10 @@ class Databases:
         while one does, and TimescaleDB's background scheduler opens one on every database
         with the extension. Copying a database needs no connection to it."""
         self.admin.execute(sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
-        self.admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                           " WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        self.admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
 
     def drop(self, name: str) -> None:
         """A test's own database, dropped when the test ends: hundreds of drops left to the
@@ -128,8 +135,7 @@ def broker(tmp_path, seeded_url: str) -> Iterator[BrokerProcess]:
     files = BrokerFiles(tmp_path / "broker", port=free_port(), autosave_interval=1)
     write_config(files)
     with connect(seeded_url) as connection:
-        write_password_file(connection, files.password_file,
-                            service_logins=service_logins(demo_settings(seeded_url)))
+        write_password_file(connection, files.password_file, service_logins=service_logins(demo_settings(seeded_url)))
     process = BrokerProcess(files)
     process.start()
     yield process

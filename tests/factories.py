@@ -24,5 +24,6 @@ def source_packages() -> list[str]:
     """The project's own packages, as pyproject.toml's package list names them."""
     import tomllib
     from pathlib import Path
+
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
     return [name.rstrip("*") for name in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]]

@@ -63,9 +63,14 @@ class MailCatcher:
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), str(message["Subject"]),
-                                          message.get_body(preferencelist=("plain",)).get_content()
-                                          .replace("\r\n", "\n")))
+        self.messages.append(
+            ReceivedMail(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                str(message["Subject"]),
+                message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n"),
+            )
+        )
         return "250 Message accepted for delivery"
 
 
@@ -92,8 +97,15 @@ class FakeClock:
 
 
 def maintenance_settings(url: str, **overrides) -> SchedulerSettings:
-    values = dict(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD, smtp_port=free_port(),
-                  webhook_timeout_s=5, webhook_backoff_s=30, webhook_max_attempts=4)
+    values = dict(
+        database_url=url,
+        demo_mode=True,
+        demo_password=DEMO_PASSWORD,
+        smtp_port=free_port(),
+        webhook_timeout_s=5,
+        webhook_backoff_s=30,
+        webhook_max_attempts=4,
+    )
     return SchedulerSettings(**(values | overrides))
 
 

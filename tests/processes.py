@@ -18,8 +18,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_until(condition: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.05,
-               message: str | Callable[[], str] = "") -> T:
+def wait_until(
+    condition: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.05, message: str | Callable[[], str] = ""
+) -> T:
     """The first true value `condition()` returns; AssertionError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -16,9 +16,12 @@ SERVES_HTTP = {"ingest/http_ingress"}
 def run_time_imports(path: Path) -> set[str]:
     """The top-level modules `path` imports when it runs (imports under `if TYPE_CHECKING:` left out)."""
     tree = ast.parse(path.read_text())
-    typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
-                   and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
-                   for node in ast.walk(block)}
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
     names = set()
     for node in ast.walk(tree):
         if id(node) in typing_only:

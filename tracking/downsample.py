@@ -32,10 +32,12 @@ def lttb_indices(lats: np.ndarray, lons: np.ndarray, max_points: int) -> np.ndar
     for bucket in range(max_points - 2):
         start, stop = edges[bucket], max(edges[bucket + 1], edges[bucket] + 1)
         following_start, following_stop = stop, edges[bucket + 2] if bucket + 2 < len(edges) else count
-        mean_x = x[following_start:max(following_stop, following_start + 1)].mean()
-        mean_y = y[following_start:max(following_stop, following_start + 1)].mean()
-        areas = np.abs((x[previous] - mean_x) * (y[start:stop] - y[previous])
-                       - (x[previous] - x[start:stop]) * (mean_y - y[previous]))
+        mean_x = x[following_start : max(following_stop, following_start + 1)].mean()
+        mean_y = y[following_start : max(following_stop, following_start + 1)].mean()
+        areas = np.abs(
+            (x[previous] - mean_x) * (y[start:stop] - y[previous])
+            - (x[previous] - x[start:stop]) * (mean_y - y[previous])
+        )
         previous = start + int(np.argmax(areas))
         kept[bucket + 1] = previous
     return kept

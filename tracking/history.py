@@ -31,7 +31,8 @@ NEEDS_INCIDENT = (
     "Ce véhicule était prêté à un·e participant·e pendant cette période : ses positions sont des données "
     "personnelles, consultables seulement pendant un incident ouvert (vol suspecté, accident, demande "
     "d'assistance, véhicule non rendu). Ouvrez un incident (POST /api/v1/incidents) et indiquez son numéro "
-    "(paramètre « incident_id ») ; la consultation sera journalisée.")
+    "(paramètre « incident_id ») ; la consultation sera journalisée."
+)
 
 
 def window(start: datetime | None, end: datetime | None, *, now: datetime) -> tuple[datetime, datetime]:
@@ -48,10 +49,21 @@ def window(start: datetime | None, end: datetime | None, *, now: datetime) -> tu
     return start, end
 
 
-def authorize_look(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-                   incident_id: int | None, follows_incidents: bool, policy: LocationPolicy, user_id: int,
-                   action: str, now: datetime, lookback: timedelta,
-                   auto_close_after: timedelta) -> tuple[datetime, datetime]:
+def authorize_look(
+    conn: Conn,
+    vehicle_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    incident_id: int | None,
+    follows_incidents: bool,
+    policy: LocationPolicy,
+    user_id: int,
+    action: str,
+    now: datetime,
+    lookback: timedelta,
+    auto_close_after: timedelta,
+) -> tuple[datetime, datetime]:
     """The window the caller may read (audited when the vehicle was lent in it), or Forbidden.
 
     With an incident in force on this vehicle, the window starts at most `lookback` before
@@ -62,11 +74,15 @@ def authorize_look(conn: Conn, vehicle_id: int, *, start: datetime, end: datetim
     if incident_id is not None:
         incident = incidents.get_incident(conn, incident_id, auto_close_after=auto_close_after)
         if incident.vehicle_id != vehicle_id or not incidents.is_in_force(incident, now=now):
-            raise Forbidden(f"L'incident n° {incident_id} n'est pas ouvert sur ce véhicule : ses positions "
-                            "ne peuvent pas être montrées.")
+            raise Forbidden(
+                f"L'incident n° {incident_id} n'est pas ouvert sur ce véhicule : ses positions "
+                "ne peuvent pas être montrées."
+            )
         if not follows_incidents:
-            raise Forbidden("Pendant un incident, seuls le ou la responsable de parc et l'administrateur "
-                            "voient les positions du véhicule.")
+            raise Forbidden(
+                "Pendant un incident, seuls le ou la responsable de parc et l'administrateur "
+                "voient les positions du véhicule."
+            )
         start = max(start, incident.opened_at - lookback)
         if start >= end:
             raise Forbidden("Cette période précède l'incident : ses positions ne peuvent pas être montrées.")
@@ -75,15 +91,28 @@ def authorize_look(conn: Conn, vehicle_id: int, *, start: datetime, end: datetim
         return start, end
     if incident is None and policy is not LocationPolicy.PRECISE:
         raise Forbidden(NEEDS_INCIDENT)
-    audit.record(conn, user_id=user_id, action=action, subject_type="vehicle", subject_id=vehicle_id,
-                 reason=incident.kind if incident else "precise_policy", now=now,
-                 details={"from": start.isoformat(), "to": end.isoformat(), "loan_ids": loan_ids,
-                          "incident_id": incident_id, "policy": str(policy)})
+    audit.record(
+        conn,
+        user_id=user_id,
+        action=action,
+        subject_type="vehicle",
+        subject_id=vehicle_id,
+        reason=incident.kind if incident else "precise_policy",
+        now=now,
+        details={
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "loan_ids": loan_ids,
+            "incident_id": incident_id,
+            "policy": str(policy),
+        },
+    )
     return start, end
 
 
-def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-               max_points: int, max_fixes: int) -> tuple[str, int, int]:
+def track_json(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, max_points: int, max_fixes: int
+) -> tuple[str, int, int]:
     """The window's fixes downsampled to `max_points`, as a JSON array; the stored and returned counts.
 
     The database counts the fixes; only their positions come to Python to choose the
@@ -92,21 +121,24 @@ def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
     total = repository.count_fixes(conn, vehicle_id, start=start, end=end)
     if total <= max_points:
         return repository.track_json(conn, vehicle_id, start=start, end=end, times=None), total, total
-    kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points,
-                              max_fixes=max_fixes)
+    kept = _downsampled_times(
+        conn, vehicle_id, start=start, end=end, total=total, max_points=max_points, max_fixes=max_fixes
+    )
     return repository.track_json(conn, vehicle_id, start=start, end=end, times=kept), total, len(kept)
 
 
-def track(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-          max_points: int | None, max_fixes: int) -> tuple[list[dict[str, Any]], int]:
+def track(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, max_points: int | None, max_fixes: int
+) -> tuple[list[dict[str, Any]], int]:
     """The fixes of the window as rows (downsampled to `max_points` if given), and the raw count.
 
     Every fix (no `max_points`) only up to `max_fixes`, counted before any is read.
     """
     total = repository.count_fixes(conn, vehicle_id, start=start, end=end)
     if max_points is not None and total > max_points:
-        kept = _downsampled_times(conn, vehicle_id, start=start, end=end, total=total, max_points=max_points,
-                                  max_fixes=max_fixes)
+        kept = _downsampled_times(
+            conn, vehicle_id, start=start, end=end, total=total, max_points=max_points, max_fixes=max_fixes
+        )
         rows = repository.positions_at(conn, vehicle_id, start=start, end=end, times=kept)
     else:
         _check_fixes(total, max_fixes, hint=" ou demandez-en un échantillon (max_points)")
@@ -114,12 +146,12 @@ def track(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
     return [dict(zip(repository.POSITION_COLUMNS, row)) for row in rows], total
 
 
-def trips(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-          max_fixes: int) -> tuple[list[Trip], list[Stop]]:
+def trips(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, max_fixes: int
+) -> tuple[list[Trip], list[Stop]]:
     _check_fixes(repository.count_fixes(conn, vehicle_id, start=start, end=end), max_fixes)
     rows = repository.positions(conn, vehicle_id, start=start, end=end, limit=max_fixes)
-    return find_trips([Fix(fix_time=row[0], lat=row[1], lon=row[2], speed_kmh=row[3], ignition=row[9])
-                       for row in rows])
+    return find_trips([Fix(fix_time=row[0], lat=row[1], lon=row[2], speed_kmh=row[3], ignition=row[9]) for row in rows])
 
 
 def _check_fixes(total: int, max_fixes: int, *, hint: str = "") -> None:
@@ -127,8 +159,9 @@ def _check_fixes(total: int, max_fixes: int, *, hint: str = "") -> None:
         raise InvalidInput(f"Plus de {max_fixes} positions sur cette période : réduisez-la{hint}.")
 
 
-def _downsampled_times(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-                       total: int, max_points: int, max_fixes: int) -> list[datetime]:
+def _downsampled_times(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, total: int, max_points: int, max_fixes: int
+) -> list[datetime]:
     """The fix times LTTB (`downsample.lttb_indices`) keeps, from every fix of the window when
     it holds at most `max_fixes`, else from the database's few candidates per run of the track:
     memory is bounded by `max_fixes` however long the window."""
@@ -136,8 +169,9 @@ def _downsampled_times(conn: Conn, vehicle_id: int, *, start: datetime, end: dat
     if total <= max_fixes:
         shape = repository.track_shape(conn, vehicle_id, start=start, end=end, origin=origin, limit=max_fixes)
     else:
-        shape = repository.track_candidates(conn, vehicle_id, start=start, end=end, origin=origin, total=total,
-                                            buckets=max_points)
+        shape = repository.track_candidates(
+            conn, vehicle_id, start=start, end=end, origin=origin, total=total, buckets=max_points
+        )
     lats = np.fromiter((fix[1] for fix in shape), dtype=float, count=len(shape))
     lons = np.fromiter((fix[2] for fix in shape), dtype=float, count=len(shape))
     first = datetime.fromtimestamp(origin, UTC)

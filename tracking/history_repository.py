@@ -8,12 +8,21 @@ from psycopg.rows import TupleRow, tuple_row
 
 from fleetbase.db import Conn, one
 
-POSITION_COLUMNS = ("fix_time", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "effective_odometer_km",
-                    "battery_pct", "fuel_pct", "ignition")
+POSITION_COLUMNS = (
+    "fix_time",
+    "lat",
+    "lon",
+    "speed_kmh",
+    "heading_deg",
+    "alt_m",
+    "effective_odometer_km",
+    "battery_pct",
+    "fuel_pct",
+    "ignition",
+)
 
 
-def positions(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-              limit: int) -> list[TupleRow]:
+def positions(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, limit: int) -> list[TupleRow]:
     """Fixes in [start, end), oldest first, as tuples in POSITION_COLUMNS order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
         cursor.execute(
@@ -56,8 +65,9 @@ POINT_JSON = """json_build_object(
 def count_fixes(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime) -> int:
     """How many fixes the window holds (from the index, without reading them)."""
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute(f"SELECT count(*) FROM positions WHERE {WINDOW}",
-                       {"vehicle_id": vehicle_id, "start": start, "end": end})
+        cursor.execute(
+            f"SELECT count(*) FROM positions WHERE {WINDOW}", {"vehicle_id": vehicle_id, "start": start, "end": end}
+        )
         return int(one(cursor)[0])
 
 
@@ -66,18 +76,22 @@ def count_fixes(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime) 
 MICROSECONDS_AFTER_ORIGIN = "(date_part('epoch', fix_time) - %(origin)s) * 1000000"
 
 
-def track_shape(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
-                limit: int) -> list[tuple[int, float, float]]:
+def track_shape(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, origin: int, limit: int
+) -> list[tuple[int, float, float]]:
     """Every fix of the window (at most `limit`) as (µs after `origin`, lat, lon), in time order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
-        cursor.execute(f"SELECT round({MICROSECONDS_AFTER_ORIGIN})::bigint, lat, lon FROM positions"
-                       f" WHERE {WINDOW} ORDER BY fix_time LIMIT %(limit)s",
-                       {"vehicle_id": vehicle_id, "start": start, "end": end, "origin": origin, "limit": limit})
+        cursor.execute(
+            f"SELECT round({MICROSECONDS_AFTER_ORIGIN})::bigint, lat, lon FROM positions"
+            f" WHERE {WINDOW} ORDER BY fix_time LIMIT %(limit)s",
+            {"vehicle_id": vehicle_id, "start": start, "end": end, "origin": origin, "limit": limit},
+        )
         return cursor.fetchall()
 
 
-def track_candidates(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, origin: int,
-                     total: int, buckets: int) -> list[tuple[int, float, float]]:
+def track_candidates(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, origin: int, total: int, buckets: int
+) -> list[tuple[int, float, float]]:
     """A few fixes per run of the track, chosen by the database: (µs after `origin`, lat, lon), in time order.
 
     The window's `total` fixes are cut into `buckets` equal runs in time order; from each
@@ -103,27 +117,41 @@ def track_candidates(conn: Conn, vehicle_id: int, *, start: datetime, end: datet
         ORDER BY 1
     """
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
-        cursor.execute(query, {"vehicle_id": vehicle_id, "start": start, "end": end, "origin": origin,
-                               "total": total, "buckets": buckets})
+        cursor.execute(
+            query,
+            {
+                "vehicle_id": vehicle_id,
+                "start": start,
+                "end": end,
+                "origin": origin,
+                "total": total,
+                "buckets": buckets,
+            },
+        )
         return cursor.fetchall()
 
 
-def positions_at(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-                 times: list[datetime]) -> list[TupleRow]:
+def positions_at(
+    conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, times: list[datetime]
+) -> list[TupleRow]:
     """The fixes at `times` (of the window), oldest first, as tuples in POSITION_COLUMNS order."""
     with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
-        cursor.execute(f"SELECT {', '.join(POSITION_COLUMNS)} FROM positions"
-                       f" WHERE {WINDOW} AND fix_time = ANY(%(times)s::timestamptz[]) ORDER BY fix_time",
-                       {"vehicle_id": vehicle_id, "start": start, "end": end, "times": times})
+        cursor.execute(
+            f"SELECT {', '.join(POSITION_COLUMNS)} FROM positions"
+            f" WHERE {WINDOW} AND fix_time = ANY(%(times)s::timestamptz[]) ORDER BY fix_time",
+            {"vehicle_id": vehicle_id, "start": start, "end": end, "times": times},
+        )
         return cursor.fetchall()
 
 
-def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime,
-               times: list[datetime] | None) -> str:
+def track_json(conn: Conn, vehicle_id: int, *, start: datetime, end: datetime, times: list[datetime] | None) -> str:
     """The window's fixes as a JSON array built by PostgreSQL: all, or those at `times`."""
     params = {"vehicle_id": vehicle_id, "start": start, "end": end, "times": times}
     chosen = "" if times is None else " AND fix_time = ANY(%(times)s::timestamptz[])"
     with conn.cursor(row_factory=tuple_row) as cursor:
-        cursor.execute(f"SELECT coalesce(json_agg({POINT_JSON} ORDER BY fix_time), '[]')::text"
-                       f" FROM positions WHERE {WINDOW}{chosen}", params)
+        cursor.execute(
+            f"SELECT coalesce(json_agg({POINT_JSON} ORDER BY fix_time), '[]')::text"
+            f" FROM positions WHERE {WINDOW}{chosen}",
+            params,
+        )
         return str(one(cursor)[0])

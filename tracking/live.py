@@ -36,8 +36,13 @@ class LiveView:
     auto_close_after: timedelta
 
     def params(self, now: datetime) -> dict[str, Any]:
-        return {"digits": COARSE_DIGITS, "policy": str(self.policy), "follows_incidents": self.follows_incidents,
-                "auto_close_after": self.auto_close_after, "now": now}
+        return {
+            "digits": COARSE_DIGITS,
+            "policy": str(self.policy),
+            "follows_incidents": self.follows_incidents,
+            "auto_close_after": self.auto_close_after,
+            "now": now,
+        }
 
 
 INCIDENT_FOLLOWERS = frozenset({"admin", "fleet_manager"})
@@ -45,23 +50,33 @@ INCIDENT_FOLLOWERS = frozenset({"admin", "fleet_manager"})
 
 def live_view(settings: FleetSettings, *, follows_incidents: bool) -> LiveView:
     """A watcher's view under the process's settings; `follows_incidents`: their role is in INCIDENT_FOLLOWERS."""
-    return LiveView(policy=settings.loan_location_policy, follows_incidents=follows_incidents,
-                    auto_close_after=timedelta(days=settings.incident_auto_close_days))
+    return LiveView(
+        policy=settings.loan_location_policy,
+        follows_incidents=follows_incidents,
+        auto_close_after=timedelta(days=settings.incident_auto_close_days),
+    )
 
 
 def live_fleet_json(conn: Conn, *, view: LiveView, now: datetime) -> tuple[str, list[Look]]:
     return repository.live_json(conn, view=view.params(now))
 
 
-def live_vehicles_json(conn: Conn, *, vehicle_ids: list[int] | None, view: LiveView,
-                       now: datetime) -> list[tuple[str, Look | None]]:
+def live_vehicles_json(
+    conn: Conn, *, vehicle_ids: list[int] | None, view: LiveView, now: datetime
+) -> list[tuple[str, Look | None]]:
     return repository.live_json_each(conn, view=view.params(now), vehicle_ids=vehicle_ids)
 
 
-def record_looks(conn: Conn, looks: list[Look], *, user_id: int, policy: LocationPolicy,
-                 now: datetime) -> None:
+def record_looks(conn: Conn, looks: list[Look], *, user_id: int, policy: LocationPolicy, now: datetime) -> None:
     """One audit entry per lent vehicle shown precisely (`view_live`), with its loan and incident."""
     for vehicle_id, loan_id, incident_id in looks:
-        audit.record(conn, user_id=user_id, action="view_live", subject_type="vehicle", subject_id=vehicle_id,
-                     now=now, reason="incident" if incident_id is not None else "precise_policy",
-                     details={"loan_ids": [loan_id], "incident_id": incident_id, "policy": str(policy)})
+        audit.record(
+            conn,
+            user_id=user_id,
+            action="view_live",
+            subject_type="vehicle",
+            subject_id=vehicle_id,
+            now=now,
+            reason="incident" if incident_id is not None else "precise_policy",
+            details={"loan_ids": [loan_id], "incident_id": incident_id, "policy": str(policy)},
+        )

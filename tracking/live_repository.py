@@ -57,29 +57,39 @@ LOOKED_AT = "r.loan_id IS NOT NULL AND r.position_precision = 'precise'"
 def live_json(conn: Conn, *, view: dict[str, Any]) -> tuple[str, list[tuple[int, int, int | None]]]:
     """Every vehicle, as one JSON array (id order) on one line (it goes into an SSE `data:` line),
     and the lent vehicles it shows precisely: (vehicle id, loan id, incident id)."""
-    row = one(conn.execute(
-        "SELECT coalesce(json_agg(r ORDER BY r.vehicle_id), '[]')::text AS fleet,"
-        f" coalesce(json_agg(json_build_array(r.vehicle_id, r.loan_id, r.incident_id)) FILTER (WHERE {LOOKED_AT}),"
-        f" '[]')::text AS looks FROM ({LIVE_ROWS}) r", view | {"ids": None}))
+    row = one(
+        conn.execute(
+            "SELECT coalesce(json_agg(r ORDER BY r.vehicle_id), '[]')::text AS fleet,"
+            f" coalesce(json_agg(json_build_array(r.vehicle_id, r.loan_id, r.incident_id)) FILTER (WHERE {LOOKED_AT}),"
+            f" '[]')::text AS looks FROM ({LIVE_ROWS}) r",
+            view | {"ids": None},
+        )
+    )
     # json_agg puts a newline between elements; JSON strings never hold a raw one.
     return row["fleet"].replace("\n", ""), [tuple(look) for look in json.loads(row["looks"])]
 
 
-def live_json_each(conn: Conn, *, view: dict[str, Any],
-                   vehicle_ids: list[int] | None) -> list[tuple[str, tuple[int, int, int | None] | None]]:
+def live_json_each(
+    conn: Conn, *, view: dict[str, Any], vehicle_ids: list[int] | None
+) -> list[tuple[str, tuple[int, int, int | None] | None]]:
     """One JSON object per vehicle (all when `vehicle_ids` is None), id order, each with its
     look (vehicle id, loan id, incident id) when it shows a lent vehicle precisely."""
     rows = conn.execute(
         f"SELECT row_to_json(r)::text AS vehicle, {LOOKED_AT} AS looked_at, r.vehicle_id, r.loan_id, r.incident_id"
-        f" FROM ({LIVE_ROWS}) r ORDER BY r.vehicle_id", view | {"ids": vehicle_ids}).fetchall()
-    return [(row["vehicle"], (row["vehicle_id"], row["loan_id"], row["incident_id"]) if row["looked_at"] else None)
-            for row in rows]
+        f" FROM ({LIVE_ROWS}) r ORDER BY r.vehicle_id",
+        view | {"ids": vehicle_ids},
+    ).fetchall()
+    return [
+        (row["vehicle"], (row["vehicle_id"], row["loan_id"], row["incident_id"]) if row["looked_at"] else None)
+        for row in rows
+    ]
 
 
 def reporting_odometers(conn: Conn) -> int:
     """How many vehicles the telemetry has given an odometer."""
-    return int(one(conn.execute(
-        "SELECT count(*) AS n FROM vehicle_state WHERE effective_odometer_km IS NOT NULL"))["n"])
+    return int(
+        one(conn.execute("SELECT count(*) AS n FROM vehicle_state WHERE effective_odometer_km IS NOT NULL"))["n"]
+    )
 
 
 def latest_fix_time(conn: Conn) -> datetime | None:

@@ -58,15 +58,18 @@ def is_moving(fix: Fix) -> bool:
     return fix.ignition is True or (fix.speed_kmh or 0.0) >= MOVING_KMH
 
 
-def find_trips(fixes: Sequence[Fix], *, min_stop: timedelta = timedelta(minutes=3),
-               max_gap: timedelta = timedelta(minutes=10)) -> tuple[list[Trip], list[Stop]]:
+def find_trips(
+    fixes: Sequence[Fix], *, min_stop: timedelta = timedelta(minutes=3), max_gap: timedelta = timedelta(minutes=10)
+) -> tuple[list[Trip], list[Stop]]:
     """Trips and the stops between them, from fixes in time order."""
     spans: list[tuple[int, int]] = []
     start: int | None = None  # the current trip's first fix
     last_moving = 0  # and its latest moving one (read only while a trip is open)
     for index, fix in enumerate(fixes):
-        if start is not None and (fix.fix_time - fixes[index - 1].fix_time > max_gap
-                                  or (not is_moving(fix) and fix.fix_time - fixes[last_moving].fix_time >= min_stop)):
+        if start is not None and (
+            fix.fix_time - fixes[index - 1].fix_time > max_gap
+            or (not is_moving(fix) and fix.fix_time - fixes[last_moving].fix_time >= min_stop)
+        ):
             spans.append((start, last_moving))
             start = None
         if is_moving(fix):
@@ -74,19 +77,32 @@ def find_trips(fixes: Sequence[Fix], *, min_stop: timedelta = timedelta(minutes=
             last_moving = index
     if start is not None:
         spans.append((start, last_moving))
-    trips = [_trip(fixes[first:last + 1]) for first, last in spans]
-    stops = [Stop(started_at=before.ended_at, ended_at=after.started_at,
-                  duration_s=(after.started_at - before.ended_at).total_seconds(),
-                  lat=before.end_lat, lon=before.end_lon)
-             for before, after in zip(trips, trips[1:])]
+    trips = [_trip(fixes[first : last + 1]) for first, last in spans]
+    stops = [
+        Stop(
+            started_at=before.ended_at,
+            ended_at=after.started_at,
+            duration_s=(after.started_at - before.ended_at).total_seconds(),
+            lat=before.end_lat,
+            lon=before.end_lon,
+        )
+        for before, after in zip(trips, trips[1:])
+    ]
     return trips, stops
 
 
 def _trip(fixes: Sequence[Fix]) -> Trip:
     first, last = fixes[0], fixes[-1]
     speeds = [fix.speed_kmh for fix in fixes if fix.speed_kmh is not None]
-    return Trip(started_at=first.fix_time, ended_at=last.fix_time,
-                duration_s=(last.fix_time - first.fix_time).total_seconds(),
-                distance_km=round(sum(distance_km(a, b) for a, b in zip(fixes, fixes[1:])), 3),
-                start_lat=first.lat, start_lon=first.lon, end_lat=last.lat, end_lon=last.lon,
-                max_speed_kmh=max(speeds) if speeds else None, fixes=len(fixes))
+    return Trip(
+        started_at=first.fix_time,
+        ended_at=last.fix_time,
+        duration_s=(last.fix_time - first.fix_time).total_seconds(),
+        distance_km=round(sum(distance_km(a, b) for a, b in zip(fixes, fixes[1:])), 3),
+        start_lat=first.lat,
+        start_lon=first.lon,
+        end_lat=last.lat,
+        end_lon=last.lon,
+        max_speed_kmh=max(speeds) if speeds else None,
+        fixes=len(fixes),
+    )

@@ -18,15 +18,31 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 Admin = Annotated[Principal, require(Role.ADMIN)]
 
 
-@router.post("/auth/token", response_model=Token,
-             responses={401: {"description": "wrong username or password"},
-                        429: {"description": "too many failed logins; see Retry-After"}})
-def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
-                response: Response, conn: DbConn, now: Now, settings: Settings):
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    responses={
+        401: {"description": "wrong username or password"},
+        429: {"description": "too many failed logins; see Retry-After"},
+    },
+)
+def issue_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    response: Response,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+):
     """OAuth2 password flow: a bearer token valid `expires_in` seconds."""
-    result = service.log_in(conn, username=form.username, password=form.password,
-                            client_address=request.client.host if request.client else "unknown",
-                            now=now, settings=settings)
+    result = service.log_in(
+        conn,
+        username=form.username,
+        password=form.password,
+        client_address=request.client.host if request.client else "unknown",
+        now=now,
+        settings=settings,
+    )
     if result.failure is not None:
         return error_response(result.failure)  # not raised: the failure count must commit
     response.headers["Cache-Control"] = "no-store"
@@ -66,5 +82,6 @@ def get_user(user_id: Id, admin: Admin, conn: DbConn):
 @router.patch("/users/{user_id}", response_model=User)
 def update_user(user_id: Id, data: UserUpdate, admin: Admin, conn: DbConn, now: Now):
     """Change role, binding, name, password; `disabled: true` also revokes every token."""
-    return service.update_user(conn, user_id, given=data.model_dump(exclude_unset=True), by_user_id=admin.user_id,
-                               now=now)
+    return service.update_user(
+        conn, user_id, given=data.model_dump(exclude_unset=True), by_user_id=admin.user_id, now=now
+    )

@@ -24,13 +24,25 @@ def _role_filter(principal: Principal) -> str | None:
 
 
 @router.get("/alerts", response_model=list[Alert])
-def list_alerts(user: AnyUser, conn: DbConn,
-                status: Annotated[list[Status] | None, Query(description="default: open and acknowledged")] = None,
-                kind: Kind | None = None, vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-    return [_with_offer(alert) for alert in repository.list_alerts(
-        conn, role=_role_filter(user), statuses=list(status or ("open", "acknowledged")), kind=kind,
-        vehicle_id=vehicle_id, limit=limit)]
+def list_alerts(
+    user: AnyUser,
+    conn: DbConn,
+    status: Annotated[list[Status] | None, Query(description="default: open and acknowledged")] = None,
+    kind: Kind | None = None,
+    vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+):
+    return [
+        _with_offer(alert)
+        for alert in repository.list_alerts(
+            conn,
+            role=_role_filter(user),
+            statuses=list(status or ("open", "acknowledged")),
+            kind=kind,
+            vehicle_id=vehicle_id,
+            limit=limit,
+        )
+    ]
 
 
 def _with_offer(alert: dict) -> dict:
@@ -40,5 +52,6 @@ def _with_offer(alert: dict) -> dict:
 @router.post("/alerts/{alert_id}/ack", response_model=Alert)
 def acknowledge_alert(alert_id: Id, user: AnyUser, conn: DbConn, now: Now):
     """Say the alert has been seen (again: no change). A resolved alert answers 409."""
-    return _with_offer(service.acknowledge_alert(conn, alert_id, role=_role_filter(user), user_id=user.user_id,
-                                                 now=now))
+    return _with_offer(
+        service.acknowledge_alert(conn, alert_id, role=_role_filter(user), user_id=user.user_id, now=now)
+    )

@@ -34,4 +34,5 @@ class Alert(BaseModel):
     incident_id: int | None = Field(description="the incident open on the alert's vehicle, if any")
     incident_offer: IncidentOffer | None = Field(
         description="a possible theft or a vehicle not returned: the call that opens an incident on it "
-                    "(fleet manager, administrator; write the reason)")
+        "(fleet manager, administrator; write the reason)"
+    )

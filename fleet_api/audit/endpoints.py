@@ -21,14 +21,22 @@ AnId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.get("/audit", response_model=list[AuditEntry])
-def list_audit_entries(admin: Admin, conn: DbConn, request: Request, response: Response,
-                       user_id: AnId = None, vehicle_id: AnId = None, participant_id: AnId = None,
-                       action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
-                       from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
-                       to: ServiceTime | None = None,
-                       before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="id of the last entry of"
-                                                                                        " the previous page")] = None,
-                       limit: Annotated[int, Query(ge=1, le=500)] = 100):
+def list_audit_entries(
+    admin: Admin,
+    conn: DbConn,
+    request: Request,
+    response: Response,
+    user_id: AnId = None,
+    vehicle_id: AnId = None,
+    participant_id: AnId = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
+    from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
+    to: ServiceTime | None = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="id of the last entry of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+):
     """Entries newest first, filtered by who acted (`user_id`), which vehicle, which
     participant (their record, and the looks at positions during their loans), `action` and period
     [`from`, `to`). A full page answers a `Link: <…>; rel="next"` header to the next one."""
@@ -36,8 +44,17 @@ def list_audit_entries(admin: Admin, conn: DbConn, request: Request, response: R
         raise InvalidInput("from et to doivent porter un fuseau (par exemple 2026-11-25T08:00:00Z).")
     if from_ is not None and to is not None and from_ >= to:
         raise InvalidInput("« from » doit précéder « to ».")
-    rows = audit.entries(conn, user_id=user_id, vehicle_id=vehicle_id, participant_id=participant_id,
-                         action=action, start=from_, end=to, before_id=before, limit=limit)
+    rows = audit.entries(
+        conn,
+        user_id=user_id,
+        vehicle_id=vehicle_id,
+        participant_id=participant_id,
+        action=action,
+        start=from_,
+        end=to,
+        before_id=before,
+        limit=limit,
+    )
     if len(rows) == limit:
         next_page = request.url.include_query_params(before=rows[-1]["id"])
         response.headers["Link"] = f'<{next_page}>; rel="next"'

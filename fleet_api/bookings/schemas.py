@@ -11,8 +11,7 @@ from fleet_api.participants.schemas import Purpose
 from fleet_api.schemas import Name, RefId, Text, VehicleKind, within_service_years
 
 LoanStatus = Literal["requested", "validated", "active", "returned", "rejected", "cancelled", "overdue"]
-Signature = Annotated[str, StringConstraints(max_length=300_000,
-                                             pattern=r"^(data:image/png;base64,)?[A-Za-z0-9+/=]+$")]
+Signature = Annotated[str, StringConstraints(max_length=300_000, pattern=r"^(data:image/png;base64,)?[A-Za-z0-9+/=]+$")]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*\S[^\x00]*$")]
 
 
@@ -29,8 +28,11 @@ class BookingCreate(BaseModel):
 
     participant_id: RefId
     vehicle_id: RefId | None = Field(default=None, description="the vehicle asked for; or give `vehicle_kind`")
-    vehicle_kind: VehicleKind | None = Field(default=None, description="any free vehicle of this kind (the one"
-                                             " the fewest other requests want), when no `vehicle_id` is given")
+    vehicle_kind: VehicleKind | None = Field(
+        default=None,
+        description="any free vehicle of this kind (the one"
+        " the fewest other requests want), when no `vehicle_id` is given",
+    )
     starts_at: Moment
     ends_at: Moment
     purpose: Purpose | None = Field(default=None, description="default: the participant's")
@@ -108,15 +110,18 @@ class InspectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     odometer_km: float | None = Field(default=None, ge=0, le=2_000_000)
-    odometer_correction_reason: Text | None = Field(default=None, description="needed when the odometer read"
-                                                    " differs from the telemetry's by more than 1 km")
+    odometer_correction_reason: Text | None = Field(
+        default=None, description="needed when the odometer read differs from the telemetry's by more than 1 km"
+    )
     energy_pct: float | None = Field(default=None, ge=0, le=100, description="fuel or battery level")
     checklist: Checklist = Checklist()
     damages: Annotated[list[Damage], Field(max_length=20)] = []
     participant_signed: bool
     staff_signed: bool
-    participant_signature: Signature | None = Field(default=None, description="the participant's signature drawn"
-                                                    " on screen: a PNG, base64 or data URL (printed on the receipt)")
+    participant_signature: Signature | None = Field(
+        default=None,
+        description="the participant's signature drawn on screen: a PNG, base64 or data URL (printed on the receipt)",
+    )
     staff_signature: Signature | None = Field(default=None, description="the coordinator's, likewise")
 
     def as_domain(self) -> dict:

@@ -24,8 +24,7 @@ MAX_EVENT_WINDOW = timedelta(days=92)
 
 @router.get("/geofences", response_model=ZoneCollection)
 def list_geofences(reader: Reader, conn: DbConn):
-    return {"type": "FeatureCollection",
-            "features": [service.to_feature(zone) for zone in repository.list_zones(conn)]}
+    return {"type": "FeatureCollection", "features": [service.to_feature(zone) for zone in repository.list_zones(conn)]}
 
 
 @router.post("/geofences", response_model=ZoneFeature, status_code=201)
@@ -43,8 +42,7 @@ def get_geofence(geofence_id: Id, reader: Reader, conn: DbConn):
 
 @router.patch("/geofences/{geofence_id}", response_model=ZoneFeature)
 def update_geofence(geofence_id: Id, changes: ZoneChanges, editor: Editor, conn: DbConn, now: Now):
-    return service.to_feature(service.update_zone(conn, geofence_id, changes.model_dump(exclude_unset=True),
-                                                  now=now))
+    return service.to_feature(service.update_zone(conn, geofence_id, changes.model_dump(exclude_unset=True), now=now))
 
 
 @router.delete("/geofences/{geofence_id}", status_code=204)
@@ -53,12 +51,16 @@ def delete_geofence(geofence_id: Id, editor: Editor, conn: DbConn) -> None:
 
 
 @router.get("/events", response_model=list[Event])
-def list_events(reader: EventReader, conn: DbConn, now: Now,
-                vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-                type: Annotated[str | None, Query(max_length=64)] = None,
-                from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
-                to: ServiceTime | None = None,
-                limit: Annotated[int, Query(ge=1, le=5000)] = 500):
+def list_events(
+    reader: EventReader,
+    conn: DbConn,
+    now: Now,
+    vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    type: Annotated[str | None, Query(max_length=64)] = None,
+    from_: Annotated[ServiceTime | None, Query(alias="from")] = None,
+    to: ServiceTime | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+):
     end = to or now
     start = from_ or end - timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:

@@ -8,8 +8,18 @@ import re
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-CSV_COLUMNS = ("fix_time", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "effective_odometer_km",
-               "battery_pct", "fuel_pct", "ignition")
+CSV_COLUMNS = (
+    "fix_time",
+    "lat",
+    "lon",
+    "speed_kmh",
+    "heading_deg",
+    "alt_m",
+    "effective_odometer_km",
+    "battery_pct",
+    "fuel_pct",
+    "ignition",
+)
 
 
 def track_csv(positions: list[dict]) -> str:
@@ -17,8 +27,12 @@ def track_csv(positions: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for position in positions:
-        writer.writerow(["" if position[c] is None else
-                         position[c].isoformat() if c == "fix_time" else position[c] for c in CSV_COLUMNS])
+        writer.writerow(
+            [
+                "" if position[c] is None else position[c].isoformat() if c == "fix_time" else position[c]
+                for c in CSV_COLUMNS
+            ]
+        )
     return out.getvalue()
 
 
@@ -27,11 +41,14 @@ def track_gpx(positions: list[dict], *, name: str) -> str:
     for position in positions:
         elevation = f"<ele>{position['alt_m']}</ele>" if position["alt_m"] is not None else ""
         time = position["fix_time"].strftime("%Y-%m-%dT%H:%M:%SZ")
-        points.append(f'<trkpt lat="{position["lat"]:.7f}" lon="{position["lon"]:.7f}">{elevation}'
-                      f"<time>{time}</time></trkpt>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<gpx version="1.1" creator="fleet-telematics" xmlns="http://www.topografix.com/GPX/1/1">'
-            f"<trk><name>{escape(name)}</name><trkseg>{''.join(points)}</trkseg></trk></gpx>\n")
+        points.append(
+            f'<trkpt lat="{position["lat"]:.7f}" lon="{position["lon"]:.7f}">{elevation}<time>{time}</time></trkpt>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="fleet-telematics" xmlns="http://www.topografix.com/GPX/1/1">'
+        f"<trk><name>{escape(name)}</name><trkseg>{''.join(points)}</trkseg></trk></gpx>\n"
+    )
 
 
 def attachment(filename: str) -> dict[str, str]:

@@ -16,8 +16,9 @@ Written = Annotated[str, StringConstraints(min_length=1, max_length=2000, patter
 
 class IncidentCreate(BaseModel):
     vehicle_id: RefId
-    kind: IncidentKind = Field(description="theft_suspected, accident, assistance_requested, not_returned "
-                                           "(the loan is overdue)")
+    kind: IncidentKind = Field(
+        description="theft_suspected, accident, assistance_requested, not_returned (the loan is overdue)"
+    )
     reason: Written = Field(description="why the vehicle must be located, in a few words (kept in the audit log)")
     loan_id: RefId | None = Field(default=None, description="default: the vehicle's loan out now, if any")
     alert_id: RefId | None = Field(default=None, description="the alert this incident answers, if any")
@@ -47,8 +48,9 @@ class Incident(BaseModel):
     closed_at: datetime | None
     closed_by: int | None = Field(description="null once closed: it closed by itself")
     outcome: str | None
-    positions_from: datetime = Field(description="earliest fix its history shows (FLEET_INCIDENT_LOOKBACK_HOURS "
-                                                 "before it was opened)")
+    positions_from: datetime = Field(
+        description="earliest fix its history shows (FLEET_INCIDENT_LOOKBACK_HOURS before it was opened)"
+    )
 
 
 class Renewal(BaseModel):

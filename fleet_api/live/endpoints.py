@@ -34,10 +34,16 @@ def fleet_live(watcher: Watcher, conn: DbConn, now: Now, settings: Settings) -> 
     return Response(fleet, media_type="application/json")
 
 
-@router.get("/fleet/stream", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}},
-                             "description": "`snapshot` event (list of LiveVehicle), then `vehicle` and "
-                                            "`fleet_event` events"}})
+@router.get(
+    "/fleet/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`snapshot` event (list of LiveVehicle), then `vehicle` and `fleet_event` events",
+        }
+    },
+)
 async def fleet_stream(watcher: Watcher, request: Request, conn: DbConn, now: Now, settings: Settings):
     hub = request.app.state.live_hub
     view = live_view(settings, follows_incidents=watcher.role in INCIDENT_FOLLOWERS)
@@ -71,5 +77,6 @@ async def fleet_stream(watcher: Watcher, request: Request, conn: DbConn, now: No
         finally:
             hub.unsubscribe(subscription)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )

@@ -36,8 +36,14 @@ class Subscription:
 
 
 class LiveHub:
-    def __init__(self, *, database_url: str, fetch: Callable[[list[int] | None, bool], list[tuple[str, tuple | None]]],
-                 queue_size: int = 256, retry_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        fetch: Callable[[list[int] | None, bool], list[tuple[str, tuple | None]]],
+        queue_size: int = 256,
+        retry_s: float = 1.0,
+    ) -> None:
         """`fetch(ids, follows_incidents)` (blocking, run in a thread) returns those vehicles (None:
         all) as (JSON text, look) for that kind of watcher."""
         self.database_url = database_url
@@ -72,7 +78,8 @@ class LiveHub:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                        self.database_url, autocommit=True, application_name="fleet_api_live") as conn:
+                    self.database_url, autocommit=True, application_name="fleet_api_live"
+                ) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     await conn.execute(f"LISTEN {EVENTS_CHANNEL}")
                     self.listening.set()

@@ -23,8 +23,9 @@ class LiveVehicle(BaseModel):
     lon: float | None
     position_precision: Literal["precise", "coarse", "hidden"] = Field(
         description="while the vehicle is on loan, as FLEET_LOAN_LOCATION_POLICY says: coarse (about 1 km), "
-                    "hidden (no lat/lon) or precise; precise during an incident for the fleet manager and "
-                    "the administrator (docs/PRIVACY.md)")
+        "hidden (no lat/lon) or precise; precise during an incident for the fleet manager and "
+        "the administrator (docs/PRIVACY.md)"
+    )
     speed_kmh: float | None = Field(description="null while the vehicle is on loan")
     heading_deg: float | None
     battery_pct: float | None = Field(description="traction battery")

@@ -25,9 +25,14 @@ Task = Annotated[TaskName, Path()]
 
 
 @router.get("/maintenance/due", response_model=list[DueState])
-def list_due(reader: Reader, conn: DbConn, now: Now, settings: Settings,
-             level: Annotated[list[Level] | None, Query(description="default: due_soon, due, overdue")] = None,
-             vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None):
+def list_due(
+    reader: Reader,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    level: Annotated[list[Level] | None, Query(description="default: due_soon, due, overdue")] = None,
+    vehicle_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+):
     """What is due or soon due, most urgent first (worst level, then earliest forecast)."""
     wanted = set(level or ("due_soon", "due", "overdue"))
     states = compute_due(conn, now=now, zone=settings.zone, vehicle_ids=[vehicle_id] if vehicle_id else None)
@@ -40,11 +45,13 @@ def list_plans(reader: Reader, conn: DbConn, vehicle_kind: VehicleKind | None = 
 
 
 @router.put("/maintenance/plans/{vehicle_kind}/{task}", response_model=Plan)
-def put_plan(vehicle_kind: VehicleKind, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn,
-             now: Now):
+def put_plan(
+    vehicle_kind: VehicleKind, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn, now: Now
+):
     """Create or replace a task of every vehicle of a kind."""
-    return repository.upsert_plan(conn, vehicle_kind=vehicle_kind, vehicle_id=None, task=task, now=now,
-                                  **data.model_dump())
+    return repository.upsert_plan(
+        conn, vehicle_kind=vehicle_kind, vehicle_id=None, task=task, now=now, **data.model_dump()
+    )
 
 
 @router.get("/vehicles/{vehicle_id}/maintenance-plans", response_model=list[Plan])
@@ -55,11 +62,11 @@ def vehicle_plans(vehicle_id: Id, reader: Reader, conn: DbConn):
 
 
 @router.put("/vehicles/{vehicle_id}/maintenance-plans/{task}", response_model=Plan)
-def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn,
-                     now: Now):
+def put_vehicle_plan(vehicle_id: Id, task: Task, data: MaintenancePlanUpdate, planner: Planner, conn: DbConn, now: Now):
     vehicle = fleet_vehicles.get(conn, vehicle_id)
-    return repository.upsert_plan(conn, vehicle_kind=vehicle["kind"], vehicle_id=vehicle_id, task=task, now=now,
-                                  **data.model_dump())
+    return repository.upsert_plan(
+        conn, vehicle_kind=vehicle["kind"], vehicle_id=vehicle_id, task=task, now=now, **data.model_dump()
+    )
 
 
 @router.delete("/vehicles/{vehicle_id}/maintenance-plans/{task}", status_code=204)
@@ -75,8 +82,10 @@ def list_service_records(vehicle_id: Id, reader: Reader, conn: DbConn):
 
 
 @router.post("/vehicles/{vehicle_id}/service-records", response_model=ServiceRecord, status_code=201)
-def create_service_record(vehicle_id: Id, data: ServiceRecordCreate, planner: Planner, conn: DbConn, now: Now,
-                          settings: Settings):
+def create_service_record(
+    vehicle_id: Id, data: ServiceRecordCreate, planner: Planner, conn: DbConn, now: Now, settings: Settings
+):
     """Record a service; it resets the tasks it covers (and closes their alerts)."""
-    return records.record_service(conn, vehicle_id=vehicle_id, by_user_id=planner.user_id, now=now,
-                                  zone=settings.zone, **data.model_dump())
+    return records.record_service(
+        conn, vehicle_id=vehicle_id, by_user_id=planner.user_id, now=now, zone=settings.zone, **data.model_dump()
+    )

@@ -55,8 +55,9 @@ class ServiceRecordCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     performed_on: date = Field(ge=date(1990, 1, 1), le=date(2100, 1, 1))
-    odometer_km: float | None = Field(default=None, ge=0, le=2_000_000,
-                                      description="default: the vehicle's effective odometer")
+    odometer_km: float | None = Field(
+        default=None, ge=0, le=2_000_000, description="default: the vehicle's effective odometer"
+    )
     tasks: list[TaskName] = Field(min_length=1, max_length=30)
     cost_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     notes: Notes = ""

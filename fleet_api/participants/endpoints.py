@@ -19,20 +19,34 @@ Keeper = Annotated[Principal, require(Role.ADMIN, Role.COORDINATOR)]
 
 
 @router.get("/participants", response_model=list[Participant])
-def list_participants(user: Referrer, conn: DbConn,
-                      search: Annotated[Name | None, Query(description="start of a first or last name")] = None,
-                      municipality: Annotated[Name | None, Query(description="start of the commune's name")] = None,
-                      include_erased: bool = False, limit: Annotated[int, Query(ge=1, le=1000)] = 200):
-    return participant_repository.list_participants(conn, scope=user.row_scope("participants"), search=search,
-                                                    municipality=municipality, include_erased=include_erased,
-                                                    limit=limit)
+def list_participants(
+    user: Referrer,
+    conn: DbConn,
+    search: Annotated[Name | None, Query(description="start of a first or last name")] = None,
+    municipality: Annotated[Name | None, Query(description="start of the commune's name")] = None,
+    include_erased: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+):
+    return participant_repository.list_participants(
+        conn,
+        scope=user.row_scope("participants"),
+        search=search,
+        municipality=municipality,
+        include_erased=include_erased,
+        limit=limit,
+    )
 
 
 @router.post("/participants", response_model=Participant, status_code=201)
 def create_participant(data: ParticipantCreate, user: Referrer, conn: DbConn, now: Now):
-    return participants.create_participant(conn, values=data.model_dump(), scope=user.row_scope("participants"),
-                                           user_id=user.user_id, prescriber_user=user.role == Role.PRESCRIBER,
-                                           now=now)
+    return participants.create_participant(
+        conn,
+        values=data.model_dump(),
+        scope=user.row_scope("participants"),
+        user_id=user.user_id,
+        prescriber_user=user.role == Role.PRESCRIBER,
+        now=now,
+    )
 
 
 @router.get("/participants/{participant_id}", response_model=Participant)
@@ -42,8 +56,9 @@ def get_participant(participant_id: Id, user: Referrer, conn: DbConn):
 
 @router.patch("/participants/{participant_id}", response_model=Participant)
 def update_participant(participant_id: Id, data: ParticipantUpdate, user: Referrer, conn: DbConn, now: Now):
-    return participants.update_participant(conn, participant_id, changes=data.model_dump(exclude_unset=True),
-                                           scope=user.row_scope("participants"), now=now)
+    return participants.update_participant(
+        conn, participant_id, changes=data.model_dump(exclude_unset=True), scope=user.row_scope("participants"), now=now
+    )
 
 
 @router.get("/participants/{participant_id}/export", response_model=ParticipantExport)

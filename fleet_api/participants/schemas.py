@@ -157,7 +157,8 @@ class ExportedLoan(ParticipantLoan):
     transitions: list[ExportedTransition]
     inspections: list[ExportedInspection]
     positions: list[ExportedPosition] = Field(
-        description="the vehicle's positions still kept (FLEET_RETENTION_DAYS) from check-out to check-in")
+        description="the vehicle's positions still kept (FLEET_RETENTION_DAYS) from check-out to check-in"
+    )
     incidents: list[ExportedIncident] = Field(description="the incidents opened during the loan (theft, accident…)")
 
 

@@ -17,13 +17,19 @@ router = APIRouter(prefix="/api/v1", tags=["bookings"])
 Inspector = Annotated[Principal, require(Role.ADMIN, Role.COORDINATOR)]
 
 
-
-
-@router.post("/photos", response_model=PhotoUpload, status_code=201,
-             responses={415: {"model": ErrorBody, "description": "not a JPEG, PNG or WebP image"}})
-def upload_photo(file: Annotated[UploadFile, File(description="one JPEG, PNG or WebP image")], user: Inspector,
-                 conn: DbConn, now: Now, settings: Settings):
+@router.post(
+    "/photos",
+    response_model=PhotoUpload,
+    status_code=201,
+    responses={415: {"model": ErrorBody, "description": "not a JPEG, PNG or WebP image"}},
+)
+def upload_photo(
+    file: Annotated[UploadFile, File(description="one JPEG, PNG or WebP image")],
+    user: Inspector,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+):
     """Upload one photo (multipart/form-data, field `file`); name it in a check-out or check-in."""
     content = file.file.read(settings.photo_max_bytes + 1)  # the body limit bounds it already
-    return photos.store_upload(conn, content=content, max_bytes=settings.photo_max_bytes, user_id=user.user_id,
-                               now=now)
+    return photos.store_upload(conn, content=content, max_bytes=settings.photo_max_bytes, user_id=user.user_id, now=now)

@@ -73,8 +73,9 @@ class RepairTicketCreate(BaseModel):
     title: Name
     description: LongText = ""
     immobilised: bool = False
-    tasks: list[TaskName] = Field(default_factory=list, max_length=30,
-                                  description="maintenance tasks the repair covers (reset when done)")
+    tasks: list[TaskName] = Field(
+        default_factory=list, max_length=30, description="maintenance tasks the repair covers (reset when done)"
+    )
 
 
 class RepairTicketUpdate(BaseModel):
@@ -94,8 +95,10 @@ class StatusChange(BaseModel):
     note: LongText = ""
     final_cost_cents: Cents | None = Field(default=None, description="with status done")
     accepted_quote_cents: Cents | None = Field(
-        default=None, description="staff accepting the garage's quote (with status accepted): the amount they read,"
-                                  " which must still be the ticket's quote (409 otherwise)")
+        default=None,
+        description="staff accepting the garage's quote (with status accepted): the amount they read,"
+        " which must still be the ticket's quote (409 otherwise)",
+    )
 
 
 class CommentCreate(BaseModel):

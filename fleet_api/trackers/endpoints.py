@@ -44,17 +44,19 @@ def trackers_health(watcher: Watcher, conn: DbConn, now: Now):
 
 
 @router.get("/dead-letters", response_model=list[DeadLetter])
-def list_dead_letters(watcher: Watcher, conn: DbConn,
-                      tracker_id: Annotated[TrackerId | None, Query()] = None,
-                      limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+def list_dead_letters(
+    watcher: Watcher,
+    conn: DbConn,
+    tracker_id: Annotated[TrackerId | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+):
     """The latest refused messages, newest first, with the reason in French and the raw payload
     (a lent vehicle's coordinates masked)."""
     return health.dead_letters(conn, tracker_id=tracker_id, limit=limit)
 
 
 @router.post("/trackers", response_model=TrackerCredentials, status_code=201)
-def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: DbConn, now: Now,
-                     settings: Settings):
+def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: DbConn, now: Now, settings: Settings):
     """Register a tracker to a vehicle; the answer holds its MQTT password and its HTTP secret
     (in the OsmAnd and OwnTracks URLs), shown only this once."""
     credentials = service.register_tracker(conn, **data.model_dump(), settings=settings, now=now)
@@ -63,8 +65,7 @@ def register_tracker(data: TrackerCreate, admin: Admin, request: Request, conn: 
 
 
 @router.patch("/trackers/{tracker_id}", response_model=Tracker)
-def update_tracker(tracker_id: TrackerId, data: TrackerUpdate, admin: Admin, request: Request,
-                   conn: DbConn, now: Now):
+def update_tracker(tracker_id: TrackerId, data: TrackerUpdate, admin: Admin, request: Request, conn: DbConn, now: Now):
     """Disable (or re-enable) a tracker: the broker refuses (or accepts again) its login."""
     tracker = service.set_tracker_enabled(conn, tracker_id, enabled=data.enabled, now=now)
     _sync_after_commit(request)

@@ -50,9 +50,11 @@ class TrackerCreate(BaseModel):
     tracker_id: TrackerId = Field(description="also the tracker's MQTT username")
     vehicle_id: RefId
     owntracks_key: OwnTracksKey | None = Field(
-        default=None, description="the encryption secret typed in the OwnTracks app (1 to 32 bytes), if any")
+        default=None, description="the encryption secret typed in the OwnTracks app (1 to 32 bytes), if any"
+    )
     traccar_unique_id: TraccarUniqueId | None = Field(
-        default=None, description="the device's uniqueId in Traccar (a box's IMEI), for forwarded positions")
+        default=None, description="the device's uniqueId in Traccar (a box's IMEI), for forwarded positions"
+    )
 
 
 class TrackerUpdate(BaseModel):

@@ -87,5 +87,7 @@ class VehicleUpdate(BaseModel):
     first_registered_on: RegisteredOn | None = None
     insurance_expires_on: RegisteredOn | None = None
     home_site_id: RefId | None = None
-    status: SettableStatus | None = Field(default=None, description="refused (409) while the vehicle is on loan"
-                                                               " or immobilised: those follow the loan or the ticket")
+    status: SettableStatus | None = Field(
+        default=None,
+        description="refused (409) while the vehicle is on loan or immobilised: those follow the loan or the ticket",
+    )

@@ -38,16 +38,38 @@ from fleet_api.web.zones import pages as zone_pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
-PAGE_ROUTERS = (auth_pages.router, fleet_pages.router, vehicle_pages.router, prescriber_pages.router,
-                queue_pages.router, planning_pages.router, planning_depot.router, planning_calendars.router,
-                inspection_pages.router, participant_pages.router, report_pages.router,
-                maintenance_pages.router, maintenance_displays.router,
-                admin_users.router, admin_parc.router, alert_pages.router,
-                zone_pages.router, settings_pages.router, audit_pages.router,
-                repair_pages.router, repair_actions.router)
-HEADINGS = {401: "Connexion requise", 403: "Accès refusé", 404: "Page introuvable",
-            405: "Action impossible", 409: "Action impossible", 422: "Adresse ou saisie incorrecte",
-            429: "Trop de demandes"}
+PAGE_ROUTERS = (
+    auth_pages.router,
+    fleet_pages.router,
+    vehicle_pages.router,
+    prescriber_pages.router,
+    queue_pages.router,
+    planning_pages.router,
+    planning_depot.router,
+    planning_calendars.router,
+    inspection_pages.router,
+    participant_pages.router,
+    report_pages.router,
+    maintenance_pages.router,
+    maintenance_displays.router,
+    admin_users.router,
+    admin_parc.router,
+    alert_pages.router,
+    zone_pages.router,
+    settings_pages.router,
+    audit_pages.router,
+    repair_pages.router,
+    repair_actions.router,
+)
+HEADINGS = {
+    401: "Connexion requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Action impossible",
+    409: "Action impossible",
+    422: "Adresse ou saisie incorrecte",
+    429: "Trop de demandes",
+}
 
 
 def install_web(app: FastAPI) -> None:
@@ -74,5 +96,9 @@ def install_web(app: FastAPI) -> None:
 
 def page_error(request: Request, status_code: int, detail: str):
     """The French error page of a page request (the API's JSON errors stay JSON)."""
-    return render(request, "error.html", {"heading": HEADINGS.get(status_code, "Erreur"), "detail": detail},
-                  status_code=status_code)
+    return render(
+        request,
+        "error.html",
+        {"heading": HEADINGS.get(status_code, "Erreur"), "detail": detail},
+        status_code=status_code,
+    )

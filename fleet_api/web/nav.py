@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from fleet_api.authz import Role
 
 ROLE_TITLES = {
-    Role.ADMIN: "administrateur·rice", Role.FLEET_MANAGER: "responsable de parc",
-    Role.COORDINATOR: "conseiller·ère mobilité", Role.MECHANIC: "mécanicien·ne",
-    Role.GARAGE_PARTNER: "garage solidaire", Role.PRESCRIBER: "prescripteur·rice",
+    Role.ADMIN: "administrateur·rice",
+    Role.FLEET_MANAGER: "responsable de parc",
+    Role.COORDINATOR: "conseiller·ère mobilité",
+    Role.MECHANIC: "mécanicien·ne",
+    Role.GARAGE_PARTNER: "garage solidaire",
+    Role.PRESCRIBER: "prescripteur·rice",
 }
 FLEET_WATCHERS = frozenset({Role.ADMIN, Role.FLEET_MANAGER})
 # The roles the product's rules raise alerts for (the administrator sees every role's).
@@ -39,8 +42,9 @@ LINKS = (
     Link("Participants", "/participants", frozenset({Role.COORDINATOR, Role.ADMIN, Role.PRESCRIBER})),
     Link("Rapport d'activité", "/rapport", frozenset({Role.COORDINATOR, Role.FLEET_MANAGER, Role.ADMIN})),
     Link("Entretien", "/entretien", frozenset({Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})),
-    Link("Réparations", "/reparations",
-         frozenset({Role.GARAGE_PARTNER, Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})),
+    Link(
+        "Réparations", "/reparations", frozenset({Role.GARAGE_PARTNER, Role.MECHANIC, Role.FLEET_MANAGER, Role.ADMIN})
+    ),
     Link("Utilisateurs", "/utilisateurs", frozenset({Role.ADMIN})),
     Link("Véhicules et balises", "/parc", FLEET_WATCHERS),
     Link("Alertes", "/alertes", ALERTED),

@@ -85,5 +85,3 @@ def check_csrf(request: Request, submitted: str) -> None:
 def is_safe_next(path: str | None) -> TypeGuard[str]:
     """Only a path of this site may follow sign-in (never another address)."""
     return path is not None and path.startswith("/") and not path.startswith("//") and "\\" not in path
-
-

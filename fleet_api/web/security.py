@@ -18,9 +18,11 @@ def content_security_policy(tile_url: str | None) -> str:
     if tile_url:
         parts = urlsplit(tile_url)
         images += f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
-            f"img-src {images}; connect-src 'self'; font-src 'self'; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 class SecurityHeadersMiddleware:
@@ -36,9 +38,11 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += [(b"x-content-type-options", b"nosniff"),
-                            (b"referrer-policy", b"same-origin"),
-                            (b"x-frame-options", b"DENY")]
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
                 if with_policy:
                     headers.append((b"content-security-policy", self.policy))
                 message = dict(message, headers=headers)

@@ -19,15 +19,33 @@ from fleet_api.web.nav import ROLE_TITLES, links_for
 from fleetbase import formatting
 
 WEB_DIR = Path(__file__).parent
-AREAS = ("auth", "fleet", "vehicles", "loans", "planning", "inspections", "participants", "reports",
-         "maintenance", "admin", "alerts", "zones", "settings", "audit", "repairs")
+AREAS = (
+    "auth",
+    "fleet",
+    "vehicles",
+    "loans",
+    "planning",
+    "inspections",
+    "participants",
+    "reports",
+    "maintenance",
+    "admin",
+    "alerts",
+    "zones",
+    "settings",
+    "audit",
+    "repairs",
+)
 
 
 def make_templates(zone) -> Jinja2Templates:
-    loader = ChoiceLoader([FileSystemLoader(WEB_DIR / "templates"),
-                           PrefixLoader({area: FileSystemLoader(WEB_DIR / area / "templates") for area in AREAS})])
-    env = Environment(loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True,
-                      lstrip_blocks=True)
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(WEB_DIR / "templates"),
+            PrefixLoader({area: FileSystemLoader(WEB_DIR / area / "templates") for area in AREAS}),
+        ]
+    )
+    env = Environment(loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
     def local(moment: datetime | str | None, pattern: str = formatting.MOMENT) -> str:
         if moment is None:
@@ -37,8 +55,9 @@ def make_templates(zone) -> Jinja2Templates:
     def since(moment: datetime | str | None, now: datetime) -> str:
         if moment is None:
             return "jamais"
-        return "il y a " + formatting.duration(now - (datetime.fromisoformat(moment) if isinstance(moment, str)
-                                                      else moment))
+        return "il y a " + formatting.duration(
+            now - (datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
+        )
 
     def number(value: float | None, digits: int = 0) -> str:
         return "—" if value is None else formatting.number(value, digits)
@@ -57,8 +76,12 @@ def make_templates(zone) -> Jinja2Templates:
 def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200):
     """The page `name` with the signed-in user (if any), the menu and the CSRF token."""
     user = getattr(request.state, "web_user", None)
-    values = {"user": user, "csrf_token": getattr(request.state, "csrf_token", ""),
-              "now": request.app.state.clock(), "settings": request.app.state.settings}
-    return request.app.state.templates.TemplateResponse(request, name, values | (context or {}),
-                                                        status_code=status_code,
-                                                        headers={"Cache-Control": "no-store"})
+    values = {
+        "user": user,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "now": request.app.state.clock(),
+        "settings": request.app.state.settings,
+    }
+    return request.app.state.templates.TemplateResponse(
+        request, name, values | (context or {}), status_code=status_code, headers={"Cache-Control": "no-store"}
+    )

@@ -122,8 +122,7 @@ def create_hypertable(cursor, *, compression: bool):
     # Keeping ensure_positions_partition callable on both paths lets the ingest
     # worker call it unconditionally; TimescaleDB makes its own chunks.
     cursor.execute(
-        "CREATE FUNCTION ensure_positions_partition(day date) RETURNS boolean"
-        " LANGUAGE sql AS 'SELECT false'"
+        "CREATE FUNCTION ensure_positions_partition(day date) RETURNS boolean LANGUAGE sql AS 'SELECT false'"
     )
 
 

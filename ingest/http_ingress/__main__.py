@@ -17,8 +17,13 @@ def main() -> int:
     except ConfigurationError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2
-    uvicorn.run(create_app(settings), host=settings.http_ingress_host, port=settings.http_ingress_port,
-                log_level="info", access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_ingress_host,
+        port=settings.http_ingress_port,
+        log_level="info",
+        access_log=False,
+    )
     return 0
 
 

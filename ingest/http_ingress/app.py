@@ -24,15 +24,25 @@ def utc_now() -> datetime:
 def create_app(settings: HttpIngressSettings, *, clock: Callable[[], datetime] = utc_now) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        publisher = Publisher(host=settings.mqtt_host, port=settings.mqtt_port, password=settings.broker_password,
-                              client_id=settings.http_ingress_client_id)
+        publisher = Publisher(
+            host=settings.mqtt_host,
+            port=settings.mqtt_port,
+            password=settings.broker_password,
+            client_id=settings.http_ingress_client_id,
+        )
         publisher.start()
         pool = open_pool(settings, name="http-ingress")
         app.state.ingress = Ingress(
-            pool=pool, publisher=publisher, publish_timeout_s=settings.http_ingress_publish_timeout_s,
-            limits=Limits(future_tolerance=timedelta(seconds=settings.ingest_future_tolerance_s),
-                          max_age=timedelta(days=settings.retention_days)),
-            worker_id=settings.http_ingress_client_id, clock=clock)
+            pool=pool,
+            publisher=publisher,
+            publish_timeout_s=settings.http_ingress_publish_timeout_s,
+            limits=Limits(
+                future_tolerance=timedelta(seconds=settings.ingest_future_tolerance_s),
+                max_age=timedelta(days=settings.retention_days),
+            ),
+            worker_id=settings.http_ingress_client_id,
+            clock=clock,
+        )
         try:
             yield
         finally:
@@ -60,8 +70,13 @@ def create_app(settings: HttpIngressSettings, *, clock: Callable[[], datetime] =
         if body is None:
             return _too_large()
         answer = await run_in_threadpool(
-            app.state.ingress.osmand, secret, query=list(request.query_params.multi_items()),
-            raw_query=request.url.query, body=body, content_type=request.headers.get("content-type", ""))
+            app.state.ingress.osmand,
+            secret,
+            query=list(request.query_params.multi_items()),
+            raw_query=request.url.query,
+            body=body,
+            content_type=request.headers.get("content-type", ""),
+        )
         return _response(answer)
 
     @app.post("/owntracks/{secret}")
@@ -89,5 +104,6 @@ def _response(answer: Answer) -> Response:
 
 
 def _too_large() -> Response:
-    return JSONResponse({"error": "PayloadTooLarge", "detail": "Requête trop volumineuse pour une position."},
-                        status_code=413)
+    return JSONResponse(
+        {"error": "PayloadTooLarge", "detail": "Requête trop volumineuse pour une position."}, status_code=413
+    )

@@ -68,8 +68,9 @@ class Publisher:
             log.error("the broker refused a message on %s: %s", topic, refusal)
             raise BrokerUnavailable("Le serveur de messages a refusé la position : réessayez plus tard.")
 
-    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason_code: ReasonCode,
-                    properties: Properties) -> None:
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason_code: ReasonCode, properties: Properties
+    ) -> None:
         # Called before the message is marked published, so publish() sees a refusal.
         if reason_code.is_failure:
             with self._lock:

@@ -41,8 +41,9 @@ NO_KEYS = TrackerKeys()
 
 
 class ProtocolDirectory:
-    def __init__(self, *, refresh_every: timedelta = timedelta(seconds=30),
-                 miss_refresh_every: timedelta = timedelta(seconds=5)) -> None:
+    def __init__(
+        self, *, refresh_every: timedelta = timedelta(seconds=30), miss_refresh_every: timedelta = timedelta(seconds=5)
+    ) -> None:
         self.refresh_every = refresh_every
         self.miss_refresh_every = miss_refresh_every
         self._keys = NO_KEYS

@@ -45,8 +45,9 @@ class OsmAndRequest:
     readings: list[Reading] = field(default_factory=list)
 
 
-def decode_request(tracker_id: str, *, query: list[tuple[str, str]], body: bytes, content_type: str,
-                   received_at: datetime) -> OsmAndRequest:
+def decode_request(
+    tracker_id: str, *, query: list[tuple[str, str]], body: bytes, content_type: str, received_at: datetime
+) -> OsmAndRequest:
     """Decode one request for `tracker_id`; RejectedReading on bad input (the ingress answers 400)."""
     if query:
         return decode_parameters(tracker_id, query, received_at=received_at)
@@ -89,8 +90,11 @@ def decode_parameters(tracker_id: str, params: list[tuple[str, str]], *, receive
         if len(parts) < 2:
             raise RejectedReading("malformed_field", f"location is lat,lon, not {fields.show(location)}")
         lat, lon = parts[0], parts[1]
-    numbers = {key: _decimal(values.pop(key), key) for key in
-               ("speed", "bearing", "heading", "altitude", "accuracy", "batt") if key in values}
+    numbers = {
+        key: _decimal(values.pop(key), key)
+        for key in ("speed", "bearing", "heading", "altitude", "accuracy", "batt")
+        if key in values
+    }
     valid = values.pop("valid", None)
     attributes = {key: _attribute(value) for key, value in values.items()}
     if "hdop" in attributes and not isinstance(attributes["hdop"], float):
@@ -107,14 +111,23 @@ def decode_parameters(tracker_id: str, params: list[tuple[str, str]], *, receive
     ignition = attributes.pop("ignition", None)
     if ignition is not None and not isinstance(ignition, bool):
         raise RejectedReading("malformed_field", "ignition must be true or false")
-    request.readings.append(Reading(
-        tracker_id=tracker_id, fix_time=fix_time, lat=lat_deg, lon=lon_deg,
-        speed_kmh=fields.checked(speed * KNOT_KMH if speed is not None else None, "speed", "speed_kmh"),
-        heading_deg=fields.checked(_known(numbers.get("bearing", numbers.get("heading"))), "bearing", "heading_deg"),
-        alt_m=fields.checked(numbers.get("altitude"), "altitude", "alt_m"),
-        acc_m=fields.checked(_known(numbers.get("accuracy")), "accuracy", "acc_m"),
-        tracker_battery_pct=fields.checked(_known(numbers.get("batt")), "batt", "tracker_battery_pct"),
-        ignition=ignition, attributes=fields.attributes(attributes, set())))
+    request.readings.append(
+        Reading(
+            tracker_id=tracker_id,
+            fix_time=fix_time,
+            lat=lat_deg,
+            lon=lon_deg,
+            speed_kmh=fields.checked(speed * KNOT_KMH if speed is not None else None, "speed", "speed_kmh"),
+            heading_deg=fields.checked(
+                _known(numbers.get("bearing", numbers.get("heading"))), "bearing", "heading_deg"
+            ),
+            alt_m=fields.checked(numbers.get("altitude"), "altitude", "alt_m"),
+            acc_m=fields.checked(_known(numbers.get("accuracy")), "accuracy", "acc_m"),
+            tracker_battery_pct=fields.checked(_known(numbers.get("batt")), "batt", "tracker_battery_pct"),
+            ignition=ignition,
+            attributes=fields.attributes(attributes, set()),
+        )
+    )
     return request
 
 
@@ -147,8 +160,13 @@ def _json_location(tracker_id: str, location: dict[str, Any], received_at: datet
     extras = location.get("extras")
     if isinstance(extras, dict):
         attributes.update(extras)
-    for key, name in (("event", "event"), ("is_moving", "motion"), ("odometer", "app_odometer_m"),
-                      ("mock", "mock"), ("alarm", "alarm")):
+    for key, name in (
+        ("event", "event"),
+        ("is_moving", "motion"),
+        ("odometer", "app_odometer_m"),
+        ("mock", "mock"),
+        ("alarm", "alarm"),
+    ):
         if location.get(key) is not None:
             attributes[name] = location[key]
     if isinstance(location.get("activity"), dict) and location["activity"].get("type") is not None:
@@ -164,15 +182,21 @@ def _json_location(tracker_id: str, location: dict[str, Any], received_at: datet
     speed = _known(fields.number(coords, "speed", "speed"))
     level = _known(fields.number(battery, "level", "level"))
     return Reading(
-        tracker_id=tracker_id, fix_time=fix_time, lat=lat_deg, lon=lon_deg,
+        tracker_id=tracker_id,
+        fix_time=fix_time,
+        lat=lat_deg,
+        lon=lon_deg,
         speed_kmh=fields.checked(speed * MPS_KMH if speed is not None else None, "coords.speed", "speed_kmh"),
-        heading_deg=fields.checked(_known(fields.number(coords, "heading", "heading")), "coords.heading",
-                                   "heading_deg"),
+        heading_deg=fields.checked(
+            _known(fields.number(coords, "heading", "heading")), "coords.heading", "heading_deg"
+        ),
         alt_m=fields.number(coords, "altitude", "alt_m"),
         acc_m=fields.checked(_known(fields.number(coords, "accuracy", "accuracy")), "coords.accuracy", "acc_m"),
-        tracker_battery_pct=fields.checked(round(level * 100, 1) if level is not None else None,
-                                           "battery.level", "tracker_battery_pct"),
-        attributes=fields.attributes(attributes, set()))
+        tracker_battery_pct=fields.checked(
+            round(level * 100, 1) if level is not None else None, "battery.level", "tracker_battery_pct"
+        ),
+        attributes=fields.attributes(attributes, set()),
+    )
 
 
 def _known(value: float | None) -> float | None:

@@ -26,12 +26,30 @@ import nacl.secret
 from ingest import fields
 from ingest.readings import Decoded, Reading, RejectedReading, StatusUpdate
 
-NUMBERS = {"vel": "speed_kmh", "cog": "heading_deg", "alt": "alt_m", "acc": "acc_m",
-           "batt": "tracker_battery_pct", "odometer": "odometer_km"}
+NUMBERS = {
+    "vel": "speed_kmh",
+    "cog": "heading_deg",
+    "alt": "alt_m",
+    "acc": "acc_m",
+    "batt": "tracker_battery_pct",
+    "odometer": "odometer_km",
+}
 MINUS_ONE_IS_UNKNOWN = {"vel", "cog", "acc", "batt"}
 KNOWN_KEYS = {"_type", "tst", "lat", "lon", "t", *NUMBERS}
-IGNORED_TYPES = {"transition", "waypoint", "waypoints", "card", "status", "cmd", "steps", "beacon",
-                 "request", "configuration", "dump", "encrypted"}
+IGNORED_TYPES = {
+    "transition",
+    "waypoint",
+    "waypoints",
+    "card",
+    "status",
+    "cmd",
+    "steps",
+    "beacon",
+    "request",
+    "configuration",
+    "dump",
+    "encrypted",
+}
 KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE  # 32
 
 
@@ -70,8 +88,11 @@ def location(tracker_id: str, item: dict[str, Any]) -> Reading:
     for key in ("tst", "lat", "lon"):
         if item.get(key) is None:
             raise RejectedReading("missing_field", f"{key} is required")
-    values = {"tst": fields.numeric_text(item["tst"], "tst"),
-              "lat": fields.numeric_text(item["lat"], "lat"), "lon": fields.numeric_text(item["lon"], "lon")}
+    values = {
+        "tst": fields.numeric_text(item["tst"], "tst"),
+        "lat": fields.numeric_text(item["lat"], "lat"),
+        "lon": fields.numeric_text(item["lon"], "lon"),
+    }
     if not isinstance(values["tst"], int) or isinstance(values["tst"], bool):
         raise RejectedReading("malformed_field", f"tst must be epoch seconds, not {fields.show(item['tst'])}")
     for key in NUMBERS.keys() & item.keys():
@@ -85,8 +106,15 @@ def location(tracker_id: str, item: dict[str, Any]) -> Reading:
         attributes["t"] = trigger
     # Reading's float fields by name; Any, as mypy checks a ** mapping against every other field too.
     numbers: dict[str, Any] = {field: fields.number(values, key, field) for key, field in NUMBERS.items()}
-    return Reading(tracker_id=tracker_id, fix_time=fields.time_value(values["tst"], "tst"), lat=lat, lon=lon,
-                   ignition=ignition, attributes=attributes, **numbers)
+    return Reading(
+        tracker_id=tracker_id,
+        fix_time=fields.time_value(values["tst"], "tst"),
+        lat=lat,
+        lon=lon,
+        ignition=ignition,
+        attributes=attributes,
+        **numbers,
+    )
 
 
 def encrypt(key: str, document: dict[str, Any], *, nonce: bytes | None = None) -> bytes:
@@ -106,9 +134,11 @@ def padded_key(key: str) -> bytes:
 def _decrypt(tracker_id: str, document: dict[str, Any], keys: KeyLookup | None) -> bytes:
     key = keys.owntracks_key(tracker_id) if keys is not None else None
     if key is None:
-        raise RejectedReading("no_decryption_key",
-                              f"tracker {tracker_id!r} sends encrypted OwnTracks messages but has no key: set its"
-                              " owntracks_key (the secret typed in the app) when registering it")
+        raise RejectedReading(
+            "no_decryption_key",
+            f"tracker {tracker_id!r} sends encrypted OwnTracks messages but has no key: set its"
+            " owntracks_key (the secret typed in the app) when registering it",
+        )
     data = document.get("data")
     if not isinstance(data, str):
         raise RejectedReading("missing_field", "an encrypted message carries its ciphertext in data (base64)")
@@ -119,8 +149,10 @@ def _decrypt(tracker_id: str, document: dict[str, Any], keys: KeyLookup | None) 
     try:
         return nacl.secret.SecretBox(padded_key(key)).decrypt(sealed)
     except (nacl.exceptions.CryptoError, ValueError, TypeError):
-        raise RejectedReading("decryption_failed", f"the message does not open with tracker {tracker_id!r}'s key"
-                                                   " (a different secret in the app?)") from None
+        raise RejectedReading(
+            "decryption_failed",
+            f"the message does not open with tracker {tracker_id!r}'s key (a different secret in the app?)",
+        ) from None
 
 
 def _json_object(payload: bytes) -> dict[str, Any]:

@@ -40,16 +40,19 @@ def decode(payload: bytes, *, keys: DeviceLookup) -> Decoded:
     except (ValueError, RecursionError) as error:
         return _rejected(None, "bad_json", f"payload is not JSON: {str(error)[:200]}", payload)
     if not isinstance(document, dict) or not isinstance(document.get("position"), dict):
-        return _rejected(None, "not_a_reading", 'a forwarded position is {"position": {...}, "device": {...}}',
-                         payload)
+        return _rejected(None, "not_a_reading", 'a forwarded position is {"position": {...}, "device": {...}}', payload)
     device = document.get("device")
     unique_id = device.get("uniqueId") if isinstance(device, dict) else None
     if not isinstance(unique_id, str) or not unique_id:
         return _rejected(None, "missing_field", "device.uniqueId is required", payload)
     tracker_id = keys.traccar_tracker(unique_id)
     if tracker_id is None:
-        return _rejected(None, "unknown_tracker",
-                         f"no tracker is registered with the Traccar uniqueId {fields.show(unique_id)}", payload)
+        return _rejected(
+            None,
+            "unknown_tracker",
+            f"no tracker is registered with the Traccar uniqueId {fields.show(unique_id)}",
+            payload,
+        )
     decoded = Decoded(tracker_id)
     position = document["position"]
     if position.get("outdated") is True:  # Traccar repeating the last known location, not a new fix
@@ -85,12 +88,19 @@ def _reading(tracker_id: str, position: dict[str, Any]) -> Reading:
     if isinstance(position.get("protocol"), str):
         attributes["traccar_protocol"] = position["protocol"]
     return Reading(
-        tracker_id=tracker_id, fix_time=_time(position["fixTime"]), lat=lat, lon=lon, speed_kmh=speed,
+        tracker_id=tracker_id,
+        fix_time=_time(position["fixTime"]),
+        lat=lat,
+        lon=lon,
+        speed_kmh=speed,
         heading_deg=fields.number(position, "course", "heading_deg"),
         alt_m=fields.number(position, "altitude", "alt_m"),
         acc_m=fields.number(position, "accuracy", "acc_m") if accuracy else None,  # Traccar's 0: not known
-        odometer_km=_odometer_km(raw), tracker_battery_pct=fields.number(raw, "batteryLevel", "tracker_battery_pct"),
-        ignition=_ignition(raw), attributes=attributes)
+        odometer_km=_odometer_km(raw),
+        tracker_battery_pct=fields.number(raw, "batteryLevel", "tracker_battery_pct"),
+        ignition=_ignition(raw),
+        attributes=attributes,
+    )
 
 
 def _knots(value: Any) -> Any:

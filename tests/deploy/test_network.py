@@ -26,9 +26,22 @@ def exposed_names() -> set[str]:
     api.record("GET", "/healthz", 200, 0.01)
     names = {sample.name for family in api.registry.collect() for sample in family.samples}
     ingest = Counters()
-    ingest.record(BatchOutcome(messages=3, readings=2, stored=1, duplicates=1, out_of_order=1, statuses=1,
-                               ignored_types=Counter(lwt=1), rejected=Counter(bad_json=1),
-                               flags=Counter(jump=1), zone_events=1, alerts_opened=1), lags_s=[0.2])
+    ingest.record(
+        BatchOutcome(
+            messages=3,
+            readings=2,
+            stored=1,
+            duplicates=1,
+            out_of_order=1,
+            statuses=1,
+            ignored_types=Counter(lwt=1),
+            rejected=Counter(bad_json=1),
+            flags=Counter(jump=1),
+            zone_events=1,
+            alerts_opened=1,
+        ),
+        lags_s=[0.2],
+    )
     return names | {name.split("{", 1)[0] for name in ingest.values}
 
 
@@ -69,17 +82,31 @@ def test_the_compose_files_settings_exist_and_its_secrets_are_files_git_ignores(
     from ingest.settings import IngestSettings
     from scheduler.settings import SchedulerSettings
 
-    known = {f"FLEET_{name.upper()}" for settings in (ApiSettings, IngestSettings, SchedulerSettings)
-             for name in settings.model_fields} | {"FLEET_SECRETS_DIR", "FLEET_LOG_FORMAT", "FLEET_LOG_LEVEL"}
+    known = {
+        f"FLEET_{name.upper()}"
+        for settings in (ApiSettings, IngestSettings, SchedulerSettings)
+        for name in settings.model_fields
+    } | {"FLEET_SECRETS_DIR", "FLEET_LOG_FORMAT", "FLEET_LOG_LEVEL"}
     services = compose()["services"]
-    used = {name for service in services.values() for name in (service.get("environment") or {})
-            if name.startswith("FLEET_")}
-    targets = {secret["target"] for service in services.values() for secret in service.get("secrets", [])
-               if isinstance(secret, dict)}
+    used = {
+        name
+        for service in services.values()
+        for name in (service.get("environment") or {})
+        if name.startswith("FLEET_")
+    }
+    targets = {
+        secret["target"]
+        for service in services.values()
+        for secret in service.get("secrets", [])
+        if isinstance(secret, dict)
+    }
     assert used and used <= known, used - known
     assert targets <= known and "FLEET_DATABASE_URL" in targets
-    assert not any("PASSWORD" in name and not name.endswith("_FILE") for service in services.values()
-                   for name in (service.get("environment") or {})), "a password in the environment"
+    assert not any(
+        "PASSWORD" in name and not name.endswith("_FILE")
+        for service in services.values()
+        for name in (service.get("environment") or {})
+    ), "a password in the environment"
     files = [Path(secret["file"]) for secret in compose()["secrets"].values()]
     assert all(path.parts[:2] == (".", "secrets") or path.parts[0] == "secrets" for path in files)
     assert "deploy/network/secrets/" in (ROOT / ".gitignore").read_text().splitlines()

@@ -38,17 +38,25 @@ def test_every_unit_is_accepted_by_systemd(tmp_path):
         text = unit.read_text().replace("/opt/fleet/.venv/bin/python", sys.executable)
         text = text.replace("/opt/fleet", str(ROOT))
         (tmp_path / "units" / unit.name).write_text(text)
-    verified = subprocess.run(["systemd-analyze", "verify", *sorted((tmp_path / "units").iterdir())],
-                              capture_output=True, text=True, timeout=60)
-    problems = [line for line in verified.stderr.splitlines()
-                if "fleet" in line and "Failed to " not in line]  # not running systemd here
+    verified = subprocess.run(
+        ["systemd-analyze", "verify", *sorted((tmp_path / "units").iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    problems = [
+        line for line in verified.stderr.splitlines() if "fleet" in line and "Failed to " not in line
+    ]  # not running systemd here
     assert verified.returncode == 0 and not problems, verified.stderr
 
 
 def test_each_process_has_its_unit_and_runs_a_module_that_exists():
-    started = {re.search(r"-m (\w+)", line).group(1)
-               for unit in UNITS for line in unit.read_text().splitlines()
-               if line.startswith("ExecStart=") and " -m " in line}
+    started = {
+        re.search(r"-m (\w+)", line).group(1)
+        for unit in UNITS
+        for line in unit.read_text().splitlines()
+        if line.startswith("ExecStart=") and " -m " in line
+    }
     assert started == {"fleet_api", "ingest", "scheduler", "fleetbase"}  # fleetbase: migrate
     for module in started:
         assert (ROOT / module / "__main__.py").exists()
@@ -60,8 +68,11 @@ def test_the_environment_file_names_only_real_settings():
     for settings in (ApiSettings, IngestSettings, SchedulerSettings):
         known |= {f"FLEET_{name.upper()}" for name in settings.model_fields}
     known.add("FLEET_BACKUP_KEEP")  # read by deploy/server/backup.sh
-    names = {line.split("=", 1)[0] for line in (SERVER / "fleet.env.example").read_text().splitlines()
-             if line and not line.startswith("#")}
+    names = {
+        line.split("=", 1)[0]
+        for line in (SERVER / "fleet.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     assert names and names <= known, names - known
     assert "FLEET_MQTT_PASSWORD" not in names  # secrets are files, not here
 
@@ -80,24 +91,54 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost (openssl, as an operator would)."""
     directory = tmp_path_factory.mktemp("tls")
     cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 
 def test_the_broker_takes_trackers_over_tls_and_checks_their_logins(tmp_path, seeded_url, certificate):
     cert, key = certificate
-    files = BrokerFiles(tmp_path / "broker", port=free_port(), tls_port=free_port(), tls_bind_address="127.0.0.1",
-                        tls_certfile=cert, tls_keyfile=key)
+    files = BrokerFiles(
+        tmp_path / "broker",
+        port=free_port(),
+        tls_port=free_port(),
+        tls_bind_address="127.0.0.1",
+        tls_certfile=cert,
+        tls_keyfile=key,
+    )
     write_config(files)
     with connect(seeded_url) as conn:
         write_password_file(conn, files.password_file, service_logins={"ingest": SERVICE_PASSWORD})
     broker = BrokerProcess(files)
     broker.start()
     try:
-        settings = FleetSettings(database_url=seeded_url, mqtt_url=f"mqtts://127.0.0.1:{files.tls_port}",
-                                 mqtt_ca_file=str(cert), mqtt_password=SERVICE_PASSWORD)
+        settings = FleetSettings(
+            database_url=seeded_url,
+            mqtt_url=f"mqtts://127.0.0.1:{files.tls_port}",
+            mqtt_ca_file=str(cert),
+            mqtt_password=SERVICE_PASSWORD,
+        )
 
         def connect_with(password: str, *, tls: bool = True) -> str:
             answered, outcome = threading.Event(), {}
@@ -109,6 +150,7 @@ def test_the_broker_takes_trackers_over_tls_and_checks_their_logins(tmp_path, se
             def on_connect(client, userdata, flags, reason_code, properties):
                 outcome["reason"] = str(reason_code)
                 answered.set()
+
             client.on_connect = on_connect
             try:
                 client.connect("127.0.0.1", files.tls_port, keepalive=10)
@@ -131,28 +173,48 @@ def test_the_broker_takes_trackers_over_tls_and_checks_their_logins(tmp_path, se
 
 def test_broker_config_from_the_command_line_writes_the_tls_listener(tmp_path, seeded_url, certificate):
     cert, key = certificate
-    environment = {**os.environ, "FLEET_DATABASE_URL": seeded_url, "FLEET_DEMO_MODE": "true",
-                   "FLEET_BROKER_TLS_CERTFILE": str(cert), "FLEET_BROKER_TLS_KEYFILE": str(key),
-                   "FLEET_BROKER_TLS_PORT": "18883"}
-    subprocess.run([sys.executable, "-m", "fleetbase", "broker-config", "--log-to", "stderr", str(tmp_path)],
-                   env=environment, check=True, capture_output=True, timeout=60)
+    environment = {
+        **os.environ,
+        "FLEET_DATABASE_URL": seeded_url,
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_BROKER_TLS_CERTFILE": str(cert),
+        "FLEET_BROKER_TLS_KEYFILE": str(key),
+        "FLEET_BROKER_TLS_PORT": "18883",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "fleetbase", "broker-config", "--log-to", "stderr", str(tmp_path)],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     config = (tmp_path / "mosquitto.conf").read_text()
     assert "listener 18883 0.0.0.0" in config
     assert f"certfile {cert}" in config and f"keyfile {key}" in config
     assert "log_dest stderr" in config
     half = {**environment}
     del half["FLEET_BROKER_TLS_KEYFILE"]
-    refused = subprocess.run([sys.executable, "-m", "fleetbase", "broker-config", str(tmp_path)],
-                             env=half, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "fleetbase", "broker-config", str(tmp_path)],
+        env=half,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "FLEET_BROKER_TLS_KEYFILE" in refused.stderr
 
 
 def test_the_api_serves_https_with_a_certificate_from_files(seeded_url, certificate):
     cert, key = certificate
     port = free_port()
-    environment = {**os.environ, "FLEET_DATABASE_URL": seeded_url, "FLEET_DEMO_MODE": "true",
-                   "FLEET_API_PORT": str(port), "FLEET_API_TLS_CERTFILE": str(cert),
-                   "FLEET_API_TLS_KEYFILE": str(key)}
+    environment = {
+        **os.environ,
+        "FLEET_DATABASE_URL": seeded_url,
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_API_PORT": str(port),
+        "FLEET_API_TLS_CERTFILE": str(cert),
+        "FLEET_API_TLS_KEYFILE": str(key),
+    }
     command = [sys.executable, "-m", "fleet_api"]
     with running(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         trusting = ssl.create_default_context(cafile=str(cert))
@@ -162,6 +224,7 @@ def test_the_api_serves_https_with_a_certificate_from_files(seeded_url, certific
                 return httpx.get(f"https://127.0.0.1:{port}/healthz", verify=trusting, timeout=5)
             except httpx.TransportError:
                 return None
+
         response = wait_until(answers, timeout=60, message="the API did not answer over HTTPS")
         assert response.status_code in (200, 503)
         with pytest.raises(httpx.TransportError):
@@ -173,14 +236,16 @@ def test_a_nightly_backup_restores_into_a_new_database(tmp_path, new_database, d
     with connect(url) as conn:
         conn.execute("UPDATE vehicles SET label = label || ' (sauvegardé)' WHERE id = (SELECT min(id) FROM vehicles)")
         conn.commit()
-        counts = {table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
-                  for table in ("vehicles", "trackers", "users", "geofences")}
-    environment = {**os.environ, "FLEET_DATABASE_URL": url, "FLEET_BACKUP_DIR": str(tmp_path),
-                   "FLEET_BACKUP_KEEP": "2"}
+        counts = {
+            table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
+            for table in ("vehicles", "trackers", "users", "geofences")
+        }
+    environment = {**os.environ, "FLEET_DATABASE_URL": url, "FLEET_BACKUP_DIR": str(tmp_path), "FLEET_BACKUP_KEEP": "2"}
     dumps = []
     for _ in range(3):
-        made = subprocess.run([str(SERVER / "backup.sh")], env=environment, capture_output=True,
-                              text=True, timeout=300, check=True)
+        made = subprocess.run(
+            [str(SERVER / "backup.sh")], env=environment, capture_output=True, text=True, timeout=300, check=True
+        )
         dumps.append(Path(made.stdout.strip()))
     assert len(set(dumps)) == 3  # names carry the millisecond
     kept = sorted(tmp_path.glob("fleet-*.dump"))
@@ -190,12 +255,14 @@ def test_a_nightly_backup_restores_into_a_new_database(tmp_path, new_database, d
     target_name = f"fleet_restored_{os.getpid()}"
     databases.created.append(target_name)  # dropped with the others at the end
     target = database_url(target_name)
-    subprocess.run([str(SERVER / "restore.sh"), str(dumps[-1]), target], capture_output=True, text=True,
-                   timeout=300, check=True)
+    subprocess.run(
+        [str(SERVER / "restore.sh"), str(dumps[-1]), target], capture_output=True, text=True, timeout=300, check=True
+    )
     with connect(target) as conn:
         restored = {table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"] for table in counts}
         marked = conn.execute("SELECT count(*) AS n FROM vehicles WHERE label LIKE '%(sauvegardé)'").fetchone()["n"]
     assert restored == counts and marked == 1
-    again = subprocess.run([str(SERVER / "restore.sh"), str(dumps[-1]), target], capture_output=True, text=True,
-                           timeout=300)
+    again = subprocess.run(
+        [str(SERVER / "restore.sh"), str(dumps[-1]), target], capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 2 and "exists" in again.stderr  # never over a database

@@ -46,8 +46,12 @@ class Subscriber:
         # Mosquitto 2.0.11 forgets, over a restart, the MQTT 5 sessions of clients that
         # were connected when it stopped; MQTT 3.1.1 persistent sessions survive.
         protocol = mqtt.MQTTv311 if persistent else mqtt.MQTTv5
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
-                                  clean_session=False if persistent else None)
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=protocol,
+            clean_session=False if persistent else None,
+        )
         self.client.username_pw_set(*INGEST_LOGIN)
         self.client.reconnect_delay_set(0.1, 0.5)
         self.client.on_connect = self._on_connect
@@ -73,8 +77,10 @@ class Subscriber:
             while not condition(self.messages):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    pytest.fail(f"condition not met after {timeout} s; got {len(self.messages)} messages: "
-                                f"{[(message.topic, message.payload[:60]) for message in self.messages]}")
+                    pytest.fail(
+                        f"condition not met after {timeout} s; got {len(self.messages)} messages: "
+                        f"{[(message.topic, message.payload[:60]) for message in self.messages]}"
+                    )
                 self._changed.wait(remaining)
             return list(self.messages)
 
@@ -93,8 +99,9 @@ def subscribe(broker) -> Iterator[Callable[..., Subscriber]]:
     opened: list[Subscriber] = []
 
     def make(*topics: str, persistent: bool = False) -> Subscriber:
-        subscriber = Subscriber(broker.files.port, topics, client_id=f"test-ingest-{len(opened)}",
-                                persistent=persistent)
+        subscriber = Subscriber(
+            broker.files.port, topics, client_id=f"test-ingest-{len(opened)}", persistent=persistent
+        )
         opened.append(subscriber)
         return subscriber
 
@@ -108,9 +115,13 @@ def sim_settings(broker) -> Callable[..., SimulatorSettings]:
     """Settings aimed at the test broker, reconnecting quickly; overrides as keywords."""
 
     def make(**overrides) -> SimulatorSettings:
-        values = {"mqtt_url": f"mqtt://127.0.0.1:{broker.files.port}", "demo_mode": True,
-                  "demo_password": DEMO_PASSWORD, "sim_reconnect_min_delay_s": 0.1,
-                  "sim_reconnect_max_delay_s": 0.3} | overrides
+        values = {
+            "mqtt_url": f"mqtt://127.0.0.1:{broker.files.port}",
+            "demo_mode": True,
+            "demo_password": DEMO_PASSWORD,
+            "sim_reconnect_min_delay_s": 0.1,
+            "sim_reconnect_max_delay_s": 0.3,
+        } | overrides
         return SimulatorSettings(**values)
 
     return make

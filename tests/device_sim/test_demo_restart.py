@@ -32,10 +32,18 @@ TRACKERS = ("car-01", "car-02", "car-03", "scooter-01", "scooter-02", "scooter-0
 
 
 def _simulator(broker_port: int, desk_url: str, plan) -> SimulatorSettings:
-    return SimulatorSettings(mqtt_url=f"mqtt://127.0.0.1:{broker_port}", demo_mode=True, demo_password=DEMO_PASSWORD,
-                             sim_trackers=",".join(TRACKERS), sim_time_factor=60, sim_tick_s=0.1,
-                             sim_reconnect_min_delay_s=0.1, sim_reconnect_max_delay_s=0.3, sim_desk_url=desk_url,
-                             **plan.simulator_settings())
+    return SimulatorSettings(
+        mqtt_url=f"mqtt://127.0.0.1:{broker_port}",
+        demo_mode=True,
+        demo_password=DEMO_PASSWORD,
+        sim_trackers=",".join(TRACKERS),
+        sim_time_factor=60,
+        sim_tick_s=0.1,
+        sim_reconnect_min_delay_s=0.1,
+        sim_reconnect_max_delay_s=0.3,
+        sim_desk_url=desk_url,
+        **plan.simulator_settings(),
+    )
 
 
 class Run:
@@ -72,7 +80,8 @@ def _stored(url: str) -> dict[str, dict]:
         rows = conn.execute(
             "SELECT t.tracker_id, s.fix_time, s.odometer_km,"
             " EXISTS (SELECT 1 FROM loans l WHERE l.vehicle_id = t.vehicle_id AND l.status IN ('active', 'overdue'))"
-            " AS on_loan FROM trackers t JOIN vehicle_state s USING (vehicle_id)").fetchall()
+            " AS on_loan FROM trackers t JOIN vehicle_state s USING (vehicle_id)"
+        ).fetchall()
     return {row["tracker_id"]: row for row in rows}
 
 
@@ -82,8 +91,14 @@ def test_a_second_demo_run_continues_the_first_and_the_desk_is_refused_nothing(n
     worker_env = worker_environment(url, broker.files.port, f"ingest-demo-{uuid.uuid4().hex[:8]}")
     worker_settings = IngestSettings(**{key.removeprefix("FLEET_").lower(): value for key, value in worker_env.items()})
     with Server(create_app(api_settings(url))) as api:
-        first_plan = plan_simulation(record_path=record, database_url=url, latest_fix=_latest_fix(url),
-                                     now=datetime.now(UTC), zone=PARIS, own_database=False)
+        first_plan = plan_simulation(
+            record_path=record,
+            database_url=url,
+            latest_fix=_latest_fix(url),
+            now=datetime.now(UTC),
+            zone=PARIS,
+            own_database=False,
+        )
         assert first_plan.resume_at is None
         first_plan.save(record)
         # As `make demo` does, the ingest worker stops with the simulator (Ctrl-C stops everything).
@@ -95,13 +110,22 @@ def test_a_second_demo_run_continues_the_first_and_the_desk_is_refused_nothing(n
         assert first.refusals == []
         before = _stored(url)
 
-        second_plan = plan_simulation(record_path=record, database_url=url, latest_fix=_latest_fix(url),
-                                      now=datetime.now(UTC), zone=PARIS, own_database=False)
+        second_plan = plan_simulation(
+            record_path=record,
+            database_url=url,
+            latest_fix=_latest_fix(url),
+            now=datetime.now(UTC),
+            zone=PARIS,
+            own_database=False,
+        )
         assert (second_plan.seed, second_plan.start) == (first_plan.seed, first_plan.start)
         assert second_plan.resume_at == max(row["fix_time"] for row in before.values())
         with Worker(worker_settings), Run(_simulator(broker.files.port, api.url, second_plan)) as second:
-            wait_until(lambda: all(_stored(url)[tracker]["fix_time"] > before[tracker]["fix_time"]
-                                   for tracker in TRACKERS), timeout=60, message=lambda: str(_stored(url)))
+            wait_until(
+                lambda: all(_stored(url)[tracker]["fix_time"] > before[tracker]["fix_time"] for tracker in TRACKERS),
+                timeout=60,
+                message=lambda: str(_stored(url)),
+            )
             lent = {vehicle.tracker_id for vehicle in second.runner.model.vehicles.values() if vehicle.lent}
         assert second.refusals == []
     after = _stored(url)
@@ -113,16 +137,25 @@ def test_a_second_demo_run_continues_the_first_and_the_desk_is_refused_nothing(n
 def test_a_resumed_simulator_publishes_what_the_uninterrupted_run_would_have_from_that_moment(broker):
     start = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     resume_at = start + timedelta(hours=9, minutes=17)
-    settings = SimulatorSettings(mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}", demo_mode=True,
-                                 demo_password=DEMO_PASSWORD, sim_trackers="car-02,scooter-07", sim_seed=5,
-                                 sim_start=start, sim_resume_at=resume_at, sim_time_factor=60)
+    settings = SimulatorSettings(
+        mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
+        demo_mode=True,
+        demo_password=DEMO_PASSWORD,
+        sim_trackers="car-02,scooter-07",
+        sim_seed=5,
+        sim_start=start,
+        sim_resume_at=resume_at,
+        sim_time_factor=60,
+    )
     runner = FleetRunner(settings, wall_clock=lambda: start + timedelta(days=2))
     uninterrupted = FleetModel(demo_vehicles(["car-02", "scooter-07"]), start=start, seed=5, zone=PARIS)
 
     assert runner.simulated_now == resume_at
     assert runner.model.advance(resume_at + timedelta(hours=3)) == [
-        (tracker, reading) for tracker, reading in uninterrupted.advance(resume_at + timedelta(hours=3))
-        if reading.ts > resume_at]
+        (tracker, reading)
+        for tracker, reading in uninterrupted.advance(resume_at + timedelta(hours=3))
+        if reading.ts > resume_at
+    ]
 
 
 def test_a_fleet_the_demo_cannot_continue_starts_afresh_and_only_the_demo_s_own_database_is_made_anew(tmp_path):
@@ -130,12 +163,16 @@ def test_a_fleet_the_demo_cannot_continue_starts_afresh_and_only_the_demo_s_own_
     record, demo_db, other_db = tmp_path / "demo-simulation.json", "postgresql://p@h/fleet_demo", "postgresql://p@h/x"
 
     def plan(url: str, latest: datetime | None, *, own: bool):
-        return plan_simulation(record_path=record, database_url=url, latest_fix=latest, now=now, zone=PARIS,
-                               own_database=own)
+        return plan_simulation(
+            record_path=record, database_url=url, latest_fix=latest, now=now, zone=PARIS, own_database=own
+        )
 
     first = plan(demo_db, None, own=True)  # an empty database: a fresh fleet, from 07:00 this morning in Paris
-    assert (first.start, first.resume_at, first.recreate_database) == (datetime(2026, 12, 1, 6, 0, tzinfo=UTC),
-                                                                        None, False)
+    assert (first.start, first.resume_at, first.recreate_database) == (
+        datetime(2026, 12, 1, 6, 0, tzinfo=UTC),
+        None,
+        False,
+    )
     stale = plan(demo_db, now - timedelta(minutes=5), own=True)  # readings, but no record of their fleet
     assert stale.recreate_database and stale.resume_at is None and "no record" in stale.note
     assert not plan(other_db, now - timedelta(minutes=5), own=False).recreate_database  # never dropped

@@ -48,16 +48,18 @@ def test_duplicates_send_the_same_reading_twice(sim_settings, subscribe, open_pu
 def test_out_of_order_batches_arrive_shuffled(sim_settings, subscribe, open_publisher):
     sent, subscriber = publish_with("out_of_order", sim_settings, subscribe, open_publisher, count=20)
 
-    batches = [message.json() for message in subscriber.wait_for(
-        lambda messages: sum(len(message.json()) for message in messages) >= 12)]
+    batches = [
+        message.json()
+        for message in subscriber.wait_for(lambda messages: sum(len(message.json()) for message in messages) >= 12)
+    ]
     assert all(isinstance(batch, list) and len(batch) >= 3 for batch in batches)
-    assert all([reading["seq"] for reading in batch] != sorted(reading["seq"] for reading in batch)
-               for batch in batches)
+    assert all(
+        [reading["seq"] for reading in batch] != sorted(reading["seq"] for reading in batch) for batch in batches
+    )
     assert all(reading in sent for batch in batches for reading in batch)
 
 
-def test_clock_skew_moves_fix_times_days_ahead_or_back_a_gps_week_rollover(sim_settings, subscribe,
-                                                                            open_publisher):
+def test_clock_skew_moves_fix_times_days_ahead_or_back_a_gps_week_rollover(sim_settings, subscribe, open_publisher):
     sent, subscriber = publish_with("clock_skew", sim_settings, subscribe, open_publisher)
 
     received = [message.json() for message in subscriber.wait_for(lambda messages: len(messages) == len(sent))]
@@ -65,7 +67,8 @@ def test_clock_skew_moves_fix_times_days_ahead_or_back_a_gps_week_rollover(sim_s
         shift = datetime.fromisoformat(skewed["ts"]) - datetime.fromisoformat(original["ts"])
         assert shift >= timedelta(days=1) or shift == -timedelta(weeks=1024)
         assert {key: value for key, value in skewed.items() if key != "ts"} == {
-            key: value for key, value in original.items() if key != "ts"}
+            key: value for key, value in original.items() if key != "ts"
+        }
 
 
 def test_malformed_payloads_are_cut_short_json(sim_settings, subscribe, open_publisher):
@@ -94,10 +97,10 @@ def test_faults_strike_at_the_configured_rate_and_only_when_switched_on():
     sometimes = FaultInjector(("gps_jump", "duplicate"), rate=0.2, rng=random.Random(3))
     never = FaultInjector((), rate=1.0, rng=random.Random(3))
 
-    faulty = sum(any(message.fault for message in sometimes.messages(TRACKER, dict(reading)))
-                 for _ in range(1000))
+    faulty = sum(any(message.fault for message in sometimes.messages(TRACKER, dict(reading))) for _ in range(1000))
     untouched = [never.messages(TRACKER, dict(reading)) for _ in range(100)]
 
     assert 150 <= faulty <= 250
-    assert all(len(messages) == 1 and messages[0].payload == reading and messages[0].fault is None
-               for messages in untouched)
+    assert all(
+        len(messages) == 1 and messages[0].payload == reading and messages[0].fault is None for messages in untouched
+    )

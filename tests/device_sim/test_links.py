@@ -24,8 +24,7 @@ def distinct(messages) -> list:
     return seen
 
 
-def test_each_tracker_publishes_with_its_own_login_on_its_own_topic(broker, sim_settings, subscribe,
-                                                                   open_publisher):
+def test_each_tracker_publishes_with_its_own_login_on_its_own_topic(broker, sim_settings, subscribe, open_publisher):
     trackers = ["car-01", "scooter-07", "ebike-03"]
     subscriber = subscribe("fleet/+/telemetry")
     publisher = open_publisher(sim_settings(), trackers)
@@ -58,8 +57,7 @@ def test_a_connected_tracker_has_a_retained_online_status(sim_settings, subscrib
     assert abs((datetime.now(UTC) - datetime.fromisoformat(status.json()["ts"])).total_seconds()) < 10
 
 
-def test_a_tracker_that_stops_cleanly_leaves_a_retained_offline_status(sim_settings, subscribe,
-                                                                      open_publisher):
+def test_a_tracker_that_stops_cleanly_leaves_a_retained_offline_status(sim_settings, subscribe, open_publisher):
     publisher = open_publisher(sim_settings(), ["car-04"])
 
     publisher.close()
@@ -81,12 +79,13 @@ def test_a_tracker_cut_off_abruptly_leaves_its_will(sim_settings, subscribe):
 
     messages = watcher.wait_for(lambda messages: any(not message.json()["online"] for message in messages))
     assert json.loads(messages[-1].payload)["online"] is False
-    assert [message.json()["online"] for message in subscribe("fleet/car-02/status").wait_for(
-        lambda messages: len(messages) == 1)] == [False]  # the will was retained
+    assert [
+        message.json()["online"]
+        for message in subscribe("fleet/car-02/status").wait_for(lambda messages: len(messages) == 1)
+    ] == [False]  # the will was retained
 
 
-def test_readings_made_while_the_broker_is_down_arrive_as_one_batch(broker, sim_settings, subscribe,
-                                                                   open_publisher):
+def test_readings_made_while_the_broker_is_down_arrive_as_one_batch(broker, sim_settings, subscribe, open_publisher):
     subscriber = subscribe("fleet/+/telemetry", persistent=True)
     publisher = open_publisher(sim_settings(), ["scooter-04"])
     link = publisher.links["scooter-04"]

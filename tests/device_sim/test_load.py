@@ -13,8 +13,9 @@ def test_a_load_run_publishes_at_the_rate_asked_and_every_message_is_acknowledge
     subscriber = subscribe("fleet/+/telemetry")
     reports = []
 
-    final = run_load(sim_settings(), trackers=20, rate=400, duration=1.0, report_interval_s=0.3,
-                     on_report=reports.append)
+    final = run_load(
+        sim_settings(), trackers=20, rate=400, duration=1.0, report_interval_s=0.3, on_report=reports.append
+    )
 
     assert final.final and final.error is None
     assert final.published == final.acknowledged == 400 and final.rejected == 0

@@ -39,15 +39,17 @@ def pairs(readings):
 
 def in_built_up_area(reading) -> bool:
     def flat_distance_m(place) -> float:
-        return 111_320 * math.hypot(reading.lat - place.lat,
-                                    (reading.lon - place.lon) * math.cos(math.radians(place.lat)))
+        return 111_320 * math.hypot(
+            reading.lat - place.lat, (reading.lon - place.lon) * math.cos(math.radians(place.lat))
+        )
 
     return any(flat_distance_m(place) <= place.radius_m for place in PLACES)
 
 
 def test_every_vehicle_reports_and_most_of_them_drive(three_days):
-    drivers = [tracker_id for tracker_id, readings in three_days.items()
-               if any(reading.speed_kmh > 0 for reading in readings)]
+    drivers = [
+        tracker_id for tracker_id, readings in three_days.items() if any(reading.speed_kmh > 0 for reading in readings)
+    ]
 
     assert len(three_days) == 42
     assert len(drivers) >= 30
@@ -62,7 +64,10 @@ def test_speeds_stay_within_each_kinds_limit(three_days):
             assert (after.odometer_km - before.odometer_km) / hours <= limit + 0.5, tracker_id
 
     assert {kind: PROFILES[kind].max_speed_kmh for kind in ("ebike", "scooter", "car")} == {
-        "ebike": 25.0, "scooter": 45.0, "car": 90.0}
+        "ebike": 25.0,
+        "scooter": 45.0,
+        "car": 90.0,
+    }
 
 
 def test_vehicles_drive_slower_in_towns_and_villages(three_days):
@@ -78,8 +83,17 @@ def test_vehicles_drive_slower_in_towns_and_villages(three_days):
 
 def test_the_odometer_grows_by_the_geodesic_distance_between_fixes(three_days):
     driven_km = 0.0
-    for tracker_id in ("car-01", "car-05", "car-08", "scooter-01", "scooter-12", "scooter-27",
-                       "ebike-01", "ebike-02", "ebike-06"):
+    for tracker_id in (
+        "car-01",
+        "car-05",
+        "car-08",
+        "scooter-01",
+        "scooter-12",
+        "scooter-27",
+        "ebike-01",
+        "ebike-02",
+        "ebike-06",
+    ):
         readings = three_days[tracker_id]
         for before, after in pairs(readings):
             between_fixes_km = distance_m((before.lat, before.lon), (after.lat, after.lon)) / 1000
@@ -142,8 +156,12 @@ def test_parking_periods_last_hours(three_days):
 
 def test_trips_stay_in_the_south_of_the_landes(three_days):
     area = shape(SERVICE_AREA)
-    outside = [(tracker_id, reading.lat, reading.lon) for tracker_id, readings in three_days.items()
-               for reading in readings if not area.contains(Point(reading.lon, reading.lat))]
+    outside = [
+        (tracker_id, reading.lat, reading.lon)
+        for tracker_id, readings in three_days.items()
+        for reading in readings
+        if not area.contains(Point(reading.lon, reading.lat))
+    ]
 
     assert outside == []
 
@@ -185,8 +203,9 @@ def test_the_same_seed_gives_the_same_readings_however_time_is_sliced():
     vehicles = demo_vehicles(["car-02", "scooter-10", "ebike-04"])
     at_once = FleetModel(vehicles, start=MONDAY, seed=5, zone=PARIS).advance(MONDAY + timedelta(hours=20))
     stepwise_model = FleetModel(vehicles, start=MONDAY, seed=5, zone=PARIS)
-    stepwise = [pair for minute in range(1, 20 * 60 + 1)
-                for pair in stepwise_model.advance(MONDAY + timedelta(minutes=minute))]
+    stepwise = [
+        pair for minute in range(1, 20 * 60 + 1) for pair in stepwise_model.advance(MONDAY + timedelta(minutes=minute))
+    ]
     other_seed = FleetModel(vehicles, start=MONDAY, seed=6, zone=PARIS).advance(MONDAY + timedelta(hours=20))
 
     assert sorted(stepwise, key=lambda pair: pair[0]) == sorted(at_once, key=lambda pair: pair[0])
@@ -202,6 +221,17 @@ def test_readings_follow_the_mqtt_contract(three_days):
         assert payload["ts"].endswith("Z") and datetime.fromisoformat(payload["ts"]).tzinfo is not None
         assert 0 <= payload["heading_deg"] < 360 and payload["acc_m"] > 0
         energy = "battery_pct" if KIND[tracker_id] == "ebike" else "fuel_pct"
-        assert set(payload) == {"ts", "lat", "lon", "speed_kmh", "heading_deg", "alt_m", "acc_m",
-                                "odometer_km", energy, "ignition", "seq"}
+        assert set(payload) == {
+            "ts",
+            "lat",
+            "lon",
+            "speed_kmh",
+            "heading_deg",
+            "alt_m",
+            "acc_m",
+            "odometer_km",
+            energy,
+            "ignition",
+            "seq",
+        }
         assert math.isfinite(payload["lat"]) and math.isfinite(payload["lon"])

@@ -16,16 +16,19 @@ DEPOTS = {site.code: Spot(f"depot-{site.code}", site.lat, site.lon, site.municip
 def largest_deviation_m(points) -> float:
     """How far the line strays from the straight line between its ends (flat metres)."""
     scale = 111_320.0 * math.cos(math.radians(points[0][0]))
-    chord = LineString([(points[0][1] * scale, points[0][0] * 111_320.0),
-                        (points[-1][1] * scale, points[-1][0] * 111_320.0)])
+    chord = LineString(
+        [(points[0][1] * scale, points[0][0] * 111_320.0), (points[-1][1] * scale, points[-1][0] * 111_320.0)]
+    )
     return max(chord.distance(Point(lon * scale, lat * 111_320.0)) for lat, lon in points)
 
 
 def test_every_road_bends_like_a_road():
     network = default_network()
     for a, b in ROADS:
-        route = network.route(Spot(f"centre-{a}", network.places[a].lat, network.places[a].lon, a),
-                              Spot(f"centre-{b}", network.places[b].lat, network.places[b].lon, b))
+        route = network.route(
+            Spot(f"centre-{a}", network.places[a].lat, network.places[a].lon, a),
+            Spot(f"centre-{b}", network.places[b].lat, network.places[b].lon, b),
+        )
         straight_m = distance_m(route.points[0], route.points[-1])
 
         assert route.length_m > straight_m * 1.01, (a, b)

@@ -36,7 +36,13 @@ def test_settings_come_from_the_environment_and_flags_override_them(monkeypatch)
     assert with_flags.enabled_faults == ("duplicate", "clock_skew")
     assert with_flags.tracker_ids == ("car-01", "ebike-02")
     assert settings_from(parser().parse_args(["--all-faults"])).enabled_faults == (
-        "gps_jump", "duplicate", "out_of_order", "clock_skew", "malformed", "unknown_tracker")
+        "gps_jump",
+        "duplicate",
+        "out_of_order",
+        "clock_skew",
+        "malformed",
+        "unknown_tracker",
+    )
 
 
 def test_outside_demo_mode_the_simulator_needs_a_real_demo_password(monkeypatch):

@@ -17,14 +17,26 @@ from tests.conftest import DEMO_PASSWORD, database_url
 from tests.processes import wait_until
 
 # Demo username of each role (fleetbase.seed_data.DEMO_USERS).
-DEMO_LOGINS = {"admin": "admin", "fleet_manager": "manager", "coordinator": "coordinator",
-               "mechanic": "mechanic", "garage_partner": "garage", "prescriber": "prescriber"}
+DEMO_LOGINS = {
+    "admin": "admin",
+    "fleet_manager": "manager",
+    "coordinator": "coordinator",
+    "mechanic": "mechanic",
+    "garage_partner": "garage",
+    "prescriber": "prescriber",
+}
 
 
 def api_settings(url: str, **overrides) -> ApiSettings:
-    values = dict(database_url=url, demo_mode=True, demo_password=DEMO_PASSWORD,
-                  mqtt_password="ingest-password-for-tests", health_timeout_s=2,
-                  db_pool_min=1, db_pool_max=4)
+    values = dict(
+        database_url=url,
+        demo_mode=True,
+        demo_password=DEMO_PASSWORD,
+        mqtt_password="ingest-password-for-tests",
+        health_timeout_s=2,
+        db_pool_min=1,
+        db_pool_max=4,
+    )
     return ApiSettings(**(values | overrides))
 
 
@@ -92,8 +104,9 @@ class Server:
     def __init__(self, app) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    timeout_graceful_shutdown=1))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1)
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> Server:

@@ -20,26 +20,48 @@ def _ok(response) -> dict:
 
 
 def _participant(client, admin: dict) -> int:
-    return _ok(client.post("/api/v1/participants", headers=admin, json={
-        "first_name": "Alex", "last_name": "Matrice", "prescriber_id": 1, "purpose": "training"}))["id"]
+    return _ok(
+        client.post(
+            "/api/v1/participants",
+            headers=admin,
+            json={"first_name": "Alex", "last_name": "Matrice", "prescriber_id": 1, "purpose": "training"},
+        )
+    )["id"]
 
 
 def _loan(client, admin: dict, vehicle: int, *, status: str, photo: bool = False) -> int:
     now = datetime.now(UTC)
-    loan = _ok(client.post("/api/v1/bookings", headers=admin, json={
-        "participant_id": _participant(client, admin), "vehicle_id": vehicle,
-        "starts_at": (now + timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(days=3)).isoformat()}))
+    loan = _ok(
+        client.post(
+            "/api/v1/bookings",
+            headers=admin,
+            json={
+                "participant_id": _participant(client, admin),
+                "vehicle_id": vehicle,
+                "starts_at": (now + timedelta(hours=1)).isoformat(),
+                "ends_at": (now + timedelta(days=3)).isoformat(),
+            },
+        )
+    )
     if status in ("validated", "active"):
         _ok(client.post(f"/api/v1/bookings/{loan['id']}/validate", headers=admin))
-        _ok(client.post(f"/api/v1/bookings/{loan['id']}/deposit", headers=admin,
-                        json={"amount_cents": 0, "method": "waived"}))
+        _ok(
+            client.post(
+                f"/api/v1/bookings/{loan['id']}/deposit", headers=admin, json={"amount_cents": 0, "method": "waived"}
+            )
+        )
     if status == "active":
         damages = []
         if photo:
             upload = _ok(client.post("/api/v1/photos", headers=admin, files={"file": ("fendu.png", PNG, "image/png")}))
             damages = [{"location": "garde-boue", "description": "fendu", "photos": [{"upload_id": upload["id"]}]}]
-        _ok(client.post(f"/api/v1/bookings/{loan['id']}/checkout", headers=admin,
-                        json={"odometer_km": 120, "damages": damages, **SIGNED}))
+        _ok(
+            client.post(
+                f"/api/v1/bookings/{loan['id']}/checkout",
+                headers=admin,
+                json={"odometer_km": 120, "damages": damages, **SIGNED},
+            )
+        )
     return loan["id"]
 
 
@@ -57,6 +79,9 @@ def loan_values(client, admin: dict, spec: dict, *, vehicle: int) -> dict:
         values["photo_loan"] = _loan(client, admin, vehicle, status="active", photo=True)
         detail = _ok(client.get(f"/api/v1/bookings/{values['photo_loan']}", headers=admin))
         values["photo_id"] = detail["inspections"]["checkout"]["photos"][0]["id"]
-    values |= {"starts": (now + timedelta(days=1)).isoformat(), "ends": (now + timedelta(days=8)).isoformat(),
-               "extend_to": (now + timedelta(days=10)).isoformat()}
+    values |= {
+        "starts": (now + timedelta(days=1)).isoformat(),
+        "ends": (now + timedelta(days=8)).isoformat(),
+        "extend_to": (now + timedelta(days=10)).isoformat(),
+    }
     return values

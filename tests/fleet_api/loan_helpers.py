@@ -17,11 +17,18 @@ def listed_vehicle_id(client, headers: dict, label: str) -> int:
 
 
 def make_participant(client, headers: dict, *, licences=("B",), **overrides) -> int:
-    body = {"first_name": "Camille", "last_name": "Durand", "phone": "06 12 34 56 78",
-            "email": "camille.durand@example.org", "municipality": "Saint-Paul-lès-Dax",
-            "intercommunality": "Communauté d'agglomération du Grand Dax", "prescriber_id": PRESCRIBER_ID,
-            "purpose": "job", "notes": "Embauche en CDD à la conserverie.",
-            "licences": [{"category": category, "checked_on": "2026-01-15"} for category in licences]}
+    body = {
+        "first_name": "Camille",
+        "last_name": "Durand",
+        "phone": "06 12 34 56 78",
+        "email": "camille.durand@example.org",
+        "municipality": "Saint-Paul-lès-Dax",
+        "intercommunality": "Communauté d'agglomération du Grand Dax",
+        "prescriber_id": PRESCRIBER_ID,
+        "purpose": "job",
+        "notes": "Embauche en CDD à la conserverie.",
+        "licences": [{"category": category, "checked_on": "2026-01-15"} for category in licences],
+    }
     response = client.post("/api/v1/participants", headers=headers, json=body | overrides)
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -31,11 +38,19 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def request_loan(client, headers: dict, *, participant: int, vehicle: int, starts_at: datetime,
-                 days: float = 7, expect: int = 201) -> dict:
-    response = client.post("/api/v1/bookings", headers=headers, json={
-        "participant_id": participant, "vehicle_id": vehicle, "starts_at": iso(starts_at),
-        "ends_at": iso(starts_at + timedelta(days=days))})
+def request_loan(
+    client, headers: dict, *, participant: int, vehicle: int, starts_at: datetime, days: float = 7, expect: int = 201
+) -> dict:
+    response = client.post(
+        "/api/v1/bookings",
+        headers=headers,
+        json={
+            "participant_id": participant,
+            "vehicle_id": vehicle,
+            "starts_at": iso(starts_at),
+            "ends_at": iso(starts_at + timedelta(days=days)),
+        },
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -44,16 +59,20 @@ def validated_loan(client, coordinator: dict, **request) -> dict:
     loan = request_loan(client, coordinator, **request)
     response = client.post(f"/api/v1/bookings/{loan['id']}/validate", headers=coordinator)
     assert response.status_code == 200, response.text
-    response = client.post(f"/api/v1/bookings/{loan['id']}/deposit", headers=coordinator,
-                           json={"amount_cents": 5000, "method": "cheque"})
+    response = client.post(
+        f"/api/v1/bookings/{loan['id']}/deposit", headers=coordinator, json={"amount_cents": 5000, "method": "cheque"}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def active_loan(client, coordinator: dict, *, odometer_km: float = 1000, **request) -> dict:
     loan = validated_loan(client, coordinator, **request)
-    response = client.post(f"/api/v1/bookings/{loan['id']}/checkout", headers=coordinator,
-                           json={"odometer_km": odometer_km, "energy_pct": 80, **SIGNED})
+    response = client.post(
+        f"/api/v1/bookings/{loan['id']}/checkout",
+        headers=coordinator,
+        json={"odometer_km": odometer_km, "energy_pct": 80, **SIGNED},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 

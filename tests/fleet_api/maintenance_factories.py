@@ -22,18 +22,40 @@ def maintenance_values(client, admin: dict, spec: dict, *, vehicle: int, role: s
     with client.app.state.pool.connection() as conn:
         values["garage"] = conn.execute("SELECT min(id) AS id FROM garages").fetchone()["id"]
         if "{role_alert}" in text:  # each role acknowledges an alert meant for it
-            values["role_alert"] = open_alerts(conn, [AlertDraft(
-                "test", "info", role if role not in (None, "admin") else "mechanic", vehicle, None,
-                "Alerte d'essai.", f"test:{vehicle}:{role}")], now=datetime.now(UTC))[0]
+            values["role_alert"] = open_alerts(
+                conn,
+                [
+                    AlertDraft(
+                        "test",
+                        "info",
+                        role if role not in (None, "admin") else "mechanic",
+                        vehicle,
+                        None,
+                        "Alerte d'essai.",
+                        f"test:{vehicle}:{role}",
+                    )
+                ],
+                now=datetime.now(UTC),
+            )[0]
     for name in ("ticket", "sent_ticket", "photo_ticket"):
         if "{" + name + "}" in text:
-            ticket = _ok(client.post("/api/v1/repair-tickets", headers=admin, json={
-                "vehicle_id": vehicle, "garage_id": values["garage"], "title": "Frein arrière à régler"}))["id"]
+            ticket = _ok(
+                client.post(
+                    "/api/v1/repair-tickets",
+                    headers=admin,
+                    json={"vehicle_id": vehicle, "garage_id": values["garage"], "title": "Frein arrière à régler"},
+                )
+            )["id"]
             if name == "sent_ticket":
                 _ok(client.post(f"/api/v1/repair-tickets/{ticket}/status", headers=admin, json={"status": "sent"}))
             if name == "photo_ticket":  # a photo of the fault, for every role that may look at it
-                values["ticket_photo"] = _ok(client.post(
-                    f"/api/v1/repair-tickets/{ticket}/photos", headers=admin, data={"tag": "fault"},
-                    files={"file": ("panne.png", PNG, "image/png")}))["id"]
+                values["ticket_photo"] = _ok(
+                    client.post(
+                        f"/api/v1/repair-tickets/{ticket}/photos",
+                        headers=admin,
+                        data={"tag": "fault"},
+                        files={"file": ("panne.png", PNG, "image/png")},
+                    )
+                )["id"]
             values[name] = ticket
     return values

@@ -27,30 +27,57 @@ def test_an_administrator_reads_the_log_by_user_vehicle_participant_and_period(c
     assert export.status_code == 200, export.text
     with connect(api_db) as conn:
         manager, coordinator_id = _user(conn, "manager"), _user(conn, "coordinator")
-        audit.record(conn, user_id=manager, action="view_positions", subject_type="vehicle", subject_id=car,
-                     reason="theft", now=clock.now + timedelta(hours=1),
-                     details={"from": "x", "to": "y", "loan_ids": [loan["id"]], "note": None})
-        audit.record(conn, user_id=manager, action="incident_opened", subject_type="vehicle", subject_id=car,
-                     reason="Pas de nouvelles", now=clock.now + timedelta(hours=2),
-                     details={"incident_id": 1, "loan_id": loan["id"], "kind": "assistance_requested"})
-        audit.record(conn, user_id=manager, action="view_positions", subject_type="vehicle", subject_id=car + 1,
-                     reason="accident", now=clock.now - timedelta(days=3), details={"loan_ids": []})
+        audit.record(
+            conn,
+            user_id=manager,
+            action="view_positions",
+            subject_type="vehicle",
+            subject_id=car,
+            reason="theft",
+            now=clock.now + timedelta(hours=1),
+            details={"from": "x", "to": "y", "loan_ids": [loan["id"]], "note": None},
+        )
+        audit.record(
+            conn,
+            user_id=manager,
+            action="incident_opened",
+            subject_type="vehicle",
+            subject_id=car,
+            reason="Pas de nouvelles",
+            now=clock.now + timedelta(hours=2),
+            details={"incident_id": 1, "loan_id": loan["id"], "kind": "assistance_requested"},
+        )
+        audit.record(
+            conn,
+            user_id=manager,
+            action="view_positions",
+            subject_type="vehicle",
+            subject_id=car + 1,
+            reason="accident",
+            now=clock.now - timedelta(days=3),
+            details={"loan_ids": []},
+        )
 
     def entries(**params):
         answer = client.get("/api/v1/audit", headers=admin, params=params)
         assert answer.status_code == 200, answer.text
         return [(entry["action"], entry["subject_id"], entry["username"]) for entry in answer.json()]
 
-    assert entries(participant_id=person) == [("incident_opened", str(car), "manager"),
-                                              ("view_positions", str(car), "manager"),
-                                              ("export_participant", str(person), "coordinator")]
-    assert entries(vehicle_id=car) == [("incident_opened", str(car), "manager"),
-                                       ("view_positions", str(car), "manager")]
+    assert entries(participant_id=person) == [
+        ("incident_opened", str(car), "manager"),
+        ("view_positions", str(car), "manager"),
+        ("export_participant", str(person), "coordinator"),
+    ]
+    assert entries(vehicle_id=car) == [
+        ("incident_opened", str(car), "manager"),
+        ("view_positions", str(car), "manager"),
+    ]
     assert entries(user_id=coordinator_id) == [("export_participant", str(person), "coordinator")]
     assert entries(action="view_positions", vehicle_id=car) == [("view_positions", str(car), "manager")]
-    assert entries(user_id=manager, **{"from": (clock.now - timedelta(days=4)).isoformat(),
-                                       "to": (clock.now - timedelta(days=2)).isoformat()}) == [
-        ("view_positions", str(car + 1), "manager")]
+    assert entries(
+        user_id=manager,
+        **{"from": (clock.now - timedelta(days=4)).isoformat(), "to": (clock.now - timedelta(days=2)).isoformat()},
+    ) == [("view_positions", str(car + 1), "manager")]
     [_, look] = client.get("/api/v1/audit", headers=admin, params={"vehicle_id": car}).json()
     assert look["reason"] == "theft" and look["details"]["loan_ids"] == [loan["id"]]
     assert client.get("/api/v1/audit", headers=admin, params={"from": "2026-12-01T00:00:00"}).status_code == 422
@@ -63,8 +90,14 @@ def test_pages_follow_each_other_without_gap_or_repeat(client, as_role, api_db, 
     with connect(api_db) as conn:
         admin_id = _user(conn, "admin")
         for n in range(7):
-            audit.record(conn, user_id=admin_id, action="webhook_set", subject_type="garage", subject_id=n,
-                         now=clock.now + timedelta(minutes=n))
+            audit.record(
+                conn,
+                user_id=admin_id,
+                action="webhook_set",
+                subject_type="garage",
+                subject_id=n,
+                now=clock.now + timedelta(minutes=n),
+            )
     seen, params = [], {"user_id": admin_id, "limit": 3}
     while True:
         answer = client.get("/api/v1/audit", headers=as_role["admin"], params=params)
@@ -79,12 +112,28 @@ def test_pages_follow_each_other_without_gap_or_repeat(client, as_role, api_db, 
 
 def test_the_services_connection_can_neither_change_nor_remove_an_entry(api_db, clock):
     with connect(api_db) as conn:  # the role and URL the API and the scheduler use
-        audit.record(conn, user_id=None, action="erase_participant", subject_type="participant", subject_id=1,
-                     now=clock.now - timedelta(days=400))
-        audit.record(conn, user_id=None, action="export_participant", subject_type="participant", subject_id=2,
-                     now=clock.now - timedelta(days=10))
-    statements = ("UPDATE audit_log SET reason = 'effacé'", "DELETE FROM audit_log",
-                  "DELETE FROM audit_log WHERE at < now() - interval '1 year'", "TRUNCATE audit_log")
+        audit.record(
+            conn,
+            user_id=None,
+            action="erase_participant",
+            subject_type="participant",
+            subject_id=1,
+            now=clock.now - timedelta(days=400),
+        )
+        audit.record(
+            conn,
+            user_id=None,
+            action="export_participant",
+            subject_type="participant",
+            subject_id=2,
+            now=clock.now - timedelta(days=10),
+        )
+    statements = (
+        "UPDATE audit_log SET reason = 'effacé'",
+        "DELETE FROM audit_log",
+        "DELETE FROM audit_log WHERE at < now() - interval '1 year'",
+        "TRUNCATE audit_log",
+    )
     for statement in statements:
         with connect(api_db) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             conn.execute(statement)

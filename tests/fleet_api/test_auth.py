@@ -38,8 +38,13 @@ def test_a_token_expires_and_is_forgotten_a_week_later(client, clock, api_db):
     clock.advance(days=7)
     token_for(client, "coordinator")
     with connect(api_db) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM api_tokens t JOIN users u ON u.id = t.user_id"
-                            " WHERE u.username = 'coordinator'").fetchone()["n"] == 1
+        assert (
+            conn.execute(
+                "SELECT count(*) AS n FROM api_tokens t JOIN users u ON u.id = t.user_id"
+                " WHERE u.username = 'coordinator'"
+            ).fetchone()["n"]
+            == 1
+        )
 
 
 def test_logout_revokes_only_that_token(client):
@@ -52,8 +57,9 @@ def test_logout_revokes_only_that_token(client):
 
 def test_repeated_failures_block_that_username_and_address_for_a_growing_time(client, clock):
     for _ in range(5):  # the free failures
-        assert client.post("/api/v1/auth/token",
-                           data={"username": "admin", "password": "guess-guess"}).status_code == 401
+        assert (
+            client.post("/api/v1/auth/token", data={"username": "admin", "password": "guess-guess"}).status_code == 401
+        )
     assert client.post("/api/v1/auth/token", data={"username": "admin", "password": "guess-guess"}).status_code == 401
 
     blocked = client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD})
@@ -65,8 +71,10 @@ def test_repeated_failures_block_that_username_and_address_for_a_growing_time(cl
 
     clock.advance(seconds=31)
     assert client.post("/api/v1/auth/token", data={"username": "admin", "password": "guess-guess"}).status_code == 401
-    assert client.post("/api/v1/auth/token",
-                       data={"username": "admin", "password": DEMO_PASSWORD}).headers["Retry-After"] == "60"
+    assert (
+        client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}).headers["Retry-After"]
+        == "60"
+    )
     clock.advance(seconds=61)
     assert client.post("/api/v1/auth/token", data={"username": "admin", "password": DEMO_PASSWORD}).status_code == 200
     # a success forgets the failures
@@ -80,17 +88,23 @@ def test_two_api_processes_share_the_failure_count(api_db, clock):
     from fleet_api.app import create_app
     from tests.fleet_api.conftest import api_settings
 
-    with TestClient(create_app(api_settings(api_db), clock=clock)) as first, \
-            TestClient(create_app(api_settings(api_db), clock=clock)) as second:
+    with (
+        TestClient(create_app(api_settings(api_db), clock=clock)) as first,
+        TestClient(create_app(api_settings(api_db), clock=clock)) as second,
+    ):
         for attempt in range(6):
             process = first if attempt % 2 else second
-            assert process.post("/api/v1/auth/token",
-                                data={"username": "garage", "password": "nope-nope"}).status_code == 401
+            assert (
+                process.post("/api/v1/auth/token", data={"username": "garage", "password": "nope-nope"}).status_code
+                == 401
+            )
 
-        assert first.post("/api/v1/auth/token",
-                          data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
-        assert second.post("/api/v1/auth/token",
-                           data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
+        assert (
+            first.post("/api/v1/auth/token", data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
+        )
+        assert (
+            second.post("/api/v1/auth/token", data={"username": "garage", "password": DEMO_PASSWORD}).status_code == 429
+        )
 
 
 def test_concurrent_wrong_passwords_are_counted_as_if_sent_one_after_the_other(api_db, clock):
@@ -105,9 +119,13 @@ def test_concurrent_wrong_passwords_are_counted_as_if_sent_one_after_the_other(a
 
     settings = api_settings(api_db, db_pool_max=10)
     with Server(create_app(settings, clock=clock)) as server:
+
         def guess(_: int) -> int:
-            return httpx.post(f"{server.url}/api/v1/auth/token", timeout=120,
-                              data={"username": "coordinator", "password": "wrong-guess"}).status_code
+            return httpx.post(
+                f"{server.url}/api/v1/auth/token",
+                timeout=120,
+                data={"username": "coordinator", "password": "wrong-guess"},
+            ).status_code
 
         with ThreadPoolExecutor(max_workers=30) as pool:
             statuses = list(pool.map(guess, range(30)))

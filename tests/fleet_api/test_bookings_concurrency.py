@@ -18,14 +18,21 @@ REQUESTS = 50
 
 def test_fifty_concurrent_validations_of_overlapping_requests_one_succeeds(api_db):
     # The test settings' small pool (4 connections) serves the fifty: see test_deps.py.
-    with Server(create_app(api_settings(api_db))) as server, \
-            httpx.Client(base_url=server.url, timeout=60) as client:
+    with Server(create_app(api_settings(api_db))) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         coordinator = bearer(token_for(client, "coordinator"))
         scooter = listed_vehicle_id(client, coordinator, "scooter-12")
         start = datetime.now(UTC) + timedelta(days=2)
-        loans = [request_loan(client, coordinator, participant=make_participant(client, coordinator, licences=("AM",)),
-                              vehicle=scooter, starts_at=start + timedelta(hours=index), days=5)["id"]
-                 for index in range(REQUESTS)]
+        loans = [
+            request_loan(
+                client,
+                coordinator,
+                participant=make_participant(client, coordinator, licences=("AM",)),
+                vehicle=scooter,
+                starts_at=start + timedelta(hours=index),
+                days=5,
+            )["id"]
+            for index in range(REQUESTS)
+        ]
         barrier = threading.Barrier(REQUESTS)
         answers: dict[int, httpx.Response] = {}
 
@@ -49,8 +56,11 @@ def test_fifty_concurrent_validations_of_overlapping_requests_one_succeeds(api_d
             assert "scooter-12" in response.json()["detail"]
     with connect(api_db) as conn:
         rows = conn.execute("SELECT id, status FROM loans WHERE id = ANY(%(ids)s)", {"ids": loans}).fetchall()
-        validations = conn.execute("SELECT loan_id FROM loan_transitions WHERE to_status = 'validated'"
-                                   " AND loan_id = ANY(%(ids)s)", {"ids": loans}).fetchall()
+        validations = conn.execute(
+            "SELECT loan_id FROM loan_transitions WHERE to_status = 'validated' AND loan_id = ANY(%(ids)s)",
+            {"ids": loans},
+        ).fetchall()
     assert {row["id"]: row["status"] for row in rows} == {
-        loan_id: "validated" if loan_id == winner else "requested" for loan_id in loans}
+        loan_id: "validated" if loan_id == winner else "requested" for loan_id in loans
+    }
     assert [row["loan_id"] for row in validations] == [winner]

@@ -15,9 +15,16 @@ def test_a_coordinator_runs_a_loan_from_request_to_return(client, as_role, clock
     car = listed_vehicle_id(client, coordinator, "car-02")
     starts = clock.now + timedelta(days=1)
 
-    requested = client.post("/api/v1/bookings", headers=coordinator, json={
-        "participant_id": participant, "vehicle_id": car, "starts_at": starts.isoformat(),
-        "ends_at": (starts + timedelta(days=14)).isoformat()})
+    requested = client.post(
+        "/api/v1/bookings",
+        headers=coordinator,
+        json={
+            "participant_id": participant,
+            "vehicle_id": car,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(days=14)).isoformat(),
+        },
+    )
     assert requested.status_code == 201, requested.text
     loan = requested.json()
     assert loan["status"] == "requested"
@@ -27,28 +34,45 @@ def test_a_coordinator_runs_a_loan_from_request_to_return(client, as_role, clock
     validated = client.post(f"/api/v1/bookings/{loan_id}/validate", headers=coordinator)
     assert validated.status_code == 200, validated.text
     assert validated.json()["status"] == "validated"
-    no_deposit = client.post(f"/api/v1/bookings/{loan_id}/checkout", headers=coordinator,
-                             json={"odometer_km": 52000, **SIGNED})
+    no_deposit = client.post(
+        f"/api/v1/bookings/{loan_id}/checkout", headers=coordinator, json={"odometer_km": 52000, **SIGNED}
+    )
     assert no_deposit.status_code == 409
     assert "caution" in no_deposit.json()["detail"]
-    deposit = client.post(f"/api/v1/bookings/{loan_id}/deposit", headers=coordinator,
-                          json={"amount_cents": 15000, "method": "cheque"})
+    deposit = client.post(
+        f"/api/v1/bookings/{loan_id}/deposit", headers=coordinator, json={"amount_cents": 15000, "method": "cheque"}
+    )
     assert deposit.status_code == 200, deposit.text
 
     clock.advance(days=1)
     coordinator = login(client, "coordinator")
-    out = client.post(f"/api/v1/bookings/{loan_id}/checkout", headers=coordinator, json={
-        "odometer_km": 52000, "energy_pct": 75, "checklist": {"keys": True, "documents": True, "insurance_card": True},
-        "damages": [{"location": "pare-chocs arrière", "description": "rayure de 5 cm"}], **SIGNED})
+    out = client.post(
+        f"/api/v1/bookings/{loan_id}/checkout",
+        headers=coordinator,
+        json={
+            "odometer_km": 52000,
+            "energy_pct": 75,
+            "checklist": {"keys": True, "documents": True, "insurance_card": True},
+            "damages": [{"location": "pare-chocs arrière", "description": "rayure de 5 cm"}],
+            **SIGNED,
+        },
+    )
     assert out.status_code == 200, out.text
     assert out.json()["status"] == "active"
     assert client.get(f"/api/v1/vehicles/{car}", headers=coordinator).json()["status"] == "on_loan"
 
     clock.advance(days=10)
     coordinator = login(client, "coordinator")
-    back = client.post(f"/api/v1/bookings/{loan_id}/checkin", headers=coordinator, json={
-        "odometer_km": 52480, "energy_pct": 40,
-        "damages": [{"location": "pare-chocs arrière", "description": "rayure de 5 cm"}], **SIGNED})
+    back = client.post(
+        f"/api/v1/bookings/{loan_id}/checkin",
+        headers=coordinator,
+        json={
+            "odometer_km": 52480,
+            "energy_pct": 40,
+            "damages": [{"location": "pare-chocs arrière", "description": "rayure de 5 cm"}],
+            **SIGNED,
+        },
+    )
     assert back.status_code == 200, back.text
     assert back.json()["status"] == "returned"
     assert back.json()["odometer_km_driven"] == 480
@@ -56,9 +80,12 @@ def test_a_coordinator_runs_a_loan_from_request_to_return(client, as_role, clock
 
     detail = client.get(f"/api/v1/bookings/{loan_id}", headers=coordinator).json()
     assert [(t["from_status"], t["to_status"], t["by_username"]) for t in detail["transitions"]] == [
-        (None, "requested", "coordinator"), ("requested", "validated", "coordinator"),
-        ("validated", "validated", "coordinator"), ("validated", "active", "coordinator"),
-        ("active", "returned", "coordinator")]
+        (None, "requested", "coordinator"),
+        ("requested", "validated", "coordinator"),
+        ("validated", "validated", "coordinator"),
+        ("validated", "active", "coordinator"),
+        ("active", "returned", "coordinator"),
+    ]
     assert set(detail["inspections"]) == {"checkout", "checkin"}
     with connect(api_db) as conn:  # the damage was there at departure: no ticket
         assert conn.execute("SELECT count(*) AS n FROM repair_tickets").fetchone()["n"] == 0

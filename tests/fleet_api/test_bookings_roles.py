@@ -30,8 +30,13 @@ TRANSITIONS = {
 
 def loan_in(client, coordinator, status: str, *, scooter: str, start) -> dict:
     make = {"requested": request_loan, "validated": validated_loan, "active": active_loan}[status]
-    return make(client, coordinator, participant=make_participant(client, coordinator, licences=("AM",)),
-                vehicle=listed_vehicle_id(client, coordinator, scooter), starts_at=start)
+    return make(
+        client,
+        coordinator,
+        participant=make_participant(client, coordinator, licences=("AM",)),
+        vehicle=listed_vehicle_id(client, coordinator, scooter),
+        starts_at=start,
+    )
 
 
 @pytest.mark.parametrize("transition", sorted(TRANSITIONS))
@@ -42,8 +47,9 @@ def test_each_transition_by_each_role(client, as_role, clock, api_db, transition
         loan = loan_in(client, as_role["coordinator"], status, scooter=f"scooter-{number:02d}", start=clock.now)
         payload = {"ends_at": (clock.now + timedelta(days=20)).isoformat()} if body == "extend" else body
         with connect(api_db) as conn:
-            before = conn.execute("SELECT count(*) AS n FROM loan_transitions WHERE loan_id = %(id)s",
-                                  {"id": loan["id"]}).fetchone()["n"]
+            before = conn.execute(
+                "SELECT count(*) AS n FROM loan_transitions WHERE loan_id = %(id)s", {"id": loan["id"]}
+            ).fetchone()["n"]
 
         response = client.post(f"/api/v1/bookings/{loan['id']}/{action}", headers=as_role[role], json=payload)
 
@@ -63,19 +69,27 @@ def test_requesting_a_loan_by_each_role(client, as_role, clock):
     participant = make_participant(client, as_role["coordinator"], licences=("AM",))
     for number, role in enumerate(ROLES, start=1):
         scooter = listed_vehicle_id(client, as_role["admin"], f"scooter-{number:02d}")
-        response = client.post("/api/v1/bookings", headers=as_role[role], json={
-            "participant_id": participant, "vehicle_id": scooter,
-            "starts_at": (clock.now + timedelta(days=1)).isoformat(),
-            "ends_at": (clock.now + timedelta(days=8)).isoformat()})
+        response = client.post(
+            "/api/v1/bookings",
+            headers=as_role[role],
+            json={
+                "participant_id": participant,
+                "vehicle_id": scooter,
+                "starts_at": (clock.now + timedelta(days=1)).isoformat(),
+                "ends_at": (clock.now + timedelta(days=8)).isoformat(),
+            },
+        )
         assert response.status_code == (201 if role in STAFF | {"prescriber"} else 403), (role, response.text)
 
 
 def test_a_prescriber_acts_only_on_their_structure_and_never_once_the_vehicle_left(client, as_role, clock, api_db):
     coordinator, prescriber = as_role["coordinator"], as_role["prescriber"]
     with connect(api_db) as conn:
-        conn.execute("INSERT INTO users (username, full_name, role, password_hash, prescriber_id)"
-                     " VALUES ('plie.dax', 'Conseillère PLIE', 'prescriber', %(hash)s, 3)",
-                     {"hash": hash_user_password("mot-de-passe-plie")})
+        conn.execute(
+            "INSERT INTO users (username, full_name, role, password_hash, prescriber_id)"
+            " VALUES ('plie.dax', 'Conseillère PLIE', 'prescriber', %(hash)s, 3)",
+            {"hash": hash_user_password("mot-de-passe-plie")},
+        )
     other = bearer(token_for(client, "plie.dax", "mot-de-passe-plie"))
     requested = loan_in(client, coordinator, "requested", scooter="scooter-01", start=clock.now + timedelta(days=1))
     running = loan_in(client, coordinator, "active", scooter="scooter-02", start=clock.now)
@@ -87,10 +101,16 @@ def test_a_prescriber_acts_only_on_their_structure_and_never_once_the_vehicle_le
     too_late = client.post(f"/api/v1/bookings/{running['id']}/cancel", headers=prescriber)
     assert too_late.status_code == 409 and "en cours" in too_late.json()["detail"]
     assert client.post(f"/api/v1/bookings/{requested['id']}/cancel", headers=prescriber).status_code == 200
-    foreign = client.post("/api/v1/bookings", headers=other, json={
-        "participant_id": requested["participant_id"], "vehicle_id": requested["vehicle_id"],
-        "starts_at": (clock.now + timedelta(days=1)).isoformat(),
-        "ends_at": (clock.now + timedelta(days=2)).isoformat()})
+    foreign = client.post(
+        "/api/v1/bookings",
+        headers=other,
+        json={
+            "participant_id": requested["participant_id"],
+            "vehicle_id": requested["vehicle_id"],
+            "starts_at": (clock.now + timedelta(days=1)).isoformat(),
+            "ends_at": (clock.now + timedelta(days=2)).isoformat(),
+        },
+    )
     assert foreign.status_code == 422
 
 

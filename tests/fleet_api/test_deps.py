@@ -14,8 +14,10 @@ BURST = 80  # above the server's 40 worker threads
 
 
 def test_a_burst_beyond_the_pool_and_the_thread_pool_is_served(api_db):
-    with Server(create_app(api_settings(api_db, db_pool_max=2))) as server, \
-            httpx.Client(base_url=server.url, timeout=60) as client:
+    with (
+        Server(create_app(api_settings(api_db, db_pool_max=2))) as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
         manager = bearer(token_for(client, "manager"))
         barrier = threading.Barrier(BURST)
         statuses: list[int] = []

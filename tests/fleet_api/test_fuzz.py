@@ -44,9 +44,11 @@ SCENARIOS = int(os.environ.get("FLEET_FUZZ_SCENARIOS", "5"))
 @pytest.fixture(scope="module")
 def fuzz_server(module_db):
     with connect(module_db) as conn:
-        conn.execute("INSERT INTO users (username, full_name, role, password_hash)"
-                     " VALUES ('fuzz-admin', 'Fuzz', 'admin', %(hash)s)",
-                     {"hash": hash_user_password(secrets.token_urlsafe(12))})
+        conn.execute(
+            "INSERT INTO users (username, full_name, role, password_hash)"
+            " VALUES ('fuzz-admin', 'Fuzz', 'admin', %(hash)s)",
+            {"hash": hash_user_password(secrets.token_urlsafe(12))},
+        )
     with Server(create_app(api_settings(module_db))) as server:
         yield server
 
@@ -55,26 +57,30 @@ def fresh_admin_headers(database_url: str) -> dict[str, str]:
     token = secrets.token_urlsafe(24)
     now = datetime.now(UTC)
     with connect(database_url) as conn:
-        user_id = conn.execute("UPDATE users SET disabled_at = NULL, role = 'admin', garage_id = NULL,"
-                               " prescriber_id = NULL WHERE username = 'fuzz-admin' RETURNING id").fetchone()["id"]
-        conn.execute("INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at)"
-                     " VALUES (%(hash)s, %(user_id)s, %(now)s, %(expires)s)",
-                     {"hash": token_digest(token), "user_id": user_id, "now": now,
-                      "expires": now + timedelta(hours=1)})
+        user_id = conn.execute(
+            "UPDATE users SET disabled_at = NULL, role = 'admin', garage_id = NULL,"
+            " prescriber_id = NULL WHERE username = 'fuzz-admin' RETURNING id"
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at)"
+            " VALUES (%(hash)s, %(user_id)s, %(now)s, %(expires)s)",
+            {"hash": token_digest(token), "user_id": user_id, "now": now, "expires": now + timedelta(hours=1)},
+        )
     return {"Authorization": f"Bearer {token}"}
 
 
 # The schema is the app's own (no database needed to build it); calls go to `fuzz_server`.
-schema = (schemathesis.openapi.from_dict(create_app(api_settings("postgresql://unused")).openapi())
-          .exclude(path="/api/v1/fleet/stream").exclude(path="/healthz"))
+schema = (
+    schemathesis.openapi.from_dict(create_app(api_settings("postgresql://unused")).openapi())
+    .exclude(path="/api/v1/fleet/stream")
+    .exclude(path="/healthz")
+)
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_input_breaks_the_api(case, fuzz_server, module_db):
-    case.call_and_validate(base_url=fuzz_server.url, headers=fresh_admin_headers(module_db), checks=CHECKS,
-                           timeout=20)
+    case.call_and_validate(base_url=fuzz_server.url, headers=fresh_admin_headers(module_db), checks=CHECKS, timeout=20)
 
 
 def test_no_sequence_of_calls_breaks_the_api(fuzz_server, module_db):
@@ -102,9 +108,16 @@ def test_no_sequence_of_calls_breaks_the_api(fuzz_server, module_db):
 
     for runs in range(1, 21):  # noqa: B007 (printed after the loop)
         try:
-            Workflow.run(settings=settings(max_examples=max(1, SCENARIOS - completed), stateful_step_count=8,
-                                           deadline=None, phases=[Phase.generate], derandomize=True,
-                                           suppress_health_check=list(HealthCheck)))
+            Workflow.run(
+                settings=settings(
+                    max_examples=max(1, SCENARIOS - completed),
+                    stateful_step_count=8,
+                    deadline=None,
+                    phases=[Phase.generate],
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
         except Flaky:
             if failures:
                 break

@@ -11,9 +11,17 @@ from tests.processes import wait_until
 
 
 def api_settings(url: str, port: int, **overrides) -> ApiSettings:
-    return ApiSettings(**{"database_url": url, "mqtt_url": f"mqtt://127.0.0.1:{port}", "demo_mode": True,
-                          "demo_password": DEMO_PASSWORD, "mqtt_password": "ingest-password-for-tests",
-                          "health_timeout_s": 2} | overrides)
+    return ApiSettings(
+        **{
+            "database_url": url,
+            "mqtt_url": f"mqtt://127.0.0.1:{port}",
+            "demo_mode": True,
+            "demo_password": DEMO_PASSWORD,
+            "mqtt_password": "ingest-password-for-tests",
+            "health_timeout_s": 2,
+        }
+        | overrides
+    )
 
 
 def service_logins_seen(broker) -> int:

@@ -25,11 +25,14 @@ def fleet(api_db) -> dict:
         conn.execute(
             "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon, speed_kmh, ignition)"
             " SELECT %(id)s, %(day)s + make_interval(mins => m), 'car-01', 43.70 + m * 0.0001, -1.05, 40, true"
-            " FROM generate_series(0, 1439) AS m", {"id": car, "day": DAY})
+            " FROM generate_series(0, 1439) AS m",
+            {"id": car, "day": DAY},
+        )
         loan = conn.execute(
             "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
             " VALUES (%(id)s, 'active', %(start)s, %(end)s, %(end)s, %(start)s) RETURNING id",
-            {"id": car, "start": DAY + timedelta(hours=12), "end": DAY + timedelta(days=7)}).fetchone()["id"]
+            {"id": car, "start": DAY + timedelta(hours=12), "end": DAY + timedelta(days=7)},
+        ).fetchone()["id"]
     return {"car": car, "other": other, "loan": loan}
 
 
@@ -60,14 +63,22 @@ def at(text: str) -> datetime:
 
 def audit_actions(api_db) -> list[dict]:
     with connect(api_db) as conn:
-        return conn.execute("SELECT user_id, action, subject_type, subject_id, reason, details"
-                            " FROM audit_log ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT user_id, action, subject_type, subject_id, reason, details FROM audit_log ORDER BY id"
+        ).fetchall()
 
 
 def open_incident(api, vehicle: int, *, kind="theft_suspected", role="fleet_manager", expect=201, **extra):
-    response = api.post("/api/v1/incidents", headers=api.roles[role],
-                        json={"vehicle_id": vehicle, "kind": kind, "reason": "Le participant signale un vol "
-                              "devant son domicile.", **extra})
+    response = api.post(
+        "/api/v1/incidents",
+        headers=api.roles[role],
+        json={
+            "vehicle_id": vehicle,
+            "kind": kind,
+            "reason": "Le participant signale un vol devant son domicile.",
+            **extra,
+        },
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -92,8 +103,11 @@ def test_a_manager_opens_an_incident_on_the_lent_vehicle_with_a_reason_and_it_is
 
 
 def test_an_incident_needs_a_reason_one_at_a_time_and_not_returned_needs_an_overdue_loan(api, fleet):
-    blank = api.post("/api/v1/incidents", headers=api.roles["admin"],
-                     json={"vehicle_id": fleet["car"], "kind": "accident", "reason": "   "})
+    blank = api.post(
+        "/api/v1/incidents",
+        headers=api.roles["admin"],
+        json={"vehicle_id": fleet["car"], "kind": "accident", "reason": "   "},
+    )
     assert blank.status_code == 422 and blank.json()["error"] == "InvalidInput"
     refused = open_incident(api, fleet["car"], kind="not_returned", expect=409)
     assert "retard" in refused["detail"]
@@ -116,7 +130,8 @@ def test_a_lent_vehicle_s_history_is_refused_whatever_reason_is_typed(api, api_d
 
 
 def test_during_an_incident_the_history_starts_at_most_the_lookback_before_it_and_each_look_is_audited(
-        api, api_db, fleet, clock):
+    api, api_db, fleet, clock
+):
     incident = open_incident(api, fleet["car"])
     url = f"/api/v1/vehicles/{fleet['car']}/positions"
 
@@ -134,30 +149,44 @@ def test_during_an_incident_the_history_starts_at_most_the_lookback_before_it_an
 
     coordinator = api.get(url, headers=api.roles["coordinator"], params=day_window(incident_id=incident["id"]))
     assert coordinator.status_code == 403
-    elsewhere = api.get(f"/api/v1/vehicles/{fleet['other']}/positions", headers=api.roles["admin"],
-                        params=day_window(incident_id=incident["id"]))
+    elsewhere = api.get(
+        f"/api/v1/vehicles/{fleet['other']}/positions",
+        headers=api.roles["admin"],
+        params=day_window(incident_id=incident["id"]),
+    )
     assert elsewhere.status_code == 403 and "pas ouvert sur ce véhicule" in elsewhere.json()["detail"]
-    before = api.get(url, headers=api.roles["admin"], params={"from": DAY.isoformat(),
-                                                               "to": (DAY + timedelta(hours=6)).isoformat(),
-                                                               "incident_id": incident["id"]})
+    before = api.get(
+        url,
+        headers=api.roles["admin"],
+        params={"from": DAY.isoformat(), "to": (DAY + timedelta(hours=6)).isoformat(), "incident_id": incident["id"]},
+    )
     assert before.status_code == 403 and "précède" in before.json()["detail"]
 
-    closed = api.post(f"/api/v1/incidents/{incident['id']}/close", headers=api.roles["fleet_manager"],
-                      json={"outcome": "Véhicule retrouvé sur le parking de la gare."})
+    closed = api.post(
+        f"/api/v1/incidents/{incident['id']}/close",
+        headers=api.roles["fleet_manager"],
+        json={"outcome": "Véhicule retrouvé sur le parking de la gare."},
+    )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    assert api.get(url, headers=api.roles["admin"],
-                   params=day_window(incident_id=incident["id"])).status_code == 403
+    assert api.get(url, headers=api.roles["admin"], params=day_window(incident_id=incident["id"])).status_code == 403
     assert audit_actions(api_db)[-1]["action"] == "incident_closed"
-    assert api.post(f"/api/v1/incidents/{incident['id']}/close", headers=api.roles["admin"],
-                    json={"outcome": "encore"}).status_code == 409
+    assert (
+        api.post(
+            f"/api/v1/incidents/{incident['id']}/close", headers=api.roles["admin"], json={"outcome": "encore"}
+        ).status_code
+        == 409
+    )
 
 
 def test_an_incident_not_renewed_closes_by_itself_and_a_renewed_one_stays_open(api, api_db, fleet, clock):
     incident = open_incident(api, fleet["car"])
     clock.advance(days=2)
     sign_in(api)
-    renewed = api.post(f"/api/v1/incidents/{incident['id']}/renew", headers=api.roles["admin"],
-                       json={"reason": "Le véhicule n'est toujours pas retrouvé."})
+    renewed = api.post(
+        f"/api/v1/incidents/{incident['id']}/renew",
+        headers=api.roles["admin"],
+        json={"reason": "Le véhicule n'est toujours pas retrouvé."},
+    )
     assert renewed.status_code == 200
     assert at(renewed.json()["expires_at"]) == clock.now + timedelta(days=3)
     assert [r["reason"] for r in renewed.json()["renewals"]] == ["Le véhicule n'est toujours pas retrouvé."]
@@ -177,8 +206,12 @@ def test_an_incident_not_renewed_closes_by_itself_and_a_renewed_one_stays_open(a
     assert at(shown["closed_at"]) == at(shown["expires_at"])
     last = audit_actions(api_db)[-1]
     assert (last["action"], last["user_id"], last["details"]["automatic"]) == ("incident_closed", None, True)
-    assert api.post(f"/api/v1/incidents/{incident['id']}/renew", headers=api.roles["admin"],
-                    json={"reason": "trop tard"}).status_code == 409
+    assert (
+        api.post(
+            f"/api/v1/incidents/{incident['id']}/renew", headers=api.roles["admin"], json={"reason": "trop tard"}
+        ).status_code
+        == 409
+    )
 
 
 def test_under_the_precise_policy_a_lent_vehicle_s_history_is_shown_and_audited(api_db, fleet, clock):
@@ -192,17 +225,28 @@ def test_under_the_precise_policy_a_lent_vehicle_s_history_is_shown_and_audited(
 
 def test_a_possible_theft_alert_offers_the_incident_that_answers_it(api, api_db, fleet):
     with connect(api_db) as conn:
-        conn.execute("INSERT INTO alerts (kind, severity, target_role, vehicle_id, message, dedup_key, created_at)"
-                     " VALUES ('possible_theft', 'critical', 'fleet_manager', %(car)s, 'Vol possible : car-02',"
-                     " 'possible_theft:vehicle:' || %(car)s, now())", {"car": fleet["other"]})
+        conn.execute(
+            "INSERT INTO alerts (kind, severity, target_role, vehicle_id, message, dedup_key, created_at)"
+            " VALUES ('possible_theft', 'critical', 'fleet_manager', %(car)s, 'Vol possible : car-02',"
+            " 'possible_theft:vehicle:' || %(car)s, now())",
+            {"car": fleet["other"]},
+        )
     (alert,) = api.get("/api/v1/alerts", headers=api.roles["fleet_manager"], params={"kind": "possible_theft"}).json()
     offer = alert["incident_offer"]
     assert (offer["method"], offer["href"]) == ("POST", "/api/v1/incidents")
-    assert offer["body"] | {"reason": ""} == {"vehicle_id": fleet["other"], "loan_id": None, "kind": "theft_suspected",
-                                              "alert_id": alert["id"], "reason": ""}
+    assert offer["body"] | {"reason": ""} == {
+        "vehicle_id": fleet["other"],
+        "loan_id": None,
+        "kind": "theft_suspected",
+        "alert_id": alert["id"],
+        "reason": "",
+    }
 
-    opened = api.post(offer["href"], headers=api.roles["fleet_manager"],
-                      json=offer["body"] | {"reason": "Sorti du dépôt de Dax contact mis, sans prêt."})
+    opened = api.post(
+        offer["href"],
+        headers=api.roles["fleet_manager"],
+        json=offer["body"] | {"reason": "Sorti du dépôt de Dax contact mis, sans prêt."},
+    )
     assert opened.status_code == 201 and opened.json()["alert_id"] == alert["id"]
     (alert,) = api.get("/api/v1/alerts", headers=api.roles["admin"], params={"kind": "possible_theft"}).json()
     assert alert["incident_id"] == opened.json()["id"] and alert["incident_offer"] is None

@@ -37,16 +37,26 @@ def sse_events(response: httpx.Response):
 
 
 def sign_in(url: str, username: str) -> dict[str, str]:
-    token = httpx.post(f"{url}/api/v1/auth/token",
-                       data={"username": username, "password": DEMO_PASSWORD}).json()["access_token"]
+    token = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}).json()[
+        "access_token"
+    ]
     return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_published_reading_reaches_a_connected_stream_client_and_a_reconnecting_one(
-        pipeline_db, broker, worker_settings):
+    pipeline_db, broker, worker_settings
+):
     fix_time = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
-    reading = {"ts": fix_time.isoformat(), "lat": 43.7102, "lon": -1.0531, "speed_kmh": 37.5,
-               "heading_deg": 212, "odometer_km": 10234.7, "fuel_pct": 64, "ignition": True}
+    reading = {
+        "ts": fix_time.isoformat(),
+        "lat": 43.7102,
+        "lon": -1.0531,
+        "speed_kmh": 37.5,
+        "heading_deg": 212,
+        "odometer_km": 10234.7,
+        "fuel_pct": 64,
+        "ignition": True,
+    }
     with Worker(worker_settings), Server(create_app(api_settings(pipeline_db))) as server:
         headers = sign_in(server.url, "manager")
         with httpx.stream("GET", f"{server.url}/api/v1/fleet/stream", headers=headers, timeout=15) as response:
@@ -73,16 +83,20 @@ def test_a_published_reading_reaches_a_connected_stream_client_and_a_reconnectin
 def test_live_fleet_lists_every_vehicle_and_blurs_the_loaned_ones(api_db):
     now = datetime.now(UTC)
     with connect(api_db) as conn:
-        conn.execute("INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, heading_deg, speed_kmh, last_seen_at)"
-                     " SELECT id, %(now)s, 43.712345, -1.054321, 90, 42, %(now)s FROM vehicles"
-                     " WHERE label IN ('car-01', 'car-02')", {"now": now})
-        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until)"
-                     " SELECT id, 'active', %(start)s, %(end)s, %(end)s FROM vehicles WHERE label = 'car-02'",
-                     {"start": now - timedelta(days=1), "end": now + timedelta(days=6)})
+        conn.execute(
+            "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, heading_deg, speed_kmh, last_seen_at)"
+            " SELECT id, %(now)s, 43.712345, -1.054321, 90, 42, %(now)s FROM vehicles"
+            " WHERE label IN ('car-01', 'car-02')",
+            {"now": now},
+        )
+        conn.execute(
+            "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until)"
+            " SELECT id, 'active', %(start)s, %(end)s, %(end)s FROM vehicles WHERE label = 'car-02'",
+            {"start": now - timedelta(days=1), "end": now + timedelta(days=6)},
+        )
     with TestClient(create_app(api_settings(api_db))) as client:
         token = client.post("/api/v1/auth/token", data={"username": "coordinator", "password": DEMO_PASSWORD})
-        response = client.get("/api/v1/fleet/live",
-                              headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+        response = client.get("/api/v1/fleet/live", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
 
     assert response.status_code == 200
     fleet = {vehicle["label"]: vehicle for vehicle in response.json()}
@@ -103,9 +117,10 @@ def test_after_losing_its_listen_connection_the_stream_resends_every_vehicle(api
             events = sse_events(response)
             assert next(events)[0] == "snapshot"
             with connect(api_db, autocommit=True) as conn:
-                ended = conn.execute("SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity"
-                                     " WHERE application_name = 'fleet_api_live' AND datname = current_database()"
-                                     ).fetchall()
+                ended = conn.execute(
+                    "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity"
+                    " WHERE application_name = 'fleet_api_live' AND datname = current_database()"
+                ).fetchall()
             assert ended and all(row["ended"] for row in ended)
 
             resent = [next(events) for _ in range(42)]
@@ -116,11 +131,21 @@ def test_after_losing_its_listen_connection_the_stream_resends_every_vehicle(api
 
 def test_a_zone_transition_reaches_the_stream_as_a_fleet_event(pipeline_db, broker, worker_settings):
     with connect(pipeline_db) as conn:
-        depot = conn.execute("SELECT s.lat, s.lon, g.id AS zone FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
-                             " JOIN geofences g ON g.site_id = s.id WHERE v.label = 'car-04'").fetchone()
+        depot = conn.execute(
+            "SELECT s.lat, s.lon, g.id AS zone FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
+            " JOIN geofences g ON g.site_id = s.id WHERE v.label = 'car-04'"
+        ).fetchone()
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    track = [{"ts": (start + timedelta(seconds=20 * i)).isoformat(), "lat": depot["lat"] + max(0, i - 3) * 0.002,
-              "lon": depot["lon"] + max(0, i - 3) * 0.002, "acc_m": 5, "ignition": i > 3} for i in range(12)]
+    track = [
+        {
+            "ts": (start + timedelta(seconds=20 * i)).isoformat(),
+            "lat": depot["lat"] + max(0, i - 3) * 0.002,
+            "lon": depot["lon"] + max(0, i - 3) * 0.002,
+            "acc_m": 5,
+            "ignition": i > 3,
+        }
+        for i in range(12)
+    ]
     with Worker(worker_settings), Server(create_app(api_settings(pipeline_db))) as server:
         headers = sign_in(server.url, "manager")
         with httpx.stream("GET", f"{server.url}/api/v1/fleet/stream", headers=headers, timeout=15) as response:

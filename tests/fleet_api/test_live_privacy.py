@@ -21,13 +21,17 @@ def lent_car(api_db) -> int:
     now = datetime.now(UTC)
     with connect(api_db) as conn:
         car = conn.execute("SELECT id FROM vehicles WHERE label = 'car-02'").fetchone()["id"]
-        conn.execute("INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, heading_deg, speed_kmh, ignition,"
-                     " battery_pct, effective_odometer_km, online, last_seen_at)"
-                     " VALUES (%(id)s, %(now)s, 43.712345, -1.054321, 90, 42, true, 77, 12000.5, true, %(now)s)",
-                     {"id": car, "now": now})
-        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
-                     " VALUES (%(id)s, 'active', %(start)s, %(end)s, %(end)s, %(start)s)",
-                     {"id": car, "start": now - timedelta(days=1), "end": now + timedelta(days=6)})
+        conn.execute(
+            "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, heading_deg, speed_kmh, ignition,"
+            " battery_pct, effective_odometer_km, online, last_seen_at)"
+            " VALUES (%(id)s, %(now)s, 43.712345, -1.054321, 90, 42, true, 77, 12000.5, true, %(now)s)",
+            {"id": car, "now": now},
+        )
+        conn.execute(
+            "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
+            " VALUES (%(id)s, 'active', %(start)s, %(end)s, %(end)s, %(start)s)",
+            {"id": car, "start": now - timedelta(days=1), "end": now + timedelta(days=6)},
+        )
     return car
 
 
@@ -40,8 +44,10 @@ def live_as(api_db, username: str, **settings) -> dict:
 
 def looks(api_db) -> list[dict]:
     with connect(api_db) as conn:
-        return conn.execute("SELECT a.action, u.username, a.subject_id, a.reason, a.details FROM audit_log a"
-                            " JOIN users u ON u.id = a.user_id WHERE a.action = 'view_live' ORDER BY a.id").fetchall()
+        return conn.execute(
+            "SELECT a.action, u.username, a.subject_id, a.reason, a.details FROM audit_log a"
+            " JOIN users u ON u.id = a.user_id WHERE a.action = 'view_live' ORDER BY a.id"
+        ).fetchall()
 
 
 def test_coarse_by_default_about_a_kilometre_and_no_speed(api_db, lent_car):
@@ -68,19 +74,28 @@ def test_precise_shows_the_position_without_speed_and_each_look_is_audited(api_d
 
 def test_during_an_incident_the_manager_sees_the_vehicle_precisely_and_others_do_not(api_db, lent_car):
     with TestClient(create_app(api_settings(api_db, loan_location_policy="incident_only"))) as client:
-        opened = client.post("/api/v1/incidents", headers=bearer(token_for(client, "admin")), json={
-            "vehicle_id": lent_car, "kind": "assistance_requested", "reason": "Panne signalée par téléphone."})
+        opened = client.post(
+            "/api/v1/incidents",
+            headers=bearer(token_for(client, "admin")),
+            json={"vehicle_id": lent_car, "kind": "assistance_requested", "reason": "Panne signalée par téléphone."},
+        )
         assert opened.status_code == 201
     manager = live_as(api_db, "manager", loan_location_policy="incident_only")
     mechanic = live_as(api_db, "mechanic", loan_location_policy="incident_only")
 
-    assert (manager["lat"], manager["position_precision"], manager["incident_id"]) == \
-        (43.712345, "precise", opened.json()["id"])
+    assert (manager["lat"], manager["position_precision"], manager["incident_id"]) == (
+        43.712345,
+        "precise",
+        opened.json()["id"],
+    )
     assert manager["speed_kmh"] is None
     assert (mechanic["lat"], mechanic["position_precision"]) == (None, "hidden")
     (look,) = looks(api_db)
-    assert (look["username"], look["reason"], look["details"]["incident_id"]) == \
-        ("manager", "incident", opened.json()["id"])
+    assert (look["username"], look["reason"], look["details"]["incident_id"]) == (
+        "manager",
+        "incident",
+        opened.json()["id"],
+    )
 
 
 def test_a_stream_shows_the_vehicle_precisely_once_an_incident_opens_and_audits_it_once(api_db, lent_car):
@@ -91,8 +106,11 @@ def test_a_stream_shows_the_vehicle_precisely_once_an_incident_opens_and_audits_
             kind, snapshot = next(events)
             assert next(v for v in snapshot if v["vehicle_id"] == lent_car)["position_precision"] == "coarse"
 
-            opened = httpx.post(f"{server.url}/api/v1/incidents", headers=admin, json={
-                "vehicle_id": lent_car, "kind": "theft_suspected", "reason": "Vol déclaré à la gendarmerie."})
+            opened = httpx.post(
+                f"{server.url}/api/v1/incidents",
+                headers=admin,
+                json={"vehicle_id": lent_car, "kind": "theft_suspected", "reason": "Vol déclaré à la gendarmerie."},
+            )
             assert opened.status_code == 201
 
             kind, car = next((kind, data) for kind, data in events if kind == "vehicle")

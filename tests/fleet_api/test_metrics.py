@@ -27,8 +27,8 @@ def test_requests_are_counted_by_route_template_and_status(client, as_role):
     text = client.get("/metrics").text
 
     route = 'method="GET",route="/api/v1/vehicles/{vehicle_id}"'
-    assert sample(text, f"fleet_api_requests_total{{{route},status=\"200\"}}") == 2
-    assert sample(text, f"fleet_api_requests_total{{{route},status=\"404\"}}") == 1
+    assert sample(text, f'fleet_api_requests_total{{{route},status="200"}}') == 2
+    assert sample(text, f'fleet_api_requests_total{{{route},status="404"}}') == 1
     assert sample(text, 'fleet_api_requests_total{method="GET",route="unmatched",status="404"}') == 1
     assert sample(text, f"fleet_api_request_duration_seconds_count{{{route}}}") == 3
     assert sample(text, f'fleet_api_request_duration_seconds_bucket{{{route},le="+Inf"}}') == 3
@@ -37,14 +37,16 @@ def test_requests_are_counted_by_route_template_and_status(client, as_role):
 
 def test_ingest_counters_are_summed_over_workers(client, api_db):
     with connect(api_db) as conn:
-        conn.execute("INSERT INTO ingest_counters (worker_id, name, value) VALUES"
-                     " ('w1', 'ingest_readings_stored_total', 120), ('w2', 'ingest_readings_stored_total', 30),"
-                     " ('w1', 'ingest_rejected_total{reason=\"bad_json\"}', 2),"
-                     " ('w2', 'ingest_rejected_total{reason=\"bad_json\"}', 1),"
-                     " ('w2', 'ingest_rejected_total{reason=\"unknown_tracker\"}', 4),"
-                     " ('w1', 'ingest_lag_seconds_bucket{le=\"0.5\"}', 3),"
-                     " ('w1', 'ingest_lag_seconds_bucket{le=\"+Inf\"}', 5),"
-                     " ('w1', 'ingest_lag_seconds_sum', 1.5), ('w1', 'ingest_lag_seconds_count', 5)")
+        conn.execute(
+            "INSERT INTO ingest_counters (worker_id, name, value) VALUES"
+            " ('w1', 'ingest_readings_stored_total', 120), ('w2', 'ingest_readings_stored_total', 30),"
+            " ('w1', 'ingest_rejected_total{reason=\"bad_json\"}', 2),"
+            " ('w2', 'ingest_rejected_total{reason=\"bad_json\"}', 1),"
+            " ('w2', 'ingest_rejected_total{reason=\"unknown_tracker\"}', 4),"
+            " ('w1', 'ingest_lag_seconds_bucket{le=\"0.5\"}', 3),"
+            " ('w1', 'ingest_lag_seconds_bucket{le=\"+Inf\"}', 5),"
+            " ('w1', 'ingest_lag_seconds_sum', 1.5), ('w1', 'ingest_lag_seconds_count', 5)"
+        )
 
     response = client.get("/metrics")
 

@@ -3,8 +3,15 @@ Unicode line separators) is refused with 422 before it can reach an e-mail subje
 
 import pytest
 
-CONTROLS = ["Clio\r\nBcc: tous@example.org", "Clio\n", "Clio\tbis", "Clio\x1b[31m", "Clio\x85", "Clio\u2028",
-            "Clio\x7f"]
+CONTROLS = [
+    "Clio\r\nBcc: tous@example.org",
+    "Clio\n",
+    "Clio\tbis",
+    "Clio\x1b[31m",
+    "Clio\x85",
+    "Clio\u2028",
+    "Clio\x7f",
+]
 
 
 def refused(response) -> bool:
@@ -27,10 +34,16 @@ def test_a_person_or_ticket_name_with_a_control_character_is_refused(client, as_
 
     assert refused(client.post("/api/v1/users", headers=admin, json=user))
     assert refused(client.patch("/api/v1/users/2", headers=admin, json={"full_name": name}))
-    assert refused(client.post("/api/v1/repair-tickets", headers=admin,
-                               json={"vehicle_id": 1, "garage_id": 1, "title": name}))
-    assert refused(client.put("/api/v1/maintenance/plans/ebike/brakes", headers=admin,
-                              json={"label": name, "every_km": 1500, "soon_km": 150}))
+    assert refused(
+        client.post("/api/v1/repair-tickets", headers=admin, json={"vehicle_id": 1, "garage_id": 1, "title": name})
+    )
+    assert refused(
+        client.put(
+            "/api/v1/maintenance/plans/ebike/brakes",
+            headers=admin,
+            json={"label": name, "every_km": 1500, "soon_km": 150},
+        )
+    )
     assert refused(client.post("/api/v1/participants", headers=admin, json={"first_name": name, "last_name": "X"}))
 
 
@@ -46,8 +59,9 @@ def test_names_with_accents_apostrophes_and_dashes_still_pass(client, as_role):
 
 
 def test_a_garage_address_may_still_span_lines(client, as_role):
-    changed = client.patch("/api/v1/garages/1", headers=as_role["admin"],
-                           json={"address": "12 rue des Pins\n40100 Dax"})
+    changed = client.patch(
+        "/api/v1/garages/1", headers=as_role["admin"], json={"address": "12 rue des Pins\n40100 Dax"}
+    )
 
     assert changed.status_code == 200, changed.text
     assert changed.json()["address"] == "12 rue des Pins\n40100 Dax"

@@ -7,8 +7,14 @@ from fleet.owntracks_setup import CONFIG_URL, app_configuration, config_url, two
 
 
 def test_the_link_holds_the_trackers_mqtt_login_in_base64_json():
-    configuration = app_configuration(tracker_id="tel-clio-09", password="s3cret", host="suivi.example.fr",
-                                      port=8883, tls=True, encryption_key="Sel de Mimizan")
+    configuration = app_configuration(
+        tracker_id="tel-clio-09",
+        password="s3cret",
+        host="suivi.example.fr",
+        port=8883,
+        tls=True,
+        encryption_key="Sel de Mimizan",
+    )
     link = config_url(configuration)
     assert link.startswith(CONFIG_URL)
     decoded = json.loads(base64.b64decode(link.removeprefix(CONFIG_URL), validate=True))

@@ -10,8 +10,11 @@ from tests.fleet_api.loan_helpers import make_participant
 def test_a_prescriber_refers_people_of_their_own_structure(client, as_role):
     prescriber = as_role["prescriber"]
 
-    created = client.post("/api/v1/participants", headers=prescriber, json={
-        "first_name": "Yanis", "last_name": "Bordes", "prescriber_id": 4, "purpose": "interview"})
+    created = client.post(
+        "/api/v1/participants",
+        headers=prescriber,
+        json={"first_name": "Yanis", "last_name": "Bordes", "prescriber_id": 4, "purpose": "interview"},
+    )
     other = make_participant(client, as_role["coordinator"], prescriber_id=2, last_name="Hors-périmètre")
 
     assert created.status_code == 201, created.text
@@ -27,11 +30,21 @@ def test_a_coordinator_records_and_corrects_licences(client, as_role):
     coordinator = as_role["coordinator"]
     person = make_participant(client, coordinator, licences=("BSR",))
 
-    changed = client.patch(f"/api/v1/participants/{person}", headers=coordinator, json={
-        "licences": [{"category": "B", "checked_on": "2026-11-02"}, {"category": "AM", "checked_on": "2026-11-02"}],
-        "phone": "07 00 11 22 33"})
-    duplicate = client.patch(f"/api/v1/participants/{person}", headers=coordinator, json={
-        "licences": [{"category": "B", "checked_on": "2026-11-02"}, {"category": "B", "checked_on": "2026-11-03"}]})
+    changed = client.patch(
+        f"/api/v1/participants/{person}",
+        headers=coordinator,
+        json={
+            "licences": [{"category": "B", "checked_on": "2026-11-02"}, {"category": "AM", "checked_on": "2026-11-02"}],
+            "phone": "07 00 11 22 33",
+        },
+    )
+    duplicate = client.patch(
+        f"/api/v1/participants/{person}",
+        headers=coordinator,
+        json={
+            "licences": [{"category": "B", "checked_on": "2026-11-02"}, {"category": "B", "checked_on": "2026-11-03"}]
+        },
+    )
     blank = client.patch(f"/api/v1/participants/{person}", headers=coordinator, json={"last_name": None})
 
     assert changed.status_code == 200, changed.text
@@ -58,9 +71,13 @@ def test_export_then_erasure_through_the_api(client, as_role, api_db):
     assert (again.status_code, changed.status_code) == (409, 409)
     assert person not in [p["id"] for p in client.get("/api/v1/participants", headers=coordinator).json()]
     with connect(api_db) as conn:
-        actions = [row["action"] for row in conn.execute(
-            "SELECT action FROM audit_log WHERE subject_type = 'participant' AND subject_id = %(id)s ORDER BY id",
-            {"id": str(person)})]
+        actions = [
+            row["action"]
+            for row in conn.execute(
+                "SELECT action FROM audit_log WHERE subject_type = 'participant' AND subject_id = %(id)s ORDER BY id",
+                {"id": str(person)},
+            )
+        ]
     assert actions == ["export_participant", "erase_participant"]
 
 
@@ -70,8 +87,7 @@ def test_participants_are_found_by_the_start_of_their_commune(client, as_role):
     make_participant(client, coordinator, last_name="Oyhenart", municipality="Peyrehorade")
 
     found = client.get("/api/v1/participants", headers=coordinator, params={"municipality": "saint-p"})
-    both = client.get("/api/v1/participants", headers=coordinator,
-                      params={"municipality": "Pey", "search": "Oyh"})
+    both = client.get("/api/v1/participants", headers=coordinator, params={"municipality": "Pey", "search": "Oyh"})
     wildcard = client.get("/api/v1/participants", headers=coordinator, params={"municipality": "%"})
 
     assert [person["last_name"] for person in found.json()] == ["Lafitte"]

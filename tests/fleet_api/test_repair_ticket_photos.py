@@ -25,13 +25,20 @@ def test_the_garage_adds_a_repair_photo_kept_without_its_metadata(client, as_rol
     ticket = _ticket(client, as_role["mechanic"], ids["scooter"], ids["garage"])
     original = jpeg_with_exif()
     assert b"Exif" in original and b"PhoneMaker" in original
-    added = client.post(f"/api/v1/repair-tickets/{ticket['id']}/photos", headers=as_role["garage_partner"],
-                        data={"tag": "repair", "caption": "Plaquettes neuves"},
-                        files={"file": ("photo.jpg", original, "image/jpeg")})
+    added = client.post(
+        f"/api/v1/repair-tickets/{ticket['id']}/photos",
+        headers=as_role["garage_partner"],
+        data={"tag": "repair", "caption": "Plaquettes neuves"},
+        files={"file": ("photo.jpg", original, "image/jpeg")},
+    )
     assert added.status_code == 201, added.text
     photo = added.json()
     assert (photo["tag"], photo["content_type"], photo["caption"], photo["author_role"]) == (
-        "repair", "image/jpeg", "Plaquettes neuves", "garage_partner")
+        "repair",
+        "image/jpeg",
+        "Plaquettes neuves",
+        "garage_partner",
+    )
     assert photo["by_name"] == "Atelier du garage solidaire"
 
     stored = client.get(f"/api/v1/repair-tickets/{ticket['id']}/photos/{photo['id']}", headers=as_role["mechanic"])
@@ -43,25 +50,41 @@ def test_the_garage_adds_a_repair_photo_kept_without_its_metadata(client, as_rol
 
 
 def test_photos_refused_in_french_the_garage_shows_no_fault_and_another_garage_sees_nothing(
-        client, as_role, api_db, other_garage):  # noqa: F811
+    client, as_role, api_db, other_garage
+):  # noqa: F811
     ids = _ids(api_db)
     theirs = _ticket(client, as_role["mechanic"], ids["scooter"], other_garage["id"])
     ours = _ticket(client, as_role["mechanic"], ids["scooter"], ids["garage"])
-    fault = client.post(f"/api/v1/repair-tickets/{theirs['id']}/photos", headers=as_role["mechanic"],
-                        data={"tag": "fault"}, files={"file": ("panne.jpg", jpeg_with_exif(), "image/jpeg")}).json()
+    fault = client.post(
+        f"/api/v1/repair-tickets/{theirs['id']}/photos",
+        headers=as_role["mechanic"],
+        data={"tag": "fault"},
+        files={"file": ("panne.jpg", jpeg_with_exif(), "image/jpeg")},
+    ).json()
     garage = as_role["garage_partner"]
     for response in (
-            client.post(f"/api/v1/repair-tickets/{theirs['id']}/photos", headers=garage,
-                        files={"file": ("x.jpg", jpeg_with_exif(), "image/jpeg")}),
-            client.get(f"/api/v1/repair-tickets/{theirs['id']}/photos", headers=garage),
-            client.get(f"/api/v1/repair-tickets/{theirs['id']}/photos/{fault['id']}", headers=garage),
-            client.get(f"/api/v1/repair-tickets/{ours['id']}/photos/{fault['id']}", headers=as_role["mechanic"])):
+        client.post(
+            f"/api/v1/repair-tickets/{theirs['id']}/photos",
+            headers=garage,
+            files={"file": ("x.jpg", jpeg_with_exif(), "image/jpeg")},
+        ),
+        client.get(f"/api/v1/repair-tickets/{theirs['id']}/photos", headers=garage),
+        client.get(f"/api/v1/repair-tickets/{theirs['id']}/photos/{fault['id']}", headers=garage),
+        client.get(f"/api/v1/repair-tickets/{ours['id']}/photos/{fault['id']}", headers=as_role["mechanic"]),
+    ):
         assert response.status_code == 404, response.text
-    not_fault = client.post(f"/api/v1/repair-tickets/{ours['id']}/photos", headers=garage, data={"tag": "fault"},
-                            files={"file": ("x.jpg", jpeg_with_exif(), "image/jpeg")})
+    not_fault = client.post(
+        f"/api/v1/repair-tickets/{ours['id']}/photos",
+        headers=garage,
+        data={"tag": "fault"},
+        files={"file": ("x.jpg", jpeg_with_exif(), "image/jpeg")},
+    )
     assert not_fault.status_code == 403
-    not_image = client.post(f"/api/v1/repair-tickets/{ours['id']}/photos", headers=garage,
-                            files={"file": ("devis.pdf", b"%PDF-1.4 devis", "application/pdf")})
+    not_image = client.post(
+        f"/api/v1/repair-tickets/{ours['id']}/photos",
+        headers=garage,
+        files={"file": ("devis.pdf", b"%PDF-1.4 devis", "application/pdf")},
+    )
     assert not_image.status_code == 415
     assert not_image.json()["detail"] == "Ce fichier n'est pas une photo JPEG, PNG ou WebP."
 
@@ -71,22 +94,34 @@ def test_staff_accept_the_quote_they_read_and_the_update_says_who_accepted_which
     ticket = _ticket(client, as_role["mechanic"], ids["scooter"], ids["garage"])
     path = f"/api/v1/repair-tickets/{ticket['id']}"
     assert client.post(f"{path}/status", headers=as_role["mechanic"], json={"status": "sent"}).status_code == 200
-    early = client.post(f"{path}/status", headers=as_role["mechanic"],
-                        json={"status": "accepted", "accepted_quote_cents": 12000})
-    assert (early.status_code, early.json()["detail"]) == (409, "Le garage n'a pas encore donné de devis pour"
-                                                                 " cette fiche.")
+    early = client.post(
+        f"{path}/status", headers=as_role["mechanic"], json={"status": "accepted", "accepted_quote_cents": 12000}
+    )
+    assert (early.status_code, early.json()["detail"]) == (
+        409,
+        "Le garage n'a pas encore donné de devis pour cette fiche.",
+    )
     client.patch(f"{path}/costs", headers=as_role["garage_partner"], json={"quote_cents": 14550})
-    stale = client.post(f"{path}/status", headers=as_role["mechanic"],
-                        json={"status": "accepted", "accepted_quote_cents": 12000})
+    stale = client.post(
+        f"{path}/status", headers=as_role["mechanic"], json={"status": "accepted", "accepted_quote_cents": 12000}
+    )
     assert stale.status_code == 409 and "145,50" in stale.json()["detail"]
-    by_garage = client.post(f"{path}/status", headers=as_role["garage_partner"],
-                            json={"status": "accepted", "accepted_quote_cents": 14550})
+    by_garage = client.post(
+        f"{path}/status", headers=as_role["garage_partner"], json={"status": "accepted", "accepted_quote_cents": 14550}
+    )
     assert by_garage.status_code == 403
 
-    accepted = client.post(f"{path}/status", headers=as_role["mechanic"],
-                           json={"status": "accepted", "accepted_quote_cents": 14550, "note": "Allez-y."})
+    accepted = client.post(
+        f"{path}/status",
+        headers=as_role["mechanic"],
+        json={"status": "accepted", "accepted_quote_cents": 14550, "note": "Allez-y."},
+    )
     assert accepted.status_code == 200, accepted.text
     last = accepted.json()["updates"][-1]
     assert (last["status"], last["accepted_quote_cents"], last["by_name"], last["author_role"]) == (
-        "accepted", 14550, "Mécanicien de la plateforme", "mechanic")
+        "accepted",
+        14550,
+        "Mécanicien de la plateforme",
+        "mechanic",
+    )
     assert last["note"] == "Devis de 145,50\xa0€ accepté. Allez-y."

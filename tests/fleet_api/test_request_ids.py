@@ -17,11 +17,20 @@ from tests.processes import running, wait_until
 def test_every_answer_carries_a_request_id_and_every_line_is_structured(api_db, tmp_path):
     port = free_port()
     log_path = tmp_path / "api.log"
-    environment = {**os.environ, "FLEET_DATABASE_URL": api_db, "FLEET_DEMO_MODE": "true",
-                   "FLEET_DEMO_PASSWORD": DEMO_PASSWORD, "FLEET_API_PORT": str(port), "FLEET_LOG_FORMAT": "json"}
+    environment = {
+        **os.environ,
+        "FLEET_DATABASE_URL": api_db,
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_DEMO_PASSWORD": DEMO_PASSWORD,
+        "FLEET_API_PORT": str(port),
+        "FLEET_LOG_FORMAT": "json",
+    }
     url = f"http://127.0.0.1:{port}"
-    with log_path.open("w") as log, running([sys.executable, "-m", "fleet_api"], env=environment,
-                                            stdout=log, stderr=subprocess.STDOUT):
+    with (
+        log_path.open("w") as log,
+        running([sys.executable, "-m", "fleet_api"], env=environment, stdout=log, stderr=subprocess.STDOUT),
+    ):
+
         def answered():
             try:
                 return httpx.get(f"{url}/healthz", timeout=5)

@@ -26,18 +26,30 @@ FREE_FAILURES = 5
 def two_processes(api_db, tmp_path):
     port = free_port()
     log = (tmp_path / "api.log").open("w")
-    environment = {**os.environ, "FLEET_DATABASE_URL": api_db, "FLEET_DEMO_MODE": "true",
-                   "FLEET_DEMO_PASSWORD": DEMO_PASSWORD, "FLEET_API_PORT": str(port),
-                   "FLEET_API_PROCESSES": "2", "FLEET_LOGIN_FREE_FAILURES": str(FREE_FAILURES),
-                   "FLEET_DB_POOL_MAX": "10"}
-    with log, running([sys.executable, "-m", "fleet_api"], env=environment,
-                      stdout=log, stderr=subprocess.STDOUT) as supervisor:
+    environment = {
+        **os.environ,
+        "FLEET_DATABASE_URL": api_db,
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_DEMO_PASSWORD": DEMO_PASSWORD,
+        "FLEET_API_PORT": str(port),
+        "FLEET_API_PROCESSES": "2",
+        "FLEET_LOGIN_FREE_FAILURES": str(FREE_FAILURES),
+        "FLEET_DB_POOL_MAX": "10",
+    }
+    with (
+        log,
+        running(
+            [sys.executable, "-m", "fleet_api"], env=environment, stdout=log, stderr=subprocess.STDOUT
+        ) as supervisor,
+    ):
         url = f"http://127.0.0.1:{port}"
 
         def listening_hubs() -> int | None:
             with connect(api_db) as conn:
-                count = conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
-                                     " AND application_name = 'fleet_api_live'").fetchone()["n"]
+                count = conn.execute(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND application_name = 'fleet_api_live'"
+                ).fetchone()["n"]
             return count if count == 2 else None
 
         def healthy():
@@ -46,16 +58,20 @@ def two_processes(api_db, tmp_path):
             except httpx.TransportError:
                 return False
 
-        wait_until(healthy, timeout=90,
-                   message=lambda: "the API processes did not answer: " + (tmp_path / "api.log").read_text()[-3000:])
+        wait_until(
+            healthy,
+            timeout=90,
+            message=lambda: "the API processes did not answer: " + (tmp_path / "api.log").read_text()[-3000:],
+        )
         # each process's app holds its own LISTEN connection from its start: two apps
         wait_until(listening_hubs, timeout=60, message="two API processes did not both start")
         yield url, port, supervisor
 
 
 def token(url: str, username: str = "manager") -> dict[str, str]:
-    response = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD},
-                          timeout=60)
+    response = httpx.post(
+        f"{url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}, timeout=60
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -65,8 +81,11 @@ def test_a_token_made_by_one_process_is_good_on_every_one(two_processes):
     headers = token(url)
     # a token made by whichever process answered is good on every one
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(lambda _: httpx.get(f"{url}/api/v1/fleet/live", headers=headers,
-                                                    timeout=60).status_code, range(40)))
+        statuses = list(
+            pool.map(
+                lambda _: httpx.get(f"{url}/api/v1/fleet/live", headers=headers, timeout=60).status_code, range(40)
+            )
+        )
     assert statuses == [200] * 40
 
 
@@ -74,8 +93,9 @@ def test_login_throttling_counts_across_processes(two_processes):
     url, _, _ = two_processes
 
     def guess(_: int) -> int:
-        return httpx.post(f"{url}/api/v1/auth/token", timeout=120,
-                          data={"username": "coordinator", "password": "wrong-guess"}).status_code
+        return httpx.post(
+            f"{url}/api/v1/auth/token", timeout=120, data={"username": "coordinator", "password": "wrong-guess"}
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=30) as pool:
         statuses = list(pool.map(guess, range(30)))
@@ -91,8 +111,9 @@ def test_every_stream_client_gets_a_change_whichever_process_serves_it(two_proce
         # Streams, each on its own connection, until both processes serve at least one.
         while True:
             client = httpx.Client(timeout=60)
-            response = client.send(client.build_request("GET", f"{url}/api/v1/fleet/stream", headers=headers),
-                                   stream=True)
+            response = client.send(
+                client.build_request("GET", f"{url}/api/v1/fleet/stream", headers=headers), stream=True
+            )
             responses.append((client, response))
             events = sse_events(response)
             assert next(events)[0] == "snapshot"

@@ -22,14 +22,17 @@ def pipeline_db(api_db) -> str:
 
 
 def test_health_counts_received_and_refused_messages_and_dead_letters_say_why_in_french(
-        pipeline_db, broker, worker_settings):
+    pipeline_db, broker, worker_settings
+):
     now = datetime.now(UTC).replace(microsecond=0)
     good = {"ts": (now - timedelta(seconds=30)).isoformat(), "lat": 43.7102, "lon": -1.0531, "fuel_pct": 50}
     with connect(pipeline_db) as conn:  # car-02 is lent: what it sends is the participant's
-        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
-                     " SELECT id, 'active', %(start)s, %(end)s, %(end)s, %(start)s FROM vehicles"
-                     " WHERE label = 'car-02'",
-                     {"start": now - timedelta(days=1), "end": now + timedelta(days=6)})
+        conn.execute(
+            "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
+            " SELECT id, 'active', %(start)s, %(end)s, %(end)s, %(start)s FROM vehicles"
+            " WHERE label = 'car-02'",
+            {"start": now - timedelta(days=1), "end": now + timedelta(days=6)},
+        )
     with Worker(worker_settings), Server(create_app(api_settings(pipeline_db))) as server:
         headers = sign_in(server.url, "manager")
         publish(broker.files.port, "car-01", json.dumps(good))
@@ -42,10 +45,12 @@ def test_health_counts_received_and_refused_messages_and_dead_letters_say_why_in
             return answer.json() if len(answer.json()) == 2 else None
 
         by_tracker = {letter["tracker_id"]: letter for letter in wait_until(letters, timeout=20)}
-        health = {row["tracker_id"]: row for row in
-                  httpx.get(f"{server.url}/api/v1/trackers/health", headers=headers).json()}
-        only_car_01 = httpx.get(f"{server.url}/api/v1/dead-letters", params={"tracker_id": "car-01"},
-                                headers=headers).json()
+        health = {
+            row["tracker_id"]: row for row in httpx.get(f"{server.url}/api/v1/trackers/health", headers=headers).json()
+        }
+        only_car_01 = httpx.get(
+            f"{server.url}/api/v1/dead-letters", params={"tracker_id": "car-01"}, headers=headers
+        ).json()
         coordinator = httpx.get(f"{server.url}/api/v1/dead-letters", headers=sign_in(server.url, "coordinator"))
 
     assert by_tracker["car-01"]["reason_text"] == "Contenu illisible (JSON invalide)"

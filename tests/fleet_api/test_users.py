@@ -8,8 +8,13 @@ from accounts import service
 from fleetbase.errors import Conflict
 from tests.fleet_api.conftest import bearer, token_for
 
-NEW_USER = {"username": "j.dupont", "full_name": "Jeanne Dupont", "role": "coordinator",
-            "password": "un-mot-de-passe-long", "email": "j.dupont@example.org"}
+NEW_USER = {
+    "username": "j.dupont",
+    "full_name": "Jeanne Dupont",
+    "role": "coordinator",
+    "password": "un-mot-de-passe-long",
+    "email": "j.dupont@example.org",
+}
 
 
 def test_an_admin_creates_a_user_who_can_then_sign_in(client, as_role):
@@ -29,13 +34,17 @@ def test_duplicate_usernames_and_missing_bindings_are_refused_in_french(client, 
     assert duplicate.status_code == 409
     assert duplicate.json()["detail"] == "Ce nom d'utilisateur existe déjà."
 
-    unbound = client.post("/api/v1/users", json=NEW_USER | {"username": "g.garage", "role": "garage_partner"},
-                          headers=as_role["admin"])
+    unbound = client.post(
+        "/api/v1/users", json=NEW_USER | {"username": "g.garage", "role": "garage_partner"}, headers=as_role["admin"]
+    )
     assert unbound.status_code == 422
     assert "garage" in unbound.json()["detail"]
 
-    unknown_garage = client.post("/api/v1/users", headers=as_role["admin"],
-                                 json=NEW_USER | {"username": "g.garage", "role": "garage_partner", "garage_id": 999})
+    unknown_garage = client.post(
+        "/api/v1/users",
+        headers=as_role["admin"],
+        json=NEW_USER | {"username": "g.garage", "role": "garage_partner", "garage_id": 999},
+    )
     assert unknown_garage.status_code == 422
     assert unknown_garage.json()["detail"] == "Ce garage n'existe pas."
 
@@ -65,10 +74,14 @@ def test_re_roling_a_user_changes_what_their_existing_token_allows(client, as_ro
 def test_an_admin_cannot_disable_themself_and_unknown_users_are_404(client, as_role):
     admin = client.get("/api/v1/me", headers=as_role["admin"]).json()
 
-    assert client.patch(f"/api/v1/users/{admin['id']}", json={"disabled": True},
-                        headers=as_role["admin"]).status_code == 409
-    assert client.patch(f"/api/v1/users/{admin['id']}", json={"role": "mechanic"},
-                        headers=as_role["admin"]).status_code == 409
+    assert (
+        client.patch(f"/api/v1/users/{admin['id']}", json={"disabled": True}, headers=as_role["admin"]).status_code
+        == 409
+    )
+    assert (
+        client.patch(f"/api/v1/users/{admin['id']}", json={"role": "mechanic"}, headers=as_role["admin"]).status_code
+        == 409
+    )
     assert client.patch("/api/v1/users/999999", json={"full_name": "X"}, headers=as_role["admin"]).status_code == 404
 
 

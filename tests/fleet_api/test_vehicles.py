@@ -2,8 +2,15 @@
 
 from tests.fleet_api.loan_helpers import active_loan, make_participant
 
-NEW_CAR = {"label": "car-09", "kind": "car", "energy": "petrol", "plate": "GA-999-LD",
-           "make": "Renault", "model": "Zoé", "home_site_id": 1}
+NEW_CAR = {
+    "label": "car-09",
+    "kind": "car",
+    "energy": "petrol",
+    "plate": "GA-999-LD",
+    "make": "Renault",
+    "model": "Zoé",
+    "home_site_id": 1,
+}
 
 
 def test_the_seeded_fleet_is_listed_with_its_trackers(client, as_role):
@@ -21,8 +28,11 @@ def test_a_fleet_manager_creates_then_changes_a_vehicle(client, as_role):
     vehicle = created.json()
     assert vehicle["status"] == "available" and vehicle["tracker_id"] is None
 
-    changed = client.patch(f"/api/v1/vehicles/{vehicle['id']}", json={"status": "maintenance", "make": "Dacia"},
-                           headers=as_role["fleet_manager"])
+    changed = client.patch(
+        f"/api/v1/vehicles/{vehicle['id']}",
+        json={"status": "maintenance", "make": "Dacia"},
+        headers=as_role["fleet_manager"],
+    )
 
     assert changed.status_code == 200
     assert changed.json()["status"] == "maintenance" and changed.json()["make"] == "Dacia"
@@ -43,8 +53,9 @@ def test_duplicate_plate_is_409_and_unknown_site_is_422(client, as_role):
 def test_inconsistent_values_are_422_in_the_error_shape(client, as_role):
     no_plate = client.post("/api/v1/vehicles", json=NEW_CAR | {"plate": None}, headers=as_role["admin"])
     assert no_plate.status_code == 422 and no_plate.json()["error"] == "InvalidInput"
-    electric_scooter = client.post("/api/v1/vehicles", json=NEW_CAR | {"kind": "scooter", "energy": "electric"},
-                                   headers=as_role["admin"])
+    electric_scooter = client.post(
+        "/api/v1/vehicles", json=NEW_CAR | {"kind": "scooter", "energy": "electric"}, headers=as_role["admin"]
+    )
     assert electric_scooter.status_code == 422
     null_label = client.patch("/api/v1/vehicles/1", json={"label": None}, headers=as_role["admin"])
     assert null_label.status_code == 422
@@ -60,8 +71,9 @@ def test_unknown_vehicles_are_404(client, as_role):
 
 
 def _vehicle(client, headers, label: str) -> dict:
-    return next(vehicle for vehicle in client.get("/api/v1/vehicles", headers=headers).json()
-                if vehicle["label"] == label)
+    return next(
+        vehicle for vehicle in client.get("/api/v1/vehicles", headers=headers).json() if vehicle["label"] == label
+    )
 
 
 def test_a_derived_status_cannot_be_set_by_hand(client, as_role):
@@ -70,23 +82,35 @@ def test_a_derived_status_cannot_be_set_by_hand(client, as_role):
         response = client.patch(f"/api/v1/vehicles/{car['id']}", json={"status": derived}, headers=as_role["admin"])
         assert response.status_code == 422, response.text
         assert response.json()["error"] == "InvalidInput"
-    created = client.post("/api/v1/vehicles", json=NEW_CAR | {"label": "car-10", "plate": "GA-998-LD",
-                                                              "status": "on_loan"}, headers=as_role["admin"])
+    created = client.post(
+        "/api/v1/vehicles",
+        json=NEW_CAR | {"label": "car-10", "plate": "GA-998-LD", "status": "on_loan"},
+        headers=as_role["admin"],
+    )
     assert created.status_code == 422
 
 
 def test_a_lent_vehicle_keeps_the_status_its_loan_gives_it(client, as_role, clock):
     coordinator = as_role["coordinator"]
     lent = _vehicle(client, as_role["admin"], "car-02")
-    active_loan(client, coordinator, participant=make_participant(client, coordinator), vehicle=lent["id"],
-                starts_at=clock.now, days=3)
+    active_loan(
+        client,
+        coordinator,
+        participant=make_participant(client, coordinator),
+        vehicle=lent["id"],
+        starts_at=clock.now,
+        days=3,
+    )
     assert _vehicle(client, as_role["admin"], "car-02")["status"] == "on_loan"
     for wanted in ("available", "maintenance", "out_of_service"):
-        response = client.patch(f"/api/v1/vehicles/{lent['id']}", json={"status": wanted},
-                                headers=as_role["fleet_manager"])
+        response = client.patch(
+            f"/api/v1/vehicles/{lent['id']}", json={"status": wanted}, headers=as_role["fleet_manager"]
+        )
         assert response.status_code == 409, response.text
-        assert response.json() == {"error": "Conflict", "detail": "Ce véhicule est en prêt : il redevient"
-                                                                  " disponible au retour du véhicule."}
+        assert response.json() == {
+            "error": "Conflict",
+            "detail": "Ce véhicule est en prêt : il redevient disponible au retour du véhicule.",
+        }
     assert _vehicle(client, as_role["admin"], "car-02")["status"] == "on_loan"
     # What is not its status still changes.
     renamed = client.patch(f"/api/v1/vehicles/{lent['id']}", json={"make": "Peugeot"}, headers=as_role["admin"])

@@ -14,9 +14,14 @@ from tests.factories import source_packages
 PARIS = ZoneInfo("Europe/Paris")
 
 
-@pytest.mark.parametrize("zone, shown", [("Europe/Paris", "15 décembre 2026 à 18:00"),
-                                         ("America/Cayenne", "15 décembre 2026 à 14:00"),
-                                         ("Indian/Reunion", "15 décembre 2026 à 21:00")])
+@pytest.mark.parametrize(
+    "zone, shown",
+    [
+        ("Europe/Paris", "15 décembre 2026 à 18:00"),
+        ("America/Cayenne", "15 décembre 2026 à 14:00"),
+        ("Indian/Reunion", "15 décembre 2026 à 21:00"),
+    ],
+)
 def test_a_moment_is_written_in_the_plateformes_zone(zone, shown):
     assert formatting.moment(datetime(2026, 12, 15, 17, 0, tzinfo=UTC), ZoneInfo(zone)) == shown
 
@@ -64,6 +69,8 @@ def test_the_first_of_the_month_is_written_1er():
     assert formatting.day(date(2026, 12, 1)) == "1er décembre 2026"
     assert formatting.day(date(2026, 12, 1), "EEEE d MMMM") == "mardi 1er décembre"
     assert formatting.moment(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), PARIS) == "1er décembre 2026 à 00:30"
-    assert formatting.moment(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), ZoneInfo("America/Cayenne")) \
+    assert (
+        formatting.moment(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), ZoneInfo("America/Cayenne"))
         == "1er décembre 2026 à 09:00"
+    )
     assert formatting.day(date(2026, 12, 1), "dd/MM") == "01/12"

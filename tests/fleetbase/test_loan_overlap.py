@@ -4,14 +4,20 @@ import psycopg
 import pytest
 
 
-def make_loan(conn, *, vehicle: str, starts_at: str, ends_at: str, held_until: str | None = None,
-              status: str = "validated") -> int:
+def make_loan(
+    conn, *, vehicle: str, starts_at: str, ends_at: str, held_until: str | None = None, status: str = "validated"
+) -> int:
     return conn.execute(
         "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until)"
         " SELECT id, %(status)s, %(starts_at)s, %(ends_at)s, %(held_until)s FROM vehicles"
         " WHERE label = %(vehicle)s RETURNING id",
-        {"vehicle": vehicle, "status": status, "starts_at": starts_at, "ends_at": ends_at,
-         "held_until": held_until or ends_at},
+        {
+            "vehicle": vehicle,
+            "status": status,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "held_until": held_until or ends_at,
+        },
     ).fetchone()["id"]
 
 
@@ -25,8 +31,13 @@ def test_an_overlapping_loan_on_the_same_vehicle_is_rejected_by_the_database(con
 
 
 def test_the_turnaround_buffer_is_part_of_the_hold(conn):
-    make_loan(conn, vehicle="ebike-02", starts_at="2026-12-01T08:00Z", ends_at="2026-12-05T18:00Z",
-              held_until="2026-12-06T18:00Z")
+    make_loan(
+        conn,
+        vehicle="ebike-02",
+        starts_at="2026-12-01T08:00Z",
+        ends_at="2026-12-05T18:00Z",
+        held_until="2026-12-06T18:00Z",
+    )
 
     with pytest.raises(psycopg.errors.ExclusionViolation):
         with conn.transaction():
@@ -46,8 +57,7 @@ def test_requests_rejections_and_returns_do_not_hold_the_vehicle(conn):
     make_loan(conn, vehicle="car-04", starts_at="2026-12-01T08:00Z", ends_at="2026-12-15T08:00Z")
 
     for status in ("requested", "rejected", "cancelled", "returned"):
-        make_loan(conn, vehicle="car-04", starts_at="2026-12-05T08:00Z", ends_at="2026-12-10T08:00Z",
-                  status=status)
+        make_loan(conn, vehicle="car-04", starts_at="2026-12-05T08:00Z", ends_at="2026-12-10T08:00Z", status=status)
 
     with pytest.raises(psycopg.errors.ExclusionViolation):
         with conn.transaction():

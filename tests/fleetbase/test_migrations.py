@@ -7,11 +7,31 @@ from fleetbase.migrate import MIGRATIONS_DIR, apply_migrations, pending_migratio
 from tests.processes import wait_until
 
 EXPECTED_TABLES = {
-    "sites", "garages", "prescribers", "users", "vehicles", "trackers", "vehicle_state",
-    "positions", "vehicle_daily_stats", "participants", "participant_licences", "loans",
-    "loan_transitions", "inspections", "inspection_photos", "geofences", "events", "alerts",
-    "maintenance_plans", "service_records", "repair_tickets", "repair_ticket_updates",
-    "dead_letters", "audit_log", "ingest_counters",
+    "sites",
+    "garages",
+    "prescribers",
+    "users",
+    "vehicles",
+    "trackers",
+    "vehicle_state",
+    "positions",
+    "vehicle_daily_stats",
+    "participants",
+    "participant_licences",
+    "loans",
+    "loan_transitions",
+    "inspections",
+    "inspection_photos",
+    "geofences",
+    "events",
+    "alerts",
+    "maintenance_plans",
+    "service_records",
+    "repair_tickets",
+    "repair_ticket_updates",
+    "dead_letters",
+    "audit_log",
+    "ingest_counters",
 }
 
 SCHEMA_SHAPE = """
@@ -119,9 +139,11 @@ def test_a_partition_made_while_another_session_stores_that_days_rows_takes_them
     url = new_database()
     with connect(url) as storing, connect(url) as making:
         vehicle_id = storing.execute("SELECT id FROM vehicles WHERE label = 'car-01'").fetchone()["id"]
-        storing.execute("INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
-                        " VALUES (%(vehicle_id)s, '2026-09-01T08:00:00Z', 'car-01', 43.7, -1.05)",
-                        {"vehicle_id": vehicle_id})  # in positions_default, not committed yet
+        storing.execute(
+            "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+            " VALUES (%(vehicle_id)s, '2026-09-01T08:00:00Z', 'car-01', 43.7, -1.05)",
+            {"vehicle_id": vehicle_id},
+        )  # in positions_default, not committed yet
         outcome: list = []
 
         def make() -> None:
@@ -135,9 +157,16 @@ def test_a_partition_made_while_another_session_stores_that_days_rows_takes_them
         maker = threading.Thread(target=make)
         maker.start()
         with connect(url, autocommit=True) as watching:  # outside a transaction: a fresh view each time
-            wait_until(lambda: watching.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %(pid)s",
-                                                {"pid": making_pid}).fetchone()["wait_event_type"]
-                       == "Lock", timeout=30, message="the maker never waited for the storing transaction")
+            wait_until(
+                lambda: (
+                    watching.execute(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %(pid)s", {"pid": making_pid}
+                    ).fetchone()["wait_event_type"]
+                    == "Lock"
+                ),
+                timeout=30,
+                message="the maker never waited for the storing transaction",
+            )
         storing.commit()
         maker.join(timeout=10)
 

@@ -44,8 +44,12 @@ EXPIRED = {
 # Columns that refuse a coordinate outright (a CHECK on holds_coordinates, 0065): they may
 # be kept longer than the positions.
 NO_COORDINATES = {
-    ("audit_log", "details"), ("inspections", "checklist"), ("inspections", "damages"),
-    ("repair_tickets", "parts"), ("scheduler_job_runs", "outcome"), ("webhook_deliveries", "body"),
+    ("audit_log", "details"),
+    ("inspections", "checklist"),
+    ("inspections", "damages"),
+    ("repair_tickets", "parts"),
+    ("scheduler_job_runs", "outcome"),
+    ("webhook_deliveries", "body"),
 }
 
 # Not a vehicle's whereabouts: the association's own places, images, hashes of secrets.
@@ -65,8 +69,10 @@ NOT_POSITIONS = {
     ("trackers", "http_token_sha256"): "SHA-256 of a tracker's secret",
 }
 
-COORDINATE_NAME = re.compile(r"(^|_)(lat|lon|lng|latitude|longitude|geom|geometry|coordinates?|location|position"
-                             r"|point)s?$")
+COORDINATE_NAME = re.compile(
+    r"(^|_)(lat|lon|lng|latitude|longitude|geom|geometry|coordinates?|location|position"
+    r"|point)s?$"
+)
 PAYLOAD_NAME = re.compile(r"(^|_)(payload|body|message|raw|attributes)$")
 PAYLOAD_TYPES = {"json", "jsonb", "bytea", "point", "USER-DEFINED"}
 NUMBER_ARRAYS = {"_float4", "_float8", "_numeric"}
@@ -79,10 +85,16 @@ def columns_that_can_hold_a_coordinate(conn: psycopg.Connection) -> set[tuple[st
         "SELECT c.table_name, c.column_name, c.data_type, c.udt_name FROM information_schema.columns c"
         " JOIN pg_class k ON k.relname = c.table_name AND k.relnamespace = 'public'::regnamespace"
         " WHERE c.table_schema = 'public' AND k.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT k.relispartition"
-        "   AND c.table_name !~ '^_?yoyo'").fetchall()
-    return {(row["table_name"], row["column_name"]) for row in rows
-            if COORDINATE_NAME.search(row["column_name"]) or PAYLOAD_NAME.search(row["column_name"])
-            or row["data_type"] in PAYLOAD_TYPES or row["udt_name"] in NUMBER_ARRAYS}
+        "   AND c.table_name !~ '^_?yoyo'"
+    ).fetchall()
+    return {
+        (row["table_name"], row["column_name"])
+        for row in rows
+        if COORDINATE_NAME.search(row["column_name"])
+        or PAYLOAD_NAME.search(row["column_name"])
+        or row["data_type"] in PAYLOAD_TYPES
+        or row["udt_name"] in NUMBER_ARRAYS
+    }
 
 
 def test_every_column_that_can_hold_a_coordinate_has_a_rule(conn):
@@ -101,16 +113,25 @@ def test_a_column_added_later_is_noticed(conn):
 
 def test_columns_kept_longer_refuse_a_coordinate(conn):
     for table, column in NO_COORDINATES:
-        definitions = [row["definition"] for row in conn.execute(
-            "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint"
-            " WHERE conrelid = %(table)s::regclass AND contype = 'c'", {"table": table})]
+        definitions = [
+            row["definition"]
+            for row in conn.execute(
+                "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+                " WHERE conrelid = %(table)s::regclass AND contype = 'c'",
+                {"table": table},
+            )
+        ]
         assert any(re.search(rf"holds_coordinates\(\(?{column}\)?", d) for d in definitions), (table, column)
     with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
-        conn.execute("INSERT INTO audit_log (user_id, action, subject_type, subject_id, details)"
-                     " VALUES (NULL, 'view_positions', 'vehicle', '1', '{\"fix\": {\"lat\": 43.7, \"lon\": -1.05}}')")
+        conn.execute(
+            "INSERT INTO audit_log (user_id, action, subject_type, subject_id, details)"
+            " VALUES (NULL, 'view_positions', 'vehicle', '1', '{\"fix\": {\"lat\": 43.7, \"lon\": -1.05}}')"
+        )
     with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
-        conn.execute("INSERT INTO scheduler_job_runs (job, slot, started_at, runner, outcome)"
-                     " VALUES ('retention', now(), now(), 'test', '{\"last\": {\"Latitude\" : 43.7}}')")
+        conn.execute(
+            "INSERT INTO scheduler_job_runs (job, slot, started_at, runner, outcome)"
+            " VALUES ('retention', now(), now(), 'test', '{\"last\": {\"Latitude\" : 43.7}}')"
+        )
 
 
 def _leave_positional_traces(conn: psycopg.Connection, *, vehicle: int, at: datetime) -> None:
@@ -120,12 +141,18 @@ def _leave_positional_traces(conn: psycopg.Connection, *, vehicle: int, at: date
             "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon, speed_kmh, ignition,"
             " effective_odometer_km, battery_pct, attributes)"
             " VALUES (%(v)s, %(t)s, 'car-01', 43.71, -1.05, 40, true, %(km)s, 80, '{\"cell\": \"208-01\"}')",
-            {"v": vehicle, "t": at + timedelta(minutes=minute), "km": 1000 + minute / 2})
-    conn.execute("INSERT INTO events (vehicle_id, type, occurred_at, lat, lon, details)"
-                 " VALUES (%(v)s, 'exit', %(t)s, 43.71, -1.05, '{\"confirm_fixes\": 2}')", {"v": vehicle, "t": at})
-    conn.execute("INSERT INTO dead_letters (received_at, topic, tracker_id, payload, reason)"
-                 " VALUES (%(t)s, 'fleet/car-01/telemetry', 'car-01', %(p)s, 'too_old')",
-                 {"t": at, "p": b'{"ts": 1, "lat": 43.71, "lon": -1.05}'})
+            {"v": vehicle, "t": at + timedelta(minutes=minute), "km": 1000 + minute / 2},
+        )
+    conn.execute(
+        "INSERT INTO events (vehicle_id, type, occurred_at, lat, lon, details)"
+        " VALUES (%(v)s, 'exit', %(t)s, 43.71, -1.05, '{\"confirm_fixes\": 2}')",
+        {"v": vehicle, "t": at},
+    )
+    conn.execute(
+        "INSERT INTO dead_letters (received_at, topic, tracker_id, payload, reason)"
+        " VALUES (%(t)s, 'fleet/car-01/telemetry', 'car-01', %(p)s, 'too_old')",
+        {"t": at, "p": b'{"ts": 1, "lat": 43.71, "lon": -1.05}'},
+    )
     conn.execute(
         "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, speed_kmh, effective_odometer_km, last_seen_at,"
         " anchor_fix_time, anchor_lat, anchor_lon, suspect_fix_time, suspect_lat, suspect_lon)"
@@ -135,22 +162,30 @@ def _leave_positional_traces(conn: psycopg.Connection, *, vehicle: int, at: date
         " last_seen_at = EXCLUDED.last_seen_at, anchor_fix_time = EXCLUDED.anchor_fix_time,"
         " anchor_lat = EXCLUDED.anchor_lat, anchor_lon = EXCLUDED.anchor_lon,"
         " suspect_fix_time = EXCLUDED.suspect_fix_time, suspect_lat = EXCLUDED.suspect_lat,"
-        " suspect_lon = EXCLUDED.suspect_lon", {"v": vehicle, "t": at})
+        " suspect_lon = EXCLUDED.suspect_lon",
+        {"v": vehicle, "t": at},
+    )
     conn.execute(
         "INSERT INTO alerts (kind, severity, target_role, vehicle_id, message, dedup_key, status, created_at,"
         " resolved_at) VALUES ('left_service_area', 'warning', 'coordinator', %(v)s,"
         " 'car-01 a quitté la zone « Zone de service »', 'test-retention', 'resolved', %(t)s, %(t)s)",
-        {"v": vehicle, "t": at})
-    conn.execute("INSERT INTO mail_outbox (recipients, subject, body, created_at, sent_at)"
-                 " VALUES ('{coordinator@example.org}', 'Alerte', 'car-01 a quitté la zone', %(t)s, %(t)s)",
-                 {"t": at})
+        {"v": vehicle, "t": at},
+    )
+    conn.execute(
+        "INSERT INTO mail_outbox (recipients, subject, body, created_at, sent_at)"
+        " VALUES ('{coordinator@example.org}', 'Alerte', 'car-01 a quitté la zone', %(t)s, %(t)s)",
+        {"t": at},
+    )
 
 
 def _left(conn: psycopg.Connection, cutoff: datetime) -> dict[tuple[str, str], int]:
     """Rows still holding an expired column past `cutoff`, by column."""
-    return {(table, column): conn.execute(
-        f"SELECT count(*) AS n FROM {table} WHERE ({condition}) AND {column} IS NOT NULL",
-        {"cutoff": cutoff}).fetchone()["n"] for (table, column), condition in EXPIRED.items()}
+    return {
+        (table, column): conn.execute(
+            f"SELECT count(*) AS n FROM {table} WHERE ({condition}) AND {column} IS NOT NULL", {"cutoff": cutoff}
+        ).fetchone()["n"]
+        for (table, column), condition in EXPIRED.items()
+    }
 
 
 def test_no_coordinate_survives_the_retention_period_but_the_daily_figures_do(conn, seeded_url):
@@ -169,12 +204,19 @@ def test_no_coordinate_survives_the_retention_period_but_the_daily_figures_do(co
     assert _left(conn, cutoff=clock.now - timedelta(days=RETENTION_DAYS)) == dict.fromkeys(EXPIRED, 0)
     assert removed["events"] == 1 and removed["dead_letters"] == 1 and removed["positional_alerts"] == 1
     # nothing of that day anywhere, whatever the column's rule says
-    assert conn.execute("SELECT count(*) AS n FROM positions WHERE vehicle_id = %(v)s AND fix_time < %(end)s",
-                        {"v": car, "end": day + timedelta(days=1)}).fetchone()["n"] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) AS n FROM positions WHERE vehicle_id = %(v)s AND fix_time < %(end)s",
+            {"v": car, "end": day + timedelta(days=1)},
+        ).fetchone()["n"]
+        == 0
+    )
     state = conn.execute("SELECT * FROM vehicle_state WHERE vehicle_id = %(v)s", {"v": car}).fetchone()
     assert (state["lat"], state["lon"], state["speed_kmh"], state["anchor_lat"], state["suspect_lat"]) == (None,) * 5
     assert state["effective_odometer_km"] == 1030 and state["last_seen_at"] is not None  # not positions
-    stats = conn.execute("SELECT fixes, distance_km, moving_hours FROM vehicle_daily_stats"
-                         " WHERE vehicle_id = %(v)s AND day = %(day)s", {"v": car, "day": day.date()}).fetchone()
+    stats = conn.execute(
+        "SELECT fixes, distance_km, moving_hours FROM vehicle_daily_stats WHERE vehicle_id = %(v)s AND day = %(day)s",
+        {"v": car, "day": day.date()},
+    ).fetchone()
     assert stats["fixes"] == 12 and stats["distance_km"] == pytest.approx(27.5)
     assert stats["moving_hours"] == pytest.approx(55 / 60)

@@ -18,9 +18,12 @@ def counts(conn) -> dict[str, int]:
 
 
 def test_the_seed_holds_42_vehicles_with_their_trackers(conn):
-    by_kind = {row["kind"]: row["n"] for row in conn.execute(
-        "SELECT v.kind, count(*) AS n FROM vehicles v JOIN trackers t ON t.vehicle_id = v.id"
-        " GROUP BY v.kind")}
+    by_kind = {
+        row["kind"]: row["n"]
+        for row in conn.execute(
+            "SELECT v.kind, count(*) AS n FROM vehicles v JOIN trackers t ON t.vehicle_id = v.id GROUP BY v.kind"
+        )
+    }
     trackers = {row["tracker_id"] for row in conn.execute("SELECT tracker_id FROM trackers")}
 
     assert by_kind == {"car": 8, "scooter": 28, "ebike": 6}
@@ -37,7 +40,12 @@ def test_vehicles_are_based_at_the_five_depots_each_with_a_depot_geofence(conn):
     service_areas = conn.execute("SELECT count(*) AS n FROM geofences WHERE kind = 'service_area'").fetchone()
 
     assert {row["municipality"] for row in depots} == {
-        "Dax", "Saint-Vincent-de-Tyrosse", "Peyrehorade", "Tarnos", "Soustons"}
+        "Dax",
+        "Saint-Vincent-de-Tyrosse",
+        "Peyrehorade",
+        "Tarnos",
+        "Soustons",
+    }
     assert sum(row["vehicles"] for row in depots) == 42
     assert all(row["zones"] == 1 for row in depots)
     assert service_areas["n"] == 1
@@ -47,7 +55,8 @@ def test_one_demo_user_per_role_logs_in_with_the_demo_password(conn):
     users = conn.execute("SELECT username, role, password_hash, garage_id, prescriber_id FROM users").fetchall()
 
     assert sorted(row["role"] for row in users) == sorted(
-        ["admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber"])
+        ["admin", "fleet_manager", "coordinator", "mechanic", "garage_partner", "prescriber"]
+    )
     assert all(verify_user_password(row["password_hash"], DEMO_PASSWORD) for row in users)
     assert not any(verify_user_password(row["password_hash"], "change-me") for row in users)
     garage_user = next(row for row in users if row["role"] == "garage_partner")
@@ -73,6 +82,5 @@ def test_the_seed_refuses_to_run_outside_demo_mode(conn):
 def test_tracker_hashes_match_the_passwords_the_simulator_derives(conn):
     row = conn.execute("SELECT mqtt_password_hash FROM trackers WHERE tracker_id = 'scooter-07'").fetchone()
     _, _, iterations, salt, _ = row["mqtt_password_hash"].split("$")
-    expected = hash_mqtt_password(demo_tracker_password(DEMO_PASSWORD, "scooter-07"),
-                                  salt=base64.b64decode(salt))
+    expected = hash_mqtt_password(demo_tracker_password(DEMO_PASSWORD, "scooter-07"), salt=base64.b64decode(salt))
     assert row["mqtt_password_hash"] == expected

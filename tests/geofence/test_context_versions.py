@@ -45,10 +45,13 @@ def session(url: str, *, lock_timeout: str | None = None) -> Iterator[psycopg.Co
 
 
 def worker() -> IngestService:
-    return IngestService(limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60),
-                                       max_batch=100),
-                         max_accuracy_m=100.0, trackers=TrackerDirectory(), zone=ZoneInfo("Europe/Paris"),
-                         geofences=ZoneCache())
+    return IngestService(
+        limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60), max_batch=100),
+        max_accuracy_m=100.0,
+        trackers=TrackerDirectory(),
+        zone=ZoneInfo("Europe/Paris"),
+        geofences=ZoneCache(),
+    )
 
 
 def low_battery_batch(tracker_id: str) -> list[Envelope]:
@@ -58,15 +61,23 @@ def low_battery_batch(tracker_id: str) -> list[Envelope]:
 
 
 def checkout(conn: psycopg.Connection, loan_id: int) -> dict:
-    return inspections.check_out(conn, loan_id, inspection={"odometer_km": 5000, "damages": [], **SIGNED},
-                                 user_id=user_id(conn), now=NOW, zone=PARIS)
+    return inspections.check_out(
+        conn,
+        loan_id,
+        inspection={"odometer_km": 5000, "damages": [], **SIGNED},
+        user_id=user_id(conn),
+        now=NOW,
+        zone=PARIS,
+    )
 
 
 def open_low_battery_alerts(url: str, label: str) -> int:
     with session(url) as conn:
-        return conn.execute("SELECT count(*) AS n FROM alerts a JOIN vehicles v ON v.id = a.vehicle_id"
-                            " WHERE a.kind = 'low_battery' AND a.status = 'open' AND v.label = %(l)s",
-                            {"l": label}).fetchone()["n"]
+        return conn.execute(
+            "SELECT count(*) AS n FROM alerts a JOIN vehicles v ON v.id = a.vehicle_id"
+            " WHERE a.kind = 'low_battery' AND a.status = 'open' AND v.label = %(l)s",
+            {"l": label},
+        ).fetchone()["n"]
 
 
 def test_an_ingest_batch_opening_an_alert_does_not_wait_for_a_checkout_in_progress(url):
@@ -111,8 +122,7 @@ def test_validating_one_loan_does_not_hold_up_the_checkout_of_another_vehicle(ur
         setup.commit()
 
     with session(url) as first:
-        loans_service.validate_loan(first, waiting["id"], vehicle_id=None, user_id=user_id(first), now=NOW,
-                                    zone=PARIS)
+        loans_service.validate_loan(first, waiting["id"], vehicle_id=None, user_id=user_id(first), now=NOW, zone=PARIS)
         with session(url, lock_timeout="500ms") as second:
             assert checkout(second, leaving["id"])["status"] == "active"
             second.commit()
@@ -160,8 +170,11 @@ def test_the_worker_reads_again_only_the_contexts_that_changed(url):
         with session(url) as api:  # a change rolled back changes nothing
             api.execute("UPDATE vehicles SET label = 'renamed' WHERE id = %(id)s", {"id": car})
             api.rollback()
-            api.execute("UPDATE geofences SET name = 'Dépôt renommé' WHERE kind = 'depot'"
-                        " AND site_id = (SELECT home_site_id FROM vehicles WHERE id = %(id)s)", {"id": car})
+            api.execute(
+                "UPDATE geofences SET name = 'Dépôt renommé' WHERE kind = 'depot'"
+                " AND site_id = (SELECT home_site_id FROM vehicles WHERE id = %(id)s)",
+                {"id": car},
+            )
             api.commit()
         renamed = contexts.get(ingest, [car, bike])
         assert renamed[car].label == "car-01" and renamed[car].depot_name == "Dépôt renommé"

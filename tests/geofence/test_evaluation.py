@@ -51,8 +51,9 @@ def test_a_vehicle_not_on_loan_driven_away_from_its_depot_is_a_possible_theft_on
     depot = site(conn, "DAX")
     feed(conn, zones, car, parked(depot, at=T0))
     feed(conn, zones, car, line(depot, at_distance(depot, 600), at=T0 + timedelta(hours=2), fixes=12))
-    feed(conn, zones, car, line(at_distance(depot, 600), at_distance(depot, 3000), at=T0 + timedelta(hours=3),
-                                fixes=12))
+    feed(
+        conn, zones, car, line(at_distance(depot, 600), at_distance(depot, 3000), at=T0 + timedelta(hours=3), fixes=12)
+    )
 
     [alert] = alerts(conn, car)
     assert alert["kind"] == "possible_theft" and alert["target_role"] == "fleet_manager"
@@ -76,17 +77,23 @@ def test_a_theft_alert_once_resolved_is_raised_again_by_the_next_move(conn, zone
     feed(conn, zones, car, parked(depot, at=T0))
     feed(conn, zones, car, line(depot, at_distance(depot, 3000), at=T0 + timedelta(hours=2), fixes=12))
     conn.execute("UPDATE alerts SET status = 'resolved' WHERE kind = 'possible_theft'")
-    feed(conn, zones, car, line(at_distance(depot, 3000), at_distance(depot, 5000), at=T0 + timedelta(hours=3),
-                                fixes=12))
+    feed(
+        conn, zones, car, line(at_distance(depot, 3000), at_distance(depot, 5000), at=T0 + timedelta(hours=3), fixes=12)
+    )
 
     assert [alert["kind"] for alert in alerts(conn, car)] == ["possible_theft", "possible_theft"]
+
 
 def test_a_vehicle_not_on_loan_towed_away_without_ignition_is_a_possible_theft(conn, zones):
     car = vehicle_id(conn, "car-02")
     depot = site(conn, "DAX")
     feed(conn, zones, car, parked(depot, at=T0))
-    feed(conn, zones, car, parked(at_distance(depot, 800), at=T0 + timedelta(hours=2), fixes=4,
-                                  every=timedelta(minutes=1)))
+    feed(
+        conn,
+        zones,
+        car,
+        parked(at_distance(depot, 800), at=T0 + timedelta(hours=2), fixes=4, every=timedelta(minutes=1)),
+    )
 
     assert [alert["kind"] for alert in alerts(conn, car)] == ["possible_theft"]
 
@@ -159,12 +166,16 @@ def test_a_vehicle_not_on_loan_parked_at_another_depot_is_no_theft(conn, zones):
 def test_crossing_from_one_service_area_into_an_adjacent_one_is_not_leaving(conn, zones):
     scooter = vehicle_id(conn, "scooter-01")
     active_loan(conn, scooter, starts_at=T0, ends_at=T0 + timedelta(days=30))
-    conn.execute("INSERT INTO geofences (name, kind, geometry) VALUES ('Zone Est', 'service_area',"
-                 " '{\"type\": \"Polygon\", \"coordinates\": [[[-0.95, 43.6], [-0.7, 43.6], [-0.7, 43.8],"
-                 " [-0.95, 43.8], [-0.95, 43.6]]]}')")
+    conn.execute(
+        "INSERT INTO geofences (name, kind, geometry) VALUES ('Zone Est', 'service_area',"
+        ' \'{"type": "Polygon", "coordinates": [[[-0.95, 43.6], [-0.7, 43.6], [-0.7, 43.8],'
+        " [-0.95, 43.8], [-0.95, 43.6]]]}')"
+    )
     feed(conn, zones, scooter, parked(HOME, at=T0))
     feed(conn, zones, scooter, line(EAST_INSIDE, EAST_OUTSIDE, at=T0 + timedelta(hours=1), fixes=30))
 
     assert alerts(conn, scooter) == []
     assert sorted((event["type"], event["zone_kind"]) for event in events(conn, scooter)) == [
-        ("geofence_enter", "service_area"), ("geofence_exit", "service_area")]
+        ("geofence_enter", "service_area"),
+        ("geofence_exit", "service_area"),
+    ]

@@ -18,11 +18,23 @@ def random_zones(rng: random.Random, count: int) -> list[Zone]:
             geometry, size = {"type": "Point", "coordinates": [lon, lat]}, {"radius_m": rng.uniform(100, 1500)}
         else:
             reach = [rng.uniform(0.005, 0.02) for _ in range(12)]
-            ring = [[lon + reach[k] * math.cos(k * math.pi / 6), lat + reach[k] * math.sin(k * math.pi / 6)]
-                    for k in range(12)]
+            ring = [
+                [lon + reach[k] * math.cos(k * math.pi / 6), lat + reach[k] * math.sin(k * math.pi / 6)]
+                for k in range(12)
+            ]
             geometry, size = {"type": "Polygon", "coordinates": [ring + [ring[0]]]}, {}
-        zones.append(Zone(100 + number, f"z{number}", "other", None, geometry, size.get("radius_m"), None,
-                          parse_shape(geometry, **size)))
+        zones.append(
+            Zone(
+                100 + number,
+                f"z{number}",
+                "other",
+                None,
+                geometry,
+                size.get("radius_m"),
+                None,
+                parse_shape(geometry, **size),
+            )
+        )
     return zones
 
 

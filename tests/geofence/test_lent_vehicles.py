@@ -17,13 +17,21 @@ EAST_INSIDE, EAST_OUTSIDE = (43.70, -0.95), (43.70, -0.85)
 
 
 def circle_around_home(conn) -> int:
-    return create_zone(conn, {"type": "Feature", "geometry": {"type": "Point", "coordinates": [HOME[1], HOME[0]]},
-                              "properties": {"name": "Rue des Arènes", "kind": "other", "radius_m": 50}}).id
+    return create_zone(
+        conn,
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [HOME[1], HOME[0]]},
+            "properties": {"name": "Rue des Arènes", "kind": "other", "radius_m": 50},
+        },
+    ).id
 
 
 def zone_states(conn, vehicle: int, zone_id: int) -> list[dict]:
-    return conn.execute("SELECT * FROM geofence_zone_state WHERE vehicle_id = %(v)s AND geofence_id = %(z)s",
-                        {"v": vehicle, "z": zone_id}).fetchall()
+    return conn.execute(
+        "SELECT * FROM geofence_zone_state WHERE vehicle_id = %(v)s AND geofence_id = %(z)s",
+        {"v": vehicle, "z": zone_id},
+    ).fetchall()
 
 
 def test_a_circle_drawn_around_a_participant_s_home_never_records_the_lent_vehicle(conn):
@@ -33,8 +41,9 @@ def test_a_circle_drawn_around_a_participant_s_home_never_records_the_lent_vehic
     active_loan(conn, lent, starts_at=T0 - timedelta(days=1), ends_at=T0 + timedelta(days=20))
     for vehicle in (lent, free):
         zones(conn, {vehicle: parked(EAST_INSIDE, at=T0)}, now=T0 + timedelta(minutes=10))
-        zones(conn, {vehicle: line(EAST_INSIDE, HOME, at=T0 + timedelta(hours=1), fixes=30)},
-              now=T0 + timedelta(hours=2))
+        zones(
+            conn, {vehicle: line(EAST_INSIDE, HOME, at=T0 + timedelta(hours=1), fixes=30)}, now=T0 + timedelta(hours=2)
+        )
         zones(conn, {vehicle: parked(HOME, at=T0 + timedelta(hours=2))}, now=T0 + timedelta(hours=3))
 
     assert events(conn, lent) == [] and zone_states(conn, lent, home_zone) == []
@@ -47,8 +56,11 @@ def test_a_lent_vehicle_leaving_the_service_area_is_recorded_without_position_or
     scooter = vehicle_id(conn, "scooter-07")
     active_loan(conn, scooter, starts_at=T0 - timedelta(days=1), ends_at=T0 + timedelta(days=20))
     zones(conn, {scooter: parked(HOME, at=T0)}, now=T0 + timedelta(minutes=10))
-    zones(conn, {scooter: line(EAST_INSIDE, EAST_OUTSIDE, at=T0 + timedelta(hours=1), fixes=30)},
-          now=T0 + timedelta(hours=2))
+    zones(
+        conn,
+        {scooter: line(EAST_INSIDE, EAST_OUTSIDE, at=T0 + timedelta(hours=1), fixes=30)},
+        now=T0 + timedelta(hours=2),
+    )
 
     [exited] = events(conn, scooter)
     assert exited["type"] == "geofence_exit" and (exited["lat"], exited["lon"]) == (None, None)
@@ -64,12 +76,14 @@ def test_under_incident_only_a_lent_vehicle_records_only_its_return_to_a_depot(c
     depot = site(conn, "DAX")
     active_loan(conn, scooter, starts_at=T0 - timedelta(days=14), ends_at=T0 + timedelta(hours=20))
     zones(conn, {scooter: parked(EAST_INSIDE, at=T0)}, now=T0 + timedelta(minutes=10))
-    zones(conn, {scooter: line(EAST_INSIDE, EAST_OUTSIDE, at=T0 + timedelta(hours=1), fixes=30)},
-          now=T0 + timedelta(hours=2))
+    zones(
+        conn,
+        {scooter: line(EAST_INSIDE, EAST_OUTSIDE, at=T0 + timedelta(hours=1), fixes=30)},
+        now=T0 + timedelta(hours=2),
+    )
     assert events(conn, scooter) == [] and alerts(conn, scooter) == []  # leaving the area is a position
 
-    zones(conn, {scooter: line(EAST_INSIDE, depot, at=T0 + timedelta(hours=3), fixes=30)},
-          now=T0 + timedelta(hours=4))
+    zones(conn, {scooter: line(EAST_INSIDE, depot, at=T0 + timedelta(hours=3), fixes=30)}, now=T0 + timedelta(hours=4))
     zones(conn, {scooter: parked(depot, at=T0 + timedelta(hours=4))}, now=T0 + timedelta(hours=5))
     [back] = events(conn, scooter)
     assert back["type"] == "geofence_enter" and back["zone_kind"] == "depot" and back["lat"] is None

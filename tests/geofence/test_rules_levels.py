@@ -56,9 +56,11 @@ def test_thresholds_are_editable_per_vehicle_kind(conn, zones):
 
 
 def seen(conn, vehicle, last_seen_at):
-    conn.execute("INSERT INTO vehicle_state (vehicle_id, last_seen_at) VALUES (%(id)s, %(at)s)"
-                 " ON CONFLICT (vehicle_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
-                 {"id": vehicle, "at": last_seen_at})
+    conn.execute(
+        "INSERT INTO vehicle_state (vehicle_id, last_seen_at) VALUES (%(id)s, %(at)s)"
+        " ON CONFLICT (vehicle_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+        {"id": vehicle, "at": last_seen_at},
+    )
 
 
 def test_a_tracker_silent_longer_than_its_kind_allows_alerts_once_and_closes_when_it_speaks(conn, zones):
@@ -76,8 +78,9 @@ def test_a_tracker_silent_longer_than_its_kind_allows_alerts_once_and_closes_whe
     assert [a["status"] for a in alerts(conn, quiet)] == ["resolved"]
 
 
-@pytest.mark.parametrize("zone, shown", [("America/Cayenne", "24 novembre à 21:00"),
-                                         ("Indian/Reunion", "25 novembre à 04:00")])
+@pytest.mark.parametrize(
+    "zone, shown", [("America/Cayenne", "24 novembre à 21:00"), ("Indian/Reunion", "25 novembre à 04:00")]
+)
 def test_a_zone_alert_tells_the_time_where_the_plateforme_is(conn, zone, shown):
     quiet = vehicle_id(conn, "car-04")
     seen(conn, quiet, T0 - timedelta(hours=7))  # 00:00 UTC on 25 November
@@ -90,7 +93,7 @@ def test_the_hovering_track_stored_in_batches_gives_one_enter_and_one_exit_event
     car = vehicle_id(conn, "car-03")
     fixes = hovering_track(start=T0, seed=8)
     for start in range(0, len(fixes), 5):
-        feed(conn, zones, car, fixes[start:start + 5])
+        feed(conn, zones, car, fixes[start : start + 5])
 
     assert [event["type"] for event in events(conn, car)] == ["geofence_enter", "geofence_exit"]
 
@@ -109,8 +112,10 @@ def test_late_fixes_in_a_later_batch_create_no_events(conn, zones):
 def test_evaluate_takes_the_ingest_paths_own_readings(conn, zones):
     car = vehicle_id(conn, "car-06")
     depot = site(conn, "SVT")
-    readings = [Reading("car-06", T0 + timedelta(minutes=k), depot[0], depot[1], acc_m=None if k else 4.0,
-                        ignition=False) for k in range(3)]
+    readings = [
+        Reading("car-06", T0 + timedelta(minutes=k), depot[0], depot[1], acc_m=None if k else 4.0, ignition=False)
+        for k in range(3)
+    ]
     outcome = zones(conn, {car: readings}, now=T0 + timedelta(minutes=3))
     state = repository.load_zone_states(conn, {car: zones.last_fix_times[car]})[car]
 

@@ -36,8 +36,7 @@ def test_a_border_past_the_parking_spot_flaps_naively_but_not_in_transitions(tra
     lons, lats = [fix.lon for fix in fixes], [fix.lat for fix in fixes]
     naive = index.placements(lons, lats)
     naive_changes = sum(a.inside != b.inside for a, b in zip(naive, naive[1:]))
-    outcome = advance(VehicleZones(1), fixes, index.placements(lons, lats, [f.acc_m for f in fixes]),
-                      known_zones={1})
+    outcome = advance(VehicleZones(1), fixes, index.placements(lons, lats, [f.acc_m for f in fixes]), known_zones={1})
     types = [transition.type for transition in outcome.transitions]
 
     assert naive_changes >= 100

@@ -15,8 +15,9 @@ DEPOT = {"type": "Point", "coordinates": [DAX[1], DAX[0]]}
 
 
 def depot_index(radius_m: float = 150.0) -> ZoneIndex:
-    return ZoneIndex([Zone(1, "Dépôt de Dax", "depot", 1, DEPOT, radius_m, None,
-                           parse_shape(DEPOT, radius_m=radius_m))])
+    return ZoneIndex(
+        [Zone(1, "Dépôt de Dax", "depot", 1, DEPOT, radius_m, None, parse_shape(DEPOT, radius_m=radius_m))]
+    )
 
 
 def naive_transitions(fixes: list[TrackFix], radius_m: float) -> tuple[int, int]:
@@ -63,7 +64,7 @@ def test_the_same_track_cut_into_batches_gives_the_same_transitions():
     whole = run(fixes, index).transitions
     state, sliced = VehicleZones(vehicle_id=7), []
     for start in range(0, len(fixes), 7):
-        outcome = run(fixes[start:start + 7], index, state)
+        outcome = run(fixes[start : start + 7], index, state)
         state, sliced = outcome.state, sliced + outcome.transitions
 
     assert [(t.type, t.fix) for t in sliced] == [(t.type, t.fix) for t in whole]
@@ -92,8 +93,12 @@ def test_straddling_fixes_neither_flip_the_state_nor_break_a_run():
     state = run(fixes_at([40]), index).state
     straddling = fixes_at([152] * 20, start=START + timedelta(minutes=1), acc_m=10)
     hovering = run(straddling, index, state)
-    leaving = run(fixes_at([300, 152, 300, 300], start=START + timedelta(hours=1), acc_m=10),
-                  index, hovering.state, Confirmation(min_fixes=3, min_duration=timedelta(hours=1)))
+    leaving = run(
+        fixes_at([300, 152, 300, 300], start=START + timedelta(hours=1), acc_m=10),
+        index,
+        hovering.state,
+        Confirmation(min_fixes=3, min_duration=timedelta(hours=1)),
+    )
 
     assert hovering.transitions == [] and hovering.state.inside(1)
     assert [t.type for t in leaving.transitions] == [EXIT]
@@ -102,8 +107,12 @@ def test_straddling_fixes_neither_flip_the_state_nor_break_a_run():
 def test_two_agreeing_fixes_spanning_the_confirmation_time_are_enough():
     index = depot_index()
     state = run(fixes_at([40]), index).state
-    outcome = run(fixes_at([400, 400], start=START + timedelta(minutes=5), every=timedelta(minutes=5)),
-                  index, state, Confirmation(min_fixes=3, min_duration=timedelta(minutes=2)))
+    outcome = run(
+        fixes_at([400, 400], start=START + timedelta(minutes=5), every=timedelta(minutes=5)),
+        index,
+        state,
+        Confirmation(min_fixes=3, min_duration=timedelta(minutes=2)),
+    )
 
     assert [t.type for t in outcome.transitions] == [EXIT]
 

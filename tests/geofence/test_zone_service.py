@@ -10,9 +10,14 @@ from geofence.evaluation import ZoneCache
 from geofence.zones import InvalidZone
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-MARKET = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[
-    [-1.06, 43.70], [-1.05, 43.70], [-1.05, 43.71], [-1.06, 43.71], [-1.06, 43.70]]]},
-    "properties": {"name": "Marché de Dax", "kind": "other"}}
+MARKET = {
+    "type": "Feature",
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [[[-1.06, 43.70], [-1.05, 43.70], [-1.05, 43.71], [-1.06, 43.71], [-1.06, 43.70]]],
+    },
+    "properties": {"name": "Marché de Dax", "kind": "other"},
+}
 
 
 def test_a_zone_goes_in_as_a_feature_and_comes_out_the_same(conn):
@@ -24,24 +29,38 @@ def test_a_zone_goes_in_as_a_feature_and_comes_out_the_same(conn):
 
 
 def test_a_corridor_and_a_circle_are_stored_with_their_size(conn):
-    road = service.create_zone(conn, {"type": "Feature", "geometry": {
-        "type": "LineString", "coordinates": [[-1.05, 43.70], [-1.10, 43.66]]},
-        "properties": {"name": "Route de Saint-Pandelon", "kind": "other", "width_m": 60}})
-    circle = service.create_zone(conn, {"type": "Feature", "geometry": {
-        "type": "Point", "coordinates": [-1.05, 43.70]}, "properties": {"name": "Gare", "radius_m": 80}})
+    road = service.create_zone(
+        conn,
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[-1.05, 43.70], [-1.10, 43.66]]},
+            "properties": {"name": "Route de Saint-Pandelon", "kind": "other", "width_m": 60},
+        },
+    )
+    circle = service.create_zone(
+        conn,
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-1.05, 43.70]},
+            "properties": {"name": "Gare", "radius_m": 80},
+        },
+    )
 
     assert road.width_m == 60 and road.radius_m is None
     assert circle.radius_m == 80 and circle.kind == "other"
 
 
-@pytest.mark.parametrize(("feature", "reason"), [
-    ({**MARKET, "properties": {"name": "Sans site", "kind": "depot"}}, "bad_kind"),
-    ({**MARKET, "properties": {"name": "Zone", "kind": "speed_trap"}}, "bad_kind"),
-    ({**MARKET, "properties": {"name": " "}}, "bad_name"),
-    ({**MARKET, "properties": {"name": "Zone", "colour": "red"}}, "not_geojson"),
-    ({**MARKET, "geometry": {"type": "Point", "coordinates": [-1.05, 43.7]}}, "bad_radius"),
-    (MARKET["geometry"], "not_geojson"),
-])
+@pytest.mark.parametrize(
+    ("feature", "reason"),
+    [
+        ({**MARKET, "properties": {"name": "Sans site", "kind": "depot"}}, "bad_kind"),
+        ({**MARKET, "properties": {"name": "Zone", "kind": "speed_trap"}}, "bad_kind"),
+        ({**MARKET, "properties": {"name": " "}}, "bad_name"),
+        ({**MARKET, "properties": {"name": "Zone", "colour": "red"}}, "not_geojson"),
+        ({**MARKET, "geometry": {"type": "Point", "coordinates": [-1.05, 43.7]}}, "bad_radius"),
+        (MARKET["geometry"], "not_geojson"),
+    ],
+)
 def test_a_bad_feature_is_refused_with_its_reason(conn, feature, reason):
     with pytest.raises(InvalidZone) as refused:
         service.create_zone(conn, feature)
@@ -56,8 +75,14 @@ def test_a_taken_name_is_a_conflict_and_leaves_the_transaction_usable(conn):
 
 
 def test_a_circle_redrawn_as_a_polygon_loses_its_radius(conn):
-    gare = service.create_zone(conn, {"type": "Feature", "geometry": {
-        "type": "Point", "coordinates": [-1.05, 43.70]}, "properties": {"name": "Gare", "radius_m": 80}})
+    gare = service.create_zone(
+        conn,
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-1.05, 43.70]},
+            "properties": {"name": "Gare", "radius_m": 80},
+        },
+    )
     changed = service.update_zone(conn, gare.id, {"geometry": MARKET["geometry"]}, now=NOW)
 
     assert changed.radius_m is None and changed.geometry["type"] == "Polygon"

@@ -11,8 +11,20 @@ CENTRE = {"type": "Point", "coordinates": [DAX[1], DAX[0]]}
 
 
 def single_zone_index(geometry, **size) -> ZoneIndex:
-    return ZoneIndex([Zone(1, "zone", "other", None, geometry, size.get("radius_m"), size.get("width_m"),
-                           parse_shape(geometry, **size))])
+    return ZoneIndex(
+        [
+            Zone(
+                1,
+                "zone",
+                "other",
+                None,
+                geometry,
+                size.get("radius_m"),
+                size.get("width_m"),
+                parse_shape(geometry, **size),
+            )
+        ]
+    )
 
 
 @pytest.mark.parametrize("bearing_deg", [0, 37, 90, 161, 180, 270, 318])
@@ -87,8 +99,11 @@ INVALID = [
     ("unknown_type", {"type": "Circle", "coordinates": [-1.05, 43.7]}, {}),
     ("not_geojson", {"coordinates": [-1.05, 43.7]}, {}),
     ("not_geojson", "POLYGON((0 0, 1 0, 1 1, 0 0))", {}),
-    ("invalid_polygon", {"type": "Polygon", "coordinates": [
-        SQUARE, [[-1.3, 43.6], [-1.2, 43.6], [-1.2, 43.7], [-1.3, 43.6]]]}, {}),
+    (
+        "invalid_polygon",
+        {"type": "Polygon", "coordinates": [SQUARE, [[-1.3, 43.6], [-1.2, 43.6], [-1.2, 43.7], [-1.3, 43.6]]]},
+        {},
+    ),
     ("invalid_polygon", {"type": "MultiPolygon", "coordinates": [[SQUARE], [SQUARE]]}, {}),
 ]
 
@@ -109,5 +124,6 @@ def test_a_bow_tie_is_refused_in_words_the_person_who_drew_it_reads():
         parse_shape({"type": "Polygon", "coordinates": [bow_tie]})
 
     assert refused.value.reason == "self_crossing"
-    assert refused.value.detail == ("Le polygone : son contour se croise lui-même (en nœud papillon) ;"
-                                    " redessinez-le sans que ses côtés se coupent.")
+    assert refused.value.detail == (
+        "Le polygone : son contour se croise lui-même (en nœud papillon) ; redessinez-le sans que ses côtés se coupent."
+    )

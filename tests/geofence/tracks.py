@@ -49,8 +49,11 @@ class NoisyTrack:
         accuracy = round(rng.uniform(3, 8) if moving else rng.uniform(5, 15))
         error = min(abs(rng.gauss(0, accuracy / 2)), 0.95 * accuracy)
         direction = rng.uniform(0, 2 * math.pi)
-        lat, lon = offset(at_distance(self.centre, distance_m, bearing_deg),
-                          east_m=error * math.sin(direction), north_m=error * math.cos(direction))
+        lat, lon = offset(
+            at_distance(self.centre, distance_m, bearing_deg),
+            east_m=error * math.sin(direction),
+            north_m=error * math.cos(direction),
+        )
         self.fixes.append(TrackFix(self.now, lat, lon, accuracy, ignition=moving))
 
     def park(self, distance_m: float, *, duration: timedelta, every: timedelta = timedelta(minutes=5)) -> None:
@@ -59,8 +62,9 @@ class NoisyTrack:
             self.fix(distance_m, moving=False)
             self.now += every
 
-    def drive(self, from_m: float, to_m: float, *, speed_ms: float = 8.0,
-              every: timedelta = timedelta(seconds=10)) -> None:
+    def drive(
+        self, from_m: float, to_m: float, *, speed_ms: float = 8.0, every: timedelta = timedelta(seconds=10)
+    ) -> None:
         """Along a straight road through the centre's east, from one distance to another."""
         step = speed_ms * every.total_seconds() * (1 if to_m > from_m else -1)
         distance = from_m

@@ -26,26 +26,53 @@ INGEST_PASSWORD = "ingest-password-for-tests"
 
 def worker_environment(database_url: str, port: int, client_id: str) -> dict[str, str]:
     return {
-        "FLEET_DATABASE_URL": database_url, "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{port}",
-        "FLEET_MQTT_PASSWORD": INGEST_PASSWORD, "FLEET_DEMO_MODE": "true",
-        "FLEET_DEMO_PASSWORD": DEMO_PASSWORD, "FLEET_INGEST_CLIENT_ID": client_id,
-        "FLEET_INGEST_BATCH_WAIT_MS": "20", "FLEET_INGEST_HOUSEKEEPING_S": "0.5",
+        "FLEET_DATABASE_URL": database_url,
+        "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{port}",
+        "FLEET_MQTT_PASSWORD": INGEST_PASSWORD,
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_DEMO_PASSWORD": DEMO_PASSWORD,
+        "FLEET_INGEST_CLIENT_ID": client_id,
+        "FLEET_INGEST_BATCH_WAIT_MS": "20",
+        "FLEET_INGEST_HOUSEKEEPING_S": "0.5",
     }
 
 
-def publish(port: int, tracker_id: str, payload: str | bytes, *, topic: str | None = None,
-            username: str | None = None, password: str | None = None, retain: bool = False,
-            protocol: str = "mqttv5") -> None:
+def publish(
+    port: int,
+    tracker_id: str,
+    payload: str | bytes,
+    *,
+    topic: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    retain: bool = False,
+    protocol: str = "mqttv5",
+) -> None:
     """Publish with the real `mosquitto_pub`, logged in as the tracker (QoS 1; `protocol`
     mqttv311 for NATS's MQTT listener)."""
     username = username or tracker_id
     password = password or demo_tracker_password(DEMO_PASSWORD, username)
-    command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-V", protocol, "-q", "1",
-               "-u", username, "-P", password, "-t", topic or f"fleet/{tracker_id}/telemetry", "-s"]
+    command = [
+        "mosquitto_pub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-V",
+        protocol,
+        "-q",
+        "1",
+        "-u",
+        username,
+        "-P",
+        password,
+        "-t",
+        topic or f"fleet/{tracker_id}/telemetry",
+        "-s",
+    ]
     if retain:
         command.append("-r")
-    subprocess.run(command, input=payload if isinstance(payload, bytes) else payload.encode(),
-                   check=True, timeout=10)
+    subprocess.run(command, input=payload if isinstance(payload, bytes) else payload.encode(), check=True, timeout=10)
 
 
 class Worker:
@@ -89,8 +116,9 @@ def worker(worker_settings) -> Iterator[Worker]:
 def worker_process(database_url: str, port: int, client_id: str, **settings: str) -> Iterator[subprocess.Popen]:
     """`python -m ingest` as a separate process, for tests that kill it (`settings`: more FLEET_ variables)."""
     env = os.environ | worker_environment(database_url, port, client_id) | settings
-    process = subprocess.Popen([sys.executable, "-m", "ingest"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         yield process
     finally:

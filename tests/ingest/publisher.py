@@ -20,8 +20,7 @@ class StreamPublisher:
     `port`: the broker's, or one per tracker (trackers spread over a cluster's nodes);
     `protocol`: MQTT 5 (Mosquitto) or 3.1.1 (NATS 2.9's MQTT listener)."""
 
-    def __init__(self, port: int | dict[str, int], tracker_ids: list[str], *,
-                 protocol: int = mqtt.MQTTv5) -> None:
+    def __init__(self, port: int | dict[str, int], tracker_ids: list[str], *, protocol: int = mqtt.MQTTv5) -> None:
         self.protocol = protocol
         self.start_time = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
         self.acked: set[tuple[str, int]] = set()
@@ -33,8 +32,7 @@ class StreamPublisher:
         self.clients = {tracker_id: self._client(ports[tracker_id], tracker_id) for tracker_id in tracker_ids}
 
     def _client(self, port: int, tracker_id: str) -> mqtt.Client:
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{tracker_id}",
-                             protocol=self.protocol)
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{tracker_id}", protocol=self.protocol)
         client.username_pw_set(tracker_id, demo_tracker_password(DEMO_PASSWORD, tracker_id))
         client.max_queued_messages_set(0)
         client.reconnect_delay_set(min_delay=0.1, max_delay=1)
@@ -53,8 +51,11 @@ class StreamPublisher:
                 self.acked.add(key)
 
     def wait_connected(self, timeout: float = 10) -> None:
-        wait_until(lambda: all(client.is_connected() for client in self.clients.values()), timeout=timeout,
-                   message="publishers did not connect")
+        wait_until(
+            lambda: all(client.is_connected() for client in self.clients.values()),
+            timeout=timeout,
+            message="publishers did not connect",
+        )
 
     def publish(self, count: int, *, rate: float) -> None:
         """`count` readings per tracker, `rate` messages per second in all."""
@@ -62,8 +63,15 @@ class StreamPublisher:
         for seq in range(count):
             for tracker_id, client in self.clients.items():
                 fix_time = self.start_time + timedelta(seconds=seq)
-                payload = json.dumps({"ts": fix_time.isoformat(), "lat": 43.7 + seq * 1e-4,
-                                      "lon": -1.05, "seq": seq, "odometer_km": 1000 + seq * 0.01})
+                payload = json.dumps(
+                    {
+                        "ts": fix_time.isoformat(),
+                        "lat": 43.7 + seq * 1e-4,
+                        "lon": -1.05,
+                        "seq": seq,
+                        "odometer_km": 1000 + seq * 0.01,
+                    }
+                )
                 # Not under self.lock: paho holds its lock while calling _on_publish, which takes ours.
                 info = client.publish(f"fleet/{tracker_id}/telemetry", payload, qos=1)
                 with self.lock:

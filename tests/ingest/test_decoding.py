@@ -23,9 +23,23 @@ def reasons(decoded) -> list[str]:
 
 
 def test_a_native_reading_keeps_every_field_and_its_unknown_keys():
-    decoded = decode({"ts": "2026-11-25T09:15:02+01:00", "lat": 43.7102, "lon": -1.0531, "speed_kmh": 37.5,
-                      "heading_deg": 212, "alt_m": 12, "acc_m": 5, "odometer_km": 10234.7, "battery_pct": 81,
-                      "fuel_pct": None, "ignition": True, "seq": 18231, "gsm_dbm": -71})
+    decoded = decode(
+        {
+            "ts": "2026-11-25T09:15:02+01:00",
+            "lat": 43.7102,
+            "lon": -1.0531,
+            "speed_kmh": 37.5,
+            "heading_deg": 212,
+            "alt_m": 12,
+            "acc_m": 5,
+            "odometer_km": 10234.7,
+            "battery_pct": 81,
+            "fuel_pct": None,
+            "ignition": True,
+            "seq": 18231,
+            "gsm_dbm": -71,
+        }
+    )
 
     [reading] = decoded.readings
     assert reading.fix_time == datetime(2026, 11, 25, 8, 15, 2, tzinfo=UTC)
@@ -39,9 +53,11 @@ def test_epoch_seconds_are_accepted_as_fix_time():
 
 
 def test_one_bad_reading_in_a_batch_rejects_only_itself():
-    batch = [{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05},
-             {"ts": "2026-11-25T08:00:10Z", "lat": 43.7, "lon": 181},
-             {"ts": "2026-11-25T08:00:20Z", "lat": 43.7, "lon": -1.05}]
+    batch = [
+        {"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05},
+        {"ts": "2026-11-25T08:00:10Z", "lat": 43.7, "lon": 181},
+        {"ts": "2026-11-25T08:00:20Z", "lat": 43.7, "lon": -1.05},
+    ]
 
     decoded = decode(batch)
 
@@ -81,14 +97,28 @@ def test_extra_attributes_are_kept_unless_jsonb_cannot_hold_them():
     assert reading.attributes == {"sent_at": 1.5, "fw": "2.1", "can": {"rpm": [900, 950]}}
     for extra in ({"fw": "2.1\x00"}, {"f\x00w": 1}, {"can": {"rpm": "\x00"}}):
         assert reasons(decode({**fix, **extra})) == ["malformed_field"], extra
-    for payload in (b'{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05, "t": Infinity}',
-                    b'{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05, "can": [NaN]}'):
+    for payload in (
+        b'{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05, "t": Infinity}',
+        b'{"ts": "2026-11-25T08:00:00Z", "lat": 43.7, "lon": -1.05, "can": [NaN]}',
+    ):
         assert reasons(decode(payload)) == ["malformed_field"], payload
 
 
 def test_owntracks_locations_map_to_readings_and_other_types_are_ignored():
-    location = {"_type": "location", "tst": int(NOW.timestamp()) - 30, "lat": 43.66, "lon": -1.30, "vel": 40,
-                "cog": 180, "alt": 20, "acc": 6, "batt": 55, "odometer": 5012.5, "t": "I", "tid": "ab"}
+    location = {
+        "_type": "location",
+        "tst": int(NOW.timestamp()) - 30,
+        "lat": 43.66,
+        "lon": -1.30,
+        "vel": 40,
+        "cog": 180,
+        "alt": 20,
+        "acc": 6,
+        "batt": 55,
+        "odometer": 5012.5,
+        "t": "I",
+        "tid": "ab",
+    }
 
     [reading] = decode(location, topic="owntracks/phone/scooter-02").readings
     ignored = decode({"_type": "waypoint", "desc": "maison"}, topic="owntracks/phone/scooter-02")
@@ -106,24 +136,51 @@ def test_a_status_message_is_decoded_and_a_bad_one_rejected():
     assert reasons(decode({"online": "yes"}, topic="fleet/car-01/status")) == ["malformed_field"]
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=20),
-                    lambda children: (st.lists(children, max_size=4)
-                                      | st.dictionaries(st.text(max_size=8), children, max_size=4)),
-                    max_leaves=20)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
 READING_LIKE = st.fixed_dictionaries(
-    {"ts": st.one_of(st.text(max_size=30), st.floats(), st.integers(), st.none()),
-     "lat": st.one_of(st.floats(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
-                      st.text(max_size=5), st.none()),
-     "lon": st.one_of(st.floats(), st.integers(), st.booleans(), st.none())},
-    optional={key: JSON for key in ("speed_kmh", "heading_deg", "acc_m", "odometer_km", "battery_pct",
-                                    "fuel_pct", "ignition", "seq", "extra")})
+    {
+        "ts": st.one_of(st.text(max_size=30), st.floats(), st.integers(), st.none()),
+        "lat": st.one_of(
+            st.floats(),
+            st.integers(),
+            st.integers(min_value=10**300, max_value=10**400),
+            st.text(max_size=5),
+            st.none(),
+        ),
+        "lon": st.one_of(st.floats(), st.integers(), st.booleans(), st.none()),
+    },
+    optional={
+        key: JSON
+        for key in (
+            "speed_kmh",
+            "heading_deg",
+            "acc_m",
+            "odometer_km",
+            "battery_pct",
+            "fuel_pct",
+            "ignition",
+            "seq",
+            "extra",
+        )
+    },
+)
 TOPICS = st.sampled_from(["fleet/car-01/telemetry", "fleet/car-01/status", "owntracks/u/car-01", "fleet/x/y/z"])
 
 
 @settings(max_examples=400, deadline=None)
-@given(topic=TOPICS, payload=st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode()),
-                                        READING_LIKE.map(lambda v: json.dumps(v).encode()),
-                                        st.lists(READING_LIKE, max_size=5).map(lambda v: json.dumps(v).encode())))
+@given(
+    topic=TOPICS,
+    payload=st.one_of(
+        st.binary(max_size=200),
+        JSON.map(lambda v: json.dumps(v).encode()),
+        READING_LIKE.map(lambda v: json.dumps(v).encode()),
+        st.lists(READING_LIKE, max_size=5).map(lambda v: json.dumps(v).encode()),
+    ),
+)
 def test_random_payloads_give_only_readings_or_typed_rejections(topic, payload):
     decoded = decode_message(topic, payload, received_at=NOW, limits=LIMITS)
 

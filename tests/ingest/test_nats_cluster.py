@@ -50,14 +50,20 @@ class Cluster:
 
     def stream_info(self):
         async def ask():
-            nc = await nats.connect(servers=self.urls.split(","), user="ingest", password=INGEST_PASSWORD,
-                                    connect_timeout=2, max_reconnect_attempts=1)
+            nc = await nats.connect(
+                servers=self.urls.split(","),
+                user="ingest",
+                password=INGEST_PASSWORD,
+                connect_timeout=2,
+                max_reconnect_attempts=1,
+            )
             try:
                 return await nc.jetstream(timeout=2).stream_info(MQTT_STREAM)
             except nats.errors.Error:
                 return None
             finally:
                 await nc.close()
+
         return run_async(ask())
 
 
@@ -82,13 +88,25 @@ def run_async(coroutine):
 
 def write_nodes(base, seeded_url: str, count: int) -> list[NatsNode]:
     with connect(seeded_url) as conn:  # one set of users (bcrypt is slow on purpose), for every node
-        users = nats_users(conn, service_logins=service_logins(demo_settings(seeded_url)), ingest_login="ingest",
-                           demo_password=DEMO_PASSWORD, rounds=6)
+        users = nats_users(
+            conn,
+            service_logins=service_logins(demo_settings(seeded_url)),
+            ingest_login="ingest",
+            demo_password=DEMO_PASSWORD,
+            rounds=6,
+        )
     cluster_ports = [free_port() for _ in range(count)] if count > 1 else [None]
-    nodes = [NatsNode(f"fleet-nats-{i}", base / f"nats-{i}", client_port=free_port(), mqtt_port=free_port(),
-                      cluster_port=cluster_ports[i],
-                      routes=tuple(port for j, port in enumerate(cluster_ports) if j != i and port))
-             for i in range(count)]
+    nodes = [
+        NatsNode(
+            f"fleet-nats-{i}",
+            base / f"nats-{i}",
+            client_port=free_port(),
+            mqtt_port=free_port(),
+            cluster_port=cluster_ports[i],
+            routes=tuple(port for j, port in enumerate(cluster_ports) if j != i and port),
+        )
+        for i in range(count)
+    ]
     for node in nodes:
         write_nats_config(node, users)
     return nodes
@@ -118,8 +136,15 @@ def nats_node(tmp_path, pipeline_db) -> Iterator[Cluster]:
 
 def nats_worker(url: str, cluster: Cluster, client_id: str, **settings: str):
     """A `python -m ingest` process on the cluster's shared durable consumer."""
-    return worker_process(url, cluster.nodes[0].mqtt_port, client_id, FLEET_INGEST_SOURCE="nats",
-                          FLEET_NATS_URLS=cluster.urls, FLEET_NATS_ACK_WAIT_S="5", **settings)
+    return worker_process(
+        url,
+        cluster.nodes[0].mqtt_port,
+        client_id,
+        FLEET_INGEST_SOURCE="nats",
+        FLEET_NATS_URLS=cluster.urls,
+        FLEET_NATS_ACK_WAIT_S="5",
+        **settings,
+    )
 
 
 def stored(url: str) -> list[tuple[str, int]]:
@@ -128,8 +153,11 @@ def stored(url: str) -> list[tuple[str, int]]:
 
 
 def shares(url: str, client_ids: list[str]) -> dict[str, float]:
-    rows = query(url, "SELECT worker_id, value FROM ingest_counters WHERE name = 'ingest_stored_total'"
-                      " AND worker_id = ANY(%(ids)s)", {"ids": client_ids})
+    rows = query(
+        url,
+        "SELECT worker_id, value FROM ingest_counters WHERE name = 'ingest_stored_total' AND worker_id = ANY(%(ids)s)",
+        {"ids": client_ids},
+    )
     return {row["worker_id"]: row["value"] for row in rows}
 
 
@@ -138,8 +166,12 @@ def probe_stored(url: str, port: int, tracker: str) -> bool:
     (the first ones may come before the workers made their consumer: the stream keeps
     only what some consumer is interested in)."""
     try:
-        publish(port, tracker, json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05}),
-                protocol="mqttv311")
+        publish(
+            port,
+            tracker,
+            json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05}),
+            protocol="mqttv311",
+        )
     except Exception:  # the cluster still electing its JetStream leaders refuses the connection
         return False
     return bool(scalar(url, "SELECT count(*) FROM positions WHERE tracker_id = %(t)s", {"t": tracker}))
@@ -150,8 +182,11 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
     client_ids = ["ingest-nats-0", "ingest-nats-1"]
     with ExitStack() as stack:
         workers = [stack.enter_context(nats_worker(pipeline_db, cluster, client_id)) for client_id in client_ids]
-        wait_until(lambda: probe_stored(pipeline_db, cluster.nodes[0].mqtt_port, "car-08"), timeout=90,
-                   message="no worker consuming")
+        wait_until(
+            lambda: probe_stored(pipeline_db, cluster.nodes[0].mqtt_port, "car-08"),
+            timeout=90,
+            message="no worker consuming",
+        )
         # Trackers spread over the three nodes' MQTT listeners, each keeping to its own.
         ports = {tracker: cluster.nodes[i % 3].mqtt_port for i, tracker in enumerate(TRACKERS)}
         publisher = StreamPublisher(ports, TRACKERS, protocol=mqtt.MQTTv311)
@@ -167,8 +202,11 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
             assert stream.is_alive()  # mid-stream
             cluster.processes[killed].stop(kill=True)
             progress = len(stored(pipeline_db))
-            wait_until(lambda: len(stored(pipeline_db)) >= progress + 150, timeout=90,
-                       message="nothing stored once the stream leader was killed")
+            wait_until(
+                lambda: len(stored(pipeline_db)) >= progress + 150,
+                timeout=90,
+                message="nothing stored once the stream leader was killed",
+            )
             cluster.processes[killed].start()
             # then a worker is killed outright and started again under its id (as systemd does)
             progress = len(stored(pipeline_db))
@@ -178,13 +216,20 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
             workers[0].wait(timeout=30)
             stack.enter_context(nats_worker(pipeline_db, cluster, client_ids[0]))
             stream.join(timeout=180)
-            wait_until(lambda: not publisher.pending, timeout=90,
-                       message=lambda: f"{len(publisher.pending)} PUBACKs missing")
-            wait_until(lambda: set(stored(pipeline_db)) >= publisher.acked, timeout=120,
-                       message=lambda: f"{len(publisher.acked - set(stored(pipeline_db)))} acknowledged, not stored")
+            wait_until(
+                lambda: not publisher.pending, timeout=90, message=lambda: f"{len(publisher.pending)} PUBACKs missing"
+            )
+            wait_until(
+                lambda: set(stored(pipeline_db)) >= publisher.acked,
+                timeout=120,
+                message=lambda: f"{len(publisher.acked - set(stored(pipeline_db)))} acknowledged, not stored",
+            )
             # both workers took a share (counters are saved at each housekeeping round)
-            wait_until(lambda: len([v for v in shares(pipeline_db, client_ids).values() if v > 0]) == 2,
-                       timeout=60, message=lambda: f"shares: {shares(pipeline_db, client_ids)}")
+            wait_until(
+                lambda: len([v for v in shares(pipeline_db, client_ids).values() if v > 0]) == 2,
+                timeout=60,
+                message=lambda: f"shares: {shares(pipeline_db, client_ids)}",
+            )
         finally:
             stream.join(timeout=180)
             publisher.close()
@@ -192,14 +237,21 @@ def test_three_nodes_one_node_and_one_worker_killed_mid_stream_lose_nothing(pipe
     keys = stored(pipeline_db)
     assert len(publisher.acked) == len(TRACKERS) * READINGS
     assert len(keys) == len(set(keys)) == len(TRACKERS) * READINGS  # 0 lost, 0 stored twice
-    per_fix = query(pipeline_db, "SELECT tracker_id, fix_time, count(*) AS n FROM positions"
-                                 " WHERE tracker_id = ANY(%(t)s) GROUP BY 1, 2 HAVING count(*) > 1", {"t": TRACKERS})
+    per_fix = query(
+        pipeline_db,
+        "SELECT tracker_id, fix_time, count(*) AS n FROM positions"
+        " WHERE tracker_id = ANY(%(t)s) GROUP BY 1, 2 HAVING count(*) > 1",
+        {"t": TRACKERS},
+    )
     assert per_fix == []
-    latest = query(pipeline_db,
-                   "SELECT t.tracker_id, s.fix_time AS state_time, (SELECT max(p.fix_time) FROM positions p"
-                   "  WHERE p.vehicle_id = t.vehicle_id) AS newest"
-                   " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
-                   " WHERE t.tracker_id = ANY(%(t)s)", {"t": TRACKERS})
+    latest = query(
+        pipeline_db,
+        "SELECT t.tracker_id, s.fix_time AS state_time, (SELECT max(p.fix_time) FROM positions p"
+        "  WHERE p.vehicle_id = t.vehicle_id) AS newest"
+        " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
+        " WHERE t.tracker_id = ANY(%(t)s)",
+        {"t": TRACKERS},
+    )
     assert len(latest) == len(TRACKERS)
     assert all(row["state_time"] == row["newest"] for row in latest), latest  # latest state right
 
@@ -218,10 +270,12 @@ def test_a_tracker_cannot_publish_under_another_trackers_topics(pipeline_db, nat
         # then car-05 itself, and car-02 on its own topic: both stored, after the refused ones
         publish(port, "car-05", reading, protocol="mqttv311")
         publish(port, "car-02", reading, protocol="mqttv311")
-        wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'car-02'"),
-                   timeout=30)
-        wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'car-05'"),
-                   timeout=30)
+        wait_until(
+            lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'car-02'"), timeout=30
+        )
+        wait_until(
+            lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'car-05'"), timeout=30
+        )
     rows = query(pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-05'")
     assert [row["fix_time"] for row in rows] == [now]  # only its own reading
     assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters WHERE topic LIKE '%%car-05%%'") == 0
@@ -232,9 +286,15 @@ def test_the_apis_health_check_logs_in_to_natss_mqtt_listener_in_mqtt_3_1_1(seed
     from fleet_api.health import broker_reachable
     from fleet_api.settings import ApiSettings
 
-    settings = ApiSettings(database_url=seeded_url, mqtt_url=f"mqtt://127.0.0.1:{nats_node.nodes[0].mqtt_port}",
-                           demo_mode=True, demo_password=DEMO_PASSWORD, mqtt_password=INGEST_PASSWORD,
-                           health_timeout_s=5, mqtt_protocol="3.1.1")
+    settings = ApiSettings(
+        database_url=seeded_url,
+        mqtt_url=f"mqtt://127.0.0.1:{nats_node.nodes[0].mqtt_port}",
+        demo_mode=True,
+        demo_password=DEMO_PASSWORD,
+        mqtt_password=INGEST_PASSWORD,
+        health_timeout_s=5,
+        mqtt_protocol="3.1.1",
+    )
 
     assert broker_reachable(settings) == (True, "ok")
     assert broker_reachable(settings.model_copy(update={"mqtt_protocol": "5"}))[0] is False  # NATS 2.9: 3.1.1 only
@@ -255,16 +315,21 @@ def test_one_vehicles_readings_stored_by_two_workers_keep_its_latest_state_right
             publisher.wait_connected()
             publisher.publish(300, rate=150)
             wait_until(lambda: not publisher.pending, timeout=60, message="PUBACKs missing")
-            wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'scooter-03'")
-                       == 300, timeout=120)
+            wait_until(
+                lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'scooter-03'") == 300,
+                timeout=120,
+            )
         finally:
             publisher.close()
         after = shares(pipeline_db, client_ids)
     assert all(after.get(i, 0) > before.get(i, 0) for i in client_ids), (before, after)  # both took some
-    state = query(pipeline_db, "SELECT s.fix_time, s.odometer_km, (SELECT max(fix_time) FROM positions"
-                               "  WHERE tracker_id = 'scooter-03') AS newest"
-                               " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
-                               " WHERE t.tracker_id = 'scooter-03'")
+    state = query(
+        pipeline_db,
+        "SELECT s.fix_time, s.odometer_km, (SELECT max(fix_time) FROM positions"
+        "  WHERE tracker_id = 'scooter-03') AS newest"
+        " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
+        " WHERE t.tracker_id = 'scooter-03'",
+    )
     assert state[0]["fix_time"] == state[0]["newest"] == publisher.start_time + timedelta(seconds=299)
     assert state[0]["odometer_km"] == pytest.approx(1000 + 299 * 0.01)  # the newest reading's, not a later commit's
 
@@ -274,16 +339,32 @@ def test_the_puback_waits_for_the_mqtt_stream_not_for_a_stream_capturing_the_sub
     there, whatever a stream of ours capturing `fleet.>` did with it. Here such a stream
     refuses the second reading (full, discard new), and the tracker still gets its PUBACK."""
     port = nats_node.nodes[0].mqtt_port
-    wait_until(lambda: nats_node.stream_info() is not None or probe_stored_nowhere(port), timeout=60,
-               message="the MQTT streams were not made")
+    wait_until(
+        lambda: nats_node.stream_info() is not None or probe_stored_nowhere(port),
+        timeout=60,
+        message="the MQTT streams were not made",
+    )
 
     async def prepare():
         nc = await nats.connect(servers=[nats_node.nodes[0].client_url], user="ingest", password=INGEST_PASSWORD)
         js = nc.jetstream(timeout=5)
-        await js.add_consumer(MQTT_STREAM, ConsumerConfig(durable_name="witness", ack_policy=AckPolicy.EXPLICIT,
-                                                          filter_subject="$MQTT.msgs.fleet.car-02.telemetry"))
-        await js.add_stream(StreamConfig(name="CAPTURE", subjects=["fleet.car-02.telemetry"], max_msgs=1,
-                                         discard=DiscardPolicy.NEW, storage=StorageType.MEMORY))
+        await js.add_consumer(
+            MQTT_STREAM,
+            ConsumerConfig(
+                durable_name="witness",
+                ack_policy=AckPolicy.EXPLICIT,
+                filter_subject="$MQTT.msgs.fleet.car-02.telemetry",
+            ),
+        )
+        await js.add_stream(
+            StreamConfig(
+                name="CAPTURE",
+                subjects=["fleet.car-02.telemetry"],
+                max_msgs=1,
+                discard=DiscardPolicy.NEW,
+                storage=StorageType.MEMORY,
+            )
+        )
         await nc.close()
 
     async def counts():
@@ -296,8 +377,12 @@ def test_the_puback_waits_for_the_mqtt_stream_not_for_a_stream_capturing_the_sub
 
     run_async(prepare())
     for minute in (1, 2):  # mosquitto_pub exits 0 only once its QoS 1 PUBACK came
-        publish(port, "car-02", json.dumps({"ts": f"2026-12-02T06:0{minute}:00Z", "lat": 43.7, "lon": -1.05}),
-                protocol="mqttv311")
+        publish(
+            port,
+            "car-02",
+            json.dumps({"ts": f"2026-12-02T06:0{minute}:00Z", "lat": 43.7, "lon": -1.05}),
+            protocol="mqttv311",
+        )
 
     assert run_async(counts()) == (1, 2)  # both acknowledged and kept by NATS's stream; ours took one
 

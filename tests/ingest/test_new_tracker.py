@@ -24,8 +24,15 @@ READINGS = 300
 
 
 def reading(seconds: int) -> str:
-    return json.dumps({"ts": (BASE + timedelta(seconds=seconds)).isoformat(), "lat": 43.71 + seconds * 1e-5,
-                       "lon": -1.05, "seq": seconds, "odometer_km": 500 + seconds * 0.01})
+    return json.dumps(
+        {
+            "ts": (BASE + timedelta(seconds=seconds)).isoformat(),
+            "lat": 43.71 + seconds * 1e-5,
+            "lon": -1.05,
+            "seq": seconds,
+            "odometer_km": 500 + seconds * 0.01,
+        }
+    )
 
 
 class Tracker:
@@ -36,13 +43,13 @@ class Tracker:
         self.acked: set[int] = set()
         self.lock = threading.Lock()
         self.connected = threading.Event()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"box-{username}",
-                                  protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"box-{username}", protocol=mqtt.MQTTv5)
         self.client.username_pw_set(username, password)
         self.client.max_queued_messages_set(0)
         self.client.reconnect_delay_set(min_delay=0.05, max_delay=0.2)
         self.client.on_connect = lambda client, userdata, flags, reason, props: (
-            None if reason.is_failure else self.connected.set())
+            None if reason.is_failure else self.connected.set()
+        )
         self.client.on_publish = self._on_publish
         self.mids: dict[int, int] = {}
         self.client.connect_async("127.0.0.1", port)
@@ -66,23 +73,32 @@ class Tracker:
 def api(pipeline_db, broker, tmp_path):
     pid_file = tmp_path / "mosquitto.pid"
     pid_file.write_text(str(broker.process.pid))
-    settings = api_settings(pipeline_db, mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
-                            mqtt_password_file=broker.files.password_file, mqtt_broker_pid_file=pid_file)
+    settings = api_settings(
+        pipeline_db,
+        mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
+        mqtt_password_file=broker.files.password_file,
+        mqtt_broker_pid_file=pid_file,
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
 
 def test_a_tracker_registered_through_the_api_and_publishing_at_once_has_every_reading_stored_once(
-        pipeline_db, broker, worker, api):
+    pipeline_db, broker, worker, api
+):
     # The worker is running and has read its trackers already (it stored car-01's reading).
     publish(broker.files.port, "car-01", reading(0))
     wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'car-01'") == 1)
     admin = bearer(token_for(api, "admin"))
 
-    vehicle = api.post("/api/v1/vehicles", headers=admin, json={
-        "label": "ecar-02", "kind": "ecar", "energy": "electric", "plate": "GE-002-LD", "home_site_id": 1})
-    registered = api.post("/api/v1/trackers", headers=admin,
-                          json={"tracker_id": "ecar-02", "vehicle_id": vehicle.json()["id"]})
+    vehicle = api.post(
+        "/api/v1/vehicles",
+        headers=admin,
+        json={"label": "ecar-02", "kind": "ecar", "energy": "electric", "plate": "GE-002-LD", "home_site_id": 1},
+    )
+    registered = api.post(
+        "/api/v1/trackers", headers=admin, json={"tracker_id": "ecar-02", "vehicle_id": vehicle.json()["id"]}
+    )
     assert registered.status_code == 201, registered.text
     credentials = registered.json()
     tracker = Tracker(broker.files.port, credentials["mqtt_username"], credentials["mqtt_password"])
@@ -95,12 +111,19 @@ def test_a_tracker_registered_through_the_api_and_publishing_at_once_has_every_r
     def stored() -> int:
         return scalar(pipeline_db, "SELECT count(DISTINCT seq) FROM positions WHERE tracker_id = 'ecar-02'")
 
-    wait_until(lambda: stored() == READINGS, timeout=60,
-               message=lambda: f"{stored()} of {READINGS} stored; dead letters: " + str(query(
-                   pipeline_db, "SELECT reason, count(*) FROM dead_letters GROUP BY reason")))
+    wait_until(
+        lambda: stored() == READINGS,
+        timeout=60,
+        message=lambda: (
+            f"{stored()} of {READINGS} stored; dead letters: "
+            + str(query(pipeline_db, "SELECT reason, count(*) FROM dead_letters GROUP BY reason"))
+        ),
+    )
     assert scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'ecar-02'") == READINGS
-    assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters WHERE tracker_id = 'ecar-02'"
-                               " AND replayed_at IS NULL") == 0
+    assert (
+        scalar(pipeline_db, "SELECT count(*) FROM dead_letters WHERE tracker_id = 'ecar-02' AND replayed_at IS NULL")
+        == 0
+    )
 
 
 def last_counters_save(url: str, client_id: str):
@@ -109,34 +132,57 @@ def last_counters_save(url: str, client_id: str):
 
 
 def test_readings_dead_lettered_while_their_tracker_was_unknown_are_stored_once_it_is_registered(
-        pipeline_db, broker, worker):
+    pipeline_db, broker, worker
+):
     # What a worker whose cache was behind wrote (before this fix): the whole message, kept.
-    batch = json.dumps([json.loads(reading(seconds)) for seconds in range(1, 4)]
-                       + [{"ts": BASE.isoformat(), "lat": 123.0, "lon": -1.05}])
-    letters = [("fleet/ecar-03/telemetry", "ecar-03", reading(0).encode()),
-               ("fleet/ecar-03/telemetry", "ecar-03", batch.encode()),
-               ("fleet/ghost-02/telemetry", "ghost-02", reading(0).encode())]
+    batch = json.dumps(
+        [json.loads(reading(seconds)) for seconds in range(1, 4)]
+        + [{"ts": BASE.isoformat(), "lat": 123.0, "lon": -1.05}]
+    )
+    letters = [
+        ("fleet/ecar-03/telemetry", "ecar-03", reading(0).encode()),
+        ("fleet/ecar-03/telemetry", "ecar-03", batch.encode()),
+        ("fleet/ghost-02/telemetry", "ghost-02", reading(0).encode()),
+    ]
     for topic, tracker_id, payload in letters:
-        query(pipeline_db, "INSERT INTO dead_letters (topic, tracker_id, payload, reason, detail)"
-                           " VALUES (%(topic)s, %(tracker)s, %(payload)s, 'unknown_tracker', 'not registered')"
-                           " RETURNING id", {"topic": topic, "tracker": tracker_id, "payload": payload})
+        query(
+            pipeline_db,
+            "INSERT INTO dead_letters (topic, tracker_id, payload, reason, detail)"
+            " VALUES (%(topic)s, %(tracker)s, %(payload)s, 'unknown_tracker', 'not registered')"
+            " RETURNING id",
+            {"topic": topic, "tracker": tracker_id, "payload": payload},
+        )
 
-    query(pipeline_db, "WITH v AS (INSERT INTO vehicles (label, kind, energy, home_site_id)"
-                       " VALUES ('ebike-30', 'ebike', 'electric', 1) RETURNING id)"
-                       " INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
-                       " SELECT 'ecar-03', id, 'x' FROM v RETURNING 1")
+    query(
+        pipeline_db,
+        "WITH v AS (INSERT INTO vehicles (label, kind, energy, home_site_id)"
+        " VALUES ('ebike-30', 'ebike', 'electric', 1) RETURNING id)"
+        " INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
+        " SELECT 'ecar-03', id, 'x' FROM v RETURNING 1",
+    )
 
-    wait_until(lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'ecar-03'") == 4,
-               timeout=30)
-    replayed = query(pipeline_db, "SELECT tracker_id, replayed_at IS NOT NULL AS replayed FROM dead_letters"
-                                  " WHERE reason = 'unknown_tracker' ORDER BY id")
-    assert replayed == [{"tracker_id": "ecar-03", "replayed": True}, {"tracker_id": "ecar-03", "replayed": True},
-                        {"tracker_id": "ghost-02", "replayed": False}]
+    wait_until(
+        lambda: scalar(pipeline_db, "SELECT count(*) FROM positions WHERE tracker_id = 'ecar-03'") == 4, timeout=30
+    )
+    replayed = query(
+        pipeline_db,
+        "SELECT tracker_id, replayed_at IS NOT NULL AS replayed FROM dead_letters"
+        " WHERE reason = 'unknown_tracker' ORDER BY id",
+    )
+    assert replayed == [
+        {"tracker_id": "ecar-03", "replayed": True},
+        {"tracker_id": "ecar-03", "replayed": True},
+        {"tracker_id": "ghost-02", "replayed": False},
+    ]
     # The bad reading of the batch is judged now, once, with its own reason.
-    assert query(pipeline_db, "SELECT reason FROM dead_letters WHERE tracker_id = 'ecar-03'"
-                              " AND reason <> 'unknown_tracker'") == [{"reason": "out_of_range"}]
-    assert scalar(pipeline_db, "SELECT last_seen_at IS NOT NULL FROM vehicle_state s JOIN trackers t"
-                               " USING (vehicle_id) WHERE t.tracker_id = 'ecar-03'")
+    assert query(
+        pipeline_db, "SELECT reason FROM dead_letters WHERE tracker_id = 'ecar-03' AND reason <> 'unknown_tracker'"
+    ) == [{"reason": "out_of_range"}]
+    assert scalar(
+        pipeline_db,
+        "SELECT last_seen_at IS NOT NULL FROM vehicle_state s JOIN trackers t"
+        " USING (vehicle_id) WHERE t.tracker_id = 'ecar-03'",
+    )
 
     # Later rounds replay nothing again.
     client_id = worker.settings.ingest_client_id

@@ -18,9 +18,14 @@ T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 def drive(points, *, kind="scooter", reported=None, acc=None):
     state, steps = OdometerState(), []
     for index, (minutes, lat, lon) in enumerate(points):
-        step = advance(state, fix=Fix(T0 + timedelta(minutes=minutes), lat, lon),
-                       acc_m=acc[index] if acc else 5.0, reported_km=reported[index] if reported else None,
-                       kind=kind, max_accuracy_m=100.0)
+        step = advance(
+            state,
+            fix=Fix(T0 + timedelta(minutes=minutes), lat, lon),
+            acc_m=acc[index] if acc else 5.0,
+            reported_km=reported[index] if reported else None,
+            kind=kind,
+            max_accuracy_m=100.0,
+        )
         state = step.state
         steps.append(step)
     return steps
@@ -59,8 +64,9 @@ def test_imprecise_fixes_are_not_counted():
 
 
 def test_the_vehicles_own_odometer_wins_when_plausible():
-    steps = drive([(0, 43.70, -1.05), (10, 43.71, -1.05), (20, 43.72, -1.05)], kind="car",
-                  reported=[10_000.0, 10_001.2, 17_001.2])
+    steps = drive(
+        [(0, 43.70, -1.05), (10, 43.71, -1.05), (20, 43.72, -1.05)], kind="car", reported=[10_000.0, 10_001.2, 17_001.2]
+    )
 
     assert steps[1].effective_km == 10_001.2
     assert steps[2].flag == "implausible_odometer"  # 7,000 km in ten minutes

@@ -10,24 +10,36 @@ BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
 
 def reading(seconds: int, *, lat: float = 43.7102, lon: float = -1.0531, **extra) -> dict:
-    return {"ts": (BASE + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z"),
-            "lat": lat, "lon": lon, **extra}
+    return {
+        "ts": (BASE + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z"),
+        "lat": lat,
+        "lon": lon,
+        **extra,
+    }
 
 
 def stored(url: str, tracker_id: str) -> list[dict]:
-    return query(url, "SELECT fix_time, lat, lon, odometer_km, effective_odometer_km, attributes"
-                      " FROM positions WHERE tracker_id = %(t)s ORDER BY fix_time", {"t": tracker_id})
+    return query(
+        url,
+        "SELECT fix_time, lat, lon, odometer_km, effective_odometer_km, attributes"
+        " FROM positions WHERE tracker_id = %(t)s ORDER BY fix_time",
+        {"t": tracker_id},
+    )
 
 
 def state(url: str, tracker_id: str) -> dict:
-    rows = query(url, "SELECT s.* FROM vehicle_state s JOIN trackers t USING (vehicle_id)"
-                      " WHERE t.tracker_id = %(t)s", {"t": tracker_id})
+    rows = query(
+        url,
+        "SELECT s.* FROM vehicle_state s JOIN trackers t USING (vehicle_id) WHERE t.tracker_id = %(t)s",
+        {"t": tracker_id},
+    )
     return rows[0] if rows else {}
 
 
 def test_a_published_reading_is_stored_once_with_the_latest_state(pipeline_db, broker, worker):
-    payload = reading(0, speed_kmh=37.5, heading_deg=212, odometer_km=10234.7, fuel_pct=64,
-                      ignition=True, seq=18231, firmware="4.2")
+    payload = reading(
+        0, speed_kmh=37.5, heading_deg=212, odometer_km=10234.7, fuel_pct=64, ignition=True, seq=18231, firmware="4.2"
+    )
 
     publish(broker.files.port, "car-01", json.dumps(payload))
 
@@ -41,11 +53,26 @@ def test_a_published_reading_is_stored_once_with_the_latest_state(pipeline_db, b
 
 
 def test_an_owntracks_location_lands_and_other_types_are_ignored(pipeline_db, broker, worker):
-    location = {"_type": "location", "tst": int(BASE.timestamp()), "lat": 43.5453, "lon": -1.104,
-                "vel": 22, "cog": 90, "acc": 8, "batt": 77, "odometer": 5123.4, "t": "i", "tid": "sc"}
+    location = {
+        "_type": "location",
+        "tst": int(BASE.timestamp()),
+        "lat": 43.5453,
+        "lon": -1.104,
+        "vel": 22,
+        "cog": 90,
+        "acc": 8,
+        "batt": 77,
+        "odometer": 5123.4,
+        "t": "i",
+        "tid": "sc",
+    }
 
-    publish(broker.files.port, "scooter-11", json.dumps({"_type": "transition", "event": "enter"}),
-            topic="owntracks/phone/scooter-11")
+    publish(
+        broker.files.port,
+        "scooter-11",
+        json.dumps({"_type": "transition", "event": "enter"}),
+        topic="owntracks/phone/scooter-11",
+    )
     publish(broker.files.port, "scooter-11", json.dumps(location), topic="owntracks/phone/scooter-11")
 
     rows = wait_until(lambda: query(pipeline_db, "SELECT * FROM positions WHERE tracker_id = 'scooter-11'"))
@@ -57,8 +84,7 @@ def test_an_owntracks_location_lands_and_other_types_are_ignored(pipeline_db, br
     assert scalar(pipeline_db, "SELECT count(*) FROM dead_letters") == 0
 
 
-def test_duplicates_and_out_of_order_batches_are_stored_once_with_the_right_latest_state(
-        pipeline_db, broker, worker):
+def test_duplicates_and_out_of_order_batches_are_stored_once_with_the_right_latest_state(pipeline_db, broker, worker):
     port = broker.files.port
     first = [reading(i * 10, lat=43.70 + i * 0.001, odometer_km=100 + i * 0.1) for i in range(5)]
     late = [reading(i * 10 + 5, lat=43.70 + i * 0.001, odometer_km=100 + i * 0.1) for i in range(4)]
@@ -77,7 +103,8 @@ def test_duplicates_and_out_of_order_batches_are_stored_once_with_the_right_late
 
 
 def test_every_kind_of_bad_input_is_dead_lettered_with_its_reason_and_the_worker_keeps_going(
-        pipeline_db, broker, worker):
+    pipeline_db, broker, worker
+):
     port = broker.files.port
     future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     cases = {
@@ -92,18 +119,24 @@ def test_every_kind_of_bad_input_is_dead_lettered_with_its_reason_and_the_worker
     }
     for tracker_id, payload in cases.values():
         publish(port, tracker_id, payload)
-    publish(port, "ghost-01", json.dumps(reading(4)), username=SIMULATOR_LOGIN,
-            password=simulator_password(worker.settings))
+    publish(
+        port, "ghost-01", json.dumps(reading(4)), username=SIMULATOR_LOGIN, password=simulator_password(worker.settings)
+    )
     query(pipeline_db, "UPDATE trackers SET enabled = false WHERE tracker_id = 'car-03' RETURNING 1")
     worker.worker.service.trackers.forget()
     publish(port, "car-03", json.dumps(reading(5)))
     publish(port, "car-02", json.dumps(reading(6)))  # a good one after all of that
 
     expected = {"not_a_reading": 2, "unknown_tracker": 1, "disabled_tracker": 1} | {
-        reason: 1 for reason in cases if reason != "not_a_reading"}
-    letters = wait_until(lambda: (rows := query(
-        pipeline_db, "SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason"))
-        and {row["reason"]: row["n"] for row in rows} == expected and rows)
+        reason: 1 for reason in cases if reason != "not_a_reading"
+    }
+    letters = wait_until(
+        lambda: (
+            (rows := query(pipeline_db, "SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason"))
+            and {row["reason"]: row["n"] for row in rows} == expected
+            and rows
+        )
+    )
     assert letters
     kept = query(pipeline_db, "SELECT topic, payload FROM dead_letters WHERE reason = 'bad_json'")[0]
     assert kept["topic"] == "fleet/car-02/telemetry" and bytes(kept["payload"]) == cases["bad_json"][1]
@@ -112,8 +145,13 @@ def test_every_kind_of_bad_input_is_dead_lettered_with_its_reason_and_the_worker
 
 
 def test_a_gps_jump_does_not_move_the_effective_odometer(pipeline_db, broker, worker):
-    track = [reading(0, lat=43.7000), reading(60, lat=43.7050), reading(120, lat=48.8566, lon=2.3522),
-             reading(180, lat=43.7100), reading(240, lat=43.7150)]
+    track = [
+        reading(0, lat=43.7000),
+        reading(60, lat=43.7050),
+        reading(120, lat=48.8566, lon=2.3522),
+        reading(180, lat=43.7100),
+        reading(240, lat=43.7150),
+    ]
 
     publish(broker.files.port, "scooter-04", json.dumps(track))
 
@@ -130,12 +168,22 @@ def test_the_retained_status_topic_marks_a_tracker_offline_and_online(pipeline_d
     publish(port, "car-05", json.dumps(reading(0)))
     wait_until(lambda: state(pipeline_db, "car-05").get("online") is True)
 
-    publish(port, "car-05", json.dumps({"online": False, "ts": datetime.now(UTC).isoformat()}),
-            topic="fleet/car-05/status", retain=True)
+    publish(
+        port,
+        "car-05",
+        json.dumps({"online": False, "ts": datetime.now(UTC).isoformat()}),
+        topic="fleet/car-05/status",
+        retain=True,
+    )
 
     wait_until(lambda: state(pipeline_db, "car-05").get("online") is False)
-    publish(port, "car-05", json.dumps({"online": True, "ts": datetime.now(UTC).isoformat()}),
-            topic="fleet/car-05/status", retain=True)
+    publish(
+        port,
+        "car-05",
+        json.dumps({"online": True, "ts": datetime.now(UTC).isoformat()}),
+        topic="fleet/car-05/status",
+        retain=True,
+    )
     wait_until(lambda: state(pipeline_db, "car-05").get("online") is True)
 
 
@@ -155,30 +203,53 @@ def test_a_tracker_silent_past_its_kinds_limit_raises_one_alert_for_the_fleet_ma
 
     query(pipeline_db, "UPDATE vehicle_state SET last_seen_at = now() - interval '7 hours' RETURNING 1")
 
-    alerts = wait_until(lambda: query(pipeline_db, "SELECT kind, target_role, message FROM alerts"
-                                                   " WHERE kind = 'tracker_silent'"))
+    alerts = wait_until(
+        lambda: query(pipeline_db, "SELECT kind, target_role, message FROM alerts WHERE kind = 'tracker_silent'")
+    )
     rounds = worker.worker.counters.get("ingest_housekeeping_total", outcome="ok")
-    wait_until(lambda: worker.worker.counters.get("ingest_housekeeping_total", outcome="ok") >= rounds + 3,
-               timeout=30, message="no more housekeeping rounds")  # each checked the silence again
+    wait_until(
+        lambda: worker.worker.counters.get("ingest_housekeeping_total", outcome="ok") >= rounds + 3,
+        timeout=30,
+        message="no more housekeeping rounds",
+    )  # each checked the silence again
     assert len(query(pipeline_db, "SELECT 1 FROM alerts WHERE kind = 'tracker_silent'")) == 1
     assert alerts[0]["target_role"] == "fleet_manager"
     assert alerts[0]["message"].startswith("Traceur muet : car-06")
 
 
 def test_a_vehicle_driven_off_its_depot_with_nobody_on_loan_raises_one_theft_alert(pipeline_db, broker, worker):
-    depot = query(pipeline_db, "SELECT s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
-                               " WHERE v.label = 'car-04'")[0]
+    depot = query(
+        pipeline_db,
+        "SELECT s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id WHERE v.label = 'car-04'",
+    )[0]
     # parked at the depot, then driven north-east with the ignition on, fixes every 20 s
     track = [reading(i * 20, lat=depot["lat"], lon=depot["lon"], acc_m=5, ignition=False) for i in range(4)]
-    track += [reading(100 + i * 20, lat=depot["lat"] + i * 0.002, lon=depot["lon"] + i * 0.002, acc_m=5,
-                      ignition=True, speed_kmh=40) for i in range(1, 10)]
+    track += [
+        reading(
+            100 + i * 20,
+            lat=depot["lat"] + i * 0.002,
+            lon=depot["lon"] + i * 0.002,
+            acc_m=5,
+            ignition=True,
+            speed_kmh=40,
+        )
+        for i in range(1, 10)
+    ]
 
     publish(broker.files.port, "car-04", json.dumps(track))
 
-    exits = wait_until(lambda: query(pipeline_db, "SELECT e.* FROM events e JOIN vehicles v ON v.id = e.vehicle_id"
-                                                  " WHERE v.label = 'car-04' AND e.type = 'geofence_exit'"))
-    alerts = query(pipeline_db, "SELECT a.kind, a.target_role, a.message FROM alerts a"
-                                " JOIN vehicles v ON v.id = a.vehicle_id WHERE v.label = 'car-04'")
+    exits = wait_until(
+        lambda: query(
+            pipeline_db,
+            "SELECT e.* FROM events e JOIN vehicles v ON v.id = e.vehicle_id"
+            " WHERE v.label = 'car-04' AND e.type = 'geofence_exit'",
+        )
+    )
+    alerts = query(
+        pipeline_db,
+        "SELECT a.kind, a.target_role, a.message FROM alerts a"
+        " JOIN vehicles v ON v.id = a.vehicle_id WHERE v.label = 'car-04'",
+    )
     assert len(exits) == 1
     assert [(alert["kind"], alert["target_role"]) for alert in alerts] == [("possible_theft", "fleet_manager")]
     assert alerts[0]["message"].startswith("Vol possible : car-04 n'est pas en prêt")

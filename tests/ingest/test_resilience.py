@@ -86,8 +86,11 @@ def test_a_worker_killed_mid_stream_and_restarted_stores_every_acknowledged_read
         killed_with = len(stored_keys(pipeline_db))
         acked_when_killed = len(publisher.acked)
         # The stream goes on while no worker runs: the broker keeps acknowledging for the session.
-        wait_until(lambda: len(publisher.acked) >= min(acked_when_killed + 30, 1200), timeout=30,
-                   message="the broker acknowledged nothing while no worker ran")
+        wait_until(
+            lambda: len(publisher.acked) >= min(acked_when_killed + 30, 1200),
+            timeout=30,
+            message="the broker acknowledged nothing while no worker ran",
+        )
         with worker_process(pipeline_db, broker.files.port, client_id):
             finish(stream, publisher, pipeline_db)
     finally:
@@ -109,8 +112,7 @@ def test_a_broker_restarted_mid_stream_loses_nothing_the_trackers_handed_to_it(p
     assert len(publisher.acked) >= 880  # all but the odd reading in flight at the restart
 
 
-def test_a_receiver_process_killed_mid_stream_is_restarted_and_nothing_is_lost(pipeline_db, broker,
-                                                                              worker_settings):
+def test_a_receiver_process_killed_mid_stream_is_restarted_and_nothing_is_lost(pipeline_db, broker, worker_settings):
     with streaming(pipeline_db, broker, worker_settings) as (running, stream, publisher):
         first_receiver = running.worker.receiver_pid
         os.kill(first_receiver, signal.SIGKILL)
@@ -128,8 +130,11 @@ def test_the_database_going_away_mid_stream_loses_nothing(pipeline_db, broker, w
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:  # an outage the worker runs into twice
             admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
-            wait_until(lambda: running.worker.counters.get("ingest_db_retries_total") >= 2, timeout=30,
-                       message="the worker never found the database gone")
+            wait_until(
+                lambda: running.worker.counters.get("ingest_db_retries_total") >= 2,
+                timeout=30,
+                message="the worker never found the database gone",
+            )
             admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database)))
         finish(stream, publisher, pipeline_db)
         assert running.thread.is_alive()
@@ -148,8 +153,11 @@ def test_housekeeping_failing_does_not_stop_the_worker_storing_and_recovers(pipe
     now = datetime.now(UTC)
     publish(broker.files.port, "car-05", json.dumps({"ts": now.isoformat(), "lat": 43.71, "lon": -1.05}))
     wait_until(lambda: query(pipeline_db, "SELECT 1 FROM positions WHERE tracker_id = 'car-05'"))
-    wait_until(lambda: rounds("failed") >= failed_before + 3, timeout=30,
-               message="housekeeping did not fail without its function")
+    wait_until(
+        lambda: rounds("failed") >= failed_before + 3,
+        timeout=30,
+        message="housekeeping did not fail without its function",
+    )
 
     publish(broker.files.port, "car-05", json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.72, "lon": -1.05}))
     wait_until(lambda: len(query(pipeline_db, "SELECT 1 FROM positions WHERE tracker_id = 'car-05'")) == 2)
@@ -160,5 +168,17 @@ def test_housekeeping_failing_does_not_stop_the_worker_storing_and_recovers(pipe
     ok_before = rounds("ok")
     wait_until(lambda: rounds("ok") > ok_before, timeout=30, message="housekeeping never recovered")
     # Saved with the other counters, so the metrics show the failures too.
-    wait_until(lambda: (scalar(pipeline_db, "SELECT value FROM ingest_counters WHERE name = %(n)s",
-                               {"n": 'ingest_housekeeping_total{outcome="failed"}'}) or 0) >= 3, timeout=30)
+    wait_until(
+        lambda: (
+            (
+                scalar(
+                    pipeline_db,
+                    "SELECT value FROM ingest_counters WHERE name = %(n)s",
+                    {"n": 'ingest_housekeeping_total{outcome="failed"}'},
+                )
+                or 0
+            )
+            >= 3
+        ),
+        timeout=30,
+    )

@@ -31,8 +31,11 @@ def stored(url: str) -> list[tuple[str, int]]:
 
 
 def shares(url: str, client_ids: list[str]) -> dict[str, float]:
-    rows = query(url, "SELECT worker_id, value FROM ingest_counters WHERE name = 'ingest_stored_total'"
-                      " AND worker_id = ANY(%(ids)s)", {"ids": client_ids})
+    rows = query(
+        url,
+        "SELECT worker_id, value FROM ingest_counters WHERE name = 'ingest_stored_total' AND worker_id = ANY(%(ids)s)",
+        {"ids": client_ids},
+    )
     return {row["worker_id"]: row["value"] for row in rows}
 
 
@@ -48,10 +51,12 @@ def test_workers_share_the_stream_and_one_killed_mid_stream_loses_nothing(pipeli
     publisher = StreamPublisher(broker.files.port, TRACKERS)
     publisher.wait_connected()
     with ExitStack() as stack:
-        processes = [stack.enter_context(shared_worker(pipeline_db, broker.files.port, client_id))
-                     for client_id in client_ids]
-        wait_until(lambda: probe_stored(pipeline_db, broker.files.port, "car-08"), timeout=60,
-                   message="no worker subscribed")
+        processes = [
+            stack.enter_context(shared_worker(pipeline_db, broker.files.port, client_id)) for client_id in client_ids
+        ]
+        wait_until(
+            lambda: probe_stored(pipeline_db, broker.files.port, "car-08"), timeout=60, message="no worker subscribed"
+        )
         stream = threading.Thread(target=publisher.publish, args=(150,), kwargs={"rate": 450})
         stream.start()
         try:
@@ -62,11 +67,17 @@ def test_workers_share_the_stream_and_one_killed_mid_stream_loses_nothing(pipeli
             stack.enter_context(shared_worker(pipeline_db, broker.files.port, client_ids[0]))
             stream.join(timeout=120)
             wait_until(lambda: not publisher.pending, timeout=60, message="PUBACKs missing")
-            wait_until(lambda: set(stored(pipeline_db)) >= publisher.acked, timeout=120,
-                       message=lambda: f"{len(publisher.acked - set(stored(pipeline_db)))} acknowledged, not stored")
+            wait_until(
+                lambda: set(stored(pipeline_db)) >= publisher.acked,
+                timeout=120,
+                message=lambda: f"{len(publisher.acked - set(stored(pipeline_db)))} acknowledged, not stored",
+            )
             # every worker took a share (counters are saved at each housekeeping round)
-            wait_until(lambda: len([v for v in shares(pipeline_db, client_ids).values() if v > 0]) == workers,
-                       timeout=60, message=lambda: f"shares: {shares(pipeline_db, client_ids)}")
+            wait_until(
+                lambda: len([v for v in shares(pipeline_db, client_ids).values() if v > 0]) == workers,
+                timeout=60,
+                message=lambda: f"shares: {shares(pipeline_db, client_ids)}",
+            )
         finally:
             stream.join(timeout=120)
             publisher.close()
@@ -74,11 +85,14 @@ def test_workers_share_the_stream_and_one_killed_mid_stream_loses_nothing(pipeli
     keys = stored(pipeline_db)
     assert len(publisher.acked) == len(TRACKERS) * 150
     assert len(keys) == len(set(keys)) == len(TRACKERS) * 150  # 0 lost, 0 stored twice
-    latest = query(pipeline_db,
-                   "SELECT t.tracker_id, s.fix_time AS state_time, (SELECT max(p.fix_time) FROM positions p"
-                   "  WHERE p.vehicle_id = t.vehicle_id) AS newest"
-                   " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
-                   " WHERE t.tracker_id = ANY(%(t)s)", {"t": TRACKERS})
+    latest = query(
+        pipeline_db,
+        "SELECT t.tracker_id, s.fix_time AS state_time, (SELECT max(p.fix_time) FROM positions p"
+        "  WHERE p.vehicle_id = t.vehicle_id) AS newest"
+        " FROM trackers t JOIN vehicle_state s ON s.vehicle_id = t.vehicle_id"
+        " WHERE t.tracker_id = ANY(%(t)s)",
+        {"t": TRACKERS},
+    )
     assert len(latest) == len(TRACKERS)
     assert all(row["state_time"] == row["newest"] for row in latest), latest  # latest state right
 
@@ -92,5 +106,8 @@ def test_after_a_broker_restart_the_workers_subscribe_again(pipeline_db, broker)
             stack.enter_context(shared_worker(pipeline_db, broker.files.port, client_id))
         wait_until(lambda: probe_stored(pipeline_db, broker.files.port, "car-08"), timeout=60)
         broker.restart()
-        wait_until(lambda: probe_stored(pipeline_db, broker.files.port, "scooter-28"), timeout=60,
-                   message="no reading stored after the broker restart: the workers did not subscribe again")
+        wait_until(
+            lambda: probe_stored(pipeline_db, broker.files.port, "scooter-28"),
+            timeout=60,
+            message="no reading stored after the broker restart: the workers did not subscribe again",
+        )

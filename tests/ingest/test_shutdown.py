@@ -29,9 +29,14 @@ def stored_keys(url: str) -> set[tuple[str, int]]:
 
 
 def worker_waiting_on_lock(url: str) -> bool:
-    return bool(scalar(url, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-                            " WHERE l.locktype = 'advisory' AND NOT l.granted"
-                            " AND a.application_name LIKE 'ingest:%%' AND a.datname = current_database()"))
+    return bool(
+        scalar(
+            url,
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+            " WHERE l.locktype = 'advisory' AND NOT l.granted"
+            " AND a.application_name LIKE 'ingest:%%' AND a.datname = current_database()",
+        )
+    )
 
 
 def exits_within(process: subprocess.Popen, seconds: float) -> float | None:
@@ -75,8 +80,11 @@ def test_a_worker_stopped_with_a_batch_stuck_mid_transaction_exits_in_time_and_l
         with worker_process(pipeline_db, port, client_id):
             stream.join(timeout=60)
             wait_until(lambda: not publisher.pending, timeout=60, message="PUBACKs missing")
-            wait_until(lambda: stored_keys(pipeline_db) >= publisher.acked, timeout=60,
-                       message=lambda: f"{len(publisher.acked - stored_keys(pipeline_db))} acknowledged readings lost")
+            wait_until(
+                lambda: stored_keys(pipeline_db) >= publisher.acked,
+                timeout=60,
+                message=lambda: f"{len(publisher.acked - stored_keys(pipeline_db))} acknowledged readings lost",
+            )
         assert len(publisher.acked) == 400 * len(TRACKERS)
     finally:
         publisher.close()

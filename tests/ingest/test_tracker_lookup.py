@@ -40,15 +40,21 @@ def statements_sent(conn: psycopg.Connection) -> Iterator[list[str]]:
         finally:
             conn.pgconn.untrace()
             trace.seek(0)
-            sent += [line for line in trace.read().splitlines()
-                     if line.startswith("F\t") and ("\tParse\t" in line or "\tQuery\t" in line)]
+            sent += [
+                line
+                for line in trace.read().splitlines()
+                if line.startswith("F\t") and ("\tParse\t" in line or "\tQuery\t" in line)
+            ]
 
 
 def test_a_batch_from_several_trackers_registered_after_the_cache_was_loaded_costs_one_lookup(new_database):
     url = new_database()
-    service = IngestService(limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60),
-                                          max_batch=100),
-                            max_accuracy_m=100.0, trackers=TrackerDirectory(), zone=ZoneInfo("Europe/Paris"))
+    service = IngestService(
+        limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60), max_batch=100),
+        max_accuracy_m=100.0,
+        trackers=TrackerDirectory(),
+        zone=ZoneInfo("Europe/Paris"),
+    )
     with connect(url) as conn:
         repository.prepare_session(conn)
         conn.commit()
@@ -56,10 +62,13 @@ def test_a_batch_from_several_trackers_registered_after_the_cache_was_loaded_cos
         conn.commit()  # the cache is loaded: it knows car-01, not the trackers below
         with connect(url) as admin:
             for label in NEW_TRACKERS:
-                admin.execute("WITH v AS (INSERT INTO vehicles (label, kind, energy, home_site_id)"
-                              " VALUES (%(l)s, 'ebike', 'electric', 1) RETURNING id)"
-                              " INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
-                              " SELECT %(l)s, id, 'x' FROM v", {"l": label})
+                admin.execute(
+                    "WITH v AS (INSERT INTO vehicles (label, kind, energy, home_site_id)"
+                    " VALUES (%(l)s, 'ebike', 'electric', 1) RETURNING id)"
+                    " INSERT INTO trackers (tracker_id, vehicle_id, mqtt_password_hash)"
+                    " SELECT %(l)s, id, 'x' FROM v",
+                    {"l": label},
+                )
             admin.commit()
         batch = [envelope(tracker, seconds) for seconds in (1, 2) for tracker in NEW_TRACKERS + ["ghost-03"]]
 

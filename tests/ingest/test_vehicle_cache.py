@@ -23,15 +23,22 @@ BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
 
 def service() -> IngestService:
-    return IngestService(limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60),
-                                       max_batch=100),
-                         max_accuracy_m=100.0, trackers=TrackerDirectory(), zone=ZoneInfo("Europe/Paris"),
-                         geofences=ZoneCache())
+    return IngestService(
+        limits=Limits(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=60), max_batch=100),
+        max_accuracy_m=100.0,
+        trackers=TrackerDirectory(),
+        zone=ZoneInfo("Europe/Paris"),
+        geofences=ZoneCache(),
+    )
 
 
 def envelope(tracker_id: str, seconds: int, *, lat: float) -> Envelope:
-    payload = {"ts": (BASE + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z"),
-               "lat": lat, "lon": -1.0531, "acc_m": 5}
+    payload = {
+        "ts": (BASE + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z"),
+        "lat": lat,
+        "lon": -1.0531,
+        "acc_m": 5,
+    }
     return Envelope(f"fleet/{tracker_id}/telemetry", json.dumps(payload).encode(), BASE + timedelta(seconds=seconds))
 
 
@@ -49,9 +56,13 @@ def store(url: str, worker: IngestService, *envelopes: Envelope) -> None:
 
 
 def latest(url: str, tracker_id: str) -> dict:
-    return query(url, "SELECT s.fix_time, s.lat, s.online, s.online_changed_at FROM vehicle_state s"
-                      " JOIN trackers t USING (vehicle_id)"
-                      " WHERE t.tracker_id = %(t)s", {"t": tracker_id})[0]
+    return query(
+        url,
+        "SELECT s.fix_time, s.lat, s.online, s.online_changed_at FROM vehicle_state s"
+        " JOIN trackers t USING (vehicle_id)"
+        " WHERE t.tracker_id = %(t)s",
+        {"t": tracker_id},
+    )[0]
 
 
 @pytest.fixture
@@ -75,8 +86,10 @@ def test_a_state_changed_outside_ingest_is_read_again(url):
     worker = service()
     store(url, worker, envelope("car-03", 0, lat=43.700))
     with connect(url) as conn:  # as the housekeeping's offline marking does
-        conn.execute("UPDATE vehicle_state SET online = false, online_changed_at = now()"
-                     " WHERE vehicle_id = (SELECT vehicle_id FROM trackers WHERE tracker_id = 'car-03')")
+        conn.execute(
+            "UPDATE vehicle_state SET online = false, online_changed_at = now()"
+            " WHERE vehicle_id = (SELECT vehicle_id FROM trackers WHERE tracker_id = 'car-03')"
+        )
 
     assert latest(url, "car-03")["online"] is False
     store(url, worker, envelope("car-03", 10, lat=43.701))
@@ -95,8 +108,9 @@ def test_a_batch_rolled_back_after_it_was_computed_leaves_no_trace_in_the_copy(u
     assert latest(url, "car-04")["fix_time"] == BASE + timedelta(seconds=10)
     store(url, worker, envelope("car-04", 30, lat=43.703))  # the redelivery
     assert latest(url, "car-04")["fix_time"] == BASE + timedelta(seconds=30)
-    assert [row["lat"] for row in query(url, "SELECT lat FROM positions WHERE tracker_id = 'car-04'"
-                                             " ORDER BY fix_time")] == [43.700, 43.701, 43.703]
+    assert [
+        row["lat"] for row in query(url, "SELECT lat FROM positions WHERE tracker_id = 'car-04' ORDER BY fix_time")
+    ] == [43.700, 43.701, 43.703]
 
 
 def test_a_batch_that_fails_midway_drops_the_copy(url):

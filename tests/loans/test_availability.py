@@ -23,8 +23,9 @@ def test_held_vehicles_and_vehicles_under_repair_are_left_out(conn):
     conn.execute("UPDATE vehicles SET status = 'immobilised' WHERE label = 'car-02'")
     request(conn, participant=make_participant(conn), vehicle="car-03", starts_at=NOW + DAY, days=3)
 
-    free = available_vehicles(conn, kind="car", starts_at=NOW + 2 * DAY, ends_at=NOW + 4 * DAY, site_id=None,
-                              max_distance_km=None)
+    free = available_vehicles(
+        conn, kind="car", starts_at=NOW + 2 * DAY, ends_at=NOW + 4 * DAY, site_id=None, max_distance_km=None
+    )
 
     assert labels(free) == ["car-03", "car-04", "car-05", "car-06", "car-07", "car-08"]
     assert free[0]["pending_requests"] == 1
@@ -43,8 +44,9 @@ def test_the_turnaround_counts_before_the_next_loan(conn):
 
 
 def test_nearest_depot_first_within_a_distance(conn):
-    free = available_vehicles(conn, kind="ebike", starts_at=NOW, ends_at=NOW + DAY, site_id=site_id(conn, "TAR"),
-                              max_distance_km=25)
+    free = available_vehicles(
+        conn, kind="ebike", starts_at=NOW, ends_at=NOW + DAY, site_id=site_id(conn, "TAR"), max_distance_km=25
+    )
 
     assert free[0]["site_name"] == "Dépôt de Tarnos" and free[0]["distance_km"] == 0
     assert all(vehicle["distance_km"] <= 25 for vehicle in free)

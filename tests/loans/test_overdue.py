@@ -16,8 +16,10 @@ DAY = timedelta(days=1)
 
 
 def alerts(conn, loan_id: int) -> list[dict]:
-    return conn.execute("SELECT kind, target_role, status, message FROM alerts WHERE dedup_key = %(k)s",
-                        {"k": f"loan_overdue:{loan_id}"}).fetchall()
+    return conn.execute(
+        "SELECT kind, target_role, status, message FROM alerts WHERE dedup_key = %(k)s",
+        {"k": f"loan_overdue:{loan_id}"},
+    ).fetchall()
 
 
 def test_active_loans_past_their_end_become_overdue_once(conn):
@@ -43,8 +45,14 @@ def test_check_in_of_an_overdue_loan_resolves_its_alert(conn):
     loan = active(conn, participant=make_participant(conn), vehicle="scooter-08", starts_at=NOW, days=2)
     mark_overdue_loans(conn, now=NOW + 3 * DAY, zone=PARIS)
 
-    returned = inspections.check_in(conn, loan["id"], inspection={"odometer_km": 5100, **SIGNED},
-                                    user_id=user_id(conn), now=NOW + 3 * DAY + timedelta(hours=2), zone=PARIS)
+    returned = inspections.check_in(
+        conn,
+        loan["id"],
+        inspection={"odometer_km": 5100, **SIGNED},
+        user_id=user_id(conn),
+        now=NOW + 3 * DAY + timedelta(hours=2),
+        zone=PARIS,
+    )
 
     assert returned["status"] == "returned"
     assert [alert["status"] for alert in alerts(conn, loan["id"])] == ["resolved"]
@@ -54,8 +62,15 @@ def test_extending_an_overdue_loan_makes_it_active_again(conn):
     loan = active(conn, participant=make_participant(conn), vehicle="scooter-09", starts_at=NOW, days=2)
     mark_overdue_loans(conn, now=NOW + 3 * DAY, zone=PARIS)
 
-    extended = service.extend_loan(conn, loan["id"], ends_at=NOW + 10 * DAY, reason="stage prolongé",
-                                   user_id=user_id(conn), now=NOW + 3 * DAY, zone=PARIS)
+    extended = service.extend_loan(
+        conn,
+        loan["id"],
+        ends_at=NOW + 10 * DAY,
+        reason="stage prolongé",
+        user_id=user_id(conn),
+        now=NOW + 3 * DAY,
+        zone=PARIS,
+    )
 
     assert extended["status"] == "active"
     assert [alert["status"] for alert in alerts(conn, loan["id"])] == ["resolved"]
@@ -63,15 +78,36 @@ def test_extending_an_overdue_loan_makes_it_active_again(conn):
 
 def test_the_next_loan_cannot_leave_while_the_vehicle_is_still_out(conn):
     late = active(conn, participant=make_participant(conn), vehicle="scooter-10", starts_at=NOW, days=2)
-    following = validated(conn, participant=make_participant(conn), vehicle="scooter-10", starts_at=NOW + 3 * DAY,
-                          days=5)
+    following = validated(
+        conn, participant=make_participant(conn), vehicle="scooter-10", starts_at=NOW + 3 * DAY, days=5
+    )
     mark_overdue_loans(conn, now=NOW + 3 * DAY, zone=PARIS)
 
     with pytest.raises(Conflict, match="pas encore rentré"):
-        inspections.check_out(conn, following["id"], inspection={"odometer_km": 5000, **SIGNED},
-                              user_id=user_id(conn), now=NOW + 3 * DAY, zone=PARIS)
-    inspections.check_in(conn, late["id"], inspection={"odometer_km": 5200, **SIGNED}, user_id=user_id(conn),
-                         now=NOW + 3 * DAY + timedelta(hours=1), zone=PARIS)
-    assert inspections.check_out(conn, following["id"], inspection={"odometer_km": 5200, **SIGNED},
-                                 user_id=user_id(conn), now=NOW + 3 * DAY + timedelta(hours=2),
-                                 zone=PARIS)["status"] == "active"
+        inspections.check_out(
+            conn,
+            following["id"],
+            inspection={"odometer_km": 5000, **SIGNED},
+            user_id=user_id(conn),
+            now=NOW + 3 * DAY,
+            zone=PARIS,
+        )
+    inspections.check_in(
+        conn,
+        late["id"],
+        inspection={"odometer_km": 5200, **SIGNED},
+        user_id=user_id(conn),
+        now=NOW + 3 * DAY + timedelta(hours=1),
+        zone=PARIS,
+    )
+    assert (
+        inspections.check_out(
+            conn,
+            following["id"],
+            inspection={"odometer_km": 5200, **SIGNED},
+            user_id=user_id(conn),
+            now=NOW + 3 * DAY + timedelta(hours=2),
+            zone=PARIS,
+        )["status"]
+        == "active"
+    )

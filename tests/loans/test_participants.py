@@ -31,26 +31,41 @@ def test_the_export_holds_the_person_and_their_loans_and_is_audited(conn):
 def test_erasure_leaves_no_personal_field_and_keeps_the_loan_statistics(conn):
     person = make_participant(conn)
     loan = active(conn, participant=person, vehicle="car-02", starts_at=NOW, days=10, odometer_km=8000)
-    inspections.check_in(conn, loan["id"], inspection={"odometer_km": 8350, **SIGNED}, user_id=user_id(conn),
-                         now=NOW + 9 * DAY, zone=PARIS)
-    figures_before = report.activity_report(conn, first=date(2026, 12, 1), last=date(2026, 12, 1),
-                                            now=NOW + 20 * DAY, zone=PARIS)
+    inspections.check_in(
+        conn,
+        loan["id"],
+        inspection={"odometer_km": 8350, **SIGNED},
+        user_id=user_id(conn),
+        now=NOW + 9 * DAY,
+        zone=PARIS,
+    )
+    figures_before = report.activity_report(
+        conn, first=date(2026, 12, 1), last=date(2026, 12, 1), now=NOW + 20 * DAY, zone=PARIS
+    )
 
     erased = participants.erase_participant(conn, person, user_id=user_id(conn), now=NOW + 20 * DAY)
 
     row = conn.execute("SELECT * FROM participants WHERE id = %(id)s", {"id": person}).fetchone()
     assert all(row[field] is None for field in PERSONAL) and row["notes"] == ""
     assert erased["licences"] == [] and erased["erased_at"] is not None
-    assert conn.execute("SELECT count(*) AS n FROM participant_licences WHERE participant_id = %(id)s",
-                        {"id": person}).fetchone()["n"] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) AS n FROM participant_licences WHERE participant_id = %(id)s", {"id": person}
+        ).fetchone()["n"]
+        == 0
+    )
     kept = service.loan_or_404(conn, loan["id"], scope=None)
     assert kept["participant_id"] is None
     assert (kept["status"], kept["purpose"], kept["odometer_km_driven"]) == ("returned", "job", 350)
     assert kept["intercommunality"] == "Communauté de communes du Seignanx"
-    assert report.activity_report(conn, first=date(2026, 12, 1), last=date(2026, 12, 1),
-                                  now=NOW + 20 * DAY, zone=PARIS) == figures_before
-    assert conn.execute("SELECT action FROM audit_log WHERE subject_id = %(id)s",
-                        {"id": str(person)}).fetchone()["action"] == "erase_participant"
+    assert (
+        report.activity_report(conn, first=date(2026, 12, 1), last=date(2026, 12, 1), now=NOW + 20 * DAY, zone=PARIS)
+        == figures_before
+    )
+    assert (
+        conn.execute("SELECT action FROM audit_log WHERE subject_id = %(id)s", {"id": str(person)}).fetchone()["action"]
+        == "erase_participant"
+    )
 
 
 def test_erasure_waits_for_the_vehicle_to_come_back(conn):

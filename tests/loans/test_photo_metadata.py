@@ -26,8 +26,9 @@ def photo_with_gps(format_name: str, *, size=(60, 40), orientation: int | None =
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("content_type, format_name", [("image/jpeg", "JPEG"), ("image/png", "PNG"),
-                                                       ("image/webp", "WEBP")])
+@pytest.mark.parametrize(
+    "content_type, format_name", [("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WEBP")]
+)
 def test_the_gps_position_is_gone_and_the_picture_stays(content_type, format_name):
     original = photo_with_gps(format_name)
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the test photo does carry a position
@@ -60,6 +61,7 @@ def test_an_unreadable_file_carrying_exif_is_refused():
 
 def png_claiming(width: int, height: int, extra_chunk: bytes = b"") -> bytes:
     """A PNG header announcing a huge picture (Pillow's decompression-bomb guard trips on it)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -12,10 +12,19 @@ DAY = timedelta(days=1)
 
 
 def test_the_queue_is_oldest_first_with_people_structure_and_free_vehicles_nearest_first(conn):
-    older = request(conn, participant=make_participant(conn, last_name="Ancien"), vehicle="car-05",
-                    starts_at=NOW + 3 * DAY, now=NOW - DAY)
-    newer = request(conn, participant=make_participant(conn, last_name="Récent", prescriber_id=2), vehicle="car-01",
-                    starts_at=NOW + 3 * DAY)
+    older = request(
+        conn,
+        participant=make_participant(conn, last_name="Ancien"),
+        vehicle="car-05",
+        starts_at=NOW + 3 * DAY,
+        now=NOW - DAY,
+    )
+    newer = request(
+        conn,
+        participant=make_participant(conn, last_name="Récent", prescriber_id=2),
+        vehicle="car-01",
+        starts_at=NOW + 3 * DAY,
+    )
     validated(conn, participant=make_participant(conn), vehicle="car-02", starts_at=NOW + 2 * DAY)
 
     queue = requests.request_queue(conn, now=NOW, zone=PARIS)

@@ -63,9 +63,14 @@ def test_a_longer_turnaround_set_by_the_admin_applies_to_new_loans(conn):
     assert loan["held_until"] - loan["ends_at"] == timedelta(hours=48)
 
 
-@pytest.mark.parametrize("status, words", [("maintenance", "en maintenance"),
-                                           ("immobilised", "immobilisé pour réparation"),
-                                           ("out_of_service", "hors service")])
+@pytest.mark.parametrize(
+    "status, words",
+    [
+        ("maintenance", "en maintenance"),
+        ("immobilised", "immobilisé pour réparation"),
+        ("out_of_service", "hors service"),
+    ],
+)
 def test_no_loan_on_a_vehicle_under_repair(conn, status, words):
     participant = make_participant(conn)
     loan = request(conn, participant=participant, vehicle="car-03", starts_at=NOW + DAY)
@@ -90,15 +95,27 @@ def test_a_loan_lasts_at_most_the_maximum_of_its_kind(conn):
 
 def test_an_extension_needs_nothing_following_on_the_vehicle(conn):
     loan = active(conn, participant=make_participant(conn), vehicle="car-05", starts_at=NOW, days=14)
-    follower = request(conn, participant=make_participant(conn, last_name="Suivant"), vehicle="car-05",
-                       starts_at=loan["ends_at"] + 5 * DAY)
+    follower = request(
+        conn,
+        participant=make_participant(conn, last_name="Suivant"),
+        vehicle="car-05",
+        starts_at=loan["ends_at"] + 5 * DAY,
+    )
     coordinator = user_id(conn)
 
     with pytest.raises(Conflict, match=f"demande en attente n° {follower['id']}"):
-        service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 7 * DAY, reason=None, user_id=coordinator,
-                            now=NOW, zone=PARIS)
-    extended = service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 4 * DAY, reason="CDD prolongé",
-                                   user_id=coordinator, now=NOW, zone=PARIS)
+        service.extend_loan(
+            conn, loan["id"], ends_at=loan["ends_at"] + 7 * DAY, reason=None, user_id=coordinator, now=NOW, zone=PARIS
+        )
+    extended = service.extend_loan(
+        conn,
+        loan["id"],
+        ends_at=loan["ends_at"] + 4 * DAY,
+        reason="CDD prolongé",
+        user_id=coordinator,
+        now=NOW,
+        zone=PARIS,
+    )
 
     assert extended["ends_at"] == loan["ends_at"] + 4 * DAY
     assert extended["held_until"] == extended["ends_at"] + timedelta(hours=24)
@@ -109,33 +126,43 @@ def test_an_extension_is_bounded_by_the_maximum_and_must_move_the_end_later(conn
     coordinator = user_id(conn)
 
     with pytest.raises(Conflict, match="Une prolongation"):
-        service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 93 * DAY, reason=None, user_id=coordinator,
-                            now=NOW, zone=PARIS)
+        service.extend_loan(
+            conn, loan["id"], ends_at=loan["ends_at"] + 93 * DAY, reason=None, user_id=coordinator, now=NOW, zone=PARIS
+        )
     with pytest.raises(InvalidInput):
-        service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] - DAY, reason=None, user_id=coordinator,
-                            now=NOW, zone=PARIS)
+        service.extend_loan(
+            conn, loan["id"], ends_at=loan["ends_at"] - DAY, reason=None, user_id=coordinator, now=NOW, zone=PARIS
+        )
     # Renewed past three months in all, one extension at a time.
-    assert service.extend_loan(conn, loan["id"], ends_at=loan["ends_at"] + 92 * DAY, reason=None,
-                               user_id=coordinator, now=NOW, zone=PARIS)["status"] == "active"
+    assert (
+        service.extend_loan(
+            conn, loan["id"], ends_at=loan["ends_at"] + 92 * DAY, reason=None, user_id=coordinator, now=NOW, zone=PARIS
+        )["status"]
+        == "active"
+    )
 
 
 def test_overlapping_holds_are_refused_with_a_french_sentence_before_the_database_does(conn):
     participant = make_participant(conn)
     first = request(conn, participant=participant, vehicle="car-07", starts_at=NOW + DAY)
-    second = request(conn, participant=make_participant(conn, last_name="Autre"), vehicle="car-07",
-                     starts_at=NOW + 3 * DAY)
+    second = request(
+        conn, participant=make_participant(conn, last_name="Autre"), vehicle="car-07", starts_at=NOW + 3 * DAY
+    )
     service.validate_loan(conn, first["id"], vehicle_id=None, user_id=user_id(conn), now=NOW, zone=PARIS)
 
     with pytest.raises(Conflict, match="Le véhicule car-07 est pris du"):
         service.validate_loan(conn, second["id"], vehicle_id=None, user_id=user_id(conn), now=NOW, zone=PARIS)
-    moved = service.validate_loan(conn, second["id"], vehicle_id=vehicle_id(conn, "car-08"), user_id=user_id(conn),
-                                  now=NOW, zone=PARIS)
+    moved = service.validate_loan(
+        conn, second["id"], vehicle_id=vehicle_id(conn, "car-08"), user_id=user_id(conn), now=NOW, zone=PARIS
+    )
     assert moved["vehicle_label"] == "car-08"
 
 
 def test_new_damages_are_those_not_seen_at_departure():
     departure = [{"location": "Aile avant gauche", "description": "Rayure"}]
-    back = [{"location": "aile avant  gauche", "description": "rayure"},
-            {"location": "rétroviseur droit", "description": "cassé"}]
+    back = [
+        {"location": "aile avant  gauche", "description": "rayure"},
+        {"location": "rétroviseur droit", "description": "cassé"},
+    ]
 
     assert rules.new_damages(departure, back) == [back[1]]

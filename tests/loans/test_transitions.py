@@ -17,23 +17,38 @@ DAY = timedelta(days=1)
 STATUSES = ("requested", "validated", "active", "overdue", "returned", "rejected", "cancelled")
 # action → statuses it may start from
 ALLOWED = {
-    "validate": {"requested"}, "reject": {"requested"}, "cancel": {"requested", "validated"},
-    "deposit": {"requested", "validated"}, "checkout": {"validated"}, "checkin": {"active", "overdue"},
+    "validate": {"requested"},
+    "reject": {"requested"},
+    "cancel": {"requested", "validated"},
+    "deposit": {"requested", "validated"},
+    "checkout": {"validated"},
+    "checkin": {"active", "overdue"},
     "extend": {"validated", "active", "overdue"},
 }
 LATER = NOW + 5 * DAY  # after the loans' end: what is active by then is overdue
 
 
 def new_ebike(conn, number: int) -> int:
-    return conn.execute("INSERT INTO vehicles (label, kind, energy, home_site_id) VALUES (%(l)s, 'ebike', 'electric',"
-                        " 1) RETURNING id", {"l": f"test-ebike-{number}"}).fetchone()["id"]
+    return conn.execute(
+        "INSERT INTO vehicles (label, kind, energy, home_site_id) VALUES (%(l)s, 'ebike', 'electric', 1) RETURNING id",
+        {"l": f"test-ebike-{number}"},
+    ).fetchone()["id"]
 
 
 def loan_in(conn, status: str, number: int) -> int:
     coordinator = user_id(conn)
-    loan = service.request_loan(conn, participant_id=make_participant(conn, licences=()),
-                                vehicle_id=new_ebike(conn, number), starts_at=NOW, ends_at=NOW + 3 * DAY,
-                                purpose=None, scope=None, user_id=coordinator, now=NOW, zone=PARIS)["id"]
+    loan = service.request_loan(
+        conn,
+        participant_id=make_participant(conn, licences=()),
+        vehicle_id=new_ebike(conn, number),
+        starts_at=NOW,
+        ends_at=NOW + 3 * DAY,
+        purpose=None,
+        scope=None,
+        user_id=coordinator,
+        now=NOW,
+        zone=PARIS,
+    )["id"]
     if status == "rejected":
         service.reject_loan(conn, loan, reason="incomplet", user_id=coordinator, now=NOW)
     if status == "cancelled":
@@ -42,31 +57,38 @@ def loan_in(conn, status: str, number: int) -> int:
         service.validate_loan(conn, loan, vehicle_id=None, user_id=coordinator, now=NOW, zone=PARIS)
         service.record_deposit(conn, loan, amount_cents=0, method="waived", user_id=coordinator, now=NOW)
     if status in ("active", "overdue", "returned"):
-        inspections.check_out(conn, loan, inspection={"odometer_km": 10, **SIGNED}, user_id=coordinator, now=NOW,
-                              zone=PARIS)
+        inspections.check_out(
+            conn, loan, inspection={"odometer_km": 10, **SIGNED}, user_id=coordinator, now=NOW, zone=PARIS
+        )
     if status == "overdue":
         assert loan in mark_overdue_loans(conn, now=NOW + 4 * DAY, zone=PARIS)
     if status == "returned":
-        inspections.check_in(conn, loan, inspection={"odometer_km": 20, **SIGNED}, user_id=coordinator,
-                             now=NOW + DAY, zone=PARIS)
+        inspections.check_in(
+            conn, loan, inspection={"odometer_km": 20, **SIGNED}, user_id=coordinator, now=NOW + DAY, zone=PARIS
+        )
     return loan
 
 
 def act(conn, action: str, loan: int, *, now):
     coordinator = user_id(conn)
     calls = {
-        "validate": lambda: service.validate_loan(conn, loan, vehicle_id=None, user_id=coordinator, now=now,
-                                                  zone=PARIS),
+        "validate": lambda: service.validate_loan(
+            conn, loan, vehicle_id=None, user_id=coordinator, now=now, zone=PARIS
+        ),
         "reject": lambda: service.reject_loan(conn, loan, reason="non", user_id=coordinator, now=now),
         "cancel": lambda: service.cancel_loan(conn, loan, reason=None, scope=None, user_id=coordinator, now=now),
-        "deposit": lambda: service.record_deposit(conn, loan, amount_cents=2000, method="cash", user_id=coordinator,
-                                                  now=now),
-        "checkout": lambda: inspections.check_out(conn, loan, inspection={"odometer_km": 10, **SIGNED},
-                                                  user_id=coordinator, now=now, zone=PARIS),
-        "checkin": lambda: inspections.check_in(conn, loan, inspection={"odometer_km": 30, **SIGNED},
-                                                user_id=coordinator, now=now, zone=PARIS),
-        "extend": lambda: service.extend_loan(conn, loan, ends_at=NOW + 10 * DAY, reason=None, user_id=coordinator,
-                                              now=now, zone=PARIS),
+        "deposit": lambda: service.record_deposit(
+            conn, loan, amount_cents=2000, method="cash", user_id=coordinator, now=now
+        ),
+        "checkout": lambda: inspections.check_out(
+            conn, loan, inspection={"odometer_km": 10, **SIGNED}, user_id=coordinator, now=now, zone=PARIS
+        ),
+        "checkin": lambda: inspections.check_in(
+            conn, loan, inspection={"odometer_km": 30, **SIGNED}, user_id=coordinator, now=now, zone=PARIS
+        ),
+        "extend": lambda: service.extend_loan(
+            conn, loan, ends_at=NOW + 10 * DAY, reason=None, user_id=coordinator, now=now, zone=PARIS
+        ),
     }
     return calls[action]()
 

@@ -26,8 +26,18 @@ GPS_IFD = 0x8825
 def overdue_service(conn, label: str = "car-05") -> int:
     """car-05's service last done 2 months ago at 4 000 km; it has since reached 21 000 km."""
     car = vehicle_id(conn, label)
-    record_service(conn, vehicle_id=car, performed_on=date(2026, 10, 1), odometer_km=4_000, tasks=["service"],
-                   cost_cents=None, notes="", by_user_id=None, now=NOW - timedelta(days=60), zone=PARIS)
+    record_service(
+        conn,
+        vehicle_id=car,
+        performed_on=date(2026, 10, 1),
+        odometer_km=4_000,
+        tasks=["service"],
+        cost_cents=None,
+        notes="",
+        by_user_id=None,
+        now=NOW - timedelta(days=60),
+        zone=PARIS,
+    )
     drive_to(conn, car, odometer_km=20_000, at=NOW - timedelta(days=10))
     drive_to(conn, car, odometer_km=21_000, at=NOW)
     return car
@@ -65,8 +75,19 @@ def test_a_service_with_its_invoice_resets_the_task_and_keeps_no_position(conn):
     car = overdue_service(conn)
     mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
     record = invoices.record_with_invoice(
-        conn, vehicle_id=car, performed_on=NOW.date(), odometer_km=None, tasks=["service"], cost_cents=8990,
-        notes="Vidange", by_user_id=mechanic, photo=phone_photo(), max_bytes=1_000_000, now=NOW, zone=PARIS)
+        conn,
+        vehicle_id=car,
+        performed_on=NOW.date(),
+        odometer_km=None,
+        tasks=["service"],
+        cost_cents=8990,
+        notes="Vidange",
+        by_user_id=mechanic,
+        photo=phone_photo(),
+        max_bytes=1_000_000,
+        now=NOW,
+        zone=PARIS,
+    )
     assert record["odometer_km"] == 21_000  # the effective odometer when left empty
     page = vehicle_maintenance.overview(conn, car, now=NOW, zone=PARIS)
     assert next(state for state in page["due"] if state.task == "service").level == "ok"
@@ -80,11 +101,33 @@ def test_a_refused_photo_or_task_writes_nothing(conn):
     car = overdue_service(conn)
     before = len(vehicle_maintenance.overview(conn, car, now=NOW, zone=PARIS)["history"])
     with pytest.raises(NotAPhoto):
-        invoices.record_with_invoice(conn, vehicle_id=car, performed_on=NOW.date(), odometer_km=None,
-                                     tasks=["service"], cost_cents=None, notes="", by_user_id=None,
-                                     photo=b"%PDF-1.4 not a photo", max_bytes=1_000_000, now=NOW, zone=PARIS)
+        invoices.record_with_invoice(
+            conn,
+            vehicle_id=car,
+            performed_on=NOW.date(),
+            odometer_km=None,
+            tasks=["service"],
+            cost_cents=None,
+            notes="",
+            by_user_id=None,
+            photo=b"%PDF-1.4 not a photo",
+            max_bytes=1_000_000,
+            now=NOW,
+            zone=PARIS,
+        )
     with pytest.raises(InvalidInput, match="plan d'entretien"):
-        invoices.record_with_invoice(conn, vehicle_id=car, performed_on=NOW.date(), odometer_km=None,
-                                     tasks=["chain"], cost_cents=None, notes="", by_user_id=None, photo=None,
-                                     max_bytes=1_000_000, now=NOW, zone=PARIS)
+        invoices.record_with_invoice(
+            conn,
+            vehicle_id=car,
+            performed_on=NOW.date(),
+            odometer_km=None,
+            tasks=["chain"],
+            cost_cents=None,
+            notes="",
+            by_user_id=None,
+            photo=None,
+            max_bytes=1_000_000,
+            now=NOW,
+            zone=PARIS,
+        )
     assert len(vehicle_maintenance.overview(conn, car, now=NOW, zone=PARIS)["history"]) == before

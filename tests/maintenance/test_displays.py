@@ -23,8 +23,9 @@ def mechanic(conn) -> int:
 def test_only_the_tokens_hash_is_kept_and_a_revoked_link_says_so(conn):
     display, token = displays.create_display(conn, name="  Atelier   de Dax ", user_id=mechanic(conn), now=NOW)
     assert display["name"] == "Atelier de Dax"
-    stored = conn.execute("SELECT token_sha256 FROM maintenance_displays WHERE id = %(id)s",
-                          {"id": display["id"]}).fetchone()["token_sha256"]
+    stored = conn.execute(
+        "SELECT token_sha256 FROM maintenance_displays WHERE id = %(id)s", {"id": display["id"]}
+    ).fetchone()["token_sha256"]
     assert bytes(stored) == displays.token_hash(token) and token.encode() not in bytes(stored)
     assert displays.display_for(conn, token)["id"] == display["id"]
     displays.revoke_display(conn, display["id"], user_id=mechanic(conn), now=NOW)
@@ -50,5 +51,13 @@ def test_the_wall_shows_urgent_rows_and_open_tickets_without_participants(conn):
     assert len(wall["due"]) == min(wall["due_total"], displays.WALL_DUE_ROWS)
     ticket = next(ticket for ticket in wall["tickets"] if ticket["title"] == "Frein avant qui grince")
     assert ticket["status_words"] == "envoyé au garage" and ticket["vehicle_label"] == "scooter-02"
-    assert set(ticket) == {"id", "title", "vehicle_label", "vehicle_kind", "status", "status_words", "immobilised",
-                           "updated_at"}
+    assert set(ticket) == {
+        "id",
+        "title",
+        "vehicle_label",
+        "vehicle_kind",
+        "status",
+        "status_words",
+        "immobilised",
+        "updated_at",
+    }

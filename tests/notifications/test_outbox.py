@@ -25,9 +25,22 @@ PRESCRIBER = "prescriber@plateforme-mobilite.example.org"
 
 def _overdue_alerts(url: str, labels: list[str], *, role: str = "coordinator") -> list[int]:
     with connect(url) as conn:
-        return open_alerts(conn, [AlertDraft("loan_overdue", "warning", role, vehicle_id(conn, label), None,
-                                             f"Prêt en retard ({number}).", f"test:overdue:{label}")
-                                  for number, label in enumerate(labels)], now=NOW)
+        return open_alerts(
+            conn,
+            [
+                AlertDraft(
+                    "loan_overdue",
+                    "warning",
+                    role,
+                    vehicle_id(conn, label),
+                    None,
+                    f"Prêt en retard ({number}).",
+                    f"test:overdue:{label}",
+                )
+                for number, label in enumerate(labels)
+            ],
+            now=NOW,
+        )
 
 
 def _scheduler(url: str, smtp_port: int, clock: FakeClock, **settings) -> Scheduler:
@@ -43,8 +56,9 @@ def test_a_newline_in_a_vehicle_label_is_mailed_on_one_line_and_no_alert_goes_tw
     catcher, port = smtp_server
     url = new_database()
     with connect(url) as conn:
-        conn.execute("UPDATE vehicles SET label = 'car-01' || chr(10) || 'Bcc: intrus@example.org'"
-                     " WHERE label = 'car-01'")
+        conn.execute(
+            "UPDATE vehicles SET label = 'car-01' || chr(10) || 'Bcc: intrus@example.org' WHERE label = 'car-01'"
+        )
     _overdue_alerts(url, ["car-02", "car-01\nBcc: intrus@example.org", "car-03"])
     clock = FakeClock(NOW)
     scheduler = _scheduler(url, port, clock)
@@ -54,14 +68,17 @@ def test_a_newline_in_a_vehicle_label_is_mailed_on_one_line_and_no_alert_goes_tw
     scheduler.run_job("notify")
 
     subjects = sorted(mail.subject for mail in catcher.messages)
-    assert subjects == ["[Plateforme mobilité] Prêt en retard — car-01 Bcc: intrus@example.org",
-                        "[Plateforme mobilité] Prêt en retard — car-02",
-                        "[Plateforme mobilité] Prêt en retard — car-03"]
+    assert subjects == [
+        "[Plateforme mobilité] Prêt en retard — car-01 Bcc: intrus@example.org",
+        "[Plateforme mobilité] Prêt en retard — car-02",
+        "[Plateforme mobilité] Prêt en retard — car-03",
+    ]
     assert all(mail.recipients == [COORDINATOR] for mail in catcher.messages)
 
 
 def test_a_refused_message_is_retried_with_back_off_then_given_up_and_never_holds_up_the_others(
-        new_database, smtp_server):
+    new_database, smtp_server
+):
     catcher, port = smtp_server
     catcher.refuse = {PRESCRIBER}  # the prescriber's mailbox no longer exists
     url = new_database()
@@ -99,8 +116,9 @@ def test_a_garage_notice_given_up_tells_the_fleet_manager(new_database, smtp_ser
     catcher.refuse = {"atelier@garage-solidaire.example.org"}
     url = new_database()
     with connect(url) as conn:
-        ticket = ticket_sent_to_garage(conn, label="scooter-05", title="Frein avant inefficace", now=NOW,
-                                       immobilised=True)
+        ticket = ticket_sent_to_garage(
+            conn, label="scooter-05", title="Frein avant inefficace", now=NOW, immobilised=True
+        )
     clock = FakeClock(NOW)
     scheduler = _scheduler(url, port, clock, mail_max_attempts=2, mail_backoff_s=60)
 
@@ -138,8 +156,10 @@ def test_no_alert_stays_locked_while_the_smtp_server_stalls(new_database, smtp_s
         # Meanwhile the coordinator acknowledges the alert, and the ingest worker resolves it.
         try:
             acknowledged = _update_without_waiting(
-                url, "UPDATE alerts SET status = 'acknowledged', acknowledged_at = %(now)s WHERE id = %(id)s",
-                {"id": alert, "now": NOW})
+                url,
+                "UPDATE alerts SET status = 'acknowledged', acknowledged_at = %(now)s WHERE id = %(id)s",
+                {"id": alert, "now": NOW},
+            )
         except psycopg.errors.LockNotAvailable:
             pytest.fail("the alert stayed locked while its e-mail was being sent")
         assert acknowledged == 1
@@ -155,8 +175,10 @@ def test_no_delivery_or_ticket_stays_locked_while_a_garage_system_stalls(new_dat
     system.hold = threading.Event()
     url = new_database()
     with connect(url) as conn:
-        conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s",
-                     {"url": hook_url, "secret": system.secret})
+        conn.execute(
+            "UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s",
+            {"url": hook_url, "secret": system.secret},
+        )
         ticket = ticket_sent_to_garage(conn, label="car-02", title="Embrayage qui patine", now=NOW)
     system.now = NOW
     scheduler = Scheduler(maintenance_settings(url), clock=FakeClock(NOW))
@@ -166,10 +188,14 @@ def test_no_delivery_or_ticket_stays_locked_while_a_garage_system_stalls(new_dat
         wait_until(system.holding.is_set, timeout=30, message="the delivery never reached the garage's system")
         try:
             # The mechanic edits the ticket, and the delivery row can be read and changed.
-            _update_without_waiting(url, "UPDATE repair_tickets SET description = 'Bruit au démarrage.'"
-                                         " WHERE id = %(id)s", {"id": ticket["id"]})
-            _update_without_waiting(url, "UPDATE webhook_deliveries SET last_error = NULL WHERE ticket_id = %(id)s",
-                                    {"id": ticket["id"]})
+            _update_without_waiting(
+                url,
+                "UPDATE repair_tickets SET description = 'Bruit au démarrage.' WHERE id = %(id)s",
+                {"id": ticket["id"]},
+            )
+            _update_without_waiting(
+                url, "UPDATE webhook_deliveries SET last_error = NULL WHERE ticket_id = %(id)s", {"id": ticket["id"]}
+            )
         except psycopg.errors.LockNotAvailable:
             pytest.fail("a row stayed locked while the garage's system was being called")
     finally:

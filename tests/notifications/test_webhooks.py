@@ -22,21 +22,42 @@ NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
 @pytest.fixture
 def sent_ticket(conn, garage_system):
     system, url = garage_system
-    garage = conn.execute("UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s"
-                          " WHERE id = (SELECT min(id) FROM garages) RETURNING id",
-                          {"url": url, "secret": system.secret}).fetchone()["id"]
+    garage = conn.execute(
+        "UPDATE garages SET webhook_url = %(url)s, webhook_secret = %(secret)s"
+        " WHERE id = (SELECT min(id) FROM garages) RETURNING id",
+        {"url": url, "secret": system.secret},
+    ).fetchone()["id"]
     mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
     actor = tickets.Actor(user_id=mechanic, role="mechanic")
-    ticket = tickets.create(conn, actor=actor, vehicle_id=vehicle_id(conn, "car-02"), garage_id=garage,
-                            title="Embrayage qui patine", description="", immobilised=False, tasks=[], now=NOW)
-    tickets.change_status(conn, ticket["id"], actor=actor, status="sent", note="", final_cost_cents=None, now=NOW,
-                          zone=PARIS, public_url=PUBLIC_URL)
+    ticket = tickets.create(
+        conn,
+        actor=actor,
+        vehicle_id=vehicle_id(conn, "car-02"),
+        garage_id=garage,
+        title="Embrayage qui patine",
+        description="",
+        immobilised=False,
+        tasks=[],
+        now=NOW,
+    )
+    tickets.change_status(
+        conn,
+        ticket["id"],
+        actor=actor,
+        status="sent",
+        note="",
+        final_cost_cents=None,
+        now=NOW,
+        zone=PARIS,
+        public_url=PUBLIC_URL,
+    )
     return ticket, actor
 
 
 def _deliveries(conn):
-    return conn.execute("SELECT event, status, attempts, next_attempt_at, idempotency_key FROM webhook_deliveries"
-                        " ORDER BY id").fetchall()
+    return conn.execute(
+        "SELECT event, status, attempts, next_attempt_at, idempotency_key FROM webhook_deliveries ORDER BY id"
+    ).fetchall()
 
 
 def test_a_sent_ticket_reaches_the_garage_signed_and_a_replay_is_refused(conn, garage_system, seeded_url, sent_ticket):
@@ -54,33 +75,46 @@ def test_a_sent_ticket_reaches_the_garage_signed_and_a_replay_is_refused(conn, g
 
     # Someone who captured the request sends it again ten minutes later: the timestamp gives it away.
     system.now = NOW + timedelta(minutes=10)
-    replay = urllib.request.Request(url, data=request["body"], method="POST", headers={
-        name: request["headers"][name] for name in ("Fleet-Signature", "Idempotency-Key", "Fleet-Event")})
+    replay = urllib.request.Request(
+        url,
+        data=request["body"],
+        method="POST",
+        headers={name: request["headers"][name] for name in ("Fleet-Signature", "Idempotency-Key", "Fleet-Event")},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(replay, timeout=5)
     assert refused.value.code == 401
     # A tampered body with a fresh timestamp but the old signature fails too.
-    assert not verify(system.secret, request["body"] + b" ", sign(system.secret, request["body"],
-                      timestamp=int(system.now.timestamp())), now=system.now)
+    assert not verify(
+        system.secret,
+        request["body"] + b" ",
+        sign(system.secret, request["body"], timestamp=int(system.now.timestamp())),
+        now=system.now,
+    )
     assert len(system.processed) == 1
 
 
 def test_a_failing_receiver_gets_retries_with_back_off_and_the_same_idempotency_key(
-        conn, garage_system, seeded_url, sent_ticket):
+    conn, garage_system, seeded_url, sent_ticket
+):
     system, _ = garage_system
     ticket, actor = sent_ticket
     settings = maintenance_settings(seeded_url)
     system.now = NOW
     deliver_due(conn, settings=settings, now=NOW)  # ticket.sent goes through
-    tickets.comment(conn, ticket["id"], actor=actor, text="Le client a signalé un bruit.", now=NOW,
-                    public_url=PUBLIC_URL)
+    tickets.comment(
+        conn, ticket["id"], actor=actor, text="Le client a signalé un bruit.", now=NOW, public_url=PUBLIC_URL
+    )
     system.fail_next = 2
 
-    assert deliver_due(conn, settings=settings, now=NOW)["retried"] == 1      # 503
+    assert deliver_due(conn, settings=settings, now=NOW)["retried"] == 1  # 503
     comment = _deliveries(conn)[1]
     assert comment["attempts"] == 1 and comment["next_attempt_at"] == NOW + timedelta(seconds=30)
-    assert deliver_due(conn, settings=settings, now=NOW + timedelta(seconds=20)) == \
-        {"delivered": 0, "retried": 0, "failed": 0}                            # not yet time
+    assert deliver_due(conn, settings=settings, now=NOW + timedelta(seconds=20)) == {
+        "delivered": 0,
+        "retried": 0,
+        "failed": 0,
+    }  # not yet time
     system.now = NOW + timedelta(seconds=30)
     assert deliver_due(conn, settings=settings, now=system.now)["retried"] == 1  # 503 again
     assert _deliveries(conn)[1]["next_attempt_at"] == NOW + timedelta(seconds=90)  # 30 s, then 60 s

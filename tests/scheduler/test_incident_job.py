@@ -16,8 +16,9 @@ def _incident(conn, label: str, *, opened_at: datetime, renewed_at: datetime | N
     return conn.execute(
         "INSERT INTO incidents (vehicle_id, kind, reason, opened_by, opened_at, renewed_at)"
         " VALUES (%(vehicle)s, 'theft_suspected', 'Sorti du dépôt la nuit.', %(by)s, %(at)s, %(renewed)s)"
-        " RETURNING id", {"vehicle": vehicle_id(conn, label), "by": manager, "at": opened_at,
-                          "renewed": renewed_at}).fetchone()["id"]
+        " RETURNING id",
+        {"vehicle": vehicle_id(conn, label), "by": manager, "at": opened_at, "renewed": renewed_at},
+    ).fetchone()["id"]
 
 
 def test_incidents_not_renewed_in_time_close_by_themselves_at_their_expiry(conn, seeded_url):
@@ -30,8 +31,10 @@ def test_incidents_not_renewed_in_time_close_by_themselves_at_their_expiry(conn,
 
     assert incidents_auto_close(conn, now=NOW, context=context) == {"closed": 1}
     assert incidents_auto_close(conn, now=NOW, context=context) == {"closed": 0}  # idempotent
-    rows = {row["id"]: row for row in conn.execute(
-        "SELECT id, closed_at, closed_by, outcome FROM incidents ORDER BY id").fetchall()}
+    rows = {
+        row["id"]: row
+        for row in conn.execute("SELECT id, closed_at, closed_by, outcome FROM incidents ORDER BY id").fetchall()
+    }
     assert rows[stale]["closed_at"] == NOW - timedelta(days=1) and rows[stale]["closed_by"] is None
     assert "automatiquement" in rows[stale]["outcome"]
     assert rows[renewed]["closed_at"] is None and rows[fresh]["closed_at"] is None
@@ -49,12 +52,15 @@ def test_a_loan_still_overdue_days_after_its_end_alerts_the_fleet_manager_withou
     loan = conn.execute(
         "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
         " VALUES (%(car)s, 'active', %(start)s, %(end)s, %(end)s, %(start)s) RETURNING id",
-        {"car": car, "start": NOW - timedelta(days=10), "end": NOW - timedelta(days=1)}).fetchone()["id"]
+        {"car": car, "start": NOW - timedelta(days=10), "end": NOW - timedelta(days=1)},
+    ).fetchone()["id"]
 
     assert overdue_loans(conn, now=NOW, context=context) == {"marked": 1, "not_returned": 0}
     assert overdue_loans(conn, now=NOW + timedelta(days=1, minutes=1), context=context)["not_returned"] == 1
-    alert = conn.execute("SELECT a.*, v.label AS vehicle_label FROM alerts a JOIN vehicles v ON v.id = a.vehicle_id"
-                         " WHERE a.kind = 'vehicle_not_returned'").fetchone()
+    alert = conn.execute(
+        "SELECT a.*, v.label AS vehicle_label FROM alerts a JOIN vehicles v ON v.id = a.vehicle_id"
+        " WHERE a.kind = 'vehicle_not_returned'"
+    ).fetchone()
     assert (alert["target_role"], alert["loan_id"]) == ("fleet_manager", loan)
     assert "incident" in alert["message"]
     subject, body = alert_email(alert, zone=settings.zone)

@@ -38,13 +38,14 @@ def test_after_downtime_each_job_catches_up_once_and_a_slot_never_runs_twice(new
     sent: list[tuple] = []
     scheduler = Scheduler(maintenance_settings(url), clock=clock, mailer=lambda *mail: sent.append(mail))
     assert set(scheduler.catch_up()) == set(scheduler.jobs)  # first start: every job once
-    assert scheduler.catch_up() == []                        # same slots: nothing again
+    assert scheduler.catch_up() == []  # same slots: nothing again
 
     clock.now += timedelta(hours=5)  # the server was down for five hours: one run each, not sixty
     assert set(scheduler.catch_up()) == set(scheduler.jobs) - {"retention"}  # still the same day's slot
     runs = _rows(url, "SELECT job, count(*) AS runs FROM scheduler_job_runs GROUP BY job")
-    assert {row["job"]: row["runs"] for row in runs} == {name: 1 if name == "retention" else 2
-                                                         for name in scheduler.jobs}
+    assert {row["job"]: row["runs"] for row in runs} == {
+        name: 1 if name == "retention" else 2 for name in scheduler.jobs
+    }
     due = _rows(url, "SELECT slot, outcome FROM scheduler_job_runs WHERE job = 'due_scan' ORDER BY slot")
     assert due[-1]["slot"] == slot_of(clock.now, 300) and due[-1]["outcome"]["states"] > 0
 
@@ -52,8 +53,9 @@ def test_after_downtime_each_job_catches_up_once_and_a_slot_never_runs_twice(new
 def test_two_schedulers_racing_for_one_slot_run_it_once(new_database):
     url = new_database()
     clock = FakeClock(datetime(2026, 6, 1, 9, 0, 10, tzinfo=UTC))
-    first, second = (Scheduler(maintenance_settings(url, scheduler_runner=name), clock=clock, mailer=print)
-                     for name in ("a", "b"))
+    first, second = (
+        Scheduler(maintenance_settings(url, scheduler_runner=name), clock=clock, mailer=print) for name in ("a", "b")
+    )
     outcomes: list[bool] = []
     threads = [threading.Thread(target=lambda s=s: outcomes.append(s.run_job("due_scan"))) for s in (first, second)]
     for thread in threads:
@@ -67,21 +69,34 @@ def test_two_schedulers_racing_for_one_slot_run_it_once(new_database):
 
 def _environment(url: str, runner: str, smtp_port: int) -> dict[str, str]:
     return os.environ | {
-        "FLEET_DATABASE_URL": url, "FLEET_DEMO_MODE": "true", "FLEET_DEMO_PASSWORD": DEMO_PASSWORD,
-        "FLEET_SMTP_PORT": str(smtp_port), "FLEET_SCHEDULER_RUNNER": runner,
+        "FLEET_DATABASE_URL": url,
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_DEMO_PASSWORD": DEMO_PASSWORD,
+        "FLEET_SMTP_PORT": str(smtp_port),
+        "FLEET_SCHEDULER_RUNNER": runner,
         "FLEET_SCHEDULER_STANDBY_POLL_S": "0.3",
-        **{f"FLEET_SCHEDULER_{job}_S": "1" for job in ("DUE_SCAN", "OVERDUE_LOANS", "TRACKER_WATCH", "BATTERY",
-                                                          "NOTIFY", "WEBHOOKS")},
+        **{
+            f"FLEET_SCHEDULER_{job}_S": "1"
+            for job in ("DUE_SCAN", "OVERDUE_LOANS", "TRACKER_WATCH", "BATTERY", "NOTIFY", "WEBHOOKS")
+        },
     }
 
 
 @contextmanager
-def _scheduler_process(url: str, runner: str, smtp_port: int, log: Path,
-                       **environment: str) -> Iterator[subprocess.Popen]:
+def _scheduler_process(
+    url: str, runner: str, smtp_port: int, log: Path, **environment: str
+) -> Iterator[subprocess.Popen]:
     """`python -m scheduler` as `runner`, logging to `log`; stopped (then killed) whatever happens."""
-    with log.open("w") as output, running([sys.executable, "-m", "scheduler"], cwd=ROOT,
-                                          env=_environment(url, runner, smtp_port) | environment, stdout=output,
-                                          stderr=subprocess.STDOUT) as process:
+    with (
+        log.open("w") as output,
+        running(
+            [sys.executable, "-m", "scheduler"],
+            cwd=ROOT,
+            env=_environment(url, runner, smtp_port) | environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        ) as process,
+    ):
         yield process
 
 
@@ -108,34 +123,57 @@ def test_two_scheduler_processes_on_one_database_run_each_job_once(new_database,
         loan = conn.execute(
             "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
             " VALUES (%(v)s, 'active', %(s)s, %(e)s, %(e)s, %(s)s) RETURNING id",
-            {"v": vehicle, "s": now - timedelta(days=8), "e": now - timedelta(hours=3)}).fetchone()["id"]
-        conn.execute("INSERT INTO alerts (kind, target_role, message, dedup_key) VALUES"
-                     " ('test', 'mechanic', 'Essai d''envoi.', 'test:mail')")
+            {"v": vehicle, "s": now - timedelta(days=8), "e": now - timedelta(hours=3)},
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO alerts (kind, target_role, message, dedup_key) VALUES"
+            " ('test', 'mechanic', 'Essai d''envoi.', 'test:mail')"
+        )
     logs = {name: tmp_path / f"{name}.log" for name in ("a", "b")}
     with _scheduler_process(url, "a", smtp_port, logs["a"]) as first:
-        wait_until(lambda: _rows(url, "SELECT 1 FROM scheduler_job_runs WHERE runner = 'a'"), timeout=60,
-                   message=lambda: logs["a"].read_text())  # a is active before b starts
+        wait_until(
+            lambda: _rows(url, "SELECT 1 FROM scheduler_job_runs WHERE runner = 'a'"),
+            timeout=60,
+            message=lambda: logs["a"].read_text(),
+        )  # a is active before b starts
         with _scheduler_process(url, "b", smtp_port, logs["b"]) as second:
             # b finds the lock taken and stands by, while a goes on running the one-second jobs.
             wait_until(lambda: "stands by" in logs["b"].read_text(), timeout=60, message=lambda: logs["b"].read_text())
             since = slot_of(datetime.now(UTC), 1)
-            wait_until(lambda: _rows(url, "SELECT 1 FROM scheduler_job_runs WHERE runner = 'a' AND job = 'due_scan'"
-                                          " AND slot > %(since)s", {"since": since}), timeout=60,
-                       message=lambda: logs["a"].read_text())
+            wait_until(
+                lambda: _rows(
+                    url,
+                    "SELECT 1 FROM scheduler_job_runs WHERE runner = 'a' AND job = 'due_scan' AND slot > %(since)s",
+                    {"since": since},
+                ),
+                timeout=60,
+                message=lambda: logs["a"].read_text(),
+            )
             assert {row["runner"] for row in _rows(url, "SELECT DISTINCT runner FROM scheduler_job_runs")} == {"a"}
 
             assert _exits_within(first, 15, "the active one, a") == 0
             # b takes over, and runs the one-second jobs on its own schedule.
-            wait_until(lambda: sum(job == "notify" for job, _ in _slots_run(logs["b"])) >= 2
-                       and sum(job == "webhooks" for job, _ in _slots_run(logs["b"])) >= 2, timeout=60,
-                       message=lambda: logs["b"].read_text())
+            wait_until(
+                lambda: (
+                    sum(job == "notify" for job, _ in _slots_run(logs["b"])) >= 2
+                    and sum(job == "webhooks" for job, _ in _slots_run(logs["b"])) >= 2
+                ),
+                timeout=60,
+                message=lambda: logs["b"].read_text(),
+            )
             assert _exits_within(second, 15, "b, having taken over") == 0
 
     ran = _slots_run(logs["a"]) + _slots_run(logs["b"])
     assert len(ran) == len(set(ran)) > 14  # every (job, slot) once, across both processes
     assert {job for job, _ in ran} >= {"due_scan", "overdue_loans", "notify", "webhooks", "retention"}
-    assert len(_rows(url, "SELECT 1 FROM loan_transitions WHERE loan_id = %(loan)s AND to_status = 'overdue'",
-                     {"loan": loan})) == 1
+    assert (
+        len(
+            _rows(
+                url, "SELECT 1 FROM loan_transitions WHERE loan_id = %(loan)s AND to_status = 'overdue'", {"loan": loan}
+            )
+        )
+        == 1
+    )
     assert len(_rows(url, "SELECT 1 FROM alerts WHERE dedup_key = %(key)s", {"key": f"loan_overdue:{loan}"})) == 1
     subjects = [mail.subject for mail in catcher.messages]
     assert subjects.count("[Plateforme mobilité] Alerte") == 1
@@ -143,15 +181,29 @@ def test_two_scheduler_processes_on_one_database_run_each_job_once(new_database,
 
 
 def test_a_scheduler_sending_a_backlog_to_a_slow_smtp_server_stops_promptly_and_loses_nothing(
-        new_database, smtp_server, tmp_path):
+    new_database, smtp_server, tmp_path
+):
     catcher, smtp_port = smtp_server
     catcher.delay_s = 0.5  # each message takes half a second: the whole backlog, over a minute
     url = new_database()
     backlog = 300
     with connect(url) as conn:
-        open_alerts(conn, [AlertDraft("loan_overdue", "warning", "coordinator", None, None,
-                                      f"Prêt n° {number} en retard.", f"test:backlog:{number}")
-                           for number in range(backlog)], now=datetime.now(UTC))
+        open_alerts(
+            conn,
+            [
+                AlertDraft(
+                    "loan_overdue",
+                    "warning",
+                    "coordinator",
+                    None,
+                    None,
+                    f"Prêt n° {number} en retard.",
+                    f"test:backlog:{number}",
+                )
+                for number in range(backlog)
+            ],
+            now=datetime.now(UTC),
+        )
     with _scheduler_process(url, "a", smtp_port, tmp_path / "a.log") as process:
         wait_until(lambda: len(_backlog_sent(catcher)) >= 3, timeout=120, message="the backlog never started going")
         assert _exits_within(process, 15, f"{len(_backlog_sent(catcher))} of {backlog} e-mails sent") == 0
@@ -162,16 +214,20 @@ def test_a_scheduler_sending_a_backlog_to_a_slow_smtp_server_stops_promptly_and_
 
     catcher.delay_s = 0
     with _scheduler_process(url, "b", smtp_port, tmp_path / "b.log") as process:  # the rest goes, nothing twice
-        wait_until(lambda: len(_backlog_sent(catcher)) >= backlog, timeout=120,
-                   message=lambda: f"{len(_backlog_sent(catcher))} of {backlog} sent")
+        wait_until(
+            lambda: len(_backlog_sent(catcher)) >= backlog,
+            timeout=120,
+            message=lambda: f"{len(_backlog_sent(catcher))} of {backlog} sent",
+        )
         assert _exits_within(process, 15, "after the backlog") == 0
     assert sorted(_backlog_sent(catcher)) == list(range(backlog))
 
 
 def _backlog_sent(catcher) -> list[int]:
     """Numbers of the backlog's loans whose alert was e-mailed, once per e-mail."""
-    return [int(match.group(1)) for mail in catcher.messages
-            if (match := re.search(r"Prêt n° (\d+) en retard", mail.body))]
+    return [
+        int(match.group(1)) for mail in catcher.messages if (match := re.search(r"Prêt n° (\d+) en retard", mail.body))
+    ]
 
 
 def test_a_scheduler_stuck_on_a_stalled_smtp_server_still_exits_after_its_grace(new_database, smtp_server, tmp_path):
@@ -179,8 +235,11 @@ def test_a_scheduler_stuck_on_a_stalled_smtp_server_still_exits_after_its_grace(
     catcher.hold = threading.Event()  # accepts the message, then never answers
     url = new_database()
     with connect(url) as conn:
-        [alert] = open_alerts(conn, [AlertDraft("loan_overdue", "warning", "coordinator", None, None,
-                                                "Prêt n° 1 en retard.", "test:stalled")], now=datetime.now(UTC))
+        [alert] = open_alerts(
+            conn,
+            [AlertDraft("loan_overdue", "warning", "coordinator", None, None, "Prêt n° 1 en retard.", "test:stalled")],
+            now=datetime.now(UTC),
+        )
     environment = {"FLEET_SMTP_TIMEOUT_S": "600", "FLEET_SCHEDULER_STOP_GRACE_S": "2"}
     with _scheduler_process(url, "a", smtp_port, tmp_path / "a.log", **environment) as process:
         wait_until(catcher.holding.is_set, timeout=120, message=lambda: (tmp_path / "a.log").read_text())

@@ -11,8 +11,7 @@ T0 = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 
 def drive(start: datetime, minutes: int, *, lat: float, lon: float, step_deg: float = 0.001) -> list[Fix]:
     """One fix every 10 s, ignition on, moving east."""
-    return [Fix(start + timedelta(seconds=10 * i), lat, lon + step_deg * i, 40.0, True)
-            for i in range(minutes * 6)]
+    return [Fix(start + timedelta(seconds=10 * i), lat, lon + step_deg * i, 40.0, True) for i in range(minutes * 6)]
 
 
 def park(start: datetime, minutes: int, *, lat: float, lon: float) -> list[Fix]:
@@ -20,9 +19,12 @@ def park(start: datetime, minutes: int, *, lat: float, lon: float) -> list[Fix]:
 
 
 def test_two_drives_around_a_long_stop_make_two_trips_and_one_stop():
-    fixes = (park(T0, 5, lat=43.7, lon=-1.10) + drive(T0 + timedelta(minutes=5), 10, lat=43.7, lon=-1.10)
-             + park(T0 + timedelta(minutes=15), 30, lat=43.7, lon=-1.04)
-             + drive(T0 + timedelta(minutes=45), 5, lat=43.7, lon=-1.04))
+    fixes = (
+        park(T0, 5, lat=43.7, lon=-1.10)
+        + drive(T0 + timedelta(minutes=5), 10, lat=43.7, lon=-1.10)
+        + park(T0 + timedelta(minutes=15), 30, lat=43.7, lon=-1.04)
+        + drive(T0 + timedelta(minutes=45), 5, lat=43.7, lon=-1.04)
+    )
 
     trips, stops = find_trips(fixes)
 
@@ -36,8 +38,11 @@ def test_two_drives_around_a_long_stop_make_two_trips_and_one_stop():
 
 
 def test_a_short_halt_with_the_engine_off_stays_inside_the_trip():
-    fixes = (drive(T0, 5, lat=43.7, lon=-1.1) + park(T0 + timedelta(minutes=5), 2, lat=43.7, lon=-1.07)
-             + drive(T0 + timedelta(minutes=7), 5, lat=43.7, lon=-1.07))
+    fixes = (
+        drive(T0, 5, lat=43.7, lon=-1.1)
+        + park(T0 + timedelta(minutes=5), 2, lat=43.7, lon=-1.07)
+        + drive(T0 + timedelta(minutes=7), 5, lat=43.7, lon=-1.07)
+    )
 
     trips, stops = find_trips(fixes)
 

@@ -27,8 +27,14 @@ from tests.fleet_api.conftest import DEMO_LOGINS, Clock, Server, api_settings, c
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-dev-shm-usage"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "var" / "screenshots"
 DESKTOP = {"width": 1366, "height": 850}
@@ -94,8 +100,9 @@ class PageWatch:
             return
         where = message.location.get("url", "")
         if message.text.startswith("Failed to load resource") and any(
-                where == url and f"status of {status}" in message.text
-                for url, status in self.expected_documents | self.expected_answers):
+            where == url and f"status of {status}" in message.text
+            for url, status in self.expected_documents | self.expected_answers
+        ):
             return
         self.problems.append(f"console error: {message.text} ({where})")
 
@@ -134,8 +141,7 @@ def open_browser(browser: Browser, site: Server) -> Iterator[Callable[..., tuple
     opened: list[tuple[BrowserContext, PageWatch]] = []
 
     def open_window(role: str | None = None, *, viewport: dict = DESKTOP) -> tuple[Page, PageWatch]:
-        context = browser.new_context(base_url=site.url, viewport=viewport, locale="fr-FR",
-                                      timezone_id="Europe/Paris")
+        context = browser.new_context(base_url=site.url, viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris")
         watch = PageWatch(context, site.url)
         opened.append((context, watch))
         page = context.new_page()
@@ -155,9 +161,11 @@ def check_accessibility(page: Page) -> None:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE.read_text())  # run by the DevTools protocol: not an inline script for the CSP
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                "nodes": [node["target"] for node in v["nodes"][:5]]}
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [node["target"] for node in v["nodes"][:5]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, f"accessibility violations on {page.url}:\n{json.dumps(serious, indent=1)}"
 
 

@@ -22,15 +22,27 @@ def fill_fleet_state(database_url: str, *, now: datetime | None = None) -> None:
                    CASE WHEN v.energy <> 'electric' THEN (v.id * 53) %% 100 END,
                    1000 + v.id * 321.5, %(now)s - interval '3 min', true
             FROM vehicles v JOIN sites s ON s.id = v.home_site_id
-            """, {"now": now})
-        conn.execute("UPDATE vehicle_state SET lat = 43.6520, lon = -1.4210, fix_time = %(now)s, last_seen_at = %(now)s"
-                     " WHERE vehicle_id = (SELECT id FROM vehicles WHERE label = 'car-02')", {"now": now})
-        conn.execute("UPDATE vehicle_state SET online = false, last_seen_at = %(then)s, fix_time = %(then)s"
-                     " WHERE vehicle_id = (SELECT id FROM vehicles WHERE label = 'scooter-03')",
-                     {"then": now - timedelta(hours=2)})
-        conn.execute("UPDATE vehicle_state SET lat = 43.6697, lon = -1.1822, speed_kmh = 18, last_seen_at = %(now)s"
-                     " WHERE vehicle_id = (SELECT id FROM vehicles WHERE label = 'ebike-02')", {"now": now})
-        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until)"
-                     " SELECT id, 'active', %(start)s, %(end)s, %(end)s FROM vehicles WHERE label = 'car-02'",
-                     {"start": now - timedelta(days=2), "end": now + timedelta(days=12)})
+            """,
+            {"now": now},
+        )
+        conn.execute(
+            "UPDATE vehicle_state SET lat = 43.6520, lon = -1.4210, fix_time = %(now)s, last_seen_at = %(now)s"
+            " WHERE vehicle_id = (SELECT id FROM vehicles WHERE label = 'car-02')",
+            {"now": now},
+        )
+        conn.execute(
+            "UPDATE vehicle_state SET online = false, last_seen_at = %(then)s, fix_time = %(then)s"
+            " WHERE vehicle_id = (SELECT id FROM vehicles WHERE label = 'scooter-03')",
+            {"then": now - timedelta(hours=2)},
+        )
+        conn.execute(
+            "UPDATE vehicle_state SET lat = 43.6697, lon = -1.1822, speed_kmh = 18, last_seen_at = %(now)s"
+            " WHERE vehicle_id = (SELECT id FROM vehicles WHERE label = 'ebike-02')",
+            {"now": now},
+        )
+        conn.execute(
+            "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until)"
+            " SELECT id, 'active', %(start)s, %(end)s, %(end)s FROM vehicles WHERE label = 'car-02'",
+            {"start": now - timedelta(days=2), "end": now + timedelta(days=12)},
+        )
         conn.execute("UPDATE vehicles SET status = 'maintenance' WHERE label = 'scooter-07'")

@@ -22,8 +22,16 @@ def previous_month() -> str:
     return f"{previous_month_day(1).astimezone(PARIS):%Y-%m}"
 
 
-def returned_loan(database_url: str, *, participant_id: int | None, vehicle: str, out_day: int, back_day: int,
-                  km: float, intercommunality: str = GRAND_DAX) -> None:
+def returned_loan(
+    database_url: str,
+    *,
+    participant_id: int | None,
+    vehicle: str,
+    out_day: int,
+    back_day: int,
+    km: float,
+    intercommunality: str = GRAND_DAX,
+) -> None:
     """A loan that went out and came back last month."""
     out, back = previous_month_day(out_day), previous_month_day(back_day)
     with connect(database_url) as conn:
@@ -32,5 +40,12 @@ def returned_loan(database_url: str, *, participant_id: int | None, vehicle: str
             " purpose, intercommunality, checked_out_at, checked_in_at, odometer_km_driven)"
             " SELECT id, %(person)s, 1, 'returned', %(out)s, %(back)s, %(back)s, 'job', %(place)s, %(out)s, %(back)s,"
             " %(km)s FROM vehicles WHERE label = %(vehicle)s",
-            {"person": participant_id, "out": out, "back": back, "place": intercommunality, "km": km,
-             "vehicle": vehicle})
+            {
+                "person": participant_id,
+                "out": out,
+                "back": back,
+                "place": intercommunality,
+                "km": km,
+                "vehicle": vehicle,
+            },
+        )

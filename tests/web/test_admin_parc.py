@@ -30,8 +30,12 @@ def site(web_db, broker, tmp_path):
     """The app told where the test's broker reads its logins (it rewrites them and sends SIGHUP)."""
     pid_file = tmp_path / "mosquitto.pid"
     pid_file.write_text(str(broker.process.pid))
-    settings = api_settings(web_db, mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
-                            mqtt_password_file=broker.files.password_file, mqtt_broker_pid_file=pid_file)
+    settings = api_settings(
+        web_db,
+        mqtt_url=f"mqtt://127.0.0.1:{broker.files.port}",
+        mqtt_password_file=broker.files.password_file,
+        mqtt_broker_pid_file=pid_file,
+    )
     with Server(create_app(settings)) as server:
         yield server
 
@@ -43,8 +47,7 @@ def worker(web_db, broker):
         yield running
 
 
-def test_the_administrator_creates_an_account_changes_its_role_and_disabling_it_ends_its_open_window(
-        open_browser):
+def test_the_administrator_creates_an_account_changes_its_role_and_disabling_it_ends_its_open_window(open_browser):
     admin, admin_watch = open_browser("admin")
     admin.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Utilisateurs").click()
     expect(admin.get_by_role("heading", name="Utilisateurs")).to_be_visible()
@@ -118,15 +121,36 @@ def test_a_garage_account_needs_its_garage(open_browser):
 def owntracks_location(config: dict, document: dict) -> bool:
     """What the OwnTracks app publishes with this configuration; True when the broker took it."""
     result = subprocess.run(
-        ["mosquitto_pub", "-h", config["host"], "-p", str(config["port"]), "-V", "mqttv311", "-q", "1",
-         "-i", config["clientId"], "-u", config["username"], "-P", config["password"],
-         "-t", f"owntracks/{config['username']}/{config['deviceId']}", "-m", json.dumps(document)],
-        capture_output=True, timeout=10)
+        [
+            "mosquitto_pub",
+            "-h",
+            config["host"],
+            "-p",
+            str(config["port"]),
+            "-V",
+            "mqttv311",
+            "-q",
+            "1",
+            "-i",
+            config["clientId"],
+            "-u",
+            config["username"],
+            "-P",
+            config["password"],
+            "-t",
+            f"owntracks/{config['username']}/{config['deviceId']}",
+            "-m",
+            json.dumps(document),
+        ],
+        capture_output=True,
+        timeout=10,
+    )
     return result.returncode == 0
 
 
 def test_the_administrator_adds_a_vehicle_and_a_phone_set_up_from_the_qr_code_publishes_until_disabled(
-        open_browser, web_db, broker, worker, tmp_path):
+    open_browser, web_db, broker, worker, tmp_path
+):
     admin, watch = open_browser("admin")
     admin.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Véhicules et balises").click()
     expect(admin.get_by_role("heading", name="Véhicules et balises")).to_be_visible()
@@ -182,22 +206,43 @@ def test_the_administrator_adds_a_vehicle_and_a_phone_set_up_from_the_qr_code_pu
 
     # The phone publishes its position as the app does; the worker stores it on the vehicle.
     fix = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-    location = {"_type": "location", "tst": int(fix.timestamp()), "lat": 43.8931, "lon": -0.4996, "batt": 81,
-                "tid": config["tid"]}
-    wait_until(lambda: owntracks_location(config, location), timeout=15,
-               message="the broker never accepted the login of the QR code")
-    wait_until(lambda: scalar(web_db, "SELECT count(*) FROM positions WHERE tracker_id = 'tel-clio-09'") >= 1,
-               timeout=30, message="the phone's position was not stored")
-    assert scalar(web_db, "SELECT v.label FROM positions p JOIN vehicles v ON v.id = p.vehicle_id"
-                          " WHERE p.tracker_id = 'tel-clio-09' LIMIT 1") == "clio-09"
+    location = {
+        "_type": "location",
+        "tst": int(fix.timestamp()),
+        "lat": 43.8931,
+        "lon": -0.4996,
+        "batt": 81,
+        "tid": config["tid"],
+    }
+    wait_until(
+        lambda: owntracks_location(config, location),
+        timeout=15,
+        message="the broker never accepted the login of the QR code",
+    )
+    wait_until(
+        lambda: scalar(web_db, "SELECT count(*) FROM positions WHERE tracker_id = 'tel-clio-09'") >= 1,
+        timeout=30,
+        message="the phone's position was not stored",
+    )
+    assert (
+        scalar(
+            web_db,
+            "SELECT v.label FROM positions p JOIN vehicles v ON v.id = p.vehicle_id"
+            " WHERE p.tracker_id = 'tel-clio-09' LIMIT 1",
+        )
+        == "clio-09"
+    )
     admin.reload()
     expect(admin.get_by_role("row", name=re.compile(r"^tel-clio-09 .* clio-09 Active il y a"))).to_be_visible()
 
     admin.get_by_role("button", name="Désactiver la balise tel-clio-09").click()
     expect(admin.get_by_role("status")).to_have_text("Balise désactivée : le serveur MQTT refuse sa connexion.")
     expect(admin.get_by_role("row", name=re.compile(r"^tel-clio-09 .* Désactivée"))).to_be_visible()
-    wait_until(lambda: not owntracks_location(config, location | {"tst": location["tst"] + 30}), timeout=15,
-               message="the broker still accepts a disabled tracker")
+    wait_until(
+        lambda: not owntracks_location(config, location | {"tst": location["tst"] + 30}),
+        timeout=15,
+        message="the broker still accepts a disabled tracker",
+    )
     screenshots(admin, "parc-apres")
 
 
@@ -220,7 +265,8 @@ def test_a_forgotten_password_is_replaced_by_a_temporary_one_shown_once(open_bro
     admin.get_by_role("link", name="coordinator", exact=True).click()
     admin.get_by_role("button", name="Donner un nouveau mot de passe provisoire").click()
     expect(admin.get_by_role("status")).to_have_text(
-        "Nouveau mot de passe provisoire : ses sessions ouvertes sont fermées.")
+        "Nouveau mot de passe provisoire : ses sessions ouvertes sont fermées."
+    )
     password = admin.locator("#mot-de-passe-provisoire").inner_text()
     admin.get_by_role("link", name="← Utilisateurs").click()
     assert password not in admin.content()

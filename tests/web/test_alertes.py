@@ -42,8 +42,11 @@ def test_a_new_alert_appears_on_the_mechanics_open_page_and_two_are_acknowledged
     expect(page.get_by_role("row", name=re.compile("Attention Vidange de car-01"))).to_be_visible()
     page.evaluate("window.sameDocument = true")  # gone if the page were reloaded
 
-    raise_alerts(web_db, draft("Freins de car-01 : plaquettes usées, véhicule à immobiliser.", severity="critical"),
-                 draft("Le prêt 12 est en retard.", role="coordinator"))
+    raise_alerts(
+        web_db,
+        draft("Freins de car-01 : plaquettes usées, véhicule à immobiliser.", severity="critical"),
+        draft("Le prêt 12 est en retard.", role="coordinator"),
+    )
 
     fresh = page.get_by_role("row", name=re.compile("Urgent Freins de car-01"))
     expect(fresh).to_be_visible()
@@ -60,15 +63,22 @@ def test_a_new_alert_appears_on_the_mechanics_open_page_and_two_are_acknowledged
     expect(page.get_by_role("status").filter(has_text="marquées")).to_have_text("2 alertes marquées comme vues.")
     for message in ("Freins de car-01", "Vidange de car-01"):
         expect(page.get_by_role("row", name=re.compile(message))).to_contain_text(re.compile(r"Vue le \d"))
-    assert {row["status"] for row in query(web_db, "SELECT status FROM alerts WHERE target_role = 'mechanic'"
-                                                   " AND starts_with(dedup_key, 'test:')")} == {"acknowledged"}
+    assert {
+        row["status"]
+        for row in query(
+            web_db, "SELECT status FROM alerts WHERE target_role = 'mechanic' AND starts_with(dedup_key, 'test:')"
+        )
+    } == {"acknowledged"}
     check_accessibility(page)
     screenshots(page, "alertes-vues")
 
 
 def test_one_alert_is_acknowledged_by_its_own_button_and_the_administrator_sees_every_roles(open_browser, web_db):
-    raise_alerts(web_db, draft("Pneus de car-02 à contrôler.", key="test:tyres"),
-                 draft("Batterie faible avant le prêt 7.", role="fleet_manager", key="test:battery"))
+    raise_alerts(
+        web_db,
+        draft("Pneus de car-02 à contrôler.", key="test:tyres"),
+        draft("Batterie faible avant le prêt 7.", role="fleet_manager", key="test:battery"),
+    )
     page, _ = open_browser("mechanic")
     page.goto("/alertes")
     page.get_by_role("button", name=re.compile("^Marquer vue l'alerte")).first.click()
@@ -76,8 +86,9 @@ def test_one_alert_is_acknowledged_by_its_own_button_and_the_administrator_sees_
 
     admin, _ = open_browser("admin")
     admin.goto("/alertes")
-    expect(admin.get_by_role("row", name=re.compile("Batterie faible avant le prêt 7. pour : responsable de parc"))
-           ).to_be_visible()
+    expect(
+        admin.get_by_role("row", name=re.compile("Batterie faible avant le prêt 7. pour : responsable de parc"))
+    ).to_be_visible()
     expect(admin.get_by_role("row", name=re.compile("Pneus de car-02"))).to_contain_text("Vue le")
     check_accessibility(admin)
 

@@ -25,9 +25,17 @@ def test_an_export_and_an_incident_appear_in_the_journal_and_the_filters_narrow_
     with connect(web_db) as conn:
         person = make_participant(conn, now=now)
         participants.export_participant(conn, person, user_id=user_id(conn, "coordinator"), now=now)
-        open_incident(conn, vehicle_id=vehicle_id(conn, "scooter-02"), kind=IncidentKind.THEFT_SUSPECTED, reason=REASON,
-                      loan_id=None, alert_id=None, user_id=user_id(conn, "manager"), now=now + timedelta(seconds=1),
-                      auto_close_after=timedelta(hours=48))
+        open_incident(
+            conn,
+            vehicle_id=vehicle_id(conn, "scooter-02"),
+            kind=IncidentKind.THEFT_SUSPECTED,
+            reason=REASON,
+            loan_id=None,
+            alert_id=None,
+            user_id=user_id(conn, "manager"),
+            now=now + timedelta(seconds=1),
+            auto_close_after=timedelta(hours=48),
+        )
 
     page, watch = open_browser("admin")
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Journal d'audit").click()

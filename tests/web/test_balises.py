@@ -31,11 +31,14 @@ def pipeline_db(web_db) -> str:
 
 
 def test_a_silent_tracker_that_reports_again_shows_online_without_a_reload(
-        open_browser, broker, worker_settings, web_db):
+    open_browser, broker, worker_settings, web_db
+):
     fill_fleet_state(web_db)  # scooter-03 silent for two hours
     with connect(web_db) as conn:
-        where = conn.execute("SELECT s.lat, s.lon FROM vehicle_state s JOIN vehicles v ON v.id = s.vehicle_id"
-                             " WHERE v.label = 'scooter-03'").fetchone()
+        where = conn.execute(
+            "SELECT s.lat, s.lon FROM vehicle_state s JOIN vehicles v ON v.id = s.vehicle_id"
+            " WHERE v.label = 'scooter-03'"
+        ).fetchone()
     page, _ = open_browser("fleet_manager")
     page.goto("/balises")
     row = page.get_by_role("row", name=re.compile(r"^scooter-03 "))
@@ -47,9 +50,21 @@ def test_a_silent_tracker_that_reports_again_shows_online_without_a_reload(
 
     fix_time = (datetime.now(UTC) - timedelta(seconds=5)).replace(microsecond=0).isoformat()
     with Worker(worker_settings):
-        publish(broker.files.port, "scooter-03", json.dumps(
-            {"ts": fix_time, "lat": float(where["lat"]), "lon": float(where["lon"]), "speed_kmh": 0.0,
-             "fuel_pct": 40, "odometer_km": 1500.0, "ignition": False}))
+        publish(
+            broker.files.port,
+            "scooter-03",
+            json.dumps(
+                {
+                    "ts": fix_time,
+                    "lat": float(where["lat"]),
+                    "lon": float(where["lon"]),
+                    "speed_kmh": 0.0,
+                    "fuel_pct": 40,
+                    "odometer_km": 1500.0,
+                    "ignition": False,
+                }
+            ),
+        )
         expect(row).to_contain_text("En ligne")
     expect(row.get_by_role("cell").nth(5)).to_have_text("1")
     expect(row).not_to_contain_text("il y a 2 h")

@@ -48,10 +48,17 @@ def make_feed(client: TestClient, choice: str) -> str:
 
 def test_a_phone_reads_the_depot_feed_until_it_is_revoked(app, coordinator, web_db):
     with connect(web_db) as conn:
-        loan = validated(conn, participant=make_participant(conn, first_name="Inès", last_name="Lafitte"),
-                         vehicle="car-01", starts_at=datetime(2026, 12, 10, 9, tzinfo=PARIS), days=3, now=NOW)
-        site_id = conn.execute("SELECT home_site_id FROM vehicles WHERE id = %(id)s",
-                               {"id": vehicle_id(conn, "car-01")}).fetchone()["home_site_id"]
+        loan = validated(
+            conn,
+            participant=make_participant(conn, first_name="Inès", last_name="Lafitte"),
+            vehicle="car-01",
+            starts_at=datetime(2026, 12, 10, 9, tzinfo=PARIS),
+            days=3,
+            now=NOW,
+        )
+        site_id = conn.execute(
+            "SELECT home_site_id FROM vehicles WHERE id = %(id)s", {"id": vehicle_id(conn, "car-01")}
+        ).fetchone()["home_site_id"]
     address = make_feed(coordinator, f"depot:{site_id}")
 
     with TestClient(app) as phone:  # no session
@@ -65,8 +72,11 @@ def test_a_phone_reads_the_depot_feed_until_it_is_revoked(app, coordinator, web_
 
         planning = coordinator.get("/planning")
         feed_id = re.search(r'action="/planning/calendriers/(\d+)/revoquer"', planning.text).group(1)
-        revoked = coordinator.post(f"/planning/calendriers/{feed_id}/revoquer",
-                                   data={"csrf_token": csrf_of(planning.text)}, follow_redirects=False)
+        revoked = coordinator.post(
+            f"/planning/calendriers/{feed_id}/revoquer",
+            data={"csrf_token": csrf_of(planning.text)},
+            follow_redirects=False,
+        )
         assert revoked.status_code == 303
         gone = phone.get(address)
         assert gone.status_code == 404 and "Ce calendrier n'existe pas ou a été révoqué." in unescape(gone.text)
@@ -76,8 +86,10 @@ def test_a_phone_reads_the_depot_feed_until_it_is_revoked(app, coordinator, web_
 def test_only_coordinators_make_feeds_and_bad_addresses_get_french_pages(app, coordinator):
     without_csrf = coordinator.post("/planning/calendriers", data={"csrf_token": "forged", "choix": "depot:1"})
     assert without_csrf.status_code == 403 and "CSRF" in without_csrf.text
-    nowhere = coordinator.post("/planning/calendriers", data={"csrf_token": csrf_of(coordinator.get("/planning").text),
-                                                             "choix": "depot:999999"})
+    nowhere = coordinator.post(
+        "/planning/calendriers",
+        data={"csrf_token": csrf_of(coordinator.get("/planning").text), "choix": "depot:999999"},
+    )
     assert nowhere.status_code == 422 and "Ce dépôt n'existe pas." in unescape(nowhere.text)
     assert coordinator.get("/planning?semaine=2026-W60").status_code == 422
     assert coordinator.get("/planning?vehicule=999999").status_code == 404

@@ -26,12 +26,22 @@ def pipeline_db(web_db) -> str:
 
 def reading(lat: float, lon: float, battery_pct: float, *, seconds_ago: int) -> str:
     fix_time = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=seconds_ago)
-    return json.dumps({"ts": fix_time.isoformat(), "lat": lat, "lon": lon, "speed_kmh": 14.0,
-                       "battery_pct": battery_pct, "odometer_km": 812.4, "ignition": True})
+    return json.dumps(
+        {
+            "ts": fix_time.isoformat(),
+            "lat": lat,
+            "lon": lon,
+            "speed_kmh": 14.0,
+            "battery_pct": battery_pct,
+            "odometer_km": 812.4,
+            "ignition": True,
+        }
+    )
 
 
 def test_a_reading_from_a_tracker_moves_its_marker_and_its_gauge_without_a_reload(
-        open_browser, broker, worker_settings):
+    open_browser, broker, worker_settings
+):
     with Worker(worker_settings):
         page, _ = open_browser("fleet_manager")
         expect(page.get_by_role("status")).to_have_text("En direct : 42 véhicules.")
@@ -110,17 +120,21 @@ def test_the_map_refuses_roles_that_may_not_follow_the_fleet(open_browser, role)
     assert response.status == 403
     expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("Cette page n'est pas ouverte aux comptes")
-    expect(page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Carte de la flotte")
-           ).to_have_count(0)
+    expect(
+        page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Carte de la flotte")
+    ).to_have_count(0)
     check_accessibility(page)
 
 
 def move(database_url: str, vehicle: int, lat: float, lon: float, battery_pct: float | None = None) -> None:
     """A change as the ingest workers make it: vehicle_state, then NOTIFY for the live stream."""
     with connect(database_url) as conn:
-        conn.execute("UPDATE vehicle_state SET lat = %(lat)s, lon = %(lon)s,"
-                     " battery_pct = coalesce(%(battery)s, battery_pct), last_seen_at = now()"
-                     " WHERE vehicle_id = %(id)s", {"lat": lat, "lon": lon, "battery": battery_pct, "id": vehicle})
+        conn.execute(
+            "UPDATE vehicle_state SET lat = %(lat)s, lon = %(lon)s,"
+            " battery_pct = coalesce(%(battery)s, battery_pct), last_seen_at = now()"
+            " WHERE vehicle_id = %(id)s",
+            {"lat": lat, "lon": lon, "battery": battery_pct, "id": vehicle},
+        )
         notify_changed(conn, [vehicle])
 
 
@@ -129,16 +143,20 @@ def test_a_move_hidden_in_a_cluster_waits_for_the_zoom_and_a_move_out_of_it_show
     with connect(web_db) as conn:
         hidden, leaving = conn.execute(  # both parked at the Dax depot; ebike-01 is electric
             "SELECT v.id, v.label, s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
-            " WHERE v.label IN ('ebike-01', 'scooter-01') ORDER BY v.label").fetchall()
+            " WHERE v.label IN ('ebike-01', 'scooter-01') ORDER BY v.label"
+        ).fetchall()
     page, _ = open_browser("fleet_manager")
     expect(page.get_by_role("status")).to_have_text("En direct : 42 véhicules.")
     assert page.evaluate("() => typeof window.Alpine") == "undefined"  # no Alpine on the map page
     marker_at = "(id) => { const at = window.fleetMap.markers.get(id).getLatLng(); return [at.lat, at.lng]; }"
     before = page.evaluate(marker_at, hidden["id"])
-    cluster_label = page.evaluate("""(id) => {
+    cluster_label = page.evaluate(
+        """(id) => {
         const m = window.fleetMap.markers.get(id);
         const parent = window.fleetMap.cluster.getVisibleParent(m);
-        return parent === m ? null : parent.getChildCount(); }""", hidden["id"])
+        return parent === m ? null : parent.getChildCount(); }""",
+        hidden["id"],
+    )
     assert cluster_label and cluster_label >= 3  # the depot's vehicles are one cluster at this zoom
     depot = page.get_by_role("button", name=f"{cluster_label} véhicules")
     expect(depot).to_have_count(1)
@@ -159,14 +177,19 @@ def test_a_move_hidden_in_a_cluster_waits_for_the_zoom_and_a_move_out_of_it_show
 
     # Zoomed in on the depot: the waiting move is made, the marker is where the vehicle is.
     page.evaluate("([lat, lon]) => window.fleetMap.map.setView([lat, lon], 18, { animate: false })", list(target))
-    page.wait_for_function("([id, lat, lon]) => { const at = window.fleetMap.markers.get(id).getLatLng();"
-                           " return at.lat === lat && at.lng === lon; }", arg=[hidden["id"], *target])
-    shown = page.evaluate("""([id, lat, lon]) => {
+    page.wait_for_function(
+        "([id, lat, lon]) => { const at = window.fleetMap.markers.get(id).getLatLng();"
+        " return at.lat === lat && at.lng === lon; }",
+        arg=[hidden["id"], *target],
+    )
+    shown = page.evaluate(
+        """([id, lat, lon]) => {
         const m = window.fleetMap.markers.get(id);
         const parent = window.fleetMap.cluster.getVisibleParent(m);  // itself, or the cluster it is drawn in
         const inside = parent === m ? m.getLatLng().equals([lat, lon]) : parent.getBounds().contains([lat, lon]);
         return { inside, title: m.options.title, icon: m.options.icon.options.className }; }""",
-                          [hidden["id"], *target])
+        [hidden["id"], *target],
+    )
     assert shown["inside"] and "batterie 7 %" in shown["title"] and "energy-critical" in shown["icon"]
     assert not page.evaluate("(id) => window.fleetMap.unseen.has(id)", hidden["id"])
 
@@ -183,12 +206,14 @@ def test_a_vehicle_the_filter_leaves_out_stays_off_the_map_when_it_moves(open_br
     assert page.evaluate(on_map, ebike) is False
 
     move(web_db, ebike, 43.7810, -1.2210, battery_pct=50)  # to Magescq, alone on the map
-    page.wait_for_function("([id, lat]) => window.fleetMap.markers.get(id).getLatLng().lat === lat",
-                           arg=[ebike, 43.7810])
+    page.wait_for_function(
+        "([id, lat]) => window.fleetMap.markers.get(id).getLatLng().lat === lat", arg=[ebike, 43.7810]
+    )
     assert page.evaluate(on_map, ebike) is False  # moved, and still left out
     expect(page.get_by_role("button", name=re.compile(r"^ebike-01, "))).to_have_count(0)
 
     page.get_by_label("Type").select_option("")  # shown again, where it is now
     expect(page.get_by_role("button", name=re.compile(r"^ebike-01, "))).to_have_attribute(
-        "title", re.compile(r"batterie 50 %"))
+        "title", re.compile(r"batterie 50 %")
+    )
     assert page.evaluate(on_map, ebike) is True

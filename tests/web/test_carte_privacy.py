@@ -36,8 +36,11 @@ def test_a_lent_vehicle_is_listed_without_a_marker_until_an_incident_is_opened_o
 
     admin = api_sign_in(site.url, "admin")
     car = next(v for v in httpx.get(f"{site.url}/api/v1/vehicles", headers=admin).json() if v["label"] == "car-02")
-    opened = httpx.post(f"{site.url}/api/v1/incidents", headers=admin, json={
-        "vehicle_id": car["id"], "kind": "accident", "reason": "Accident signalé par la participante."})
+    opened = httpx.post(
+        f"{site.url}/api/v1/incidents",
+        headers=admin,
+        json={"vehicle_id": car["id"], "kind": "accident", "reason": "Accident signalé par la participante."},
+    )
     assert opened.status_code == 201
 
     marker = page.get_by_role("button", name=re.compile(r"^car-02, "))

@@ -26,20 +26,48 @@ def user_id(conn, username: str) -> int:
     return conn.execute("SELECT id FROM users WHERE username = %(name)s", {"name": username}).fetchone()["id"]
 
 
-def a_request(database_url: str, *, last_name: str, vehicle: str, prescriber_id: int = 1, licences=("B",),
-              first_day: int = 3, days: int = 7) -> int:
+def a_request(
+    database_url: str,
+    *,
+    last_name: str,
+    vehicle: str,
+    prescriber_id: int = 1,
+    licences=("B",),
+    first_day: int = 3,
+    days: int = 7,
+) -> int:
     """A person of `prescriber_id`'s structure and a request for them on `vehicle`, committed."""
     now = datetime.now(UTC)
     with connect(database_url) as conn:
-        person = participants.create_participant(conn, values={
-            "first_name": "Sam", "last_name": last_name, "prescriber_id": prescriber_id, "purpose": "job",
-            "licences": [{"category": category, "checked_on": now.date()} for category in licences]},
-            scope=None, user_id=user_id(conn, "coordinator"), prescriber_user=False, now=now)
-        vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = %(label)s",
-                                  {"label": vehicle}).fetchone()["id"]
-        loan = service.request_loan(conn, participant_id=person["id"], vehicle_id=vehicle_id,
-                                    starts_at=days_ahead(first_day, 9), ends_at=days_ahead(first_day + days, 17),
-                                    purpose=None, scope=None, user_id=user_id(conn, "prescriber"), now=now, zone=ZONE)
+        person = participants.create_participant(
+            conn,
+            values={
+                "first_name": "Sam",
+                "last_name": last_name,
+                "prescriber_id": prescriber_id,
+                "purpose": "job",
+                "licences": [{"category": category, "checked_on": now.date()} for category in licences],
+            },
+            scope=None,
+            user_id=user_id(conn, "coordinator"),
+            prescriber_user=False,
+            now=now,
+        )
+        vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = %(label)s", {"label": vehicle}).fetchone()[
+            "id"
+        ]
+        loan = service.request_loan(
+            conn,
+            participant_id=person["id"],
+            vehicle_id=vehicle_id,
+            starts_at=days_ahead(first_day, 9),
+            ends_at=days_ahead(first_day + days, 17),
+            purpose=None,
+            scope=None,
+            user_id=user_id(conn, "prescriber"),
+            now=now,
+            zone=ZONE,
+        )
     return loan["id"]
 
 
@@ -75,10 +103,15 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     expect(prescriber.get_by_text("En attente", exact=True)).to_be_visible()
     loan_id = int(re.search(r"/demandes/(\d+)$", prescriber.url).group(1))
     with connect(web_db) as conn:
-        person = conn.execute("SELECT p.* FROM participants p JOIN loans l ON l.participant_id = p.id"
-                              " WHERE l.id = %(id)s", {"id": loan_id}).fetchone()
+        person = conn.execute(
+            "SELECT p.* FROM participants p JOIN loans l ON l.participant_id = p.id WHERE l.id = %(id)s",
+            {"id": loan_id},
+        ).fetchone()
     assert (person["last_name"], person["intercommunality"], person["prescriber_id"]) == (
-        "Lafitte", "Communauté d'agglomération du Grand Dax", 1)
+        "Lafitte",
+        "Communauté d'agglomération du Grand Dax",
+        1,
+    )
 
     coordinator, _ = open_browser("coordinator")
     expect(coordinator).to_have_url(re.compile(r"/demandes-a-traiter$"))
@@ -94,7 +127,8 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     choice.get_by_role("button", name=re.compile("^Valider avec ")).click()
     expect(request.get_by_role("status")).to_contain_text(f"Validée : {label}")
     expect(request.get_by_role("link", name=f"Voir {label} au planning")).to_have_attribute(
-        "href", re.compile(r"^/planning\?vehicule=\d+$"))
+        "href", re.compile(r"^/planning\?vehicule=\d+$")
+    )
     check_accessibility(coordinator)
     coordinator.reload()
     expect(card(coordinator, loan_id)).to_have_count(0)  # no longer waiting
@@ -106,8 +140,9 @@ def test_a_prescriber_refers_and_requests_a_coordinator_validates_and_the_prescr
     check_accessibility(prescriber)
     screenshots(prescriber, "demandes")
     row.get_by_role("link", name=f"n° {loan_id}").click()
-    expect(prescriber.get_by_text(re.compile(rf"^Le prêt est validé : {label}, à retirer au dépôt de \w"))
-           ).to_be_visible()
+    expect(
+        prescriber.get_by_text(re.compile(rf"^Le prêt est validé : {label}, à retirer au dépôt de \w"))
+    ).to_be_visible()
     expect(prescriber.get_by_role("button", name="Annuler la demande")).to_have_count(0)
     check_accessibility(prescriber)
     screenshots(prescriber, "demande-validee")
@@ -128,7 +163,8 @@ def test_a_rejected_request_shows_its_reason_to_the_prescriber(open_browser, web
     expect(row).to_contain_text("Motif : Le permis B est en période probatoire suspendue : revoir en janvier.")
     prescriber.goto(f"/demandes/{loan_id}")
     expect(prescriber.get_by_role("note")).to_have_text(
-        "Motif du refus : Le permis B est en période probatoire suspendue : revoir en janvier.")
+        "Motif du refus : Le permis B est en période probatoire suspendue : revoir en janvier."
+    )
     check_accessibility(prescriber)
     screenshots(prescriber, "demande-refusee")
 
@@ -148,16 +184,20 @@ def test_a_prescriber_requests_a_named_vehicle_and_cancels_while_pending(open_br
     expect(prescriber.get_by_text("Annulée", exact=True)).to_be_visible()
     expect(prescriber.get_by_role("button", name="Annuler la demande")).to_have_count(0)
     with connect(web_db) as conn:
-        rows = conn.execute("SELECT l.id, l.status, v.label FROM loans l JOIN vehicles v ON v.id = l.vehicle_id"
-                            " WHERE l.id = ANY(%(ids)s) ORDER BY l.id", {"ids": [earlier, loan_id]}).fetchall()
+        rows = conn.execute(
+            "SELECT l.id, l.status, v.label FROM loans l JOIN vehicles v ON v.id = l.vehicle_id"
+            " WHERE l.id = ANY(%(ids)s) ORDER BY l.id",
+            {"ids": [earlier, loan_id]},
+        ).fetchall()
     assert [(row["status"], row["label"]) for row in rows] == [("requested", "car-05"), ("cancelled", "ebike-03")]
 
 
 def test_a_prescriber_typing_another_structures_addresses_gets_not_found(open_browser, web_db):
     theirs = a_request(web_db, last_name="Ailleurs", vehicle="car-06", prescriber_id=OTHER_STRUCTURE)
     with connect(web_db) as conn:
-        person = conn.execute("SELECT participant_id FROM loans WHERE id = %(id)s",
-                              {"id": theirs}).fetchone()["participant_id"]
+        person = conn.execute("SELECT participant_id FROM loans WHERE id = %(id)s", {"id": theirs}).fetchone()[
+            "participant_id"
+        ]
     prescriber, watch = open_browser("prescriber")
     expect(prescriber.get_by_role("row", name=re.compile(rf"n° {theirs}\b"))).to_have_count(0)
     for path in (f"/demandes/{theirs}", f"/demandes/nouvelle?personne={person}"):
@@ -178,8 +218,9 @@ def test_the_rule_that_refuses_a_request_is_shown_beside_it_and_another_vehicle_
     before = a_request(web_db, last_name="Avant", vehicle="car-07", first_day=2, days=3)
     broken = a_request(web_db, last_name="Panne", vehicle="car-06", first_day=3, days=7)
     with connect(web_db) as conn:
-        service.validate_loan(conn, before, vehicle_id=None, user_id=user_id(conn, "coordinator"),
-                              now=datetime.now(UTC), zone=ZONE)
+        service.validate_loan(
+            conn, before, vehicle_id=None, user_id=user_id(conn, "coordinator"), now=datetime.now(UTC), zone=ZONE
+        )
         conn.execute("UPDATE vehicles SET status = 'immobilised' WHERE label = 'car-06'")
 
     coordinator, _ = open_browser("coordinator")
@@ -188,7 +229,8 @@ def test_the_rule_that_refuses_a_request_is_shown_beside_it_and_another_vehicle_
     expect(request).to_contain_text(f"par le prêt n° {before}, dont 24 h de remise en état.")
     expect(request.get_by_role("button", name="Valider avec car-07")).to_have_count(0)  # not among the free ones
     expect(card(coordinator, broken)).to_contain_text(
-        "Sur car-06 : Le véhicule car-06 est immobilisé pour réparation : il ne peut pas être prêté.")
+        "Sur car-06 : Le véhicule car-06 est immobilisé pour réparation : il ne peut pas être prêté."
+    )
     check_accessibility(coordinator)
     screenshots(coordinator, "demandes-a-traiter-regles")
 
@@ -200,8 +242,7 @@ def test_the_rule_that_refuses_a_request_is_shown_beside_it_and_another_vehicle_
     assert loan["status"] == "validated" and loan["vehicle_id"] != car_07
 
 
-def test_two_coordinators_validating_overlapping_requests_at_once_one_wins_nothing_half_written(
-        open_browser, web_db):
+def test_two_coordinators_validating_overlapping_requests_at_once_one_wins_nothing_half_written(open_browser, web_db):
     first = a_request(web_db, last_name="Premier", vehicle="car-08", first_day=4, days=6)
     second = a_request(web_db, last_name="Second", vehicle="car-08", first_day=6, days=6)
     windows = []
@@ -219,22 +260,24 @@ def test_two_coordinators_validating_overlapping_requests_at_once_one_wins_nothi
     assert sorted(outcomes) == ["refused", "validated"]
     page, loan_id = windows[outcomes.index("refused")]
     expect(card(page, loan_id).get_by_role("alert")).to_have_text(
-        re.compile(r"^Le véhicule car-08 (est pris du .* par le prêt n° \d+|vient d'être réservé sur ces dates)"))
+        re.compile(r"^Le véhicule car-08 (est pris du .* par le prêt n° \d+|vient d'être réservé sur ces dates)")
+    )
     check_accessibility(page)
     screenshots(page, "demandes-a-traiter-refus")
 
     with connect(web_db) as conn:
-        rows = conn.execute("SELECT id, status, rejection_reason, (SELECT count(*) FROM loan_transitions t"
-                            " WHERE t.loan_id = l.id) AS steps FROM loans l WHERE id = ANY(%(ids)s) ORDER BY id",
-                            {"ids": [first, second]}).fetchall()
+        rows = conn.execute(
+            "SELECT id, status, rejection_reason, (SELECT count(*) FROM loan_transitions t"
+            " WHERE t.loan_id = l.id) AS steps FROM loans l WHERE id = ANY(%(ids)s) ORDER BY id",
+            {"ids": [first, second]},
+        ).fetchall()
     states = {row["id"]: (row["status"], row["steps"]) for row in rows}
     winner = windows[outcomes.index("validated")][1]
     assert states[winner] == ("validated", 2)
     assert states[loan_id] == ("requested", 1)  # the loser's request is untouched, its transition not written
 
 
-def test_a_request_the_rules_refuse_shows_the_french_sentence_on_the_form_and_records_nothing(
-        open_browser, web_db):
+def test_a_request_the_rules_refuse_shows_the_french_sentence_on_the_form_and_records_nothing(open_browser, web_db):
     a_request(web_db, last_name="Vélo", vehicle="ebike-01", licences=())  # a person without any licence
     prescriber, watch = open_browser("prescriber")
     watch.expect_document("/demandes/nouvelle", 409)
@@ -245,7 +288,8 @@ def test_a_request_the_rules_refuse_shows_the_french_sentence_on_the_form_and_re
     prescriber.get_by_role("button", name="Envoyer la demande").click()
     expect(prescriber.get_by_role("alert")).to_have_text(
         "Pour une voiture, la personne doit détenir le permis B (vérifié par un·e conseiller·ère) ;"
-        " aucun n'est enregistré.")
+        " aucun n'est enregistré."
+    )
     expect(prescriber.get_by_label("Voiture", exact=True)).to_be_checked()  # the form keeps what was typed
     check_accessibility(prescriber)
     with connect(web_db) as conn:

@@ -47,16 +47,29 @@ def overdue_service(database_url: str, label: str = "car-05") -> int:
     now = datetime.now(UTC)
     with connect(database_url) as conn:
         car = vehicle_id(conn, label)
-        record_service(conn, vehicle_id=car, performed_on=date.today() - timedelta(days=60), odometer_km=4_000,
-                       tasks=["service"], cost_cents=None, notes="", by_user_id=None, now=now, zone=PARIS)
+        record_service(
+            conn,
+            vehicle_id=car,
+            performed_on=date.today() - timedelta(days=60),
+            odometer_km=4_000,
+            tasks=["service"],
+            cost_cents=None,
+            notes="",
+            by_user_id=None,
+            now=now,
+            zone=PARIS,
+        )
         drive_to(conn, car, odometer_km=20_000, at=now - timedelta(days=10))
         drive_to(conn, car, odometer_km=21_000, at=now)
     return car
 
 
 def due_row(page: Page, vehicle: str, task: str):
-    return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=vehicle, exact=True)).filter(
-        has_text=task)
+    return (
+        page.get_by_role("listitem")
+        .filter(has=page.get_by_role("link", name=vehicle, exact=True))
+        .filter(has_text=task)
+    )
 
 
 def test_a_mechanic_records_an_overdue_service_and_it_is_ok_again(open_browser, site, web_db):
@@ -91,7 +104,8 @@ def test_a_mechanic_records_an_overdue_service_and_it_is_ok_again(open_browser, 
 
     page.get_by_label("Coût (€)").fill("89,90")
     page.get_by_label("Photo de la facture (JPEG, PNG ou WebP)").set_input_files(
-        files=[{"name": "facture.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}])
+        files=[{"name": "facture.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
     page.get_by_role("button", name="Enregistrer l'entretien").click()
 
     expect(page.get_by_role("status")).to_have_text(re.compile("Entretien enregistré"))
@@ -107,8 +121,11 @@ def test_a_mechanic_records_an_overdue_service_and_it_is_ok_again(open_browser, 
     screenshots(page, "entretien-vehicule")
 
     with connect(web_db) as conn:
-        photo = conn.execute("SELECT p.id, p.content FROM service_record_photos p JOIN service_records r"
-                             " ON r.id = p.service_record_id WHERE r.vehicle_id = %(car)s", {"car": car}).fetchone()
+        photo = conn.execute(
+            "SELECT p.id, p.content FROM service_record_photos p JOIN service_records r"
+            " ON r.id = p.service_record_id WHERE r.vehicle_id = %(car)s",
+            {"car": car},
+        ).fetchone()
     assert b"Exif" not in bytes(photo["content"])  # no position left in the stored invoice
     link = history.get_by_role("link", name=re.compile("^Voir la facture du "))
     expect(link).to_have_attribute("href", f"/entretien/factures/{photo['id']}")
@@ -151,16 +168,20 @@ def test_the_wall_screen_opens_without_a_session_redraws_itself_and_is_revoked(o
     address = page.get_by_label(re.compile("Adresse secrète de l'écran")).input_value()
     assert re.fullmatch(re.escape(site.url) + r"/ecran/[A-Za-z0-9_-]{40,}", address)
     with connect(web_db) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM maintenance_displays WHERE token_sha256 = sha256(%(t)s)",
-                            {"t": address.rsplit("/", 1)[1].encode()}).fetchone()["n"] == 1
+        assert (
+            conn.execute(
+                "SELECT count(*) AS n FROM maintenance_displays WHERE token_sha256 = sha256(%(t)s)",
+                {"t": address.rsplit("/", 1)[1].encode()},
+            ).fetchone()["n"]
+            == 1
+        )
 
     wall, wall_watch = open_browser(viewport={"width": 1920, "height": 1080})  # a new window, no session
     assert wall.context.cookies() == []
     wall.goto(address)
     expect(wall.get_by_role("heading", name="Atelier — Atelier de Dax")).to_be_visible()
     expect(wall.get_by_role("heading", name=re.compile(r"Entretiens dus \(\d+\)"))).to_be_visible()
-    expect(wall.get_by_role("listitem").filter(has_text="car-05").filter(has_text=SERVICE)).to_contain_text(
-        "EN RETARD")
+    expect(wall.get_by_role("listitem").filter(has_text="car-05").filter(has_text=SERVICE)).to_contain_text("EN RETARD")
     expect(wall.get_by_text("Aucune réparation en cours.")).to_be_visible()
     check_accessibility(wall)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -170,9 +191,17 @@ def test_the_wall_screen_opens_without_a_session_redraws_itself_and_is_revoked(o
     with connect(web_db) as conn:
         mechanic = conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"]
         garage = conn.execute("SELECT id FROM garages ORDER BY id LIMIT 1").fetchone()["id"]
-        tickets.create(conn, actor=tickets.Actor(mechanic, "mechanic"), vehicle_id=vehicle_id(conn, "scooter-02"),
-                       garage_id=garage, title="Frein avant qui grince", description="", immobilised=True,
-                       tasks=[], now=datetime.now(UTC))
+        tickets.create(
+            conn,
+            actor=tickets.Actor(mechanic, "mechanic"),
+            vehicle_id=vehicle_id(conn, "scooter-02"),
+            garage_id=garage,
+            title="Frein avant qui grince",
+            description="",
+            immobilised=True,
+            tasks=[],
+            now=datetime.now(UTC),
+        )
     wall.evaluate("() => { window.notReloaded = true; }")
     ticket = wall.get_by_role("listitem").filter(has_text="Frein avant qui grince")
     expect(ticket).to_contain_text("OUVERT")

@@ -37,15 +37,24 @@ def set_telemetry(database_url: str, label: str, *, odometer_km: float, fuel_pct
     """What the car's tracker last reported (written directly, as tests/web/fleet_state.py does)."""
     now = datetime.now(UTC)
     with connect(database_url) as conn:
-        vehicle = conn.execute("SELECT v.id, s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
-                               " WHERE v.label = %(label)s", {"label": label}).fetchone()
+        vehicle = conn.execute(
+            "SELECT v.id, s.lat, s.lon FROM vehicles v JOIN sites s ON s.id = v.home_site_id WHERE v.label = %(label)s",
+            {"label": label},
+        ).fetchone()
         conn.execute(
             "INSERT INTO vehicle_state (vehicle_id, fix_time, lat, lon, speed_kmh, fuel_pct, effective_odometer_km,"
             " last_seen_at, online) VALUES (%(id)s, %(now)s, %(lat)s, %(lon)s, 0, %(fuel)s, %(km)s, %(now)s, true)"
             " ON CONFLICT (vehicle_id) DO UPDATE SET fuel_pct = EXCLUDED.fuel_pct,"
             " effective_odometer_km = EXCLUDED.effective_odometer_km, last_seen_at = EXCLUDED.last_seen_at",
-            {"id": vehicle["id"], "now": now, "lat": vehicle["lat"], "lon": vehicle["lon"], "fuel": fuel_pct,
-             "km": odometer_km})
+            {
+                "id": vehicle["id"],
+                "now": now,
+                "lat": vehicle["lat"],
+                "lon": vehicle["lon"],
+                "fuel": fuel_pct,
+                "km": odometer_km,
+            },
+        )
     return vehicle["id"]
 
 
@@ -54,20 +63,38 @@ def validated_loan_for_today(site_url: str, vehicle: int) -> int:
     with httpx.Client(base_url=site_url) as api:
         token = api.post("/api/v1/auth/token", data={"username": "coordinator", "password": DEMO_PASSWORD})
         api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        person = api.post("/api/v1/participants", json={
-            "first_name": "Inès", "last_name": "Lafitte", "prescriber_id": 1, "purpose": "job",
-            "municipality": "Dax", "intercommunality": "Communauté d'agglomération du Grand Dax",
-            "licences": [{"category": "B", "checked_on": "2026-01-15"}]})
+        person = api.post(
+            "/api/v1/participants",
+            json={
+                "first_name": "Inès",
+                "last_name": "Lafitte",
+                "prescriber_id": 1,
+                "purpose": "job",
+                "municipality": "Dax",
+                "intercommunality": "Communauté d'agglomération du Grand Dax",
+                "licences": [{"category": "B", "checked_on": "2026-01-15"}],
+            },
+        )
         assert person.status_code == 201, person.text
         now = datetime.now(UTC)
-        loan = api.post("/api/v1/bookings", json={
-            "participant_id": person.json()["id"], "vehicle_id": vehicle,
-            "starts_at": (now + timedelta(minutes=30)).isoformat(), "ends_at": (now + timedelta(days=14)).isoformat()})
+        loan = api.post(
+            "/api/v1/bookings",
+            json={
+                "participant_id": person.json()["id"],
+                "vehicle_id": vehicle,
+                "starts_at": (now + timedelta(minutes=30)).isoformat(),
+                "ends_at": (now + timedelta(days=14)).isoformat(),
+            },
+        )
         assert loan.status_code == 201, loan.text
         loan_id = loan.json()["id"]
         assert api.post(f"/api/v1/bookings/{loan_id}/validate").status_code == 200
-        assert api.post(f"/api/v1/bookings/{loan_id}/deposit",
-                        json={"amount_cents": 15000, "method": "cheque"}).status_code == 200
+        assert (
+            api.post(
+                f"/api/v1/bookings/{loan_id}/deposit", json={"amount_cents": 15000, "method": "cheque"}
+            ).status_code
+            == 200
+        )
     return loan_id
 
 
@@ -89,8 +116,7 @@ def pdf_text(page: Page, link_name: str, tmp_path, name: str) -> tuple[str, str]
         page.get_by_role("button", name=link_name).click()
     path = tmp_path / name
     download.value.save_as(path)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
     images = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
     return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split()), images
 
@@ -119,7 +145,8 @@ def test_a_coordinator_does_a_whole_check_out_and_check_in_on_a_tablet(open_brow
     page.get_by_role("button", name="Noter un dommage : pare-chocs arrière").click()
     page.get_by_label("Description").fill("rayure de 10 cm")
     page.locator("input[type=file]").set_input_files(
-        files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}])
+        files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
     expect(page.get_by_text("1 photo(s) envoyée(s).")).to_be_visible()
     expect(page.get_by_role("img", name="Photo : pare-chocs arrière")).to_be_visible()
 
@@ -137,7 +164,8 @@ def test_a_coordinator_does_a_whole_check_out_and_check_in_on_a_tablet(open_brow
     page.get_by_role("button", name="Effacer la signature de la plateforme").click()
     page.get_by_role("button", name="Valider le départ").click()
     expect(page.get_by_role("alert")).to_have_text(
-        "L'état des lieux doit être signé par la personne et par la plateforme.")
+        "L'état des lieux doit être signé par la personne et par la plateforme."
+    )
     check_accessibility(page)
     screenshots(page, "etat-des-lieux-depart")
     sign(page, "Signature pour la plateforme (coordinator)")
@@ -146,11 +174,16 @@ def test_a_coordinator_does_a_whole_check_out_and_check_in_on_a_tablet(open_brow
     expect(page.get_by_role("cell", name=french_number("12 345,6 km"))).to_be_visible()
 
     with connect(web_db) as conn:
-        [photo] = conn.execute("SELECT p.content FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id"
-                               " WHERE i.loan_id = %(id)s", {"id": loan_id}).fetchall()
-        signers = conn.execute("SELECT s.signer FROM inspection_signatures s JOIN inspections i"
-                               " ON i.id = s.inspection_id WHERE i.loan_id = %(id)s ORDER BY 1",
-                               {"id": loan_id}).fetchall()
+        [photo] = conn.execute(
+            "SELECT p.content FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id"
+            " WHERE i.loan_id = %(id)s",
+            {"id": loan_id},
+        ).fetchall()
+        signers = conn.execute(
+            "SELECT s.signer FROM inspection_signatures s JOIN inspections i"
+            " ON i.id = s.inspection_id WHERE i.loan_id = %(id)s ORDER BY 1",
+            {"id": loan_id},
+        ).fetchall()
     stored = Image.open(io.BytesIO(bytes(photo["content"])))
     assert stored.format == "JPEG" and max(stored.size) == 1600  # shrunk in the browser
     assert len(stored.getexif()) == 0 and b"Exif" not in bytes(photo["content"])  # no position left
@@ -186,8 +219,9 @@ def test_a_coordinator_does_a_whole_check_out_and_check_in_on_a_tablet(open_brow
     expect(page.get_by_role("status").filter(has_text="Retour enregistré")).to_be_visible()
     expect(page.get_by_text(french_number("Kilomètres parcourus : 74,4 km"))).to_be_visible()
     with connect(web_db) as conn:
-        [ticket] = conn.execute("SELECT id, status, title FROM repair_tickets WHERE loan_id = %(id)s",
-                                {"id": loan_id}).fetchall()
+        [ticket] = conn.execute(
+            "SELECT id, status, title FROM repair_tickets WHERE loan_id = %(id)s", {"id": loan_id}
+        ).fetchall()
     assert ticket["status"] == "draft" and "rétroviseur gauche" in ticket["title"]
     expect(page.get_by_text(f"Brouillon de réparation n° {ticket['id']} ouvert pour le mécanicien")).to_be_visible()
     expect(page.get_by_role("columnheader", name="Départ")).to_be_visible()
@@ -205,7 +239,8 @@ def test_a_coordinator_does_a_whole_check_out_and_check_in_on_a_tablet(open_brow
 
 
 def test_an_ebike_check_out_asks_for_the_battery_and_its_own_checklist_and_only_staff_open_it(
-        open_browser, site, web_db):
+    open_browser, site, web_db
+):
     bike = set_telemetry(web_db, "ebike-04", odometer_km=812.3, fuel_pct=None)
     with connect(web_db) as conn:
         conn.execute("UPDATE vehicle_state SET battery_pct = 64 WHERE vehicle_id = %(id)s", {"id": bike})

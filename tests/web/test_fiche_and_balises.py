@@ -31,30 +31,51 @@ def vehicle_id_in(database_url: str, label: str) -> int:
 def a_ride(end: datetime) -> str:
     """Ten minutes from Dax towards Narrosse at about 30 km/h, ignition on, then parked."""
     start = end - timedelta(minutes=12)
-    fixes = [{"ts": (start + timedelta(seconds=60 * i)).isoformat(), "lat": 43.7089 - 0.0005 * i,
-              "lon": -1.0496 + 0.0045 * i, "speed_kmh": 30.0, "ignition": True, "odometer_km": 20000 + 0.5 * i,
-              "fuel_pct": 70 - i} for i in range(11)]
-    fixes += [{"ts": (start + timedelta(seconds=660 + 30 * i)).isoformat(), "lat": fixes[-1]["lat"],
-               "lon": fixes[-1]["lon"], "speed_kmh": 0.0, "ignition": False, "odometer_km": 20005} for i in range(3)]
+    fixes = [
+        {
+            "ts": (start + timedelta(seconds=60 * i)).isoformat(),
+            "lat": 43.7089 - 0.0005 * i,
+            "lon": -1.0496 + 0.0045 * i,
+            "speed_kmh": 30.0,
+            "ignition": True,
+            "odometer_km": 20000 + 0.5 * i,
+            "fuel_pct": 70 - i,
+        }
+        for i in range(11)
+    ]
+    fixes += [
+        {
+            "ts": (start + timedelta(seconds=660 + 30 * i)).isoformat(),
+            "lat": fixes[-1]["lat"],
+            "lon": fixes[-1]["lon"],
+            "speed_kmh": 0.0,
+            "ignition": False,
+            "odometer_km": 20005,
+        }
+        for i in range(3)
+    ]
     return json.dumps(fixes)
 
 
 def test_the_fleet_manager_reads_a_vehicles_page_with_its_day_of_trips_and_exports_it(
-        open_browser, broker, worker_settings, web_db):
+    open_browser, broker, worker_settings, web_db
+):
     fill_fleet_state(web_db)
     end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     day = (end - timedelta(minutes=12)).astimezone(ZoneInfo("Europe/Paris")).date()
     car = vehicle_id_in(web_db, "car-01")
     with Worker(worker_settings):
         publish(broker.files.port, "car-01", a_ride(end))
-        wait_until(lambda: connect(web_db).execute("SELECT count(*) AS n FROM positions").fetchone()["n"] >= 14,
-                   timeout=20)
+        wait_until(
+            lambda: connect(web_db).execute("SELECT count(*) AS n FROM positions").fetchone()["n"] >= 14, timeout=20
+        )
     page, _ = open_browser("fleet_manager")
     page.goto(f"/vehicules/{car}?jour={day.isoformat()}")
     expect(page.get_by_role("heading", name=re.compile(r"^car-01"))).to_be_visible()
     expect(page.get_by_text("Kilométrage retenu")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Compteur du véhicule : 20\u202f005,0 km|Compteur du véhicule : 20 005,0 km"))
-           ).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Compteur du véhicule : 20\u202f005,0 km|Compteur du véhicule : 20 005,0 km"))
+    ).to_be_visible()
     expect(page.locator("#resume-trajets")).to_have_text(re.compile(r"^1 trajet, \d+,\d km, \d+ min de conduite"))
     expect(page.locator("#table-trajets tbody tr")).to_have_count(1)
     csv = page.request.get(page.get_by_role("link", name="CSV").get_attribute("href"))
@@ -72,7 +93,8 @@ def test_the_fleet_manager_reads_a_vehicles_page_with_its_day_of_trips_and_expor
 
 
 def test_tracker_health_shows_why_readings_are_refused_without_a_lent_vehicles_coordinates(
-        open_browser, broker, worker_settings, web_db):
+    open_browser, broker, worker_settings, web_db
+):
     fill_fleet_state(web_db)
     with connect(web_db) as conn:
         conn.execute("UPDATE loans SET checked_out_at = starts_at WHERE status = 'active'")
@@ -80,8 +102,9 @@ def test_tracker_health_shows_why_readings_are_refused_without_a_lent_vehicles_c
     with Worker(worker_settings):
         publish(broker.files.port, "scooter-04", "{not json")
         publish(broker.files.port, "car-02", json.dumps({"ts": fix_time, "lat": 43.6512, "lon": 190.5}))
-        wait_until(lambda: connect(web_db).execute("SELECT count(*) AS n FROM dead_letters").fetchone()["n"] == 2,
-                   timeout=20)
+        wait_until(
+            lambda: connect(web_db).execute("SELECT count(*) AS n FROM dead_letters").fetchone()["n"] == 2, timeout=20
+        )
     page, _ = open_browser("fleet_manager")
     page.goto("/balises")
     expect(page.get_by_role("heading", name="Santé des balises")).to_be_visible()

@@ -27,7 +27,8 @@ def report_table(page) -> list[list[str]]:
 
 
 def test_a_coordinator_records_a_person_checks_a_licence_exports_and_erases_without_changing_the_report(
-        open_browser, web_db):
+    open_browser, web_db
+):
     page, watch = open_browser("coordinator")
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Participants").click()
     expect(page.get_by_role("heading", name="Participants")).to_be_visible()
@@ -93,7 +94,8 @@ def test_a_coordinator_records_a_person_checks_a_licence_exports_and_erases_with
             "INSERT INTO loans (vehicle_id, participant_id, status, starts_at, ends_at, held_until)"
             " SELECT id, %(person)s, 'requested', now() + interval '5 days', now() + interval '9 days',"
             " now() + interval '10 days' FROM vehicles WHERE label = 'ebike-01' RETURNING id",
-            {"person": person_id}).fetchone()["id"]
+            {"person": person_id},
+        ).fetchone()["id"]
     before = report_table(page)
     api_before = page.request.get("/api/v1/reports/activity?" + "from=" + before[0][0] + "&to=" + before[-1][0]).json()
 
@@ -107,7 +109,9 @@ def test_a_coordinator_records_a_person_checks_a_licence_exports_and_erases_with
     export = json.loads(open(download.value.path(), encoding="utf-8").read())
     assert export["participant"]["email"] == "ines.lartigau@example.org"
     assert {(licence["category"], licence["checked_on"]) for licence in export["participant"]["licences"]} == {
-        ("B", today.isoformat()), ("AM", seen_on.isoformat())}
+        ("B", today.isoformat()),
+        ("AM", seen_on.isoformat()),
+    }
     assert sorted(loan["vehicle_label"] for loan in export["loans"]) == ["car-03", "ebike-01", "scooter-05"]
 
     # Erasure: the name must be typed again; a loan not finished stops it, in French.
@@ -138,13 +142,18 @@ def test_a_coordinator_records_a_person_checks_a_licence_exports_and_erases_with
     assert report_table(page) == before
     api_after = page.request.get("/api/v1/reports/activity?" + "from=" + before[0][0] + "&to=" + before[-1][0]).json()
     assert api_after == api_before
-    last_month = next(row for row in api_after["rows"] if row["intercommunality"] == GRAND_DAX
-                      and row["month"] == previous_month())
+    last_month = next(
+        row for row in api_after["rows"] if row["intercommunality"] == GRAND_DAX and row["month"] == previous_month()
+    )
     assert (last_month["participants"], last_month["loans_ended"], last_month["km"]) == (1, 2, 300.4)
     with connect(web_db) as conn:
-        actions = [row["action"] for row in conn.execute(
-            "SELECT action FROM audit_log WHERE subject_type = 'participant' AND subject_id = %(id)s ORDER BY id",
-            {"id": str(person_id)})]
+        actions = [
+            row["action"]
+            for row in conn.execute(
+                "SELECT action FROM audit_log WHERE subject_type = 'participant' AND subject_id = %(id)s ORDER BY id",
+                {"id": str(person_id)},
+            )
+        ]
     assert actions == ["export_participant", "erase_participant"]
 
 
@@ -152,7 +161,8 @@ def test_a_prescriber_sees_only_their_structures_people_and_neither_exports_nor_
     with connect(web_db) as conn:
         other = conn.execute(
             "INSERT INTO participants (first_name, last_name, municipality, prescriber_id)"
-            " VALUES ('Hors', 'Périmètre', 'Tarnos', 3) RETURNING id").fetchone()["id"]
+            " VALUES ('Hors', 'Périmètre', 'Tarnos', 3) RETURNING id"
+        ).fetchone()["id"]
     page, watch = open_browser("prescriber")
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Participants").click()
     page.get_by_role("button", name="Enregistrer une personne").click()

@@ -48,15 +48,26 @@ def loans(web_db) -> dict:
     with connect(web_db) as conn:
         camille = make_participant(conn, first_name="Camille", last_name="Durand")
         made = {
-            "validated": validated(conn, participant=camille, vehicle="car-01", starts_at=paris(9, 14), days=2.1,
-                                   now=NOW),
-            "requested": request(conn, participant=camille, vehicle="scooter-01", starts_at=paris(12, 9), days=4,
-                                 now=NOW),
-            "active": active(conn, participant=camille, vehicle="car-02", starts_at=paris(2, 9), days=7.33,
-                             now=paris(2, 8)),
-            "ticket": tickets.create(conn, actor=tickets.Actor(user_id(conn, "manager"), "fleet_manager"),
-                                     vehicle_id=vehicle_id(conn, "ebike-01"), garage_id=1, title="Roue voilée",
-                                     description="", immobilised=True, tasks=[], now=paris(8, 11)),
+            "validated": validated(
+                conn, participant=camille, vehicle="car-01", starts_at=paris(9, 14), days=2.1, now=NOW
+            ),
+            "requested": request(
+                conn, participant=camille, vehicle="scooter-01", starts_at=paris(12, 9), days=4, now=NOW
+            ),
+            "active": active(
+                conn, participant=camille, vehicle="car-02", starts_at=paris(2, 9), days=7.33, now=paris(2, 8)
+            ),
+            "ticket": tickets.create(
+                conn,
+                actor=tickets.Actor(user_id(conn, "manager"), "fleet_manager"),
+                vehicle_id=vehicle_id(conn, "ebike-01"),
+                garage_id=1,
+                title="Roue voilée",
+                description="",
+                immobilised=True,
+                tasks=[],
+                now=paris(8, 11),
+            ),
         }
         made["ids"] = {label: vehicle_id(conn, label) for label in ("car-01", "car-02", "scooter-01", "ebike-01")}
     return made
@@ -68,8 +79,11 @@ def column_of(page: Page, day: str):
 
 def spans_days(page: Page, bar, first_day: str, last_day: str) -> bool:
     """The bar starts under `first_day`'s column and ends under `last_day`'s (within a few pixels)."""
-    box, first, last = bar.bounding_box(), column_of(page, first_day).bounding_box(), \
-        column_of(page, last_day).bounding_box()
+    box, first, last = (
+        bar.bounding_box(),
+        column_of(page, first_day).bounding_box(),
+        column_of(page, last_day).bounding_box(),
+    )
     return abs(box["x"] - first["x"]) < 6 and abs((box["x"] + box["width"]) - (last["x"] + last["width"])) < 6
 
 
@@ -87,7 +101,8 @@ def test_the_coordinator_reads_the_week_and_the_month_with_loans_and_a_repair(op
     out = page.get_by_role("link", name=re.compile(rf"^En cours · n° {loans['active']['id']}"))
     assert spans_days(page, out, "lun. 7", "mer. 9")
     repair = page.get_by_role("row", name=re.compile(r"^ebike-01(?![0-9])")).get_by_text(
-        re.compile(rf"Immobilisé · réparation n° {loans['ticket']['id']} : Roue voilée"))
+        re.compile(rf"Immobilisé · réparation n° {loans['ticket']['id']} : Roue voilée")
+    )
     expect(repair).to_be_visible()
     assert spans_days(page, repair, "mar. 8", "dim. 13")
     request_bar = page.get_by_role("link", name=re.compile(rf"^Demandé · n° {loans['requested']['id']}"))
@@ -98,8 +113,12 @@ def test_the_coordinator_reads_the_week_and_the_month_with_loans_and_a_repair(op
     page.get_by_role("link", name="Semaine suivante →").click()
     expect(page.get_by_role("heading", name="Semaine 51, du 14 décembre au 20 décembre 2026")).to_be_visible()
     expect(page.locator("th[aria-current=date]")).to_have_count(0)
-    assert spans_days(page, page.get_by_role("link", name=re.compile(rf"^Demandé · n° {loans['requested']['id']}")),
-                      "lun. 14", "mer. 16")
+    assert spans_days(
+        page,
+        page.get_by_role("link", name=re.compile(rf"^Demandé · n° {loans['requested']['id']}")),
+        "lun. 14",
+        "mer. 16",
+    )
     expect(page.get_by_role("link", name=re.compile(rf"^Validé · n° {loans['validated']['id']}"))).to_have_count(0)
 
     page.get_by_role("link", name="Voir le mois").click()
@@ -118,7 +137,8 @@ def test_the_coordinator_reads_the_week_and_the_month_with_loans_and_a_repair(op
     expect(page.get_by_role("heading", name=re.compile(rf"^Prêt n° {loans['validated']['id']}"))).to_be_visible()
     expect(page.get_by_text("Camille Durand")).to_be_visible()
     expect(page.get_by_role("link", name="État des lieux de départ")).to_have_attribute(
-        "href", f"/prets/{loans['validated']['id']}/depart")
+        "href", f"/prets/{loans['validated']['id']}/depart"
+    )
     check_accessibility(page)
     screenshots(page, "pret")
     page.get_by_role("link", name="← Planning de car-01").click()
@@ -148,28 +168,36 @@ def test_the_fleet_manager_sees_the_loans_without_names_and_comes_from_the_vehic
 def test_the_depot_tablet_lists_todays_departures_and_returns_per_depot(open_browser, loans, web_db):
     with connect(web_db) as conn:
         person = make_participant(conn, first_name="Léa", last_name="Moreau")
-        due_today = active(conn, participant=person, vehicle="scooter-03", starts_at=paris(2, 9), days=7.25,
-                           now=paris(2, 8))
+        due_today = active(
+            conn, participant=person, vehicle="scooter-03", starts_at=paris(2, 9), days=7.25, now=paris(2, 8)
+        )
         late = active(conn, participant=person, vehicle="scooter-04", starts_at=paris(1, 9), days=7, now=paris(1, 8))
         validated(conn, participant=person, vehicle="scooter-05", starts_at=paris(10, 9), days=2, now=NOW)
         mark_overdue_loans(conn, now=NOW, zone=PARIS)
-        depots = {row["label"]: (row["site_id"], row["name"]) for row in conn.execute(
-            "SELECT v.label, s.id AS site_id, s.name FROM vehicles v JOIN sites s ON s.id = v.home_site_id")}
+        depots = {
+            row["label"]: (row["site_id"], row["name"])
+            for row in conn.execute(
+                "SELECT v.label, s.id AS site_id, s.name FROM vehicles v JOIN sites s ON s.id = v.home_site_id"
+            )
+        }
     page, _ = open_browser("coordinator", viewport=TABLET)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Aujourd'hui au dépôt").click()
 
     heading = re.compile(r"^Aujourd'hui au dépôt mercredi 9 décembre 2026")
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
-    leaving = page.get_by_role("region", name=depots["car-01"][1]).get_by_role("link", name=re.compile(
-        r"^Départ de car-01 Prêt n° \d+ · Camille Durand Prévu à 14:00"))
+    leaving = page.get_by_role("region", name=depots["car-01"][1]).get_by_role(
+        "link", name=re.compile(r"^Départ de car-01 Prêt n° \d+ · Camille Durand Prévu à 14:00")
+    )
     expect(leaving).to_have_attribute("href", f"/prets/{loans['validated']['id']}/depart")
     box = leaving.bounding_box()
     assert box["height"] >= 48 and box["width"] >= 250  # a finger's target
-    back = page.get_by_role("region", name=depots["scooter-03"][1]).get_by_role("link", name=re.compile(
-        r"^Retour de scooter-03 .*Retour prévu à 15:00"))
+    back = page.get_by_role("region", name=depots["scooter-03"][1]).get_by_role(
+        "link", name=re.compile(r"^Retour de scooter-03 .*Retour prévu à 15:00")
+    )
     expect(back).to_have_attribute("href", f"/prets/{due_today['id']}/retour")
-    overdue = page.get_by_role("region", name=depots["scooter-04"][1]).get_by_role("link", name=re.compile(
-        r"^Retour de scooter-04 .*En retard : retour prévu le 8 décembre à 09:00"))
+    overdue = page.get_by_role("region", name=depots["scooter-04"][1]).get_by_role(
+        "link", name=re.compile(r"^Retour de scooter-04 .*En retard : retour prévu le 8 décembre à 09:00")
+    )
     expect(overdue).to_have_attribute("href", f"/prets/{late['id']}/retour")
     expect(page.get_by_role("link", name=re.compile(r"^Départ de scooter-05"))).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile(r"^Retour de car-02 .*Retour prévu à 16:55"))).to_have_count(1)

@@ -30,29 +30,44 @@ def percent(share: float | None) -> float | None:
 
 def drawn_pixels(page, canvas_id: str) -> int:
     """How many pixels of the chart's canvas are painted."""
-    return page.evaluate("""(id) => {
+    return page.evaluate(
+        """(id) => {
         const canvas = document.getElementById(id);
         const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
         let painted = 0;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
         return painted;
-    }""", canvas_id)
+    }""",
+        canvas_id,
+    )
 
 
 def fill_report(database_url: str) -> None:
     with connect(database_url) as conn:
-        people = [conn.execute("INSERT INTO participants (first_name, last_name, intercommunality)"
-                               " VALUES ('P', %(name)s, %(place)s) RETURNING id",
-                               {"name": f"Nom {i}", "place": place}).fetchone()["id"]
-                  for i, place in enumerate((GRAND_DAX, GRAND_DAX, SEIGNANX))]
+        people = [
+            conn.execute(
+                "INSERT INTO participants (first_name, last_name, intercommunality)"
+                " VALUES ('P', %(name)s, %(place)s) RETURNING id",
+                {"name": f"Nom {i}", "place": place},
+            ).fetchone()["id"]
+            for i, place in enumerate((GRAND_DAX, GRAND_DAX, SEIGNANX))
+        ]
     returned_loan(database_url, participant_id=people[0], vehicle="car-01", out_day=1, back_day=9, km=321.5)
     returned_loan(database_url, participant_id=people[1], vehicle="scooter-02", out_day=3, back_day=20, km=140.0)
-    returned_loan(database_url, participant_id=people[2], vehicle="ebike-04", out_day=12, back_day=26, km=96.2,
-                  intercommunality=SEIGNANX)
+    returned_loan(
+        database_url,
+        participant_id=people[2],
+        vehicle="ebike-04",
+        out_day=12,
+        back_day=26,
+        km=96.2,
+        intercommunality=SEIGNANX,
+    )
 
 
 def test_the_fleet_manager_reads_the_report_as_charts_and_tables_equal_to_the_api_and_downloads_the_csv(
-        open_browser, web_db):
+    open_browser, web_db
+):
     fill_report(web_db)
     page, _ = open_browser("fleet_manager")
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Rapport d'activité").click()
@@ -66,19 +81,38 @@ def test_the_fleet_manager_reads_the_report_as_charts_and_tables_equal_to_the_ap
     last = page.get_by_label("Au mois").input_value()
     api = page.request.get(f"/api/v1/reports/activity?from={first}&to={last}").json()
     assert len({row["month"] for row in api["rows"]}) == 6 and last == api["last_month"]
-    kinds = [kind for kind in KINDS if any(row["utilisation"][kind] is not None for row in api["rows"]
-                                           if row["intercommunality"] == "Total")]
+    kinds = [
+        kind
+        for kind in KINDS
+        if any(row["utilisation"][kind] is not None for row in api["rows"] if row["intercommunality"] == "Total")
+    ]
     shown = [row.locator("td").all_inner_texts() for row in page.locator("#table-detail tbody tr").all()]
-    assert shown == [[row["month"], row["intercommunality"], str(row["participants"]), str(row["loans_started"]),
-                      str(row["loans_ended"]), french(row["loan_days"], 2), french(row["km"], 1),
-                      *(french(percent(row["utilisation"][kind]), 1) for kind in kinds)]
-                     for row in api["rows"]]
+    assert shown == [
+        [
+            row["month"],
+            row["intercommunality"],
+            str(row["participants"]),
+            str(row["loans_started"]),
+            str(row["loans_ended"]),
+            french(row["loan_days"], 2),
+            french(row["km"], 1),
+            *(french(percent(row["utilisation"][kind]), 1) for kind in kinds),
+        ]
+        for row in api["rows"]
+    ]
     total = next(row for row in api["rows"] if row["month"] == previous_month() and row["intercommunality"] == "Total")
     assert (total["participants"], total["loans_ended"], total["km"]) == (3, 3, 557.7)
     totals = [row for row in api["rows"] if row["intercommunality"] == "Total"]
     assert [row.locator("td").all_inner_texts() for row in page.locator("#table-mois tbody tr").all()] == [
-        [str(row["participants"]), str(row["loans_started"]), str(row["loans_ended"]), french(row["loan_days"], 1),
-         french(row["km"], 1)] for row in totals]
+        [
+            str(row["participants"]),
+            str(row["loans_started"]),
+            str(row["loans_ended"]),
+            french(row["loan_days"], 1),
+            french(row["km"], 1),
+        ]
+        for row in totals
+    ]
     expect(page.locator("#table-jours").get_by_role("row", name=re.compile("Seignanx"))).to_be_visible()
     check_accessibility(page)
     screenshots(page, "rapport")

@@ -26,15 +26,23 @@ PEOPLE = (("Maïté", "Dupouy"), ("Jean-Baptiste", "Lartigau"))
 def people(web_db) -> list[dict]:
     """Participants who borrowed the ticket's scooter: nothing of them may reach the garage."""
     with connect(web_db) as conn:
-        rows = [conn.execute("INSERT INTO participants (first_name, last_name, phone, municipality)"
-                             " VALUES (%(first)s, %(last)s, '06 12 34 56 78', 'Tarnos') RETURNING id, first_name,"
-                             " last_name", {"first": first, "last": last}).fetchone() for first, last in PEOPLE]
+        rows = [
+            conn.execute(
+                "INSERT INTO participants (first_name, last_name, phone, municipality)"
+                " VALUES (%(first)s, %(last)s, '06 12 34 56 78', 'Tarnos') RETURNING id, first_name,"
+                " last_name",
+                {"first": first, "last": last},
+            ).fetchone()
+            for first, last in PEOPLE
+        ]
         for person in rows:
             conn.execute(
                 "INSERT INTO loans (vehicle_id, participant_id, status, starts_at, ends_at, held_until,"
                 " checked_out_at, checked_in_at) SELECT id, %(person)s, 'returned', now() - interval '20 days',"
                 " now() - interval '10 days', now() - interval '10 days', now() - interval '20 days',"
-                " now() - interval '10 days' FROM vehicles WHERE label = 'scooter-05'", {"person": person["id"]})
+                " now() - interval '10 days' FROM vehicles WHERE label = 'scooter-05'",
+                {"person": person["id"]},
+            )
     return rows
 
 
@@ -47,13 +55,16 @@ def assert_no_participant(page, people: list[dict]) -> None:
 
 def ids(web_db) -> dict:
     with connect(web_db) as conn:
-        return {"scooter": conn.execute("SELECT id, plate FROM vehicles WHERE label = 'scooter-05'").fetchone(),
-                "mechanic": conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"],
-                "garage": conn.execute("SELECT min(id) AS id FROM garages").fetchone()["id"]}
+        return {
+            "scooter": conn.execute("SELECT id, plate FROM vehicles WHERE label = 'scooter-05'").fetchone(),
+            "mechanic": conn.execute("SELECT id FROM users WHERE username = 'mechanic'").fetchone()["id"],
+            "garage": conn.execute("SELECT min(id) AS id FROM garages").fetchone()["id"],
+        }
 
 
 def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mechanic_sees_it(
-        open_browser, web_db, people):
+    open_browser, web_db, people
+):
     known = ids(web_db)
     mechanic, _ = open_browser("mechanic")
     mechanic.goto("/reparations")
@@ -65,7 +76,8 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
     mechanic.get_by_label("Description de la panne").fill("Le levier touche la poignée.\nBruit au freinage.")
     mechanic.get_by_label(re.compile("Véhicule immobilisé")).check()
     mechanic.get_by_label("Photo (JPEG, PNG ou WebP)").set_input_files(
-        files=[{"name": "levier.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()}])
+        files=[{"name": "levier.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()}]
+    )
     mechanic.get_by_label("Légende").fill("Le levier au repos")
     check_accessibility(mechanic)
     screenshots(mechanic, "reparation-nouvelle")
@@ -76,8 +88,10 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
     ticket_id = int(re.search(r"/reparations/(\d+)", mechanic.url)[1])
     expect(mechanic.get_by_role("img", name="Photo 1 de la panne : Le levier au repos")).to_be_visible()
     with connect(web_db) as conn:
-        [mail] = conn.execute("SELECT body FROM mail_outbox WHERE subject LIKE %(s)s",
-                              {"s": f"Nouvelle fiche de réparation n° {ticket_id} %"}).fetchall()
+        [mail] = conn.execute(
+            "SELECT body FROM mail_outbox WHERE subject LIKE %(s)s",
+            {"s": f"Nouvelle fiche de réparation n° {ticket_id} %"},
+        ).fetchall()
     assert f"http://127.0.0.1:8000/reparations/{ticket_id}" in mail["body"]
 
     # The garage signs in and lands on its tickets.
@@ -107,7 +121,8 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
     garage.get_by_role("button", name="Envoyer le commentaire").click()
     expect(garage.get_by_role("status")).to_have_text("Commentaire ajouté.")
     garage.get_by_label("Photo (JPEG, PNG ou WebP)").set_input_files(
-        files=[{"name": "etrier.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()}])
+        files=[{"name": "etrier.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()}]
+    )
     garage.get_by_label("Légende (facultative)").fill("Étrier démonté")
     garage.get_by_role("button", name="Ajouter la photo").click()
     expect(garage.get_by_role("status")).to_have_text("Photo ajoutée.")
@@ -123,10 +138,14 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
     assert_no_participant(garage, people)
 
     with connect(web_db) as conn:
-        photos = conn.execute("SELECT tag, content, author_role FROM repair_ticket_photos WHERE ticket_id = %(id)s"
-                              " ORDER BY id", {"id": ticket_id}).fetchall()
-    assert [(photo["tag"], photo["author_role"]) for photo in photos] == [("fault", "mechanic"),
-                                                                          ("repair", "garage_partner")]
+        photos = conn.execute(
+            "SELECT tag, content, author_role FROM repair_ticket_photos WHERE ticket_id = %(id)s ORDER BY id",
+            {"id": ticket_id},
+        ).fetchall()
+    assert [(photo["tag"], photo["author_role"]) for photo in photos] == [
+        ("fault", "mechanic"),
+        ("repair", "garage_partner"),
+    ]
     for photo in photos:  # what a phone writes (a position, its maker) is gone from the stored bytes
         assert bytes(photo["content"]).startswith(b"\xff\xd8\xff")
         assert b"Exif" not in bytes(photo["content"]) and b"PhoneMaker" not in bytes(photo["content"])
@@ -145,24 +164,55 @@ def test_a_mechanic_sends_a_ticket_the_garage_starts_it_with_a_quote_and_the_mec
 
 
 def test_the_garage_partner_reaches_neither_another_garages_ticket_nor_the_map_nor_a_participant(
-        open_browser, web_db, people):
+    open_browser, web_db, people
+):
     known = ids(web_db)
     staff = tickets.Actor(user_id=known["mechanic"], role="mechanic")
     with connect(web_db) as conn:
-        other_garage = conn.execute("INSERT INTO garages (name, email) VALUES ('Garage du Seignanx',"
-                                    " 'atelier@seignanx.example.org') RETURNING id").fetchone()["id"]
-        theirs = tickets.create(conn, actor=staff, vehicle_id=known["scooter"]["id"], garage_id=other_garage,
-                                title="Pneu arrière crevé", description="", immobilised=False, tasks=[],
-                                now=datetime.now(UTC))
-        tickets.change_status(conn, theirs["id"], actor=staff, status="sent", note="", final_cost_cents=None,
-                              now=datetime.now(UTC), zone=ZoneInfo("Europe/Paris"), public_url="http://x.example")
-        ours = tickets.create(conn, actor=staff, vehicle_id=known["scooter"]["id"], garage_id=known["garage"],
-                              title="Éclairage avant", description="Le phare ne s'allume plus.", immobilised=False,
-                              tasks=[], now=datetime.now(UTC))
-        loan = conn.execute("SELECT min(id) AS id FROM loans WHERE participant_id = %(p)s",
-                            {"p": people[0]["id"]}).fetchone()["id"]
-        conn.execute("UPDATE repair_tickets SET loan_id = %(loan)s WHERE id = %(id)s",  # as a check-in's draft
-                     {"loan": loan, "id": ours["id"]})
+        other_garage = conn.execute(
+            "INSERT INTO garages (name, email) VALUES ('Garage du Seignanx',"
+            " 'atelier@seignanx.example.org') RETURNING id"
+        ).fetchone()["id"]
+        theirs = tickets.create(
+            conn,
+            actor=staff,
+            vehicle_id=known["scooter"]["id"],
+            garage_id=other_garage,
+            title="Pneu arrière crevé",
+            description="",
+            immobilised=False,
+            tasks=[],
+            now=datetime.now(UTC),
+        )
+        tickets.change_status(
+            conn,
+            theirs["id"],
+            actor=staff,
+            status="sent",
+            note="",
+            final_cost_cents=None,
+            now=datetime.now(UTC),
+            zone=ZoneInfo("Europe/Paris"),
+            public_url="http://x.example",
+        )
+        ours = tickets.create(
+            conn,
+            actor=staff,
+            vehicle_id=known["scooter"]["id"],
+            garage_id=known["garage"],
+            title="Éclairage avant",
+            description="Le phare ne s'allume plus.",
+            immobilised=False,
+            tasks=[],
+            now=datetime.now(UTC),
+        )
+        loan = conn.execute(
+            "SELECT min(id) AS id FROM loans WHERE participant_id = %(p)s", {"p": people[0]["id"]}
+        ).fetchone()["id"]
+        conn.execute(
+            "UPDATE repair_tickets SET loan_id = %(loan)s WHERE id = %(id)s",  # as a check-in's draft
+            {"loan": loan, "id": ours["id"]},
+        )
 
     garage, watch = open_browser("garage_partner")
     expect(garage.get_by_role("link", name="Éclairage avant")).to_be_visible()
@@ -196,13 +246,37 @@ def test_staff_accept_the_quote_the_garage_gave(open_browser, web_db):
     staff = tickets.Actor(user_id=known["mechanic"], role="mechanic")
     now = datetime.now(UTC) - timedelta(minutes=5)
     with connect(web_db) as conn:
-        ticket = tickets.create(conn, actor=staff, vehicle_id=known["scooter"]["id"], garage_id=known["garage"],
-                                title="Courroie à changer", description="", immobilised=True, tasks=[], now=now)
-        tickets.change_status(conn, ticket["id"], actor=staff, status="sent", note="", final_cost_cents=None,
-                              now=now, zone=ZoneInfo("Europe/Paris"), public_url="http://x.example")
+        ticket = tickets.create(
+            conn,
+            actor=staff,
+            vehicle_id=known["scooter"]["id"],
+            garage_id=known["garage"],
+            title="Courroie à changer",
+            description="",
+            immobilised=True,
+            tasks=[],
+            now=now,
+        )
+        tickets.change_status(
+            conn,
+            ticket["id"],
+            actor=staff,
+            status="sent",
+            note="",
+            final_cost_cents=None,
+            now=now,
+            zone=ZoneInfo("Europe/Paris"),
+            public_url="http://x.example",
+        )
         garage_user = conn.execute("SELECT id FROM users WHERE username = 'garage'").fetchone()["id"]
-        tickets.set_costs(conn, ticket["id"], actor=tickets.Actor(garage_user, "garage_partner", known["garage"]),
-                          now=now, public_url="http://x.example", quote_cents=23000)
+        tickets.set_costs(
+            conn,
+            ticket["id"],
+            actor=tickets.Actor(garage_user, "garage_partner", known["garage"]),
+            now=now,
+            public_url="http://x.example",
+            quote_cents=23000,
+        )
 
     mechanic, watch = open_browser("mechanic")
     mechanic.goto(f"/reparations/{ticket['id']}")
@@ -231,9 +305,14 @@ def test_a_mechanic_completes_a_draft_from_a_check_in_opens_it_and_sends_it(open
     with connect(web_db) as conn:
         loan = conn.execute("SELECT min(id) AS id FROM loans").fetchone()["id"]
         draft = loans_repository.insert_repair_draft(
-            conn, vehicle_id=known["scooter"]["id"], loan_id=loan, opened_by=known["mechanic"],
-            title="scooter-05 : rétroviseur gauche cassé", description="- rétroviseur gauche : cassé",
-            now=datetime.now(UTC))
+            conn,
+            vehicle_id=known["scooter"]["id"],
+            loan_id=loan,
+            opened_by=known["mechanic"],
+            title="scooter-05 : rétroviseur gauche cassé",
+            description="- rétroviseur gauche : cassé",
+            now=datetime.now(UTC),
+        )
 
     mechanic, _ = open_browser("mechanic")
     mechanic.goto("/reparations")
@@ -253,7 +332,8 @@ def test_a_mechanic_completes_a_draft_from_a_check_in_opens_it_and_sends_it(open
     mechanic.get_by_role("button", name="Envoyer au garage").click()
     expect(mechanic.get_by_text("Statut de la fiche : Envoyée au garage")).to_be_visible()
     with connect(web_db) as conn:
-        [mail] = conn.execute("SELECT body FROM mail_outbox WHERE subject LIKE %(s)s",
-                              {"s": f"Nouvelle fiche de réparation n° {draft} %"}).fetchall()
+        [mail] = conn.execute(
+            "SELECT body FROM mail_outbox WHERE subject LIKE %(s)s", {"s": f"Nouvelle fiche de réparation n° {draft} %"}
+        ).fetchall()
     assert "Commentaire : Pièce d'origine si possible." in mail["body"]
     assert f"/reparations/{draft}\n" in mail["body"]

@@ -9,9 +9,19 @@ from fleet_api.web.repairs import forms
 from fleetbase.errors import InvalidInput
 
 
-@pytest.mark.parametrize(("typed", "cents"), [
-    ("120", 12000), ("120,5", 12050), ("120.50", 12050), ("1 250,00 €", 125000), ("1\u202f250,00\xa0€", 125000),
-    ("0,07", 7), ("", None), ("   ", None)])
+@pytest.mark.parametrize(
+    ("typed", "cents"),
+    [
+        ("120", 12000),
+        ("120,5", 12050),
+        ("120.50", 12050),
+        ("1 250,00 €", 125000),
+        ("1\u202f250,00\xa0€", 125000),
+        ("0,07", 7),
+        ("", None),
+        ("   ", None),
+    ],
+)
 def test_euros_as_typed_become_cents(typed, cents):
     assert forms.cents(typed, label="Devis") == cents
 

@@ -22,8 +22,11 @@ def web(web_db, clock) -> Iterator[TestClient]:
 def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD, suite: str = ""):
     form = client.get("/connexion")
     login_csrf = re.search(r'name="login_csrf" value="([^"]+)"', form.text).group(1)
-    return client.post("/connexion", data={"username": username, "password": password, "login_csrf": login_csrf,
-                                           "suite": suite}, follow_redirects=False)
+    return client.post(
+        "/connexion",
+        data={"username": username, "password": password, "login_csrf": login_csrf, "suite": suite},
+        follow_redirects=False,
+    )
 
 
 def csrf_of(page_html: str) -> str:
@@ -43,14 +46,20 @@ def test_the_session_cookie_is_httponly_lax_and_secure_over_https(web_db, clock)
     with TestClient(create_app(api_settings(web_db), clock=clock), base_url="https://testserver") as client:
         answer = sign_in(client, "manager")
     assert answer.status_code == 303 and answer.headers["location"] == "/carte"
-    cookie = next(value for name, value in answer.headers.multi_items()
-                  if name == "set-cookie" and value.startswith("fleet_session="))
+    cookie = next(
+        value
+        for name, value in answer.headers.multi_items()
+        if name == "set-cookie" and value.startswith("fleet_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
 
 
 def test_a_sign_in_posted_without_the_forms_token_is_refused(web):
-    answer = web.post("/connexion", data={"username": "manager", "password": DEMO_PASSWORD, "login_csrf": "forged"},
-                      follow_redirects=False)
+    answer = web.post(
+        "/connexion",
+        data={"username": "manager", "password": DEMO_PASSWORD, "login_csrf": "forged"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 403 and "Le formulaire a expiré" in answer.text
     assert "fleet_session" not in answer.cookies
 

@@ -46,7 +46,8 @@ def test_the_administrator_changes_a_loan_rule_a_maintenance_plan_and_a_threshol
     car_alerts.get_by_role("button", name="Enregistrer").click()
     car_alerts = page.locator("#alerte-car")
     expect(car_alerts.get_by_role("alert")).to_have_text(
-        "« Batterie basse en dessous de (%) » : saisissez un nombre, au moins 0 et au plus 100.")
+        "« Batterie basse en dessous de (%) » : saisissez un nombre, au moins 0 et au plus 100."
+    )
     expect(car_alerts.get_by_label("Batterie basse en dessous de (%)")).to_have_value("150")
     screenshots(page, "reglages-refus")
     car_alerts.get_by_label("Batterie basse en dessous de (%)").fill("25")
@@ -58,15 +59,20 @@ def test_the_administrator_changes_a_loan_rule_a_maintenance_plan_and_a_threshol
     chain.get_by_label("Tous les (km)").fill("")
     chain.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("form", name="Chaîne et cassette — Vélo électrique").get_by_role("alert")).to_have_text(
-        "Indiquez un intervalle : en kilomètres, en mois, ou les deux.")
+        "Indiquez un intervalle : en kilomètres, en mois, ou les deux."
+    )
 
     with connect(web_db) as conn:
-        rules = conn.execute("SELECT turnaround_hours, max_days FROM loan_rules"
-                             " WHERE vehicle_kind = 'scooter'").fetchone()
-        plan = conn.execute("SELECT every_km, soon_km FROM maintenance_plans"
-                            " WHERE vehicle_kind = 'ebike' AND task = 'chain' AND vehicle_id IS NULL").fetchone()
-        battery = conn.execute("SELECT low_battery_pct FROM geofence_rule_thresholds"
-                               " WHERE vehicle_kind = 'car'").fetchone()["low_battery_pct"]
+        rules = conn.execute(
+            "SELECT turnaround_hours, max_days FROM loan_rules WHERE vehicle_kind = 'scooter'"
+        ).fetchone()
+        plan = conn.execute(
+            "SELECT every_km, soon_km FROM maintenance_plans"
+            " WHERE vehicle_kind = 'ebike' AND task = 'chain' AND vehicle_id IS NULL"
+        ).fetchone()
+        battery = conn.execute(
+            "SELECT low_battery_pct FROM geofence_rule_thresholds WHERE vehicle_kind = 'car'"
+        ).fetchone()["low_battery_pct"]
     assert (rules["turnaround_hours"], rules["max_days"]) == (1.5, 21)
     assert (plan["every_km"], plan["soon_km"]) == (2500, 250)
     assert battery == 25

@@ -11,8 +11,14 @@ from tests.conftest import DEMO_PASSWORD
 from tests.fleet_api.conftest import DEMO_LOGINS
 from tests.web.conftest import SCREENSHOTS, check_accessibility, screenshots
 
-LANDING = {"admin": "/carte", "fleet_manager": "/carte", "coordinator": "/demandes-a-traiter",
-           "mechanic": "/entretien", "garage_partner": "/reparations", "prescriber": "/demandes"}
+LANDING = {
+    "admin": "/carte",
+    "fleet_manager": "/carte",
+    "coordinator": "/demandes-a-traiter",
+    "mechanic": "/entretien",
+    "garage_partner": "/reparations",
+    "prescriber": "/demandes",
+}
 
 
 def test_a_person_signs_in_lands_on_their_page_and_signs_out(open_browser):

@@ -25,8 +25,10 @@ def open_zones(page: Page) -> None:
 def pixel(page: Page, lat: float, lon: float, *, dx: float = 0, dy: float = 0) -> tuple[float, float]:
     """Where (lat, lon) is on the screen, moved by (dx, dy) pixels."""
     box = page.locator("#carte-zones").bounding_box()
-    point = page.evaluate("([lat, lon]) => { const p = window.zonesMap.map.latLngToContainerPoint([lat, lon]);"
-                          " return [p.x, p.y]; }", [lat, lon])
+    point = page.evaluate(
+        "([lat, lon]) => { const p = window.zonesMap.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lat, lon],
+    )
     return box["x"] + point[0] + dx, box["y"] + point[1] + dy
 
 
@@ -36,8 +38,9 @@ def click_at(page: Page, spot: tuple[float, float]) -> None:
 
 def zone_named(web_db: str, name: str) -> dict | None:
     with connect(web_db) as conn:
-        return conn.execute("SELECT kind, site_id, geometry, radius_m, width_m FROM geofences WHERE name = %(name)s",
-                            {"name": name}).fetchone()
+        return conn.execute(
+            "SELECT kind, site_id, geometry, radius_m, width_m FROM geofences WHERE name = %(name)s", {"name": name}
+        ).fetchone()
 
 
 def save_as(page: Page, name: str, kind: str = "Autre") -> None:
@@ -59,7 +62,8 @@ def test_an_administrator_draws_a_circle_and_a_corridor_and_a_bow_tie_is_refused
     expect(page.locator("#zone-forme")).to_contain_text("Cercle de")
     save_as(page, "Parking de la gare")
     expect(page.get_by_role("status").filter(has_text="enregistrée")).to_have_text(
-        "Zone « Parking de la gare » enregistrée.")
+        "Zone « Parking de la gare » enregistrée."
+    )
     circle = zone_named(web_db, "Parking de la gare")
     assert circle["kind"] == "other" and circle["geometry"]["type"] == "Point" and circle["radius_m"] > 1000
     list_row = page.locator("#table-zones tbody tr").filter(has_text="Parking de la gare")
@@ -101,10 +105,17 @@ def test_an_administrator_draws_a_circle_and_a_corridor_and_a_bow_tie_is_refused
 
 def test_a_depot_drawn_away_from_its_site_is_refused_and_a_vertex_moved_is_kept(open_browser, web_db):
     with connect(web_db) as conn:
-        service.create_zone(conn, {"type": "Feature", "properties": {"name": "Marché de Tyrosse", "kind": "other"},
-                                   "geometry": {"type": "Polygon", "coordinates": [[
-                                       [-1.30, 43.62], [-1.26, 43.62], [-1.26, 43.65], [-1.30, 43.65],
-                                       [-1.30, 43.62]]]}})
+        service.create_zone(
+            conn,
+            {
+                "type": "Feature",
+                "properties": {"name": "Marché de Tyrosse", "kind": "other"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[-1.30, 43.62], [-1.26, 43.62], [-1.26, 43.65], [-1.30, 43.65], [-1.30, 43.62]]],
+                },
+            },
+        )
         site = conn.execute("SELECT name, municipality FROM sites ORDER BY name LIMIT 1").fetchone()
     page, watch = open_browser("admin")
     open_zones(page)
@@ -132,7 +143,8 @@ def test_a_depot_drawn_away_from_its_site_is_refused_and_a_vertex_moved_is_kept(
     page.mouse.up()
     page.get_by_role("button", name="Enregistrer la zone").click()
     expect(page.get_by_role("status").filter(has_text="enregistrée")).to_have_text(
-        "Zone « Marché de Tyrosse » enregistrée.")
+        "Zone « Marché de Tyrosse » enregistrée."
+    )
     ring = zone_named(web_db, "Marché de Tyrosse")["geometry"]["coordinates"][0]
     assert len(ring) == 5 and ring[0] == ring[-1]
     moved = ring[0]

@@ -18,16 +18,34 @@ from fleetbase.errors import InvalidInput
 
 KINDS = {"car": "Voiture", "ecar": "Voiture électrique", "scooter": "Scooter 50 cm³", "ebike": "Vélo électrique"}
 ENERGIES = {"petrol": "Essence", "diesel": "Gazole", "electric": "Électrique"}
-VEHICLE_STATUSES = {"available": "Disponible", "on_loan": "En prêt", "maintenance": "En entretien",
-                    "immobilised": "Immobilisé", "out_of_service": "Hors service"}
+VEHICLE_STATUSES = {
+    "available": "Disponible",
+    "on_loan": "En prêt",
+    "maintenance": "En entretien",
+    "immobilised": "Immobilisé",
+    "out_of_service": "Hors service",
+}
 Schema = TypeVar("Schema", bound=BaseModel)
 FIELD_LABELS = {
-    "username": "Identifiant", "full_name": "Nom complet", "email": "Adresse e-mail", "role": "Rôle",
-    "password": "Mot de passe (10 caractères au moins)", "garage_id": "Garage", "prescriber_id": "Structure",
-    "label": "Nom du véhicule", "kind": "Type", "energy": "Énergie", "plate": "Immatriculation",
-    "make": "Marque", "model": "Modèle", "first_registered_on": "Première immatriculation",
-    "home_site_id": "Dépôt", "tracker_id": "Identifiant de la balise", "vehicle_id": "Véhicule",
-    "owntracks_key": "Clé de chiffrement OwnTracks", "traccar_unique_id": "Identifiant Traccar",
+    "username": "Identifiant",
+    "full_name": "Nom complet",
+    "email": "Adresse e-mail",
+    "role": "Rôle",
+    "password": "Mot de passe (10 caractères au moins)",
+    "garage_id": "Garage",
+    "prescriber_id": "Structure",
+    "label": "Nom du véhicule",
+    "kind": "Type",
+    "energy": "Énergie",
+    "plate": "Immatriculation",
+    "make": "Marque",
+    "model": "Modèle",
+    "first_registered_on": "Première immatriculation",
+    "home_site_id": "Dépôt",
+    "tracker_id": "Identifiant de la balise",
+    "vehicle_id": "Véhicule",
+    "owntracks_key": "Clé de chiffrement OwnTracks",
+    "traccar_unique_id": "Identifiant Traccar",
 }
 
 
@@ -49,8 +67,10 @@ def _binding(form: dict, role: Role | None) -> dict:
         raise InvalidInput("Choisissez le garage de ce compte « garage solidaire ».")
     if role == Role.PRESCRIBER and prescriber is None:
         raise InvalidInput("Choisissez la structure de ce compte « prescripteur·rice ».")
-    return {"garage_id": garage if role == Role.GARAGE_PARTNER else None,
-            "prescriber_id": prescriber if role == Role.PRESCRIBER else None}
+    return {
+        "garage_id": garage if role == Role.GARAGE_PARTNER else None,
+        "prescriber_id": prescriber if role == Role.PRESCRIBER else None,
+    }
 
 
 def _role(form: dict) -> Role:
@@ -70,9 +90,13 @@ def user_create(form: dict) -> tuple[UserCreate, bool]:
     role = _role(form)
     password = form.get("password") or ""
     generated = not password
-    values = {"username": (form.get("username") or "").strip().lower(),
-              "full_name": (form.get("full_name") or "").strip(), "email": _blank_is_none(form.get("email")),
-              "role": role, "password": password or new_password()} | _binding(form, role)
+    values = {
+        "username": (form.get("username") or "").strip().lower(),
+        "full_name": (form.get("full_name") or "").strip(),
+        "email": _blank_is_none(form.get("email")),
+        "role": role,
+        "password": password or new_password(),
+    } | _binding(form, role)
     return _parse(UserCreate, values), generated
 
 
@@ -83,14 +107,21 @@ def role_change(form: dict) -> UserUpdate:
 
 def vehicle_create(form: dict) -> VehicleCreate:
     values = {key: (form.get(key) or "").strip() for key in ("label", "kind", "energy", "make", "model")}
-    values |= {"plate": _blank_is_none((form.get("plate") or "").upper()),
-               "first_registered_on": _blank_is_none(form.get("first_registered_on")),
-               "home_site_id": _blank_is_none(form.get("home_site_id"))}
+    values |= {
+        "plate": _blank_is_none((form.get("plate") or "").upper()),
+        "first_registered_on": _blank_is_none(form.get("first_registered_on")),
+        "home_site_id": _blank_is_none(form.get("home_site_id")),
+    }
     return _parse(VehicleCreate, values)
 
 
 def tracker_create(form: dict) -> TrackerCreate:
-    return _parse(TrackerCreate, {"tracker_id": (form.get("tracker_id") or "").strip().lower(),
-                                  "vehicle_id": _blank_is_none(form.get("vehicle_id")),
-                                  "owntracks_key": form.get("owntracks_key") or None,  # as typed in the app
-                                  "traccar_unique_id": _blank_is_none(form.get("traccar_unique_id"))})
+    return _parse(
+        TrackerCreate,
+        {
+            "tracker_id": (form.get("tracker_id") or "").strip().lower(),
+            "vehicle_id": _blank_is_none(form.get("vehicle_id")),
+            "owntracks_key": form.get("owntracks_key") or None,  # as typed in the app
+            "traccar_unique_id": _blank_is_none(form.get("traccar_unique_id")),
+        },
+    )

@@ -33,50 +33,108 @@ SHOWN = 200
 
 def _context(user: Principal, conn, settings) -> dict:
     role = service.target_role(user.role)
-    return {"severities": SEVERITIES, "statuses": STATUSES, "refresh_s": settings.web_alerts_refresh_s,
-            "counts": repository.count_alerts(conn, role=role), "vehicle_links": user.role in FLEET_WATCHERS,
-            "all_roles": role is None}
+    return {
+        "severities": SEVERITIES,
+        "statuses": STATUSES,
+        "refresh_s": settings.web_alerts_refresh_s,
+        "counts": repository.count_alerts(conn, role=role),
+        "vehicle_links": user.role in FLEET_WATCHERS,
+        "all_roles": role is None,
+    }
 
 
-def _list_page(request: Request, user: Principal, conn, settings, *, notice: str | None = None,
-               error: str | None = None, status_code: int = 200) -> Response:
-    alerts = repository.list_alerts(conn, role=service.target_role(user.role), statuses=["open", "acknowledged"],
-                                    kind=None, vehicle_id=None, limit=SHOWN)
-    return render(request, "alerts/alertes.html", _context(user, conn, settings) | {
-        "alerts": alerts, "newest": max((alert["id"] for alert in alerts), default=0), "notice": notice,
-        "error": error}, status_code=status_code)
+def _list_page(
+    request: Request,
+    user: Principal,
+    conn,
+    settings,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    alerts = repository.list_alerts(
+        conn,
+        role=service.target_role(user.role),
+        statuses=["open", "acknowledged"],
+        kind=None,
+        vehicle_id=None,
+        limit=SHOWN,
+    )
+    return render(
+        request,
+        "alerts/alertes.html",
+        _context(user, conn, settings)
+        | {
+            "alerts": alerts,
+            "newest": max((alert["id"] for alert in alerts), default=0),
+            "notice": notice,
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/alertes")
-def alert_list(request: Request, user: Alerted, conn: DbConn, settings: Settings,
-               vues: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None) -> Response:
+def alert_list(
+    request: Request,
+    user: Alerted,
+    conn: DbConn,
+    settings: Settings,
+    vues: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+) -> Response:
     plural = "s" if (vues or 0) > 1 else ""
-    notice = None if vues is None else ("Aucune alerte à marquer : déjà vues ou closes." if vues == 0
-                                        else f"{vues} alerte{plural} marquée{plural} comme vue{plural}.")
+    notice = (
+        None
+        if vues is None
+        else (
+            "Aucune alerte à marquer : déjà vues ou closes."
+            if vues == 0
+            else f"{vues} alerte{plural} marquée{plural} comme vue{plural}."
+        )
+    )
     return _list_page(request, user, conn, settings, notice=notice)
 
 
 @router.get("/alertes/nouvelles")
-def new_alerts(request: Request, user: Alerted, conn: DbConn, settings: Settings,
-               apres: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> Response:
+def new_alerts(
+    request: Request, user: Alerted, conn: DbConn, settings: Settings, apres: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
+) -> Response:
     """The poller's answer: the rows raised since alert `apres`, and the poller itself."""
     alerts = repository.alerts_after(conn, role=service.target_role(user.role), after_id=apres, limit=SHOWN)
-    return render(request, "alerts/nouvelles.html", _context(user, conn, settings) | {
-        "alerts": alerts, "newest": max((alert["id"] for alert in alerts), default=apres)})
+    return render(
+        request,
+        "alerts/nouvelles.html",
+        _context(user, conn, settings)
+        | {"alerts": alerts, "newest": max((alert["id"] for alert in alerts), default=apres)},
+    )
 
 
 @router.post("/alertes/vues")
-def acknowledge(request: Request, user: Alerted, conn: DbConn, now: Now, settings: Settings,
-                csrf_token: Annotated[str, Form(max_length=200)] = "",
-                alerte: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI's default)
-                une: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None) -> Response:
+def acknowledge(
+    request: Request,
+    user: Alerted,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    alerte: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI's default)
+    une: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
+) -> Response:
     """The alerts ticked (`alerte`), or the one whose own button was pressed (`une`), seen."""
     check_csrf(request, csrf_token)
     ids = [une] if une is not None else [alert_id for alert_id in alerte if 1 <= alert_id <= MAX_ID]
     try:
-        count = service.acknowledge_alerts(conn, ids, role=service.target_role(user.role), user_id=user.user_id,
-                                           now=now)
+        count = service.acknowledge_alerts(
+            conn, ids, role=service.target_role(user.role), user_id=user.user_id, now=now
+        )
     except InvalidInput as refused:  # htmx swaps only a 2xx answer
-        return _list_page(request, user, conn, settings, error=refused.detail,
-                          status_code=200 if request.headers.get("HX-Request") == "true" else 422)
+        return _list_page(
+            request,
+            user,
+            conn,
+            settings,
+            error=refused.detail,
+            status_code=200 if request.headers.get("HX-Request") == "true" else 422,
+        )
     return RedirectResponse(f"/alertes?vues={count}", status_code=303)

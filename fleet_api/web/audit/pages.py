@@ -37,8 +37,7 @@ ACTION_NAMES = {
     "webhook_set": "Adresse de notification d'un garage définie",
     "webhook_removed": "Adresse de notification d'un garage retirée",
 }
-SUBJECT_NAMES = {"participant": "Personne", "vehicle": "Véhicule", "garage": "Garage", "loan": "Prêt",
-                 "user": "Compte"}
+SUBJECT_NAMES = {"participant": "Personne", "vehicle": "Véhicule", "garage": "Garage", "loan": "Prêt", "user": "Compte"}
 AnId = Annotated[str, Query(max_length=20)]
 Day = Annotated[str, Query(max_length=10)]
 
@@ -77,31 +76,74 @@ def _details(details: dict) -> str:
 
 
 @router.get("/journal")
-def audit_journal(request: Request, user: Admin, conn: DbConn, settings: Settings,
-                  utilisateur: AnId = "", action: Annotated[str, Query(max_length=64)] = "", vehicule: AnId = "",
-                  participant: AnId = "", du: Day = "", au: Day = "", avant: AnId = "") -> Response:
+def audit_journal(
+    request: Request,
+    user: Admin,
+    conn: DbConn,
+    settings: Settings,
+    utilisateur: AnId = "",
+    action: Annotated[str, Query(max_length=64)] = "",
+    vehicule: AnId = "",
+    participant: AnId = "",
+    du: Day = "",
+    au: Day = "",
+    avant: AnId = "",
+) -> Response:
     zone = settings.zone
     first, last = _day(du), _day(au)
     start = datetime.combine(first, time(), tzinfo=zone) if first else None
     end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone) if last else None
     error = "La date de fin précède la date de début." if start and end and start >= end else None
     known_action = action if action.replace("_", "").isalpha() else None
-    rows = [] if error else audit.entries(
-        conn, user_id=_id(utilisateur), action=known_action, vehicle_id=_id(vehicule),
-        participant_id=_id(participant), start=start, end=end, before_id=_id(avant), limit=PAGE_SIZE + 1)
+    rows = (
+        []
+        if error
+        else audit.entries(
+            conn,
+            user_id=_id(utilisateur),
+            action=known_action,
+            vehicle_id=_id(vehicule),
+            participant_id=_id(participant),
+            start=start,
+            end=end,
+            before_id=_id(avant),
+            limit=PAGE_SIZE + 1,
+        )
+    )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     vehicle_rows = vehicles.list_vehicles(conn)
     labels = {row["id"]: row["label"] for row in vehicle_rows}
-    kept = {"utilisateur": utilisateur, "action": action, "vehicule": vehicule, "participant": participant,
-            "du": du, "au": au}
+    kept = {
+        "utilisateur": utilisateur,
+        "action": action,
+        "vehicule": vehicule,
+        "participant": participant,
+        "du": du,
+        "au": au,
+    }
     query = {name: value for name, value in kept.items() if value}
-    return render(request, "audit/journal.html", {
-        "entries": [entry | {"action_name": ACTION_NAMES.get(entry["action"], entry["action"]),
-                             "subject": _subject(entry, labels), "detail_text": _details(entry["details"])}
-                    for entry in rows],
-        "kept": kept, "error": error, "filtered": bool(query), "paged": bool(_id(avant)),
-        "next_url": "/journal?" + urlencode(query | {"avant": rows[-1]["id"]}) if more else None,
-        "first_url": "/journal" + ("?" + urlencode(query) if query else ""),
-        "actors": audit.actors(conn), "actions": {name: ACTION_NAMES.get(name, name) for name in audit.actions(conn)},
-        "vehicles": vehicle_rows})
+    return render(
+        request,
+        "audit/journal.html",
+        {
+            "entries": [
+                entry
+                | {
+                    "action_name": ACTION_NAMES.get(entry["action"], entry["action"]),
+                    "subject": _subject(entry, labels),
+                    "detail_text": _details(entry["details"]),
+                }
+                for entry in rows
+            ],
+            "kept": kept,
+            "error": error,
+            "filtered": bool(query),
+            "paged": bool(_id(avant)),
+            "next_url": "/journal?" + urlencode(query | {"avant": rows[-1]["id"]}) if more else None,
+            "first_url": "/journal" + ("?" + urlencode(query) if query else ""),
+            "actors": audit.actors(conn),
+            "actions": {name: ACTION_NAMES.get(name, name) for name in audit.actions(conn)},
+            "vehicles": vehicle_rows,
+        },
+    )

@@ -36,64 +36,126 @@ def root(request: Request, conn: DbConn, now: Now, settings: Settings) -> Respon
     return RedirectResponse(landing_path(user.role) if user else "/connexion", status_code=303)
 
 
-def _sign_in_page(request: Request, settings, *, suite: str | None, error: str | None = None,
-                  notice: str | None = None, username: str = "", status_code: int = 200) -> Response:
+def _sign_in_page(
+    request: Request,
+    settings,
+    *,
+    suite: str | None,
+    error: str | None = None,
+    notice: str | None = None,
+    username: str = "",
+    status_code: int = 200,
+) -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "auth/connexion.html",
-                      {"login_csrf": token, "suite": suite if is_safe_next(suite) else "", "error": error,
-                       "notice": notice, "username": username}, status_code=status_code)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
-                        secure=_secure(request, settings), path="/connexion")
+    response = render(
+        request,
+        "auth/connexion.html",
+        {
+            "login_csrf": token,
+            "suite": suite if is_safe_next(suite) else "",
+            "error": error,
+            "notice": notice,
+            "username": username,
+        },
+        status_code=status_code,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, settings),
+        path="/connexion",
+    )
     return response
 
 
 @router.get("/connexion")
-def sign_in_form(request: Request, conn: DbConn, now: Now, settings: Settings,
-                 suite: str | None = None, fin: str | None = None, expiree: str | None = None) -> Response:
+def sign_in_form(
+    request: Request,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    suite: str | None = None,
+    fin: str | None = None,
+    expiree: str | None = None,
+) -> Response:
     user = find_web_user(request, conn, now, settings)
     if user is not None:
         return RedirectResponse(suite if is_safe_next(suite) else landing_path(user.role), status_code=303)
-    notice = ("Vous êtes déconnecté·e." if fin else
-              "Votre session a pris fin : connectez-vous à nouveau." if expiree else None)
+    notice = (
+        "Vous êtes déconnecté·e."
+        if fin
+        else "Votre session a pris fin : connectez-vous à nouveau."
+        if expiree
+        else None
+    )
     return _sign_in_page(request, settings, suite=suite, notice=notice)
 
 
 @router.post("/connexion")
-def sign_in(request: Request, conn: DbConn, now: Now, settings: Settings,
-            username: Annotated[str, Form(max_length=200)] = "", password: Annotated[str, Form(max_length=1000)] = "",
-            login_csrf: Annotated[str, Form(max_length=200)] = "", suite: Annotated[str, Form(max_length=2000)] = ""
-            ) -> Response:
+def sign_in(
+    request: Request,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    login_csrf: Annotated[str, Form(max_length=200)] = "",
+    suite: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(login_csrf, expected):
-        return _sign_in_page(request, settings, suite=suite, username=username, status_code=403,
-                             error="Le formulaire a expiré : saisissez à nouveau votre mot de passe.")
+        return _sign_in_page(
+            request,
+            settings,
+            suite=suite,
+            username=username,
+            status_code=403,
+            error="Le formulaire a expiré : saisissez à nouveau votre mot de passe.",
+        )
     client = request.client.host if request.client else "unknown"
     try:
-        opened = service.sign_in(conn, username=username, password=password, client_address=client,
-                                 now=now, settings=settings)
+        opened = service.sign_in(
+            conn, username=username, password=password, client_address=client, now=now, settings=settings
+        )
     except TooManyAttempts as blocked:
-        response = _sign_in_page(request, settings, suite=suite, username=username, error=blocked.detail,
-                                 status_code=429)
+        response = _sign_in_page(
+            request, settings, suite=suite, username=username, error=blocked.detail, status_code=429
+        )
         response.headers["Retry-After"] = str(blocked.retry_after_s)
         return response
     if opened.failure is not None:
-        return _sign_in_page(request, settings, suite=suite, username=username, error=opened.failure.detail,
-                             status_code=401)
+        return _sign_in_page(
+            request, settings, suite=suite, username=username, error=opened.failure.detail, status_code=401
+        )
     if opened.cookie is None or opened.role is None:
         raise RuntimeError("a session opened without its cookie or its role")
     response = RedirectResponse(suite if is_safe_next(suite) else landing_path(Role(opened.role)), status_code=303)
-    response.set_cookie(SESSION_COOKIE, opened.cookie, max_age=settings.web_session_max_s, httponly=True,
-                        samesite="lax", secure=_secure(request, settings), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.cookie,
+        max_age=settings.web_session_max_s,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings),
+        path="/",
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/connexion")
     return response
 
 
 @router.post("/deconnexion")
-def sign_out(request: Request, user: Annotated[Principal, page_user(*ALL_ROLES)], conn: DbConn, now: Now,
-             csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+def sign_out(
+    request: Request,
+    user: Annotated[Principal, page_user(*ALL_ROLES)],
+    conn: DbConn,
+    now: Now,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     service.sign_out(conn, cookie=request.cookies[SESSION_COOKIE], now=now)
     response = RedirectResponse("/connexion?fin=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-

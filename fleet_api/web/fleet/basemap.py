@@ -42,8 +42,14 @@ def land_polygons(topology: dict, bounds: tuple[float, float, float, float]) -> 
     """The land of `topology` (world-atlas's `land` object) inside `bounds`."""
     arcs = _decoded_arcs(topology)
     west, south, east, north = bounds
-    near = [bool(((arc[:, 0] >= west - 1) & (arc[:, 0] <= east + 1) & (arc[:, 1] >= south - 1)
-                  & (arc[:, 1] <= north + 1)).any()) for arc in arcs]
+    near = [
+        bool(
+            (
+                (arc[:, 0] >= west - 1) & (arc[:, 0] <= east + 1) & (arc[:, 1] >= south - 1) & (arc[:, 1] <= north + 1)
+            ).any()
+        )
+        for arc in arcs
+    ]
     pieces: list[Polygon] = []
     for geometry in topology["objects"]["land"]["geometries"]:
         polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
@@ -74,14 +80,30 @@ def base_layer_json(land_file: Path) -> str:
     if land_file.exists():
         topology = json.loads(land_file.read_text())
         for polygon in land_polygons(topology, BOUNDS):
-            features.append({"type": "Feature", "properties": {"layer": "land"},
-                             "geometry": mapping(set_precision(polygon.simplify(0.0005), 1e-5))})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"layer": "land"},
+                    "geometry": mapping(set_precision(polygon.simplify(0.0005), 1e-5)),
+                }
+            )
     for (a, b), points in road_shapes().items():
-        features.append({"type": "Feature", "properties": {"layer": "road", "name": f"{a} – {b}"},
-                         "geometry": {"type": "LineString",
-                                      "coordinates": [[round(lon, 5), round(lat, 5)] for lat, lon in points]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"layer": "road", "name": f"{a} – {b}"},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[round(lon, 5), round(lat, 5)] for lat, lon in points],
+                },
+            }
+        )
     for place in PLACES:
-        features.append({"type": "Feature", "properties": {"layer": "town" if place.town else "village",
-                                                          "name": place.name},
-                         "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"layer": "town" if place.town else "village", "name": place.name},
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            }
+        )
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))

@@ -35,19 +35,34 @@ def fleet_map(request: Request, user: FleetWatcher) -> Response:
 @router.get("/carte/fond.geojson")
 def base_layer(user: Annotated[Principal, page_user(*ALL_ROLES)], settings: Settings) -> Response:
     """Land, roads and places of the south of the Landes (see fleet_api.web.fleet.basemap)."""
-    return Response(base_layer_json(settings.web_vendor_dir / vendor.LAND_TOPOJSON),
-                    media_type="application/geo+json", headers={"Cache-Control": "private, max-age=86400"})
+    return Response(
+        base_layer_json(settings.web_vendor_dir / vendor.LAND_TOPOJSON),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
 
 
 @router.get("/balises")
-def tracker_health(request: Request, user: FleetWatcher, conn: DbConn, now: Now, settings: Settings,
-                   balise: Annotated[TrackerId | None, Query()] = None) -> Response:
+def tracker_health(
+    request: Request,
+    user: FleetWatcher,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    balise: Annotated[TrackerId | None, Query()] = None,
+) -> Response:
     """Each tracker's last message, fix, battery and 24-hour counts; the refused messages with
     their reason and raw payload (the page refreshes its table by itself, with htmx)."""
     trackers = health.tracker_health(conn, now=now)
-    return render(request, "fleet/balises.html", {
-        "trackers": trackers, "balise": balise, "refresh_s": settings.web_health_refresh_s,
-        "letters": health.dead_letters(conn, tracker_id=balise, limit=50),
-        "silent": sum(1 for tracker in trackers if not tracker["online"]),
-        "refusing": sum(1 for tracker in trackers if tracker["refused_24h"]),
-    })
+    return render(
+        request,
+        "fleet/balises.html",
+        {
+            "trackers": trackers,
+            "balise": balise,
+            "refresh_s": settings.web_health_refresh_s,
+            "letters": health.dead_letters(conn, tracker_id=balise, limit=50),
+            "silent": sum(1 for tracker in trackers if not tracker["online"]),
+            "refusing": sum(1 for tracker in trackers if tracker["refused_24h"]),
+        },
+    )

@@ -30,8 +30,15 @@ from maintenance import ticket_repository
 router = APIRouter(include_in_schema=False)
 Inspector = Annotated[Principal, page_user(Role.ADMIN, Role.COORDINATOR)]
 KINDS = {"depart": "checkout", "retour": "checkin"}
-LOAN_STATES = {"requested": "demandé", "validated": "validé", "active": "en cours", "overdue": "en retard",
-               "returned": "rendu", "rejected": "refusé", "cancelled": "annulé"}
+LOAN_STATES = {
+    "requested": "demandé",
+    "validated": "validé",
+    "active": "en cours",
+    "overdue": "en retard",
+    "returned": "rendu",
+    "rejected": "refusé",
+    "cancelled": "annulé",
+}
 
 
 @router.get("/prets/{loan_id}/depart")
@@ -50,28 +57,52 @@ def receipt(loan_id: Id, moment: str, user: Inspector, conn: DbConn, settings: S
         raise NotFound("Page introuvable.")
     content = receipts.receipt_pdf(conn, loan_id, kind=KINDS[moment], zone=settings.zone)
     filename = f"etat-des-lieux-{moment}-pret-{loan_id}.pdf"
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 def _page(request: Request, conn, loan_id: int, *, kind: str) -> Response:
     loan = loan_or_404(conn, loan_id, scope=None)
     vehicle = vehicle_or_error(conn, loan["vehicle_id"])
-    person = (participant_repository.get_participant(conn, loan["participant_id"])
-              if loan["participant_id"] is not None else None)
+    person = (
+        participant_repository.get_participant(conn, loan["participant_id"])
+        if loan["participant_id"] is not None
+        else None
+    )
     done = repository.inspections(conn, loan_id)
-    tickets = [ticket for ticket in ticket_repository.list_tickets(conn, garage_id=None, status=None,
-                                                                   vehicle_id=vehicle["id"], limit=50)
-               if ticket["loan_id"] == loan_id]
+    tickets = [
+        ticket
+        for ticket in ticket_repository.list_tickets(
+            conn, garage_id=None, status=None, vehicle_id=vehicle["id"], limit=50
+        )
+        if ticket["loan_id"] == loan_id
+    ]
     electric = vehicle["kind"] in receipts.ELECTRIC_KINDS
     telemetry_energy = vehicle["battery_pct"] if electric else vehicle["fuel_pct"]
-    return render(request, "inspections/etat.html", {
-        "kind": kind, "loan": loan, "vehicle": vehicle, "person": person, "done": done,
-        "departure": done.get("checkout"), "current": done.get(kind), "tickets": tickets,
-        "can_start": (loan["status"] == "validated") if kind == "checkout" else (
-            loan["status"] in ("active", "overdue") and "checkout" in done),
-        "outline": OUTLINES[vehicle["kind"]], "kind_name": KIND_NAMES[vehicle["kind"]],
-        "checklist": [(item, CHECKLIST_LABELS[item]) for item in CHECKLIST_BY_KIND[vehicle["kind"]]],
-        "energy_name": receipts.energy_name(vehicle["kind"]), "telemetry_energy": telemetry_energy,
-        "loan_states": LOAN_STATES, "moment": "depart" if kind == "checkout" else "retour",
-    })
+    return render(
+        request,
+        "inspections/etat.html",
+        {
+            "kind": kind,
+            "loan": loan,
+            "vehicle": vehicle,
+            "person": person,
+            "done": done,
+            "departure": done.get("checkout"),
+            "current": done.get(kind),
+            "tickets": tickets,
+            "can_start": (loan["status"] == "validated")
+            if kind == "checkout"
+            else (loan["status"] in ("active", "overdue") and "checkout" in done),
+            "outline": OUTLINES[vehicle["kind"]],
+            "kind_name": KIND_NAMES[vehicle["kind"]],
+            "checklist": [(item, CHECKLIST_LABELS[item]) for item in CHECKLIST_BY_KIND[vehicle["kind"]]],
+            "energy_name": receipts.energy_name(vehicle["kind"]),
+            "telemetry_energy": telemetry_energy,
+            "loan_states": LOAN_STATES,
+            "moment": "depart" if kind == "checkout" else "retour",
+        },
+    )

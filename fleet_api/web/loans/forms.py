@@ -8,10 +8,21 @@ from zoneinfo import ZoneInfo
 
 from fleetbase.errors import InvalidInput
 
-STATUS_LABELS = {"requested": "En attente", "validated": "Validée", "active": "En cours", "overdue": "En retard",
-                 "returned": "Rendu", "rejected": "Refusée", "cancelled": "Annulée"}
-PURPOSES = {"job": "Emploi", "training": "Formation", "interview": "Entretien d'embauche",
-            "daily_life": "Vie quotidienne (santé, démarches)"}
+STATUS_LABELS = {
+    "requested": "En attente",
+    "validated": "Validée",
+    "active": "En cours",
+    "overdue": "En retard",
+    "returned": "Rendu",
+    "rejected": "Refusée",
+    "cancelled": "Annulée",
+}
+PURPOSES = {
+    "job": "Emploi",
+    "training": "Formation",
+    "interview": "Entretien d'embauche",
+    "daily_life": "Vie quotidienne (santé, démarches)",
+}
 KINDS = {"car": "Voiture", "ecar": "Voiture électrique", "scooter": "Scooter 50 cm³", "ebike": "Vélo électrique"}
 LICENCES = {"B": "Permis B", "AM": "Permis AM", "BSR": "BSR"}
 # A loan leaves the depot in the morning and comes back in the afternoon of the days chosen.

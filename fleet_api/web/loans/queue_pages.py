@@ -26,38 +26,66 @@ from loans import requests, service
 router = APIRouter(include_in_schema=False)
 Coordinator = Annotated[Principal, page_user(Role.COORDINATOR, Role.ADMIN)]
 FormText = Annotated[str, Form(max_length=200)]
-LABELS = {"statuses": forms.STATUS_LABELS, "purposes": forms.PURPOSES, "kinds": forms.KINDS,
-          "licence_names": forms.LICENCES}
+LABELS = {
+    "statuses": forms.STATUS_LABELS,
+    "purposes": forms.PURPOSES,
+    "kinds": forms.KINDS,
+    "licence_names": forms.LICENCES,
+}
 
 
 @router.get("/demandes-a-traiter")
 def request_queue(request: Request, user: Coordinator, conn: DbConn, now: Now, settings: Settings) -> Response:
-    return render(request, "loans/a_traiter.html", LABELS | {
-        "queue": requests.request_queue(conn, now=now, zone=settings.zone)})
+    return render(
+        request, "loans/a_traiter.html", LABELS | {"queue": requests.request_queue(conn, now=now, zone=settings.zone)}
+    )
 
 
 @router.post("/demandes-a-traiter/{loan_id}/valider")
-def validate(loan_id: Id, request: Request, user: Coordinator, conn: DbConn, now: Now, settings: Settings,
-             csrf_token: FormText = "", vehicle_id: Annotated[int, Form(ge=1, le=MAX_ID)] = 0) -> Response:
+def validate(
+    loan_id: Id,
+    request: Request,
+    user: Coordinator,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    csrf_token: FormText = "",
+    vehicle_id: Annotated[int, Form(ge=1, le=MAX_ID)] = 0,
+) -> Response:
     check_csrf(request, csrf_token)
     try:
         with conn.transaction():  # refused: rolled back to here, and the card can still be read
-            service.validate_loan(conn, loan_id, vehicle_id=vehicle_id or None, user_id=user.user_id,
-                                  now=now, zone=settings.zone)
+            service.validate_loan(
+                conn, loan_id, vehicle_id=vehicle_id or None, user_id=user.user_id, now=now, zone=settings.zone
+            )
     except (Conflict, InvalidInput) as refusal:
         return _card(request, conn, loan_id, now=now, settings=settings, refusal=refusal.detail)
     return _card(request, conn, loan_id, now=now, settings=settings)
 
 
 @router.post("/demandes-a-traiter/{loan_id}/refuser")
-def reject(loan_id: Id, request: Request, user: Coordinator, conn: DbConn, now: Now, settings: Settings,
-           csrf_token: FormText = "", reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
+def reject(
+    loan_id: Id,
+    request: Request,
+    user: Coordinator,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    csrf_token: FormText = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     try:
         data = RejectRequest(reason=reason.strip())
     except ValidationError:
-        return _card(request, conn, loan_id, now=now, settings=settings,
-                     refusal="Écrivez le motif du refus : le prescripteur le lira.")
+        return _card(
+            request,
+            conn,
+            loan_id,
+            now=now,
+            settings=settings,
+            refusal="Écrivez le motif du refus : le prescripteur le lira.",
+        )
     try:
         with conn.transaction():
             service.reject_loan(conn, loan_id, reason=data.reason, user_id=user.user_id, now=now)

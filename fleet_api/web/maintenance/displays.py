@@ -22,18 +22,33 @@ Token = Annotated[str, Path(max_length=200)]
 
 
 @router.post("/entretien/ecrans")
-def create_display(request: Request, user: Staff, conn: DbConn, now: Now,
-                   csrf_token: Annotated[str, Form(max_length=200)] = "",
-                   nom: Annotated[str, Form(max_length=200)] = "") -> Response:
+def create_display(
+    request: Request,
+    user: Staff,
+    conn: DbConn,
+    now: Now,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    nom: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     display, token = displays.create_display(conn, name=nom, user_id=user.user_id, now=now)
-    return render(request, "maintenance/ecran_cree.html",
-                  {"display": display, "url": str(request.base_url) + f"ecran/{token}"}, status_code=201)
+    return render(
+        request,
+        "maintenance/ecran_cree.html",
+        {"display": display, "url": str(request.base_url) + f"ecran/{token}"},
+        status_code=201,
+    )
 
 
 @router.post("/entretien/ecrans/{display_id}/revoquer")
-def revoke_display(display_id: Id, request: Request, user: Staff, conn: DbConn, now: Now,
-                   csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+def revoke_display(
+    display_id: Id,
+    request: Request,
+    user: Staff,
+    conn: DbConn,
+    now: Now,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     displays.revoke_display(conn, display_id, user_id=user.user_id, now=now)
     return RedirectResponse("/entretien?revoque=1#ecrans", status_code=303)
@@ -45,8 +60,11 @@ def _wall(request: Request, conn, token: str, now, settings, *, name: str) -> Re
     except displays.DisplayRevoked:
         # The screen's own redraw (htmx) gets the message in place of the board, and stops asking.
         fragment = request.headers.get("HX-Request") == "true"
-        return render(request, "maintenance/ecran_revoque.html" if not fragment else "maintenance/ecran_fin.html",
-                      status_code=200 if fragment else 410)
+        return render(
+            request,
+            "maintenance/ecran_revoque.html" if not fragment else "maintenance/ecran_fin.html",
+            status_code=200 if fragment else 410,
+        )
     return render(request, name, {**board, "token": token, "refresh_s": settings.web_wall_refresh_s})
 
 

@@ -12,21 +12,34 @@ from fleet_api.participants.schemas import ParticipantCreate, ParticipantUpdate
 from fleet_api.web.forms import refusal
 from fleetbase.errors import InvalidInput
 
-PURPOSES = {"job": "Emploi", "training": "Formation", "interview": "Entretien d'embauche",
-            "daily_life": "Vie quotidienne (santé, démarches…)"}
+PURPOSES = {
+    "job": "Emploi",
+    "training": "Formation",
+    "interview": "Entretien d'embauche",
+    "daily_life": "Vie quotidienne (santé, démarches…)",
+}
 LICENCES = {"B": "Permis B (voiture)", "AM": "Permis AM (cyclomoteur 50 cm³)", "BSR": "BSR (ancien brevet cyclo)"}
-FIELD_LABELS = {"first_name": "Prénom", "last_name": "Nom", "phone": "Téléphone", "email": "Adresse e-mail",
-                "municipality": "Commune", "intercommunality": "Intercommunalité",
-                "prescriber_id": "Structure prescriptrice", "purpose": "Motif", "notes": "Notes",
-                "licences": "Permis", "checked_on": "Date de vérification", "category": "Permis"}
+FIELD_LABELS = {
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "phone": "Téléphone",
+    "email": "Adresse e-mail",
+    "municipality": "Commune",
+    "intercommunality": "Intercommunalité",
+    "prescriber_id": "Structure prescriptrice",
+    "purpose": "Motif",
+    "notes": "Notes",
+    "licences": "Permis",
+    "checked_on": "Date de vérification",
+    "category": "Permis",
+}
 
 
 def _refusal(error: ValidationError) -> InvalidInput:
     return refusal(error, FIELD_LABELS)
 
 
-FIELDS = ("first_name", "last_name", "phone", "email", "municipality", "intercommunality", "prescriber_id",
-          "purpose")
+FIELDS = ("first_name", "last_name", "phone", "email", "municipality", "intercommunality", "prescriber_id", "purpose")
 
 
 def _values(form: dict) -> dict:
@@ -79,7 +92,9 @@ def full_name(participant: dict) -> str:
 
 def same_name(typed: str, participant: dict) -> bool:
     """The confirmation of an erasure: the person's name typed again (case, accents and spaces aside)."""
+
     def plain(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text.casefold())
         return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
     return bool(full_name(participant)) and plain(typed) == plain(full_name(participant))

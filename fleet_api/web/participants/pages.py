@@ -38,25 +38,53 @@ def _common(user: Principal) -> dict:
 
 
 @router.get("/participants")
-def participant_list(request: Request, user: Referrer, conn: DbConn,
-                     nom: Annotated[str, Query(max_length=200)] = "",
-                     commune: Annotated[str, Query(max_length=200)] = "") -> Response:
+def participant_list(
+    request: Request,
+    user: Referrer,
+    conn: DbConn,
+    nom: Annotated[str, Query(max_length=200)] = "",
+    commune: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
     """Everyone in the caller's scope, or those whose name or commune begins with what was typed."""
     nom, commune = " ".join(nom.split()), " ".join(commune.split())
-    people = participant_repository.list_participants(conn, scope=user.row_scope("participants"),
-                                                      search=nom or None, municipality=commune or None,
-                                                      include_erased=False, limit=200)
-    return render(request, "participants/liste.html", _common(user) | {"people": people, "nom": nom,
-                                                                         "commune": commune})
+    people = participant_repository.list_participants(
+        conn,
+        scope=user.row_scope("participants"),
+        search=nom or None,
+        municipality=commune or None,
+        include_erased=False,
+        limit=200,
+    )
+    return render(
+        request, "participants/liste.html", _common(user) | {"people": people, "nom": nom, "commune": commune}
+    )
 
 
-def _form_page(request: Request, user: Principal, conn, *, values: dict, error: str | None = None,
-               person: dict | None = None, status_code: int = 200) -> Response:
+def _form_page(
+    request: Request,
+    user: Principal,
+    conn,
+    *,
+    values: dict,
+    error: str | None = None,
+    person: dict | None = None,
+    status_code: int = 200,
+) -> Response:
     """The record's form: blank for a new person, filled to correct `person`."""
-    return render(request, "participants/nouveau.html", _common(user) | {
-        "values": values, "error": error, "choose_prescriber": user.role != Role.PRESCRIBER, "person": person,
-        "prescribers": participant_repository.list_prescribers(conn),
-        "intercommunalities": participant_repository.depot_intercommunalities(conn)}, status_code=status_code)
+    return render(
+        request,
+        "participants/nouveau.html",
+        _common(user)
+        | {
+            "values": values,
+            "error": error,
+            "choose_prescriber": user.role != Role.PRESCRIBER,
+            "person": person,
+            "prescribers": participant_repository.list_prescribers(conn),
+            "intercommunalities": participant_repository.depot_intercommunalities(conn),
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/participants/nouveau")
@@ -67,15 +95,32 @@ def new_participant_form(request: Request, user: Referrer, conn: DbConn) -> Resp
 class RecordForm:
     """The record form's fields, as a dependency both the new and the corrected record read."""
 
-    def __init__(self, csrf_token: Csrf = "", first_name: FormText = "", last_name: FormText = "",
-                 phone: FormText = "", email: FormText = "", municipality: FormText = "",
-                 intercommunality: FormText = "", prescriber_id: FormText = "", purpose: FormText = "",
-                 notes: Annotated[str, Form(max_length=2000)] = "",
-                 permis: Annotated[list[str], Form()] = []) -> None:  # noqa: B006 (FastAPI's default)
+    def __init__(
+        self,
+        csrf_token: Csrf = "",
+        first_name: FormText = "",
+        last_name: FormText = "",
+        phone: FormText = "",
+        email: FormText = "",
+        municipality: FormText = "",
+        intercommunality: FormText = "",
+        prescriber_id: FormText = "",
+        purpose: FormText = "",
+        notes: Annotated[str, Form(max_length=2000)] = "",
+        permis: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI's default)
+    ) -> None:
         self.csrf_token = csrf_token
-        self.values = {"first_name": first_name, "last_name": last_name, "phone": phone, "email": email,
-                       "municipality": municipality, "intercommunality": intercommunality,
-                       "prescriber_id": prescriber_id, "purpose": purpose, "notes": notes}
+        self.values = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "phone": phone,
+            "email": email,
+            "municipality": municipality,
+            "intercommunality": intercommunality,
+            "prescriber_id": prescriber_id,
+            "purpose": purpose,
+            "notes": notes,
+        }
         self.seen = [category for category in forms.LICENCES if category in permis]
 
 
@@ -83,18 +128,25 @@ Record = Annotated[RecordForm, Depends()]
 
 
 @router.post("/participants/nouveau")
-def record_participant(request: Request, user: Referrer, conn: DbConn, now: Now, settings: Settings,
-                       form: Record) -> Response:
+def record_participant(
+    request: Request, user: Referrer, conn: DbConn, now: Now, settings: Settings, form: Record
+) -> Response:
     check_csrf(request, form.csrf_token)
     seen = form.seen if user.role in KEEPERS else []
     try:
         data = forms.participant_create(form.values, licences_seen=seen, today=local_today(now, settings.zone))
-        created = participants.create_participant(conn, values=data.model_dump(),
-                                                  scope=user.row_scope("participants"), user_id=user.user_id,
-                                                  prescriber_user=user.role == Role.PRESCRIBER, now=now)
+        created = participants.create_participant(
+            conn,
+            values=data.model_dump(),
+            scope=user.row_scope("participants"),
+            user_id=user.user_id,
+            prescriber_user=user.role == Role.PRESCRIBER,
+            now=now,
+        )
     except InvalidInput as refused:
-        return _form_page(request, user, conn, values=form.values | {"seen": seen}, error=refused.detail,
-                          status_code=422)
+        return _form_page(
+            request, user, conn, values=form.values | {"seen": seen}, error=refused.detail, status_code=422
+        )
     return RedirectResponse(f"/participants/{created['id']}?enregistre=1", status_code=303)
 
 
@@ -103,50 +155,96 @@ def correct_participant_form(participant_id: Id, request: Request, user: Referre
     person = participants.participant_or_404(conn, participant_id, scope=user.row_scope("participants"))
     if person["erased_at"] is not None:
         return RedirectResponse(f"/participants/{participant_id}", status_code=303)
-    values = {key: "" if person[key] is None else str(person[key]) for key in forms.FIELDS} | {
-        "notes": person["notes"]}
+    values = {key: "" if person[key] is None else str(person[key]) for key in forms.FIELDS} | {"notes": person["notes"]}
     return _form_page(request, user, conn, values=values, person=person)
 
 
 @router.post("/participants/{participant_id}/modifier")
-def correct_participant(participant_id: Id, request: Request, user: Referrer, conn: DbConn, now: Now,
-                        form: Record) -> Response:
+def correct_participant(
+    participant_id: Id, request: Request, user: Referrer, conn: DbConn, now: Now, form: Record
+) -> Response:
     check_csrf(request, form.csrf_token)
     scope = user.row_scope("participants")
     person = participants.participant_or_404(conn, participant_id, scope=scope)
     try:
         changes = forms.participant_update(form.values, with_prescriber=user.role != Role.PRESCRIBER)
-        participants.update_participant(conn, participant_id, changes=changes.model_dump(exclude_unset=True),
-                                        scope=scope, now=now)
+        participants.update_participant(
+            conn, participant_id, changes=changes.model_dump(exclude_unset=True), scope=scope, now=now
+        )
     except (InvalidInput, Conflict) as refused:
-        return _form_page(request, user, conn, values=form.values, person=person, error=refused.detail,
-                          status_code=422)
+        return _form_page(request, user, conn, values=form.values, person=person, error=refused.detail, status_code=422)
     return RedirectResponse(f"/participants/{participant_id}?modifie=1", status_code=303)
 
 
-def _record_page(request: Request, user: Principal, conn, participant: dict, *, today, notice: str | None = None,
-                 error: str | None = None, status_code: int = 200) -> Response:
-    return render(request, "participants/fiche.html", _common(user) | {
-        "person": participant, "name": forms.full_name(participant), "today": today,
-        "loans": participant_repository.participant_loans(conn, participant["id"]),
-        "loan_states": LOAN_STATES, "kinds": KINDS, "notice": notice, "error": error}, status_code=status_code)
+def _record_page(
+    request: Request,
+    user: Principal,
+    conn,
+    participant: dict,
+    *,
+    today,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "participants/fiche.html",
+        _common(user)
+        | {
+            "person": participant,
+            "name": forms.full_name(participant),
+            "today": today,
+            "loans": participant_repository.participant_loans(conn, participant["id"]),
+            "loan_states": LOAN_STATES,
+            "kinds": KINDS,
+            "notice": notice,
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/participants/{participant_id}")
-def participant_record(participant_id: Id, request: Request, user: Referrer, conn: DbConn, now: Now,
-                       settings: Settings, enregistre: bool = False, efface: bool = False,
-                       permis: bool = False, modifie: bool = False) -> Response:
+def participant_record(
+    participant_id: Id,
+    request: Request,
+    user: Referrer,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    enregistre: bool = False,
+    efface: bool = False,
+    permis: bool = False,
+    modifie: bool = False,
+) -> Response:
     participant = participants.participant_or_404(conn, participant_id, scope=user.row_scope("participants"))
-    notice = ("Personne enregistrée." if enregistre else "Données effacées." if efface
-              else "Vérification du permis enregistrée." if permis else "Fiche corrigée." if modifie else None)
+    notice = (
+        "Personne enregistrée."
+        if enregistre
+        else "Données effacées."
+        if efface
+        else "Vérification du permis enregistrée."
+        if permis
+        else "Fiche corrigée."
+        if modifie
+        else None
+    )
     return _record_page(request, user, conn, participant, today=local_today(now, settings.zone), notice=notice)
 
 
 @router.post("/participants/{participant_id}/permis")
-def record_licence_check(participant_id: Id, request: Request, user: Keeper, conn: DbConn, now: Now,
-                         settings: Settings, csrf_token: Csrf = "",
-                         category: Annotated[str, Form(max_length=10)] = "",
-                         checked_on: Annotated[str, Form(max_length=20)] = "") -> Response:
+def record_licence_check(
+    participant_id: Id,
+    request: Request,
+    user: Keeper,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    csrf_token: Csrf = "",
+    category: Annotated[str, Form(max_length=10)] = "",
+    checked_on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
     """The day a coordinator saw the licence document (it replaces that category's earlier day)."""
     check_csrf(request, csrf_token)
     participant = participants.participant_or_404(conn, participant_id, scope=None)
@@ -154,21 +252,32 @@ def record_licence_check(participant_id: Id, request: Request, user: Keeper, con
     try:
         if category not in forms.LICENCES:
             raise InvalidInput("Choisissez le permis vérifié.")
-        changes = forms.licence_checked(participant["licences"], category=category, checked_on=checked_on,
-                                        today=today)
-        participants.update_participant(conn, participant_id, changes=changes.model_dump(exclude_unset=True),
-                                        scope=None, now=now)
+        changes = forms.licence_checked(participant["licences"], category=category, checked_on=checked_on, today=today)
+        participants.update_participant(
+            conn, participant_id, changes=changes.model_dump(exclude_unset=True), scope=None, now=now
+        )
     except (InvalidInput, Conflict) as refused:
-        return _record_page(request, user, conn, participant, today=today, error=refused.detail,
-                            status_code=409 if isinstance(refused, Conflict) else 422)
+        return _record_page(
+            request,
+            user,
+            conn,
+            participant,
+            today=today,
+            error=refused.detail,
+            status_code=409 if isinstance(refused, Conflict) else 422,
+        )
     return RedirectResponse(f"/participants/{participant_id}?permis=1", status_code=303)
 
 
-def _erase_page(request: Request, participant: dict, *, error: str | None = None, typed: str = "",
-                status_code: int = 200) -> Response:
-    return render(request, "participants/effacer.html", {
-        "person": participant, "name": forms.full_name(participant), "error": error, "typed": typed},
-        status_code=status_code)
+def _erase_page(
+    request: Request, participant: dict, *, error: str | None = None, typed: str = "", status_code: int = 200
+) -> Response:
+    return render(
+        request,
+        "participants/effacer.html",
+        {"person": participant, "name": forms.full_name(participant), "error": error, "typed": typed},
+        status_code=status_code,
+    )
 
 
 @router.get("/participants/{participant_id}/effacer")
@@ -180,14 +289,26 @@ def erase_confirmation(participant_id: Id, request: Request, user: Keeper, conn:
 
 
 @router.post("/participants/{participant_id}/effacer")
-def erase(participant_id: Id, request: Request, user: Keeper, conn: DbConn, now: Now, csrf_token: Csrf = "",
-          confirmation: Annotated[str, Form(max_length=500)] = "") -> Response:
+def erase(
+    participant_id: Id,
+    request: Request,
+    user: Keeper,
+    conn: DbConn,
+    now: Now,
+    csrf_token: Csrf = "",
+    confirmation: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
     """Erase once the person's name was typed again; the service refuses while a loan runs."""
     check_csrf(request, csrf_token)
     participant = participants.participant_or_404(conn, participant_id, scope=None)
     if not forms.same_name(confirmation, participant):
-        return _erase_page(request, participant, typed=confirmation, status_code=422,
-                           error="Le nom saisi ne correspond pas : rien n'a été effacé.")
+        return _erase_page(
+            request,
+            participant,
+            typed=confirmation,
+            status_code=422,
+            error="Le nom saisi ne correspond pas : rien n'a été effacé.",
+        )
     try:
         participants.erase_participant(conn, participant_id, user_id=user.user_id, now=now)
     except Conflict as refused:

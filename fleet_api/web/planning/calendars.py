@@ -29,29 +29,45 @@ def _choice(value: str) -> tuple[int | None, int | None]:
 
 
 @router.post("/planning/calendriers")
-def create_feed(request: Request, user: Keeper, conn: DbConn, now: Now,
-                csrf_token: Annotated[str, Form(max_length=200)] = "",
-                choix: Annotated[str, Form(max_length=40)] = "") -> Response:
+def create_feed(
+    request: Request,
+    user: Keeper,
+    conn: DbConn,
+    now: Now,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    choix: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     site_id, vehicle_id = _choice(choix)
-    feed, token = calendar_feeds.create_feed(conn, site_id=site_id, vehicle_id=vehicle_id, user_id=user.user_id,
-                                             now=now)
-    return render(request, "planning/calendrier_cree.html",
-                  {"feed": feed, "url": str(request.base_url) + f"calendrier/{token}.ics"}, status_code=201)
+    feed, token = calendar_feeds.create_feed(
+        conn, site_id=site_id, vehicle_id=vehicle_id, user_id=user.user_id, now=now
+    )
+    return render(
+        request,
+        "planning/calendrier_cree.html",
+        {"feed": feed, "url": str(request.base_url) + f"calendrier/{token}.ics"},
+        status_code=201,
+    )
 
 
 @router.post("/planning/calendriers/{feed_id}/revoquer")
-def revoke_feed(feed_id: Id, request: Request, user: Keeper, conn: DbConn, now: Now,
-                csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+def revoke_feed(
+    feed_id: Id,
+    request: Request,
+    user: Keeper,
+    conn: DbConn,
+    now: Now,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
     check_csrf(request, csrf_token)
     calendar_feeds.revoke_feed(conn, feed_id, user_id=user.user_id, now=now)
     return RedirectResponse("/planning?revoque=1#calendriers", status_code=303)
 
 
 @router.get("/calendrier/{token}.ics")
-def calendar_feed(token: Annotated[str, Path(max_length=200)], conn: DbConn, now: Now,
-                  settings: Settings) -> Response:
-    return Response(calendar_feeds.feed_calendar(conn, token, now=now, zone=settings.zone),
-                    media_type="text/calendar; charset=utf-8",
-                    headers={"Cache-Control": "private, max-age=300",
-                             "Content-Disposition": 'inline; filename="prets.ics"'})
+def calendar_feed(token: Annotated[str, Path(max_length=200)], conn: DbConn, now: Now, settings: Settings) -> Response:
+    return Response(
+        calendar_feeds.feed_calendar(conn, token, now=now, zone=settings.zone),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="prets.ics"'},
+    )

@@ -24,13 +24,20 @@ DepotStaff = Annotated[Principal, page_user(Role.ADMIN, Role.COORDINATOR)]
 
 
 @router.get("/depot")
-def depot_page(request: Request, user: DepotStaff, conn: DbConn, now: Now, settings: Settings,
-               depot: OptionalId = None) -> Response:
+def depot_page(
+    request: Request, user: DepotStaff, conn: DbConn, now: Now, settings: Settings, depot: OptionalId = None
+) -> Response:
     days = planning.depot_day(conn, now=now, zone=settings.zone, site_id=depot)
     if depot is not None and not days:
         raise NotFound("Ce dépôt n'existe pas.")
     today = local_today(now, settings.zone)
-    return render(request, "planning/depot.html", {
-        "days": days, "sites": planning.depot_choices(conn), "depot_id": depot,
-        "today_text": formatting.day(today, "EEEE d MMMM yyyy"),
-    })
+    return render(
+        request,
+        "planning/depot.html",
+        {
+            "days": days,
+            "sites": planning.depot_choices(conn),
+            "depot_id": depot,
+            "today_text": formatting.day(today, "EEEE d MMMM yyyy"),
+        },
+    )

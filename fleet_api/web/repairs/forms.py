@@ -11,14 +11,32 @@ from fleet_api.repair_tickets.schemas import Part, RepairTicketCreate, RepairTic
 from fleet_api.web.forms import refusal
 from fleetbase.errors import InvalidInput
 
-STATUS_LABELS = {"draft": "Brouillon", "open": "Ouverte", "sent": "Envoyée au garage", "accepted": "Acceptée",
-                 "in_progress": "En cours", "done": "Terminée", "cancelled": "Annulée"}
+STATUS_LABELS = {
+    "draft": "Brouillon",
+    "open": "Ouverte",
+    "sent": "Envoyée au garage",
+    "accepted": "Acceptée",
+    "in_progress": "En cours",
+    "done": "Terminée",
+    "cancelled": "Annulée",
+}
 KINDS = {"car": "Voiture", "ecar": "Voiture électrique", "scooter": "Scooter", "ebike": "Vélo électrique"}
-ROLE_LABELS = {"admin": "plateforme", "fleet_manager": "plateforme", "mechanic": "plateforme",
-               "garage_partner": "garage"}
-FIELD_LABELS = {"vehicle_id": "Véhicule", "garage_id": "Garage", "title": "Objet", "description": "Description",
-                "tasks": "Entretien couvert", "name": "Pièce", "quantity": "Quantité",
-                "unit_price_cents": "Prix unitaire"}
+ROLE_LABELS = {
+    "admin": "plateforme",
+    "fleet_manager": "plateforme",
+    "mechanic": "plateforme",
+    "garage_partner": "garage",
+}
+FIELD_LABELS = {
+    "vehicle_id": "Véhicule",
+    "garage_id": "Garage",
+    "title": "Objet",
+    "description": "Description",
+    "tasks": "Entretien couvert",
+    "name": "Pièce",
+    "quantity": "Quantité",
+    "unit_price_cents": "Prix unitaire",
+}
 AMOUNT = re.compile(r"^(\d{1,7})(?:[.,](\d{1,2}))?$")
 
 
@@ -43,10 +61,16 @@ def _id(text: str) -> int | str:
 
 def ticket_create(values: dict, *, tasks: list[str]) -> RepairTicketCreate:
     try:
-        return RepairTicketCreate.model_validate({
-            "vehicle_id": _id(values["vehicle_id"]), "garage_id": _id(values["garage_id"]),
-            "title": values["title"].strip(), "description": values["description"].strip(),
-            "immobilised": values["immobilised"], "tasks": tasks})
+        return RepairTicketCreate.model_validate(
+            {
+                "vehicle_id": _id(values["vehicle_id"]),
+                "garage_id": _id(values["garage_id"]),
+                "title": values["title"].strip(),
+                "description": values["description"].strip(),
+                "immobilised": values["immobilised"],
+                "tasks": tasks,
+            }
+        )
     except ValidationError as error:
         raise _refusal(error) from None
 
@@ -54,10 +78,15 @@ def ticket_create(values: dict, *, tasks: list[str]) -> RepairTicketCreate:
 def ticket_update(values: dict, *, tasks: list[str]) -> dict:
     """The changes of the edit form (a draft's or an open ticket's)."""
     try:
-        data = RepairTicketUpdate.model_validate({
-            "garage_id": _id(values["garage_id"]) if values["garage_id"] else None,
-            "title": values["title"].strip(), "description": values["description"].strip(),
-            "immobilised": values["immobilised"], "tasks": tasks})
+        data = RepairTicketUpdate.model_validate(
+            {
+                "garage_id": _id(values["garage_id"]) if values["garage_id"] else None,
+                "title": values["title"].strip(),
+                "description": values["description"].strip(),
+                "immobilised": values["immobilised"],
+                "tasks": tasks,
+            }
+        )
     except ValidationError as error:
         raise _refusal(error) from None
     return {name: value for name, value in data.model_dump().items() if value is not None}
@@ -65,7 +94,12 @@ def ticket_update(values: dict, *, tasks: list[str]) -> dict:
 
 def part(name: str, quantity: str, unit_price: str) -> dict:
     try:
-        return Part.model_validate({"name": name.strip(), "quantity": _id(quantity or "1"),
-                                    "unit_price_cents": cents(unit_price, label="Prix unitaire")}).model_dump()
+        return Part.model_validate(
+            {
+                "name": name.strip(),
+                "quantity": _id(quantity or "1"),
+                "unit_price_cents": cents(unit_price, label="Prix unitaire"),
+            }
+        ).model_dump()
     except ValidationError as error:
         raise _refusal(error) from None

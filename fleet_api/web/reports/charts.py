@@ -9,8 +9,7 @@ from datetime import date
 from fleetbase import formatting
 from loans.report import KINDS, TOTAL
 
-KIND_NAMES = {"car": "Voitures", "scooter": "Scooters", "ebike": "Vélos électriques",
-              "ecar": "Voitures électriques"}
+KIND_NAMES = {"car": "Voitures", "scooter": "Scooters", "ebike": "Vélos électriques", "ecar": "Voitures électriques"}
 
 
 def month_name(month: str, pattern: str = "MMMM yyyy") -> str:
@@ -34,14 +33,22 @@ def arrange(rows: list[dict]) -> dict:
     kinds = [kind for kind in KINDS if any(row["utilisation"][kind] is not None for row in totals)]
     labels = [month_name(month, "MMM yyyy") for month in months]
     return {
-        "months": months, "totals": totals, "places": places, "days": days, "kinds": kinds,
+        "months": months,
+        "totals": totals,
+        "places": places,
+        "days": days,
+        "kinds": kinds,
         "details": rows,
         "chart": {
             "labels": labels,
-            "loans": {"started": [row["loans_started"] for row in totals],
-                      "ended": [row["loans_ended"] for row in totals]},
+            "loans": {
+                "started": [row["loans_started"] for row in totals],
+                "ended": [row["loans_ended"] for row in totals],
+            },
             "days": [{"label": place, "values": [days[place][month] for month in months]} for place in places],
-            "utilisation": [{"label": KIND_NAMES[kind], "values": [percent(row["utilisation"][kind]) for row in totals]}
-                            for kind in kinds],
+            "utilisation": [
+                {"label": KIND_NAMES[kind], "values": [percent(row["utilisation"][kind]) for row in totals]}
+                for kind in kinds
+            ],
         },
     }

@@ -43,15 +43,23 @@ def _month(text: str) -> date | None:
 def periods(today: date) -> list[tuple[str, date, date]]:
     """The usual choices: the last six months, this year, last year."""
     this_month = today.replace(day=1)
-    return [(f"{DEFAULT_MONTHS} derniers mois", _shift(this_month, 1 - DEFAULT_MONTHS), this_month),
-            (f"Année {today.year}", date(today.year, 1, 1), this_month),
-            (f"Année {today.year - 1}", date(today.year - 1, 1, 1), date(today.year - 1, 12, 1))]
+    return [
+        (f"{DEFAULT_MONTHS} derniers mois", _shift(this_month, 1 - DEFAULT_MONTHS), this_month),
+        (f"Année {today.year}", date(today.year, 1, 1), this_month),
+        (f"Année {today.year - 1}", date(today.year - 1, 1, 1), date(today.year - 1, 12, 1)),
+    ]
 
 
 @router.get("/rapport")
-def activity_report_page(request: Request, user: Reader, conn: DbConn, now: Now, settings: Settings,
-                         du: Annotated[str, Query(max_length=20)] = "",
-                         au: Annotated[str, Query(max_length=20)] = "") -> Response:
+def activity_report_page(
+    request: Request,
+    user: Reader,
+    conn: DbConn,
+    now: Now,
+    settings: Settings,
+    du: Annotated[str, Query(max_length=20)] = "",
+    au: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
     today = local_today(now, settings.zone)
     choices = periods(today)
     first, last = choices[0][1], choices[0][2]
@@ -67,10 +75,20 @@ def activity_report_page(request: Request, user: Reader, conn: DbConn, now: Now,
     except InvalidInput as refused:
         error, rows = refused.detail, []
     period = {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
-    return render(request, "reports/rapport.html", {
-        "report": charts.arrange(rows), "error": error, "period": period, "kind_names": charts.KIND_NAMES,
-        "first_name": charts.month_name(period["from"]), "last_name": charts.month_name(period["to"]),
-        "choices": [(label, f"{start:%Y-%m}", f"{end:%Y-%m}") for label, start, end in choices],
-        "month_name": charts.month_name, "percent": charts.percent,
-        "csv_url": f"/api/v1/reports/activity.csv?from={period['from']}&to={period['to']}",
-        "csv_name": f"activite-{period['from']}-{period['to']}.csv"})
+    return render(
+        request,
+        "reports/rapport.html",
+        {
+            "report": charts.arrange(rows),
+            "error": error,
+            "period": period,
+            "kind_names": charts.KIND_NAMES,
+            "first_name": charts.month_name(period["from"]),
+            "last_name": charts.month_name(period["to"]),
+            "choices": [(label, f"{start:%Y-%m}", f"{end:%Y-%m}") for label, start, end in choices],
+            "month_name": charts.month_name,
+            "percent": charts.percent,
+            "csv_url": f"/api/v1/reports/activity.csv?from={period['from']}&to={period['to']}",
+            "csv_name": f"activite-{period['from']}-{period['to']}.csv",
+        },
+    )

@@ -12,11 +12,18 @@ from fleet_api.maintenance.schemas import MaintenancePlanUpdate
 from fleetbase.errors import InvalidInput
 
 KINDS = {"car": "Voiture", "ecar": "Voiture électrique", "scooter": "Scooter", "ebike": "Vélo électrique"}
-LOAN_FIELDS = {"turnaround_hours": ("Remise en état entre deux prêts", "heures"),
-               "max_days": ("Durée maximale d'un prêt", "jours")}
-PLAN_FIELDS = {"every_km": ("Tous les", "km"), "every_months": ("Tous les", "mois"),
-               "soon_km": ("Prévenir avant", "km"), "soon_days": ("Prévenir avant", "jours"),
-               "grace_km": ("Tolérance après l'échéance", "km"), "grace_days": ("Tolérance après l'échéance", "jours")}
+LOAN_FIELDS = {
+    "turnaround_hours": ("Remise en état entre deux prêts", "heures"),
+    "max_days": ("Durée maximale d'un prêt", "jours"),
+}
+PLAN_FIELDS = {
+    "every_km": ("Tous les", "km"),
+    "every_months": ("Tous les", "mois"),
+    "soon_km": ("Prévenir avant", "km"),
+    "soon_days": ("Prévenir avant", "jours"),
+    "grace_km": ("Tolérance après l'échéance", "km"),
+    "grace_days": ("Tolérance après l'échéance", "jours"),
+}
 ALERT_FIELDS = {
     "low_battery_pct": ("Batterie basse en dessous de", "%"),
     "silent_after_minutes": ("Balise silencieuse après", "minutes sans message"),

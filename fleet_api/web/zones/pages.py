@@ -34,10 +34,17 @@ def _row(zone, sites: dict) -> dict:
     except InvalidZone:  # a zone stored before today's checks: listed, without an area
         area_km2 = None
     site = sites.get(zone.site_id)
-    return {"id": zone.id, "name": zone.name, "kind": KIND_NAMES.get(zone.kind, zone.kind),
-            "shape": SHAPE_NAMES.get(zone.geometry.get("type"), zone.geometry.get("type")),
-            "radius_m": zone.radius_m, "width_m": zone.width_m, "area_km2": area_km2, "active": zone.active,
-            "site": site.name if site else None}
+    return {
+        "id": zone.id,
+        "name": zone.name,
+        "kind": KIND_NAMES.get(zone.kind, zone.kind),
+        "shape": SHAPE_NAMES.get(zone.geometry.get("type"), zone.geometry.get("type")),
+        "radius_m": zone.radius_m,
+        "width_m": zone.width_m,
+        "area_km2": area_km2,
+        "active": zone.active,
+        "site": site.name if site else None,
+    }
 
 
 def _listing(conn) -> dict:
@@ -49,9 +56,18 @@ def _listing(conn) -> dict:
 
 @router.get("/zones")
 def zones_page(request: Request, user: Editor, conn: DbConn) -> Response:
-    return render(request, "zones/zones.html", _listing(conn) | {
-        "kinds": KIND_NAMES, "site_points": [{"id": site.id, "name": site.name, "lon": site.lon, "lat": site.lat}
-                                             for site in repository.list_sites(conn)]})
+    return render(
+        request,
+        "zones/zones.html",
+        _listing(conn)
+        | {
+            "kinds": KIND_NAMES,
+            "site_points": [
+                {"id": site.id, "name": site.name, "lon": site.lon, "lat": site.lat}
+                for site in repository.list_sites(conn)
+            ],
+        },
+    )
 
 
 @router.get("/zones/liste")

@@ -35,10 +35,11 @@ def window(**extra) -> dict:
 
 def lend(api_db, vehicle_id: int, *, status: str = "active") -> None:
     with connect(api_db) as conn:
-        conn.execute("INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
-                     " VALUES (%(id)s, %(status)s, %(start)s, %(end)s, %(end)s, %(start)s)",
-                     {"id": vehicle_id, "status": status, "start": DAY + timedelta(hours=12),
-                      "end": DAY + timedelta(days=7)})
+        conn.execute(
+            "INSERT INTO loans (vehicle_id, status, starts_at, ends_at, held_until, checked_out_at)"
+            " VALUES (%(id)s, %(status)s, %(start)s, %(end)s, %(end)s, %(start)s)",
+            {"id": vehicle_id, "status": status, "start": DAY + timedelta(hours=12), "end": DAY + timedelta(days=7)},
+        )
 
 
 def audit_rows(api_db) -> list[dict]:
@@ -47,8 +48,9 @@ def audit_rows(api_db) -> list[dict]:
 
 
 def test_a_day_is_downsampled_keeping_both_ends(client, as_role, day_of_fixes):
-    response = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions", headers=as_role["fleet_manager"],
-                          params=window(max_points=500))
+    response = client.get(
+        f"/api/v1/vehicles/{day_of_fixes}/positions", headers=as_role["fleet_manager"], params=window(max_points=500)
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -62,15 +64,17 @@ def test_a_day_is_downsampled_keeping_both_ends(client, as_role, day_of_fixes):
 
 
 def test_csv_and_gpx_exports_hold_every_fix(client, as_role, day_of_fixes):
-    exported = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"],
-                          params=window())
+    exported = client.get(
+        f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"], params=window()
+    )
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     assert "attachment" in exported.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert len(rows) == 8640 and rows[0]["fix_time"] == DAY.isoformat() and rows[0]["ignition"] == "True"
 
-    gpx = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.gpx", headers=as_role["admin"],
-                     params=window(max_points=100))
+    gpx = client.get(
+        f"/api/v1/vehicles/{day_of_fixes}/positions.gpx", headers=as_role["admin"], params=window(max_points=100)
+    )
     assert gpx.status_code == 200
     namespace = {"gpx": "http://www.topografix.com/GPX/1/1"}
     points = ElementTree.fromstring(gpx.content).findall(".//gpx:trkpt", namespace)
@@ -80,8 +84,7 @@ def test_csv_and_gpx_exports_hold_every_fix(client, as_role, day_of_fixes):
 
 
 def test_trips_of_a_day_of_continuous_driving(client, as_role, day_of_fixes):
-    response = client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["fleet_manager"],
-                          params=window())
+    response = client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["fleet_manager"], params=window())
 
     assert response.status_code == 200
     (trip,) = response.json()["trips"]
@@ -98,32 +101,48 @@ def test_a_lent_vehicle_s_positions_are_refused_outside_an_incident(client, as_r
     assert refused.status_code == 403
     assert refused.json()["error"] == "Forbidden" and "incident" in refused.json()["detail"]
     assert client.get(f"{url}.gpx", headers=as_role["admin"], params=window()).status_code == 403
-    assert client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["admin"],
-                      params=window()).status_code == 403
+    assert (
+        client.get(f"/api/v1/vehicles/{day_of_fixes}/trips", headers=as_role["admin"], params=window()).status_code
+        == 403
+    )
     assert audit_rows(api_db) == []
 
-    before_loan = client.get(url, headers=as_role["fleet_manager"],
-                             params={"from": DAY.isoformat(), "to": (DAY + timedelta(hours=11)).isoformat()})
+    before_loan = client.get(
+        url,
+        headers=as_role["fleet_manager"],
+        params={"from": DAY.isoformat(), "to": (DAY + timedelta(hours=11)).isoformat()},
+    )
     assert before_loan.status_code == 200 and audit_rows(api_db) == []
 
 
 def test_bad_windows_are_422_and_unknown_vehicles_404(client, as_role, day_of_fixes):
     url = f"/api/v1/vehicles/{day_of_fixes}/positions"
-    assert client.get(url, headers=as_role["admin"], params={"from": "2026-11-25T00:00:00Z",
-                                                             "to": "2026-11-24T00:00:00Z"}).status_code == 422
-    assert client.get(url, headers=as_role["admin"], params={"from": "2026-01-01T00:00:00Z",
-                                                             "to": "2026-11-24T00:00:00Z"}).status_code == 422
+    assert (
+        client.get(
+            url, headers=as_role["admin"], params={"from": "2026-11-25T00:00:00Z", "to": "2026-11-24T00:00:00Z"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.get(
+            url, headers=as_role["admin"], params={"from": "2026-01-01T00:00:00Z", "to": "2026-11-24T00:00:00Z"}
+        ).status_code
+        == 422
+    )
     assert client.get(url, headers=as_role["admin"], params={"max_points": 1}).status_code == 422
     assert client.get("/api/v1/vehicles/99999/positions", headers=as_role["admin"]).status_code == 404
 
 
 def test_an_export_of_a_vehicle_named_outside_latin_1_is_served(client, as_role, day_of_fixes):
     label = 'Vélo ☆ "bleu"'
-    assert client.patch(f"/api/v1/vehicles/{day_of_fixes}", headers=as_role["admin"],
-                        json={"label": label}).status_code == 200
+    assert (
+        client.patch(f"/api/v1/vehicles/{day_of_fixes}", headers=as_role["admin"], json={"label": label}).status_code
+        == 200
+    )
 
-    exported = client.get(f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"],
-                          params=window(max_points=10))
+    exported = client.get(
+        f"/api/v1/vehicles/{day_of_fixes}/positions.csv", headers=as_role["coordinator"], params=window(max_points=10)
+    )
 
     assert exported.status_code == 200
     disposition = exported.headers["content-disposition"]
@@ -131,8 +150,7 @@ def test_an_export_of_a_vehicle_named_outside_latin_1_is_served(client, as_role,
     assert "filename*=UTF-8''V%C3%A9lo%20%E2%98%86%20%22bleu%22-20261124T0000.csv" in disposition
 
 
-def test_a_window_holding_more_fixes_than_a_request_reads_is_downsampled_by_the_database(api_db, clock,
-                                                                                         day_of_fixes):
+def test_a_window_holding_more_fixes_than_a_request_reads_is_downsampled_by_the_database(api_db, clock, day_of_fixes):
     """8,640 fixes against a cap of 1,000 read per request: the track and its sampled exports are
     still served (the database picks the candidates), every-fix exports and trips are refused."""
     from fastapi.testclient import TestClient
@@ -141,8 +159,14 @@ def test_a_window_holding_more_fixes_than_a_request_reads_is_downsampled_by_the_
     from tests.fleet_api.conftest import api_settings, bearer, token_for
 
     with connect(api_db) as conn:
-        north, south = conn.execute("SELECT max(lat) AS north, min(lat) AS south FROM positions"
-                                    " WHERE vehicle_id = %(id)s", {"id": day_of_fixes}).fetchone().values()
+        north, south = (
+            conn.execute(
+                "SELECT max(lat) AS north, min(lat) AS south FROM positions WHERE vehicle_id = %(id)s",
+                {"id": day_of_fixes},
+            )
+            .fetchone()
+            .values()
+        )
     with TestClient(create_app(api_settings(api_db, history_max_fixes=1000), clock=clock)) as client:
         manager = bearer(token_for(client, "manager"))
         url = f"/api/v1/vehicles/{day_of_fixes}/positions"
@@ -177,15 +201,22 @@ def test_fixes_timed_to_the_microsecond_are_found_again_once_chosen(api_db, cloc
     first = DAY + timedelta(microseconds=123_457)
     with connect(api_db) as conn:
         vehicle_id = conn.execute("SELECT id FROM vehicles WHERE label = 'car-03'").fetchone()["id"]
-        conn.execute("INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
-                     " SELECT %(id)s, %(first)s + make_interval(secs => s * 0.337001), 'car-03',"
-                     " 43.7 + 0.01 * sin(s / 50.0), -1.2 + s * 0.00001 FROM generate_series(0, 2999) AS s",
-                     {"id": vehicle_id, "first": first})
-        stored = {row["fix_time"] for row in conn.execute("SELECT fix_time FROM positions WHERE vehicle_id = %(id)s",
-                                                          {"id": vehicle_id})}
+        conn.execute(
+            "INSERT INTO positions (vehicle_id, fix_time, tracker_id, lat, lon)"
+            " SELECT %(id)s, %(first)s + make_interval(secs => s * 0.337001), 'car-03',"
+            " 43.7 + 0.01 * sin(s / 50.0), -1.2 + s * 0.00001 FROM generate_series(0, 2999) AS s",
+            {"id": vehicle_id, "first": first},
+        )
+        stored = {
+            row["fix_time"]
+            for row in conn.execute("SELECT fix_time FROM positions WHERE vehicle_id = %(id)s", {"id": vehicle_id})
+        }
     with TestClient(create_app(api_settings(api_db, history_max_fixes=max_fixes), clock=clock)) as client:
-        track = client.get(f"/api/v1/vehicles/{vehicle_id}/positions", headers=bearer(token_for(client, "manager")),
-                           params=window(max_points=300)).json()
+        track = client.get(
+            f"/api/v1/vehicles/{vehicle_id}/positions",
+            headers=bearer(token_for(client, "manager")),
+            params=window(max_points=300),
+        ).json()
 
     assert (track["total_points"], len(track["positions"])) == (3000, 300)
     assert {datetime.fromisoformat(point["fix_time"]) for point in track["positions"]} <= stored

@@ -33,8 +33,11 @@ def give_http_secrets(database_url: str, tracker_ids: list[str]) -> dict[str, st
     """What registration does for a new tracker, for some of the seeded ones."""
     secrets = {tracker_id: f"secret-of-{tracker_id}-for-the-tests" for tracker_id in tracker_ids}
     for tracker_id, secret in secrets.items():
-        query(database_url, "UPDATE trackers SET http_token_sha256 = %(d)s WHERE tracker_id = %(t)s"
-                            " RETURNING tracker_id", {"d": http_token_digest(secret), "t": tracker_id})
+        query(
+            database_url,
+            "UPDATE trackers SET http_token_sha256 = %(d)s WHERE tracker_id = %(t)s RETURNING tracker_id",
+            {"d": http_token_digest(secret), "t": tracker_id},
+        )
     return secrets
 
 
@@ -49,9 +52,14 @@ def ingress_up(url: str) -> bool:
 def ingress(pipeline_db, broker) -> Iterator[IngressProcess]:
     port = free_port()
     env = os.environ | {
-        "FLEET_DATABASE_URL": pipeline_db, "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{broker.files.port}",
-        "FLEET_DEMO_MODE": "true", "FLEET_DEMO_PASSWORD": DEMO_PASSWORD, "FLEET_HTTP_INGRESS_PORT": str(port),
-        "FLEET_HTTP_INGRESS_PUBLISH_TIMEOUT_S": "2", "FLEET_DB_POOL_MAX": "4"}
+        "FLEET_DATABASE_URL": pipeline_db,
+        "FLEET_MQTT_URL": f"mqtt://127.0.0.1:{broker.files.port}",
+        "FLEET_DEMO_MODE": "true",
+        "FLEET_DEMO_PASSWORD": DEMO_PASSWORD,
+        "FLEET_HTTP_INGRESS_PORT": str(port),
+        "FLEET_HTTP_INGRESS_PUBLISH_TIMEOUT_S": "2",
+        "FLEET_DB_POOL_MAX": "4",
+    }
     secrets = give_http_secrets(pipeline_db, ["car-03", "car-04", "scooter-05", "ebike-02"])
     url = f"http://127.0.0.1:{port}"
     with running([sys.executable, "-m", "ingest.http_ingress"], cwd=ROOT, env=env) as process:

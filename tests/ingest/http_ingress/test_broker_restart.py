@@ -26,8 +26,13 @@ class TraccarClient:
         with httpx.Client(timeout=10) as http:
             for index in range(COUNT):
                 fix_time = START + timedelta(seconds=index)
-                params = {"id": self.tracker_id, "timestamp": int(fix_time.timestamp()),
-                          "lat": 43.70 + index * 1e-4, "lon": -1.05, "speed": 12}
+                params = {
+                    "id": self.tracker_id,
+                    "timestamp": int(fix_time.timestamp()),
+                    "lat": 43.70 + index * 1e-4,
+                    "lon": -1.05,
+                    "speed": 12,
+                }
                 while not self.stop.is_set():
                     try:
                         if http.get(self.url, params=params).status_code == 200:
@@ -49,8 +54,9 @@ def test_a_broker_restart_while_a_phone_sends_loses_nothing_accepted(pipeline_db
         broker.restart()  # a graceful restart: Mosquitto writes its queues to disk and reads them back
         accepted_before = len(phone.accepted)
         sender.join(timeout=120)
-        assert not sender.is_alive(), (f"the phone got {len(phone.accepted)} of {COUNT} positions accepted"
-                                       f" ({phone.refusals} refusals)")
+        assert not sender.is_alive(), (
+            f"the phone got {len(phone.accepted)} of {COUNT} positions accepted ({phone.refusals} refusals)"
+        )
     finally:
         phone.stop.set()
         sender.join(timeout=10)
@@ -58,10 +64,15 @@ def test_a_broker_restart_while_a_phone_sends_loses_nothing_accepted(pipeline_db
     # The restart happened while it was sending. (Whether the phone saw a 503 depends on
     # timing: the ingress's client may reconnect and resend within the PUBACK timeout.)
     assert 30 <= accepted_before < COUNT
-    def stored() -> set:
-        return {row["fix_time"]
-                for row in query(pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")}
 
-    wait_until(lambda: stored() >= phone.accepted, timeout=60,
-               message=lambda: f"{len(phone.accepted - stored())} accepted positions are missing")
+    def stored() -> set:
+        return {
+            row["fix_time"] for row in query(pipeline_db, "SELECT fix_time FROM positions WHERE tracker_id = 'car-03'")
+        }
+
+    wait_until(
+        lambda: stored() >= phone.accepted,
+        timeout=60,
+        message=lambda: f"{len(phone.accepted - stored())} accepted positions are missing",
+    )
     assert len(phone.accepted) == COUNT and stored() == phone.accepted

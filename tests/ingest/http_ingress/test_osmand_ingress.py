@@ -17,15 +17,44 @@ def positions(url: str, tracker_id: str) -> list[dict]:
 
 def test_the_three_forms_are_each_stored_once_in_our_units(pipeline_db, worker, ingress):
     url = ingress.osmand_url("car-03")
-    query_form = {"id": "car-03", "timestamp": int(FIX.timestamp()), "lat": 43.7102, "lon": -1.0531,
-                  "speed": 10, "bearing": 212, "altitude": 12, "accuracy": 5, "batt": 81, "charge": "true",
-                  "hdop": 0.9, "rpm": 900}
-    form = {"id": "car-03", "timestamp": int(FIX.timestamp() * 1000) + 60_000, "lat": 43.7110, "lon": -1.0540,
-            "speed": 20}
-    json_form = {"device_id": "car-03", "location": {
-        "timestamp": (FIX + timedelta(minutes=2)).isoformat(), "is_moving": True, "odometer": 1200,
-        "coords": {"latitude": 43.7120, "longitude": -1.0550, "accuracy": 4, "speed": 10, "heading": -1,
-                   "altitude": 14}, "battery": {"level": 0.79, "is_charging": False}}}
+    query_form = {
+        "id": "car-03",
+        "timestamp": int(FIX.timestamp()),
+        "lat": 43.7102,
+        "lon": -1.0531,
+        "speed": 10,
+        "bearing": 212,
+        "altitude": 12,
+        "accuracy": 5,
+        "batt": 81,
+        "charge": "true",
+        "hdop": 0.9,
+        "rpm": 900,
+    }
+    form = {
+        "id": "car-03",
+        "timestamp": int(FIX.timestamp() * 1000) + 60_000,
+        "lat": 43.7110,
+        "lon": -1.0540,
+        "speed": 20,
+    }
+    json_form = {
+        "device_id": "car-03",
+        "location": {
+            "timestamp": (FIX + timedelta(minutes=2)).isoformat(),
+            "is_moving": True,
+            "odometer": 1200,
+            "coords": {
+                "latitude": 43.7120,
+                "longitude": -1.0550,
+                "accuracy": 4,
+                "speed": 10,
+                "heading": -1,
+                "altitude": 14,
+            },
+            "battery": {"level": 0.79, "is_charging": False},
+        },
+    }
 
     for _ in range(2):  # an app that did not see the first answer sends again
         assert httpx.get(url, params=query_form).status_code == 200
@@ -43,8 +72,9 @@ def test_the_three_forms_are_each_stored_once_in_our_units(pipeline_db, worker, 
     assert by_json["tracker_battery_pct"] == pytest.approx(79)
     assert by_json["attributes"] == {"motion": True, "app_odometer_m": 1200, "charge": False}
     wait_until(lambda: worker.worker.counters.get("ingest_duplicates_total") == 3)
-    state = query(pipeline_db, "SELECT s.* FROM vehicle_state s JOIN trackers t USING (vehicle_id)"
-                               " WHERE t.tracker_id = 'car-03'")[0]
+    state = query(
+        pipeline_db, "SELECT s.* FROM vehicle_state s JOIN trackers t USING (vehicle_id) WHERE t.tracker_id = 'car-03'"
+    )[0]
     assert state["online"] is True and state["lat"] == 43.7120  # on the map like any tracker
 
 
@@ -58,19 +88,26 @@ def test_a_token_only_post_is_accepted_and_stores_nothing(pipeline_db, worker, i
 
 def test_bad_input_is_refused_with_a_reason_and_kept_as_a_dead_letter(pipeline_db, worker, ingress):
     url = ingress.osmand_url("car-04")
-    cases = {"malformed_field": {"id": "car-04", "lat": "nord", "lon": -1.05},
-             "missing_field": {"lat": 43.7, "lon": -1.05},
-             "tracker_mismatch": {"id": "car-05", "lat": 43.7, "lon": -1.05},
-             "future_fix": {"id": "car-04", "lat": 43.7, "lon": -1.05,
-                            "timestamp": int((datetime.now(UTC) + timedelta(days=1)).timestamp())}}
+    cases = {
+        "malformed_field": {"id": "car-04", "lat": "nord", "lon": -1.05},
+        "missing_field": {"lat": 43.7, "lon": -1.05},
+        "tracker_mismatch": {"id": "car-05", "lat": 43.7, "lon": -1.05},
+        "future_fix": {
+            "id": "car-04",
+            "lat": 43.7,
+            "lon": -1.05,
+            "timestamp": int((datetime.now(UTC) + timedelta(days=1)).timestamp()),
+        },
+    }
 
     for reason, params in cases.items():
         answer = httpx.get(url, params=params)
         assert answer.status_code == 400, reason
         assert answer.json()["error"] == "InvalidInput" and answer.json()["detail"].startswith("Position refusée")
     unknown = httpx.get(f"{ingress.url}/osmand/not-a-secret", params={"id": "car-04", "lat": 43.7, "lon": -1.05})
-    bad_json = httpx.post(url, content=b'{"device_id": "car-04", "location": ',
-                          headers={"content-type": "application/json"})
+    bad_json = httpx.post(
+        url, content=b'{"device_id": "car-04", "location": ', headers={"content-type": "application/json"}
+    )
 
     assert unknown.status_code == 404 and bad_json.status_code == 400
     letters = query(pipeline_db, "SELECT topic, tracker_id, reason, payload FROM dead_letters ORDER BY id")

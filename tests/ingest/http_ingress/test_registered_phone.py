@@ -19,13 +19,22 @@ def test_a_registered_phone_with_traccar_client_or_owntracks_appears_on_the_live
         admin = bearer(token_for(api, "admin"))
         phones = {}
         for label, plate in (("ecar-07", "GE-007-LD"), ("ecar-08", "GE-008-LD")):
-            created = api.post("/api/v1/vehicles", headers=admin, json={
-                "label": label, "kind": "ecar", "energy": "electric", "plate": plate, "home_site_id": 1})
+            created = api.post(
+                "/api/v1/vehicles",
+                headers=admin,
+                json={"label": label, "kind": "ecar", "energy": "electric", "plate": plate, "home_site_id": 1},
+            )
             assert created.status_code == 201, created.text
             vehicle = created.json()
-            registered = api.post("/api/v1/trackers", headers=admin, json={
-                "tracker_id": f"phone-{label}", "vehicle_id": vehicle["id"],
-                **({"owntracks_key": "Sel de Mimizan"} if label == "ecar-08" else {})})
+            registered = api.post(
+                "/api/v1/trackers",
+                headers=admin,
+                json={
+                    "tracker_id": f"phone-{label}",
+                    "vehicle_id": vehicle["id"],
+                    **({"owntracks_key": "Sel de Mimizan"} if label == "ecar-08" else {}),
+                },
+            )
             assert registered.status_code == 201, registered.text
             phones[label] = registered.json()
         traccar, owntracks = phones["ecar-07"], phones["ecar-08"]
@@ -36,13 +45,37 @@ def test_a_registered_phone_with_traccar_client_or_owntracks_appears_on_the_live
         assert bytes(stored[0]["http_token_sha256"]) == http_token_digest(traccar["http_secret"])
         assert urlsplit(traccar["osmand_url"]).path.count("/") == 2
 
-        sent = httpx.get(traccar["osmand_url"], params={  # what Traccar Client sends, query form
-            "id": "phone-ecar-07", "timestamp": int(fix.timestamp()), "lat": 43.7236, "lon": -1.0527,
-            "speed": 16.2, "bearing": 45, "altitude": 20, "accuracy": 6, "batt": 73})
-        posted = httpx.post(owntracks["owntracks_http_url"], content=app_encrypted(
-            "Sel de Mimizan", {"_type": "location", "tst": int(fix.timestamp()), "lat": 43.6616, "lon": -1.4417,
-                               "vel": 30, "batt": 55, "tid": "e8"}, nonce=bytes(range(24))),
-            headers={"content-type": "application/json"})
+        sent = httpx.get(
+            traccar["osmand_url"],
+            params={  # what Traccar Client sends, query form
+                "id": "phone-ecar-07",
+                "timestamp": int(fix.timestamp()),
+                "lat": 43.7236,
+                "lon": -1.0527,
+                "speed": 16.2,
+                "bearing": 45,
+                "altitude": 20,
+                "accuracy": 6,
+                "batt": 73,
+            },
+        )
+        posted = httpx.post(
+            owntracks["owntracks_http_url"],
+            content=app_encrypted(
+                "Sel de Mimizan",
+                {
+                    "_type": "location",
+                    "tst": int(fix.timestamp()),
+                    "lat": 43.6616,
+                    "lon": -1.4417,
+                    "vel": 30,
+                    "batt": 55,
+                    "tid": "e8",
+                },
+                nonce=bytes(range(24)),
+            ),
+            headers={"content-type": "application/json"},
+        )
         assert sent.status_code == 200 and posted.status_code == 200
 
         def on_the_map() -> dict:

@@ -14,5 +14,7 @@ def test_outside_demo_mode_the_ingress_needs_its_broker_password(monkeypatch):
         HttpIngressSettings.load()
 
     assert "FLEET_HTTP_INGRESS_MQTT_PASSWORD" in refused.value.detail
-    assert HttpIngressSettings.load(http_ingress_mqtt_password="s3cret-for-the-broker").broker_password == \
-        "s3cret-for-the-broker"
+    assert (
+        HttpIngressSettings.load(http_ingress_mqtt_password="s3cret-for-the-broker").broker_password
+        == "s3cret-for-the-broker"
+    )

@@ -29,8 +29,23 @@ def app_encrypted(secret: str, document: dict, nonce: bytes) -> bytes:
 
 
 def test_an_android_location_keeps_its_fields_and_unknown_keys():
-    android = {"_type": "location", "acc": 13, "alt": 45, "batt": 94, "bs": 1, "conn": "w", "created_at": TST + 2,
-               "lat": 43.5459, "lon": -1.1019, "m": 1, "tid": "p1", "tst": TST, "vac": 1, "vel": 0, "cog": 270}
+    android = {
+        "_type": "location",
+        "acc": 13,
+        "alt": 45,
+        "batt": 94,
+        "bs": 1,
+        "conn": "w",
+        "created_at": TST + 2,
+        "lat": 43.5459,
+        "lon": -1.1019,
+        "m": 1,
+        "tid": "p1",
+        "tst": TST,
+        "vac": 1,
+        "vel": 0,
+        "cog": 270,
+    }
 
     [reading] = decode(android).readings
 
@@ -42,8 +57,17 @@ def test_an_android_location_keeps_its_fields_and_unknown_keys():
 
 def test_old_ios_numbers_as_strings_and_minus_one_for_unknown_are_read():
     old_ios = {"_type": "location", "lat": "43.5459", "lon": "-1.1019", "tst": str(TST), "acc": "75", "batt": "65"}
-    unknown = {"_type": "location", "lat": 43, "lon": -1, "tst": TST, "vel": -1, "cog": -1, "batt": -1, "acc": -1,
-               "alt": -1}
+    unknown = {
+        "_type": "location",
+        "lat": 43,
+        "lon": -1,
+        "tst": TST,
+        "vel": -1,
+        "cog": -1,
+        "batt": -1,
+        "acc": -1,
+        "alt": -1,
+    }
 
     [strings] = decode(old_ios).readings
     [integers] = decode(unknown).readings
@@ -86,8 +110,9 @@ def test_an_encrypted_location_opens_with_the_trackers_key():
 
 
 def test_an_encrypted_message_without_a_key_or_with_another_is_refused_in_plain_words():
-    payload = app_encrypted("Sel de Mimizan", {"_type": "location", "lat": 43.7, "lon": -1.05, "tst": TST},
-                            nonce=bytes(24))
+    payload = app_encrypted(
+        "Sel de Mimizan", {"_type": "location", "lat": 43.7, "lon": -1.05, "tst": TST}, nonce=bytes(24)
+    )
 
     [no_key] = decode(payload).rejections
     [wrong_key] = decode(payload, keys=TrackerKeys(owntracks_keys={"scooter-02": "autre secret"})).rejections
@@ -97,10 +122,12 @@ def test_an_encrypted_message_without_a_key_or_with_another_is_refused_in_plain_
 
 
 def test_bad_locations_are_refused_with_their_reason():
-    cases = {"missing_field": {"_type": "location", "lat": 43.7, "tst": TST},
-             "malformed_field": {"_type": "location", "lat": "nord", "lon": -1.05, "tst": TST},
-             "out_of_range": {"_type": "location", "lat": 143.7, "lon": -1.05, "tst": TST},
-             "future_fix": {"_type": "location", "lat": 43.7, "lon": -1.05, "tst": TST + 86400}}
+    cases = {
+        "missing_field": {"_type": "location", "lat": 43.7, "tst": TST},
+        "malformed_field": {"_type": "location", "lat": "nord", "lon": -1.05, "tst": TST},
+        "out_of_range": {"_type": "location", "lat": 143.7, "lon": -1.05, "tst": TST},
+        "future_fix": {"_type": "location", "lat": 43.7, "lon": -1.05, "tst": TST + 86400},
+    }
     for reason, payload in cases.items():
         assert [r.reason for r in decode(payload).rejections] == [reason], payload
     assert [r.reason for r in decode({"tst": TST}).rejections] == ["missing_field"]  # no _type

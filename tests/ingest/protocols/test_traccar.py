@@ -16,25 +16,67 @@ KEYS = TrackerKeys(traccar_trackers={"356307042441013": "scooter-21"})
 
 def forwarded(attributes: dict, **position) -> dict:
     """A position as Traccar's forwarder writes it: its API's Position and Device models."""
-    return {"position": {"id": 4812, "attributes": attributes, "deviceId": 3, "protocol": "teltonika",
-                         "serverTime": "2026-11-25T08:58:02.120+00:00", "deviceTime": "2026-11-25T08:58:00.000+00:00",
-                         "fixTime": "2026-11-25T08:58:00.000+00:00", "outdated": False, "valid": True,
-                         "latitude": 43.7102, "longitude": -1.0531, "altitude": 12.0, "speed": 21.6, "course": 90.0,
-                         "address": None, "accuracy": 0.0, "network": None, "geofenceIds": None, **position},
-            "device": {"id": 3, "attributes": {}, "groupId": 0, "calendarId": 0, "name": "Scooter 21",
-                       "uniqueId": "356307042441013", "status": "online", "lastUpdate": "2026-11-25T08:58:02.120+00:00",
-                       "positionId": 4811, "phone": None, "model": "FMB920", "contact": None, "category": "scooter",
-                       "disabled": False, "expirationTime": None}}
+    return {
+        "position": {
+            "id": 4812,
+            "attributes": attributes,
+            "deviceId": 3,
+            "protocol": "teltonika",
+            "serverTime": "2026-11-25T08:58:02.120+00:00",
+            "deviceTime": "2026-11-25T08:58:00.000+00:00",
+            "fixTime": "2026-11-25T08:58:00.000+00:00",
+            "outdated": False,
+            "valid": True,
+            "latitude": 43.7102,
+            "longitude": -1.0531,
+            "altitude": 12.0,
+            "speed": 21.6,
+            "course": 90.0,
+            "address": None,
+            "accuracy": 0.0,
+            "network": None,
+            "geofenceIds": None,
+            **position,
+        },
+        "device": {
+            "id": 3,
+            "attributes": {},
+            "groupId": 0,
+            "calendarId": 0,
+            "name": "Scooter 21",
+            "uniqueId": "356307042441013",
+            "status": "online",
+            "lastUpdate": "2026-11-25T08:58:02.120+00:00",
+            "positionId": 4811,
+            "phone": None,
+            "model": "FMB920",
+            "contact": None,
+            "category": "scooter",
+            "disabled": False,
+            "expirationTime": None,
+        },
+    }
 
 
 def decode(document, keys=KEYS):
-    return decode_message("traccar/positions", json.dumps(document).encode(), received_at=NOW, limits=Limits(),
-                          keys=keys)
+    return decode_message(
+        "traccar/positions", json.dumps(document).encode(), received_at=NOW, limits=Limits(), keys=keys
+    )
 
 
 def test_a_teltonika_position_as_traccar_names_its_io_elements():
-    attributes = {"priority": 0, "sat": 12, "event": 0, "ignition": True, "motion": True, "hdop": 0.6,
-                  "power": 12.845, "battery": 4.097, "odometer": 12_345_678, "totalDistance": 5000.2}
+    attributes = {
+        "priority": 0,
+        "sat": 12,
+        "event": 0,
+        "ignition": True,
+        "motion": True,
+        "hdop": 0.6,
+        "power": 12.845,
+        "battery": 4.097,
+        "odometer": 12_345_678,
+        "totalDistance": 5000.2,
+    }
 
     decoded = decode(forwarded(attributes))
 
@@ -44,9 +86,17 @@ def test_a_teltonika_position_as_traccar_names_its_io_elements():
     assert reading.speed_kmh == pytest.approx(21.6 * 1.852)  # Traccar's knots
     assert (reading.heading_deg, reading.alt_m, reading.acc_m) == (90, 12, None)  # accuracy 0: unknown
     assert reading.odometer_km == pytest.approx(12_345.678) and reading.ignition is True
-    assert reading.attributes == {"priority": 0, "sat": 12, "event": 0, "motion": True, "hdop": 0.6,
-                                  "totalDistance": 5000.2, "external_voltage_v": 12.845,
-                                  "tracker_battery_v": 4.097, "traccar_protocol": "teltonika"}
+    assert reading.attributes == {
+        "priority": 0,
+        "sat": 12,
+        "event": 0,
+        "motion": True,
+        "hdop": 0.6,
+        "totalDistance": 5000.2,
+        "external_voltage_v": 12.845,
+        "tracker_battery_v": 4.097,
+        "traccar_protocol": "teltonika",
+    }
 
 
 def test_raw_teltonika_io_elements_odometer_in_metres_and_voltages_in_millivolts():
@@ -67,13 +117,32 @@ def test_unknown_devices_invalid_and_outdated_positions():
     assert [r.reason for r in decode(forwarded({"odometer": -5})).rejections] == ["out_of_range"]
 
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
-                           lambda children: st.lists(children, max_size=3)
-                           | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=12)
-POSITION_KEYS = st.sampled_from(["fixTime", "latitude", "longitude", "speed", "course", "altitude", "accuracy",
-                                 "valid", "outdated", "protocol", "attributes"])
-ATTRIBUTES = st.dictionaries(st.sampled_from(["odometer", "io16", "io66", "io67", "io239", "ignition", "power",
-                                              "battery", "batteryLevel", "sat"]), JSON_VALUES)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+POSITION_KEYS = st.sampled_from(
+    [
+        "fixTime",
+        "latitude",
+        "longitude",
+        "speed",
+        "course",
+        "altitude",
+        "accuracy",
+        "valid",
+        "outdated",
+        "protocol",
+        "attributes",
+    ]
+)
+ATTRIBUTES = st.dictionaries(
+    st.sampled_from(
+        ["odometer", "io16", "io66", "io67", "io239", "ignition", "power", "battery", "batteryLevel", "sat"]
+    ),
+    JSON_VALUES,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -15,10 +15,12 @@ FIX = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
 
 
 def test_forwarded_positions_land_on_the_tracker_registered_with_the_device_unique_id(pipeline_db, broker, worker):
-    query(pipeline_db, "UPDATE trackers SET traccar_unique_id = '356307042441013' WHERE tracker_id = 'scooter-21'"
-                       " RETURNING tracker_id")
-    position = forwarded({"io16": 4_321_000, "io66": 12_845, "io67": 4_097, "ignition": True},
-                         fixTime=FIX.isoformat())
+    query(
+        pipeline_db,
+        "UPDATE trackers SET traccar_unique_id = '356307042441013' WHERE tracker_id = 'scooter-21'"
+        " RETURNING tracker_id",
+    )
+    position = forwarded({"io16": 4_321_000, "io66": 12_845, "io67": 4_097, "ignition": True}, fixTime=FIX.isoformat())
     stranger = forwarded({}, fixTime=FIX.isoformat())
     stranger["device"]["uniqueId"] = "864893030112233"
     login = {"username": TRACCAR_LOGIN, "password": demo_tracker_password(DEMO_PASSWORD, TRACCAR_LOGIN)}
@@ -36,13 +38,22 @@ def test_forwarded_positions_land_on_the_tracker_registered_with_the_device_uniq
 
 
 def test_a_disabled_trackers_box_is_refused_as_disabled(pipeline_db, broker, worker):
-    query(pipeline_db, "UPDATE trackers SET traccar_unique_id = '864893030998877', enabled = false"
-                       " WHERE tracker_id = 'scooter-22' RETURNING tracker_id")
+    query(
+        pipeline_db,
+        "UPDATE trackers SET traccar_unique_id = '864893030998877', enabled = false"
+        " WHERE tracker_id = 'scooter-22' RETURNING tracker_id",
+    )
     position = forwarded({}, fixTime=FIX.isoformat())
     position["device"]["uniqueId"] = "864893030998877"
 
-    publish(broker.files.port, TRACCAR_LOGIN, json.dumps(position), topic="traccar/positions",
-            username=TRACCAR_LOGIN, password=demo_tracker_password(DEMO_PASSWORD, TRACCAR_LOGIN))
+    publish(
+        broker.files.port,
+        TRACCAR_LOGIN,
+        json.dumps(position),
+        topic="traccar/positions",
+        username=TRACCAR_LOGIN,
+        password=demo_tracker_password(DEMO_PASSWORD, TRACCAR_LOGIN),
+    )
 
     letters = wait_until(lambda: query(pipeline_db, "SELECT tracker_id, reason FROM dead_letters"))
     assert letters == [{"tracker_id": "scooter-22", "reason": "disabled_tracker"}]
