@@ -11,12 +11,14 @@ demo: services venv
 # Lint first (ruff, the rules in pyproject.toml), then the suite.
 test: services venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 # The same suite with `stress --cpu 1` keeping one core busy beside it (deploy/busy.sh).
 test-busy: services venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	bash deploy/busy.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
 
