@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 demo: services venv
 	$(PYTHON) deploy/demo.py
 
-# Lint first (ruff, the rules in pyproject.toml), then the suite.
+# Lint, layout and types first (ruff and mypy, their settings in pyproject.toml), then the suite.
 test: services venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
