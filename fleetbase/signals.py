@@ -1,4 +1,4 @@
-"""Ending a long-running command (`python -m ingest`, `maintenance`, `device_sim`) cleanly, and promptly."""
+"""Ending a long-running command (`python -m ingest`, `scheduler`, `device_sim`) cleanly, and promptly."""
 
 import logging
 import os
