@@ -46,21 +46,20 @@ USER_CONSTRAINTS = {
 
 
 @dataclass(frozen=True)
-class LoginResult:
-    token: str | None = None
-    expires_in: int = 0
-    failure: Unauthenticated | None = None
+class IssuedToken:
+    token: str
+    expires_in: int
 
 
 def log_in(
     conn: Conn, *, username: str, password: str, client_address: str, now: datetime, settings: ApiSettings
-) -> LoginResult:
+) -> IssuedToken | Unauthenticated:
     """A bearer token for these credentials, or the failure to answer (see the module's docstring)."""
     user = authenticate(
         conn, username=username, password=password, client_address=client_address, now=now, settings=settings
     )
     if isinstance(user, Unauthenticated):
-        return LoginResult(failure=user)
+        return user
     repository.delete_stale_tokens(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
     token = secrets.token_urlsafe(32)
     repository.insert_token(
@@ -70,7 +69,7 @@ def log_in(
         now=now,
         expires_at=now + timedelta(seconds=settings.token_ttl_s),
     )
-    return LoginResult(token=token, expires_in=settings.token_ttl_s)
+    return IssuedToken(token=token, expires_in=settings.token_ttl_s)
 
 
 def authenticate(

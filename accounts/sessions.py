@@ -25,20 +25,19 @@ if TYPE_CHECKING:  # the API's settings and input schemas, as parameter types on
 
 @dataclass(frozen=True)
 class OpenedSession:
-    cookie: str | None = None
-    role: str | None = None
-    failure: Unauthenticated | None = None
+    cookie: str
+    role: str
 
 
 def sign_in(
     conn: Conn, *, username: str, password: str, client_address: str, now: datetime, settings: ApiSettings
-) -> OpenedSession:
+) -> OpenedSession | Unauthenticated:
     """A new session for these credentials, or the failure (returned: its count must commit)."""
     user = authenticate(
         conn, username=username, password=password, client_address=client_address, now=now, settings=settings
     )
     if isinstance(user, Unauthenticated):
-        return OpenedSession(failure=user)
+        return user
     repository.delete_stale_sessions(conn, user_id=user["id"], before=now - STALE_TOKEN_KEPT)
     cookie = secrets.token_urlsafe(32)
     repository.insert_session(

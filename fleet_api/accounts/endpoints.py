@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from accounts import repository, service
+from accounts.errors import Unauthenticated
 from fleet_api.accounts.schemas import Token, User, UserCreate, UserUpdate
 from fleet_api.authz import AnyUser, Principal, Role, require
 from fleet_api.deps import DbConn, Id, Now, Settings
@@ -43,8 +44,8 @@ def issue_token(
         now=now,
         settings=settings,
     )
-    if result.failure is not None:
-        return error_response(result.failure)  # not raised: the failure count must commit
+    if isinstance(result, Unauthenticated):
+        return error_response(result)  # not raised: the failure count must commit
     response.headers["Cache-Control"] = "no-store"
     return Token(access_token=result.token, expires_in=result.expires_in)
 

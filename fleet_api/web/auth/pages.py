@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accounts import sessions as service
-from accounts.errors import TooManyAttempts
+from accounts.errors import TooManyAttempts, Unauthenticated
 from accounts.session_lookup import SESSION_COOKIE
 from fleet_api.authz import ALL_ROLES, Principal, Role
 from fleet_api.deps import DbConn, Now, Settings
@@ -126,12 +126,8 @@ def sign_in(
         )
         response.headers["Retry-After"] = str(blocked.retry_after_s)
         return response
-    if opened.failure is not None:
-        return _sign_in_page(
-            request, settings, suite=suite, username=username, error=opened.failure.detail, status_code=401
-        )
-    if opened.cookie is None or opened.role is None:
-        raise RuntimeError("a session opened without its cookie or its role")
+    if isinstance(opened, Unauthenticated):
+        return _sign_in_page(request, settings, suite=suite, username=username, error=opened.detail, status_code=401)
     response = RedirectResponse(suite if is_safe_next(suite) else landing_path(Role(opened.role)), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
