@@ -8,18 +8,10 @@ import re
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-CSV_COLUMNS = (
-    "fix_time",
-    "lat",
-    "lon",
-    "speed_kmh",
-    "heading_deg",
-    "alt_m",
-    "effective_odometer_km",
-    "battery_pct",
-    "fuel_pct",
-    "ignition",
-)
+from tracking.history_repository import POSITION_COLUMNS
+
+# A CSV line is a fix as the history reads it, column for column.
+CSV_COLUMNS = POSITION_COLUMNS
 
 
 def track_csv(positions: list[dict]) -> str:
