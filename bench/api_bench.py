@@ -42,11 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 import history_memory  # noqa: E402  (bench/, beside this script)
 
-from fleetbase.broker import free_port  # noqa: E402
 from fleetbase.db import connect  # noqa: E402
 from fleetbase.migrate import apply_migrations  # noqa: E402
 from fleetbase.seed import seed_demo  # noqa: E402
 from fleetbase.settings import FleetSettings  # noqa: E402
+from localbrokers.ports import free_port  # noqa: E402
 
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "bench-demo-password"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psycopg
 
-from fleetbase.broker import free_port
+from localbrokers.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

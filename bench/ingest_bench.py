@@ -66,8 +66,6 @@ from fleetbase import seed_data
 from fleetbase.broker import (
     SIMULATOR_LOGIN,
     BrokerFiles,
-    BrokerProcess,
-    free_port,
     service_logins,
     simulator_password,
     write_config,
@@ -75,9 +73,12 @@ from fleetbase.broker import (
 )
 from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
-from fleetbase.nats import NatsNode, NatsProcess, nats_users, write_nats_config
+from fleetbase.nats import NatsNode, nats_users, write_nats_config
 from fleetbase.seed import seed_demo
 from fleetbase.settings import FleetSettings
+from localbrokers.mosquitto import BrokerProcess
+from localbrokers.nats import NatsProcess
+from localbrokers.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("FLEET_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

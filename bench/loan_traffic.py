@@ -23,8 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from fleetbase.broker import free_port
 from fleetbase.db import connect
+from localbrokers.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 API_LOG = ROOT / "var" / "bench-loans-api.log"

@@ -24,11 +24,12 @@ from demo_simulation import drop_database, plan_simulation
 
 from fleet_api.settings import ApiSettings
 from fleetbase.__main__ import create_database
-from fleetbase.broker import BrokerFiles, BrokerProcess, service_logins, write_config, write_password_file
+from fleetbase.broker import BrokerFiles, service_logins, write_config, write_password_file
 from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.seed_data import DEMO_USERS
+from localbrokers.mosquitto import BrokerProcess
 from tracking import live_repository
 
 ROOT = Path(__file__).resolve().parent.parent

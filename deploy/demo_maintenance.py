@@ -18,10 +18,10 @@ from aiosmtpd.controller import Controller
 
 from accounts import repository as accounts
 from fleet import vehicle_repository
-from fleetbase.broker import free_port
 from fleetbase.db import Conn, connect
 from fleetbase.local_time import local_today
 from fleetbase.settings import FleetSettings
+from localbrokers.ports import free_port
 from maintenance import repository, ticket_repository, tickets
 from maintenance.plans import first_controle_technique
 from tracking import live_repository

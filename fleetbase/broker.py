@@ -1,19 +1,15 @@
-"""The project's Mosquitto broker: its configuration, password file, and a process runner.
+"""The project's Mosquitto broker: its configuration and password file, and the service logins.
 
 The configuration template and ACL live in `deploy/mosquitto/`. The password file is
 written from the trackers table (hashes are stored in Mosquitto's own format) plus the
-service logins. `BrokerProcess` runs a broker with that configuration; the demo and the
-tests use it, each with its own port and data directory.
+service logins. A broker running that configuration as a child process (the demo, the
+tests, the benchmarks) is `localbrokers.mosquitto.BrokerProcess`.
 """
 
 from __future__ import annotations
 
 import getpass
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,62 +111,6 @@ def write_password_file(conn: Conn, path: Path, *, service_logins: dict[str, str
     temporary.chmod(0o600)
     temporary.replace(path)
     return len(lines)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class BrokerProcess:
-    """A `mosquitto -c <config>` child process that can be stopped, killed and restarted."""
-
-    def __init__(self, files: BrokerFiles, *, executable: str = "mosquitto") -> None:
-        self.files = files
-        self.executable = shutil.which(executable) or "/usr/sbin/mosquitto"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, *, timeout: float = 10.0) -> None:
-        self.process = subprocess.Popen(
-            [self.executable, "-c", str(self.files.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise RuntimeError(f"mosquitto exited at start: {error} (see {self.files.log_file})")
-            try:
-                socket.create_connection((self.files.bind_address, self.files.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"mosquitto did not listen on port {self.files.port}")
-
-    def reload(self) -> None:
-        """Re-read the password file and ACL without dropping connections (SIGHUP)."""
-        if self.process is not None:
-            self.process.send_signal(signal.SIGHUP)
-
-    def stop(self, *, kill: bool = False) -> None:
-        """Stop gracefully (the broker saves its persistence file) or kill it outright."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        if kill:
-            self.process.kill()
-        else:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
 
 SIMULATOR_LOGIN = "simulator"

@@ -20,11 +20,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from fleetbase.broker import BrokerFiles, BrokerProcess, free_port, service_logins, write_config, write_password_file
+from fleetbase.broker import BrokerFiles, service_logins, write_config, write_password_file
 from fleetbase.db import connect
 from fleetbase.migrate import apply_migrations
 from fleetbase.seed import seed_demo
 from fleetbase.settings import FleetSettings
+from localbrokers.mosquitto import BrokerProcess
+from localbrokers.ports import free_port
 
 ADMIN_URL = os.environ.get("FLEET_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "demo-password-for-tests"

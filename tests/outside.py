@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from fleetbase.broker import free_port
+from localbrokers.ports import free_port
 from scheduler.settings import SchedulerSettings
 from tests.conftest import DEMO_PASSWORD
 

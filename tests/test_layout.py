@@ -46,3 +46,16 @@ def test_no_domain_package_imports_the_http_side():
             if wrong:
                 offenders.append(f"{where}: {sorted(wrong)}")
     assert not offenders, "the HTTP side belongs in fleet_api/:\n" + "\n".join(offenders)
+
+
+def test_the_service_never_starts_its_own_broker():
+    """localbrokers/ runs Mosquitto and nats-server as child processes, for the demo, the
+    tests and the benchmarks; in production the brokers are system services."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in source_packages()
+        if package != "localbrokers"
+        for path in (ROOT / package).rglob("*.py")
+        if "localbrokers" in run_time_imports(path)
+    ]
+    assert not offenders, "only the demo, the tests and the benchmarks use localbrokers:\n" + "\n".join(offenders)

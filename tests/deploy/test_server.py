@@ -17,10 +17,12 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from fleet_api.settings import ApiSettings
-from fleetbase.broker import BrokerFiles, BrokerProcess, free_port, use_tls, write_config, write_password_file
+from fleetbase.broker import BrokerFiles, use_tls, write_config, write_password_file
 from fleetbase.db import connect
 from fleetbase.settings import FleetSettings
 from ingest.settings import IngestSettings
+from localbrokers.mosquitto import BrokerProcess
+from localbrokers.ports import free_port
 from scheduler.settings import SchedulerSettings
 from tests.conftest import database_url
 from tests.processes import running, wait_until

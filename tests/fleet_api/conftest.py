@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from fleet_api.app import create_app
 from fleet_api.settings import ApiSettings
-from fleetbase.broker import free_port
+from localbrokers.ports import free_port
 from tests.conftest import DEMO_PASSWORD, database_url
 from tests.processes import wait_until
 

@@ -9,7 +9,7 @@ import sys
 
 import httpx
 
-from fleetbase.broker import free_port
+from localbrokers.ports import free_port
 from tests.conftest import DEMO_PASSWORD
 from tests.processes import running, wait_until
 

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from fleetbase.broker import free_port
 from fleetbase.db import connect
+from localbrokers.ports import free_port
 from tests.conftest import DEMO_PASSWORD
 from tests.fleet_api.test_live import sse_events
 from tests.processes import running, wait_until

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fleetbase.broker import free_port
 from fleetbase.db import connect
-from fleetbase.nats import NatsNode, NatsProcess, hash_nats_password
+from fleetbase.nats import NatsNode, hash_nats_password
+from localbrokers.nats import NatsProcess
+from localbrokers.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

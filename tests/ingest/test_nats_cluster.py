@@ -18,9 +18,11 @@ import paho.mqtt.client as mqtt
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DiscardPolicy, StorageType, StreamConfig
 
-from fleetbase.broker import free_port, service_logins
+from fleetbase.broker import service_logins
 from fleetbase.db import connect
-from fleetbase.nats import MQTT_STREAM, NatsNode, NatsProcess, nats_users, write_nats_config
+from fleetbase.nats import MQTT_STREAM, NatsNode, nats_users, write_nats_config
+from localbrokers.nats import NatsProcess
+from localbrokers.ports import free_port
 from tests.conftest import DEMO_PASSWORD, demo_settings
 from tests.ingest.conftest import INGEST_PASSWORD, publish, query, scalar, worker_process
 from tests.ingest.publisher import StreamPublisher

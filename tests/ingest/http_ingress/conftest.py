@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from fleetbase.broker import free_port
 from fleetbase.passwords import http_token_digest
+from localbrokers.ports import free_port
 from tests.conftest import DEMO_PASSWORD
 from tests.ingest.conftest import ROOT, query
 from tests.processes import running, wait_until
