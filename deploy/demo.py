@@ -15,10 +15,10 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from demo_maintenance import prepare_maintenance, start_mail_catcher  # deploy/, beside this script
 from demo_simulation import drop_database, plan_simulation
 
@@ -55,11 +55,14 @@ def wait_for_health(url: str, *, timeout: float) -> str:
     last = "no answer"
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.read().decode()
-        except Exception as error:  # not up yet, or degraded (503): keep the reason
-            last = str(error)
-            time.sleep(0.5)
+            response = httpx.get(url, timeout=2)
+        except httpx.HTTPError as error:  # not up yet: keep the reason
+            last = str(error) or type(error).__name__
+        else:
+            if response.status_code == 200:
+                return response.text
+            last = f"{response.status_code} {response.text[:200]}"  # degraded (503): what is missing
+        time.sleep(0.5)
     return f"not healthy after {timeout:.0f} s: {last}"
 
 
