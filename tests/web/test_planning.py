@@ -21,6 +21,7 @@ from maintenance import tickets
 from tests.factories import user_id, vehicle_id
 from tests.fleet_api.conftest import Clock, Server, api_settings
 from tests.loans.factories import PARIS, active, make_participant, request, validated
+from tests.processes import wait_until
 from tests.web.conftest import TABLET, check_accessibility, screenshots
 
 NOW = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)  # Wednesday 9 December 2026, 10:00 in Paris
@@ -78,13 +79,21 @@ def column_of(page: Page, day: str):
 
 
 def spans_days(page: Page, bar, first_day: str, last_day: str) -> bool:
-    """The bar starts under `first_day`'s column and ends under `last_day`'s (within a few pixels)."""
-    box, first, last = (
-        bar.bounding_box(),
-        column_of(page, first_day).bounding_box(),
-        column_of(page, last_day).bounding_box(),
-    )
-    return abs(box["x"] - first["x"]) < 6 and abs((box["x"] + box["width"]) - (last["x"] + last["width"])) < 6
+    """The bar starts under `first_day`'s column and ends under `last_day`'s (within a few pixels).
+
+    Waits for it: on a busy machine the table may still be laid out again (a stylesheet,
+    a font) after the bar first shows; an AssertionError with the boxes after 20 s.
+    """
+
+    def boxes():
+        return bar.bounding_box(), column_of(page, first_day).bounding_box(), column_of(page, last_day).bounding_box()
+
+    def lined_up() -> bool:
+        box, first, last = boxes()
+        return abs(box["x"] - first["x"]) < 6 and abs((box["x"] + box["width"]) - (last["x"] + last["width"])) < 6
+
+    wait_until(lined_up, timeout=20, message=lambda: f"bar, {first_day}, {last_day}: {boxes()}")
+    return True
 
 
 def test_the_coordinator_reads_the_week_and_the_month_with_loans_and_a_repair(open_browser, loans):
