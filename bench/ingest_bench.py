@@ -378,11 +378,13 @@ class Bench:
         """Until the worker stores a probe reading: then it is connected and subscribed.
 
         A reading published before its subscription has nobody to go to, so the probe
-        is sent again every 2 s."""
+        is sent again every 2 s: the same reading each time (one time), so that a probe
+        stored late, after the load began, is a duplicate and not one reading more."""
         before = counter(self.url, "ingest_stored_total")
+        at = datetime.now(UTC)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            publish_probe(self.port, self.settings)
+            publish_probe(self.port, self.settings, at=at)
             try:
                 wait_for(lambda: self.stored_since(before, worker) > 0, 2, poll=0.05, what="the probe stored")
                 return
@@ -518,9 +520,10 @@ class BenchError(RuntimeError):
     """What the benchmark waits for is really missing: said plainly instead of waiting on."""
 
 
-def publish_probe(port: int, settings: FleetSettings, *, protocol: str = "5") -> None:
-    """One valid reading of the first load tracker, as the simulator's service login (`mosquitto_pub`)."""
-    payload = json.dumps({"ts": datetime.now(UTC).isoformat(), "lat": 43.7, "lon": -1.05})
+def publish_probe(port: int, settings: FleetSettings, *, protocol: str = "5", at: datetime | None = None) -> None:
+    """One valid reading of the first load tracker at `at` (now by default), as the simulator's
+    service login (`mosquitto_pub`)."""
+    payload = json.dumps({"ts": (at or datetime.now(UTC)).isoformat(), "lat": 43.7, "lon": -1.05})
     version = "mqttv5" if protocol == "5" else "mqttv311"
     subprocess.run(
         [
