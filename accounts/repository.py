@@ -160,11 +160,10 @@ def insert_user(conn: Conn, *, values: dict[str, Any]) -> DictRow:
     )
 
 
-def update_user(conn: Conn, user_id: int, *, changes: dict[str, Any]) -> DictRow | None:
-    """Set the given columns (names from UPDATABLE_USER_COLUMNS only)."""
-    return update_columns(
-        conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS, returning=USER_COLUMNS
-    ).fetchone()
+def update_user(conn: Conn, user_id: int, *, changes: dict[str, Any]) -> DictRow:
+    """Set the given columns (names from UPDATABLE_USER_COLUMNS only) of a user, who exists:
+    users are never deleted."""
+    return one(update_columns(conn, "users", user_id, changes, allowed=UPDATABLE_USER_COLUMNS, returning=USER_COLUMNS))
 
 
 def first_active_user(conn: Conn, role: str) -> DictRow | None:

@@ -167,8 +167,6 @@ def update_user(conn: Conn, user_id: int, *, given: Mapping[str, Any], by_user_i
         changes.setdefault("prescriber_id", None)
     with refusals_as_errors(USER_CONSTRAINTS):
         user = repository.update_user(conn, user_id, changes=changes)
-    if user is None:  # cannot be, users are never deleted: the row read above is there
-        raise NotFound("Utilisateur inconnu.")
     if disabled or password is not None:
         repository.revoke_user_tokens(conn, user_id=user_id, now=now)
         repository.revoke_user_sessions(conn, user_id=user_id, now=now)

@@ -189,17 +189,15 @@ def get_state_versions(conn: Conn, vehicle_ids: list[int]) -> dict[int, str]:
 
 def transaction_version(conn: Conn) -> str:
     """The version that rows written by the current transaction carry (its xid, as xmin shows it)."""
-    version: str = one(conn.execute("SELECT pg_current_xact_id()::xid::text AS version"))["version"]
-    return version
+    return str(one(conn.execute("SELECT pg_current_xact_id()::xid::text AS version"))["version"])
 
 
 def maintain_partitions(conn: Conn, *, days_ahead: int = 2) -> int:
     """Create the coming days' partitions; give up (LockNotAvailable) rather than wait long."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
-    created: int = one(conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created", {"days": days_ahead}))[
-        "created"
-    ]
-    return created
+    return int(
+        one(conn.execute("SELECT maintain_positions_partitions(%(days)s) AS created", {"days": days_ahead}))["created"]
+    )
 
 
 def insert_positions(conn: Conn, rows: list[tuple[Any, ...]]) -> set[tuple[int, datetime]]:
@@ -280,10 +278,7 @@ def mark_replayed(conn: Conn, letter_ids: list[int], *, now: datetime) -> None:
 def expire_positions(conn: Conn, *, retention_days: int) -> int:
     """Roll up and drop the days past retention; return how many day partitions went."""
     conn.execute("SET LOCAL lock_timeout = '2s'")
-    dropped: int = one(conn.execute("SELECT expire_positions(%(days)s) AS dropped", {"days": retention_days}))[
-        "dropped"
-    ]
-    return dropped
+    return int(one(conn.execute("SELECT expire_positions(%(days)s) AS dropped", {"days": retention_days}))["dropped"])
 
 
 def mark_silent_offline(conn: Conn, *, silent_since: datetime, now: datetime) -> list[int]:

@@ -136,7 +136,7 @@ class IngestWorker:
     def _send(self, command: tuple[object, ...]) -> None:
         """Only the loop's thread sends (acks, stop): no lock needed on this pipe end."""
         if self._to_receiver is None:
-            return  # no receiver started: nothing to tell
+            raise RuntimeError("no receiver process to tell: _start_receiver first")
         try:
             self._to_receiver.send(command)
         except (BrokenPipeError, OSError):

@@ -89,8 +89,7 @@ def feed_calendar(conn: Conn, token: str, *, now: datetime, zone: ZoneInfo) -> b
         calendar.add_component(
             _event(loan, vehicles[loan["vehicle_id"]], names.get(loan["participant_id"]), now=now, zone=zone)
         )
-    document: bytes = calendar.to_ical()  # icalendar leaves to_ical unannotated
-    return document
+    return bytes(calendar.to_ical())  # icalendar leaves to_ical unannotated
 
 
 def _event(loan: DictRow, vehicle: DictRow, name: tuple[str, str] | None, *, now: datetime, zone: ZoneInfo) -> Event:

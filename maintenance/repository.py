@@ -153,33 +153,32 @@ def upsert_plan(
         else "(vehicle_id, task) WHERE vehicle_id IS NOT NULL"
     )
     with conn.cursor(row_factory=class_row(Plan)) as cursor:
-        plan = cursor.execute(
-            "INSERT INTO maintenance_plans (vehicle_kind, vehicle_id, task, label, rule, every_km, every_months,"
-            " soon_km, soon_days, grace_km, grace_days, created_at, updated_at)"
-            " VALUES (%(kind)s, %(vehicle)s, %(task)s, %(label)s, %(rule)s, %(every_km)s, %(every_months)s,"
-            " %(soon_km)s, %(soon_days)s, %(grace_km)s, %(grace_days)s, %(now)s, %(now)s)"
-            f" ON CONFLICT {target} DO UPDATE SET label = excluded.label, rule = excluded.rule,"
-            " every_km = excluded.every_km, every_months = excluded.every_months, soon_km = excluded.soon_km,"
-            " soon_days = excluded.soon_days, grace_km = excluded.grace_km, grace_days = excluded.grace_days,"
-            f" updated_at = excluded.updated_at RETURNING {PLAN_COLUMNS}",
-            {
-                "kind": vehicle_kind,
-                "vehicle": vehicle_id,
-                "task": task,
-                "label": label,
-                "rule": rule,
-                "every_km": every_km,
-                "every_months": every_months,
-                "soon_km": soon_km,
-                "soon_days": soon_days,
-                "grace_km": grace_km,
-                "grace_days": grace_days,
-                "now": now,
-            },
-        ).fetchone()
-    if plan is None:  # an upsert always answers its row
-        raise LookupError("the plan's upsert answered no row")
-    return plan
+        return one(
+            cursor.execute(
+                "INSERT INTO maintenance_plans (vehicle_kind, vehicle_id, task, label, rule, every_km, every_months,"
+                " soon_km, soon_days, grace_km, grace_days, created_at, updated_at)"
+                " VALUES (%(kind)s, %(vehicle)s, %(task)s, %(label)s, %(rule)s, %(every_km)s, %(every_months)s,"
+                " %(soon_km)s, %(soon_days)s, %(grace_km)s, %(grace_days)s, %(now)s, %(now)s)"
+                f" ON CONFLICT {target} DO UPDATE SET label = excluded.label, rule = excluded.rule,"
+                " every_km = excluded.every_km, every_months = excluded.every_months, soon_km = excluded.soon_km,"
+                " soon_days = excluded.soon_days, grace_km = excluded.grace_km, grace_days = excluded.grace_days,"
+                f" updated_at = excluded.updated_at RETURNING {PLAN_COLUMNS}",
+                {
+                    "kind": vehicle_kind,
+                    "vehicle": vehicle_id,
+                    "task": task,
+                    "label": label,
+                    "rule": rule,
+                    "every_km": every_km,
+                    "every_months": every_months,
+                    "soon_km": soon_km,
+                    "soon_days": soon_days,
+                    "grace_km": grace_km,
+                    "grace_days": grace_days,
+                    "now": now,
+                },
+            )
+        )
 
 
 def delete_override(conn: Conn, *, vehicle_id: int, task: str) -> bool:

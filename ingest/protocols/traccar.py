@@ -120,8 +120,7 @@ def _ignition(raw: dict[str, Any]) -> bool | None:
     if isinstance(ignition, bool):
         return ignition
     if raw.get("io239") in (0, 1):
-        ignition_on: bool = raw["io239"] == 1
-        return ignition_on
+        return bool(raw["io239"])
     return None
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from fleet import vehicle_repository as vehicles
+from fleet import vehicles as fleet_vehicles
 from fleet_api.authz import Principal, Role
 from fleet_api.bookings.schemas import BookingCreate
 from fleet_api.deps import MAX_ID, DbConn, Id, Now, Settings
@@ -22,7 +23,7 @@ from fleet_api.participants.schemas import ParticipantCreate
 from fleet_api.web.loans import forms
 from fleet_api.web.pages import check_csrf, page_user
 from fleet_api.web.templating import render
-from fleetbase.errors import Conflict, FleetError, InvalidInput, NotFound
+from fleetbase.errors import Conflict, FleetError, InvalidInput
 from fleetbase.local_time import local_today
 from loans import participant_repository, participants, requests, service
 
@@ -192,9 +193,7 @@ def request_page(loan_id: Id, request: Request, user: Prescriber, conn: DbConn) 
         if loan["participant_id"]
         else None
     )
-    vehicle = vehicles.get_vehicle(conn, loan["vehicle_id"])
-    if vehicle is None:
-        raise NotFound("Ce véhicule n'existe pas.")
+    vehicle = fleet_vehicles.get(conn, loan["vehicle_id"])
     return render(
         request, "loans/demande.html", LABELS | {"loan": loan, "person": person, "depot": vehicle["municipality"]}
     )
